@@ -1,0 +1,63 @@
+# Listing Manager. `make run` and `make test` do all set-up on a fresh machine (Python 3.11+).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SANDBOX_PORT ?= 8100
+PYTEST_WORKERS ?= 2
+
+.PHONY: run install browser migrate seed test test-fast lint format check bench clean sandbox worker
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's Chromium for the Playwright page tests (Playwright's own browser download cannot work offline).
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+	$(PY) manage.py ensure_admin
+
+run: seed
+	HOST=$(HOST) PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) PY=$(PY) bash scripts/run.sh
+
+worker: install
+	$(PY) manage.py qcluster
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+	DJANGO_ENV=production SECRET_KEY=ci-$$(date +%s)-not-a-real-secret-but-long-enough-for-django-checks \
+	  CREDENTIALS_KEY=$$($(PY) -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
+	  ALLOWED_HOSTS=listings.example.com $(PY) manage.py check --deploy --fail-level WARNING
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install browser
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+test-fast: install
+	$(BIN)/pytest -q -m "not browser and not slow"
+
+bench: install
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) var db.sqlite3*

@@ -1,0 +1,154 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+
+from common.errors import ApplicationError
+
+from . import services
+from .choices import ProductStatus
+from .models import AttributeDefinition, Category, Product, ProductImage, Variant
+
+AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
+
+
+class AttributeDefinitionInline(admin.TabularInline):
+    model = AttributeDefinition
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("indented_name", "slug", "sort_order", "is_active", "depth")
+    list_filter = ("is_active", "depth")
+    search_fields = ("name", "slug")
+    readonly_fields = ("path", "depth", *AUDIT_FIELDS)
+    inlines = [AttributeDefinitionInline]
+    prepopulated_fields = {"slug": ("name",)}
+
+    @admin.display(description="name", ordering="path")
+    def indented_name(self, obj: Category) -> str:
+        return format_html("{}{}", "\u2003" * obj.depth, obj.name)
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data[f] for f in ("name", "slug", "parent", "sort_order", "is_active")}
+        if change:
+            services.category_update(category=obj, user=request.user, **data)
+        else:
+            created = services.category_create(user=request.user, **data)
+            obj.pk, obj.path = created.pk, created.path
+
+
+@admin.register(AttributeDefinition)
+class AttributeDefinitionAdmin(admin.ModelAdmin):
+    list_display = ("code", "label", "type", "is_required", "category")
+    list_filter = ("type", "is_required")
+    search_fields = ("code", "label")
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = ("sku", "options", "price", "compare_at_price", "quantity", "barcode", "position")
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 0
+    fields = ("thumb", "original_filename", "alt_text", "is_primary", "sort_order", "width", "height")
+    readonly_fields = ("thumb", "original_filename", "width", "height")
+
+    @admin.display(description="image")
+    def thumb(self, obj: ProductImage) -> str:
+        return format_html('<img src="{}" style="max-height:48px">', obj.image.url) if obj.image else "-"
+
+    def has_add_permission(self, request, obj=None):
+        return False  # images are added through image_add (validation + metadata), see the product page
+
+
+def _run_service(modeladmin, request, queryset, action, label):
+    done = 0
+    for product in queryset:
+        try:
+            action(product)
+            done += 1
+        except (ValidationError, ApplicationError) as exc:
+            modeladmin.message_user(request, f"{product.sku}: {exc}", messages.ERROR)
+    modeladmin.message_user(request, f"{label}: {done} product(s).", messages.SUCCESS)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("sku", "title", "brand", "category", "price", "currency", "quantity", "status", "updated_at")
+    list_filter = ("status", "currency", "brand", "category")
+    search_fields = ("sku", "title", "barcode", "brand", "mpn")
+    readonly_fields = ("version", *AUDIT_FIELDS)
+    list_select_related = ("category",)
+    inlines = [VariantInline, ProductImageInline]
+    actions = ["make_active", "archive"]
+    list_per_page = 50
+    show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data[f] for f in form.changed_data if f in services.products.PRODUCT_FIELDS}
+        if change:
+            services.product_update(product=obj, user=request.user, **data)
+        else:
+            fields = {f: form.cleaned_data[f] for f in form.cleaned_data if f in services.products.PRODUCT_FIELDS}
+            created = services.product_create(user=request.user, **fields)
+            obj.pk = created.pk
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Variant:
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for variant in formset.deleted_objects:
+            services.variant_delete(variant=variant, user=request.user)
+        for variant in instances:
+            fields = {f: getattr(variant, f) for f in services.products.VARIANT_FIELDS}
+            if variant.pk:
+                services.variant_update(variant=variant, user=request.user, **fields)
+            else:
+                services.variant_create(product=form.instance, user=request.user, **fields)
+        return None
+
+    @admin.action(description="Set status to active")
+    def make_active(self, request, queryset):
+        _run_service(
+            self,
+            request,
+            queryset,
+            lambda p: services.product_update(product=p, user=request.user, status=ProductStatus.ACTIVE),
+            "Activated",
+        )
+
+    @admin.action(description="Archive")
+    def archive(self, request, queryset):
+        _run_service(
+            self, request, queryset, lambda p: services.product_archive(product=p, user=request.user), "Archived"
+        )
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    list_display = ("sku", "product", "price", "quantity", "barcode")
+    search_fields = ("sku", "product__sku", "barcode")
+    list_select_related = ("product",)
+    readonly_fields = AUDIT_FIELDS
+    raw_id_fields = ("product",)
+
+
+@admin.register(ProductImage)
+class ProductImageAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "product", "width", "height", "is_primary", "white_background")
+    list_filter = ("is_primary",)
+    search_fields = ("product__sku", "original_filename", "sha256")
+    list_select_related = ("product",)
+    readonly_fields = ("sha256", "width", "height", "file_size", "metadata", "image", *AUDIT_FIELDS)
+    raw_id_fields = ("product",)
+
+    @admin.display(boolean=True)
+    def white_background(self, obj: ProductImage) -> bool:
+        return bool(obj.metadata.get("white_background"))
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,242 @@
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models.functions import Upper
+
+from common.models import BaseModel
+
+from .choices import AttributeType, ProductStatus
+from .validators import validate_currency, validate_gtin, validate_sku
+
+PATH_STEP = 8  # zero-padded id width in Category.path, so that ordering by path is tree order
+
+
+class Category(BaseModel):
+    """A node of the category tree.
+
+    The tree is a materialised path of zero-padded ids ("00000001/00000007/"): descendants are one indexed
+    `path LIKE 'prefix%'` query, ordering by path is depth-first order, and moving a subtree is one UPDATE.
+    We chose this over django-treebeard to avoid a dependency for the three operations we need; ids (not slugs)
+    make renames free.
+    """
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    sort_order = models.IntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "slug"], name="category_unique_slug_per_parent"),
+            models.UniqueConstraint(
+                fields=["slug"], condition=models.Q(parent__isnull=True), name="category_unique_root_slug"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        """'A > B > C' built from the ancestors, the form imports and exports use."""
+        return " > ".join(c.name for c in self.ancestors(include_self=True))
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.split("/") if part]
+
+    def ancestors(self, include_self: bool = False) -> list["Category"]:
+        ids = self.ancestor_ids()
+        if not include_self and ids:
+            ids = ids[:-1]
+        by_id = {c.pk: c for c in Category.objects.filter(pk__in=ids)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def descendants(self) -> models.QuerySet["Category"]:
+        return Category.objects.filter(path__startswith=self.path).exclude(pk=self.pk)
+
+    def clean(self) -> None:
+        if self.parent_id and self.pk:
+            if self.parent_id == self.pk:
+                raise ValidationError({"parent": "A category cannot be its own parent."}, code="cycle")
+            parent = Category.objects.get(pk=self.parent_id)
+            if self.path and parent.path.startswith(self.path):
+                raise ValidationError(
+                    {"parent": f"'{parent.name}' is inside '{self.name}'; moving it there would make a cycle."},
+                    code="cycle",
+                )
+
+
+class AttributeDefinition(models.Model):
+    """A typed attribute that products of a category (and of its subcategories) carry in `Product.attributes`."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="attribute_definitions")
+    code = models.SlugField(max_length=64)
+    label = models.CharField(max_length=200)
+    type = models.CharField(max_length=16, choices=AttributeType.choices, default=AttributeType.TEXT)
+    is_required = models.BooleanField(default=False)
+    choices = models.JSONField(default=list, blank=True, help_text="Allowed values for a choice attribute.")
+
+    class Meta:
+        ordering = ["category_id", "code"]
+        constraints = [models.UniqueConstraint(fields=["category", "code"], name="attribute_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.code})"
+
+    def clean(self) -> None:
+        if self.type == AttributeType.CHOICE and not self.choices:
+            raise ValidationError({"choices": "A choice attribute needs at least one allowed value."})
+        if not isinstance(self.choices, list):
+            raise ValidationError({"choices": "Choices must be a list of values."})
+
+
+class Product(BaseModel):
+    """A master catalog product: the one record that every channel listing is derived from."""
+
+    sku = models.CharField("SKU", max_length=64, validators=[validate_sku])
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True, help_text="HTML allowed; scripts and unsafe markup are removed.")
+    brand = models.CharField(max_length=120, blank=True, db_index=True)
+    manufacturer = models.CharField(max_length=120, blank=True)
+    mpn = models.CharField("MPN", max_length=64, blank=True)
+    barcode = models.CharField(max_length=14, blank=True, validators=[validate_gtin], db_index=True)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="products")
+    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    compare_at_price = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+    )
+    cost_price = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+    )
+    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
+    quantity = models.IntegerField(default=0, validators=[MinValueValidator(0)], help_text="Stock without variants.")
+    weight_grams = models.PositiveIntegerField(null=True, blank=True)
+    length_mm = models.PositiveIntegerField(null=True, blank=True)
+    width_mm = models.PositiveIntegerField(null=True, blank=True)
+    height_mm = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=ProductStatus.choices, default=ProductStatus.DRAFT, db_index=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False, help_text="Bumped on every update.")
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(Upper("sku"), name="product_unique_sku_ci"),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(compare_at_price__isnull=True) | models.Q(compare_at_price__gte=models.F("price")),
+                name="product_compare_at_not_below_price",
+            ),
+        ]
+        indexes = [models.Index(fields=["title"]), models.Index(fields=["updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.sku} · {self.title}"
+
+    @property
+    def has_variants(self) -> bool:
+        return self.variants.exists()
+
+    def clean(self) -> None:
+        from .services.attributes import attributes_validate  # local: services import models
+        from .services.products import sku_taken_error
+
+        self.sku = (self.sku or "").strip()
+        errors: dict[str, list[str]] = {}
+        if self.price is not None and self.price < 0:
+            errors.setdefault("price", []).append("Price must not be negative.")
+        if self.compare_at_price is not None and self.price is not None and self.compare_at_price < self.price:
+            errors.setdefault("compare_at_price", []).append(
+                f"Compare-at price {self.compare_at_price} is below the price {self.price}."
+            )
+        if self.sku:
+            taken = sku_taken_error(self.sku, exclude_product=self.pk)
+            if taken:
+                errors.setdefault("sku", []).append(taken)
+        attribute_errors = attributes_validate(self.category, self.attributes)
+        if attribute_errors:
+            errors.setdefault("attributes", []).extend(attribute_errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+class Variant(BaseModel):
+    """A sellable variation of a product (size, colour...), with its own SKU, stock and optional price."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField("SKU", max_length=64, validators=[validate_sku])
+    options = models.JSONField(default=dict, blank=True, help_text='Option values, e.g. {"Size": "XL"}.')
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    compare_at_price = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+    )
+    quantity = models.IntegerField(default=0, validators=[MinValueValidator(0)])
+    barcode = models.CharField(max_length=14, blank=True, validators=[validate_gtin])
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["product_id", "position", "id"]
+        constraints = [models.UniqueConstraint(Upper("sku"), name="variant_unique_sku_ci")]
+
+    def __str__(self) -> str:
+        label = " / ".join(str(v) for v in self.options.values())
+        return f"{self.sku} ({label})" if label else self.sku
+
+    @property
+    def effective_price(self) -> Decimal:
+        return self.price if self.price is not None else self.product.price
+
+    def clean(self) -> None:
+        from .services.products import sku_taken_error
+
+        self.sku = (self.sku or "").strip()
+        if self.sku:
+            taken = sku_taken_error(self.sku, exclude_variant=self.pk)
+            if taken:
+                raise ValidationError({"sku": taken})
+        if not isinstance(self.options, dict) or not all(
+            isinstance(v, str | int | float) for v in self.options.values()
+        ):
+            raise ValidationError({"options": 'Options must map option names to values, e.g. {"Size": "XL"}.'})
+
+
+def product_image_path(instance: "ProductImage", filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"products/{instance.product_id}/{instance.sha256[:2]}/{instance.sha256}.{ext}"
+
+
+class ProductImage(BaseModel):
+    """An image of a product; metadata (size, EXIF, dominant colour, white background) is read at upload."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to=product_image_path, width_field="width", height_field="height")
+    original_filename = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, editable=False)
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    file_size = models.PositiveIntegerField(default=0, editable=False)
+    alt_text = models.CharField(max_length=255, blank=True)
+    sort_order = models.IntegerField(default=0)
+    is_primary = models.BooleanField(default=False)
+    metadata = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["product_id", "-is_primary", "sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "sha256"], name="image_unique_content_per_product"),
+            models.UniqueConstraint(
+                fields=["product"], condition=models.Q(is_primary=True), name="image_one_primary_per_product"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_filename or f"image {self.pk}"

@@ -1,0 +1,34 @@
+"""Catalog services: every write to categories, products, variants and images goes through here."""
+
+from .attributes import attributes_validate, category_attribute_definitions
+from .categories import category_create, category_get_or_create_path, category_update
+from .images import image_add, image_delete, image_update
+from .products import (
+    product_archive,
+    product_create,
+    product_update,
+    sanitize_description,
+    sku_taken_error,
+    variant_create,
+    variant_delete,
+    variant_update,
+)
+
+__all__ = [
+    "attributes_validate",
+    "category_attribute_definitions",
+    "category_create",
+    "category_get_or_create_path",
+    "category_update",
+    "image_add",
+    "image_delete",
+    "image_update",
+    "product_archive",
+    "product_create",
+    "product_update",
+    "sanitize_description",
+    "sku_taken_error",
+    "variant_create",
+    "variant_delete",
+    "variant_update",
+]

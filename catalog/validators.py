@@ -1,0 +1,66 @@
+"""Pure validators for catalog values (no database access)."""
+
+import re
+from decimal import Decimal
+
+import pycountry
+from django.core.exceptions import ValidationError
+
+SKU_PATTERN = re.compile(r"^[A-Za-z0-9._\-/]+$")
+SKU_MAX_LENGTH = 64
+
+
+def normalize_sku(value: str) -> str:
+    """Trim a SKU; internal whitespace is refused by `validate_sku`, not silently removed."""
+    return (value or "").strip()
+
+
+def validate_sku(value: str) -> None:
+    if not value:
+        raise ValidationError("SKU is required.", code="required")
+    if any(ch.isspace() for ch in value):
+        raise ValidationError(f"SKU '{value}' contains spaces; use letters, digits and . _ - / only.", code="sku_space")
+    if len(value) > SKU_MAX_LENGTH:
+        raise ValidationError(f"SKU is longer than {SKU_MAX_LENGTH} characters.", code="sku_length")
+    if not SKU_PATTERN.match(value):
+        raise ValidationError(
+            f"SKU '{value}' has characters other than letters, digits and . _ - /.", code="sku_characters"
+        )
+
+
+def gtin_check_digit(body: str) -> int:
+    """Check digit for the GTIN body (all digits but the last), GS1 mod-10 with weights 3,1 from the right."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def validate_gtin(value: str) -> None:
+    """Accept GTIN-8, UPC-A (12), EAN-13 and GTIN-14 with a correct check digit."""
+    if not value:
+        return
+    if not value.isdigit():
+        raise ValidationError(f"Barcode '{value}' must contain digits only.", code="gtin_digits")
+    if len(value) not in (8, 12, 13, 14):
+        raise ValidationError(
+            f"Barcode '{value}' has {len(value)} digits; a GTIN has 8, 12, 13 or 14.", code="gtin_length"
+        )
+    expected = gtin_check_digit(value[:-1])
+    if int(value[-1]) != expected:
+        raise ValidationError(
+            f"Barcode '{value}' has check digit {value[-1]}, expected {expected}.", code="gtin_check_digit"
+        )
+
+
+def validate_currency(value: str) -> None:
+    if not value or pycountry.currencies.get(alpha_3=value.upper()) is None or value != value.upper():
+        raise ValidationError(f"'{value}' is not an ISO 4217 currency code (e.g. USD, MYR).", code="currency")
+
+
+def validate_country(value: str) -> None:
+    if not value or value != value.upper() or pycountry.countries.get(alpha_2=value) is None:
+        raise ValidationError(f"'{value}' is not an ISO 3166 alpha-2 country code (e.g. MY, TH).", code="country")
+
+
+def validate_non_negative(value: Decimal | None) -> None:
+    if value is not None and value < 0:
+        raise ValidationError("Must not be negative.", code="negative")

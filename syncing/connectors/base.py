@@ -1,0 +1,221 @@
+"""The narrow interface every marketplace connector implements, and the errors it may raise.
+
+Connectors talk HTTP to one marketplace and nothing else: no ORM, no settings. Services turn model rows into the
+frozen dataclasses below and interpret the error classes (retry, back off, refresh, give up).
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+# --- Errors ---
+
+
+class ConnectorError(Exception):
+    """Base for every connector failure; carries the marketplace's own error code and request id."""
+
+    def __init__(self, message: str, *, code: str = "", request_id: str = "", http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.request_id = request_id
+        self.http_status = http_status
+
+
+class RetryableError(ConnectorError):
+    """Temporary failure (5xx, timeout, dropped connection, malformed response): try again later."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class RateLimited(RetryableError):
+    """The marketplace throttled us; wait `retry_after` seconds before the next call."""
+
+
+class AuthExpired(ConnectorError):
+    """The token expired and refreshing it failed: the seller must authorise the app again."""
+
+
+class Rejected(ConnectorError):
+    """The marketplace refused the data (validation); terminal, never retried.
+
+    `field_errors` maps *our* field names (title, images, price, ...) to messages.
+    """
+
+    def __init__(self, message: str, *, field_errors: Mapping[str, list[str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.field_errors = dict(field_errors or {})
+
+
+# --- Data crossing the interface ---
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """What a connector needs to know about one channel (built by the services from a Channel row)."""
+
+    base_url: str
+    shop_id: str
+    credentials: Mapping[str, str]
+    country: str = ""
+    currency: str = ""
+    language: str = ""
+    timeout: float = 15.0
+
+
+@dataclass(frozen=True)
+class VariantPayload:
+    sku: str
+    price: Decimal
+    quantity: int
+    options: Mapping[str, str] = field(default_factory=dict)
+    barcode: str = ""
+    compare_at_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ListingPayload:
+    """Everything a marketplace needs to create or update one listing (effective values, already mapped)."""
+
+    sku: str
+    title: str
+    description: str
+    price: Decimal
+    currency: str
+    quantity: int
+    external_id: str = ""  # empty: create; set: update
+    brand: str = ""
+    barcode: str = ""
+    category_id: str = ""  # the marketplace's category id, from the channel's category mapping
+    image_urls: Sequence[str] = ()
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    variants: Sequence[VariantPayload] = ()
+    compare_at_price: Decimal | None = None
+    weight_grams: int | None = None
+
+
+@dataclass(frozen=True)
+class PushResult:
+    external_id: str
+    status: str  # our vocabulary: "live", "in_review", "rejected", "inactive"
+    external_url: str = ""
+    raw_status: str = ""
+    review_notes: Sequence[str] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OfferUpdate:
+    sku: str
+    external_id: str
+    price: Decimal | None = None
+    quantity: int | None = None
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    sku: str
+    ok: bool
+    error_code: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class RemoteListing:
+    external_id: str
+    sku: str
+    title: str
+    price: Decimal | None
+    quantity: int | None
+    status: str  # our vocabulary, as in PushResult
+    raw_status: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Documented default rate for a marketplace; stored on the channel and editable there."""
+
+    requests_per_second: float
+    burst: int
+
+
+@dataclass(frozen=True)
+class ListingRules:
+    """Documented listing limits (marketplaces.md §x.5), the defaults of a channel's readiness rules."""
+
+    title_max_length: int
+    min_images: int = 1
+    max_images: int = 9
+    main_image_min_px: int = 500
+    main_image_white_background: bool = False
+    required_attributes: tuple[str, ...] = ()
+
+
+# --- The interface ---
+
+
+TokenSaver = Callable[[Mapping[str, str]], None]
+
+
+class Connector(ABC):
+    """One marketplace. Instances are cheap: one per channel and job."""
+
+    code: ClassVar[str]
+    label: ClassVar[str]
+    credential_fields: ClassVar[tuple[str, ...]]  # required keys of ChannelConfig.credentials
+    optional_credential_fields: ClassVar[tuple[str, ...]] = ()
+    sensitive_fields: ClassVar[frozenset[str]] = frozenset()  # never shown back or logged
+    capabilities: ClassVar[frozenset[str]] = frozenset({"push", "pull", "price", "stock", "delete"})
+    default_rate_limit: ClassVar[RateLimit]
+    default_rules: ClassVar[ListingRules]
+
+    def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
+        """`on_tokens` is called with new credential values after a token refresh, so the caller can store them."""
+        self.config = config
+        self.on_tokens = on_tokens
+
+    @abstractmethod
+    def check_credentials(self) -> None:
+        """Make one cheap authenticated call; raise AuthExpired or ConnectorError when it fails."""
+
+    @abstractmethod
+    def push_listing(self, payload: ListingPayload) -> PushResult:
+        """Create (no external_id) or update one listing."""
+
+    @abstractmethod
+    def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
+        """Update price and/or stock for several listings; one result per item (partial success allowed)."""
+
+    @abstractmethod
+    def get_listing(self, external_id: str) -> RemoteListing:
+        """Read one listing's remote state."""
+
+    @abstractmethod
+    def find_by_sku(self, sku: str) -> RemoteListing | None:
+        """Look a listing up by our SKU (used before retrying a create whose response was lost)."""
+
+    @abstractmethod
+    def pull_listings(self, cursor: str | None = None) -> Page[RemoteListing]:
+        """One page of all remote listings; `next_cursor` None on the last page."""
+
+    @abstractmethod
+    def deactivate_listing(self, external_id: str) -> None:
+        """Take a listing off sale without deleting it."""
+
+    @abstractmethod
+    def delete_listing(self, external_id: str) -> None:
+        """Delete a listing on the marketplace."""
