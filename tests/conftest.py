@@ -1,6 +1,9 @@
 import pytest
 from django.conf import settings
 
+# Shared fixtures of other areas live in tests/fixtures/<area>.py and are listed here.
+pytest_plugins: list[str] = []
+
 
 def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
