@@ -1,0 +1,1 @@
+"""The marketplace sandbox: a real HTTP server on loopback that plays six marketplaces (see server.py)."""
