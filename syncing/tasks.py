@@ -1,0 +1,23 @@
+"""django-q2 entry points: take ids, re-fetch, call one service. Enqueued only through common.enqueue."""
+
+import logging
+
+from syncing.models import SyncJob
+
+logger = logging.getLogger(__name__)
+
+
+def sync_job_push_chunk_task(job_id: int, listing_ids: list[int]) -> None:
+    from syncing.services.push import sync_job_push_chunk
+
+    sync_job_push_chunk(job_id=job_id, listing_ids=listing_ids)
+
+
+def sync_listing_push_task(job_id: int, listing_id: int) -> None:
+    from syncing.services.push import sync_listing_push
+
+    job = SyncJob.objects.select_related("channel").filter(pk=job_id).first()
+    if job is None or not job.is_active:
+        logger.info("sync job %s is gone or ended; listing %s not pushed", job_id, listing_id)
+        return
+    sync_listing_push(job=job, listing_id=listing_id)
