@@ -21,3 +21,30 @@ def sync_listing_push_task(job_id: int, listing_id: int) -> None:
         logger.info("sync job %s is gone or ended; listing %s not pushed", job_id, listing_id)
         return
     sync_listing_push(job=job, listing_id=listing_id)
+
+
+def sync_job_offers_batch_task(job_id: int, listing_ids: list[int]) -> None:
+    from syncing.services.offers import sync_job_offers_batch
+
+    sync_job_offers_batch(job_id=job_id, listing_ids=listing_ids)
+
+
+def sync_job_deactivate_chunk_task(job_id: int, listing_ids: list[int]) -> None:
+    from syncing.services.deactivate import sync_job_deactivate_chunk
+
+    sync_job_deactivate_chunk(job_id=job_id, listing_ids=listing_ids)
+
+
+def sync_listing_deactivate_task(job_id: int, listing_id: int) -> None:
+    from syncing.services.deactivate import sync_listing_deactivate
+
+    job = SyncJob.objects.select_related("channel").filter(pk=job_id).first()
+    if job is None or not job.is_active:
+        return
+    sync_listing_deactivate(job=job, listing_id=listing_id)
+
+
+def sync_job_pull_task(job_id: int, cursor: str | None = None) -> None:
+    from syncing.services.pull import sync_job_pull
+
+    sync_job_pull(job_id=job_id, cursor=cursor)

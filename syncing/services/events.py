@@ -47,6 +47,7 @@ def sync_event_close(
     next_retry_at: datetime | None = None,
     external_id: str = "",
     message: str = "",
+    error_code: str = "",
     http_status: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> SyncEvent:
@@ -64,6 +65,8 @@ def sync_event_close(
         event.http_status = failure.http_status
         event.request_id = failure.request_id[:128]
         event.message = failure_text(failure)
+    if error_code:
+        event.error_code = error_code[:64]
     if http_status is not None:
         event.http_status = http_status
     if message:

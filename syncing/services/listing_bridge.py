@@ -1,11 +1,9 @@
 """The few calls the sync engine makes into the channels/listings apps, in one place.
 
-Statuses change only through the listings state machine; payloads are built by the listings selectors.
+Statuses change only through the listings state machine, sync fields only through `listing_sync_state_set`,
+and payloads are built by the listings selectors.
 """
 
-import hashlib
-import json
-from dataclasses import asdict
 from typing import Any
 
 from channels.models import Channel
@@ -15,12 +13,21 @@ from syncing.connectors.base import ListingPayload
 
 
 def listing_status_set(*, listing: Listing, status: str, reason: str = "") -> Listing:
-    """Move `listing` to `status` through the state machine; a no-op when it is already there."""
+    """Move `listing` to `status` through the state machine, via `queued` when the table asks for it."""
+    from listings.state import listing_transition, transition_allowed
+
+    listing.refresh_from_db(fields=["status"])
     if listing.status == status:
         return listing
-    from listings.services import listing_transition
-
+    if not transition_allowed(listing.status, status) and transition_allowed(listing.status, ListingStatus.QUEUED):
+        listing_transition(listing=listing, to_status=ListingStatus.QUEUED, reason=reason[:500])
     return listing_transition(listing=listing, to_status=status, reason=reason[:500])
+
+
+def listing_sync_fields_set(*, listing: Listing, **fields: Any) -> Listing:
+    from listings.services import listing_sync_state_set
+
+    return listing_sync_state_set(listing=listing, **fields)
 
 
 def listing_payload(listing: Listing) -> ListingPayload:
@@ -30,21 +37,16 @@ def listing_payload(listing: Listing) -> ListingPayload:
 
 
 def payload_hash(payload: ListingPayload) -> str:
-    try:
-        from listings.selectors import listing_payload_hash
+    from listings.selectors import listing_payload_hash
 
-        return listing_payload_hash(payload)
-    except ImportError:  # pragma: no cover - only before the listings selectors exist
-        data: dict[str, Any] = asdict(payload)
-        data.pop("external_id", None)
-        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return listing_payload_hash(payload)
 
 
 def listing_blocking_issues(listing: Listing) -> list[str]:
     """Human messages of the readiness issues that stop `listing` from going live."""
-    from listings.services import listing_readiness
+    from listings.readiness import listing_readiness
 
-    return [issue.message for issue in listing_readiness(listing) if issue.severity == "blocking"]
+    return [issue.message for issue in listing_readiness(listing) if issue.is_blocking]
 
 
 def listing_sku(listing: Listing) -> str:
@@ -52,19 +54,7 @@ def listing_sku(listing: Listing) -> str:
 
 
 def channel_credentials_save(*, channel: Channel, values: dict[str, str]) -> None:
-    """Store refreshed tokens from a connector (merged into the existing credentials)."""
+    """Store refreshed tokens from a connector, merged over the stored credentials."""
     from channels.services import channel_set_credentials
 
-    merged = {**channel.get_credentials(), **values}
-    channel_set_credentials(channel=channel, credentials=merged)
-
-
-PUSHABLE_STATUSES = (
-    ListingStatus.READY,
-    ListingStatus.QUEUED,
-    ListingStatus.PUBLISHING,
-    ListingStatus.IN_REVIEW,
-    ListingStatus.LIVE,
-    ListingStatus.ERROR,
-    ListingStatus.OUT_OF_SYNC,
-)
+    channel_set_credentials(channel=channel, credentials=values)

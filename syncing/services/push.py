@@ -36,7 +36,14 @@ from .classify import Failure, failure_classify, failure_text
 from .events import attempt_history, sync_event_close, sync_event_open, sync_event_record, sync_events_interrupt_stale
 from .jobs import sync_job_count, sync_job_final_outcome_exists, sync_job_start
 from .leases import listing_lease_claim, listing_lease_release, listing_lease_remaining
-from .listing_bridge import listing_blocking_issues, listing_payload, listing_sku, listing_status_set, payload_hash
+from .listing_bridge import (
+    listing_blocking_issues,
+    listing_payload,
+    listing_sku,
+    listing_status_set,
+    listing_sync_fields_set,
+    payload_hash,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -208,8 +215,7 @@ def _lookup_by_sku(job: SyncJob, listing: Listing, connector: Connector, attempt
         message=f"Found {sku} as {external_id}." if remote else f"{sku} does not exist on the marketplace.",
     )
     if external_id:
-        Listing.objects.filter(pk=listing.pk).update(external_id=external_id)
-        listing.external_id = external_id
+        listing_sync_fields_set(listing=listing, external_id=external_id)
     return external_id
 
 
@@ -251,7 +257,8 @@ def _push_succeeded(
     status = RESULT_STATUS.get(result.status, ListingStatus.IN_REVIEW)
     notes = "; ".join(result.review_notes)
     now = timezone.now()
-    Listing.objects.filter(pk=listing.pk).update(
+    listing_sync_fields_set(
+        listing=listing,
         external_id=result.external_id,
         external_url=result.external_url or listing.external_url,
         channel_payload={"raw_status": result.raw_status, "review_notes": list(result.review_notes)},
@@ -261,7 +268,6 @@ def _push_succeeded(
         last_error_message=notes if status == ListingStatus.ERROR else "",
         drift={},
     )
-    listing.refresh_from_db()
     listing_status_set(listing=listing, status=status, reason=notes)
     pushed = {"title": payload.title, "price": str(payload.price), "quantity": payload.quantity}
     outcome = SyncOutcome.REJECTED if status == ListingStatus.ERROR else SyncOutcome.SUCCEEDED
@@ -322,7 +328,14 @@ def _schedule_retry(job: SyncJob, listing: Listing, delay: float, event: SyncEve
             last_error_code=failure.code[:64],
             last_error_message=f"{failure_text(failure)} (retry at {next_at:%H:%M:%S})",
         )
-        enqueue(_tasks().sync_listing_push_task, job.pk, listing.pk, group=f"sync-job-{job.pk}", delay=delay)
+        task = (
+            _tasks().sync_listing_deactivate_task
+            if job.kind == SyncJobKind.DEACTIVATE
+            else _tasks().sync_listing_push_task
+        )
+        enqueue(task, job.pk, listing.pk, group=f"sync-job-{job.pk}", delay=delay)
+    if job.kind == SyncJobKind.DEACTIVATE:
+        return
     listing_status_set(listing=listing, status=ListingStatus.QUEUED, reason="Waiting for a retry.")
 
 
@@ -351,8 +364,7 @@ def _finish_failed(
             error_kind=kind,
         )
     code = failure.code if failure else kind
-    Listing.objects.filter(pk=listing.pk).update(last_error_code=code[:64], last_error_message=message)
-    listing.refresh_from_db()
+    listing_sync_fields_set(listing=listing, last_error_code=code[:64], last_error_message=message)
     listing_status_set(listing=listing, status=ListingStatus.ERROR, reason=message)
     sync_job_count(job_id=job.pk, outcome=outcome)
     return outcome
