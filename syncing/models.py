@@ -26,6 +26,7 @@ class SyncJob(models.Model):
     failed = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    listing_ids = models.JSONField(default=list, blank=True, editable=False, help_text="The listings the job covers.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

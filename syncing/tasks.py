@@ -48,3 +48,30 @@ def sync_job_pull_task(job_id: int, cursor: str | None = None) -> None:
     from syncing.services.pull import sync_job_pull
 
     sync_job_pull(job_id=job_id, cursor=cursor)
+
+
+def channel_listings_pull_task(channel_id: int) -> None:
+    from channels.models import Channel
+    from common.errors import ApplicationError
+    from syncing.services import channel_listings_pull
+
+    channel = Channel.objects.filter(pk=channel_id).first()
+    if channel is None:
+        logger.info("scheduled pull: channel %s is gone", channel_id)
+        return
+    try:
+        channel_listings_pull(channel=channel)
+    except ApplicationError as exc:
+        logger.info("scheduled pull of channel %s not started: %s", channel_id, exc.message)
+
+
+def sync_events_summarise_task() -> None:
+    from syncing.services import sync_events_summarise
+
+    sync_events_summarise()
+
+
+def sync_jobs_requeue_stuck_task() -> None:
+    from syncing.services import sync_jobs_requeue_stuck
+
+    sync_jobs_requeue_stuck()

@@ -40,7 +40,7 @@ def listings_deactivate(
     ids = list(selected.exclude(status=ListingStatus.DELISTED).order_by("pk").values_list("pk", flat=True))
     if not ids:
         raise ApplicationError("No listings to deactivate: none of them is on the marketplace.")
-    job = sync_job_create(channel=channel, kind=SyncJobKind.DEACTIVATE, total=len(ids), user=user)
+    job = sync_job_create(channel=channel, kind=SyncJobKind.DEACTIVATE, listing_ids=ids, user=user)
     from syncing.tasks import sync_job_deactivate_chunk_task
 
     for start in range(0, len(ids), PUSH_CHUNK_SIZE):

@@ -1,5 +1,7 @@
 """Sync jobs: create, count outcomes, finish, cancel."""
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,10 +21,25 @@ OUTCOME_COUNTER = {
 }
 
 
-def sync_job_create(*, channel: Channel, kind: str, total: int = 0, message: str = "", user: Actor = None) -> SyncJob:
+def sync_job_create(
+    *,
+    channel: Channel,
+    kind: str,
+    listing_ids: Sequence[int] = (),
+    message: str = "",
+    user: Actor = None,
+) -> SyncJob:
+    """Record a new job covering `listing_ids` (a pull discovers its items and counts them as it goes)."""
     if kind not in SyncJobKind.values:
         raise ApplicationError(f"Unknown sync job kind '{kind}'; known: {', '.join(SyncJobKind.values)}.")
-    job = SyncJob(channel=channel, kind=kind, total=total, message=message, created_by=actor_or_none(user))
+    job = SyncJob(
+        channel=channel,
+        kind=kind,
+        total=len(listing_ids),
+        listing_ids=list(listing_ids),
+        message=message,
+        created_by=actor_or_none(user),
+    )
     job.full_clean()
     job.save()
     return job

@@ -43,7 +43,7 @@ def listings_offers_sync(
     if not ids:
         raise ApplicationError("No published listings to update: price and stock need a listing on the marketplace.")
     kind = SyncJobKind.RESTOCK if stock_only else SyncJobKind.REPRICE
-    job = sync_job_create(channel=channel, kind=kind, total=len(ids), user=user)
+    job = sync_job_create(channel=channel, kind=kind, listing_ids=ids, user=user)
     from syncing.tasks import sync_job_offers_batch_task
 
     for start in range(0, len(ids), OFFER_BATCH_SIZE):

@@ -79,7 +79,7 @@ def listings_publish(
     )
     if not ids:
         raise ApplicationError("No listings to publish: the selection is empty or every listing is paused.")
-    job = sync_job_create(channel=channel, kind=SyncJobKind.PUSH, total=len(ids), user=user)
+    job = sync_job_create(channel=channel, kind=SyncJobKind.PUSH, listing_ids=ids, user=user)
     push_chunks_enqueue(job=job, listing_ids=ids)
     return job
 
@@ -99,7 +99,11 @@ def sync_event_retry(*, event: SyncEvent, user: Actor = None) -> SyncJob:
     channel = Channel.objects.get(pk=event.channel_id)
     _channel_usable(channel)
     job = sync_job_create(
-        channel=channel, kind=SyncJobKind.PUSH, total=1, message=f"Retry of event #{event.pk}.", user=user
+        channel=channel,
+        kind=SyncJobKind.PUSH,
+        listing_ids=[event.listing_id],
+        message=f"Retry of event #{event.pk}.",
+        user=user,
     )
     push_chunks_enqueue(job=job, listing_ids=[event.listing_id])
     return job

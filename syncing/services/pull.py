@@ -88,7 +88,7 @@ def sync_job_pull(*, job_id: int, cursor: str | None = None) -> None:
 
         with transaction.atomic():
             push_job = sync_job_create(
-                channel=channel, kind=SyncJobKind.PUSH, total=len(repush), message=f"Our values win (pull #{job.pk})."
+                channel=channel, kind=SyncJobKind.PUSH, listing_ids=repush, message=f"Our values win (pull #{job.pk})."
             )
             push_chunks_enqueue(job=push_job, listing_ids=repush)
 
