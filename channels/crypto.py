@@ -8,6 +8,7 @@ import json
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from common.errors import ApplicationError
 
@@ -18,7 +19,13 @@ MASK_MIN_LENGTH = 12  # shorter secrets are masked completely: four characters o
 
 def _fernet() -> MultiFernet:
     keys = [k.strip() for k in str(settings.CREDENTIALS_KEY).split(",") if k.strip()]
-    return MultiFernet([Fernet(k.encode()) for k in keys])
+    try:
+        return MultiFernet([Fernet(k.encode()) for k in keys])
+    except ValueError:
+        raise ImproperlyConfigured(
+            "CREDENTIALS_KEY must be one or more comma-separated Fernet keys (32 url-safe base64-encoded bytes); "
+            "make one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        ) from None
 
 
 def credentials_encrypt(values: dict[str, str]) -> str:
