@@ -49,6 +49,7 @@ class SyncErrorKind(models.TextChoices):
     RETRYABLE = "retryable", "Temporary: retry with backoff"
     REJECTED = "rejected", "Rejected: fix the data, never retried"
     AUTH = "auth", "Authorisation expired: channel paused"
+    PAUSED = "paused", "Channel paused: nothing sent"
     INTERRUPTED = "interrupted", "Worker died during the attempt"
     READINESS = "readiness", "Not ready to publish"
     INTERNAL = "internal", "Internal error"

@@ -24,7 +24,6 @@ TOKEN_MAX_WAIT_SECONDS = 10.0
 # Fraction of the channel's configured rate the engine uses, so network jitter cannot push the marketplace's
 # bucket over its limit (sandbox benchmark: 0.97 of 50 req/s gave 0 throttles).
 RATE_SAFETY = 0.97
-AUTH_PAUSE_DAYS = 3650  # an expired authorisation pauses the channel until someone reconnects it
 
 
 def connector_for(channel: Channel) -> Connector:
@@ -98,7 +97,6 @@ def channel_call_failed(channel: Channel) -> bool:
 
 
 def channel_auth_pause(channel: Channel) -> None:
-    """Stop calling a channel whose authorisation expired, until it is reconnected."""
-    until = timezone.now() + timedelta(days=AUTH_PAUSE_DAYS)
-    Channel.objects.filter(pk=channel.pk).update(circuit_open_until=until)
-    channel.circuit_open_until = until
+    """Stop calling a channel whose authorisation expired: it stays paused until someone reconnects it."""
+    Channel.objects.filter(pk=channel.pk).update(is_active=False)
+    channel.is_active = False

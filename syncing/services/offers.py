@@ -156,7 +156,6 @@ def _batch_failed(job: SyncJob, listings: list[Listing], events: list[SyncEvent]
     final = SyncOutcome.REJECTED if failure.kind == SyncErrorKind.REJECTED else SyncOutcome.FAILED
     SyncEvent.objects.filter(pk__in=[e.pk for e in events]).update(outcome=final, is_final=True)
     if failure.kind == SyncErrorKind.AUTH:
-        Channel.objects.filter(pk=job.channel_id).update(is_active=False)
         connection.channel_auth_pause(job.channel)
     for listing in listings:
         listing_sync_fields_set(

@@ -244,7 +244,6 @@ def _pull_failed(job: SyncJob, cursor: str | None, failure: Any) -> None:
                 enqueue(sync_job_pull_task, job.pk, cursor, delay=plan.delay)
             return
     if failure.kind == SyncErrorKind.AUTH:
-        Channel.objects.filter(pk=job.channel_id).update(is_active=False)
         connection.channel_auth_pause(job.channel)
     SyncJob.objects.filter(pk=job.pk).update(
         status=SyncJobStatus.FAILED, finished_at=timezone.now(), message=f"Pull stopped: {failure_text(failure)}"

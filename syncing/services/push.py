@@ -99,7 +99,7 @@ def sync_job_push_chunk(*, job_id: int, listing_ids: Sequence[int]) -> int:
 def _chunk_defer_seconds(job: SyncJob) -> float:
     """Why the rest of a chunk should wait: the channel's circuit is open, or price/stock jobs go first."""
     wait = connection.channel_circuit_wait(job.channel)
-    if wait:
+    if wait and job.channel.is_active:  # a paused channel fails the rest fast instead of waiting
         return wait + 1
     if job.kind not in OFFER_JOB_KINDS and (
         SyncJob.objects.filter(channel_id=job.channel_id, kind__in=OFFER_JOB_KINDS, status__in=["queued", "running"])
@@ -149,7 +149,8 @@ def _push_leased(job: SyncJob, listing: Listing) -> str | None:
         )
         return _finish_failed(job, listing, SyncOperation.UPDATE, message, SyncErrorKind.INTERRUPTED)
     if not listing.channel.is_active:
-        return _finish_failed(job, listing, SyncOperation.UPDATE, "The channel is paused.", SyncErrorKind.AUTH)
+        message = "The channel is paused (its authorisation expired or an operator paused it); nothing was sent."
+        return _finish_failed(job, listing, SyncOperation.UPDATE, message, SyncErrorKind.PAUSED)
     blocking = listing_blocking_issues(listing)
     if blocking:
         return _finish_failed(job, listing, SyncOperation.UPDATE, "; ".join(blocking), SyncErrorKind.READINESS)
@@ -365,13 +366,13 @@ def _finish_failed(
         )
     code = failure.code if failure else kind
     listing_sync_fields_set(listing=listing, last_error_code=code[:64], last_error_message=message)
-    listing_status_set(listing=listing, status=ListingStatus.ERROR, reason=message)
+    # A listing that was never sent (not ready, channel paused) keeps its status; the reason is shown.
+    if kind not in (SyncErrorKind.READINESS, SyncErrorKind.PAUSED):
+        listing_status_set(listing=listing, status=ListingStatus.ERROR, reason=message)
     sync_job_count(job_id=job.pk, outcome=outcome)
     return outcome
 
 
 def _channel_pause_for_auth(channel: Channel) -> None:
     """An expired authorisation stops the channel: operators see why on its page and must reconnect it."""
-    Channel.objects.filter(pk=channel.pk).update(is_active=False)
-    channel.is_active = False
     connection.channel_auth_pause(channel)
