@@ -20,7 +20,8 @@ def test_publish_selection_pushes_each_listing_once(fake_market, shop, make_list
     listings = make_listings(3)
     # when they are published and the queue runs
     job = listings_publish(channel=shop, listing_ids=[lst.pk for lst in listings])
-    assert job.total == 3 and OrmQ.objects.count() == 1  # one chunk, queued with the job (outbox)
+    assert job.total == 3
+    assert OrmQ.objects.count() == 1
     run_queue()
     # then each is live with its external id, hash and a succeeded create event
     job.refresh_from_db()
@@ -38,7 +39,8 @@ def test_publish_selection_pushes_each_listing_once(fake_market, shop, make_list
         assert len(listing.last_pushed_hash) == 64
         event = SyncEvent.objects.get(listing=listing)
         assert (event.operation, event.outcome, event.attempt, event.is_final) == ("create", "succeeded", 1, True)
-        assert event.duration_ms is not None and event.payload_hash == listing.last_pushed_hash
+        assert event.duration_ms is not None
+        assert event.payload_hash == listing.last_pushed_hash
     assert len(fake_market.items) == 3
     assert [c[0] for c in fake_market.calls] == ["push"] * 3
 
@@ -120,19 +122,23 @@ def test_retryable_statuses_schedule_a_backoff_retry(fake_market, shop, make_lis
     run_queue(include_delayed=False)
     # then a retry is queued ~30 s later (schedule step 1 +-20 %) and the event says when
     event = SyncEvent.objects.get(listing=listing)
-    assert event.outcome == SyncOutcome.RETRY_SCHEDULED and event.error_kind == SyncErrorKind.RETRYABLE
+    assert event.outcome == SyncOutcome.RETRY_SCHEDULED
+    assert event.error_kind == SyncErrorKind.RETRYABLE
     assert before + timedelta(seconds=23) < event.next_retry_at < before + timedelta(seconds=40)
     ((row, task),) = queued_tasks()
-    assert task["func"].__name__ == "sync_listing_push_task" and task["args"] == (job.pk, listing.pk)
+    assert task["func"].__name__ == "sync_listing_push_task"
+    assert task["args"] == (job.pk, listing.pk)
     assert row.lock > before + timedelta(seconds=23)
     listing.refresh_from_db()
-    assert listing.status == ListingStatus.QUEUED and "retry at" in listing.last_error_message
+    assert listing.status == ListingStatus.QUEUED
+    assert "retry at" in listing.last_error_message
     # when the retry runs it first checks the SKU (the failed create may have happened), then succeeds
     run_queue()
     listing.refresh_from_db()
     job.refresh_from_db()
     assert listing.status == ListingStatus.LIVE
-    assert job.succeeded == 1 and job.status == SyncJobStatus.SUCCEEDED
+    assert job.succeeded == 1
+    assert job.status == SyncJobStatus.SUCCEEDED
     assert list(
         SyncEvent.objects.filter(listing=listing).order_by("pk").values_list("operation", "attempt", "outcome")
     ) == [("create", 1, "retry_scheduled"), ("lookup", 2, "succeeded"), ("create", 2, "succeeded")]
@@ -149,7 +155,8 @@ def test_gives_up_after_max_attempts(fake_market, shop, make_listings):
     assert [c[0] for c in fake_market.calls] == ["push", "find", "find", "find"]
     assert listing.status == ListingStatus.ERROR
     assert listing.last_error_message.startswith("Gave up after 4 attempts: down")
-    assert job.failed == 1 and job.status == SyncJobStatus.FAILED
+    assert job.failed == 1
+    assert job.status == SyncJobStatus.FAILED
 
 
 def test_rate_limited_waits_for_retry_after_and_holds_the_bucket(fake_market, shop, make_listings):
@@ -162,7 +169,8 @@ def test_rate_limited_waits_for_retry_after_and_holds_the_bucket(fake_market, sh
     listings_publish(channel=shop, listing_ids=[listing.pk])
     run_queue(include_delayed=False)
     event = SyncEvent.objects.get(listing=listing)
-    assert event.error_kind == SyncErrorKind.THROTTLED and event.http_status == 429
+    assert event.error_kind == SyncErrorKind.THROTTLED
+    assert event.http_status == 429
     assert before + timedelta(seconds=12) <= event.next_retry_at < before + timedelta(seconds=14)
     rate, burst = channel_rate(shop)
     assert 11 < wait_hint(bucket_key(shop), rate=rate, burst=burst) <= 12.1
@@ -202,7 +210,8 @@ def test_worker_death_is_counted_and_poison_listing_stopped(fake_market, shop, m
     assert fake_market.calls == []
     assert SyncEvent.objects.filter(listing=listing, outcome=SyncOutcome.INTERRUPTED).count() == 2
     listing.refresh_from_db()
-    assert listing.status == ListingStatus.ERROR and "worker dying" in listing.last_error_message
+    assert listing.status == ListingStatus.ERROR
+    assert "worker dying" in listing.last_error_message
 
 
 def test_one_interrupted_delivery_is_retried_with_lookup(fake_market, shop, make_listings):
@@ -221,7 +230,8 @@ def test_one_interrupted_delivery_is_retried_with_lookup(fake_market, shop, make
     run_queue()
     # then it looks up the SKU and updates that item instead of creating a second one
     listing.refresh_from_db()
-    assert list(fake_market.items) == ["gid://7"] and listing.external_id == "gid://7"
+    assert list(fake_market.items) == ["gid://7"]
+    assert listing.external_id == "gid://7"
     assert [c[0] for c in fake_market.calls] == ["find", "push"]
 
 
@@ -237,7 +247,8 @@ def test_second_worker_on_the_same_listing_defers(fake_market, shop, make_listin
     # then nothing was sent and the listing is re-queued for after the lease
     assert fake_market.calls == []
     ((row, task),) = queued_tasks()
-    assert task["args"] == (job.pk, listing.pk) and row.lock > timezone.now() + timedelta(seconds=60)
+    assert task["args"] == (job.pk, listing.pk)
+    assert row.lock > timezone.now() + timedelta(seconds=60)
 
 
 def test_duplicate_delivery_after_success_does_nothing(fake_market, shop, make_listings):
@@ -246,7 +257,8 @@ def test_duplicate_delivery_after_success_does_nothing(fake_market, shop, make_l
     run_queue()
     assert sync_listing_push(job=job, listing_id=listing.pk) is None
     job.refresh_from_db()
-    assert job.processed == 1 and len(fake_market.calls) == 1
+    assert job.processed == 1
+    assert len(fake_market.calls) == 1
 
 
 def test_auth_expired_pauses_channel(fake_market, shop, make_listings):
@@ -262,7 +274,8 @@ def test_auth_expired_pauses_channel(fake_market, shop, make_listings):
     assert len(fake_market.calls) == 1  # the second listing is not tried on a paused channel
     assert job.failed == 2
     health = channel_sync_health(channel=shop)
-    assert health.is_paused and "Refresh token expired" in health.message
+    assert health.is_paused
+    assert "Refresh token expired" in health.message
     with pytest.raises(ApplicationError, match="paused"):
         listings_publish(channel=shop, listing_ids=[listings[0].pk])
 
@@ -277,7 +290,8 @@ def test_circuit_opens_after_failure_run_and_defers_work(fake_market, shop, make
     run_queue(include_delayed=False)
     shop.refresh_from_db()
     # then after two failures the circuit is open and the third listing waits instead of calling
-    assert shop.circuit_open_until is not None and shop.circuit_open_until > timezone.now()
+    assert shop.circuit_open_until is not None
+    assert shop.circuit_open_until > timezone.now()
     assert len(fake_market.calls) == 2
     assert "Circuit open" in channel_sync_health(channel=shop).message
     tasks = [t for _, t in queued_tasks()]
@@ -293,7 +307,8 @@ def test_not_ready_listing_fails_with_readiness_message(fake_market, shop, make_
     assert fake_market.calls == []
     assert job.failed == 1
     event = SyncEvent.objects.get(listing=listing)
-    assert event.error_kind == SyncErrorKind.READINESS and event.message
+    assert event.error_kind == SyncErrorKind.READINESS
+    assert event.message
 
 
 def test_cancel_stops_remaining_listings(fake_market, shop, make_listings):
@@ -302,7 +317,8 @@ def test_cancel_stops_remaining_listings(fake_market, shop, make_listings):
     sync_job_cancel(job=job)
     run_queue()
     job.refresh_from_db()
-    assert job.status == SyncJobStatus.CANCELLED and fake_market.calls == []
+    assert job.status == SyncJobStatus.CANCELLED
+    assert fake_market.calls == []
     with pytest.raises(ApplicationError, match="already ended"):
         sync_job_cancel(job=job)
 
@@ -336,7 +352,8 @@ def test_publish_refuses_bad_selection(fake_market, shop, make_listings, make_ch
         listings_publish(channel=shop, filters={"colour": "red"})
     with pytest.raises(ApplicationError, match="either by selection or by filter"):
         listings_publish(channel=shop)
-    assert SyncJob.objects.count() == 0 and OrmQ.objects.count() == 0
+    assert SyncJob.objects.count() == 0
+    assert OrmQ.objects.count() == 0
 
 
 def test_publish_by_filter(fake_market, shop, make_listings):
