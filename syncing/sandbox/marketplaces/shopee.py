@@ -14,7 +14,12 @@ ACCESS_TTL = 4 * 3600  # §3.1 access token 4 hours
 REFRESH_TTL = 30 * 86400  # §3.1 refresh token 30 days, single use
 OLD_ACCESS_GRACE = 300  # §3.1 old access token stays valid 5 more minutes after a refresh
 TIMESTAMP_WINDOW = 300  # §3.2 timestamp valid 5 minutes
-PUBLIC_PATHS = ("/api/v2/auth/token/get", "/api/v2/auth/access_token/get", "/api/v2/shop/auth_partner")
+PUBLIC_PATHS = (
+    "/api/v2/auth/token/get",
+    "/api/v2/auth/access_token/get",
+    "/api/v2/shop/auth_partner",
+    "/api/v2/media_space/upload_image",  # §3.3: signed as a public API
+)
 # Per-category limits served by get_item_limit (the reference page's sample values, §3.5).
 LIMITS = {
     "name_min": 5,
@@ -130,6 +135,7 @@ class ShopeeModule(MarketplaceModule):
             ("POST", "/api/v2/auth/token/get"): self._token_get,
             ("GET", "/api/v2/shop/get_shop_info"): self._shop_info,
             ("GET", "/api/v2/product/get_item_limit"): self._item_limit,
+            ("GET", "/api/v2/logistics/get_channel_list"): self._logistics,
             ("POST", "/api/v2/media_space/upload_image"): self._upload_image,
             ("POST", "/api/v2/product/add_item"): self._add_item,
             ("POST", "/api/v2/product/update_item"): self._update_item,
@@ -201,6 +207,13 @@ class ShopeeModule(MarketplaceModule):
             }
         )
 
+    def _logistics(self, req: Request, _shop: str) -> Response:
+        channels = [
+            {"logistics_channel_id": 18028, "logistics_channel_name": "Standard Delivery", "enabled": True},
+            {"logistics_channel_id": 18099, "logistics_channel_name": "Self Collection", "enabled": False},
+        ]
+        return self._ok({"logistics_channel_list": channels})
+
     def _upload_image(self, req: Request, _shop: str) -> Response:
         if b'name="image"' not in req.body or "multipart/form-data" not in req.header("Content-Type"):
             raise ShopeeError("error_param", "invalid field image: value must Not Null", 400)
@@ -214,6 +227,8 @@ class ShopeeModule(MarketplaceModule):
     # --- products ---
 
     def _validate(self, data: Mapping[str, Any], creating: bool) -> None:
+        if "logistic_info" in data and not any(e.get("enabled") for e in data.get("logistic_info") or []):
+            raise ShopeeError("product.error_param", "invalid field logistic_info: enable at least one channel")
         required = ("original_price", "description", "weight", "item_name", "logistic_info", "category_id", "image")
         if creating:
             for name in required:
