@@ -28,6 +28,7 @@ from listings.choices import ListingStatus
 from listings.models import Listing
 from syncing.backoff import plan_retry
 from syncing.choices import SyncErrorKind, SyncJobKind, SyncOperation, SyncOutcome
+from syncing.conf import sync_setting
 from syncing.connectors.base import Connector, ListingPayload, PushResult
 from syncing.models import SyncEvent, SyncJob
 
@@ -71,8 +72,9 @@ def _tasks() -> ModuleType:
 
 def push_chunks_enqueue(*, job: SyncJob, listing_ids: Sequence[int], delay: float | None = None) -> None:
     tasks = _tasks()
-    for start in range(0, len(listing_ids), PUSH_CHUNK_SIZE):
-        chunk = list(listing_ids[start : start + PUSH_CHUNK_SIZE])
+    size = sync_setting("SYNC_PUSH_CHUNK_SIZE", PUSH_CHUNK_SIZE, int)
+    for start in range(0, len(listing_ids), size):
+        chunk = list(listing_ids[start : start + size])
         enqueue(tasks.sync_job_push_chunk_task, job.pk, chunk, group=f"sync-job-{job.pk}", delay=delay)
 
 
