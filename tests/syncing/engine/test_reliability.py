@@ -242,15 +242,15 @@ def test_lost_create_responses_are_found_by_sku(scenario, sandbox):
 
 
 def test_throttling_backs_off_without_sustained_429s(scenario, sandbox):
-    # given a channel that believes it may send 40 req/s to a marketplace that allows 8
-    created = scenario.create(30, rate=40, burst=10)
-    sandbox.set_rate("lazada", 8, 4)
+    # given a channel that believes it may send 40 req/s to a marketplace that allows 3
+    created = scenario.create(20, rate=40, burst=10)
+    sandbox.set_rate("lazada", 3, 2)
     job_id = scenario.run("publish", channel_id=created["channel_id"], listing_ids=created["listing_ids"])["job_id"]
     scenario.start()
     job = scenario.wait_job_done(job_id, timeout=180)
     # then every listing gets there, and throttled answers stay rare and never come in long runs
-    assert job["succeeded"] == 30
-    assert_each_live_exactly_once(scenario, 30)
+    assert job["succeeded"] == 20
+    assert_each_live_exactly_once(scenario, 20)
     # Lazada signals throttling with code ApiCallLimit in an HTTP 200 body; every such answer is one throttled
     # event in our history, in the order they happened.
     kinds = [kind for (kind,) in scenario.query("SELECT error_kind FROM syncing_syncevent ORDER BY id")]
