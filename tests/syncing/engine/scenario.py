@@ -63,6 +63,68 @@ def create(args: dict) -> dict:
     return {"channel_id": channel.pk, "listing_ids": ids}
 
 
+def create_many(args: dict) -> dict:
+    """Like `create`, but copies the first product with bulk inserts (benchmark set-up of thousands of rows).
+
+    The copies share the first product's stored image file and its recorded metadata, so readiness sees the same
+    valid image; only the set-up bypasses the services, the sync under test does not.
+    """
+    from django.db import transaction
+
+    from catalog.models import Product, ProductImage
+    from listings.models import Listing
+
+    count = args["count"]
+    first = create({**args, "count": 1})
+    listing = Listing.objects.select_related("product").get(pk=first["listing_ids"][0])
+    template = listing.product
+    image = ProductImage.objects.get(product=template)
+    prefix = args.get("prefix", "REL")
+    with transaction.atomic():
+        products = Product.objects.bulk_create(
+            [
+                Product(
+                    sku=f"{prefix}-{n:05d}",
+                    title=f"Reliability product {n}",
+                    description=template.description,
+                    brand=template.brand,
+                    price=template.price,
+                    currency=template.currency,
+                    quantity=template.quantity,
+                    status=template.status,
+                    category=template.category,
+                    weight_grams=template.weight_grams,
+                    length_mm=template.length_mm,
+                    width_mm=template.width_mm,
+                    height_mm=template.height_mm,
+                )
+                for n in range(1, count)
+            ],
+            batch_size=500,
+        )
+        ProductImage.objects.bulk_create(
+            [
+                ProductImage(
+                    product=product,
+                    image=image.image.name,
+                    original_filename=image.original_filename,
+                    sha256=image.sha256,
+                    width=image.width,
+                    height=image.height,
+                    file_size=image.file_size,
+                    is_primary=True,
+                    metadata=image.metadata,
+                )
+                for product in products
+            ],
+            batch_size=500,
+        )
+        listings = Listing.objects.bulk_create(
+            [Listing(product=product, channel_id=first["channel_id"]) for product in products], batch_size=500
+        )
+    return {"channel_id": first["channel_id"], "listing_ids": first["listing_ids"] + [x.pk for x in listings]}
+
+
 def publish(args: dict) -> dict:
     from channels.models import Channel
     from syncing.services import listings_publish
@@ -86,7 +148,7 @@ def push_twice(args: dict) -> dict:
     return out
 
 
-COMMANDS = {"create": create, "publish": publish, "push_twice": push_twice}
+COMMANDS = {"create": create, "create_many": create_many, "publish": publish, "push_twice": push_twice}
 
 
 if __name__ == "__main__":
