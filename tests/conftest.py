@@ -23,3 +23,8 @@ def admin_user(django_user_model):
 def staff_client(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+def pytest_report_header(config):
+    database = settings.DATABASES["default"]
+    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database.get('NAME')}"
