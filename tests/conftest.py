@@ -1,8 +1,12 @@
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
-# Shared fixtures of other areas live in tests/fixtures/<area>.py and are listed here.
-pytest_plugins: list[str] = ["tests.fixtures.channels"]
+# Shared fixtures of other areas live in tests/fixtures/<area>.py; every module there is loaded automatically.
+pytest_plugins: list[str] = sorted(
+    f"tests.fixtures.{path.stem}" for path in (Path(__file__).parent / "fixtures").glob("*.py") if path.stem != "__init__"
+)
 
 
 def pytest_configure(config):
