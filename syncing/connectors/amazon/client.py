@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..base import AuthExpired, ConnectorError, RateLimited, Rejected, RetryableError
-from ..jsonhttp import json_body, retry_after_seconds, send
+from ..base import AuthExpired, ConnectorError, InvalidCredentials, NotFound, RateLimited, Rejected, RetryableError
+from ..http import HttpClient, json_body, retry_after
 
 MARKETPLACE = "Amazon"
 LIVE_LWA_URL = "https://api.amazon.com/auth/o2/token"
@@ -24,10 +24,6 @@ LWA_REAUTHORISE = frozenset({"invalid_grant", "access_denied", "unauthorized_cli
 
 class TokenExpired(Exception):
     """Internal signal: 403 saying the access token is expired or invalid; the connector gets a new one once."""
-
-
-class NotFound(ConnectorError):
-    """404: no such listing item (used by find_by_sku)."""
 
 
 class AmazonClient:
@@ -43,7 +39,6 @@ class AmazonClient:
         expires_at: float = 0.0,
         lwa_url: str = "",
         clock: Callable[[], float] = time.time,
-        session: requests.Session | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
@@ -54,7 +49,8 @@ class AmazonClient:
         self.expires_at = expires_at
         self.lwa_url = lwa_url or _lwa_url_for(self.base_url)
         self.clock = clock
-        self.session = session or requests.Session()
+        self.http = HttpClient(MARKETPLACE, timeout)
+        self.session = self.http.session
 
     @property
     def token_is_fresh(self) -> bool:
@@ -64,12 +60,9 @@ class AmazonClient:
 
     def exchange(self) -> dict[str, Any]:
         """LWA: refresh token -> access token (§6.1)."""
-        resp = send(
-            self.session,
+        resp = self.http.request(
             "POST",
             self.lwa_url,
-            timeout=self.timeout,
-            marketplace=MARKETPLACE,
             data={
                 "grant_type": "refresh_token",
                 "refresh_token": self.refresh_token,
@@ -81,7 +74,7 @@ class AmazonClient:
         if resp.status_code == 429 or resp.status_code >= 500:
             raise RetryableError(
                 f"{MARKETPLACE}: Login with Amazon answered HTTP {resp.status_code}.",
-                retry_after=retry_after_seconds(resp.headers.get("retry-after")),
+                retry_after=retry_after(resp.headers.get("retry-after"), 0.0) or None,
                 request_id=request_id,
                 http_status=resp.status_code,
             )
@@ -98,7 +91,7 @@ class AmazonClient:
             raise RetryableError(text, **kwargs)
         if error in LWA_REAUTHORISE:
             raise AuthExpired(text + " The seller must authorise the app again.", **kwargs)
-        raise ConnectorError(text + " Check the LWA client id and secret.", **kwargs)
+        raise InvalidCredentials(text + " Check the LWA client id and secret.", **kwargs)
 
     def call(
         self, method: str, path: str, *, params: Mapping[str, str] | None = None, json: Any = None
@@ -106,12 +99,9 @@ class AmazonClient:
         headers = {"x-amz-access-token": self.access_token, "accept": "application/json"}
         if json is not None:
             headers["content-type"] = "application/json"
-        resp = send(
-            self.session,
+        resp = self.http.request(
             method,
             self.base_url + path,
-            timeout=self.timeout,
-            marketplace=MARKETPLACE,
             params=params,
             json=json,
             headers=headers,
@@ -134,7 +124,7 @@ class AmazonClient:
             code, message = _first_error(resp)
             raise RetryableError(
                 f"{MARKETPLACE}: server error HTTP {status} {message}".rstrip() + ".",
-                retry_after=retry_after_seconds(resp.headers.get("retry-after")),
+                retry_after=retry_after(resp.headers.get("retry-after"), 0.0) or None,
                 code=code,
                 request_id=request_id,
                 http_status=status,
@@ -180,9 +170,8 @@ def _first_error(resp: requests.Response) -> tuple[str, str]:
 
 def _rate_wait(resp: requests.Response) -> float:
     """Retry-After if given, else one token of the bucket: 1 / x-amzn-RateLimit-Limit seconds, else 1 s."""
-    explicit = retry_after_seconds(resp.headers.get("retry-after"))
-    if explicit is not None:
-        return explicit
+    if resp.headers.get("retry-after"):
+        return retry_after(resp.headers.get("retry-after"))
     try:
         rate = float(resp.headers.get("x-amzn-RateLimit-Limit", ""))
     except ValueError:

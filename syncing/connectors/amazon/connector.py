@@ -15,6 +15,7 @@ from ..base import (
     ItemResult,
     ListingPayload,
     ListingRules,
+    NotFound,
     OfferUpdate,
     Page,
     PushResult,
@@ -25,7 +26,7 @@ from ..base import (
     TokenSaver,
 )
 from . import mapping
-from .client import MARKETPLACE, AmazonClient, NotFound, TokenExpired
+from .client import MARKETPLACE, AmazonClient, TokenExpired
 
 T = TypeVar("T")
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import requests
 
-from ..base import AuthExpired, ConnectorError, RateLimited, Rejected, RetryableError
-from ..jsonhttp import json_body, retry_after_seconds, send
+from ..base import AuthExpired, ConnectorError, InvalidCredentials, NotFound, RateLimited, Rejected, RetryableError
+from ..http import HttpClient, json_body, retry_after
 from .mapping import field_errors_from_message
 
 MARKETPLACE = "Etsy"
@@ -45,14 +45,14 @@ class EtsyClient:
         shared_secret: str,
         access_token: str,
         timeout: float,
-        session: requests.Session | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.shared_secret = shared_secret
         self.access_token = access_token
         self.timeout = timeout
-        self.session = session or requests.Session()
+        self.http = HttpClient(MARKETPLACE, timeout)
+        self.session = self.http.session
         self.last_rate: dict[str, str] = {}
 
     @property
@@ -72,12 +72,9 @@ class EtsyClient:
     ) -> Any:
         """One API call under /v3/application; returns the decoded body (None for 204)."""
         headers = {"x-api-key": self.api_key_header, "authorization": f"Bearer {self.access_token}"}
-        resp = send(
-            self.session,
+        resp = self.http.request(
             method,
             self.base_url + API_PREFIX + path,
-            timeout=self.timeout,
-            marketplace=MARKETPLACE,
             params=params,
             data=form,
             json=json,
@@ -88,19 +85,16 @@ class EtsyClient:
 
     def refresh(self, refresh_token: str) -> dict[str, Any]:
         """grant_type=refresh_token at the token endpoint; a refusal means the seller must authorise again."""
-        resp = send(
-            self.session,
+        resp = self.http.request(
             "POST",
             self.base_url + TOKEN_PATH,
-            timeout=self.timeout,
-            marketplace=MARKETPLACE,
             data={"grant_type": "refresh_token", "client_id": self.api_key, "refresh_token": refresh_token},
         )
         request_id = _request_id(resp)
         if resp.status_code == 429 or resp.status_code >= 500:
             raise RetryableError(
                 f"{MARKETPLACE}: token refresh answered HTTP {resp.status_code}.",
-                retry_after=retry_after_seconds(resp.headers.get("retry-after")),
+                retry_after=retry_after(resp.headers.get("retry-after"), 0.0) or None,
                 request_id=request_id,
                 http_status=resp.status_code,
             )
@@ -135,7 +129,7 @@ class EtsyClient:
         if status >= 500:
             raise RetryableError(
                 f"{MARKETPLACE}: server error HTTP {status}.",
-                retry_after=retry_after_seconds(resp.headers.get("retry-after")),
+                retry_after=retry_after(resp.headers.get("retry-after"), 0.0) or None,
                 code=str(status),
                 request_id=request_id,
                 http_status=status,
@@ -155,6 +149,10 @@ class EtsyClient:
                 field_errors=field_errors_from_message(message),
                 **kwargs,
             )
+        if status == 403 and any(word in message.lower() for word in ("api key", "shared secret")):
+            raise InvalidCredentials(f"{MARKETPLACE}: {message}; check the keystring and shared secret.", **kwargs)
+        if status == 404:
+            raise NotFound(f"{MARKETPLACE}: {message or 'not found'}.", **kwargs)
         raise ConnectorError(f"{MARKETPLACE}: HTTP {status}: {message or 'error'}", **kwargs)
 
 
@@ -167,9 +165,8 @@ def _request_id(resp: requests.Response) -> str:
 
 def _rate_wait(resp: requests.Response) -> float:
     """Retry-After if sent; a spent daily quota waits an hour (the sliding window frees buckets); else 1 s."""
-    explicit = retry_after_seconds(resp.headers.get("retry-after"))
-    if explicit is not None:
-        return explicit
+    if resp.headers.get("retry-after"):
+        return retry_after(resp.headers.get("retry-after"))
     if resp.headers.get("x-remaining-today") == "0":
         return 3600.0
     return 1.0

@@ -20,7 +20,7 @@ from ..base import (
     RetryableError,
     TokenSaver,
 )
-from ..jsonhttp import fetch_image
+from ..images import fetch_image
 from . import mapping
 from .client import MARKETPLACE, EtsyClient, TokenExpired
 
@@ -87,9 +87,7 @@ class EtsyConnector(Connector):
 
     def _upload_images(self, listing_id: str, urls: Sequence[str]) -> None:
         for rank, url in enumerate(urls[:MAX_IMAGES], start=1):
-            name, content, content_type = fetch_image(
-                self.client.session, url, timeout=self.config.timeout, marketplace=MARKETPLACE
-            )
+            name, content, content_type = fetch_image(self.client.http, url)
             self._call(
                 "POST",
                 f"{self.shop}/listings/{listing_id}/images",

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..base import AuthExpired, ConnectorError, RateLimited, Rejected, RetryableError
-from ..jsonhttp import json_body, retry_after_seconds, send
+from ..base import AuthExpired, ConnectorError, InvalidCredentials, NotFound, RateLimited, Rejected, RetryableError
+from ..http import HttpClient, json_body, retry_after
 from .mapping import field_for_code
 
 MARKETPLACE = "TikTok Shop"
@@ -26,6 +26,8 @@ LIVE_AUTH_BASE = "https://auth.tiktok-shops.com"
 CODE_TOKEN_EXPIRED = 105002
 CODE_THROTTLED = 36009002
 RETRYABLE_CODES = frozenset({36009002, 36009007, 12001000})
+CREDENTIAL_CODES = frozenset({106001, 36009004})  # bad sign; invalid app key / timestamp / token / shop cipher
+NOT_FOUND_CODES = frozenset({12052700})  # [U] product does not exist (our sandbox's code; not in the doc)
 
 
 def sign(app_secret: str, path: str, query: dict[str, str], body: bytes = b"") -> str:
@@ -55,7 +57,6 @@ class TiktokClient:
         timeout: float,
         auth_base_url: str = "",
         clock: Callable[[], float] = time.time,
-        session: requests.Session | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.app_key = app_key
@@ -65,7 +66,8 @@ class TiktokClient:
         self.timeout = timeout
         self.auth_base_url = (auth_base_url or _auth_base_for(self.base_url)).rstrip("/")
         self.clock = clock
-        self.session = session or requests.Session()
+        self.http = HttpClient(MARKETPLACE, timeout)
+        self.session = self.http.session
 
     # --- calls ---
 
@@ -86,12 +88,9 @@ class TiktokClient:
         raw = b"" if body is None else json.dumps(body).encode("utf-8")
         params["sign"] = sign(self.app_secret, path, params, raw)
         headers = {"content-type": "application/json", "x-tts-access-token": self.access_token}
-        resp = send(
-            self.session,
+        resp = self.http.request(
             method,
             self.base_url + path,
-            timeout=self.timeout,
-            marketplace=MARKETPLACE,
             params=params,
             data=raw or None,
             headers=headers,
@@ -103,12 +102,9 @@ class TiktokClient:
         path = "/product/202309/images/upload"
         params = {"app_key": self.app_key, "timestamp": str(int(self.clock()))}
         params["sign"] = sign(self.app_secret, path, params)
-        resp = send(
-            self.session,
+        resp = self.http.request(
             "POST",
             self.base_url + path,
-            timeout=self.timeout,
-            marketplace=MARKETPLACE,
             params=params,
             files={"data": (filename, content, content_type)},
             data={"use_case": "MAIN_IMAGE"},
@@ -128,12 +124,9 @@ class TiktokClient:
             "refresh_token": refresh_token,
             "grant_type": "refresh_token",
         }
-        resp = send(
-            self.session,
+        resp = self.http.request(
             "GET",
             self.auth_base_url + "/api/v2/token/refresh",
-            timeout=self.timeout,
-            marketplace=MARKETPLACE,
             params=params,
         )
         if resp.status_code >= 500:
@@ -162,7 +155,7 @@ class TiktokClient:
             payload = _try_json(resp)
             raise RateLimited(
                 f"{MARKETPLACE}: too many requests.",
-                retry_after=retry_after_seconds(resp.headers.get("retry-after")) or 1.0,
+                retry_after=retry_after(resp.headers.get("retry-after"), 1.0),
                 code=str(payload.get("code", CODE_THROTTLED)),
                 request_id=str(payload.get("request_id", "")),
                 http_status=status,
@@ -171,7 +164,7 @@ class TiktokClient:
             payload = _try_json(resp)
             raise RetryableError(
                 f"{MARKETPLACE}: server error HTTP {status}.",
-                retry_after=retry_after_seconds(resp.headers.get("retry-after")),
+                retry_after=retry_after(resp.headers.get("retry-after"), 0.0) or None,
                 code=str(payload.get("code", "")),
                 request_id=str(payload.get("request_id", "")),
                 http_status=status,
@@ -192,6 +185,12 @@ class TiktokClient:
             raise RateLimited(f"{MARKETPLACE}: too many requests.", retry_after=1.0, **error_kwargs)
         if code in RETRYABLE_CODES:
             raise RetryableError(f"{MARKETPLACE}: {message} (code {code}).", **error_kwargs)
+        if code in CREDENTIAL_CODES:
+            raise InvalidCredentials(
+                f"{MARKETPLACE}: {message} (code {code}); check the app key and secret.", **error_kwargs
+            )
+        if code in NOT_FOUND_CODES:
+            raise NotFound(f"{MARKETPLACE}: {message}.", **error_kwargs)
         if isinstance(code, int) and (12019000 <= code < 12020000 or 12052000 <= code < 12053000):
             field = field_for_code(code, message)
             raise Rejected(

@@ -11,6 +11,7 @@ from ..base import (
     ItemResult,
     ListingPayload,
     ListingRules,
+    NotFound,
     OfferUpdate,
     Page,
     PushResult,
@@ -19,9 +20,9 @@ from ..base import (
     RetryableError,
     TokenSaver,
 )
-from ..jsonhttp import fetch_image
+from ..images import fetch_image
 from . import mapping
-from .client import MARKETPLACE, TiktokClient, TokenExpired
+from .client import MARKETPLACE, NOT_FOUND_CODES, TiktokClient, TokenExpired
 
 T = TypeVar("T")
 
@@ -99,9 +100,7 @@ class TiktokConnector(Connector):
 
     def _image_uri(self, url: str) -> str:
         if url not in self._image_uris:
-            name, content, content_type = fetch_image(
-                self.client.session, url, timeout=self.config.timeout, marketplace=MARKETPLACE
-            )
+            name, content, content_type = fetch_image(self.client.http, url)
             self._image_uris[url] = self._authed(lambda: self.client.upload_image(name, content, content_type))
         return self._image_uris[url]
 
@@ -110,7 +109,8 @@ class TiktokConnector(Connector):
         errors = [e for e in data.get("errors") or [] if isinstance(e, dict)]
         if errors:
             first = errors[0]
-            raise ConnectorError(
+            error_class = NotFound if first.get("code") in NOT_FOUND_CODES else ConnectorError
+            raise error_class(
                 f"{MARKETPLACE}: {what} failed: {first.get('message', '')}", code=str(first.get("code", ""))
             )
 
