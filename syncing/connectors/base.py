@@ -111,6 +111,9 @@ class ListingPayload:
     variants: Sequence[VariantPayload] = ()
     compare_at_price: Decimal | None = None
     weight_grams: int | None = None
+    length_mm: int | None = None  # package dimensions (Lazada requires them)
+    width_mm: int | None = None
+    height_mm: int | None = None
 
 
 @dataclass(frozen=True)

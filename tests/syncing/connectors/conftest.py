@@ -26,6 +26,9 @@ def make_payload(image_url):
             "category_id": "100644",
             "image_urls": (image_url,),
             "weight_grams": 400,
+            "length_mm": 120,
+            "width_mm": 90,
+            "height_mm": 100,
         }
         values.update(overrides)
         return ListingPayload(**values)
