@@ -1,5 +1,6 @@
 """Etsy connector: composes the HTTP client and the payload mapping."""
 
+import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -26,6 +27,8 @@ from .client import MARKETPLACE, EtsyClient, TokenExpired
 
 T = TypeVar("T")
 
+EARLY_REFRESH_SECONDS = 120
+
 # getListingsByShop filters by one state at a time; pulling walks them in this order.
 STATES = ("active", "draft", "inactive", "sold_out", "expired")
 MAX_IMAGES = 20
@@ -35,7 +38,7 @@ class EtsyConnector(Connector):
     code = "etsy"
     label = "Etsy"
     credential_fields = ("api_key", "access_token")
-    optional_credential_fields = ("shared_secret", "refresh_token", "shipping_profile_id")
+    optional_credential_fields = ("shared_secret", "refresh_token", "access_token_expires_at", "shipping_profile_id")
     sensitive_fields = frozenset({"refresh_token", "access_token", "shared_secret"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=10)
     default_rules = ListingRules(title_max_length=140, max_images=20)
@@ -53,6 +56,7 @@ class EtsyConnector(Connector):
             timeout=config.timeout,
         )
         self.refresh_token = creds.get("refresh_token", "")
+        self.expires_at = _as_float(creds.get("access_token_expires_at"))
         self.shipping_profile_id = creds.get("shipping_profile_id", "")
         self.shop = f"/shops/{config.shop_id}"
 
@@ -62,20 +66,34 @@ class EtsyConnector(Connector):
         return self._authed(lambda: self.client.call(method, path, **kwargs))
 
     def _authed(self, fn: Callable[[], T]) -> T:
-        try:
-            return fn()
-        except TokenExpired:
-            pass
-        if not self.refresh_token:
-            raise AuthExpired(f"{MARKETPLACE}: the access token expired and no refresh token is stored.")
-        data = self.client.refresh(self.refresh_token)
-        self.refresh_token = str(data.get("refresh_token") or self.refresh_token)
-        if self.on_tokens:
-            self.on_tokens({"access_token": self.client.access_token, "refresh_token": self.refresh_token})
+        """Run `fn`; on 401 refresh once (Etsy rotates the refresh token) and run it again; a token known to be
+        past its expiry is refreshed first. A second 401 means the seller must authorise again."""
+        if self.expires_at and self.refresh_token and time.time() >= self.expires_at - EARLY_REFRESH_SECONDS:
+            self._refresh()
+        else:
+            try:
+                return fn()
+            except TokenExpired:
+                self._refresh()
         try:
             return fn()
         except TokenExpired as exc:
             raise AuthExpired(f"{MARKETPLACE}: the refreshed token was refused too.", code="401") from exc
+
+    def _refresh(self) -> None:
+        if not self.refresh_token:
+            raise AuthExpired(f"{MARKETPLACE}: the access token expired and no refresh token is stored.")
+        data = self.client.refresh(self.refresh_token)
+        self.refresh_token = str(data.get("refresh_token") or self.refresh_token)
+        self.expires_at = time.time() + _as_float(data.get("expires_in") or 3600)
+        if self.on_tokens:
+            self.on_tokens(
+                {
+                    "access_token": self.client.access_token,
+                    "refresh_token": self.refresh_token,
+                    "access_token_expires_at": f"{self.expires_at:.0f}",
+                }
+            )
 
     def _shipping_profile(self) -> str:
         if not self.shipping_profile_id:
@@ -111,7 +129,10 @@ class EtsyConnector(Connector):
         self._call("GET", self.shop)
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
-        """Create: draft -> images -> inventory (SKU, price, stock) -> publish. Update: fields + inventory."""
+        """Create: draft -> inventory (SKU, price, stock) -> images -> publish. Update: fields + inventory.
+
+        The inventory goes first so that a draft left behind by a failure later on carries our SKU and is found
+        by find_by_sku."""
         if payload.external_id:
             listing_id = payload.external_id
             self._call("PATCH", f"{self.shop}/listings/{listing_id}", form=mapping.update_form(payload))
@@ -120,8 +141,8 @@ class EtsyConnector(Connector):
         form = mapping.listing_form(payload, shipping_profile_id=self._shipping_profile())
         draft = self._call("POST", f"{self.shop}/listings", form=form)
         listing_id = str(draft["listing_id"])
-        self._upload_images(listing_id, payload.image_urls)
         self._call("PUT", f"/listings/{listing_id}/inventory", json=mapping.inventory_body(payload))
+        self._upload_images(listing_id, payload.image_urls)
         return self._result(self._call("PATCH", f"{self.shop}/listings/{listing_id}", form={"state": "active"}))
 
     def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
@@ -202,3 +223,10 @@ class EtsyConnector(Connector):
 
     def delete_listing(self, external_id: str) -> None:
         self._call("DELETE", f"/listings/{external_id}")
+
+
+def _as_float(value: object) -> float:
+    try:
+        return float(str(value)) if value not in (None, "") else 0.0
+    except ValueError:
+        return 0.0

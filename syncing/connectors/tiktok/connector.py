@@ -1,5 +1,6 @@
 """TikTok Shop connector: composes the HTTP client and the payload mapping."""
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -26,6 +27,8 @@ from .client import MARKETPLACE, NOT_FOUND_CODES, TiktokClient, TokenExpired
 
 T = TypeVar("T")
 
+EARLY_REFRESH_SECONDS = 300
+
 PRODUCTS = "/product/202309/products"
 SEARCH = "/product/202502/products/search"
 
@@ -34,7 +37,13 @@ class TiktokConnector(Connector):
     code = "tiktok"
     label = "TikTok Shop"
     credential_fields = ("app_key", "app_secret", "access_token", "shop_cipher")
-    optional_credential_fields = ("refresh_token", "warehouse_id", "auth_base_url")
+    optional_credential_fields = (
+        "refresh_token",
+        "access_token_expire_in",  # absolute Unix time, as TikTok returns it
+        "refresh_token_expire_in",
+        "warehouse_id",
+        "auth_base_url",
+    )
     sensitive_fields = frozenset({"app_secret", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=50, burst=50)
     default_rules = ListingRules(title_max_length=255, max_images=9)
@@ -54,6 +63,7 @@ class TiktokConnector(Connector):
             auth_base_url=creds.get("auth_base_url", ""),
         )
         self.refresh_token = creds.get("refresh_token", "")
+        self.expires_at = _as_float(creds.get("access_token_expire_in"))
         self.warehouse_id = creds.get("warehouse_id", "")
         self._image_uris: dict[str, str] = {}
 
@@ -63,14 +73,29 @@ class TiktokConnector(Connector):
         return self._authed(lambda: self.client.call(method, path, **kwargs))
 
     def _authed(self, fn: Callable[[], T]) -> T:
-        """Run `fn`; on an expired token refresh once and run it again; a second expiry means re-authorise."""
+        """Run `fn`; on an expired token refresh once and run it again; a second expiry means re-authorise.
+        A token known to be past its expiry is refreshed before the call."""
+        if self.expires_at and self.refresh_token and time.time() >= self.expires_at - EARLY_REFRESH_SECONDS:
+            self._refresh()
+            return self._retry(fn)
         try:
             return fn()
         except TokenExpired:
             pass
+        self._refresh()
+        return self._retry(fn)
+
+    def _retry(self, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except TokenExpired as exc:
+            raise AuthExpired(f"{MARKETPLACE}: the refreshed token was refused too.", code="105002") from exc
+
+    def _refresh(self) -> None:
         if not self.refresh_token:
             raise AuthExpired(f"{MARKETPLACE}: the access token expired and no refresh token is stored.")
         data = self.client.refresh(self.refresh_token)
+        self.expires_at = _as_float(data.get("access_token_expire_in"))
         self.refresh_token = str(data.get("refresh_token") or self.refresh_token)
         if self.on_tokens:
             self.on_tokens(
@@ -81,10 +106,6 @@ class TiktokConnector(Connector):
                     "refresh_token_expire_in": str(data.get("refresh_token_expire_in", "")),
                 }
             )
-        try:
-            return fn()
-        except TokenExpired as exc:
-            raise AuthExpired(f"{MARKETPLACE}: the refreshed token was refused too.", code="105002") from exc
 
     def _warehouse(self) -> str:
         if not self.warehouse_id:
@@ -233,3 +254,10 @@ class TiktokConnector(Connector):
     def delete_listing(self, external_id: str) -> None:
         data = self._call("DELETE", PRODUCTS, body={"product_ids": [external_id]})
         self._raise_item_errors(data, "deletion")
+
+
+def _as_float(value: object) -> float:
+    try:
+        return float(str(value)) if value not in (None, "") else 0.0
+    except ValueError:
+        return 0.0

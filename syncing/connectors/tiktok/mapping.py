@@ -88,6 +88,11 @@ def product_body(payload: ListingPayload, *, warehouse_id: str, image_uris: Sequ
     if payload.weight_grams is not None:
         kilograms = (Decimal(payload.weight_grams) / Decimal(1000)).quantize(Decimal("0.001"))
         body["package_weight"] = {"value": str(kilograms), "unit": "KILOGRAM"}
+    dimensions = (payload.length_mm, payload.width_mm, payload.height_mm)
+    if all(d is not None for d in dimensions):
+        length, width, height = (str((Decimal(d or 0) / Decimal(10)).quantize(Decimal("0.1"))) for d in dimensions)
+        # §4.5: weight and dimensions in the same unit system (KILOGRAM <-> CENTIMETER)
+        body["package_dimensions"] = {"length": length, "width": width, "height": height, "unit": "CENTIMETER"}
     return body
 
 

@@ -277,3 +277,24 @@ def test_validation_rejection_maps_fields(conn, listing, overrides, field):
         conn.push_listing(listing(**overrides))
     assert list(err.value.field_errors) == [field]
     assert err.value.http_status == 400
+
+
+def test_saved_tokens_are_used_and_refreshed_before_expiry(sandbox, make_connector, saved_tokens):
+    sandbox.expire_tokens(CODE, sandbox.account(CODE)["shop_id"], "access")
+    make_connector().check_credentials()
+    stored = saved_tokens[0]
+    assert float(stored["access_token_expires_at"]) > 0
+    make_connector(credentials=stored).check_credentials()
+    assert len(saved_tokens) == 1
+    make_connector(credentials={**stored, "access_token_expires_at": "1000"}).check_credentials()
+    assert len(saved_tokens) == 2
+    assert [e["path"] for e in sandbox.log(CODE)][-2:] == ["/v3/public/oauth/token", "/v3/application/shops/5550001"]
+
+
+def test_failed_image_leaves_a_draft_that_find_by_sku_finds(sandbox, conn, listing):
+    with pytest.raises(Rejected) as err:
+        conn.push_listing(listing("MUG-DRAFT", image_urls=(sandbox.base_url + "/_static/missing.gif",)))
+    assert list(err.value.field_errors) == ["images"]
+    draft = conn.find_by_sku("MUG-DRAFT")
+    assert draft is not None
+    assert draft.raw_status == "draft"

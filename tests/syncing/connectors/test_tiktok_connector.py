@@ -262,3 +262,22 @@ def test_request_log_never_shows_tokens(sandbox, conn):
     assert entries
     assert entries[-1]["query"]["sign"] == "***"
     assert sandbox.account(CODE)["credentials"]["access_token"] not in str(entries)
+
+
+def test_token_known_to_be_expired_is_refreshed_before_the_call(sandbox, make_connector, saved_tokens):
+    conn = make_connector(credentials={"access_token_expire_in": "1000"})
+    conn.check_credentials()
+    assert len(saved_tokens) == 1
+    paths = [entry["path"] for entry in sandbox.log(CODE)]
+    assert paths == ["/api/v2/token/refresh", "/authorization/202309/shops"]
+
+
+def test_package_dimensions_are_sent_in_centimetres(sandbox, conn, listing):
+    conn.push_listing(listing(length_mm=120, width_mm=90, height_mm=105))
+    [item] = sandbox.items(CODE)
+    assert item["package_weight"] == {"value": "0.450", "unit": "KILOGRAM"}
+    created = [e for e in sandbox.log(CODE) if e["path"] == "/product/202309/products"][0]
+    assert (
+        '"package_dimensions": {"length": "12.0", "width": "9.0", "height": "10.5", "unit": "CENTIMETER"}'
+        in (created["body"])
+    )
