@@ -102,7 +102,7 @@ class CappedPaginator(Paginator):
     def _page_from_ids(self, ids: list[Any], number: int) -> Any:
         rows: Any = self.object_list
         by_id = {obj.pk: obj for obj in rows.order_by().filter(pk__in=ids)}
-        return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)
+        return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)  # type: ignore[attr-defined]
 
 
 class DashboardView(StaffReadMixin, TemplateView):
