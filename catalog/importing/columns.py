@@ -1,6 +1,7 @@
 """The import columns, header matching and pure cell conversions (no database access)."""
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -8,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from ..choices import ProductStatus
-from ..validators import validate_currency, validate_gtin, validate_sku
+from ..validators import SKU_MAX_LENGTH, SKU_PATTERN, validate_currency, validate_gtin, validate_sku
 
 COLUMNS = [
     "sku",
@@ -58,6 +59,8 @@ ATTRIBUTE_PREFIX = "attr:"  # 'attr:material' fills Product.attributes["material
 PRODUCT_TEXT_LIMITS = {"title": 255, "brand": 120}
 MONEY_FIELDS = ("price", "compare_at_price", "cost_price")
 MONEY_MAX = Decimal("9999999999.99")  # DecimalField(max_digits=12, decimal_places=2)
+MONEY_FLOAT_MAX = 1e9  # floats below this keep cent precision, so the fast path is exact
+INT_MAX = 2_147_483_647
 STATUS_VALUES = {s.value: s.value for s in ProductStatus} | {s.label.lower(): s.value for s in ProductStatus}
 _valid_currencies: dict[str, str | None] = {}
 
@@ -114,7 +117,9 @@ def is_blank(value: Any) -> bool:
 
 
 def to_text(value: Any) -> str | None:
-    if is_blank(value):
+    if type(value) is str:  # the common case first: this runs for every cell of every row
+        return value.strip() or None
+    if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -141,6 +146,10 @@ def _number_text(value: Any) -> str:
 
 
 def to_decimal(value: Any) -> Decimal | None:
+    if type(value) is float and 0 <= value <= MONEY_FLOAT_MAX:  # fast path for numeric cells
+        cents = round(value * 100)
+        if abs(value * 100 - cents) < 1e-6:
+            return Decimal(cents).scaleb(-2)
     if is_blank(value):
         return None
     text = _number_text(value)
@@ -162,6 +171,10 @@ def to_decimal(value: Any) -> Decimal | None:
 
 
 def to_int(value: Any) -> int | None:
+    if type(value) is int and 0 <= value <= INT_MAX:
+        return value
+    if type(value) is float and value.is_integer() and 0 <= value <= INT_MAX:
+        return int(value)
     if is_blank(value):
         return None
     text = _number_text(value)
@@ -173,7 +186,7 @@ def to_int(value: Any) -> int | None:
         raise CellError(f"'{value}' is not a whole number.")
     if number < 0:
         raise CellError(f"{number} is negative; it must be 0 or more.")
-    if number > 2_147_483_647:
+    if number > INT_MAX:
         raise CellError(f"{number} is too large.")
     return int(number)
 
@@ -182,6 +195,8 @@ def to_sku(value: Any) -> str | None:
     text = to_text(value)
     if text is None:
         return None
+    if len(text) <= SKU_MAX_LENGTH and SKU_PATTERN.match(text):
+        return text  # valid by validate_sku's own pattern; the validator below words the errors
     try:
         validate_sku(text)
     except ValidationError as exc:
@@ -189,10 +204,19 @@ def to_sku(value: Any) -> str | None:
     return text
 
 
+def _check_digit_ok(text: str) -> bool:
+    """GS1 mod-10 (the rule of validate_gtin) with slicing instead of a per-digit generator."""
+    body = text[:-1]
+    total = 3 * sum(map(int, body[::-1][::2])) + sum(map(int, body[::-1][1::2]))
+    return (10 - total % 10) % 10 == int(text[-1])
+
+
 def to_barcode(value: Any) -> str | None:
     text = to_text(value)
     if text is None:
         return None
+    if len(text) in (8, 12, 13, 14) and text.isdigit() and text.isascii() and _check_digit_ok(text):
+        return text
     try:
         validate_gtin(text)
     except ValidationError as exc:
@@ -201,6 +225,8 @@ def to_barcode(value: Any) -> str | None:
 
 
 def to_currency(value: Any) -> str | None:
+    if _valid_currencies.get(value):  # already-seen exact spelling
+        return _valid_currencies[value]
     text = to_text(value)
     if text is None:
         return None
@@ -213,6 +239,8 @@ def to_currency(value: Any) -> str | None:
             _valid_currencies[code] = None
     if _valid_currencies[code] is None:
         raise CellError(f"'{text}' is not an ISO 4217 currency code (e.g. USD, MYR).")
+    if isinstance(value, str) and len(_valid_currencies) < 1000:
+        _valid_currencies[value] = code
     return code
 
 
@@ -230,6 +258,11 @@ def to_category_path(value: Any) -> tuple[str, ...] | None:
     text = to_text(value)
     if text is None:
         return None
+    return _category_path(text)
+
+
+@functools.lru_cache(maxsize=4096)  # files repeat a few hundred paths over many rows
+def _category_path(text: str) -> tuple[str, ...]:
     names = tuple(" ".join(part.split()) for part in text.split(">") if part.strip())
     if not names:
         raise CellError(f"'{text}' is not a category path such as 'Home > Kitchen'.")

@@ -16,7 +16,7 @@ from common.errors import ApplicationError
 
 from ..models import ImportBatch, ImportBatchStatus, ImportErrorPolicy, ImportRow, Product, Variant
 from . import columns as col
-from .engine import CHUNK_SIZE, ImportRun, RejectAll, _executemany_update
+from .engine import CHUNK_SIZE, ImportRun, RejectAll, executemany_update
 from .readers import UploadRefused, file_extension, inspect_upload, read_sheet
 
 logger = logging.getLogger(__name__)
@@ -209,48 +209,49 @@ def import_file(
 # --- undo ---
 
 
-def _restore(model: type[Product] | type[Variant], obj: Any, before: dict[str, Any]) -> list[str]:
+def _restore(model: type[Product] | type[Variant], obj: dict[str, Any], before: dict[str, Any]) -> list[str]:
     names = []
     for name, value in before.items():
         field = model._meta.get_field(name)
-        setattr(obj, field.attname, field.to_python(value) if value is not None else None)  # type: ignore[union-attr]
-        names.append(name)
+        obj[field.attname] = field.to_python(value) if value is not None else None
+        names.append(field.attname)
     return names
 
 
-def _changed_since(model: type[Product] | type[Variant], obj: Any, row: ImportRow) -> str | None:
+def _changed_since(model: type[Product] | type[Variant], obj: dict[str, Any] | None, row: ImportRow) -> str | None:
     if obj is None:
         return "deleted since the import"
-    if model is Product and obj.version != row.version_after:
-        return f"changed since the import (version {obj.version}, the import left version {row.version_after})"
+    if model is Product and obj["version"] != row.version_after:
+        return f"changed since the import (version {obj['version']}, the import left version {row.version_after})"
     for name, value in row.after.items():
-        field = model._meta.get_field(name)
-        current = col.json_safe(getattr(obj, field.attname))
-        if current != value:
+        if col.json_safe(obj[model._meta.get_field(name).attname]) != value:
             return f"'{name}' changed since the import"
     return None
 
 
-def _undo_updates(batch: ImportBatch, kind: str, model: Any, refused: list[dict[str, Any]], now: Any) -> int:
+def _undo_updates(
+    batch: ImportBatch, kind: str, model: type[Product] | type[Variant], refused: list[dict[str, Any]], now: Any
+) -> int:
     restored = 0
     rows = batch.rows.filter(kind=kind).order_by("pk")
     for start in range(0, rows.count(), CHUNK_SIZE):
         chunk = list(rows[start : start + CHUNK_SIZE])
-        objects = model.objects.in_bulk([r.object_id for r in chunk])
-        done, names = [], set()
+        objects = {o["id"]: o for o in model.objects.filter(pk__in=[r.object_id for r in chunk]).values()}
+        done: list[dict[str, Any]] = []
+        names: set[str] = set()
         for row in chunk:
-            obj = objects.get(row.object_id)
+            obj = objects.get(row.object_id)  # type: ignore[arg-type]
             reason = _changed_since(model, obj, row)
-            if reason:
+            if obj is None or reason:
                 refused.append({"row": row.row_number, "sku": row.sku, "reason": reason})
                 continue
             names.update(_restore(model, obj, row.before))
             if model is Product:
-                obj.version += 1
-            obj.updated_at, obj.updated_by = now, batch.updated_by
+                obj["version"] += 1
+            obj["updated_at"], obj["updated_by_id"] = now, batch.updated_by_id
             done.append(obj)
         extra = ["version"] if model is Product else []
-        _executemany_update(model, done, sorted(names) + extra + ["updated_at", "updated_by"])
+        executemany_update(model, done, sorted(names) + extra + ["updated_at", "updated_by_id"])
         restored += len(done)
     return restored
 
