@@ -191,8 +191,10 @@ def _database_run(label: str, env: dict, files: dict[str, Path]) -> None:
     upsert = _run("upsert", files["changed"], env)
     dry = _run("dry", files["changed"], env)
     f = floor["seconds"]
-    print(f"[{label}] rows={ROWS:,} floor={f:.2f}s (calamine parse {floor['parse']:.2f}s + executemany "
-          f"{floor['insert']:.2f}s) peak {floor['peak_rss_mb']:.0f} MB")
+    print(
+        f"[{label}] rows={ROWS:,} floor={f:.2f}s (calamine parse {floor['parse']:.2f}s + executemany "
+        f"{floor['insert']:.2f}s) peak {floor['peak_rss_mb']:.0f} MB"
+    )
     for name, result, goal in (("create", create, 2.0), ("upsert 10%", upsert, 2.5), ("dry run", dry, 1.5)):
         ratio = result["seconds"] / f
         print(
@@ -202,8 +204,10 @@ def _database_run(label: str, env: dict, files: dict[str, Path]) -> None:
             f"peak RSS {result['peak_rss_mb']:.0f} MB"
         )
     per_k = {n: q["queries"] / (n / 1000) for n, q in queries.items()}
-    print(f"[{label}] queries: 1k rows -> {queries[1000]['queries']}, 5k rows -> {queries[5000]['queries']} "
-          f"({per_k[1000]:.1f} vs {per_k[5000]:.1f} per 1,000 rows)")
+    print(
+        f"[{label}] queries: 1k rows -> {queries[1000]['queries']}, 5k rows -> {queries[5000]['queries']} "
+        f"({per_k[1000]:.1f} vs {per_k[5000]:.1f} per 1,000 rows)"
+    )
     _run("reset", files["base"], env)
 
 
@@ -219,7 +223,8 @@ def main() -> None:
             files[f"q{n}"] = tmpdir / f"q{n}.xlsx"
             write_workbook(files[f"q{n}"], base[:n])
         size = files["base"].stat().st_size / 1024 / 1024
-        print(f"generated {ROWS:,} x {len(HEADER)} xlsx ({size:.1f} MB, seed {SEED}) in {time.perf_counter() - started:.1f}s")
+        took = time.perf_counter() - started
+        print(f"generated {ROWS:,} x {len(HEADER)} xlsx ({size:.1f} MB, seed {SEED}) in {took:.1f}s")
         env = dict(os.environ, MEDIA_ROOT=str(tmpdir / "media"))
         env["DATABASE_URL"] = f"sqlite:///{tmpdir / 'bench.sqlite3'}"
         _database_run("SQLite", env, files)

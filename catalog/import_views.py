@@ -187,7 +187,9 @@ class ProductExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if kind != "xlsx":
             return HttpResponse("Unknown export format; use format=csv or format=xlsx.", status=400)
         return FileResponse(
-            workbooks.export_xlsx_file(rows), as_attachment=True, filename=f"products-{stamp}.xlsx",
+            workbooks.export_xlsx_file(rows),
+            as_attachment=True,
+            filename=f"products-{stamp}.xlsx",
             content_type=XLSX_TYPE,
         )
 

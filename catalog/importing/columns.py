@@ -185,7 +185,7 @@ def to_int(value: Any) -> int | None:
     if not number.is_finite() or number != number.to_integral_value():
         raise CellError(f"'{value}' is not a whole number.")
     if number < 0:
-        raise CellError(f"{number} is negative; it must be 0 or more.")
+        raise CellError(f"{int(number)} is negative; it must be 0 or more.")
     if number > INT_MAX:
         raise CellError(f"{number} is too large.")
     return int(number)

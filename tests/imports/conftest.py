@@ -29,8 +29,14 @@ def product_rows(n: int, start: int = 0, **overrides) -> list[list]:
     header = ["sku", "title", "price", "currency", "quantity", "brand"]
     rows = [header]
     for i in range(start, start + n):
-        values = {"sku": f"P-{i:06d}", "title": f"Product {i}", "price": "10.50", "currency": "USD", "quantity": i % 7,
-                  "brand": "Acme"}
+        values = {
+            "sku": f"P-{i:06d}",
+            "title": f"Product {i}",
+            "price": "10.50",
+            "currency": "USD",
+            "quantity": i % 7,
+            "brand": "Acme",
+        }
         values.update(overrides)
         rows.append([values[h] for h in header])
     return rows
