@@ -52,7 +52,7 @@ def test_xlsx_title_rows_merged_headers_blank_and_hidden_rows_formulas_and_types
     sheet.merge_cells("A1:D1")
     sheet.append(["  SKU ", "Price", "Launched", "Quantity"])
     sheet.append(["A-1", "19.90", dt.date(2026, 3, 1), "7"])
-    sheet.append(["A-2", 5, dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC), 3])
+    sheet.append(["A-2", 5, dt.datetime(2026, 3, 2, 10, 30), 3])  # noqa: DTZ001 - Excel has no time zones
     sheet.row_dimensions[4].hidden = True
     sheet.append([None, None, None, None])
     sheet["A20"] = "  "
