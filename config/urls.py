@@ -12,6 +12,7 @@ urlpatterns = [
     path("listings/", include("listings.urls")),
     path("sync/", include("syncing.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("config.api_urls")),
 ]
 
 if settings.DEBUG:
