@@ -15,11 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -180,5 +182,38 @@ class ServiceSerializerMixin:
 
 
 class ApiPagination(PageNumberPagination):
+    """Page-number pagination; `page_size` up to MAX_PAGE_SIZE. A malformed `page_size` is a 400, not ignored."""
+
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Any) -> int | None:
+        raw = request.query_params.getlist(self.page_size_query_param)
+        if raw and (len(raw) > 1 or not raw[0].isdigit() or int(raw[0]) < 1):
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"Give one whole number from 1 to {self.max_page_size}."]}
+            )
+        return super().get_page_size(request)
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, but a filter given twice or a non-text filter given empty is a 400 instead of ignored.
+
+    Pages keep django-filter's lenient reading (an empty form field means "any"); API clients get told.
+    """
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            errors: dict[str, list[str]] = {}
+            for name, values in request.query_params.lists():
+                declared = filterset_class.base_filters.get(name)
+                if declared is None:
+                    continue
+                if len(values) > 1 and not isinstance(declared, django_filters.MultipleChoiceFilter):
+                    errors[name] = ["Give this filter once."]
+                elif "" in values and not isinstance(declared, django_filters.CharFilter):
+                    errors[name] = ["Must not be empty; leave the parameter out to not filter."]
+            if errors:
+                raise exceptions.ValidationError(errors)
+        return super().filter_queryset(request, queryset, view)

@@ -412,3 +412,24 @@ def test_bulk_rejects_too_many_items(api):
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "items"
     assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"page_size": "x"}, "page_size"),
+        ({"page_size": "0"}, "page_size"),
+        ({"price_min": ""}, "price_min"),
+        ({"updated_before": ""}, "updated_before"),
+    ],
+)
+def test_malformed_query_parameters_are_400(api, product, params, field):
+    response = api.get(PRODUCTS, params)
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_filter_given_twice_is_400(api, product):
+    response = api.get(f"{PRODUCTS}?brand=a&brand=b")
+    assert response.status_code == 400
+    assert response.json()["errors"][0] == {"field": "brand", "code": "invalid", "message": "Give this filter once."}
