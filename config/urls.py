@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("accounts.api.urls")),
     path("healthz", healthz, name="healthz"),
+    path("api/", include("config.api_urls")),
 ]
 
 if settings.DEBUG:
