@@ -131,6 +131,7 @@ class AttemptHistory:
     throttles: int
     interrupted: int  # deliveries whose worker died mid-call
     creates_unconfirmed: int  # create calls (any job) that did not return an id: the item may exist remotely
+    had_remote_id: bool  # a call once returned an external id for this listing (it may have been lost since)
 
 
 def attempt_history(*, job_id: int, listing_id: int) -> AttemptHistory:
@@ -146,4 +147,7 @@ def attempt_history(*, job_id: int, listing_id: int) -> AttemptHistory:
         .exclude(error_kind=SyncErrorKind.THROTTLED)
         .count()
     )
-    return AttemptHistory(creates_unconfirmed=unconfirmed, **in_job)
+    had_remote_id = (
+        SyncEvent.objects.filter(listing_id=listing_id, outcome=SyncOutcome.SUCCEEDED).exclude(external_id="").exists()
+    )
+    return AttemptHistory(creates_unconfirmed=unconfirmed, had_remote_id=had_remote_id, **in_job)

@@ -215,7 +215,9 @@ def _push_leased(job: SyncJob, listing: Listing) -> str | None:
             raise
         return _finish_failed(job, listing, SyncOperation.UPDATE, exc.message, SyncErrorKind.READINESS)
     connector = connection.connector_for(listing.channel)
-    if not payload.external_id and history.creates_unconfirmed:
+    # Look before creating when an earlier create may have succeeded unseen, or when the listing once had an
+    # external id that is gone now (e.g. overwritten by a stale save): never a second remote item.
+    if not payload.external_id and (history.creates_unconfirmed or history.had_remote_id):
         found = _lookup_by_sku(job, listing, connector, history.attempts + 1)
         if found is None:
             return None  # deferred: the lookup itself must be retried before any create

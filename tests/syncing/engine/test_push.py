@@ -363,3 +363,23 @@ def test_publish_by_filter(fake_market, shop, make_listings):
     run_queue()
     job.refresh_from_db()
     assert job.succeeded == 3
+
+
+def test_lost_external_id_is_recovered_by_lookup_not_recreated(fake_market, shop, make_listings):
+    from listings.models import Listing
+
+    (listing,) = make_listings(1)
+    listings_publish(channel=shop, listing_ids=[listing.pk])
+    run_queue()
+    listing.refresh_from_db()
+    external_id = listing.external_id
+    # given something wiped the external id (a stale form save) and the listing changed
+    Listing.objects.filter(pk=listing.pk).update(external_id="", title="New title")
+    fake_market.calls.clear()
+    listings_publish(channel=shop, listing_ids=[listing.pk])
+    run_queue()
+    listing.refresh_from_db()
+    # then the engine found the item again instead of creating a second one
+    assert [c[0] for c in fake_market.calls] == ["find", "push"]
+    assert listing.external_id == external_id
+    assert len(fake_market.items) == 1
