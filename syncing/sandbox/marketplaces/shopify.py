@@ -144,6 +144,7 @@ class ShopifyModule(MarketplaceModule):
             "locations": self._locations,
             "product": self._product_query,
             "products": self._products_query,
+            "nodes": self._nodes_query,
         }
         mutations = {
             "productCreate": self._product_create,
@@ -159,7 +160,7 @@ class ShopifyModule(MarketplaceModule):
             kind = "Mutation" if is_mutation else "QueryRoot"
             raise GraphQLError(f"Field '{root}' doesn't exist on type '{kind}'", "undefinedField")
         result = handler(args, shop_id)
-        return result, root == "productCreate" and bool(result and result.get("product"))
+        return result, root == "productCreate" and isinstance(result, dict) and bool(result.get("product"))
 
     # --- OAuth ---
 
@@ -250,6 +251,12 @@ class ShopifyModule(MarketplaceModule):
     def _product_query(self, args: dict[str, Any], shop_id: str) -> dict[str, Any] | None:
         product = self._find(args.get("id"), shop_id)
         return self._public(product) if product else None
+
+    def _nodes_query(self, args: dict[str, Any], shop_id: str) -> list[dict[str, Any] | None]:
+        ids = list(args.get("ids") or [])
+        if len(ids) > INPUT_ARRAY_MAX:
+            raise GraphQLError(f"ids exceeds the maximum of {INPUT_ARRAY_MAX} items", "MAX_INPUT_SIZE_EXCEEDED")
+        return [self._product_query({"id": gid}, shop_id) for gid in ids]
 
     def _products_query(self, args: dict[str, Any], shop_id: str) -> dict[str, Any]:
         first = int(args.get("first") or 0)
@@ -664,6 +671,8 @@ def _query_cost(root: str, args: Mapping[str, Any]) -> int:
         return 2 + int(args.get("first") or 0)
     if root == "product":
         return 3
+    if root == "nodes":
+        return 1 + 3 * len(args.get("ids") or [])
     return 1
 
 
