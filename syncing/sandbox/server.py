@@ -146,6 +146,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if faults.lose_response_after_create and response.created:
             entry["fault"] = "lose_response_after_create"
             raise _DropConnection
+        if faults.only_lose_response():
+            sandbox.refund_fault(module.code)
         return response
 
     def _send(self, response: Response) -> None:

@@ -269,8 +269,9 @@ class ShopifyConnector(Connector):
         return mapping.to_remote(product)
 
     def find_by_sku(self, sku: str) -> RemoteListing | None:
-        query = 'sku:"{}"'.format(sku.replace('"', ""))
-        data = self.client.graphql(Q_PRODUCTS, {"first": 1, "after": None, "query": query})["products"]
+        data = self.client.graphql(Q_PRODUCTS, {"first": 1, "after": None, "query": mapping.sku_search(sku)})[
+            "products"
+        ]
         nodes = data.get("nodes") or []
         return mapping.to_remote(nodes[0]) if nodes else None
 

@@ -264,9 +264,9 @@ class ShopifyModule(MarketplaceModule):
             raise GraphQLError("first must be between 1 and 250", "MAX_PAGE_SIZE")
         after = int(args["after"]) if str(args.get("after") or "").isdigit() else 0
         matching = [p for p in sorted(self.products.values(), key=lambda p: p["id"]) if p["shop_id"] == shop_id]
-        sku = _sku_filter(str(args.get("query") or ""))
-        if sku is not None:
-            matching = [p for p in matching if any(v["sku"] == sku for v in p["variants"])]
+        terms = _search_terms(str(args.get("query") or ""))
+        if terms:
+            matching = [p for p in matching if any(_matches(p, field, value) for field, value in terms)]
         matching = [p for p in matching if p["id"] > after]
         page = matching[:first]
         more = len(matching) > first
@@ -676,9 +676,17 @@ def _query_cost(root: str, args: Mapping[str, Any]) -> int:
     return 1
 
 
-def _sku_filter(search: str) -> str | None:
-    match = re.search(r"sku:(\"[^\"]*\"|\S+)", search)
-    return match.group(1).strip('"') if match else None
+def _search_terms(search: str) -> list[tuple[str, str]]:
+    """`sku:X`, `tag:X`, `title:X` terms of a product search (joined by OR; other syntax is ignored)."""
+    return [(f, v.strip('"')) for f, v in re.findall(r"\b(sku|tag|title):(\"[^\"]*\"|\S+)", search)]
+
+
+def _matches(product: Mapping[str, Any], field: str, value: str) -> bool:
+    if field == "sku":
+        return any(v["sku"] == value for v in product["variants"])
+    if field == "tag":
+        return value in product["tags"]
+    return bool(product["title"] == value)
 
 
 def _array_limit(name: str, entries: list[Any]) -> list[dict[str, Any]]:

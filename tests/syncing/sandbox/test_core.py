@@ -243,3 +243,34 @@ def test_clock_speed_scales_token_lifetimes(sandbox):
     while module.tokens.valid("access", token.value) is not None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert module.tokens.valid("access", token.value) is None
+
+
+def test_lose_response_fault_counts_creates_only(sandbox):
+    # given a lose-response fault for one request, and a request that creates nothing
+    sandbox.set_faults("shopify", lose_response_after_create=True, times=1)
+    query = requests.post(
+        f"{sandbox.url('shopify')}/admin/api/2026-01/graphql.json",
+        json={"query": "query { shop { name } }"},
+        headers={"X-Shopify-Access-Token": "shpat_sandbox_demo_token"},
+        timeout=5,
+    )
+    # when a create follows, its answer is lost; the next create is answered
+    create = {
+        "query": "mutation c($product: ProductCreateInput!) { productCreate(product: $product) { product { id } } }"
+    }
+    with pytest.raises(requests.ConnectionError):
+        requests.post(
+            f"{sandbox.url('shopify')}/admin/api/2026-01/graphql.json",
+            json={**create, "variables": {"product": {"title": "Mug"}}},
+            headers={"X-Shopify-Access-Token": "shpat_sandbox_demo_token"},
+            timeout=5,
+        )
+    second = requests.post(
+        f"{sandbox.url('shopify')}/admin/api/2026-01/graphql.json",
+        json={**create, "variables": {"product": {"title": "Mug 2"}}},
+        headers={"X-Shopify-Access-Token": "shpat_sandbox_demo_token"},
+        timeout=5,
+    )
+    assert query.status_code == 200
+    assert second.json()["data"]["productCreate"]["product"]["title"] == "Mug 2"
+    assert len(sandbox.items("shopify")) == 2
