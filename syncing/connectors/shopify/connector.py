@@ -80,6 +80,7 @@ class ShopifyConnector(Connector):
 
     def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
         super().__init__(config, on_tokens=on_tokens)
+        # The client checks the credentials before each request: building a connector never fails.
         self.client = ShopifyClient(config, on_tokens)
         self._location_id = ""
 

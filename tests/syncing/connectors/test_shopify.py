@@ -280,3 +280,10 @@ def test_lost_create_response_then_find_by_sku(shopify, make_payload, sandbox):
     assert found is not None
     assert found.external_id == sandbox.items("shopify")[0]["id"]
     assert sandbox.items("shopify")[0]["tags"] == ["lm-sku:LOST-1"]
+
+
+def test_missing_access_token_is_named(channel_config):
+    from syncing.connectors.base import InvalidCredentials
+
+    with pytest.raises(InvalidCredentials, match=r"missing credential\(s\): access_token"):
+        ShopifyConnector(channel_config("shopify", access_token="")).check_credentials()
