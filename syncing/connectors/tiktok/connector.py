@@ -147,6 +147,11 @@ class TiktokConnector(Connector):
         uris = [self._image_uri(url) for url in payload.image_urls]
         body = mapping.product_body(payload, warehouse_id=self._warehouse(), image_uris=uris)
         if payload.external_id:
+            # A full edit keeps a SKU (and its id, sales history) only when the SKU id is sent back.
+            known = mapping.sku_ids(self._call("GET", f"{PRODUCTS}/{payload.external_id}"))
+            for sku in body["skus"]:
+                if sku["seller_sku"] in known:
+                    sku["id"] = known[sku["seller_sku"]]
             data = self._call("PUT", f"{PRODUCTS}/{payload.external_id}", body=body)
         else:
             data = self._call("POST", PRODUCTS, body=body)

@@ -385,7 +385,7 @@ class TiktokModule(MarketplaceModule):
         if not isinstance(skus, list) or not 1 <= len(skus) <= limit:
             raise TiktokError(TOO_MANY_SKUS, f"A product needs 1-{limit} SKUs")
         attribute_sets = set()
-        old_ids = {s["seller_sku"]: s["id"] for s in (existing or {}).get("skus", [])}
+        old_ids = {s["id"] for s in (existing or {}).get("skus", [])}
         stored = []
         for sku in skus:
             if not isinstance(sku, Mapping):
@@ -399,7 +399,7 @@ class TiktokModule(MarketplaceModule):
             attribute_sets.add(tuple(sorted(str(a.get("name")) for a in attributes if isinstance(a, Mapping))))
             stored.append(
                 {
-                    "id": old_ids.get(seller_sku) or self._new_sku_id(),
+                    "id": self._sku_id(sku.get("id"), old_ids),
                     "seller_sku": seller_sku,
                     "price": price,
                     "inventory": inventory,
@@ -437,6 +437,14 @@ class TiktokModule(MarketplaceModule):
                 raise TiktokError(QUANTITY_INVALID, f"inventory quantity must be {minimum}-{QUANTITY_MAX}")
             out.append({"warehouse_id": shop["warehouse_id"], "quantity": quantity})
         return out
+
+    def _sku_id(self, given: Any, existing: set[str]) -> str:
+        """A full edit keeps a SKU only when its `id` is sent; a SKU without id is a new SKU (new id)."""
+        if given in (None, ""):
+            return self._new_sku_id()
+        if str(given) not in existing:
+            raise TiktokError(SKU_NOT_FOUND, f"SKU id {given} does not belong to this product")
+        return str(given)
 
     def _new_sku_id(self) -> str:
         self.next_sku_id += 7_919

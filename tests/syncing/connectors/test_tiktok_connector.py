@@ -90,11 +90,13 @@ def test_create_review_then_live_update_and_read_back(sandbox, conn, listing):
     sandbox.advance_clock(3601)
     assert conn.get_listing(result.external_id).status == "live"
 
+    sku_id = remote.raw["skus"][0]["id"]
     updated = conn.push_listing(listing(external_id=result.external_id, title="Green ceramic mug"))
     assert updated.external_id == result.external_id
     assert updated.raw_status == "AUDITING"
     remote = conn.get_listing(result.external_id)
     assert remote.title == "Green ceramic mug"
+    assert remote.raw["skus"][0]["id"] == sku_id
     assert remote.status == "in_review"
 
 
