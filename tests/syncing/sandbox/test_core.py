@@ -21,7 +21,7 @@ def test_server_binds_loopback_only(sandbox):
 def test_health_lists_registered_marketplaces(sandbox):
     body = requests.get(f"{sandbox.base_url}/_control/health", timeout=5).json()
     assert body["ok"] is True
-    assert {"lazada", "shopee"} <= set(body["marketplaces"])
+    assert {"shopify", "lazada", "shopee"} <= set(body["marketplaces"])
     assert body["marketplaces"] == [cls.code for cls in discover_modules()]
 
 
