@@ -270,3 +270,12 @@ def test_lost_create_response_is_recovered_by_sku(sandbox, conn, listing):
     with pytest.raises(RetryableError):
         conn.push_listing(listing("MUG-LOST"))
     assert conn.find_by_sku("MUG-LOST").sku == "MUG-LOST"
+
+
+def test_sandbox_log_masks_lwa_secrets(sandbox, conn):
+    conn.check_credentials()
+    text = str(sandbox.log(CODE))
+    credentials = sandbox.account(CODE)["credentials"]
+    assert "/auth/o2/token" in text
+    assert credentials["lwa_client_secret"] not in text
+    assert credentials["refresh_token"] not in text

@@ -298,3 +298,12 @@ def test_failed_image_leaves_a_draft_that_find_by_sku_finds(sandbox, conn, listi
     draft = conn.find_by_sku("MUG-DRAFT")
     assert draft is not None
     assert draft.raw_status == "draft"
+
+
+def test_sandbox_log_masks_refresh_tokens(sandbox, conn, saved_tokens):
+    sandbox.expire_tokens(CODE, sandbox.account(CODE)["shop_id"], "access")
+    conn.check_credentials()
+    text = str(sandbox.log(CODE))
+    assert "/v3/public/oauth/token" in text
+    assert sandbox.account(CODE)["credentials"]["refresh_token"] not in text
+    assert saved_tokens[0]["refresh_token"] not in text

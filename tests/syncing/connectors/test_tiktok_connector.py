@@ -283,3 +283,13 @@ def test_package_dimensions_are_sent_in_centimetres(sandbox, conn, listing):
         '"package_dimensions": {"length": "12.0", "width": "9.0", "height": "10.5", "unit": "CENTIMETER"}'
         in (created["body"])
     )
+
+
+def test_sandbox_log_masks_the_app_secret_on_refresh(sandbox, conn):
+    sandbox.expire_tokens(CODE, sandbox.account(CODE)["shop_id"], "access")
+    conn.check_credentials()
+    text = str(sandbox.log(CODE))
+    credentials = sandbox.account(CODE)["credentials"]
+    assert "/api/v2/token/refresh" in text
+    assert credentials["app_secret"] not in text
+    assert credentials["refresh_token"] not in text
