@@ -133,6 +133,13 @@ class AmazonConnector(Connector):
         self._call("GET", f"{ITEMS}/{quote(self.seller_id, safe='')}", params={"pageSize": "1"})
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
+        if payload.variants:
+            raise Rejected(
+                f"{MARKETPLACE}: variation families (parent + child SKUs) are not supported yet; "
+                "list each variant as its own listing.",
+                field_errors={"variants": ["Amazon listings are one SKU each here; list each variant separately."]},
+                code="VARIANTS_UNSUPPORTED",
+            )
         sku = payload.external_id or payload.sku
         body = mapping.listing_body(payload, marketplace_id=self.marketplace_id, tag=self.tag)
         self._product_types[sku] = str(body["productType"])
@@ -144,7 +151,7 @@ class AmazonConnector(Connector):
         results = []
         currency = self.config.currency or "USD"
         for item in items:
-            sku = item.external_id or item.sku
+            sku = item.sku or item.external_id  # the offer's SKU is the listings item's key
             patches = mapping.offer_patches(
                 price=item.price, quantity=item.quantity, currency=currency, marketplace_id=self.marketplace_id
             )

@@ -15,6 +15,7 @@ from syncing.connectors.base import (
     RateLimited,
     Rejected,
     RetryableError,
+    VariantPayload,
 )
 
 CODE = "amazon"
@@ -279,3 +280,20 @@ def test_sandbox_log_masks_lwa_secrets(sandbox, conn):
     assert "/auth/o2/token" in text
     assert credentials["lwa_client_secret"] not in text
     assert credentials["refresh_token"] not in text
+
+
+def test_variants_are_refused_with_a_message(conn, listing):
+    variant = VariantPayload(sku="MUG-S", price=Decimal("9"), quantity=1, options={"Size": "S"})
+    with pytest.raises(Rejected) as err:
+        conn.push_listing(listing(variants=(variant,)))
+    assert list(err.value.field_errors) == ["variants"]
+    assert "each variant" in err.value.message
+
+
+def test_only_amazon_style_attribute_names_are_sent(sandbox, conn, listing):
+    conn.push_listing(
+        listing(attributes={"Material": "Stoneware", "material": "stoneware", "condition_type": "new_new"})
+    )
+    [item] = sandbox.items(CODE)
+    assert item["attributes"]["material"] == [{"value": "stoneware", "marketplace_id": "ATVPDKIKX0DER"}]
+    assert "Material" not in item["attributes"]
