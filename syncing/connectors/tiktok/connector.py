@@ -181,6 +181,10 @@ class TiktokConnector(Connector):
                 for i in indexes:
                     failures[i] = (exc.code, exc.message)
                 continue
+            if (
+                len(ids) == 1 and len(indexes) == 1
+            ):  # one-SKU product: our SKU is that SKU even if the seller renamed it on TikTok
+                ids = {items[i].sku: next(iter(ids.values())) for i in indexes}
             known = []
             for i in indexes:
                 if items[i].sku in ids:

@@ -307,3 +307,15 @@ def test_sandbox_log_masks_refresh_tokens(sandbox, conn, saved_tokens):
     assert "/v3/public/oauth/token" in text
     assert sandbox.account(CODE)["credentials"]["refresh_token"] not in text
     assert saved_tokens[0]["refresh_token"] not in text
+
+
+def test_one_product_listing_is_updated_even_after_a_sku_edit(sandbox, conn, listing):
+    listing_id = conn.push_listing(listing("MUG-001")).external_id
+    module = sandbox.sandbox.modules[CODE]
+    with module.lock:
+        module.listings[listing_id]["_inventory"]["products"][0]["sku"] = "RENAMED-ON-ETSY"
+    [result] = conn.update_offers([OfferUpdate(sku="MUG-001", external_id=listing_id, price=Decimal("30"))])
+    assert result.ok
+    remote = conn.get_listing(listing_id)
+    assert remote.price == Decimal("30")
+    assert remote.raw["skus"] == ["RENAMED-ON-ETSY"]

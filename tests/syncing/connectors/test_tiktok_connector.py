@@ -293,3 +293,13 @@ def test_sandbox_log_masks_the_app_secret_on_refresh(sandbox, conn):
     assert "/api/v2/token/refresh" in text
     assert credentials["app_secret"] not in text
     assert credentials["refresh_token"] not in text
+
+
+def test_one_sku_product_is_updated_even_after_a_seller_sku_edit(sandbox, conn, listing):
+    product_id = conn.push_listing(listing("MUG-001")).external_id
+    module = sandbox.sandbox.modules[CODE]
+    with module.lock:
+        module.products[product_id]["skus"][0]["seller_sku"] = "RENAMED-ON-TIKTOK"
+    [result] = conn.update_offers([OfferUpdate(sku="MUG-001", external_id=product_id, quantity=11)])
+    assert result.ok
+    assert conn.get_listing(product_id).quantity == 11
