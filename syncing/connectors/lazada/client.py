@@ -20,6 +20,7 @@ from ..base import (
     Rejected,
     RetryableError,
     TokenSaver,
+    require_credentials,
 )
 from ..http import HttpClient, json_body
 from .mapping import field_errors
@@ -86,6 +87,7 @@ class LazadaClient:
             raise AuthExpired("Lazada refused the refreshed access token; authorise the seller again.") from None
 
     def _send(self, method: str, base: str, api_path: str, params: dict[str, str], with_token: bool) -> dict[str, Any]:
+        require_credentials("Lazada", self.credentials, ("app_key", "app_secret", "access_token"))
         params.update(
             app_key=self.credentials["app_key"], timestamp=str(int(self.clock() * 1000)), sign_method="sha256"
         )

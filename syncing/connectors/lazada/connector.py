@@ -38,6 +38,7 @@ class LazadaConnector(Connector):
 
     def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
         super().__init__(config, on_tokens=on_tokens)
+        # The client checks the credentials before each request: building a connector never fails.
         self.client = LazadaClient(config, on_tokens)
         self._migrated: dict[str, str] = {}
 

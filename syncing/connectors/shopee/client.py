@@ -18,6 +18,7 @@ from ..base import (
     Rejected,
     RetryableError,
     TokenSaver,
+    require_credentials,
 )
 from ..http import HttpClient, json_body, retry_after
 from .mapping import field_errors
@@ -114,6 +115,9 @@ class ShopeeClient:
         files: Mapping[str, Any] | None,
         public: bool = False,
     ) -> dict[str, Any]:
+        require_credentials("Shopee", self.credentials, ("partner_id", "partner_key", "access_token"))
+        if not str(self.credentials["partner_id"]).isdigit() or not str(self.shop_id).isdigit():
+            raise InvalidCredentials("Shopee partner_id and shop id are numbers.", code="invalid_credentials")
         timestamp = int(self.clock())
         query: dict[str, Any] = {"partner_id": self.credentials["partner_id"], "timestamp": timestamp}
         if public:

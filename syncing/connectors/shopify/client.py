@@ -7,7 +7,15 @@ from typing import Any
 
 import requests
 
-from ..base import AuthExpired, ChannelConfig, ConnectorError, RateLimited, RetryableError, TokenSaver
+from ..base import (
+    AuthExpired,
+    ChannelConfig,
+    ConnectorError,
+    RateLimited,
+    RetryableError,
+    TokenSaver,
+    require_credentials,
+)
 from ..http import HttpClient, json_body, retry_after
 
 API_VERSION = "2026-01"  # GraphQL Admin API; inventorySetQuantities needs @idempotent from 2026-04 (sent already)
@@ -56,6 +64,7 @@ class ShopifyClient:
             raise AuthExpired("Shopify refused the refreshed access token; install the app again.") from None
 
     def _send(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+        require_credentials("Shopify", self.credentials, ("access_token",))
         url = f"{self.base_url}/admin/api/{self.api_version}/graphql.json"
         headers = {
             "X-Shopify-Access-Token": self.credentials.get("access_token", ""),

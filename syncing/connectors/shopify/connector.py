@@ -27,11 +27,13 @@ from .client import ShopifyClient
 
 PAGE_SIZE = 50  # products(first:) costs 2 + first points; 50 keeps a page well under the 1,000-point bucket
 INVENTORY_BATCH = 250  # any input array max 250 items (§1.4)
+NODES_BATCH = 50  # products read per nodes() query for update_offers: ~150 cost points, well under the bucket
 
 Q_SHOP = "query { shop { name myshopifyDomain currencyCode } }"
 Q_LOCATIONS = "query { locations(first: 5) { nodes { id name isActive } } }"
 FIELDS = mapping.PRODUCT_FIELDS
 Q_PRODUCT = "query product($id: ID!) { product(id: $id) { FIELDS } }".replace("FIELDS", FIELDS)
+Q_NODES = "query nodes($ids: [ID!]!) { nodes(ids: $ids) { ... on Product { FIELDS } } }".replace("FIELDS", FIELDS)
 Q_PRODUCTS = (
     "query products($first: Int!, $after: String, $query: String) {"
     " products(first: $first, after: $after, query: $query) { nodes { FIELDS } pageInfo { hasNextPage endCursor } } }"
@@ -78,6 +80,7 @@ class ShopifyConnector(Connector):
 
     def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
         super().__init__(config, on_tokens=on_tokens)
+        # The client checks the credentials before each request: building a connector never fails.
         self.client = ShopifyClient(config, on_tokens)
         self._location_id = ""
 
@@ -148,8 +151,9 @@ class ShopifyConnector(Connector):
         by_product: dict[str, list[int]] = {}
         for index, offer in enumerate(items):
             by_product.setdefault(offer.external_id, []).append(index)
+        products = self._products_by_id(list(by_product))
         for product_id, indexes in by_product.items():
-            variants = self._variants_of(product_id, [items[i] for i in indexes], indexes, failed)
+            variants = self._variants_of(products.get(product_id), product_id, items, indexes, failed)
             prices = [(i, v) for i, v in variants if items[i].price is not None]
             self._update_prices(product_id, prices, items, failed)
             for i, node in variants:
@@ -160,18 +164,34 @@ class ShopifyConnector(Connector):
             self._update_inventory(inventory[start : start + INVENTORY_BATCH], items, failed)
         return [failed.get(i, ItemResult(offer.sku, True)) for i, offer in enumerate(items)]
 
+    def _products_by_id(self, product_ids: list[str]) -> dict[str, Mapping[str, Any]]:
+        """Read many products with one nodes() query per 50 ids (unknown ids come back as null)."""
+        found: dict[str, Mapping[str, Any]] = {}
+        for start in range(0, len(product_ids), NODES_BATCH):
+            for node in self.client.graphql(Q_NODES, {"ids": product_ids[start : start + NODES_BATCH]})["nodes"]:
+                if node and node.get("id"):
+                    found[str(node["id"])] = node
+        return found
+
     def _variants_of(
-        self, product_id: str, offers: list[OfferUpdate], indexes: list[int], failed: dict[int, ItemResult]
+        self,
+        product: Mapping[str, Any] | None,
+        product_id: str,
+        items: Sequence[OfferUpdate],
+        indexes: list[int],
+        failed: dict[int, ItemResult],
     ) -> list[tuple[int, Mapping[str, Any]]]:
-        product = self.client.graphql(Q_PRODUCT, {"id": product_id}).get("product")
         if product is None:
-            for i, offer in zip(indexes, offers, strict=True):
-                failed[i] = ItemResult(offer.sku, False, "NOT_FOUND", f"Shopify product {product_id} does not exist.")
+            for i in indexes:
+                failed[i] = ItemResult(
+                    items[i].sku, False, "NOT_FOUND", f"Shopify product {product_id} does not exist."
+                )
             return []
         nodes = (product.get("variants") or {}).get("nodes") or []
         by_sku = {str(n.get("sku") or ""): n for n in nodes}
         found = []
-        for i, offer in zip(indexes, offers, strict=True):
+        for i in indexes:
+            offer = items[i]
             node = by_sku.get(offer.sku) or (nodes[0] if len(nodes) == 1 else None)
             if node is None:
                 failed[i] = ItemResult(offer.sku, False, "VARIANT_NOT_FOUND", f"No variant with SKU {offer.sku}.")
@@ -250,8 +270,9 @@ class ShopifyConnector(Connector):
         return mapping.to_remote(product)
 
     def find_by_sku(self, sku: str) -> RemoteListing | None:
-        query = 'sku:"{}"'.format(sku.replace('"', ""))
-        data = self.client.graphql(Q_PRODUCTS, {"first": 1, "after": None, "query": query})["products"]
+        data = self.client.graphql(Q_PRODUCTS, {"first": 1, "after": None, "query": mapping.sku_search(sku)})[
+            "products"
+        ]
         nodes = data.get("nodes") or []
         return mapping.to_remote(nodes[0]) if nodes else None
 

@@ -62,7 +62,11 @@ def product_input(payload: ListingPayload, *, status: str = "ACTIVE") -> dict[st
         data["productType"] = payload.category_id
     if payload.external_id:
         data["id"] = payload.external_id
-    elif payload.variants and payload.variants[0].options:
+    else:
+        # Our SKU as a tag from the first call on: a create whose answer was lost can still be found by SKU
+        # (the variant SKUs are only set by the follow-up mutations).
+        data["tags"] = [sku_tag(payload.sku)]
+    if not payload.external_id and payload.variants and payload.variants[0].options:
         names = list(payload.variants[0].options)
         data["productOptions"] = [
             {
@@ -74,6 +78,16 @@ def product_input(payload: ListingPayload, *, status: str = "ACTIVE") -> dict[st
             for name in names
         ]
     return data
+
+
+def sku_tag(sku: str) -> str:
+    return f"lm-sku:{sku}"
+
+
+def sku_search(sku: str) -> str:
+    """Product search for one SKU: a variant SKU, or our tag on a product whose variants were never set."""
+    clean = sku.replace('"', "")
+    return f'sku:"{clean}" OR tag:"{sku_tag(clean)}"'
 
 
 def media_input(urls: Sequence[str]) -> list[dict[str, str]]:

@@ -144,6 +144,7 @@ class ShopifyModule(MarketplaceModule):
             "locations": self._locations,
             "product": self._product_query,
             "products": self._products_query,
+            "nodes": self._nodes_query,
         }
         mutations = {
             "productCreate": self._product_create,
@@ -159,7 +160,7 @@ class ShopifyModule(MarketplaceModule):
             kind = "Mutation" if is_mutation else "QueryRoot"
             raise GraphQLError(f"Field '{root}' doesn't exist on type '{kind}'", "undefinedField")
         result = handler(args, shop_id)
-        return result, root == "productCreate" and bool(result and result.get("product"))
+        return result, root == "productCreate" and isinstance(result, dict) and bool(result.get("product"))
 
     # --- OAuth ---
 
@@ -251,15 +252,21 @@ class ShopifyModule(MarketplaceModule):
         product = self._find(args.get("id"), shop_id)
         return self._public(product) if product else None
 
+    def _nodes_query(self, args: dict[str, Any], shop_id: str) -> list[dict[str, Any] | None]:
+        ids = list(args.get("ids") or [])
+        if len(ids) > INPUT_ARRAY_MAX:
+            raise GraphQLError(f"ids exceeds the maximum of {INPUT_ARRAY_MAX} items", "MAX_INPUT_SIZE_EXCEEDED")
+        return [self._product_query({"id": gid}, shop_id) for gid in ids]
+
     def _products_query(self, args: dict[str, Any], shop_id: str) -> dict[str, Any]:
         first = int(args.get("first") or 0)
         if not 1 <= first <= 250:
             raise GraphQLError("first must be between 1 and 250", "MAX_PAGE_SIZE")
         after = int(args["after"]) if str(args.get("after") or "").isdigit() else 0
         matching = [p for p in sorted(self.products.values(), key=lambda p: p["id"]) if p["shop_id"] == shop_id]
-        sku = _sku_filter(str(args.get("query") or ""))
-        if sku is not None:
-            matching = [p for p in matching if any(v["sku"] == sku for v in p["variants"])]
+        terms = _search_terms(str(args.get("query") or ""))
+        if terms:
+            matching = [p for p in matching if any(_matches(p, field, value) for field, value in terms)]
         matching = [p for p in matching if p["id"] > after]
         page = matching[:first]
         more = len(matching) > first
@@ -664,12 +671,22 @@ def _query_cost(root: str, args: Mapping[str, Any]) -> int:
         return 2 + int(args.get("first") or 0)
     if root == "product":
         return 3
+    if root == "nodes":
+        return 1 + 3 * len(args.get("ids") or [])
     return 1
 
 
-def _sku_filter(search: str) -> str | None:
-    match = re.search(r"sku:(\"[^\"]*\"|\S+)", search)
-    return match.group(1).strip('"') if match else None
+def _search_terms(search: str) -> list[tuple[str, str]]:
+    """`sku:X`, `tag:X`, `title:X` terms of a product search (joined by OR; other syntax is ignored)."""
+    return [(f, v.strip('"')) for f, v in re.findall(r"\b(sku|tag|title):(\"[^\"]*\"|\S+)", search)]
+
+
+def _matches(product: Mapping[str, Any], field: str, value: str) -> bool:
+    if field == "sku":
+        return any(v["sku"] == value for v in product["variants"])
+    if field == "tag":
+        return value in product["tags"]
+    return bool(product["title"] == value)
 
 
 def _array_limit(name: str, entries: list[Any]) -> list[dict[str, Any]]:

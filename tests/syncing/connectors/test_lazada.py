@@ -247,3 +247,8 @@ def test_tokens_never_reach_the_log(lazada, sandbox, caplog):
     lazada.check_credentials()
     assert "sandbox-lazada-access" not in caplog.text
     assert "sandbox-lazada-secret" not in caplog.text
+
+
+def test_missing_credentials_are_named(channel_config):
+    with pytest.raises(InvalidCredentials, match=r"missing credential\(s\): app_secret"):
+        LazadaConnector(channel_config("lazada", app_secret="")).check_credentials()

@@ -241,3 +241,18 @@ def test_signature_timestamp_is_current(shopee, sandbox):
     shopee.check_credentials()
     stamp = int(sandbox.log("shopee")[0]["query"]["timestamp"])
     assert abs(stamp - time.time()) < 5
+
+
+def test_missing_or_malformed_credentials_are_named(channel_config):
+    with pytest.raises(InvalidCredentials, match=r"missing credential\(s\): partner_key, access_token"):
+        ShopeeConnector(channel_config("shopee", partner_key="", access_token=" ")).check_credentials()
+    with pytest.raises(InvalidCredentials, match="partner_id and shop id are numbers"):
+        ShopeeConnector(channel_config("shopee", partner_id="abc")).check_credentials()
+
+
+def test_non_numeric_item_id_is_not_found_without_a_call(shopee, sandbox):
+    with pytest.raises(NotFound, match="not a Shopee item id"):
+        shopee.get_listing("gid://shopify/Product/1")
+    results = shopee.update_offers([OfferUpdate(sku="X", external_id="abc", quantity=1)])
+    assert [(r.ok, r.error_code) for r in results] == [(False, "error_item_not_found")]
+    assert sandbox.log("shopee") == []

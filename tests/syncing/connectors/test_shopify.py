@@ -268,3 +268,22 @@ def test_tokens_never_reach_the_log(shopify, sandbox, caplog):
     caplog.set_level("DEBUG")
     shopify.check_credentials()
     assert "shpat_sandbox_demo_token" not in caplog.text
+
+
+def test_lost_create_response_then_find_by_sku(shopify, make_payload, sandbox):
+    # given the answer to productCreate is lost (the product exists, its variant has no SKU yet)
+    sandbox.set_faults("shopify", lose_response_after_create=True, times=1)
+    with pytest.raises(RetryableError):
+        shopify.push_listing(make_payload(sku="LOST-1"))
+    # then the product is still found by our SKU, through the tag sent with the create
+    found = shopify.find_by_sku("LOST-1")
+    assert found is not None
+    assert found.external_id == sandbox.items("shopify")[0]["id"]
+    assert sandbox.items("shopify")[0]["tags"] == ["lm-sku:LOST-1"]
+
+
+def test_missing_access_token_is_named(channel_config):
+    from syncing.connectors.base import InvalidCredentials
+
+    with pytest.raises(InvalidCredentials, match=r"missing credential\(s\): access_token"):
+        ShopifyConnector(channel_config("shopify", access_token="")).check_credentials()
