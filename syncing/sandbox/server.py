@@ -60,12 +60,6 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep stderr quiet; we keep our own log
         return
 
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in separate writes: without TCP_NODELAY, Nagle + the client's delayed ACK add
-        # ~40 ms to every keep-alive answer.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
     def do_GET(self) -> None:
         self._serve()
 
