@@ -319,3 +319,59 @@ def test_one_product_listing_is_updated_even_after_a_sku_edit(sandbox, conn, lis
     remote = conn.get_listing(listing_id)
     assert remote.price == Decimal("30")
     assert remote.raw["skus"] == ["RENAMED-ON-ETSY"]
+
+
+def test_authorisation_code_flow_with_pkce(sandbox):
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    from syncing.connectors.etsy.client import LISTING_SCOPES, EtsyClient, authorize_url, pkce_verifier
+
+    account = sandbox.account(CODE)
+    verifier = pkce_verifier()
+    url = authorize_url(
+        sandbox.url(CODE),
+        client_id=account["credentials"]["api_key"],
+        redirect_uri="https://lm.example.com/channels/etsy/callback",
+        scopes=LISTING_SCOPES,
+        state="st-123",
+        verifier=verifier,
+    )
+    consent = requests.get(url, allow_redirects=False, timeout=5)
+    assert consent.status_code == 302
+    location = urlsplit(consent.headers["Location"])
+    assert location.netloc == "lm.example.com"
+    query = parse_qs(location.query)
+    assert query["state"] == ["st-123"]
+    client = EtsyClient(
+        base_url=sandbox.url(CODE),
+        api_key=account["credentials"]["api_key"],
+        shared_secret=account["credentials"]["shared_secret"],
+        access_token="",
+        timeout=5,
+    )
+    with pytest.raises(AuthExpired) as err:
+        client.exchange_code(query["code"][0], pkce_verifier(), "https://lm.example.com/channels/etsy/callback")
+    assert err.value.code == "invalid_grant"
+    tokens = client.exchange_code(query["code"][0], verifier, "https://lm.example.com/channels/etsy/callback")
+    assert tokens["access_token"].startswith("5550001.")
+    assert client.call("GET", f"/shops/{account['shop_id']}")["shop_id"] == 5550001
+    with pytest.raises(AuthExpired):  # codes are single-use
+        client.exchange_code(query["code"][0], verifier, "https://lm.example.com/channels/etsy/callback")
+
+
+def test_live_authorize_url_points_at_etsy():
+    from syncing.connectors.etsy.client import authorize_url
+
+    url = authorize_url(
+        "https://api.etsy.com",
+        client_id="key",
+        redirect_uri="https://lm.example.com/cb",
+        scopes=("listings_r", "listings_w"),
+        state="s",
+        verifier="vvkdljkejllufrvbhgeiegrnvufrhvrffnkvcknjvfid",
+    )
+    assert url.startswith("https://www.etsy.com/oauth/connect?response_type=code&client_id=key&")
+    assert "scope=listings_r%20listings_w" in url
+    assert "code_challenge=DSWlW2Abh-cf8CeLL8-g3hQ2WQyYdKyiu83u_s7nRhI&code_challenge_method=S256" in url
