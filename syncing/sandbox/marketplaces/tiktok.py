@@ -14,12 +14,14 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
-from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
+from ..core import MarketplaceModule, RateSetting, Request, Response, Token, TokenStore, json_response
 from ..multipart import image_size, parse_multipart
 
 ACCESS_TTL = 7 * 86400  # §4.1 default access lifetime
 REFRESH_TTL = 365 * 86400  # [U] commonly reported; the doc leaves it open
+CODE_TTL = 30 * 60  # §4.1 auth code: 30 minutes, single use
 WINDOW_PAST, WINDOW_FUTURE = 300, 30  # §4.1 timestamp accepted from now-5 min to now+30 s
 TITLE_MAX = 255
 TITLE_MIN_OTHER_REGIONS = 25
@@ -78,6 +80,7 @@ QUANTITY_INVALID = 12052219
 PRODUCT_NOT_FOUND = 12052700
 SKU_NOT_FOUND = 12052701
 AUTH_REFRESH_INVALID = 36004015
+AUTH_CODE_INVALID = 36004014
 
 PRODUCT_ID = r"(?P<pid>\d{19})"
 VERSION = r"(?:202309|202502|202509)"
@@ -131,6 +134,8 @@ class TiktokModule(MarketplaceModule):
             "name": options.get("name", f"Sandbox shop {shop_id}"),
             "warehouse_id": str(options.get("warehouse_id", "7068517275539719942")),
             "app_key": app_key,
+            "service_id": str(options.get("service_id", app_key)),
+            "redirect_url": str(options.get("redirect_url", "http://127.0.0.1:8000/channels/oauth/tiktok/callback")),
         }
         access = self.tokens.issue("access", shop_id, ACCESS_TTL, credentials.get("access_token"))
         refresh = self.tokens.issue("refresh", shop_id, REFRESH_TTL, credentials.get("refresh_token"))
@@ -160,6 +165,8 @@ class TiktokModule(MarketplaceModule):
             try:
                 if req.path.startswith("/api/v2/token/"):
                     return self._token_endpoint(req)
+                if req.path == "/open/authorize":
+                    return self._authorize(req)
                 handler, match, shop_scoped = self._route(req)
                 params = {k: v[0] for k, v in req.query.items() if v}
                 shop = self._authenticate(req, params, shop_scoped)
@@ -246,27 +253,50 @@ class TiktokModule(MarketplaceModule):
         secret = self.apps.get(params.get("app_key", ""))
         if secret is None or not hmac.compare_digest(secret, params.get("app_secret", "")):
             raise TiktokError(BAD_CREDENTIALS, "Invalid credentials: app_key or app_secret")
+        if req.path == "/api/v2/token/get" and params.get("grant_type") == "authorized_code":
+            return self._code_grant(params)
         if req.path != "/api/v2/token/refresh" or params.get("grant_type") != "refresh_token":
-            raise TiktokError(BAD_PARAM, "Only the refresh_token grant is simulated (path /api/v2/token/refresh)")
+            raise TiktokError(
+                BAD_PARAM, "Use /api/v2/token/get (authorized_code) or /api/v2/token/refresh (refresh_token)"
+            )
         old = self.tokens.valid("refresh", params.get("refresh_token", ""))
         if old is None:
             raise TiktokError(AUTH_REFRESH_INVALID, "refresh_token is invalid or expired")
-        shop = self.shops[old.shop_id]
         access = self.tokens.issue("access", old.shop_id, ACCESS_TTL)
-        assert access.expires_at is not None
-        assert old.expires_at is not None
-        data = {
+        return self._ok(self._token_data(old.shop_id, access, old))  # TikTok keeps the refresh token [U]
+
+    def _token_data(self, shop_id: str, access: Token, refresh: Token) -> dict[str, Any]:
+        shop = self.shops[shop_id]
+        return {
             "access_token": access.value,
-            "access_token_expire_in": int(access.expires_at),  # absolute Unix time (§4.1)
-            "refresh_token": old.value,  # TikTok keeps the refresh token until it expires [U]
-            "refresh_token_expire_in": int(old.expires_at),
-            "open_id": f"open-{old.shop_id}",
+            "access_token_expire_in": int(access.expires_at or 0),  # absolute Unix time (§4.1)
+            "refresh_token": refresh.value,
+            "refresh_token_expire_in": int(refresh.expires_at or 0),
+            "open_id": f"open-{shop_id}",
             "seller_name": shop["name"],
             "seller_base_region": shop["region"],
             "user_type": 0,
             "granted_scopes": ["seller.product.basic", "seller.product.write"],
         }
-        return self._ok(data)
+
+    def _authorize(self, req: Request) -> Response:
+        """Seller consent: the sandbox seller of the app's shop agrees at once; redirect with code + state."""
+        service_id, state = req.arg("service_id"), req.arg("state")
+        shop = next((s for s in self.shops.values() if s["service_id"] == service_id), None)
+        if shop is None:
+            raise TiktokError(BAD_PARAM, "service_id is unknown", status=400)
+        code = self.tokens.issue("code", shop["id"], CODE_TTL)
+        location = f"{shop['redirect_url']}?{urlencode({'code': code.value, 'state': state})}"
+        return Response(302, b"", {"Location": location})
+
+    def _code_grant(self, params: Mapping[str, str]) -> Response:
+        code = self.tokens.valid("code", params.get("auth_code", ""))
+        if code is None or self.shops[code.shop_id]["app_key"] != params.get("app_key"):
+            raise TiktokError(AUTH_CODE_INVALID, "auth_code is invalid, used or expired")
+        code.used = True
+        access = self.tokens.issue("access", code.shop_id, ACCESS_TTL)
+        refresh = self.tokens.issue("refresh", code.shop_id, REFRESH_TTL)
+        return self._ok(self._token_data(code.shop_id, access, refresh))
 
     # --- shop-level ---
 

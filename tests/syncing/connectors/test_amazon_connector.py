@@ -297,3 +297,35 @@ def test_only_amazon_style_attribute_names_are_sent(sandbox, conn, listing):
     [item] = sandbox.items(CODE)
     assert item["attributes"]["material"] == [{"value": "stoneware", "marketplace_id": "ATVPDKIKX0DER"}]
     assert "Material" not in item["attributes"]
+
+
+def test_website_authorisation_gives_a_working_refresh_token(sandbox):
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    from syncing.connectors.amazon.client import AmazonClient, consent_url
+
+    credentials = sandbox.account(CODE)["credentials"]
+    url = consent_url(sandbox.url(CODE), application_id="amzn1.sp.solution.sandbox", state="st-1", beta=True)
+    consent = requests.get(url, allow_redirects=False, timeout=5)
+    assert consent.status_code == 302
+    location = urlsplit(consent.headers["Location"])
+    query = parse_qs(location.query)
+    assert query["selling_partner_id"] == [sandbox.account(CODE)["shop_id"]]
+    client = AmazonClient(
+        base_url=sandbox.url(CODE),
+        client_id=credentials["lwa_client_id"],
+        client_secret=credentials["lwa_client_secret"],
+        refresh_token="",
+        timeout=5,
+    )
+    redirect_uri = f"{location.scheme}://{location.netloc}{location.path}"
+    with pytest.raises(AuthExpired):
+        client.exchange_code(query["spapi_oauth_code"][0], "https://elsewhere.example.com/cb")
+    client.exchange_code(query["spapi_oauth_code"][0], redirect_uri)
+    assert client.refresh_token.startswith("Atzr|")
+    assert client.refresh_token != credentials["refresh_token"]
+    client.access_token = ""
+    client.exchange()
+    assert client.access_token.startswith("Atza|")

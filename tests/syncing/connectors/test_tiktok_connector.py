@@ -303,3 +303,45 @@ def test_one_sku_product_is_updated_even_after_a_seller_sku_edit(sandbox, conn, 
     [result] = conn.update_offers([OfferUpdate(sku="MUG-001", external_id=product_id, quantity=11)])
     assert result.ok
     assert conn.get_listing(product_id).quantity == 11
+
+
+def test_authorisation_code_flow(sandbox):
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    from syncing.connectors.tiktok.client import TiktokClient, authorize_url
+
+    credentials = sandbox.account(CODE)["credentials"]
+    url = authorize_url(sandbox.url(CODE), service_id=credentials["app_key"], state="st-9")
+    consent = requests.get(url, allow_redirects=False, timeout=5)
+    assert consent.status_code == 302
+    query = parse_qs(urlsplit(consent.headers["Location"]).query)
+    assert query["state"] == ["st-9"]
+    client = TiktokClient(
+        base_url=sandbox.url(CODE),
+        app_key=credentials["app_key"],
+        app_secret=credentials["app_secret"],
+        access_token="",
+        shop_cipher=credentials["shop_cipher"],
+        timeout=5,
+    )
+    data = client.get_token(query["code"][0])
+    assert data["access_token_expire_in"] > data["refresh_token_expire_in"] - 366 * 86400
+    assert (
+        client.call("GET", "/authorization/202309/shops", shop_scoped=False)["shops"][0]["cipher"]
+        == (credentials["shop_cipher"])
+    )
+    with pytest.raises(AuthExpired):  # single use
+        client.get_token(query["code"][0])
+
+
+def test_live_authorize_urls():
+    from syncing.connectors.tiktok.client import authorize_url
+
+    live = "https://open-api.tiktokglobalshop.com"
+    assert (
+        authorize_url(live, service_id="7", state="s")
+        == "https://services.tiktokshop.com/open/authorize?service_id=7&state=s"
+    )
+    assert authorize_url(live, service_id="7", state="s", us=True).startswith("https://services.tiktokshops.us/")
