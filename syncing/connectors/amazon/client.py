@@ -144,6 +144,10 @@ class AmazonClient:
         kwargs: dict[str, Any] = {"code": code or str(status), "request_id": request_id, "http_status": status}
         if status == 403 and "token" in f"{message} {details}".lower():
             raise TokenExpired(details or message)
+        if status == 403:
+            raise InvalidCredentials(
+                f"{MARKETPLACE}: access denied for seller/marketplace ({message} {details}".rstrip() + ").", **kwargs
+            )
         if status == 404:
             raise NotFound(f"{MARKETPLACE}: {message or 'not found'}.", **kwargs)
         if status == 400:

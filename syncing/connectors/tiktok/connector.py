@@ -9,6 +9,7 @@ from ..base import (
     ChannelConfig,
     Connector,
     ConnectorError,
+    InvalidCredentials,
     ItemResult,
     ListingPayload,
     ListingRules,
@@ -141,7 +142,9 @@ class TiktokConnector(Connector):
         data = self._call("GET", "/authorization/202309/shops", shop_scoped=False)
         ciphers = {str(s.get("cipher")) for s in data.get("shops") or [] if isinstance(s, dict)}
         if self.client.shop_cipher not in ciphers:
-            raise ConnectorError(f"{MARKETPLACE}: the app is not authorised for this shop (unknown shop_cipher).")
+            raise InvalidCredentials(
+                f"{MARKETPLACE}: the app is not authorised for this shop (unknown shop_cipher).", code="shop_cipher"
+            )
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
         uris = [self._image_uri(url) for url in payload.image_urls]

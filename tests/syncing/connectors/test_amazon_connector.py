@@ -329,3 +329,15 @@ def test_website_authorisation_gives_a_working_refresh_token(sandbox):
     client.access_token = ""
     client.exchange()
     assert client.access_token.startswith("Atza|")
+
+
+def test_other_sellers_listings_are_denied(sandbox, saved_tokens):
+    account = sandbox.account(CODE)
+    config = ChannelConfig(
+        base_url=sandbox.url(CODE), shop_id="A2OTHERSELLER", credentials=account["credentials"], timeout=5
+    )
+    conn = AmazonConnector(config, on_tokens=saved_tokens.append)
+    with pytest.raises(InvalidCredentials) as err:
+        conn.check_credentials()
+    assert err.value.http_status == 403
+    assert len(saved_tokens) == 1  # one token exchange, no refresh loop

@@ -345,3 +345,9 @@ def test_live_authorize_urls():
         == "https://services.tiktokshop.com/open/authorize?service_id=7&state=s"
     )
     assert authorize_url(live, service_id="7", state="s", us=True).startswith("https://services.tiktokshops.us/")
+
+
+def test_unknown_shop_cipher_is_invalid_credentials(make_connector):
+    conn = make_connector(credentials={"shop_cipher": "ROW_someone_else"})
+    with pytest.raises(InvalidCredentials, match="shop_cipher"):
+        conn.check_credentials()
