@@ -128,6 +128,8 @@ class AmazonModule(MarketplaceModule):
                 return response
             except AmazonError as exc:
                 return self._errors(exc, rate_headers)
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a body of an unexpected shape
+                return self._errors(AmazonError(400, "InvalidInput", f"Invalid input ({type(exc).__name__})."))
 
     def _route(self, req: Request) -> tuple[str, dict[str, str]]:
         match = ITEM.fullmatch(req.path)

@@ -138,6 +138,8 @@ class EtsyModule(MarketplaceModule):
                 response = handler(req, {"shop": shop_id}, match)
                 response.headers.update(rate_headers)
                 return response
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a body of an unexpected shape
+                return self._json(400, {"error": f"Invalid request parameters ({type(exc).__name__})"})
             except EtsyError as exc:
                 body = {"error": exc.error}
                 if exc.description:
@@ -389,7 +391,7 @@ class EtsyModule(MarketplaceModule):
             number = Decimal(str(value))
         except InvalidOperation:
             raise EtsyError(400, f"{name}: expected a positive number") from None
-        if number <= 0 or (kind is int and number != number.to_integral_value()):
+        if not number.is_finite() or number <= 0 or (kind is int and number != number.to_integral_value()):
             raise EtsyError(400, f"{name}: must be a positive non-zero {'integer' if kind is int else 'number'}")
         if maximum is not None and number > maximum:
             raise EtsyError(400, f"{name}: must be at most {maximum}")
@@ -602,9 +604,9 @@ class EtsyModule(MarketplaceModule):
         products = body.get("products")
         if not isinstance(products, list) or not products:
             raise EtsyError(400, "products: at least one product is required")
-        on_price = list(body.get("price_on_property") or [])
-        on_quantity = list(body.get("quantity_on_property") or [])
-        on_sku = list(body.get("sku_on_property") or [])
+        on_price, on_quantity, on_sku = (
+            _int_list(body, name) for name in ("price_on_property", "quantity_on_property", "sku_on_property")
+        )
         stored, prices, skus = [], set(), []
         currency = self.shops[str(listing["shop_id"])]["currency_code"]
         for product in products:
@@ -622,6 +624,10 @@ class EtsyModule(MarketplaceModule):
             if not isinstance(offerings, list) or len(offerings) != 1:
                 raise EtsyError(400, "offerings: each product needs exactly one offering")
             offering = offerings[0]
+            if not isinstance(offering, dict):
+                raise EtsyError(400, "offerings: each offering must be an object")
+            if not isinstance(product.get("property_values") or [], list):
+                raise EtsyError(400, "property_values: must be a list")
             extra = set(offering) - set(OFFERING_KEYS)
             if extra:
                 raise EtsyError(
@@ -687,6 +693,13 @@ class EtsyModule(MarketplaceModule):
             listing["state"] = changes["state"]
         listing["updated_timestamp"] = int(self.now())
         return self._public(listing)
+
+
+def _int_list(body: Mapping[str, Any], name: str) -> list[int]:
+    value = body.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+        raise EtsyError(400, f"{name}: must be a list of property ids")
+    return value
 
 
 def _slug(title: str) -> str:

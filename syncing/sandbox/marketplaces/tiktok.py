@@ -177,6 +177,8 @@ class TiktokModule(MarketplaceModule):
                 return handler(req, self._body(req), shop["id"], match)
             except TiktokError as exc:
                 return self._error(exc)
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a body of an unexpected shape
+                return self._error(TiktokError(BAD_PARAM, f"Invalid request parameters: {type(exc).__name__}"))
 
     def _route(self, req: Request) -> tuple[Handler, dict[str, str], bool]:
         routes: list[tuple[str, str, Handler, bool]] = [
@@ -543,7 +545,7 @@ class TiktokModule(MarketplaceModule):
         product = self._product(match["pid"], shop_id)
         by_id = {s["id"]: s for s in product["skus"]}
         changes = []
-        for row in body.get("skus") or []:
+        for row in _rows(body, "skus"):
             sku = by_id.get(str(row.get("id", ""))) if isinstance(row, Mapping) else None
             if sku is None:
                 raise TiktokError(SKU_NOT_FOUND, "The SKU does not exist in this product")
@@ -560,7 +562,7 @@ class TiktokModule(MarketplaceModule):
         product = self._product(match["pid"], shop_id)
         by_id = {s["id"]: s for s in product["skus"]}
         errors = []
-        rows = body.get("skus") or []
+        rows = _rows(body, "skus")
         if not rows:
             raise TiktokError(BAD_PARAM, "skus is required")
         for row in rows:
@@ -618,7 +620,11 @@ class TiktokModule(MarketplaceModule):
         size = int(size_text)
         offset = _decode_token(req.arg("page_token"))
         wanted_status = body.get("status") or "ALL"
-        seller_skus = set(body.get("seller_skus") or [])
+        if wanted_status != "ALL" and wanted_status not in STATUSES:
+            raise TiktokError(BAD_PARAM, f"status must be one of {', '.join(STATUSES)}")
+        seller_skus = body.get("seller_skus") or []
+        if not isinstance(seller_skus, list) or not all(isinstance(sku, str) for sku in seller_skus):
+            raise TiktokError(BAD_PARAM, "seller_skus must be a list of strings")
         found = []
         for product in sorted(self.products.values(), key=lambda p: p["id"]):
             if product["_shop"] != shop_id:
@@ -628,7 +634,7 @@ class TiktokModule(MarketplaceModule):
                 continue
             if wanted_status != "ALL" and product["status"] != wanted_status:
                 continue
-            if seller_skus and not seller_skus & {s["seller_sku"] for s in product["skus"]}:
+            if seller_skus and not set(seller_skus) & {s["seller_sku"] for s in product["skus"]}:
                 continue
             found.append(product)
         page = found[offset : offset + size]
@@ -699,6 +705,13 @@ class TiktokModule(MarketplaceModule):
             product["status"] = changes["status"]
         product["update_time"] = int(self.now())
         return self._public(product)
+
+
+def _rows(body: Mapping[str, Any], key: str) -> list[Any]:
+    rows = body.get(key) or []
+    if not isinstance(rows, list):
+        raise TiktokError(BAD_PARAM, f"{key} must be a list")
+    return rows
 
 
 def _encode_token(offset: int) -> str:

@@ -182,3 +182,29 @@ def test_consent_requires_pkce_s256_and_a_registered_redirect(sandbox):
     )
     assert fine.status_code == 302
     assert fine.headers["Location"].startswith("https://lm.example.com/ok?code=")
+
+
+def test_odd_inventory_bodies_get_a_400_with_a_message(sandbox):
+    headers = {"x-api-key": f"{KEY}:{SECRET}", "authorization": f"Bearer {TOKEN}"}
+    base = sandbox.url("etsy") + "/v3/application"
+    form = {
+        "quantity": "1",
+        "title": "Mug",
+        "description": "d",
+        "price": "5",
+        "who_made": "i_did",
+        "when_made": "made_to_order",
+        "taxonomy_id": "1",
+        "shipping_profile_id": "190000001",
+    }
+    listing_id = requests.post(f"{base}/shops/{SHOP}/listings", data=form, headers=headers, timeout=5).json()[
+        "listing_id"
+    ]
+    for body in (
+        {"products": [{"sku": "A", "offerings": [7]}]},
+        {"products": [{"sku": "A", "offerings": [{"price": 1, "quantity": 1}]}], "price_on_property": 3},
+        {"products": [{"sku": "A", "offerings": [{"price": "Infinity", "quantity": 1}]}]},
+    ):
+        response = requests.put(f"{base}/listings/{listing_id}/inventory", json=body, headers=headers, timeout=5)
+        assert response.status_code == 400
+        assert response.json()["error"]

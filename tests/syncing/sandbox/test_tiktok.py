@@ -161,3 +161,17 @@ def test_drift_edit_is_visible_in_items(sandbox):
     assert item["skus"][0]["inventory"][0]["quantity"] == 1
     with pytest.raises(ValueError, match="editable"):
         sandbox.edit_item("tiktok", product_id, colour="red")
+
+
+def test_odd_bodies_get_an_error_envelope(sandbox):
+    product_id = call(sandbox, "POST", "/product/202309/products", body=product_body(sandbox)).json()["data"][
+        "product_id"
+    ]
+    path = f"/product/202309/products/{product_id}/inventory/update"
+    assert call(sandbox, "POST", path, body={"skus": 5}).json()["code"] == 36009003
+    errors = call(sandbox, "POST", path, body={"skus": [{"id": "1", "inventory": "x"}]}).json()["data"]["errors"]
+    assert errors[0]["code"] == 12052701
+    search = call(
+        sandbox, "POST", "/product/202502/products/search", body={"seller_skus": [{}]}, extra={"page_size": "5"}
+    )
+    assert search.json()["code"] == 36009003
