@@ -30,7 +30,7 @@ class LazadaConnector(Connector):
     code = "lazada"
     label = "Lazada"
     credential_fields = ("app_key", "app_secret", "access_token")
-    optional_credential_fields = ("refresh_token",)
+    optional_credential_fields = ("refresh_token", "access_token_expires_at")
     sensitive_fields = frozenset({"app_secret", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=10)
     default_rules = ListingRules(title_max_length=255, max_images=8)

@@ -31,7 +31,7 @@ class ShopeeConnector(Connector):
     code = "shopee"
     label = "Shopee"
     credential_fields = ("partner_id", "partner_key", "access_token")
-    optional_credential_fields = ("refresh_token",)
+    optional_credential_fields = ("refresh_token", "access_token_expires_at")
     sensitive_fields = frozenset({"partner_key", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=10)
     default_rules = ListingRules(title_max_length=100, max_images=9)

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ from ..base import (
     TokenSaver,
     require_credentials,
 )
-from ..http import HttpClient, json_body, retry_after
+from ..http import EXPIRES_AT, HttpClient, expires_at, json_body, retry_after, token_due
 
 API_VERSION = "2026-01"  # GraphQL Admin API; inventorySetQuantities needs @idempotent from 2026-04 (sent already)
 DEFAULT_THROTTLE_WAIT = 1.0
@@ -53,7 +54,9 @@ class ShopifyClient:
         self.throttle_status: Mapping[str, Any] = {}  # last extensions.cost.throttleStatus seen
 
     def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Run one query or mutation and return `data`; refresh an expiring token once on 401."""
+        """Run one query or mutation and return `data`; refresh an expiring token once on 401 (or when due)."""
+        if self.credentials.get("refresh_token") and token_due(self.credentials, time.time()):
+            self.refresh_tokens()
         try:
             return self._send(query, variables or {})
         except _TokenInvalid:
@@ -136,7 +139,7 @@ class ShopifyClient:
                 code=str(error),
                 http_status=response.status_code,
             )
-        new = {"access_token": str(data["access_token"])}
+        new = {"access_token": str(data["access_token"]), EXPIRES_AT: expires_at(data.get("expires_in"), time.time())}
         if data.get("refresh_token"):
             new["refresh_token"] = str(data["refresh_token"])
         self.credentials.update(new)

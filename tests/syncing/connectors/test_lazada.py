@@ -178,6 +178,8 @@ def test_expired_token_is_refreshed_once_and_saved(lazada, sandbox, tokens_saved
     lazada.check_credentials()
     assert len(tokens_saved) == 1
     assert tokens_saved[0]["access_token"] != "sandbox-lazada-access"
+    assert tokens_saved[0]["refresh_token"] == "sandbox-lazada-refresh"  # Lazada keeps the refresh token
+    assert tokens_saved[0]["access_token_expires_at"].isdigit()
     assert [(e["path"], e["status"]) for e in sandbox.log("lazada")] == [
         ("/seller/get", 200),
         ("/auth/token/refresh", 200),

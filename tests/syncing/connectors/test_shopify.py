@@ -169,6 +169,7 @@ def test_expired_token_is_refreshed_once_and_saved(expiring, sandbox):
     connector.check_credentials()
     assert len(saved) == 1
     assert saved[0]["refresh_token"] != credentials["refresh_token"]
+    assert saved[0]["access_token_expires_at"].isdigit()
     assert [(e["path"], e["status"]) for e in sandbox.log("shopify")] == [
         ("/admin/api/2026-01/graphql.json", 401),
         ("/admin/oauth/access_token", 200),
