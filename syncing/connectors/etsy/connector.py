@@ -20,6 +20,7 @@ from ..base import (
     RemoteListing,
     RetryableError,
     TokenSaver,
+    require_credentials,
 )
 from ..images import fetch_image
 from . import mapping
@@ -50,9 +51,9 @@ class EtsyConnector(Connector):
         creds = config.credentials
         self.client = EtsyClient(
             base_url=config.base_url,
-            api_key=creds["api_key"],
+            api_key=creds.get("api_key", ""),
             shared_secret=creds.get("shared_secret", ""),
-            access_token=creds["access_token"],
+            access_token=creds.get("access_token", ""),
             timeout=config.timeout,
         )
         self.refresh_token = creds.get("refresh_token", "")
@@ -68,6 +69,7 @@ class EtsyConnector(Connector):
     def _authed(self, fn: Callable[[], T]) -> T:
         """Run `fn`; on 401 refresh once (Etsy rotates the refresh token) and run it again; a token known to be
         past its expiry is refreshed first. A second 401 means the seller must authorise again."""
+        require_credentials(MARKETPLACE, self.config.credentials, self.credential_fields)
         if self.expires_at and self.refresh_token and time.time() >= self.expires_at - EARLY_REFRESH_SECONDS:
             self._refresh()
         else:

@@ -21,6 +21,7 @@ from ..base import (
     RemoteListing,
     RetryableError,
     TokenSaver,
+    require_credentials,
 )
 from ..images import fetch_image
 from . import mapping
@@ -40,8 +41,8 @@ class TiktokConnector(Connector):
     credential_fields = ("app_key", "app_secret", "access_token", "shop_cipher")
     optional_credential_fields = (
         "refresh_token",
-        "access_token_expire_in",  # absolute Unix time, as TikTok returns it
-        "refresh_token_expire_in",
+        "access_token_expires_at",  # absolute Unix time (TikTok's access_token_expire_in)
+        "refresh_token_expires_at",
         "warehouse_id",
         "auth_base_url",
     )
@@ -56,15 +57,15 @@ class TiktokConnector(Connector):
         creds = config.credentials
         self.client = TiktokClient(
             base_url=config.base_url,
-            app_key=creds["app_key"],
-            app_secret=creds["app_secret"],
-            access_token=creds["access_token"],
-            shop_cipher=creds["shop_cipher"],
+            app_key=creds.get("app_key", ""),
+            app_secret=creds.get("app_secret", ""),
+            access_token=creds.get("access_token", ""),
+            shop_cipher=creds.get("shop_cipher", ""),
             timeout=config.timeout,
             auth_base_url=creds.get("auth_base_url", ""),
         )
         self.refresh_token = creds.get("refresh_token", "")
-        self.expires_at = _as_float(creds.get("access_token_expire_in"))
+        self.expires_at = _as_float(creds.get("access_token_expires_at"))
         self.warehouse_id = creds.get("warehouse_id", "")
         self._image_uris: dict[str, str] = {}
 
@@ -76,6 +77,7 @@ class TiktokConnector(Connector):
     def _authed(self, fn: Callable[[], T]) -> T:
         """Run `fn`; on an expired token refresh once and run it again; a second expiry means re-authorise.
         A token known to be past its expiry is refreshed before the call."""
+        require_credentials(MARKETPLACE, self.config.credentials, self.credential_fields)
         if self.expires_at and self.refresh_token and time.time() >= self.expires_at - EARLY_REFRESH_SECONDS:
             self._refresh()
             return self._retry(fn)
@@ -103,8 +105,8 @@ class TiktokConnector(Connector):
                 {
                     "access_token": self.client.access_token,
                     "refresh_token": self.refresh_token,
-                    "access_token_expire_in": str(data.get("access_token_expire_in", "")),
-                    "refresh_token_expire_in": str(data.get("refresh_token_expire_in", "")),
+                    "access_token_expires_at": str(data.get("access_token_expire_in", "")),
+                    "refresh_token_expires_at": str(data.get("refresh_token_expire_in", "")),
                 }
             )
 

@@ -341,3 +341,11 @@ def test_other_sellers_listings_are_denied(sandbox, saved_tokens):
         conn.check_credentials()
     assert err.value.http_status == 403
     assert len(saved_tokens) == 1  # one token exchange, no refresh loop
+
+
+def test_missing_credentials_are_named_before_any_request(sandbox, make_connector):
+    conn = make_connector(credentials={"lwa_client_id": ""})
+    with pytest.raises(InvalidCredentials, match="lwa_client_id") as err:
+        conn.check_credentials()
+    assert err.value.code == "missing_credentials"
+    assert sandbox.log(CODE) == []

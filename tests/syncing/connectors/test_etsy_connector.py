@@ -375,3 +375,11 @@ def test_live_authorize_url_points_at_etsy():
     assert url.startswith("https://www.etsy.com/oauth/connect?response_type=code&client_id=key&")
     assert "scope=listings_r%20listings_w" in url
     assert "code_challenge=DSWlW2Abh-cf8CeLL8-g3hQ2WQyYdKyiu83u_s7nRhI&code_challenge_method=S256" in url
+
+
+def test_missing_credentials_are_named_before_any_request(sandbox, make_connector):
+    conn = make_connector(credentials={"api_key": ""})
+    with pytest.raises(InvalidCredentials, match="api_key") as err:
+        conn.check_credentials()
+    assert err.value.code == "missing_credentials"
+    assert sandbox.log(CODE) == []

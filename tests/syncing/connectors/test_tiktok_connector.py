@@ -173,7 +173,7 @@ def test_expired_token_is_refreshed_once_and_saved(sandbox, conn, saved_tokens):
     new = saved_tokens[0]["access_token"]
     assert new
     assert new != account["credentials"]["access_token"]
-    assert int(saved_tokens[0]["access_token_expire_in"]) > 0
+    assert int(saved_tokens[0]["access_token_expires_at"]) > 0
     conn.check_credentials()
     assert len(saved_tokens) == 1
 
@@ -267,7 +267,7 @@ def test_request_log_never_shows_tokens(sandbox, conn):
 
 
 def test_token_known_to_be_expired_is_refreshed_before_the_call(sandbox, make_connector, saved_tokens):
-    conn = make_connector(credentials={"access_token_expire_in": "1000"})
+    conn = make_connector(credentials={"access_token_expires_at": "1000"})
     conn.check_credentials()
     assert len(saved_tokens) == 1
     paths = [entry["path"] for entry in sandbox.log(CODE)]
@@ -351,3 +351,11 @@ def test_unknown_shop_cipher_is_invalid_credentials(make_connector):
     conn = make_connector(credentials={"shop_cipher": "ROW_someone_else"})
     with pytest.raises(InvalidCredentials, match="shop_cipher"):
         conn.check_credentials()
+
+
+def test_missing_credentials_are_named_before_any_request(sandbox, make_connector):
+    conn = make_connector(credentials={"app_secret": ""})
+    with pytest.raises(InvalidCredentials, match="app_secret") as err:
+        conn.check_credentials()
+    assert err.value.code == "missing_credentials"
+    assert sandbox.log(CODE) == []
