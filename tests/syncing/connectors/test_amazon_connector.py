@@ -78,6 +78,10 @@ def test_check_credentials_exchanges_the_refresh_token(conn, saved_tokens):
     conn.check_credentials()
     assert len(saved_tokens) == 1
     assert saved_tokens[0]["access_token"].startswith("Atza|")
+    # channel_set_credentials refuses names the connector does not declare
+    assert set(saved_tokens[0]) <= set(AmazonConnector.credential_fields) | set(
+        AmazonConnector.optional_credential_fields
+    )
     assert float(saved_tokens[0]["access_token_expires_at"]) > 0
     conn.check_credentials()
     assert len(saved_tokens) == 1

@@ -203,6 +203,8 @@ def test_expired_token_is_refreshed_and_refresh_token_rotates(sandbox, conn, sav
     assert len(saved_tokens) == 1
     tokens = saved_tokens[0]
     assert tokens["access_token"].startswith("5550001.")
+    # channel_set_credentials refuses names the connector does not declare
+    assert set(saved_tokens[0]) <= set(EtsyConnector.credential_fields) | set(EtsyConnector.optional_credential_fields)
     assert tokens["refresh_token"] != account["credentials"]["refresh_token"]
     sandbox.advance_clock(3600 + 1)  # §5.1 access tokens live one hour
     conn.check_credentials()

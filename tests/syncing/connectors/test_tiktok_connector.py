@@ -174,6 +174,10 @@ def test_expired_token_is_refreshed_once_and_saved(sandbox, conn, saved_tokens):
     assert new
     assert new != account["credentials"]["access_token"]
     assert int(saved_tokens[0]["access_token_expires_at"]) > 0
+    # channel_set_credentials refuses names the connector does not declare
+    assert set(saved_tokens[0]) <= set(TiktokConnector.credential_fields) | set(
+        TiktokConnector.optional_credential_fields
+    )
     conn.check_credentials()
     assert len(saved_tokens) == 1
 
