@@ -131,15 +131,22 @@ class EtsyConnector(Connector):
         self._call("GET", self.shop)
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
-        """Create: draft -> inventory (SKU, price, stock) -> images -> publish. Update: fields + inventory.
+        """Create: draft -> inventory (SKU, price, stock) -> images -> publish. Update: fields + inventory (and a
+        draft is finished: images if it has none, then published).
 
         The inventory goes first so that a draft left behind by a failure later on carries our SKU and is found
-        by find_by_sku."""
+        by find_by_sku; pushing it again as an update completes it."""
         if payload.external_id:
             listing_id = payload.external_id
             self._call("PATCH", f"{self.shop}/listings/{listing_id}", form=mapping.update_form(payload))
             self._call("PUT", f"/listings/{listing_id}/inventory", json=mapping.inventory_body(payload))
-            return self._result(self._call("GET", f"/listings/{listing_id}"))
+            listing = self._call("GET", f"/listings/{listing_id}", params={"includes": "Images"})
+            if listing.get("state") != "draft":
+                return self._result(listing)
+            # A draft left by an interrupted create (found again by SKU): finish it.
+            if not listing.get("images"):
+                self._upload_images(listing_id, payload.image_urls)
+            return self._result(self._call("PATCH", f"{self.shop}/listings/{listing_id}", form={"state": "active"}))
         form = mapping.listing_form(payload, shipping_profile_id=self._shipping_profile())
         draft = self._call("POST", f"{self.shop}/listings", form=form)
         listing_id = str(draft["listing_id"])

@@ -300,6 +300,10 @@ def test_failed_image_leaves_a_draft_that_find_by_sku_finds(sandbox, conn, listi
     draft = conn.find_by_sku("MUG-DRAFT")
     assert draft is not None
     assert draft.raw_status == "draft"
+    finished = conn.push_listing(listing("MUG-DRAFT", external_id=draft.external_id))
+    assert (finished.external_id, finished.status) == (draft.external_id, "live")
+    [item] = sandbox.items(CODE)
+    assert item["state"] == "active"
 
 
 def test_sandbox_log_masks_refresh_tokens(sandbox, conn, saved_tokens):
