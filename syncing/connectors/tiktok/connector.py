@@ -171,8 +171,10 @@ class TiktokConnector(Connector):
         )
 
     def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
-        """Per product: one price call and one inventory call. Throttling/auth errors propagate (the updates are
-        idempotent, so the caller retries the batch); refusals become per-item failures."""
+        """Per product: read its SKU ids, one price call per repriced SKU (so a refused price fails only that item),
+        one inventory call for all restocked SKUs (per-SKU failures come back in `data.errors`). Throttling, outages
+        and auth errors propagate (the updates are idempotent, so the caller retries the batch); refusals become
+        per-item failures."""
         failures: dict[int, tuple[str, str]] = {}
         by_product: dict[str, list[int]] = {}
         for index, item in enumerate(items):
@@ -186,9 +188,8 @@ class TiktokConnector(Connector):
                 for i in indexes:
                     failures[i] = (exc.code, exc.message)
                 continue
-            if (
-                len(ids) == 1 and len(indexes) == 1
-            ):  # one-SKU product: our SKU is that SKU even if the seller renamed it on TikTok
+            # A one-SKU product: our SKU is that SKU even if the seller renamed it on TikTok.
+            if len(ids) == 1 and len(indexes) == 1:
                 ids = {items[i].sku: next(iter(ids.values())) for i in indexes}
             known = []
             for i in indexes:
