@@ -5,9 +5,9 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from catalog.importing.columns import COLUMNS
 from catalog.importing.services import import_batch_undo, import_file
 from catalog.importing.workbooks import error_workbook, export_csv, export_rows, neutralise, template_workbook
-from catalog.importing.columns import COLUMNS
 from catalog.models import ImportBatchStatus, Product, Variant
 from catalog.services import product_create, product_update, variant_create
 from common.errors import ApplicationError
