@@ -2,7 +2,7 @@ import pytest
 from django.conf import settings
 
 # Shared fixtures of other areas live in tests/fixtures/<area>.py and are listed here.
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.fixtures.channels"]
 
 
 def pytest_configure(config):
