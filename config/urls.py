@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from common.health import healthz
 from common.views import DashboardView
 
 urlpatterns = [
@@ -13,6 +14,9 @@ urlpatterns = [
     path("listings/", include("listings.urls")),
     path("sync/", include("syncing.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("accounts.api.urls")),
+    path("healthz", healthz, name="healthz"),
+    path("api/", include("config.api_urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,50 @@
+"""POST /api/v1/auth/token/: username + password -> a new API token, shown once.
+
+Guarded by django-axes (5 failures per username+IP, then a cool-off; answered 429 with Retry-After by
+accounts.views.lockout_response) and by a DRF throttle (429 + Retry-After) as a courtesy limit.
+"""
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.api.serializers import ApiTokenSerializer, TokenObtainSerializer
+from accounts.services import token_create
+from common.errors import ApplicationError
+
+
+class TokenObtainView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth_token"
+
+    @extend_schema(
+        request=TokenObtainSerializer,
+        responses={
+            201: inline_serializer("TokenCreated", {"key": serializers.CharField(), "token": ApiTokenSerializer()})
+        },
+    )
+    def post(self, request: Request) -> Response:
+        form = TokenObtainSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request, username=form.validated_data["username"], password=form.validated_data["password"]
+        )
+        if getattr(request._request, "axes_locked_out", False):
+            # AxesMiddleware replaces this with the 429 lockout answer on the way out.
+            return Response({"detail": "Too many failed logins."}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        if user is None:
+            return Response({"detail": "Wrong username or password."}, status=status.HTTP_401_UNAUTHORIZED)
+        try:
+            token, key = token_create(user=user, name=form.validated_data.get("name") or "API login")
+        except ApplicationError as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"key": key, "token": ApiTokenSerializer(token).data}, status=status.HTTP_201_CREATED)
