@@ -93,13 +93,18 @@ def _session_store(session_key: str) -> SessionBase:
     return engine.SessionStore(session_key)
 
 
-def user_session_start(*, request: HttpRequest) -> UserSession:
+def user_session_start(*, request: HttpRequest, user: User | None = None) -> UserSession:
     """Record the current login (device, address) and remember its id in the session."""
     session = request.session  # type: ignore[attr-defined]
     if session.session_key is None:
         session.save()
+    previous = session.get(SESSION_ID_KEY)
+    if previous is not None:  # a re-login in the same browser replaces the earlier record
+        UserSession.objects.filter(pk=previous, ended_at=None).update(
+            ended_at=timezone.now(), end_reason=SessionEndReason.LOGOUT
+        )
     record = UserSession.objects.create(
-        user=cast(User, request.user),
+        user=user or cast(User, request.user),
         session_key=str(session.session_key),
         user_agent=request.headers.get("User-Agent", "")[:300],
         ip_address=_client_ip(request),
