@@ -44,7 +44,12 @@ IGNORED_FIELDS = frozenset(
     {"created_at", "updated_at", "created_by", "updated_by", "last_login", "search_vector", "version"}
 )
 # Derived columns recomputed from other fields (recording them only adds noise).
-MODEL_IGNORED_FIELDS: dict[str, frozenset[str]] = {"catalog.category": frozenset({"path", "depth"})}
+# Marketplace echoes and breaker counters of the sync engine are kept out too (large, and not a decision).
+MODEL_IGNORED_FIELDS: dict[str, frozenset[str]] = {
+    "catalog.category": frozenset({"path", "depth"}),
+    "channels.channel": frozenset({"circuit_open_until", "consecutive_failures"}),
+    "listings.listing": frozenset({"channel_payload", "remote_snapshot", "last_pushed_hash"}),
+}
 SECRET_MARKERS = ("password", "secret", "token", "credential", "api_key", "private_key", "access_key", "signature")
 MASK = "***"
 ACTOR_KINDS = ("user", "job", "import", "sync", "system")
@@ -135,11 +140,22 @@ def _audited_fields(model: type[models.Model]) -> list[models.Field]:
     ]
 
 
+def _quantize(value: decimal.Decimal, places: int | None) -> decimal.Decimal:
+    if places is None or not value.is_finite():
+        return value
+    try:
+        return value.quantize(decimal.Decimal(1).scaleb(-places))
+    except decimal.InvalidOperation:
+        return value
+
+
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The audited field values of `instance`, JSON-ready, with secret fields replaced by a mask."""
     values: dict[str, Any] = {}
     for field in _audited_fields(type(instance)):
         raw = getattr(instance, field.attname)
+        if isinstance(field, models.DecimalField) and isinstance(raw, decimal.Decimal):
+            raw = _quantize(raw, field.decimal_places)  # Decimal("0") in memory is "0.00" in the database
         values[field.name] = MASK if (is_secret_field(field.name) and raw not in (None, "")) else _json_value(raw)
     return values
 
