@@ -21,7 +21,14 @@ from accounts.mixins import RoleRequiredMixin, forbidden_response
 from accounts.models import ApiToken, UserSession
 from accounts.roles import ROLE_LABELS, ROLES, is_admin
 from accounts.selectors import api_token_list, audit_list, user_session_list
-from accounts.services import token_create, token_revoke, user_session_end, user_sessions_end_all
+from accounts.services import (
+    SESSION_ID_KEY,
+    token_create,
+    token_revoke,
+    user_session_end,
+    user_sessions_end_all,
+    user_sessions_end_others,
+)
 from common.errors import ApplicationError
 
 ENDED_MESSAGES = {
@@ -79,6 +86,11 @@ class AccountPasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change_form.html"
     success_url = reverse_lazy("accounts:password_change_done")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_sessions_end_others(user=form.user, keep_id=self.request.session.get(SESSION_ID_KEY))
+        return response
+
 
 class AccountPasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "accounts/password_change_done.html"
@@ -99,6 +111,11 @@ class AccountPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_sessions_end_others(user=form.user)
+        return response
+
 
 class AccountPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
@@ -114,8 +131,6 @@ class SecurityView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        from accounts.services import SESSION_ID_KEY
-
         context["sessions"] = user_session_list(user=self.request.user)  # type: ignore[arg-type]
         context["current_session_id"] = self.request.session.get(SESSION_ID_KEY)
         context["tokens"] = api_token_list(user=self.request.user)  # type: ignore[arg-type]
