@@ -218,6 +218,26 @@ class UserSessionsEndAllView(RoleRequiredMixin, View):
 
 # --- Audit log ---
 
+SUMMARY_FIELDS = 6  # changed fields spelled out per row of the log; the object's history shows all of them
+SUMMARY_VALUE_CHARS = 60
+
+
+def _short(value: Any) -> str:
+    text = "—" if value is None or value == "" else str(value)
+    return text if len(text) <= SUMMARY_VALUE_CHARS else text[: SUMMARY_VALUE_CHARS - 1] + "…"
+
+
+def changes_summary(changes: dict[str, Any]) -> str:
+    """One line per log row: `title: A → B; price: 1 → 2; +3 more` (cheap to render for 50 rows)."""
+    items = list(changes.items()) if isinstance(changes, dict) else []
+    parts = [
+        f"{name}: {_short(pair[0])} → {_short(pair[1])}" if isinstance(pair, list) and len(pair) == 2 else name
+        for name, pair in items[:SUMMARY_FIELDS]
+    ]
+    if len(items) > SUMMARY_FIELDS:
+        parts.append(f"+{len(items) - SUMMARY_FIELDS} more")
+    return "; ".join(parts)
+
 
 class AuditEntryListView(RoleRequiredMixin, ListView):
     """Searchable, read-only audit log.
@@ -242,6 +262,9 @@ class AuditEntryListView(RoleRequiredMixin, ListView):
             page = 1
         start = (page - 1) * self.page_size
         rows = list(self.object_list[start : start + self.page_size + 1])
+        rows = rows[: self.page_size + 1]
+        for entry in rows[: self.page_size]:
+            entry.summary = changes_summary(entry.changes)
         context = super().get_context_data(object_list=rows[: self.page_size], **kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)

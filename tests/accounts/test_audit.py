@@ -270,3 +270,12 @@ def test_audit_log_pages_without_counting(client, viewer_user, settings):
     ids = [e.pk for e in first.context["object_list"]] + [e.pk for e in second.context["object_list"]]
     assert ids == sorted(ids, reverse=True)
     assert "model=product&amp;page=2" in first.content.decode()
+
+
+def test_audit_log_rows_summarise_changes():
+    from accounts.views import changes_summary
+
+    many = {f"f{i}": [i, i + 1] for i in range(8)}
+    assert changes_summary({"title": ["A", "B"], "brand": [None, "Acme"]}) == "title: A → B; brand: — → Acme"
+    assert changes_summary(many).endswith("f5: 5 → 6; +2 more")
+    assert changes_summary({"description": [None, "x" * 100]}) == "description: — → " + "x" * 59 + "…"
