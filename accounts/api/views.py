@@ -9,13 +9,15 @@ from typing import Any
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ApiTokenSerializer, TokenObtainSerializer
+from accounts.models import ApiToken
+from accounts.roles import user_roles
 from accounts.services import token_create
 from common.errors import ApplicationError
 
@@ -48,3 +50,24 @@ class TokenObtainView(APIView):
         except ApplicationError as exc:
             return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
         return Response({"key": key, "token": ApiTokenSerializer(token).data}, status=status.HTTP_201_CREATED)
+
+
+class MeView(APIView):
+    """GET /api/v1/auth/me/: who the credentials belong to, their roles, and how they authenticated."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "username": serializers.CharField(),
+                "roles": serializers.ListField(child=serializers.CharField()),
+                "auth": serializers.CharField(),
+            },
+        )
+    )
+    def get(self, request: Request) -> Response:
+        roles = sorted(user_roles(request.user))
+        auth = "token" if isinstance(request.auth, ApiToken) else "session"
+        return Response({"username": request.user.get_username(), "roles": roles, "auth": auth})
