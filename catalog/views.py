@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from channels.models import Channel
 from common.errors import ApplicationError
 from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, add_service_errors, error_text
 
@@ -84,6 +85,8 @@ class ProductListView(StaffReadMixin, ListView):
         context["sort_current"] = self.request.GET.get("sort", "")
         context["page_sizes"] = PAGE_SIZES
         context["bulk_form"] = ProductBulkForm()
+        context["can_list"] = self.request.user.has_perm("listings.add_listing")
+        context["channels"] = list(Channel.objects.only("pk", "name").order_by("name")) if context["can_list"] else []
         context["can_edit"] = self.request.user.has_perm("catalog.change_product")
         context["can_add"] = self.request.user.has_perm("catalog.add_product")
         return context
@@ -127,6 +130,8 @@ class ProductBulkView(StaffReadMixin, View):
         products = form.products()
         if action == "export_csv":
             return products_csv(products)
+        if action in ("assign", "publish"):
+            return self.listings_action(request, action, products, list(form.cleaned_data["channels"]), back)
         if not request.user.has_perm("catalog.change_product"):
             messages.error(request, "You may view products but not change them.")
             return HttpResponseRedirect(back)
@@ -144,6 +149,38 @@ class ProductBulkView(StaffReadMixin, View):
             messages.error(request, line)
         if len(refused) > 10:
             messages.error(request, f"... and {len(refused) - 10} more refused.")
+        return HttpResponseRedirect(back)
+
+    def listings_action(self, request, action, products, channels, back) -> HttpResponse:
+        """Assign the products to channels (draft listings) or publish their listings, through the services."""
+        from listings.models import Listing
+        from listings.services import listings_bulk_assign
+        from listings.views import flash, publish_grouped
+
+        needed = "listings.add_listing" if action == "assign" else "listings.change_listing"
+        if not request.user.has_perm(needed):
+            messages.error(request, "You may view listings but not change them.")
+            return HttpResponseRedirect(back)
+        if action == "assign":
+            try:
+                counts = listings_bulk_assign(products=[p.pk for p in products], channels=channels, user=request.user)
+            except (ValidationError, ApplicationError) as exc:
+                messages.error(request, error_text(exc))
+                return HttpResponseRedirect(back)
+            messages.success(
+                request,
+                f"Assigned {counts['products']} product(s) to {counts['channels']} channel(s): "
+                f"{counts['created']} new listing(s), {counts['skipped']} skipped (already listed or archived).",
+            )
+            return HttpResponseRedirect(back)
+        listings = Listing.objects.filter(product__in=products)
+        if channels:
+            listings = listings.filter(channel__in=channels)
+        chosen = list(listings.select_related("channel"))
+        if not chosen:
+            messages.error(request, "None of the selected products is listed on those channels; assign them first.")
+            return HttpResponseRedirect(back)
+        flash(request, *publish_grouped(chosen, request.user))
         return HttpResponseRedirect(back)
 
 
@@ -171,8 +208,26 @@ class ProductDetailView(StaffReadMixin, DetailView):
 
 
 def product_listing_rows(product: Product) -> list[dict[str, Any]]:
-    """One row per channel for the detail page, once the listings app provides listings."""
-    return []
+    """One row per listing of the product: channel, status badge and readiness issues."""
+    from listings.models import Listing
+    from listings.readiness import listing_readiness
+
+    rows = []
+    listings = Listing.objects.filter(product=product).select_related("channel", "variant", "product")
+    for listing in listings.order_by("channel__name", "variant_id"):
+        issues = [i.message for i in listing_readiness(listing) if i.is_blocking]
+        rows.append(
+            {
+                "listing": listing,
+                "channel": listing.channel.name + (f" · {listing.variant.sku}" if listing.variant else ""),
+                "status": listing.status,
+                "status_label": listing.get_status_display(),
+                "issues": issues,
+                "reason": listing.last_error_message or listing.status_reason,
+                "url": reverse("listings:listing_detail", kwargs={"pk": listing.pk}),
+            }
+        )
+    return rows
 
 
 # --- Product create / edit ---

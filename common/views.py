@@ -106,9 +106,20 @@ class CappedPaginator(Paginator):
 
 
 class DashboardView(StaffReadMixin, TemplateView):
+    """Counts, the channel x status matrix and 14 days of sync outcomes per channel."""
+
     template_name = "dashboard.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from common.dashboard import channel_status_matrix, sync_chart, sync_counts
+
         context = super().get_context_data(**kwargs)
         context["counts"] = catalog_counts()
+        context["matrix"] = channel_status_matrix()
+        context["sync"] = sync_counts()
+        context["charts"] = sync_chart(days=CHART_DAYS)
+        context["chart_days"] = CHART_DAYS
         return context
+
+
+CHART_DAYS = 14
