@@ -5,7 +5,9 @@ from django.conf import settings
 
 # Shared fixtures of other areas live in tests/fixtures/<area>.py; every module there is loaded automatically.
 pytest_plugins: list[str] = sorted(
-    f"tests.fixtures.{path.stem}" for path in (Path(__file__).parent / "fixtures").glob("*.py") if path.stem != "__init__"
+    f"tests.fixtures.{path.stem}"
+    for path in (Path(__file__).parent / "fixtures").glob("*.py")
+    if path.stem != "__init__"
 )
 
 

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +22,8 @@ CIRCUIT_FAILURE_THRESHOLD = 5
 CIRCUIT_OPEN_SECONDS = 300
 # The longest a worker sleeps for a rate-limit token before it reschedules the work instead.
 TOKEN_MAX_WAIT_SECONDS = 10.0
+# Mid-operation (between the requests of one connector call) a worker waits up to this long for a token.
+REQUEST_MAX_WAIT_SECONDS = 120.0
 # Fraction of the channel's configured rate the engine uses, so network jitter cannot push the marketplace's
 # bucket over its limit (sandbox benchmark: 0.97 of 50 req/s gave 0 throttles).
 RATE_SAFETY = 0.97
@@ -40,7 +43,34 @@ def connector_for(channel: Channel) -> Connector:
     def save_tokens(values: Mapping[str, str]) -> None:
         channel_credentials_save(channel=channel, values=dict(values))
 
-    return get_connector_class(channel.marketplace)(config, on_tokens=save_tokens)
+    connector = get_connector_class(channel.marketplace)(config, on_tokens=save_tokens)
+    _throttle_each_request(connector, channel)
+    return connector
+
+
+def _throttle_each_request(connector: Connector, channel: Channel) -> None:
+    """Take a rate-limit token before *every* HTTP request the connector makes.
+
+    One connector call can be several requests (Lazada migrates each image before a create, and reads the item
+    back after an update), and marketplaces count requests, so the bucket must too. The connectors send every
+    request through `syncing.connectors.http.HttpClient.request`; the instances found on the connector are
+    wrapped here, so connectors stay free of our database.
+    """
+    from syncing.connectors.http import HttpClient
+
+    seen: list[HttpClient] = []
+    for attr in vars(connector).values():
+        candidates = [attr, *vars(attr).values()] if hasattr(attr, "__dict__") else [attr]
+        seen.extend(c for c in candidates if isinstance(c, HttpClient) and c not in seen)
+    for client in seen:
+        original = client.request
+
+        def request(method: str, url: str, _original: Any = original, **kwargs: Any) -> Any:
+            rate, burst = channel_rate(channel)
+            ratelimit.acquire(bucket_key(channel), rate=rate, burst=burst, max_wait=REQUEST_MAX_WAIT_SECONDS)
+            return _original(method, url, **kwargs)
+
+        client.request = request  # type: ignore[method-assign]
 
 
 def bucket_key(channel: Channel, operation: str = "listings") -> str:
@@ -53,12 +83,11 @@ def channel_rate(channel: Channel) -> tuple[float, int]:
 
 
 def channel_token_acquire(channel: Channel, operation: str = "listings") -> float:
-    """Take one request token for `channel`; 0 when taken, else the seconds to come back after."""
+    """Whether to call `channel` now: 0 when a token is free within TOKEN_MAX_WAIT_SECONDS, else the seconds
+    to come back after. The tokens themselves are taken per HTTP request (`_throttle_each_request`)."""
     rate, burst = channel_rate(channel)
-    key = bucket_key(channel, operation)
-    if ratelimit.acquire(key, rate=rate, burst=burst, max_wait=TOKEN_MAX_WAIT_SECONDS):
-        return 0.0
-    return max(1.0, ratelimit.wait_hint(key, rate=rate, burst=burst))
+    wait = ratelimit.wait_hint(bucket_key(channel, operation), rate=rate, burst=burst)
+    return 0.0 if wait <= TOKEN_MAX_WAIT_SECONDS else wait
 
 
 def channel_throttled(channel: Channel, retry_after: float | None, operation: str = "listings") -> None:

@@ -4,12 +4,21 @@ Statuses change only through the listings state machine, sync fields only throug
 and payloads are built by the listings selectors.
 """
 
+import os
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urljoin
 
+from django.conf import settings
+
+from catalog.models import ProductImage
 from channels.models import Channel
 from listings.choices import ListingStatus
 from listings.models import Listing
 from syncing.connectors.base import ListingPayload
+
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+PACKAGE_FIELDS = ("weight_grams", "length_mm", "width_mm", "height_mm")
 
 
 def listing_status_set(*, listing: Listing, status: str, reason: str = "") -> Listing:
@@ -30,10 +39,29 @@ def listing_sync_fields_set(*, listing: Listing, **fields: Any) -> Listing:
     return listing_sync_state_set(listing=listing, **fields)
 
 
+def public_base_url() -> str:
+    """Where marketplaces download our images from (setting PUBLIC_BASE_URL, env of the same name)."""
+    return str(getattr(settings, "PUBLIC_BASE_URL", "") or os.environ.get("PUBLIC_BASE_URL", DEFAULT_PUBLIC_BASE_URL))
+
+
 def listing_payload(listing: Listing) -> ListingPayload:
+    """The listing's payload, with image URLs made absolute (marketplaces fetch them from outside)."""
     from listings.selectors import listing_payload_build
 
-    return listing_payload_build(listing)
+    base = public_base_url()
+
+    def image_url(image: ProductImage) -> str:
+        return urljoin(base, image.image.url)
+
+    payload = listing_payload_build(listing, image_url=image_url)
+    # Package dimensions joined ListingPayload after the payload builder was written; fill the ones it left
+    # empty from the product so marketplaces that require them (Lazada) get them.
+    missing = {
+        name: getattr(listing.product, name)
+        for name in PACKAGE_FIELDS
+        if hasattr(payload, name) and getattr(payload, name) is None and getattr(listing.product, name, None)
+    }
+    return replace(payload, **missing) if missing else payload
 
 
 def payload_hash(payload: ListingPayload) -> str:

@@ -20,7 +20,6 @@ from common.enqueue import enqueue
 from common.errors import ApplicationError
 from listings.choices import ListingStatus
 from listings.models import Listing
-from syncing import ratelimit
 from syncing.backoff import plan_retry
 from syncing.choices import SyncErrorKind, SyncJobKind, SyncJobStatus, SyncOperation, SyncOutcome
 from syncing.connectors.base import RemoteListing
@@ -61,10 +60,8 @@ def sync_job_pull(*, job_id: int, cursor: str | None = None) -> None:
     sync_job_start(job=job)
     channel = job.channel
     connector = connection.connector_for(channel)
-    rate, burst = connection.channel_rate(channel)
     repush: list[int] = []
     for _ in range(MAX_PAGES):
-        ratelimit.acquire(connection.bucket_key(channel), rate=rate, burst=burst, max_wait=3600)
         event = sync_event_open(job=job, listing=None, channel_id=channel.pk, operation=SyncOperation.PULL, attempt=1)
         started = time.monotonic()
         try:

@@ -1,0 +1,22 @@
+"""REST API routes: /api/v1/ (resources), /api/schema/ (OpenAPI 3) and /api/docs/ (Swagger UI)."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from catalog.api.views import CategoryViewSet, ProductImageViewSet, ProductViewSet, VariantViewSet
+from common.api import api_not_found
+
+router = DefaultRouter()
+router.register("products", ProductViewSet, basename="product")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("variants", VariantViewSet, basename="variant")
+router.register("images", ProductImageViewSet, basename="image")
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^.*$", api_not_found),  # JSON 404 for unknown /api/ paths, whatever DEBUG says
+]
