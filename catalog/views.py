@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from accounts.roles import can_edit
 from channels.models import Channel
 from common.errors import ApplicationError
 from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, add_service_errors, error_text
@@ -85,10 +86,10 @@ class ProductListView(StaffReadMixin, ListView):
         context["sort_current"] = self.request.GET.get("sort", "")
         context["page_sizes"] = PAGE_SIZES
         context["bulk_form"] = ProductBulkForm()
-        context["can_list"] = self.request.user.has_perm("listings.add_listing")
+        context["can_list"] = can_edit(self.request.user, "listings")
         context["channels"] = list(Channel.objects.only("pk", "name").order_by("name")) if context["can_list"] else []
-        context["can_edit"] = self.request.user.has_perm("catalog.change_product")
-        context["can_add"] = self.request.user.has_perm("catalog.add_product")
+        context["can_edit"] = can_edit(self.request.user, "catalog")
+        context["can_add"] = context["can_edit"]
         return context
 
 
@@ -132,7 +133,7 @@ class ProductBulkView(StaffReadMixin, View):
             return products_csv(products)
         if action in ("assign", "publish"):
             return self.listings_action(request, action, products, list(form.cleaned_data["channels"]), back)
-        if not request.user.has_perm("catalog.change_product"):
+        if not can_edit(request.user, "catalog"):
             messages.error(request, "You may view products but not change them.")
             return HttpResponseRedirect(back)
         status = BULK_STATUS_ACTIONS[action]
@@ -157,8 +158,7 @@ class ProductBulkView(StaffReadMixin, View):
         from listings.services import listings_bulk_assign
         from listings.views import flash, publish_grouped
 
-        needed = "listings.add_listing" if action == "assign" else "listings.change_listing"
-        if not request.user.has_perm(needed):
+        if not can_edit(request.user, "listings"):
             messages.error(request, "You may view listings but not change them.")
             return HttpResponseRedirect(back)
         if action == "assign":
@@ -202,7 +202,7 @@ class ProductDetailView(StaffReadMixin, DetailView):
         context["category_name"] = category_names().get(product.category_id or 0, "")
         context["images"] = list(product.images.all())
         context["variants"] = list(product.variants.all())
-        context["can_edit"] = self.request.user.has_perm("catalog.change_product")
+        context["can_edit"] = can_edit(self.request.user, "catalog")
         context["listing_rows"] = product_listing_rows(product)
         return context
 
@@ -321,11 +321,11 @@ def save_images(form: ProductForm, product: Product, user) -> bool:
 
 
 class ProductCreateView(ProductEditMixin, View):
-    permission_required = "catalog.add_product"
+    required_area = "catalog"
 
 
 class ProductUpdateView(ProductEditMixin, View):
-    permission_required = "catalog.change_product"
+    required_area = "catalog"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.object = get_object_or_404(Product, pk=kwargs["pk"])
@@ -338,7 +338,7 @@ class ProductUpdateView(ProductEditMixin, View):
 class ImageUpdateView(StaffWriteMixin, View):
     """Alt text, order and primary flag of one image (a small form on the product page)."""
 
-    permission_required = "catalog.change_product"
+    required_area = "catalog"
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int, image_pk: int) -> HttpResponse:
@@ -362,7 +362,7 @@ class ImageUpdateView(StaffWriteMixin, View):
 
 
 class ImageDeleteView(StaffWriteMixin, View):
-    permission_required = "catalog.change_product"
+    required_area = "catalog"
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int, image_pk: int) -> HttpResponse:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from accounts.roles import can_edit
 from catalog.models import Category
 from common.errors import ApplicationError
 from common.views import StaffReadMixin, StaffWriteMixin, add_service_errors, error_text
@@ -26,8 +27,7 @@ from . import services
 from .forms import ChannelForm
 from .models import CategoryMapping, Channel
 
-EDIT_PERMISSION = "channels.change_channel"
-ADD_PERMISSION = "channels.add_channel"
+AREA = "channels"
 
 
 class ChannelListView(StaffReadMixin, ListView):
@@ -47,7 +47,7 @@ class ChannelListView(StaffReadMixin, ListView):
             channel.listing_total = sum(by_status.values())
             channel.listing_live = by_status.get(ListingStatus.LIVE, 0)
             channel.listing_error = by_status.get(ListingStatus.ERROR, 0)
-        context["can_add"] = self.request.user.has_perm(ADD_PERMISSION)
+        context["can_add"] = can_edit(self.request.user, AREA)
         return context
 
 
@@ -69,7 +69,7 @@ class ChannelDetailView(StaffReadMixin, DetailView):
         context["mappings"] = mapping_rows(channel)
         context["jobs"] = list(SyncJob.objects.filter(channel=channel).defer("listing_ids")[:10])
         context["allowed_categories"] = list(channel.allowed_categories.all())
-        context["can_edit"] = self.request.user.has_perm(EDIT_PERMISSION)
+        context["can_edit"] = can_edit(self.request.user, AREA)
         return context
 
 
@@ -116,11 +116,11 @@ class ChannelEditMixin(StaffWriteMixin):
 
 
 class ChannelCreateView(ChannelEditMixin, View):
-    permission_required = ADD_PERMISSION
+    required_area = AREA
 
 
 class ChannelUpdateView(ChannelEditMixin, View):
-    permission_required = EDIT_PERMISSION
+    required_area = AREA
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         self.object = get_object_or_404(Channel, pk=kwargs["pk"])
@@ -130,7 +130,7 @@ class ChannelUpdateView(ChannelEditMixin, View):
 class CategoryMappingSaveView(StaffWriteMixin, View):
     """The mapping editor: one row per category; a filled id maps it, a cleared id removes the mapping."""
 
-    permission_required = EDIT_PERMISSION
+    required_area = AREA
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -173,7 +173,7 @@ class CategoryMappingSaveView(StaffWriteMixin, View):
 class ChannelTestConnectionView(StaffWriteMixin, View):
     """Ask the marketplace whether the stored credentials work (one read-only call)."""
 
-    permission_required = EDIT_PERMISSION
+    required_area = AREA
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:

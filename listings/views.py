@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView
 
+from accounts.roles import can_edit
 from catalog.filters import ProductFilterSet
 from catalog.models import Product, ProductImage
 from channels.models import Channel
@@ -30,7 +31,7 @@ from .readiness import listing_readiness
 from .services import listing_effective_values
 from .state import ALLOWED_TRANSITIONS, listing_transition
 
-EDIT_PERMISSION = "listings.change_listing"
+AREA = "listings"
 MATRIX_PAGE_SIZE = 50
 
 
@@ -96,7 +97,7 @@ class ListingMatrixView(StaffReadMixin, ListView):
         context["rows"] = [{"product": p, "cells": [cells.get((p.pk, c.pk)) for c in channels]} for p in products]
         context["channels"] = channels
         context["filter"] = self.filterset
-        context["can_edit"] = self.request.user.has_perm(EDIT_PERMISSION)
+        context["can_edit"] = can_edit(self.request.user, AREA)
         return context
 
 
@@ -142,12 +143,12 @@ class ListingListView(StaffReadMixin, ListView):
         context["filter"] = self.filterset
         context["sort_current"] = self.request.GET.get("sort", "")
         context["bulk_form"] = ListingBulkForm()
-        context["can_edit"] = self.request.user.has_perm(EDIT_PERMISSION)
+        context["can_edit"] = can_edit(self.request.user, AREA)
         return context
 
 
 class ListingBulkView(StaffWriteMixin, View):
-    permission_required = EDIT_PERMISSION
+    required_area = AREA
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -223,13 +224,13 @@ class ListingDetailView(StaffReadMixin, View):
             "form": form,
             "moves": sorted(ALLOWED_TRANSITIONS.get(listing.status, ())),
             "status_labels": dict(ListingStatus.choices),
-            "can_edit": self.request.user.has_perm(EDIT_PERMISSION),
+            "can_edit": can_edit(self.request.user, AREA),
         }
         return render(self.request, self.template_name, context, status=status)
 
 
 class ListingOverridesView(StaffWriteMixin, ListingDetailView):
-    permission_required = EDIT_PERMISSION
+    required_area = AREA
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -249,7 +250,7 @@ class ListingOverridesView(StaffWriteMixin, ListingDetailView):
 class ListingActionView(StaffWriteMixin, View):
     """POST-only actions on one listing: publish/re-push, accept the marketplace's values, move status."""
 
-    permission_required = EDIT_PERMISSION
+    required_area = AREA
     http_method_names = ["post"]
     action = ""
 

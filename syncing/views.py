@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from accounts.roles import can_edit
 from common.errors import ApplicationError
 from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, error_text
 
@@ -19,7 +20,7 @@ from .filters import SyncEventFilterSet, SyncJobFilterSet
 from .models import SyncEvent, SyncJob
 from .services import sync_event_retry, sync_job_cancel
 
-WRITE_PERMISSION = "listings.change_listing"  # retrying or cancelling sync work is part of publishing
+AREA = "sync"
 EXPORT_MAX_ROWS = 50_000
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -85,7 +86,7 @@ class SyncJobDetailView(StaffReadMixin, DetailView):
             .select_related("listing", "listing__product")
             .order_by("-created_at", "-id")[:100]
         )
-        context["can_edit"] = self.request.user.has_perm(WRITE_PERMISSION)
+        context["can_edit"] = can_edit(self.request.user, AREA)
         return context
 
 
@@ -98,7 +99,7 @@ class SyncJobProgressView(StaffReadMixin, View):
 
 
 class SyncJobCancelView(StaffWriteMixin, View):
-    permission_required = WRITE_PERMISSION
+    required_area = AREA
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -130,7 +131,7 @@ class SyncEventListView(StaffReadMixin, PagedListMixin, ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
-        context["can_edit"] = self.request.user.has_perm(WRITE_PERMISSION)
+        context["can_edit"] = can_edit(self.request.user, AREA)
         return context
 
 
@@ -165,7 +166,7 @@ def events_csv(queryset) -> StreamingHttpResponse:
 
 
 class SyncEventRetryView(StaffWriteMixin, View):
-    permission_required = WRITE_PERMISSION
+    required_area = AREA
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
