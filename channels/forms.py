@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from catalog.forms import category_label
 from catalog.models import Category
@@ -107,6 +108,25 @@ class ChannelForm(forms.ModelForm):
                 ),
                 help_text=(f"Stored: {masked[name]}. Leave empty to keep it." if name in masked else "Not set."),
             )
+
+    def clean(self) -> dict[str, Any]:
+        """Put the credentials on the instance first, so the model's own check (all required ones present) runs
+        against what will be stored: the stored values merged with the new inputs."""
+        cleaned = super().clean()
+        marketplace = self.instance.marketplace if self.instance.pk else cleaned.get("marketplace")
+        if marketplace:
+            stored = self.instance.get_credentials() if self.instance.pk else {}
+            self.instance.set_credentials(stored | self.credentials(marketplace))
+        return cleaned
+
+    def _update_errors(self, errors: Any) -> None:
+        """Model errors on attributes without a form field (e.g. `credentials`) go to the top of the form."""
+        if hasattr(errors, "error_dict"):
+            for name in list(errors.error_dict):
+                if name not in self.fields and name != NON_FIELD_ERRORS:
+                    moved = errors.error_dict.pop(name)
+                    errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(moved)
+        super()._update_errors(errors)
 
     def credential_fields(self) -> list[Any]:
         return [self[name] for name in self.fields if name.startswith("cred_")]
