@@ -100,6 +100,12 @@ class OptionsField(forms.CharField):
             return ", ".join(f"{k}={v}" for k, v in value.items())
         return value
 
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return self.to_python(initial) != self.to_python(data)
+        except ValidationError:
+            return True
+
     def to_python(self, value: Any) -> dict[str, str]:  # type: ignore[override]
         if isinstance(value, dict):
             return value

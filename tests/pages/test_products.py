@@ -282,6 +282,21 @@ def test_create_refuses_a_variant_sku_equal_to_the_product_sku(editor_client):
     assert not Variant.objects.exists()
 
 
+def test_an_untouched_extra_variant_row_is_ignored(editor_client):
+    data = _form_data(
+        **{
+            "variants-TOTAL_FORMS": "1",
+            "variants-0-sku": "",
+            "variants-0-options": "",
+            "variants-0-quantity": "0",
+            "variants-0-position": "0",
+        }
+    )
+    response = editor_client.post(reverse("catalog:product_create"), data)
+    assert response.status_code == 302
+    assert Product.objects.get(sku="MUG-1").variants.count() == 0
+
+
 def test_bad_variant_options_are_explained(editor_client):
     data = _form_data(**{"variants-TOTAL_FORMS": "1", "variants-0-sku": "V-1", "variants-0-options": "Size XL"})
     response = editor_client.post(reverse("catalog:product_create"), data)
