@@ -6,7 +6,7 @@ from common.errors import ApplicationError
 
 from . import services
 from .choices import ListingStatus
-from .forms import ListingForm
+from .admin_forms import ListingForm
 from .models import Listing
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
