@@ -51,6 +51,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 test: install browser
+	@echo "test database: $${DATABASE_URL:-sqlite (default)}"
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
 
 test-fast: install

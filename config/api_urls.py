@@ -15,6 +15,7 @@ router.register("images", ProductImageViewSet, basename="image")
 
 app_name = "api"
 urlpatterns = [
+    path("v1/", include("accounts.api.urls")),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

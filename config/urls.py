@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from common.health import healthz
 from common.views import DashboardView
 
 urlpatterns = [
@@ -12,7 +13,8 @@ urlpatterns = [
     path("listings/", include("listings.urls")),
     path("sync/", include("syncing.urls")),
     path("admin/", admin.site.urls),
-    path("api/", include("config.api_urls")),
+    path("healthz", healthz, name="healthz"),
+    path("api/", include("config.api_urls")),  # also mounts accounts.api.urls under /api/v1/
 ]
 
 if settings.DEBUG:

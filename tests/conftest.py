@@ -1,8 +1,14 @@
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
-# Shared fixtures of other areas live in tests/fixtures/<area>.py and are listed here.
-pytest_plugins: list[str] = ["tests.fixtures.pages"]
+# Shared fixtures of other areas live in tests/fixtures/<area>.py; every module there is loaded automatically.
+pytest_plugins: list[str] = sorted(
+    f"tests.fixtures.{path.stem}"
+    for path in (Path(__file__).parent / "fixtures").glob("*.py")
+    if path.stem != "__init__"
+)
 
 
 def pytest_configure(config):
@@ -23,3 +29,8 @@ def admin_user(django_user_model):
 def staff_client(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+def pytest_report_header(config):
+    database = settings.DATABASES["default"]
+    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database.get('NAME')}"

@@ -51,6 +51,8 @@ def product_etag(product: Product) -> str:
 class CategoryViewSet(viewsets.ModelViewSet):
     """The category tree, in depth-first order. Deleting a category that still has products or children is 409."""
 
+    required_role_area = "catalog"
+
     queryset = Category.objects.all()
     serializer_class = CategorySerializer
     filterset_class = CategoryFilterSet
@@ -95,6 +97,7 @@ class ProductViewSet(
 
     serializer_class = ProductSerializer
     filterset_class = ProductApiFilterSet
+    required_role_area = "catalog"
     extra_error_statuses = {"update": ["412"], "partial_update": ["412"], "images": ["413"]}
 
     def get_queryset(self):
@@ -122,7 +125,7 @@ class ProductViewSet(
             body = {
                 "status": 412,
                 "code": "precondition_failed",
-                "message": f'The product is now at version {product.version} (ETag "{product.version}"), '
+                "detail": f'The product is now at version {product.version} (ETag "{product.version}"), '
                 "not the one If-Match names. Re-read it and retry.",
                 "errors": [],
             }
@@ -247,6 +250,8 @@ class ProductViewSet(
 class VariantViewSet(viewsets.ModelViewSet):
     """Variants of products; `product` is set on create and fixed afterwards."""
 
+    required_role_area = "catalog"
+
     queryset = Variant.objects.all()
     serializer_class = VariantSerializer
     filterset_class = VariantFilterSet
@@ -267,6 +272,7 @@ class ProductImageViewSet(
 
     queryset = ProductImage.objects.all()
     serializer_class = ProductImageSerializer
+    required_role_area = "catalog"
     filterset_class = ProductImageFilterSet
 
     def perform_destroy(self, instance: ProductImage) -> None:

@@ -3,7 +3,7 @@ and the schema class that documents every error status an endpoint can return.
 
 Every error response of the API has this body (``ErrorSerializer``)::
 
-    {"status": 400, "code": "invalid", "message": "The request has invalid fields; see errors.",
+    {"status": 400, "code": "invalid", "detail": "The request has invalid fields; see errors.",
      "errors": [{"field": "sku", "code": "invalid", "message": "SKU 'X' is already used by product #3."}]}
 
 ``errors`` is empty for errors that are not about fields. ``field`` is a dotted path into the request body
@@ -51,7 +51,7 @@ class ErrorSerializer(serializers.Serializer):
 
     status = serializers.IntegerField(help_text="The HTTP status, repeated for clients that lose it.")
     code = serializers.CharField(help_text="Machine-readable error code, e.g. 'invalid', 'not_found'.")
-    message = serializers.CharField()
+    detail = serializers.CharField(help_text="Human-readable summary (the key DRF clients already read).")
     errors = ErrorItemSerializer(many=True)  # type: ignore[assignment]  # a field; DRF pops it from attrs
 
 
@@ -113,12 +113,12 @@ def error_body(exc: Exception, status_code: int) -> dict[str, Any]:
 def _error_body(exc: Exception, status_code: int) -> dict[str, Any]:
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.get_full_details(), None)
-        return {"status": status_code, "code": "invalid", "message": VALIDATION_MESSAGE, "errors": errors}
+        return {"status": status_code, "code": "invalid", "detail": VALIDATION_MESSAGE, "errors": errors}
     if isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
-        return {"status": status_code, "code": code, "message": str(exc.detail), "errors": []}
-    return {"status": status_code, "code": "error", "message": str(exc), "errors": []}
+        return {"status": status_code, "code": code, "detail": str(exc.detail), "errors": []}
+    return {"status": status_code, "code": "error", "detail": str(exc), "errors": []}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -131,10 +131,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+def error_response(status_code: int, code: str, message: str) -> Response:
+    """A Response in the error shape, for views that answer an error without raising."""
+    return Response({"status": status_code, "code": code, "detail": message, "errors": []}, status=status_code)
+
+
 @csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """JSON 404 for any /api/ path that no route matches (Django's own 404 page is HTML)."""
-    body = {"status": 404, "code": "not_found", "message": f"No API endpoint at {request.path}.", "errors": []}
+    body = {"status": 404, "code": "not_found", "detail": f"No API endpoint at {request.path}.", "errors": []}
     return JsonResponse(body, status=404)
 
 

@@ -43,6 +43,18 @@ class AuthExpired(ConnectorError):
     """The token expired and refreshing it failed: the seller must authorise the app again."""
 
 
+class InvalidCredentials(AuthExpired):
+    """The marketplace refused the app credentials themselves (wrong secret/key, bad signature).
+
+    A subclass of AuthExpired so callers that only know AuthExpired stop retrying and flag the channel; the
+    fix is to correct the channel's credentials rather than to re-authorise the seller.
+    """
+
+
+class NotFound(ConnectorError):
+    """The listing does not exist (any more) on the marketplace."""
+
+
 class Rejected(ConnectorError):
     """The marketplace refused the data (validation); terminal, never retried.
 
@@ -99,6 +111,9 @@ class ListingPayload:
     variants: Sequence[VariantPayload] = ()
     compare_at_price: Decimal | None = None
     weight_grams: int | None = None
+    length_mm: int | None = None  # package dimensions (Lazada requires them)
+    width_mm: int | None = None
+    height_mm: int | None = None
 
 
 @dataclass(frozen=True)

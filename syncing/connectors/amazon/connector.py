@@ -1,15 +1,193 @@
-"""Amazon connector: composes the HTTP client and the payload mapping."""
+"""Amazon connector: composes the HTTP client and the payload mapping.
 
-from ..base import Connector, ListingRules, RateLimit
+The listing's external id is our SKU (Amazon keys listings items by seller SKU; the ASIN comes later).
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from ..base import (
+    AuthExpired,
+    ChannelConfig,
+    Connector,
+    ConnectorError,
+    ItemResult,
+    ListingPayload,
+    ListingRules,
+    NotFound,
+    OfferUpdate,
+    Page,
+    PushResult,
+    RateLimit,
+    Rejected,
+    RemoteListing,
+    RetryableError,
+    TokenSaver,
+)
+from . import mapping
+from .client import MARKETPLACE, AmazonClient, TokenExpired
+
+T = TypeVar("T")
+
+ITEMS = "/listings/2021-08-01/items"
+READ_DATA = "summaries,attributes,issues,offers,fulfillmentAvailability"
 
 
 class AmazonConnector(Connector):
     code = "amazon"
     label = "Amazon"
     credential_fields = ("lwa_client_id", "lwa_client_secret", "refresh_token", "marketplace_id")
-    optional_credential_fields = ("access_token",)
+    optional_credential_fields = ("access_token", "access_token_expires_at", "lwa_url")
     sensitive_fields = frozenset({"lwa_client_secret", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=5, burst=10)
     default_rules = ListingRules(
         title_max_length=200, max_images=9, main_image_min_px=1000, main_image_white_background=True
     )
+
+    page_size = 20  # searchListingsItems maximum
+
+    def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
+        super().__init__(config, on_tokens=on_tokens)
+        creds = config.credentials
+        try:
+            expires_at = float(creds.get("access_token_expires_at") or 0)
+        except ValueError:
+            expires_at = 0.0
+        self.client = AmazonClient(
+            base_url=config.base_url,
+            client_id=creds["lwa_client_id"],
+            client_secret=creds["lwa_client_secret"],
+            refresh_token=creds["refresh_token"],
+            access_token=creds.get("access_token", ""),
+            expires_at=expires_at,
+            lwa_url=creds.get("lwa_url", ""),
+            timeout=config.timeout,
+        )
+        self.marketplace_id = creds["marketplace_id"]
+        self.seller_id = config.shop_id
+        self.tag = mapping.language_tag(config.language, config.country)
+        self._product_types: dict[str, str] = {}
+
+    # --- plumbing ---
+
+    def _new_token(self) -> None:
+        self.client.exchange()
+        if self.on_tokens:
+            self.on_tokens(
+                {"access_token": self.client.access_token, "access_token_expires_at": f"{self.client.expires_at:.0f}"}
+            )
+
+    def _authed(self, fn: Callable[[], T]) -> T:
+        if not self.client.token_is_fresh:
+            self._new_token()
+        try:
+            return fn()
+        except TokenExpired:
+            pass
+        self._new_token()
+        try:
+            return fn()
+        except TokenExpired as exc:
+            raise AuthExpired(f"{MARKETPLACE}: a fresh access token was refused too.", code="Unauthorized") from exc
+
+    def _call(
+        self, method: str, path: str, *, params: dict[str, str] | None = None, json: Any = None
+    ) -> dict[str, Any]:
+        query = {"marketplaceIds": self.marketplace_id, **(params or {})}
+        return self._authed(lambda: self.client.call(method, path, params=query, json=json))
+
+    def _item_path(self, sku: str) -> str:
+        return f"{ITEMS}/{quote(self.seller_id, safe='')}/{quote(sku, safe='')}"
+
+    def _submission(self, response: dict[str, Any], sku: str) -> PushResult:
+        """ACCEPTED = queued for processing (issues may follow); INVALID = refused now."""
+        issues = [i for i in response.get("issues") or [] if isinstance(i, dict)]
+        status = str(response.get("status", ""))
+        if status == "INVALID":
+            raise Rejected(
+                f"{MARKETPLACE} refused listing {sku}: " + "; ".join(mapping.issue_notes(issues)),
+                field_errors=mapping.field_errors(issues) or {mapping.NON_FIELD: ["INVALID"]},
+                code=str(issues[0].get("code", "INVALID")) if issues else "INVALID",
+            )
+        return PushResult(
+            external_id=str(response.get("sku") or sku),
+            status="in_review",
+            raw_status=status,
+            review_notes=tuple(mapping.issue_notes(issues)),
+            raw=response,
+        )
+
+    def _product_type(self, sku: str) -> str:
+        if sku not in self._product_types:
+            item = self._call("GET", self._item_path(sku), params={"includedData": "summaries"})
+            summaries = item.get("summaries") or []
+            self._product_types[sku] = (
+                str(summaries[0].get("productType")) if summaries else mapping.DEFAULT_PRODUCT_TYPE
+            )
+        return self._product_types[sku]
+
+    # --- interface ---
+
+    def check_credentials(self) -> None:
+        self._call("GET", f"{ITEMS}/{quote(self.seller_id, safe='')}", params={"pageSize": "1"})
+
+    def push_listing(self, payload: ListingPayload) -> PushResult:
+        sku = payload.external_id or payload.sku
+        body = mapping.listing_body(payload, marketplace_id=self.marketplace_id, tag=self.tag)
+        self._product_types[sku] = str(body["productType"])
+        response = self._call("PUT", self._item_path(sku), params={"issueLocale": self.tag}, json=body)
+        return self._submission(response, sku)
+
+    def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
+        """One PATCH per SKU (the API has no batch call); each answer is that item's result."""
+        results = []
+        currency = self.config.currency or "USD"
+        for item in items:
+            sku = item.external_id or item.sku
+            patches = mapping.offer_patches(
+                price=item.price, quantity=item.quantity, currency=currency, marketplace_id=self.marketplace_id
+            )
+            try:
+                body = {"productType": self._product_type(sku), "patches": patches}
+                self._submission(self._call("PATCH", self._item_path(sku), json=body), sku)
+            except (RetryableError, AuthExpired):
+                raise
+            except ConnectorError as exc:
+                results.append(ItemResult(sku=item.sku, ok=False, error_code=exc.code, message=exc.message))
+                continue
+            results.append(ItemResult(sku=item.sku, ok=True))
+        return results
+
+    def get_listing(self, external_id: str) -> RemoteListing:
+        return mapping.remote_listing(
+            self._call("GET", self._item_path(external_id), params={"includedData": READ_DATA})
+        )
+
+    def find_by_sku(self, sku: str) -> RemoteListing | None:
+        try:
+            return self.get_listing(sku)
+        except NotFound:
+            return None
+
+    def pull_listings(self, cursor: str | None = None) -> Page[RemoteListing]:
+        params = {"pageSize": str(self.page_size), "includedData": READ_DATA}
+        if cursor:
+            params["pageToken"] = cursor
+        data = self._call("GET", f"{ITEMS}/{quote(self.seller_id, safe='')}", params=params)
+        items = [mapping.remote_listing(i) for i in data.get("items") or [] if isinstance(i, dict)]
+        pagination = data.get("pagination") or {}
+        return Page(items=items, next_cursor=str(pagination.get("nextToken") or "") or None)
+
+    def deactivate_listing(self, external_id: str) -> None:
+        """Amazon has no 'inactive' switch: zero stock takes the offer off sale and keeps the listing."""
+        body = {
+            "productType": self._product_type(external_id),
+            "patches": mapping.offer_patches(
+                price=None, quantity=0, currency=self.config.currency or "USD", marketplace_id=self.marketplace_id
+            ),
+        }
+        self._submission(self._call("PATCH", self._item_path(external_id), json=body), external_id)
+
+    def delete_listing(self, external_id: str) -> None:
+        self._submission(self._call("DELETE", self._item_path(external_id)), external_id)

@@ -1,13 +1,232 @@
 """Etsy connector: composes the HTTP client and the payload mapping."""
 
-from ..base import Connector, ListingRules, RateLimit
+import time
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from ..base import (
+    AuthExpired,
+    ChannelConfig,
+    Connector,
+    ConnectorError,
+    ItemResult,
+    ListingPayload,
+    ListingRules,
+    OfferUpdate,
+    Page,
+    PushResult,
+    RateLimit,
+    RemoteListing,
+    RetryableError,
+    TokenSaver,
+)
+from ..images import fetch_image
+from . import mapping
+from .client import MARKETPLACE, EtsyClient, TokenExpired
+
+T = TypeVar("T")
+
+EARLY_REFRESH_SECONDS = 120
+
+# getListingsByShop filters by one state at a time; pulling walks them in this order.
+STATES = ("active", "draft", "inactive", "sold_out", "expired")
+MAX_IMAGES = 20
 
 
 class EtsyConnector(Connector):
     code = "etsy"
     label = "Etsy"
     credential_fields = ("api_key", "access_token")
-    optional_credential_fields = ("shared_secret", "refresh_token")
+    optional_credential_fields = ("shared_secret", "refresh_token", "access_token_expires_at", "shipping_profile_id")
     sensitive_fields = frozenset({"refresh_token", "access_token", "shared_secret"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=10)
     default_rules = ListingRules(title_max_length=140, max_images=20)
+
+    page_size = 100  # getListingsByShop accepts 1-100
+
+    def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
+        super().__init__(config, on_tokens=on_tokens)
+        creds = config.credentials
+        self.client = EtsyClient(
+            base_url=config.base_url,
+            api_key=creds["api_key"],
+            shared_secret=creds.get("shared_secret", ""),
+            access_token=creds["access_token"],
+            timeout=config.timeout,
+        )
+        self.refresh_token = creds.get("refresh_token", "")
+        self.expires_at = _as_float(creds.get("access_token_expires_at"))
+        self.shipping_profile_id = creds.get("shipping_profile_id", "")
+        self.shop = f"/shops/{config.shop_id}"
+
+    # --- plumbing ---
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._authed(lambda: self.client.call(method, path, **kwargs))
+
+    def _authed(self, fn: Callable[[], T]) -> T:
+        """Run `fn`; on 401 refresh once (Etsy rotates the refresh token) and run it again; a token known to be
+        past its expiry is refreshed first. A second 401 means the seller must authorise again."""
+        if self.expires_at and self.refresh_token and time.time() >= self.expires_at - EARLY_REFRESH_SECONDS:
+            self._refresh()
+        else:
+            try:
+                return fn()
+            except TokenExpired:
+                self._refresh()
+        try:
+            return fn()
+        except TokenExpired as exc:
+            raise AuthExpired(f"{MARKETPLACE}: the refreshed token was refused too.", code="401") from exc
+
+    def _refresh(self) -> None:
+        if not self.refresh_token:
+            raise AuthExpired(f"{MARKETPLACE}: the access token expired and no refresh token is stored.")
+        data = self.client.refresh(self.refresh_token)
+        self.refresh_token = str(data.get("refresh_token") or self.refresh_token)
+        self.expires_at = time.time() + _as_float(data.get("expires_in") or 3600)
+        if self.on_tokens:
+            self.on_tokens(
+                {
+                    "access_token": self.client.access_token,
+                    "refresh_token": self.refresh_token,
+                    "access_token_expires_at": f"{self.expires_at:.0f}",
+                }
+            )
+
+    def _shipping_profile(self) -> str:
+        if not self.shipping_profile_id:
+            profiles = (self._call("GET", f"{self.shop}/shipping-profiles") or {}).get("results") or []
+            if not profiles:
+                raise ConnectorError(f"{MARKETPLACE}: the shop has no shipping profile; create one on Etsy first.")
+            self.shipping_profile_id = str(profiles[0]["shipping_profile_id"])
+        return self.shipping_profile_id
+
+    def _upload_images(self, listing_id: str, urls: Sequence[str]) -> None:
+        for rank, url in enumerate(urls[:MAX_IMAGES], start=1):
+            name, content, content_type = fetch_image(self.client.http, url)
+            self._call(
+                "POST",
+                f"{self.shop}/listings/{listing_id}/images",
+                files={"image": (name, content, content_type)},
+                form={"rank": str(rank)},
+            )
+
+    def _result(self, listing: dict[str, Any]) -> PushResult:
+        status, raw = mapping.status_of(listing)
+        return PushResult(
+            external_id=str(listing["listing_id"]),
+            status=status,
+            external_url=str(listing.get("url", "")),
+            raw_status=raw,
+            raw=listing,
+        )
+
+    # --- interface ---
+
+    def check_credentials(self) -> None:
+        self._call("GET", self.shop)
+
+    def push_listing(self, payload: ListingPayload) -> PushResult:
+        """Create: draft -> inventory (SKU, price, stock) -> images -> publish. Update: fields + inventory.
+
+        The inventory goes first so that a draft left behind by a failure later on carries our SKU and is found
+        by find_by_sku."""
+        if payload.external_id:
+            listing_id = payload.external_id
+            self._call("PATCH", f"{self.shop}/listings/{listing_id}", form=mapping.update_form(payload))
+            self._call("PUT", f"/listings/{listing_id}/inventory", json=mapping.inventory_body(payload))
+            return self._result(self._call("GET", f"/listings/{listing_id}"))
+        form = mapping.listing_form(payload, shipping_profile_id=self._shipping_profile())
+        draft = self._call("POST", f"{self.shop}/listings", form=form)
+        listing_id = str(draft["listing_id"])
+        self._call("PUT", f"/listings/{listing_id}/inventory", json=mapping.inventory_body(payload))
+        self._upload_images(listing_id, payload.image_urls)
+        return self._result(self._call("PATCH", f"{self.shop}/listings/{listing_id}", form={"state": "active"}))
+
+    def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
+        """Per listing: read the inventory, change the offerings of the given SKUs, write it all back.
+        Throttling/auth errors propagate (idempotent batch); refusals become per-item failures."""
+        failures: dict[int, tuple[str, str]] = {}
+        by_listing: dict[str, list[int]] = {}
+        for index, item in enumerate(items):
+            by_listing.setdefault(item.external_id, []).append(index)
+        for listing_id, indexes in by_listing.items():
+            updates: dict[str, tuple[Decimal | None, int | None]] = {
+                items[i].sku: (items[i].price, items[i].quantity) for i in indexes
+            }
+            try:
+                inventory = self._call("GET", f"/listings/{listing_id}/inventory") or {}
+                body, missing = mapping.merge_offers(inventory, updates)
+                for i in indexes:
+                    if items[i].sku in missing:
+                        failures[i] = ("SKU_NOT_FOUND", f"SKU {items[i].sku} is not in listing {listing_id}.")
+                if len(missing) < len(updates):
+                    self._call("PUT", f"/listings/{listing_id}/inventory", json=body)
+            except (RetryableError, AuthExpired):
+                raise
+            except ConnectorError as exc:
+                for i in indexes:
+                    failures.setdefault(i, (exc.code, exc.message))
+        return [
+            ItemResult(
+                sku=item.sku,
+                ok=i not in failures,
+                error_code=failures.get(i, ("", ""))[0],
+                message=failures.get(i, ("", ""))[1],
+            )
+            for i, item in enumerate(items)
+        ]
+
+    def get_listing(self, external_id: str) -> RemoteListing:
+        return mapping.remote_listing(self._call("GET", f"/listings/{external_id}"))
+
+    def find_by_sku(self, sku: str) -> RemoteListing | None:
+        """Etsy cannot filter by SKU: walk the shop's listings (each carries its `skus`)."""
+        cursor: str | None = f"{STATES[0]}:0"
+        while cursor:
+            page = self._page(cursor, limit=100)
+            for listing in page.items:
+                if sku == listing.sku or sku in (listing.raw.get("skus") or []):
+                    return listing
+            cursor = page.next_cursor
+        return None
+
+    def pull_listings(self, cursor: str | None = None) -> Page[RemoteListing]:
+        """Cursor `<state>:<offset>`: offset/limit within one state, then the next state."""
+        return self._page(cursor or f"{STATES[0]}:0", limit=self.page_size)
+
+    def _page(self, cursor: str, *, limit: int) -> Page[RemoteListing]:
+        state, _, offset_text = cursor.partition(":")
+        if state not in STATES or not offset_text.isdigit():
+            raise ValueError(f"Not an Etsy cursor: {cursor!r}.")
+        offset = int(offset_text)
+        while True:
+            data = (
+                self._call("GET", f"{self.shop}/listings", params={"state": state, "limit": limit, "offset": offset})
+                or {}
+            )
+            results = [r for r in data.get("results") or [] if isinstance(r, dict)]
+            count = int(data.get("count") or 0)
+            if offset + len(results) < count and results:
+                next_cursor: str | None = f"{state}:{offset + len(results)}"
+            else:
+                position = STATES.index(state)
+                next_cursor = f"{STATES[position + 1]}:0" if position + 1 < len(STATES) else None
+            if results or next_cursor is None:
+                return Page(items=[mapping.remote_listing(r) for r in results], next_cursor=next_cursor)
+            state, offset = next_cursor.split(":")[0], 0  # skip empty states without an empty page
+
+    def deactivate_listing(self, external_id: str) -> None:
+        self._call("PATCH", f"{self.shop}/listings/{external_id}", form={"state": "inactive"})
+
+    def delete_listing(self, external_id: str) -> None:
+        self._call("DELETE", f"/listings/{external_id}")
+
+
+def _as_float(value: object) -> float:
+    try:
+        return float(str(value)) if value not in (None, "") else 0.0
+    except ValueError:
+        return 0.0

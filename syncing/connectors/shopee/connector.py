@@ -1,6 +1,30 @@
 """Shopee connector: composes the HTTP client and the payload mapping."""
 
-from ..base import Connector, ListingRules, RateLimit
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from ..base import (
+    AuthExpired,
+    ChannelConfig,
+    Connector,
+    ConnectorError,
+    ItemResult,
+    ListingPayload,
+    ListingRules,
+    NotFound,
+    OfferUpdate,
+    Page,
+    PushResult,
+    RateLimit,
+    RemoteListing,
+    RetryableError,
+    TokenSaver,
+)
+from . import mapping
+from .client import ShopeeClient
+
+PAGE_SIZE = 100  # get_item_list page_size max 100 (§3.3); get_item_base_info takes <= 50 ids per call
+INFO_BATCH = 50
 
 
 class ShopeeConnector(Connector):
@@ -11,3 +35,135 @@ class ShopeeConnector(Connector):
     sensitive_fields = frozenset({"partner_key", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=10)
     default_rules = ListingRules(title_max_length=100, max_images=9)
+    page_size: ClassVar[int] = PAGE_SIZE
+
+    def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
+        super().__init__(config, on_tokens=on_tokens)
+        self.client = ShopeeClient(config, on_tokens)
+        self._image_ids: dict[str, str] = {}
+        self._logistic_ids: list[int] | None = None
+
+    def check_credentials(self) -> None:
+        self.client.call("GET", "/api/v2/shop/get_shop_info")
+
+    def push_listing(self, payload: ListingPayload) -> PushResult:
+        """add_item without an external id, else update_item; REVIEWING shows up as "in_review"."""
+        image_ids = [self._upload(url) for url in payload.image_urls]
+        if payload.external_id:
+            body = mapping.item_body(payload, image_ids, [], creating=False)
+            if not image_ids:
+                body.pop("image")
+            body["item_id"] = int(payload.external_id)
+            data = self.client.call("POST", "/api/v2/product/update_item", body=body)
+        else:
+            body = mapping.item_body(payload, image_ids, self._logistics(), creating=True)
+            data = self.client.call("POST", "/api/v2/product/add_item", body=body)
+        item = data.get("response") or {}
+        item_id = str(item.get("item_id") or payload.external_id)
+        raw_status = str(item.get("item_status") or "")
+        notes = ("Shopee is reviewing the item.",) if raw_status == "REVIEWING" else ()
+        return PushResult(
+            external_id=item_id,
+            status=mapping.STATUS.get(raw_status, "live"),
+            external_url=mapping.item_url(self.config.shop_id, item_id),
+            raw_status=raw_status,
+            review_notes=notes,
+            raw=item,
+        )
+
+    def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
+        """update_price / update_stock per item (Shopee takes one item per call); per-item results.
+
+        Rejections and unknown items become failed results; throttling, server errors and auth failures are
+        raised for the whole batch (every call is a plain "set", so repeating the batch is safe).
+        """
+        results = []
+        for offer in items:
+            try:
+                problems = self._update_offer(offer)
+            except (RetryableError, AuthExpired):
+                raise
+            except ConnectorError as exc:
+                results.append(ItemResult(offer.sku, False, exc.code, exc.message))
+                continue
+            if problems:
+                results.append(ItemResult(offer.sku, False, "failure_list", "; ".join(problems)))
+            else:
+                results.append(ItemResult(offer.sku, True))
+        return results
+
+    def _update_offer(self, offer: OfferUpdate) -> list[str]:
+        problems: list[str] = []
+        item_id = int(offer.external_id)
+        if offer.price is not None:
+            body: dict[str, Any] = {
+                "item_id": item_id,
+                "price_list": [{"model_id": 0, "original_price": float(offer.price)}],
+            }
+            data = self.client.call("POST", "/api/v2/product/update_price", body=body)
+            problems += [f["failed_reason"] for f in (data.get("response") or {}).get("failure_list") or []]
+        if offer.quantity is not None:
+            body = {"item_id": item_id, "stock_list": [{"model_id": 0, "seller_stock": [{"stock": offer.quantity}]}]}
+            data = self.client.call("POST", "/api/v2/product/update_stock", body=body)
+            problems += [f["failed_reason"] for f in (data.get("response") or {}).get("failure_list") or []]
+        return problems
+
+    def get_listing(self, external_id: str) -> RemoteListing:
+        found = self._base_info([external_id])
+        if not found or found[0].raw_status in ("SELLER_DELETE", "SHOPEE_DELETE"):
+            raise NotFound(f"Shopee item {external_id} does not exist.", code="error_item_not_found")
+        return found[0]
+
+    def find_by_sku(self, sku: str) -> RemoteListing | None:
+        """Shopee has no documented SKU lookup, so page through the listed items and compare item_sku."""
+        cursor: str | None = None
+        while True:
+            page = self.pull_listings(cursor)
+            for listing in page.items:
+                if listing.sku == sku:
+                    return listing
+            cursor = page.next_cursor
+            if cursor is None:
+                return None
+
+    def pull_listings(self, cursor: str | None = None) -> Page[RemoteListing]:
+        params = {"offset": int(cursor or 0), "page_size": self.page_size, "item_status": list(mapping.LISTED_STATUSES)}
+        data = self.client.call("GET", "/api/v2/product/get_item_list", params=params).get("response") or {}
+        ids = [str(entry["item_id"]) for entry in data.get("item") or []]
+        listings: list[RemoteListing] = []
+        for start in range(0, len(ids), INFO_BATCH):
+            listings += self._base_info(ids[start : start + INFO_BATCH])
+        next_cursor = str(data["next_offset"]) if data.get("has_next_page") else None
+        return Page(items=listings, next_cursor=next_cursor)
+
+    def deactivate_listing(self, external_id: str) -> None:
+        body = {"item_list": [{"item_id": int(external_id), "unlist": True}]}
+        data = self.client.call("POST", "/api/v2/product/unlist_item", body=body)
+        failures = (data.get("response") or {}).get("failure_list") or []
+        if failures:
+            raise NotFound(f"Shopee could not unlist item {external_id}: {failures[0].get('failed_reason')}")
+
+    def delete_listing(self, external_id: str) -> None:
+        self.client.call("POST", "/api/v2/product/delete_item", body={"item_id": int(external_id)})
+
+    # --- helpers ---
+
+    def _base_info(self, ids: Sequence[str]) -> list[RemoteListing]:
+        data = self.client.call("GET", "/api/v2/product/get_item_base_info", params={"item_id_list": ",".join(ids)})
+        return [mapping.to_remote(item) for item in (data.get("response") or {}).get("item_list") or []]
+
+    def _upload(self, url: str) -> str:
+        if url not in self._image_ids:
+            content, content_type = self.client.download(url)
+            name = url.rsplit("/", 1)[-1] or "image.jpg"
+            files = {"image": (name, content, content_type)}
+            data = self.client.call_public("POST", "/api/v2/media_space/upload_image", files=files)
+            self._image_ids[url] = str(data["response"]["image_info"]["image_id"])
+        return self._image_ids[url]
+
+    def _logistics(self) -> list[int]:
+        if self._logistic_ids is None:
+            data = self.client.call("GET", "/api/v2/logistics/get_channel_list").get("response") or {}
+            channels = data.get("logistics_channel_list") or []
+            self._logistic_ids = [int(c["logistics_channel_id"]) for c in channels if c.get("enabled")]
+        return self._logistic_ids

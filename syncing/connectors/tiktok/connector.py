@@ -1,13 +1,263 @@
 """TikTok Shop connector: composes the HTTP client and the payload mapping."""
 
-from ..base import Connector, ListingRules, RateLimit
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from ..base import (
+    AuthExpired,
+    ChannelConfig,
+    Connector,
+    ConnectorError,
+    ItemResult,
+    ListingPayload,
+    ListingRules,
+    NotFound,
+    OfferUpdate,
+    Page,
+    PushResult,
+    RateLimit,
+    RemoteListing,
+    RetryableError,
+    TokenSaver,
+)
+from ..images import fetch_image
+from . import mapping
+from .client import MARKETPLACE, NOT_FOUND_CODES, TiktokClient, TokenExpired
+
+T = TypeVar("T")
+
+EARLY_REFRESH_SECONDS = 300
+
+PRODUCTS = "/product/202309/products"
+SEARCH = "/product/202502/products/search"
 
 
 class TiktokConnector(Connector):
     code = "tiktok"
     label = "TikTok Shop"
     credential_fields = ("app_key", "app_secret", "access_token", "shop_cipher")
-    optional_credential_fields = ("refresh_token",)
+    optional_credential_fields = (
+        "refresh_token",
+        "access_token_expire_in",  # absolute Unix time, as TikTok returns it
+        "refresh_token_expire_in",
+        "warehouse_id",
+        "auth_base_url",
+    )
     sensitive_fields = frozenset({"app_secret", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=50, burst=50)
     default_rules = ListingRules(title_max_length=255, max_images=9)
+
+    page_size = 50  # search accepts 1-100
+
+    def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
+        super().__init__(config, on_tokens=on_tokens)
+        creds = config.credentials
+        self.client = TiktokClient(
+            base_url=config.base_url,
+            app_key=creds["app_key"],
+            app_secret=creds["app_secret"],
+            access_token=creds["access_token"],
+            shop_cipher=creds["shop_cipher"],
+            timeout=config.timeout,
+            auth_base_url=creds.get("auth_base_url", ""),
+        )
+        self.refresh_token = creds.get("refresh_token", "")
+        self.expires_at = _as_float(creds.get("access_token_expire_in"))
+        self.warehouse_id = creds.get("warehouse_id", "")
+        self._image_uris: dict[str, str] = {}
+
+    # --- plumbing ---
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        return self._authed(lambda: self.client.call(method, path, **kwargs))
+
+    def _authed(self, fn: Callable[[], T]) -> T:
+        """Run `fn`; on an expired token refresh once and run it again; a second expiry means re-authorise.
+        A token known to be past its expiry is refreshed before the call."""
+        if self.expires_at and self.refresh_token and time.time() >= self.expires_at - EARLY_REFRESH_SECONDS:
+            self._refresh()
+            return self._retry(fn)
+        try:
+            return fn()
+        except TokenExpired:
+            pass
+        self._refresh()
+        return self._retry(fn)
+
+    def _retry(self, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except TokenExpired as exc:
+            raise AuthExpired(f"{MARKETPLACE}: the refreshed token was refused too.", code="105002") from exc
+
+    def _refresh(self) -> None:
+        if not self.refresh_token:
+            raise AuthExpired(f"{MARKETPLACE}: the access token expired and no refresh token is stored.")
+        data = self.client.refresh(self.refresh_token)
+        self.expires_at = _as_float(data.get("access_token_expire_in"))
+        self.refresh_token = str(data.get("refresh_token") or self.refresh_token)
+        if self.on_tokens:
+            self.on_tokens(
+                {
+                    "access_token": self.client.access_token,
+                    "refresh_token": self.refresh_token,
+                    "access_token_expire_in": str(data.get("access_token_expire_in", "")),
+                    "refresh_token_expire_in": str(data.get("refresh_token_expire_in", "")),
+                }
+            )
+
+    def _warehouse(self) -> str:
+        if not self.warehouse_id:
+            warehouses = self._call("GET", "/logistics/202309/warehouses").get("warehouses") or []
+            sales = [
+                w for w in warehouses if isinstance(w, dict) and w.get("type", "SALES_WAREHOUSE") == "SALES_WAREHOUSE"
+            ]
+            chosen = next((w for w in sales if w.get("is_default")), sales[0] if sales else None)
+            if not chosen:
+                raise ConnectorError(f"{MARKETPLACE}: the shop has no sales warehouse to hold stock.")
+            self.warehouse_id = str(chosen["id"])
+        return self.warehouse_id
+
+    def _image_uri(self, url: str) -> str:
+        if url not in self._image_uris:
+            name, content, content_type = fetch_image(self.client.http, url)
+            self._image_uris[url] = self._authed(lambda: self.client.upload_image(name, content, content_type))
+        return self._image_uris[url]
+
+    @staticmethod
+    def _raise_item_errors(data: dict[str, Any], what: str) -> None:
+        errors = [e for e in data.get("errors") or [] if isinstance(e, dict)]
+        if errors:
+            first = errors[0]
+            error_class = NotFound if first.get("code") in NOT_FOUND_CODES else ConnectorError
+            raise error_class(
+                f"{MARKETPLACE}: {what} failed: {first.get('message', '')}", code=str(first.get("code", ""))
+            )
+
+    # --- interface ---
+
+    def check_credentials(self) -> None:
+        data = self._call("GET", "/authorization/202309/shops", shop_scoped=False)
+        ciphers = {str(s.get("cipher")) for s in data.get("shops") or [] if isinstance(s, dict)}
+        if self.client.shop_cipher not in ciphers:
+            raise ConnectorError(f"{MARKETPLACE}: the app is not authorised for this shop (unknown shop_cipher).")
+
+    def push_listing(self, payload: ListingPayload) -> PushResult:
+        uris = [self._image_uri(url) for url in payload.image_urls]
+        body = mapping.product_body(payload, warehouse_id=self._warehouse(), image_uris=uris)
+        if payload.external_id:
+            data = self._call("PUT", f"{PRODUCTS}/{payload.external_id}", body=body)
+        else:
+            data = self._call("POST", PRODUCTS, body=body)
+        product_id = str(data.get("product_id") or payload.external_id)
+        audit = data.get("audit") or {"status": "AUDITING"}
+        return PushResult(
+            external_id=product_id,
+            status="in_review",
+            raw_status=str(audit.get("status", "AUDITING")),
+            review_notes=tuple(mapping.review_notes(data)),
+            raw=data,
+        )
+
+    def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
+        """Per product: one price call and one inventory call. Throttling/auth errors propagate (the updates are
+        idempotent, so the caller retries the batch); refusals become per-item failures."""
+        failures: dict[int, tuple[str, str]] = {}
+        by_product: dict[str, list[int]] = {}
+        for index, item in enumerate(items):
+            by_product.setdefault(item.external_id, []).append(index)
+        for product_id, indexes in by_product.items():
+            try:
+                ids = mapping.sku_ids(self._call("GET", f"{PRODUCTS}/{product_id}"))
+            except (RetryableError, AuthExpired):
+                raise
+            except ConnectorError as exc:
+                for i in indexes:
+                    failures[i] = (exc.code, exc.message)
+                continue
+            known = []
+            for i in indexes:
+                if items[i].sku in ids:
+                    known.append(i)
+                else:
+                    failures[i] = ("SKU_NOT_FOUND", f"SKU {items[i].sku} is not part of product {product_id}.")
+            currency = self.config.currency or "USD"
+            for i in known:
+                price = items[i].price
+                if price is None:
+                    continue
+                try:
+                    self._call(
+                        "POST",
+                        f"{PRODUCTS}/{product_id}/prices/update",
+                        body=mapping.price_body(ids[items[i].sku], price, currency),
+                    )
+                except (RetryableError, AuthExpired):
+                    raise
+                except ConnectorError as exc:
+                    failures[i] = (exc.code, exc.message)
+            stocked = [i for i in known if items[i].quantity is not None and i not in failures]
+            if stocked:
+                pairs = [(ids[items[i].sku], int(items[i].quantity or 0)) for i in stocked]
+                try:
+                    data = self._call(
+                        "POST",
+                        f"{PRODUCTS}/{product_id}/inventory/update",
+                        body=mapping.inventory_body(pairs, self._warehouse()),
+                    )
+                except (RetryableError, AuthExpired):
+                    raise
+                except ConnectorError as exc:
+                    for i in stocked:
+                        failures[i] = (exc.code, exc.message)
+                    continue
+                index_by_sku_id = {ids[items[i].sku]: i for i in stocked}
+                for error in data.get("errors") or []:
+                    detail = error.get("detail") or {}
+                    i_failed = index_by_sku_id.get(str(detail.get("sku_id", "")))
+                    if i_failed is not None:
+                        failures[i_failed] = (str(error.get("code", "")), str(error.get("message", "")))
+        return [
+            ItemResult(
+                sku=item.sku,
+                ok=i not in failures,
+                error_code=failures.get(i, ("", ""))[0],
+                message=failures.get(i, ("", ""))[1],
+            )
+            for i, item in enumerate(items)
+        ]
+
+    def get_listing(self, external_id: str) -> RemoteListing:
+        return mapping.remote_listing(self._call("GET", f"{PRODUCTS}/{external_id}"))
+
+    def find_by_sku(self, sku: str) -> RemoteListing | None:
+        data = self._call("POST", SEARCH, query={"page_size": "20"}, body={"seller_skus": [sku]})
+        for product in data.get("products") or []:
+            listing = mapping.remote_listing(product)
+            if listing.sku == sku or sku in mapping.sku_ids(product):
+                return listing
+        return None
+
+    def pull_listings(self, cursor: str | None = None) -> Page[RemoteListing]:
+        query = {"page_size": str(self.page_size)}
+        if cursor:
+            query["page_token"] = cursor
+        data = self._call("POST", SEARCH, query=query, body={})
+        products = [mapping.remote_listing(p) for p in data.get("products") or [] if isinstance(p, dict)]
+        return Page(items=products, next_cursor=str(data.get("next_page_token") or "") or None)
+
+    def deactivate_listing(self, external_id: str) -> None:
+        data = self._call("POST", f"{PRODUCTS}/deactivate", body={"product_ids": [external_id]})
+        self._raise_item_errors(data, "deactivation")
+
+    def delete_listing(self, external_id: str) -> None:
+        data = self._call("DELETE", PRODUCTS, body={"product_ids": [external_id]})
+        self._raise_item_errors(data, "deletion")
+
+
+def _as_float(value: object) -> float:
+    try:
+        return float(str(value)) if value not in (None, "") else 0.0
+    except ValueError:
+        return 0.0

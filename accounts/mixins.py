@@ -1,0 +1,44 @@
+"""Class-based view mixin that checks roles and answers 403 with a page instead of a traceback."""
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.template.response import TemplateResponse
+
+from accounts.roles import can_edit, can_view
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class RoleRequiredMixin(LoginRequiredMixin):
+    """Login required; then viewer+ to read, or the edit right of `required_area` to write.
+
+    `write = True` demands the edit right even for GET (form pages); unsafe methods always demand it when
+    `required_area` is set. With `required_area = None` the view only needs a role.
+    """
+
+    required_area: str | None = None
+    write: bool = False
+
+    def has_role_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        needs_edit = self.required_area is not None and (self.write or request.method not in SAFE_METHODS)
+        if needs_edit:
+            return can_edit(user, self.required_area)  # type: ignore[arg-type]
+        return can_view(user)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not self.has_role_permission(request):
+            return forbidden_response(request, area=self.required_area)
+        return super().dispatch(request, *args, **kwargs)
+
+
+def forbidden_response(request: HttpRequest, *, area: str | None = None, message: str = "") -> HttpResponse:
+    """A 403 page that says what is missing (rendered through the normal layout, never a traceback)."""
+    context = {"area": area, "message": message or "Your role does not allow this page or action."}
+    response = TemplateResponse(request, "accounts/forbidden.html", context, status=403)
+    response.render()
+    return response

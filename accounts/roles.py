@@ -1,0 +1,74 @@
+"""Roles are Django groups (created by migration 0002). Every page and endpoint asks these helpers.
+
+viewer reads everything; editor edits catalog and listings and runs imports and syncs; channel_manager edits
+channels and their credentials; admin does everything. Superusers pass every check.
+"""
+
+from typing import Any
+
+VIEWER = "viewer"
+EDITOR = "editor"
+CHANNEL_MANAGER = "channel_manager"
+ADMIN = "admin"
+ROLES: tuple[str, ...] = (VIEWER, EDITOR, CHANNEL_MANAGER, ADMIN)
+ROLE_LABELS = {VIEWER: "Viewer", EDITOR: "Editor", CHANNEL_MANAGER: "Channel manager", ADMIN: "Admin"}
+
+AREAS = frozenset({"catalog", "listings", "imports", "sync", "channels", "admin"})
+EDIT_AREAS: dict[str, frozenset[str]] = {
+    VIEWER: frozenset(),
+    EDITOR: frozenset({"catalog", "listings", "imports", "sync"}),
+    CHANNEL_MANAGER: frozenset({"channels"}),
+    ADMIN: AREAS,
+}
+_CACHE_ATTR = "_lm_role_names"
+
+
+def user_roles(user: Any) -> frozenset[str]:
+    """The role names of `user` (cached on the user object for the request)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_roles(user: Any) -> None:
+    """Drop the cached role names after changing a user's groups."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def user_has_role(user: Any, role: str) -> bool:
+    """True if the user holds `role` (the admin role and superusers hold every role)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    if user.is_superuser:
+        return True
+    roles = user_roles(user)
+    return role in roles or ADMIN in roles
+
+
+def can_view(user: Any) -> bool:
+    """Reading needs any role (viewer or above)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    return bool(user.is_superuser or user_roles(user))
+
+
+def can_edit(user: Any, area: str) -> bool:
+    """True if the user may change things in `area` (catalog, listings, imports, sync, channels, admin)."""
+    if area not in AREAS:
+        raise ValueError(f"unknown area {area!r}; expected one of {', '.join(sorted(AREAS))}")
+    if not can_view(user):
+        return False
+    if user.is_superuser:
+        return True
+    return any(area in EDIT_AREAS[role] for role in user_roles(user))
+
+
+def is_admin(user: Any) -> bool:
+    return can_edit(user, "admin")

@@ -1,0 +1,61 @@
+"""Reads about channels shared by listings, the sync engine, pages and the API."""
+
+from django.db.models import QuerySet
+
+from catalog.models import Category
+from syncing.connectors.base import ChannelConfig
+
+from .models import AttributeValueMapping, CategoryMapping, Channel
+
+AttributeValueMap = dict[tuple[str, str], str]  # (attribute code, our value) -> marketplace value
+
+
+def channel_list(*, is_active: bool | None = None, marketplace: str | None = None) -> QuerySet[Channel]:
+    channels = Channel.objects.all()
+    if is_active is not None:
+        channels = channels.filter(is_active=is_active)
+    if marketplace:
+        channels = channels.filter(marketplace=marketplace)
+    return channels
+
+
+def channel_connector_config(channel: Channel, *, timeout: float = 15.0) -> ChannelConfig:
+    """The connector's view of a channel, with decrypted credentials: pass it to a connector, never log it."""
+    return ChannelConfig(
+        base_url=channel.base_url,
+        shop_id=channel.shop_id,
+        credentials=channel.get_credentials(),
+        country=channel.country,
+        currency=channel.currency,
+        language=channel.language,
+        timeout=timeout,
+    )
+
+
+def category_mapping_resolve(channel: Channel, category: Category | None) -> CategoryMapping | None:
+    """The mapping of `category` on `channel`, or of its nearest mapped ancestor (subcategories inherit)."""
+    if category is None:
+        return None
+    ancestor_ids = category.ancestor_ids() or [category.pk]
+    mappings = {m.category_id: m for m in CategoryMapping.objects.filter(channel=channel, category_id__in=ancestor_ids)}
+    for category_id in reversed(ancestor_ids):
+        if category_id in mappings:
+            return mappings[category_id]
+    return None
+
+
+def category_is_allowed(channel: Channel, category: Category | None) -> bool:
+    """True when the channel allows every category, or `category` is one of its allowed ones or below one."""
+    allowed = list(channel.allowed_categories.values_list("pk", flat=True))
+    if not allowed:
+        return True
+    if category is None:
+        return False
+    return bool(set(allowed) & set(category.ancestor_ids() or [category.pk]))
+
+
+def attribute_value_map(channel: Channel) -> AttributeValueMap:
+    rows = AttributeValueMapping.objects.filter(channel=channel).values_list(
+        "attribute_code", "our_value", "marketplace_value"
+    )
+    return {(code, ours): theirs for code, ours, theirs in rows}

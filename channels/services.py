@@ -1,0 +1,199 @@
+"""Writes for channels, their credentials and their category / attribute value mappings.
+
+Every interface (admin, staff pages, API, demo seeding, sync engine token refresh) calls these.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from catalog.models import Category
+from common.actors import Actor as User
+from common.actors import actor_or_none as _actor
+from common.errors import ApplicationError
+from syncing.connectors import get_connector_class
+
+from .models import RULE_FIELDS, AttributeValueMapping, CategoryMapping, Channel
+
+CHANNEL_FIELDS = {
+    "name",
+    "marketplace",
+    "country",
+    "currency",
+    "language",
+    "base_url",
+    "shop_id",
+    "is_active",
+    "rate_limit_per_second",
+    "rate_limit_burst",
+    *RULE_FIELDS,
+    "price_currency_rate",
+    "price_adjust_type",
+    "price_adjust_value",
+    "price_rounding_ending",
+    "price_min",
+    "price_max",
+    "stock_percent",
+    "stock_buffer",
+    "stock_max",
+    "conflict_policy",
+    "pull_interval_hours",
+    "circuit_open_until",
+    "consecutive_failures",
+}
+
+
+def _check_fields(fields: Mapping[str, Any], allowed: set[str], what: str) -> None:
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise ApplicationError(f"Unknown {what} field(s): {', '.join(unknown)}.")
+
+
+def _clean_credentials(marketplace: str, values: Mapping[str, Any]) -> dict[str, str]:
+    """Strip values and refuse names the marketplace's connector does not know."""
+    try:
+        connector = get_connector_class(marketplace)
+    except ValueError as exc:
+        raise ValidationError({"marketplace": str(exc)}) from None
+    known = set(connector.credential_fields) | set(connector.optional_credential_fields)
+    cleaned = {str(k).strip(): str(v).strip() for k, v in values.items() if v is not None}
+    unknown = sorted(set(cleaned) - known)
+    if unknown:
+        raise ValidationError(
+            {
+                "credentials": f"{connector.label} does not use credential field(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}."
+            }
+        )
+    return {k: v for k, v in cleaned.items() if v}
+
+
+def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
+    for key in ("country", "currency"):
+        if isinstance(fields.get(key), str):
+            fields[key] = fields[key].strip().upper()
+    if isinstance(fields.get("name"), str):
+        fields["name"] = fields["name"].strip()
+    if isinstance(fields.get("marketplace"), str):
+        fields["marketplace"] = fields["marketplace"].strip().lower()
+    return fields
+
+
+@transaction.atomic
+def channel_create(
+    *,
+    name: str,
+    marketplace: str,
+    country: str,
+    currency: str,
+    base_url: str,
+    credentials: Mapping[str, Any],
+    user: User = None,
+    allowed_categories: list[Category] | None = None,
+    **fields: Any,
+) -> Channel:
+    """Create a channel; empty rate limits and rules default to the marketplace's documented values."""
+    _check_fields(fields, CHANNEL_FIELDS, "channel")
+    data = _normalise(
+        {"name": name, "marketplace": marketplace, "country": country, "currency": currency, "base_url": base_url}
+        | fields
+    )
+    channel = Channel(**data)
+    channel.set_credentials(_clean_credentials(channel.marketplace, credentials))
+    channel.created_by = channel.updated_by = _actor(user)
+    channel.full_clean()
+    channel.save()
+    if allowed_categories:
+        channel.allowed_categories.set(allowed_categories)
+    return channel
+
+
+@transaction.atomic
+def channel_update(
+    *, channel: Channel, user: User = None, allowed_categories: list[Category] | None = None, **fields: Any
+) -> Channel:
+    """Change channel settings (not credentials: see channel_set_credentials)."""
+    _check_fields(fields, CHANNEL_FIELDS, "channel")
+    for key, value in _normalise(dict(fields)).items():
+        setattr(channel, key, value)
+    channel.updated_by = _actor(user)
+    channel.full_clean()
+    channel.save()
+    if allowed_categories is not None:
+        channel.allowed_categories.set(allowed_categories)
+    return channel
+
+
+@transaction.atomic
+def channel_set_credentials(
+    *, channel: Channel, credentials: Mapping[str, Any], replace: bool = False, user: User = None
+) -> Channel:
+    """Store new credentials, merged over the current ones (empty values keep the old value) or replacing them.
+
+    Also the `on_tokens` callback target after a connector refreshed its tokens.
+    """
+    new = _clean_credentials(channel.marketplace, credentials)
+    values = new if replace else channel.get_credentials() | new
+    missing = channel.missing_credential_fields(values)
+    if missing:
+        raise ValidationError(
+            {
+                "credentials": f"{channel.connector_class.label} credentials are missing: {', '.join(missing)} "
+                f"(required: {', '.join(channel.connector_class.credential_fields)})."
+            }
+        )
+    channel.set_credentials(values)
+    channel.updated_by = _actor(user)
+    channel.save(update_fields=["credentials_encrypted", "updated_by", "updated_at"])
+    return channel
+
+
+@transaction.atomic
+def category_mapping_set(
+    *,
+    channel: Channel,
+    category: Category,
+    external_category_id: str,
+    external_category_name: str = "",
+    user: User = None,
+) -> CategoryMapping:
+    """Map our category to the marketplace's category id on this channel (create or change)."""
+    mapping = CategoryMapping.objects.filter(channel=channel, category=category).first()
+    if mapping is None:
+        mapping = CategoryMapping(channel=channel, category=category, created_by=_actor(user))
+    mapping.external_category_id = external_category_id
+    mapping.external_category_name = external_category_name
+    mapping.updated_by = _actor(user)
+    mapping.full_clean()
+    mapping.save()
+    return mapping
+
+
+@transaction.atomic
+def category_mapping_delete(*, mapping: CategoryMapping, user: User = None) -> None:
+    mapping.delete()
+
+
+@transaction.atomic
+def attribute_value_mapping_set(
+    *, channel: Channel, attribute_code: str, our_value: str, marketplace_value: str, user: User = None
+) -> AttributeValueMapping:
+    """Say how the marketplace spells one of our attribute values (create or change)."""
+    code = (attribute_code or "").strip().lower()
+    mapping = AttributeValueMapping.objects.filter(channel=channel, attribute_code=code, our_value=our_value).first()
+    if mapping is None:
+        mapping = AttributeValueMapping(
+            channel=channel, attribute_code=code, our_value=our_value, created_by=_actor(user)
+        )
+    mapping.marketplace_value = (marketplace_value or "").strip()
+    mapping.updated_by = _actor(user)
+    mapping.full_clean()
+    mapping.save()
+    return mapping
+
+
+@transaction.atomic
+def attribute_value_mapping_delete(*, mapping: AttributeValueMapping, user: User = None) -> None:
+    mapping.delete()

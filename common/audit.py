@@ -1,0 +1,290 @@
+"""Audit trail: who changed what, field by field, for the registered models.
+
+The *actor* is carried in a context variable: `AuditActorMiddleware` sets it to the request for web and API
+calls (the user is resolved when the entry is written, so DRF token users count), and jobs, imports and syncs
+wrap their work in `audit_actor(kind, label, user=None)`. Anything else is recorded as the system.
+
+Capture uses pre_save/post_save/post_delete signals (house style allows signals for audit only). Bulk writes
+that bypass signals (`bulk_create`, `update()`) call `audit_record_bulk`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import decimal
+import logging
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.db.models.fields.files import FieldFile
+from django.db.models.signals import post_delete, post_save, pre_save
+
+logger = logging.getLogger(__name__)
+
+# Whole apps ("channels") or single models ("catalog.Product"). Missing apps/models are skipped silently, so
+# branches that land later are picked up without touching this list.
+AUDITED_MODELS: tuple[str, ...] = (
+    "catalog.Category",
+    "catalog.Product",
+    "catalog.Variant",
+    "catalog.ProductImage",
+    "catalog.AttributeDefinition",
+    "channels",
+    "listings",
+    "auth.User",
+    "auth.Group",
+)
+IGNORED_FIELDS = frozenset(
+    {"created_at", "updated_at", "created_by", "updated_by", "last_login", "search_vector", "version"}
+)
+# Derived columns recomputed from other fields (recording them only adds noise).
+MODEL_IGNORED_FIELDS: dict[str, frozenset[str]] = {"catalog.category": frozenset({"path", "depth"})}
+SECRET_MARKERS = ("password", "secret", "token", "credential", "api_key", "private_key", "access_key", "signature")
+MASK = "***"
+ACTOR_KINDS = ("user", "job", "import", "sync", "system")
+
+
+@dataclass(frozen=True)
+class AuditActor:
+    kind: str
+    label: str
+    user: Any = None
+    request: Any = None
+
+    def resolve(self) -> tuple[str, str, Any]:
+        """(kind, label, user) with a request's user looked up now (DRF authenticates inside the view)."""
+        if self.request is not None:
+            user = getattr(self.request, "user", None)
+            if user is not None and user.is_authenticated:
+                return "user", user.get_username(), user
+            return "system", "anonymous request", None
+        return self.kind, self.label, self.user
+
+
+_SYSTEM = AuditActor("system", "system")
+_actor: contextvars.ContextVar[AuditActor | None] = contextvars.ContextVar("audit_actor", default=None)
+
+
+def current_actor() -> AuditActor:
+    return _actor.get() or _SYSTEM
+
+
+@contextmanager
+def audit_actor(kind: str, label: str, user: Any = None) -> Iterator[AuditActor]:
+    """Attribute every audited change inside the block to a job, import, sync, system or user.
+
+    `with audit_actor("import", f"import batch #{batch.pk}", user=batch.created_by): ...`
+    """
+    if kind not in ACTOR_KINDS:
+        raise ValueError(f"unknown audit actor kind {kind!r}; expected one of {', '.join(ACTOR_KINDS)}")
+    actor = AuditActor(kind, label[:200], user if user is not None and user.is_authenticated else None)
+    token = _actor.set(actor)
+    try:
+        yield actor
+    finally:
+        _actor.reset(token)
+
+
+@contextmanager
+def audit_request(request: Any) -> Iterator[None]:
+    token = _actor.set(AuditActor("user", "", request=request))
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+# --- value handling ---
+
+
+def is_secret_field(name: str) -> bool:
+    lowered = name.lower()
+    return any(marker in lowered for marker in SECRET_MARKERS)
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, FieldFile):
+        return value.name or None
+    if isinstance(value, Mapping):
+        return {str(k): (MASK if is_secret_field(str(k)) else _json_value(v)) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_value(v) for v in value]
+    if isinstance(value, bytes | memoryview):
+        return MASK
+    return str(value)
+
+
+def _audited_fields(model: type[models.Model]) -> list[models.Field]:
+    ignored = IGNORED_FIELDS | MODEL_IGNORED_FIELDS.get(model._meta.label_lower, frozenset())
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in ignored and not f.primary_key and not isinstance(f, models.BinaryField)
+    ]
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The audited field values of `instance`, JSON-ready, with secret fields replaced by a mask."""
+    values: dict[str, Any] = {}
+    for field in _audited_fields(type(instance)):
+        raw = getattr(instance, field.attname)
+        values[field.name] = MASK if (is_secret_field(field.name) and raw not in (None, "")) else _json_value(raw)
+    return values
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {}
+    for name, new in after.items():
+        old = before.get(name)
+        if old != new:
+            changes[name] = [old, new]
+        elif new == MASK and before.get(f"__raw_{name}") != after.get(f"__raw_{name}"):
+            changes[name] = [MASK, MASK]  # a secret changed: say so without showing either value
+    return {k: v for k, v in changes.items() if not k.startswith("__raw_")}
+
+
+def _raw_secrets(instance: models.Model) -> dict[str, Any]:
+    return {
+        f"__raw_{f.name}": hash(str(getattr(instance, f.attname)))
+        for f in _audited_fields(type(instance))
+        if is_secret_field(f.name)
+    }
+
+
+# --- writing entries ---
+
+
+def audit_record(
+    instance: models.Model, action: str, changes: dict[str, list[Any]], *, actor: AuditActor | None = None
+) -> Any:
+    """Write one AuditEntry for `instance` (used by the signal handlers and for hand-made entries)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from accounts.logging import request_id_var
+    from accounts.models import AuditEntry
+
+    kind, label, user = (actor or current_actor()).resolve()
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_kind=kind,
+        actor_label=label[:200],
+        content_type=ContentType.objects.get_for_model(type(instance), for_concrete_model=True),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        action=action,
+        changes=changes,
+        request_id=request_id_var.get() if request_id_var.get() != "-" else "",
+    )
+
+
+def audit_record_bulk(
+    model: type[models.Model],
+    rows: Iterable[models.Model | tuple[models.Model, dict[str, list[Any]]]],
+    action: str,
+    *,
+    actor: AuditActor | None = None,
+) -> int:
+    """Record many changes at once for writes that bypass signals (bulk_create, bulk_update, update()).
+
+    `rows` holds saved instances (their full snapshot is recorded as the change for create/delete) or
+    `(instance, changes)` pairs. Returns the number of entries written.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from accounts.logging import request_id_var
+    from accounts.models import AuditEntry
+
+    kind, label, user = (actor or current_actor()).resolve()
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=True)
+    request_id = request_id_var.get() if request_id_var.get() != "-" else ""
+    entries = []
+    for row in rows:
+        instance, changes = row if isinstance(row, tuple) else (row, None)
+        if changes is None:
+            values = snapshot(instance)
+            changes = {k: [None, v] if action != "delete" else [v, None] for k, v in values.items()}
+        entries.append(
+            AuditEntry(
+                actor=user,
+                actor_kind=kind,
+                actor_label=label[:200],
+                content_type=content_type,
+                object_id=str(instance.pk),
+                object_repr=str(instance)[:200],
+                action=action,
+                changes=changes,
+                request_id=request_id,
+            )
+        )
+    AuditEntry.objects.bulk_create(entries, batch_size=500)
+    return len(entries)
+
+
+# --- signal handlers ---
+
+
+def _pre_save(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
+    if raw:
+        return
+    before: dict[str, Any] | None = None
+    if instance.pk is not None and not instance._state.adding:
+        old = sender._default_manager.filter(pk=instance.pk).first()
+        if old is not None:
+            before = {**snapshot(old), **_raw_secrets(old)}
+    instance._audit_before = before  # type: ignore[attr-defined]
+
+
+def _post_save(sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **kw: Any) -> None:
+    if raw:
+        return
+    before = getattr(instance, "_audit_before", None)
+    after = snapshot(instance)
+    if created or before is None:
+        audit_record(instance, "create", {k: [None, v] for k, v in after.items() if v not in (None, "", [], {})})
+    else:
+        changes = _diff(before, {**after, **_raw_secrets(instance)})
+        if changes:
+            audit_record(instance, "update", changes)
+    instance._audit_before = None  # type: ignore[attr-defined]
+
+
+def _post_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    before = snapshot(instance)
+    audit_record(instance, "delete", {k: [v, None] for k, v in before.items() if v not in (None, "", [], {})})
+
+
+def audited_models() -> list[type[models.Model]]:
+    """Resolve AUDITED_MODELS against the installed apps, skipping anything absent."""
+    found: list[type[models.Model]] = []
+    for label in AUDITED_MODELS:
+        try:
+            if "." in label:
+                found.append(apps.get_model(label))
+            else:
+                found.extend(m for m in apps.get_app_config(label).get_models() if not m._meta.proxy)
+        except LookupError:
+            logger.debug("audit: %s is not installed, skipped", label)
+    return found
+
+
+def connect_audit_signals() -> list[type[models.Model]]:
+    """Hook the handlers to every audited model (idempotent through dispatch_uid). Called from AppConfig.ready."""
+    models_ = audited_models()
+    for model in models_:
+        uid = f"audit-{model._meta.label_lower}"
+        pre_save.connect(_pre_save, sender=model, dispatch_uid=f"{uid}-pre", weak=False)
+        post_save.connect(_post_save, sender=model, dispatch_uid=f"{uid}-post", weak=False)
+        post_delete.connect(_post_delete, sender=model, dispatch_uid=f"{uid}-del", weak=False)
+    return models_

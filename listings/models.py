@@ -1,0 +1,101 @@
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from common.models import BaseModel
+
+from .choices import ListingStatus
+
+
+class Listing(BaseModel):
+    """One product (or one variant) offered on one channel, with its own overrides, status and sync state.
+
+    Overrides left empty (NULL) inherit from the product; `listings.services.listing_effective_values` is the one
+    place that resolves them. `status` changes only through `listings.state.listing_transition`. The `drift`
+    field holds a field-level diff {field: {ours, last_pushed, remote}} written by the sync engine.
+    """
+
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="listings")
+    variant = models.ForeignKey(
+        "catalog.Variant", null=True, blank=True, on_delete=models.CASCADE, related_name="listings"
+    )
+    channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="listings")
+
+    # --- Overrides (NULL = inherit from the product) ---
+    title = models.CharField(max_length=500, null=True, blank=True)
+    description = models.TextField(null=True, blank=True)
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    compare_at_price = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    quantity = models.IntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+
+    status = models.CharField(max_length=16, choices=ListingStatus.choices, default=ListingStatus.DRAFT, db_index=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_reason = models.CharField(max_length=500, blank=True, editable=False)
+
+    # --- Marketplace side ---
+    external_id = models.CharField(max_length=128, blank=True, db_index=True)
+    external_url = models.URLField(max_length=500, blank=True)
+    channel_payload = models.JSONField(default=dict, blank=True, help_text="What the marketplace returned.")
+    remote_snapshot = models.JSONField(default=dict, blank=True)
+    last_pushed_at = models.DateTimeField(null=True, blank=True)
+    last_pushed_hash = models.CharField(max_length=64, blank=True)
+    last_pulled_at = models.DateTimeField(null=True, blank=True)
+    last_error_code = models.CharField(max_length=64, blank=True)
+    last_error_message = models.TextField(blank=True)
+    drift = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # NULL never equals NULL in a unique index, so product-level and variant-level listings need one
+            # conditional constraint each.
+            models.UniqueConstraint(
+                fields=["channel", "product"],
+                condition=models.Q(variant__isnull=True),
+                name="listing_unique_product_per_channel",
+                violation_error_message="This product is already listed on this channel.",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "product", "variant"],
+                condition=models.Q(variant__isnull=False),
+                name="listing_unique_variant_per_channel",
+                violation_error_message="This variant is already listed on this channel.",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="listing_unique_external_id_per_channel",
+                violation_error_message="Another listing on this channel already has this external id.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price__isnull=True) | models.Q(price__gt=0), name="listing_price_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__isnull=True) | models.Q(quantity__gte=0),
+                name="listing_quantity_non_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["channel", "status"], name="listing_channel_status_idx")]
+
+    def __str__(self) -> str:
+        target = self.variant.sku if self.variant_id and self.variant else self.product.sku
+        return f"{target} on {self.channel}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.variant_id and self.product_id and self.variant and self.variant.product_id != self.product_id:
+            errors["variant"] = "This variant belongs to another product."
+        if self.price is not None and self.price <= 0:
+            errors["price"] = f"Override price must be above 0 (got {self.price})."
+        if self.compare_at_price is not None and self.price is not None and self.compare_at_price < self.price:
+            errors["compare_at_price"] = f"Compare-at price {self.compare_at_price} is below the price {self.price}."
+        if self.title is not None and not self.title.strip():
+            errors["title"] = "An override title cannot be blank; leave it empty to use the product title."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,228 @@
+"""Readiness: every reason a listing cannot (blocking) or should not yet (warning) go live on its channel.
+
+Each rule is a small function over a `ReadinessContext`; `listing_readiness` runs them all in order. The rules
+read the channel's editable rules (defaults from marketplaces.md §x.5) and its category mapping.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from catalog.choices import ProductStatus
+from catalog.models import ProductImage
+from channels.selectors import category_is_allowed, category_mapping_resolve
+
+from .choices import ReadinessSeverity
+from .effective import EffectiveValues, listing_effective_values
+from .models import Listing
+
+BLOCKING = ReadinessSeverity.BLOCKING.value
+WARNING = ReadinessSeverity.WARNING.value
+
+
+@dataclass(frozen=True)
+class ReadinessIssue:
+    """One reason: `code` for machines, `field` it concerns, `message` for people, `severity`."""
+
+    code: str
+    field: str
+    message: str
+    severity: str  # "blocking" | "warning"
+
+    @property
+    def is_blocking(self) -> bool:
+        return self.severity == BLOCKING
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ReadinessContext:
+    listing: Listing
+    values: EffectiveValues
+    images: list[ProductImage]
+
+
+Rule = Callable[[ReadinessContext], Iterator[ReadinessIssue]]
+
+
+def _image_size(image: ProductImage) -> tuple[int, int]:
+    meta: dict[str, Any] = image.metadata or {}
+    return int(meta.get("width") or image.width or 0), int(meta.get("height") or image.height or 0)
+
+
+def rule_product_active(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
+    product = ctx.listing.product
+    if product.status == ProductStatus.ARCHIVED:
+        yield ReadinessIssue("product_archived", "product", f"Product {product.sku} is archived.", BLOCKING)
+    elif product.status != ProductStatus.ACTIVE:
+        yield ReadinessIssue(
+            "product_not_active",
+            "product",
+            f"Product {product.sku} is {product.get_status_display().lower()}; activate it first.",
+            BLOCKING,
+        )
+
+
+def rule_channel_active(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
+    if not ctx.listing.channel.is_active:
+        yield ReadinessIssue(
+            "channel_inactive", "channel", f"Channel {ctx.listing.channel.name} is switched off.", BLOCKING
+        )
+
+
+def rule_title(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
+    title = ctx.values.title.value.strip()
+    limit = ctx.listing.channel.title_max_length
+    if not title:
+        yield ReadinessIssue("title_missing", "title", "The title is empty.", BLOCKING)
+    elif len(title) > limit:
+        yield ReadinessIssue(
+            "title_too_long",
+            "title",
+            f"Title has {len(title)} characters; {ctx.listing.channel.name} allows at most {limit}.",
+            BLOCKING,
+        )
+
+
+def rule_description(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
+    if not (ctx.values.description.value or "").strip():
+        yield ReadinessIssue("description_missing", "description", "The description is empty.", WARNING)
+
+
+def rule_images(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
+    channel, count = ctx.listing.channel, len(ctx.images)
+    if count < channel.min_images:
+        yield ReadinessIssue(
+            "too_few_images",
+            "images",
+            f"{channel.name} needs at least {channel.min_images} image(s); the product has {count}.",
+            BLOCKING,
+        )
+    if count > channel.max_images:
+        yield ReadinessIssue(
+            "too_many_images",
+            "images",
+            f"{channel.name} takes at most {channel.max_images} images; only the first {channel.max_images} "
+            f"of {count} will be sent.",
+            WARNING,
+        )
+
+
+def rule_main_image(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
+    if not ctx.images:
+        return
+    channel, main = ctx.listing.channel, ctx.images[0]
+    width, height = _image_size(main)
+    if min(width, height) < channel.main_image_min_px:
+        yield ReadinessIssue(
+            "main_image_too_small",
+            "images",
+            f"The main image is {width}×{height} px; {channel.name} needs at least "
+            f"{channel.main_image_min_px} px on the shorter side.",
+            BLOCKING,
+        )
+    if channel.main_image_white_background:
+        white = (main.metadata or {}).get("white_background")
+        if white is None:
+            yield ReadinessIssue(
+                "main_image_background_unknown",
+                "images",
+                "The main image's background could not be checked; upload it again.",
+                WARNING,
+            )
+        elif not white:
+            yield ReadinessIssue(
+                "main_image_not_white",
+                "images",
+                f"{channel.name} needs a pure white background on the main image.",
+                BLOCKING,
+            )
+
+
+def rule_required_attributes(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
+    attributes = ctx.listing.product.attributes or {}
+    for code in ctx.listing.channel.required_attributes or []:
+        value = attributes.get(code)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            yield ReadinessIssue(
+                "attribute_missing",
+                f"attributes.{code}",
+                f"{ctx.listing.channel.name} requires the attribute '{code}', which the product does not have.",
+                BLOCKING,
+            )
+
+
+def rule_category(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
+    channel, category = ctx.listing.channel, ctx.listing.product.category
+    if category is None:
+        yield ReadinessIssue("category_missing", "category", "The product has no category.", BLOCKING)
+        return
+    if not category_is_allowed(channel, category):
+        yield ReadinessIssue(
+            "category_not_allowed",
+            "category",
+            f"{channel.name} does not allow products in '{category.full_name}'.",
+            BLOCKING,
+        )
+    if category_mapping_resolve(channel, category) is None:
+        yield ReadinessIssue(
+            "category_not_mapped",
+            "category",
+            f"Category '{category.full_name}' is not mapped to a {channel.connector_class.label} category "
+            f"on {channel.name}.",
+            BLOCKING,
+        )
+
+
+def rule_price(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
+    price, product, channel = ctx.values.price.value, ctx.listing.product, ctx.listing.channel
+    if price <= 0:
+        yield ReadinessIssue("price_not_positive", "price", f"The price is {price}; it must be above 0.", BLOCKING)
+        return
+    if product.currency != channel.currency and channel.price_currency_rate == 1 and not ctx.values.price.is_override:
+        yield ReadinessIssue(
+            "currency_not_converted",
+            "price",
+            f"Product prices are in {product.currency} but {channel.name} sells in {channel.currency}, "
+            "and the channel has no currency rate.",
+            WARNING,
+        )
+    elif (
+        product.cost_price is not None
+        and product.currency == channel.currency
+        and channel.price_currency_rate == 1
+        and price < product.cost_price
+    ):
+        yield ReadinessIssue(
+            "price_below_cost", "price", f"The price {price} is below the cost price {product.cost_price}.", WARNING
+        )
+
+
+def rule_quantity(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
+    if ctx.values.quantity.value <= 0:
+        yield ReadinessIssue("out_of_stock", "quantity", "Quantity on this channel is 0.", WARNING)
+
+
+RULES: tuple[Rule, ...] = (
+    rule_product_active,
+    rule_channel_active,
+    rule_title,
+    rule_description,
+    rule_images,
+    rule_main_image,
+    rule_required_attributes,
+    rule_category,
+    rule_price,
+    rule_quantity,
+)
+
+
+def listing_readiness(listing: Listing) -> list[ReadinessIssue]:
+    """Every readiness issue of `listing` on its channel, blocking ones first."""
+    context = ReadinessContext(
+        listing=listing, values=listing_effective_values(listing), images=list(listing.product.images.all())
+    )
+    issues = [issue for rule in RULES for issue in rule(context)]
+    return sorted(issues, key=lambda issue: 0 if issue.is_blocking else 1)

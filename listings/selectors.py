@@ -1,0 +1,122 @@
+"""Reads about listings: lists with the joins every caller needs, and the payload the sync engine sends."""
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from catalog.models import ProductImage
+from channels.selectors import AttributeValueMap, attribute_value_map, category_mapping_resolve
+from syncing.connectors.base import ListingPayload, VariantPayload
+
+from .effective import listing_effective_values, variant_offer
+from .models import Listing
+
+ImageUrl = Callable[[ProductImage], str]
+
+
+def _default_image_url(image: ProductImage) -> str:
+    return image.image.url
+
+
+def listing_list(
+    *, channel_id: int | None = None, status: str | None = None, product_id: int | None = None
+) -> QuerySet[Listing]:
+    listings = Listing.objects.select_related("product", "variant", "channel")
+    if channel_id is not None:
+        listings = listings.filter(channel_id=channel_id)
+    if status:
+        listings = listings.filter(status=status)
+    if product_id is not None:
+        listings = listings.filter(product_id=product_id)
+    return listings
+
+
+def listing_get_for_sync(pk: int) -> Listing:
+    """One listing with everything payload building and readiness read, in a few queries."""
+    return (
+        Listing.objects.select_related("product", "product__category", "variant", "channel")
+        .prefetch_related("product__images", "product__variants")
+        .get(pk=pk)
+    )
+
+
+def _map_values(values: Mapping[str, Any], mapping: AttributeValueMap) -> dict[str, str]:
+    """Our attribute/option values in the marketplace's spelling (unmapped values pass through unchanged)."""
+    mapped: dict[str, str] = {}
+    for name, value in values.items():
+        if value is None or value == "":
+            continue
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        mapped[str(name)] = mapping.get((str(name).strip().lower(), text), text)
+    return mapped
+
+
+def listing_payload_build(listing: Listing, *, image_url: ImageUrl = _default_image_url) -> ListingPayload:
+    """The connector payload of a listing: effective values, mapped category and attribute values, variants.
+
+    `image_url` turns an image into the absolute URL the marketplace downloads (the sync engine passes one
+    built from the site's public address). At most the channel's `max_images` images are sent, main first.
+    """
+    product, channel = listing.product, listing.channel
+    values = listing_effective_values(listing)
+    mapping = attribute_value_map(channel)
+    category = category_mapping_resolve(channel, product.category)
+    images = list(product.images.all())[: channel.max_images]
+    variant = listing.variant if listing.variant_id else None
+    attributes = _map_values(product.attributes or {}, mapping)
+    if variant is not None:
+        attributes |= _map_values(variant.options or {}, mapping)
+    variants: list[VariantPayload] = []
+    if variant is None:
+        for item in product.variants.all():
+            price, compare, quantity = variant_offer(listing, item)
+            variants.append(
+                VariantPayload(
+                    sku=item.sku,
+                    price=price,
+                    quantity=quantity,
+                    options=_map_values(item.options or {}, mapping),
+                    barcode=item.barcode,
+                    compare_at_price=compare,
+                )
+            )
+    return ListingPayload(
+        sku=variant.sku if variant is not None else product.sku,
+        title=values.title.value,
+        description=values.description.value or "",
+        price=values.price.value,
+        currency=channel.currency,
+        quantity=values.quantity.value,
+        external_id=listing.external_id,
+        brand=product.brand,
+        barcode=(variant.barcode if variant is not None and variant.barcode else product.barcode),
+        category_id=category.external_category_id if category else "",
+        image_urls=tuple(image_url(image) for image in images),
+        attributes=attributes,
+        variants=tuple(variants),
+        compare_at_price=values.compare_at_price.value,
+        weight_grams=product.weight_grams,
+    )
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    raise TypeError(f"cannot hash {type(value).__name__}")
+
+
+def listing_payload_hash(payload: ListingPayload) -> str:
+    """Stable sha256 of a payload's content, for 'did anything change since the last push?'.
+
+    `external_id` is left out: it is set by the first push and is not content, so a created listing does not
+    look changed afterwards. Keys are sorted and decimals written canonically (19.9 and 19.90 hash the same).
+    """
+    data = dataclasses.asdict(payload)
+    data.pop("external_id", None)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=_json_default, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,218 @@
+"""Writes for listings: create, override, bulk assign, sync bookkeeping; status moves live in listings/state.py.
+
+Effective values (listings/effective.py), readiness (listings/readiness.py) and the state machine
+(listings/state.py) are re-exported here, so callers import every listing service from one module.
+"""
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+
+from catalog.choices import ProductStatus
+from catalog.models import Product, Variant
+from channels.models import Channel
+from common.actors import Actor as User
+from common.actors import actor_or_none as _actor
+from common.errors import ApplicationError
+
+from .effective import EffectiveValue, EffectiveValues, listing_effective_values
+from .models import Listing
+from .readiness import ReadinessIssue, listing_readiness
+from .state import ALLOWED_TRANSITIONS, listing_transition
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "EffectiveValue",
+    "EffectiveValues",
+    "ReadinessIssue",
+    "listing_create",
+    "listing_effective_values",
+    "listing_readiness",
+    "listing_sync_state_set",
+    "listing_transition",
+    "listing_update",
+    "listings_bulk_assign",
+]
+
+OVERRIDE_FIELDS = {"title", "description", "price", "compare_at_price", "quantity"}
+SYNC_FIELDS = {
+    "external_id",
+    "external_url",
+    "channel_payload",
+    "remote_snapshot",
+    "last_pushed_at",
+    "last_pushed_hash",
+    "last_pulled_at",
+    "last_error_code",
+    "last_error_message",
+    "drift",
+}
+# Products read and assigned per transaction. 1,000 products × 6 channels = 6,000 rows per commit, which keeps
+# each transaction short (the SQLite writer lock) while the per-chunk queries stay few.
+ASSIGN_CHUNK = 1000
+
+
+def _check_overrides(overrides: dict[str, Any]) -> None:
+    unknown = sorted(set(overrides) - OVERRIDE_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            f"Unknown listing override(s): {', '.join(unknown)}; allowed: {', '.join(sorted(OVERRIDE_FIELDS))}."
+        )
+
+
+def _existing_listing(channel: Channel, product: Product, variant: Variant | None) -> Listing | None:
+    listings = Listing.objects.filter(channel=channel, product=product)
+    listings = listings.filter(variant=variant) if variant is not None else listings.filter(variant__isnull=True)
+    return listings.only("pk").first()
+
+
+@transaction.atomic
+def listing_create(
+    *, product: Product, channel: Channel, variant: Variant | None = None, user: User = None, **overrides: Any
+) -> Listing:
+    """Offer a product (or one of its variants) on a channel, as a draft with optional overrides."""
+    _check_overrides(overrides)
+    if product.status == ProductStatus.ARCHIVED:
+        raise ApplicationError(f"Product {product.sku} is archived; restore it before listing it.")
+    if variant is not None and variant.product_id != product.pk:
+        raise ApplicationError(f"Variant {variant.sku} does not belong to product {product.sku}.")
+    existing = _existing_listing(channel, product, variant)
+    if existing is not None:
+        target = variant.sku if variant is not None else product.sku
+        raise ApplicationError(
+            f"{target} is already listed on {channel.name} (listing #{existing.pk}).",
+            extra={"code": "duplicate", "listing_id": existing.pk},
+        )
+    listing = Listing(product=product, variant=variant, channel=channel, **overrides)
+    listing.created_by = listing.updated_by = _actor(user)
+    listing.full_clean()
+    listing.save()
+    return listing
+
+
+@transaction.atomic
+def listing_update(*, listing: Listing, user: User = None, **overrides: Any) -> Listing:
+    """Change overrides; None (or an empty title) clears an override so the product value is used again."""
+    _check_overrides(overrides)
+    for name, value in overrides.items():
+        if name in ("title", "description") and isinstance(value, str) and not value.strip():
+            value = None
+        setattr(listing, name, value)
+    listing.updated_by = _actor(user)
+    listing.full_clean()
+    listing.save()
+    return listing
+
+
+@transaction.atomic
+def listing_sync_state_set(*, listing: Listing, user: User = None, **fields: Any) -> Listing:
+    """Record what the sync engine learned (external id, hashes, snapshots, errors, drift) without a status move."""
+    unknown = sorted(set(fields) - SYNC_FIELDS)
+    if unknown:
+        raise ApplicationError(f"Unknown listing sync field(s): {', '.join(unknown)}.")
+    for name, value in fields.items():
+        setattr(listing, name, value)
+    listing.updated_by = _actor(user)
+    listing.full_clean()
+    listing.save(update_fields=[*fields, "updated_by", "updated_at"])
+    return listing
+
+
+# --- Bulk assignment ---
+
+
+def _channel_ids(channels: Iterable[Channel | int] | QuerySet[Channel]) -> list[int]:
+    if isinstance(channels, QuerySet):
+        return list(channels.values_list("pk", flat=True))
+    wanted = sorted({c.pk if isinstance(c, Channel) else int(c) for c in channels})
+    found = set(Channel.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    missing = [pk for pk in wanted if pk not in found]
+    if missing:
+        raise ApplicationError(f"Unknown channel id(s): {', '.join(map(str, missing))}.")
+    return wanted
+
+
+def _product_chunks(
+    products: QuerySet[Product] | Iterable[int | Product],
+) -> Iterator[tuple[int, list[tuple[int, str]]]]:
+    """Yield (number asked, [(pk, status)]) per chunk; keyset pagination, so memory stays one chunk."""
+    if isinstance(products, QuerySet):
+        base: QuerySet[Product] = products
+        if products.query.is_sliced:  # a sliced queryset cannot be filtered further: use it as a subquery
+            base = Product.objects.filter(pk__in=products.values_list("pk", flat=True))
+        last = 0
+        while True:
+            rows = list(base.filter(pk__gt=last).order_by("pk").values_list("pk", "status")[:ASSIGN_CHUNK])
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield len(rows), rows
+    else:
+        ids = sorted({p.pk if isinstance(p, Product) else int(p) for p in products})
+        for start in range(0, len(ids), ASSIGN_CHUNK):
+            chunk = ids[start : start + ASSIGN_CHUNK]
+            yield len(chunk), list(Product.objects.filter(pk__in=chunk).values_list("pk", "status"))
+
+
+def _assign_chunk(rows: list[tuple[int, str]], channel_ids: list[int], actor: Any) -> tuple[int, int, int]:
+    """Create the missing product-level listings of one chunk; returns (created, existing, archived)."""
+    archived = sum(1 for _, status in rows if status == ProductStatus.ARCHIVED) * len(channel_ids)
+    product_ids = [pk for pk, status in rows if status != ProductStatus.ARCHIVED]
+    existing = set(
+        Listing.objects.filter(
+            channel_id__in=channel_ids, product_id__in=product_ids, variant__isnull=True
+        ).values_list("channel_id", "product_id")
+    )
+    new = [
+        Listing(product_id=product_id, channel_id=channel_id, created_by=actor, updated_by=actor)
+        for product_id in product_ids
+        for channel_id in channel_ids
+        if (channel_id, product_id) not in existing
+    ]
+    # ignore_conflicts: a listing created concurrently since the read above is skipped, not an error.
+    Listing.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new), len(existing), archived
+
+
+def listings_bulk_assign(
+    *,
+    products: QuerySet[Product] | Iterable[int | Product],
+    channels: QuerySet[Channel] | Iterable[Channel | int],
+    user: User = None,
+) -> dict[str, int]:
+    """Create a draft listing for every product × channel pair that has none; skip existing and archived ones.
+
+    `products` is a selection (ids or instances) or a filter (a queryset). Work is done in chunks of
+    ASSIGN_CHUNK products, each in its own transaction: a failure keeps earlier chunks, and running the same
+    assignment again only fills the gaps.
+    """
+    channel_ids = _channel_ids(channels)
+    if not channel_ids:
+        raise ApplicationError("Choose at least one channel to assign the products to.")
+    actor = _actor(user)
+    counts = {"products": 0, "channels": len(channel_ids), "created": 0, "skipped_existing": 0}
+    counts |= {"skipped_archived": 0, "skipped_missing": 0}
+    for asked, rows in _product_chunks(products):
+        with transaction.atomic():
+            created, existing, archived = _assign_chunk(rows, channel_ids, actor)
+        counts["products"] += len(rows)
+        counts["created"] += created
+        counts["skipped_existing"] += existing
+        counts["skipped_archived"] += archived
+        counts["skipped_missing"] += asked - len(rows)
+    counts["skipped"] = counts["skipped_existing"] + counts["skipped_archived"]
+    return counts
+
+
+def validation_messages(exc: ValidationError | ApplicationError) -> list[str]:
+    """Flat human messages of a refusal, for admin messages and form errors."""
+    if isinstance(exc, ApplicationError):
+        return [exc.message]
+    if hasattr(exc, "message_dict"):
+        return [
+            f"{field}: {msg}" if field != "__all__" else msg for field, msgs in exc.message_dict.items() for msg in msgs
+        ]
+    return list(exc.messages)

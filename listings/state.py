@@ -1,0 +1,93 @@
+"""The listing status state machine: one table of allowed moves, and the one service that makes them.
+
+    from          -> to (allowed)                                   typical cause
+    draft         -> ready, queued, paused, delisted                operator checked it / publish now / park it
+    ready         -> draft, queued, paused, delisted                edit again / publish
+    queued        -> publishing, ready, draft, paused, error        worker picked it up / operator cancelled
+    publishing    -> in_review, live, queued, error, out_of_sync    marketplace answer / retry later / failure
+    in_review     -> live, error, queued, paused, delisted,          review passed or rejected / re-push /
+                     out_of_sync                                      taken down / remote changed
+    live          -> queued, in_review, out_of_sync, paused,         republish a change / re-review / drift /
+                     delisted, error                                  deactivate / delete / remote rejection
+    error         -> draft, ready, queued, paused, delisted          fix and retry
+    paused        -> queued, draft, ready, delisted, live            reactivate / edit / delete / reactivated remotely
+    delisted      -> draft, ready, queued                            list again
+    out_of_sync   -> queued, live, paused, delisted, error           push ours / accept theirs / park / delete
+
+Moving to `ready` or `queued` also requires no blocking readiness issue. Moving to the current status is a
+no-op (tasks are idempotent and may repeat a move).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from common.actors import Actor as User
+from common.actors import actor_or_none as _actor
+from common.errors import ApplicationError
+
+from .choices import ListingStatus
+from .models import Listing
+
+S = ListingStatus
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.READY, S.QUEUED, S.PAUSED, S.DELISTED}),
+    S.READY: frozenset({S.DRAFT, S.QUEUED, S.PAUSED, S.DELISTED}),
+    S.QUEUED: frozenset({S.PUBLISHING, S.READY, S.DRAFT, S.PAUSED, S.ERROR}),
+    S.PUBLISHING: frozenset({S.IN_REVIEW, S.LIVE, S.QUEUED, S.ERROR, S.OUT_OF_SYNC}),
+    S.IN_REVIEW: frozenset({S.LIVE, S.ERROR, S.QUEUED, S.PAUSED, S.DELISTED, S.OUT_OF_SYNC}),
+    S.LIVE: frozenset({S.QUEUED, S.IN_REVIEW, S.OUT_OF_SYNC, S.PAUSED, S.DELISTED, S.ERROR}),
+    S.ERROR: frozenset({S.DRAFT, S.READY, S.QUEUED, S.PAUSED, S.DELISTED}),
+    S.PAUSED: frozenset({S.QUEUED, S.DRAFT, S.READY, S.DELISTED, S.LIVE}),
+    S.DELISTED: frozenset({S.DRAFT, S.READY, S.QUEUED}),
+    S.OUT_OF_SYNC: frozenset({S.QUEUED, S.LIVE, S.PAUSED, S.DELISTED, S.ERROR}),
+}
+READINESS_GATED = frozenset({S.READY, S.QUEUED})
+
+
+def transition_allowed(from_status: str, to_status: str) -> bool:
+    return to_status in ALLOWED_TRANSITIONS.get(from_status, frozenset())
+
+
+def _label(status: str) -> str:
+    return str(ListingStatus(status).label) if status in ListingStatus.values else repr(status)
+
+
+@transaction.atomic
+def listing_transition(*, listing: Listing, to_status: str, user: User = None, reason: str = "") -> Listing:
+    """Move a listing to `to_status` if the table allows it; refuse with the reason otherwise.
+
+    The row is locked and re-read first, so two workers cannot both move the same listing from one status.
+    """
+    from .readiness import listing_readiness  # readiness imports services' effective values
+
+    if to_status not in ListingStatus.values:
+        raise ApplicationError(
+            f"Unknown listing status {to_status!r}; known: {', '.join(ListingStatus.values)}.",
+            extra={"code": "unknown_status"},
+        )
+    current = Listing.objects.select_for_update().only("status").get(pk=listing.pk).status
+    listing.status = current
+    if current == to_status:
+        return listing
+    if not transition_allowed(current, to_status):
+        allowed = ", ".join(_label(s) for s in sorted(ALLOWED_TRANSITIONS[current])) or "nothing"
+        raise ApplicationError(
+            f"A listing cannot go from {_label(current)} to {_label(to_status)}; "
+            f"from {_label(current)} it can go to: {allowed}.",
+            extra={"code": "illegal_transition", "from": current, "to": to_status},
+        )
+    if to_status in READINESS_GATED:
+        blocking = [issue for issue in listing_readiness(listing) if issue.is_blocking]
+        if blocking:
+            reasons = "; ".join(issue.message for issue in blocking)
+            raise ApplicationError(
+                f"This listing cannot be {_label(to_status).lower()} yet: {reasons}",
+                extra={"code": "not_ready", "issues": [issue.as_dict() for issue in blocking]},
+            )
+    listing.status = to_status
+    listing.status_changed_at = timezone.now()
+    listing.status_reason = reason[:500]
+    listing.updated_by = _actor(user)
+    listing.save(update_fields=["status", "status_changed_at", "status_reason", "updated_by", "updated_at"])
+    return listing

@@ -1,0 +1,89 @@
+"""HTTP plumbing shared by the connector clients: one place for timeouts, transport errors and JSON parsing.
+
+Only method, path, status and the marketplace request id are ever logged: query strings and bodies carry
+tokens and signatures.
+"""
+
+import logging
+import math
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from .base import RetryableError
+
+logger = logging.getLogger("syncing.connectors")
+
+USER_AGENT = "ListingManager/1.0 (+connectors)"
+SECRET_PARAMS = re.compile(
+    r"((?:access_token|refresh_token|sign|app_secret|client_secret|partner_key|code|auth_code)=)[^&\s\"]+"
+)
+
+
+class RedactSecrets(logging.Filter):
+    """Mask token and signature query parameters in urllib3's debug lines ("GET /path?access_token=...")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = SECRET_PARAMS.sub(r"\1***", message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(RedactSecrets())
+
+
+class HttpClient:
+    """A `requests.Session` with an explicit timeout that turns transport failures into RetryableError."""
+
+    def __init__(self, marketplace: str, timeout: float) -> None:
+        self.marketplace = marketplace
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        path = urlsplit(url).path
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.Timeout as exc:
+            logger.warning("%s %s %s timed out after %ss", self.marketplace, method, path, self.timeout)
+            raise RetryableError(
+                f"{self.marketplace}: no answer within {self.timeout:g} s ({method} {path}).", code="timeout"
+            ) from exc
+        except requests.ConnectionError as exc:
+            logger.warning("%s %s %s connection failed", self.marketplace, method, path)
+            raise RetryableError(
+                f"{self.marketplace}: connection failed or closed without an answer ({method} {path}).",
+                code="connection_error",
+            ) from exc
+        logger.info("%s %s %s -> %s", self.marketplace, method, path, response.status_code)
+        return response
+
+
+def json_body(response: requests.Response, marketplace: str, request_id: str = "") -> Any:
+    """The parsed JSON body; a body that is not JSON is a RetryableError (proxies and half-written answers)."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        if response.status_code >= 500:
+            message = f"{marketplace}: server error {response.status_code}."
+        else:
+            message = f"{marketplace}: the answer (HTTP {response.status_code}) is not valid JSON."
+        raise RetryableError(
+            message, code="malformed_response", http_status=response.status_code, request_id=request_id
+        ) from exc
+
+
+def retry_after(value: str | None, default: float = 1.0) -> float:
+    """Seconds from a Retry-After header (numeric form); `default` when absent or unreadable."""
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        return default
+    return seconds if math.isfinite(seconds) and seconds >= 0 else default

@@ -1,0 +1,140 @@
+"""Pure mapping between our listing dataclasses and Shopee v2 product payloads (marketplaces.md §3.3, §3.5)."""
+
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from ..base import ListingPayload, Rejected, RemoteListing
+
+# Shopee item_status -> our status vocabulary.
+STATUS = {
+    "NORMAL": "live",
+    "REVIEWING": "in_review",
+    "BANNED": "rejected",
+    "UNLIST": "inactive",
+    "SELLER_DELETE": "inactive",
+    "SHOPEE_DELETE": "inactive",
+}
+LISTED_STATUSES = ("NORMAL", "UNLIST", "REVIEWING", "BANNED")
+
+# Shopee validation error codes (without the "product." prefix) -> our field names.
+ERROR_FIELDS = {
+    "error_item_name_is_too_short": "title",
+    "error_name_length_limit": "title",
+    "error_title_exceeds_max_length": "title",
+    "error_title_character_forbidden": "title",
+    "error_desc_length_min_limit": "description",
+    "error_desc_hash_tag_over_limit": "description",
+    "error_image_num_min": "images",
+    "error_image_unavailable": "images",
+    "error_invalid_category": "category_id",
+    "error_forbidden_category": "category_id",
+    "error_invalid_attribute": "attributes",
+    "error_less_required_attribute": "attributes",
+    "error_invalid_brand": "brand",
+    "error_brand_forbidden": "brand",
+    "error_price_exceed_min_limitt": "price",
+    "error_price_exceed_min_limit": "price",
+    "error_price_exceed_max_limit": "price",
+    "error_repeated_mtsku": "sku",
+    "error_reach_shop_item_limit": "sku",
+}
+# Shopee request field names (in "invalid field <name>: ..." messages) -> our field names.
+REQUEST_FIELDS = {
+    "item_name": "title",
+    "description": "description",
+    "original_price": "price",
+    "image": "images",
+    "image_id_list": "images",
+    "category_id": "category_id",
+    "weight": "weight_grams",
+    "seller_stock": "quantity",
+    "seller_stock.stock": "quantity",
+    "stock": "quantity",
+    "item_sku": "sku",
+    "brand": "brand",
+    "attribute_list": "attributes",
+    "logistic_info": "logistics",
+}
+INVALID_FIELD = re.compile(r"invalid field ([A-Za-z_.]+)")
+
+
+def field_errors(error: str, message: str) -> dict[str, list[str]]:
+    """Our field name -> messages for a Shopee validation error; empty when the error is not about a field."""
+    code = error.split(".", 1)[-1]
+    if code in ERROR_FIELDS:
+        return {ERROR_FIELDS[code]: [message or code]}
+    match = INVALID_FIELD.search(message)
+    if code == "error_param" and match and error.startswith("product."):
+        name = match.group(1)
+        ours = REQUEST_FIELDS.get(name) or REQUEST_FIELDS.get(name.split(".")[0]) or name
+        return {ours: [message]}
+    return {}
+
+
+def item_body(
+    payload: ListingPayload, image_ids: Sequence[str], logistic_ids: Sequence[int], *, creating: bool
+) -> dict[str, Any]:
+    """add_item / update_item body. Shopee takes weight in kg and the price as a number."""
+    if len(payload.variants) > 1:
+        raise Rejected(
+            "The Shopee connector publishes single-model items; split the variants into separate listings.",
+            field_errors={"variants": ["Shopee items with several models (tier variations) are not supported yet."]},
+            code="variants_unsupported",
+        )
+    if payload.category_id and not payload.category_id.isdigit():
+        raise Rejected(
+            "Shopee category ids are numbers.",
+            field_errors={"category_id": [f"'{payload.category_id}' is not a Shopee category id."]},
+            code="invalid_category",
+        )
+    price, quantity = _offer(payload)
+    body: dict[str, Any] = {
+        "item_name": payload.title,
+        "description": payload.description,
+        "original_price": float(price),
+        "seller_stock": [{"stock": quantity}],
+        "item_sku": payload.sku,
+        "image": {"image_id_list": list(image_ids)},
+        "brand": {"brand_id": 0, "original_brand_name": payload.brand or "NoBrand"},
+        "condition": "NEW",
+    }
+    if payload.category_id:
+        body["category_id"] = int(payload.category_id)
+    if payload.weight_grams is not None:
+        body["weight"] = round(payload.weight_grams / 1000, 3)
+    if creating:
+        body["logistic_info"] = [{"logistic_id": lid, "enabled": True} for lid in logistic_ids]
+        body["item_status"] = "NORMAL"
+    if payload.barcode:
+        body["gtin_code"] = payload.barcode
+    return body
+
+
+def _offer(payload: ListingPayload) -> tuple[Decimal, int]:
+    if len(payload.variants) == 1:
+        return payload.variants[0].price, payload.variants[0].quantity
+    return payload.price, payload.quantity
+
+
+def to_remote(item: Mapping[str, Any]) -> RemoteListing:
+    raw_status = str(item.get("item_status") or "")
+    prices = item.get("price_info") or []
+    price = Decimal(str(prices[0]["original_price"])) if prices else None
+    stock_info = (item.get("stock_info_v2") or {}).get("seller_stock") or []
+    quantity = sum(int(entry.get("stock") or 0) for entry in stock_info) if stock_info else None
+    return RemoteListing(
+        external_id=str(item["item_id"]),
+        sku=str(item.get("item_sku") or ""),
+        title=str(item.get("item_name") or ""),
+        price=price,
+        quantity=quantity,
+        status=STATUS.get(raw_status, "inactive"),
+        raw_status=raw_status,
+        raw=dict(item),
+    )
+
+
+def item_url(shop_id: str, item_id: str) -> str:
+    return f"https://shopee.sg/product/{shop_id}/{item_id}"

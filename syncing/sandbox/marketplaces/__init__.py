@@ -1,0 +1,1 @@
+"""One module per simulated marketplace; each defines `MODULE = <MarketplaceModule subclass>` (auto-discovered)."""

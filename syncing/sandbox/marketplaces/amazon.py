@@ -1,0 +1,518 @@
+"""Amazon SP-API Listings Items 2021-08-01 + Login with Amazon (marketplaces.md §6).
+
+No request signing (SigV4 dropped 2023-10); calls carry an LWA access token (1 h) in `x-amz-access-token`, obtained
+from `POST /auth/o2/token` with the seller's long-lived refresh token. Submissions are asynchronous: PUT/PATCH answer
+`ACCEPTED` and the listing is processed after the review delay, which is when late issues (missing main image,
+prohibited title characters) appear. Independent of the connectors.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import re
+import secrets
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import unquote
+
+from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
+
+ACCESS_TTL = 3600  # §6.1 LWA access token: 1 hour
+REFRESH_TTL = 365 * 86400  # §6.1 authorisations are renewed every 365 days
+TITLE_MAX = 200  # §6.5 [S]
+SKU_MAX = 40  # §6.5 [U]
+PAGE_MAX = 20  # §6.6
+SEARCH_CEILING = 1000  # §6.3
+PROHIBITED_TITLE_CHARS = set("!$?_{}^¬¦")  # §6.5
+CURRENCY_BY_MARKETPLACE = {"ATVPDKIKX0DER": "USD", "A2EUQ1WTGCTBG2": "CAD", "A1F83G8C2ARO7P": "GBP",
+                           "A1PA6795UKMFR9": "EUR", "A1VC38T7YXB528": "JPY"}  # fmt: skip
+REQUIREMENTS = ("LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY")
+PATCH_OPS = ("add", "replace", "merge", "delete")
+ITEM = re.compile(r"/listings/2021-08-01/items/(?P<seller>[^/]+)/(?P<sku>[^/]+)")
+ITEMS = re.compile(r"/listings/2021-08-01/items/(?P<seller>[^/]+)")
+RATES = {"put": 5.0, "patch": 5.0, "delete": 5.0, "get": 5.0, "search": 5.0}  # §6.4 requests per second
+
+
+class AmazonError(Exception):
+    def __init__(self, status: int, code: str, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+class LwaError(Exception):
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(description)
+        self.status, self.error, self.description = status, error, description
+
+
+class AmazonModule(MarketplaceModule):
+    code = "amazon"
+    default_rate = RateSetting(rate=5.0, burst=10.0)  # §6.4 usage plan (per operation; burst 5-10)
+
+    def reset(self) -> None:
+        super().reset()
+        self.clients: dict[str, str] = {}  # LWA client id -> secret
+        self.tokens = TokenStore(self)
+        self.sellers: dict[str, dict[str, Any]] = {}  # sellerId -> {marketplace_id, client_id}
+        self.listings: dict[tuple[str, str], dict[str, Any]] = {}
+
+    # --- accounts ---
+
+    def add_account(self, shop_id: str, credentials: Mapping[str, str], **options: Any) -> dict[str, str]:
+        client_id = str(credentials["lwa_client_id"])
+        self.clients[client_id] = str(credentials["lwa_client_secret"])
+        self.sellers[shop_id] = {
+            "marketplace_id": credentials.get("marketplace_id", "ATVPDKIKX0DER"),
+            "client_id": client_id,
+        }
+        refresh = self.tokens.issue("refresh", shop_id, REFRESH_TTL, credentials.get("refresh_token") or None)
+        out = {**credentials, "refresh_token": refresh.value}
+        if credentials.get("access_token"):
+            self.tokens.issue("access", shop_id, ACCESS_TTL, credentials["access_token"])
+        return out
+
+    def expire_tokens(self, shop_id: str, which: str = "access") -> None:
+        self.tokens.expire(shop_id, which)
+
+    # --- responses ---
+
+    def _json(
+        self, status: int, payload: Any, headers: Mapping[str, str] | None = None, created: bool = False
+    ) -> Response:
+        base = {"x-amzn-RequestId": str(uuid.uuid4())}
+        return json_response(status, payload, {**base, **(headers or {})}, created=created)
+
+    def _errors(self, exc: AmazonError, headers: Mapping[str, str] | None = None) -> Response:
+        body = {"errors": [{"code": exc.code, "message": exc.message, "details": exc.details}]}
+        return self._json(exc.status, body, headers)
+
+    def server_error(self, req: Request, status: int) -> Response:
+        if status == 503:
+            exc = AmazonError(503, "ServiceUnavailable", "Service is temporarily unavailable. Please try again.")
+        else:
+            exc = AmazonError(status, "InternalFailure", "We encountered an internal error. Please try again.")
+        return self._errors(exc)
+
+    # --- pipeline ---
+
+    def handle(self, req: Request) -> Response:
+        with self.lock:
+            if req.path == "/auth/o2/token":
+                try:
+                    return self._lwa(req)
+                except LwaError as exc:
+                    return self._json(exc.status, {"error_description": exc.description, "error": exc.error})
+            rate_headers: dict[str, str] = {}
+            try:
+                op, match = self._route(req)
+                seller = self._authenticate(req, match["seller"])
+                req.log.update(shop_id=seller, op=op)
+                wait = self.throttle(f"{seller}:{op}")
+                _, setting = self.bucket_state(f"{seller}:{op}")
+                rate_headers = {"x-amzn-RateLimit-Limit": f"{setting.rate:g}"}
+                if wait > 0:
+                    raise AmazonError(429, "QuotaExceeded", "You exceeded your quota for the requested resource.")
+                marketplace_id = self._marketplace(req, seller)
+                response = getattr(self, f"_{op}")(req, seller, match.get("sku", ""), marketplace_id)
+                response.headers.update(rate_headers)
+                return response
+            except AmazonError as exc:
+                return self._errors(exc, rate_headers)
+
+    def _route(self, req: Request) -> tuple[str, dict[str, str]]:
+        match = ITEM.fullmatch(req.path)
+        if match:
+            ops = {"PUT": "put", "PATCH": "patch", "DELETE": "delete", "GET": "get"}
+            if req.method not in ops:
+                raise AmazonError(405, "MethodNotAllowed", f"{req.method} is not supported here.")
+            return ops[req.method], {"seller": unquote(match["seller"]), "sku": unquote(match["sku"])}
+        match = ITEMS.fullmatch(req.path)
+        if match:
+            if req.method != "GET":
+                raise AmazonError(405, "MethodNotAllowed", f"{req.method} is not supported here.")
+            return "search", {"seller": unquote(match["seller"])}
+        raise AmazonError(404, "NotFound", f"Resource {req.path} is not found.")
+
+    def _authenticate(self, req: Request, seller: str) -> str:
+        value = req.header("x-amz-access-token")
+        denied = "Access to requested resource is denied."
+        if not value:
+            raise AmazonError(403, "Unauthorized", denied, "The access token is missing.")
+        token = self.tokens.get("access", value)
+        if token is None:
+            raise AmazonError(
+                403, "Unauthorized", denied, "The access token you provided is revoked, malformed or invalid."
+            )
+        if self.tokens.expired(token):
+            raise AmazonError(403, "Unauthorized", denied, "The access token you provided has expired.")
+        if token.shop_id != seller:
+            raise AmazonError(403, "Unauthorized", denied, "")
+        return seller
+
+    def _marketplace(self, req: Request, seller: str) -> str:
+        ids = [part for part in req.arg("marketplaceIds").split(",") if part]
+        if not ids:
+            raise AmazonError(400, "InvalidInput", "Missing required 'marketplaceIds'.")
+        if ids != [self.sellers[seller]["marketplace_id"]]:
+            raise AmazonError(400, "InvalidInput", f"Invalid 'marketplaceIds': {','.join(ids)}.")
+        return ids[0]
+
+    # --- Login with Amazon ---
+
+    def _lwa(self, req: Request) -> Response:
+        if req.method != "POST":
+            raise LwaError(400, "invalid_request", "The request must be a POST.")
+        params = req.args()
+        for name in ("grant_type", "client_id", "client_secret"):
+            if not params.get(name):
+                raise LwaError(400, "invalid_request", f"The request is missing a required parameter : {name}")
+        secret = self.clients.get(params["client_id"])
+        if secret is None or not hmac.compare_digest(secret, params["client_secret"]):
+            raise LwaError(401, "invalid_client", "Client authentication failed")
+        if params["grant_type"] != "refresh_token":
+            raise LwaError(400, "unsupported_grant_type", "Only grant_type=refresh_token is simulated")
+        refresh = self.tokens.valid("refresh", params.get("refresh_token", ""))
+        if refresh is None or self.sellers[refresh.shop_id]["client_id"] != params["client_id"]:
+            raise LwaError(400, "invalid_grant", "The request has an invalid grant parameter : refresh_token")
+        access = self.tokens.issue("access", refresh.shop_id, ACCESS_TTL, "Atza|" + secrets.token_urlsafe(32))
+        body = {
+            "access_token": access.value,
+            "refresh_token": refresh.value,
+            "token_type": "bearer",
+            "expires_in": ACCESS_TTL,
+        }
+        return self._json(200, body)
+
+    # --- validation ---
+
+    def _issue(self, code: str, message: str, names: list[str], severity: str = "ERROR") -> dict[str, Any]:
+        category = "MISSING_ATTRIBUTE" if "required" in message else "INVALID_ATTRIBUTE"
+        return {
+            "code": code,
+            "message": message,
+            "severity": severity,
+            "attributeNames": names,
+            "categories": [category],
+        }
+
+    def _check_attributes(
+        self, attributes: Mapping[str, Any], marketplace_id: str, requirements: str
+    ) -> list[dict[str, Any]]:
+        """Synchronous checks (schema level): these make the submission INVALID."""
+        issues = []
+        if requirements != "LISTING_OFFER_ONLY":
+            name = _first_value(attributes.get("item_name"))
+            if not isinstance(name, str) or not name.strip():
+                issues.append(self._issue("90220", "'item_name' is required but not supplied.", ["item_name"]))
+            elif len(name) > TITLE_MAX:
+                issues.append(self._issue("8541", f"'item_name' exceeds {TITLE_MAX} characters.", ["item_name"]))
+        if "purchasable_offer" in attributes:
+            issues.extend(self._check_offer(attributes["purchasable_offer"], marketplace_id))
+        if "fulfillment_availability" in attributes:
+            issues.extend(self._check_stock(attributes["fulfillment_availability"]))
+        return issues
+
+    def _check_offer(self, value: Any, marketplace_id: str) -> list[dict[str, Any]]:
+        names = ["purchasable_offer"]
+        try:
+            offer = value[0]
+            price = Decimal(str(offer["our_price"][0]["schedule"][0]["value_with_tax"]))
+        except (TypeError, KeyError, IndexError, InvalidOperation):
+            return [
+                self._issue("90244", "'purchasable_offer' must contain our_price[0].schedule[0].value_with_tax.", names)
+            ]
+        currency = CURRENCY_BY_MARKETPLACE.get(marketplace_id, "USD")
+        if offer.get("currency") != currency:
+            return [
+                self._issue("90244", f"'purchasable_offer' currency must be {currency} in {marketplace_id}.", names)
+            ]
+        if price <= 0:
+            return [self._issue("90244", "'purchasable_offer' price must be greater than 0.", names)]
+        return []
+
+    def _check_stock(self, value: Any) -> list[dict[str, Any]]:
+        names = ["fulfillment_availability"]
+        try:
+            quantity = value[0]["quantity"]
+        except (TypeError, KeyError, IndexError):
+            return [self._issue("90244", "'fulfillment_availability' must contain a quantity.", names)]
+        if not isinstance(quantity, int) or quantity < 0:
+            return [self._issue("90244", "'fulfillment_availability' quantity must be a whole number >= 0.", names)]
+        return []
+
+    def _late_issues(self, attributes: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Found while processing an ACCEPTED submission (§6.3 'ACCEPTED means queued')."""
+        issues = []
+        if not _first_value(attributes.get("main_product_image_locator"), "media_location"):
+            issues.append(
+                self._issue(
+                    "18027",
+                    "Missing main image: 'main_product_image_locator' is required to be buyable.",
+                    ["main_product_image_locator"],
+                )  # fmt: skip
+            )
+        name = _first_value(attributes.get("item_name"))
+        if isinstance(name, str) and PROHIBITED_TITLE_CHARS & set(name):
+            bad = "".join(sorted(PROHIBITED_TITLE_CHARS & set(name)))
+            issues.append(self._issue("90003", f"'item_name' contains prohibited characters: {bad}", ["item_name"]))
+        if self.review_outcome == "reject":
+            issues.append(self._issue("99300", "The listing was suppressed after review.", []))
+        return issues
+
+    # --- processing ---
+
+    def _submit(self, item: dict[str, Any]) -> None:
+        item["_submission"] = str(uuid.uuid4())
+        if not self.start_review(item):
+            self._process(item)
+
+    def _settle(self, item: dict[str, Any]) -> None:
+        if self.review_due(item):
+            self._process(item)
+
+    def _process(self, item: dict[str, Any]) -> None:
+        item["live"] = {
+            "productType": item["productType"],
+            "attributes": copy.deepcopy(item["attributes"]),
+            "issues": self._late_issues(item["attributes"]),
+            "lastUpdatedDate": _iso(self.now()),
+        }
+
+    def _submission(self, item: Mapping[str, Any], status: str, issues: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"sku": item["sku"], "status": status, "submissionId": item.get("_submission") or str(uuid.uuid4()),
+                "issues": issues}  # fmt: skip
+
+    def _body(self, req: Request) -> dict[str, Any]:
+        if "application/json" not in req.header("Content-Type"):
+            raise AmazonError(415, "UnsupportedMediaType", "The request body must be application/json.")
+        try:
+            body = req.json()
+        except ValueError:
+            raise AmazonError(400, "InvalidInput", "Could not parse the request body as JSON.") from None
+        if not isinstance(body, dict):
+            raise AmazonError(400, "InvalidInput", "The request body must be a JSON object.")
+        return body
+
+    # --- operations ---
+
+    def _put(self, req: Request, seller: str, sku: str, marketplace_id: str) -> Response:
+        if len(sku) > SKU_MAX:
+            raise AmazonError(400, "InvalidInput", f"The SKU must be {SKU_MAX} characters or fewer.")
+        body = self._body(req)
+        product_type = body.get("productType")
+        attributes = body.get("attributes")
+        requirements = body.get("requirements", "LISTING")
+        if not isinstance(product_type, str) or not re.fullmatch(r"[A-Z0-9_]+", product_type):
+            raise AmazonError(400, "InvalidInput", "'productType' is required (an upper-case product type name).")
+        if not isinstance(attributes, dict):
+            raise AmazonError(400, "InvalidInput", "'attributes' is required.")
+        if requirements not in REQUIREMENTS:
+            raise AmazonError(400, "InvalidInput", f"'requirements' must be one of {', '.join(REQUIREMENTS)}.")
+        issues = self._check_attributes(attributes, marketplace_id, requirements)
+        key = (seller, sku)
+        existing = self.listings.get(key)
+        if issues:
+            return self._json(200, self._submission({"sku": sku}, "INVALID", issues))
+        if req.arg("mode") == "VALIDATION_PREVIEW":
+            return self._json(200, self._submission({"sku": sku}, "VALID", []))
+        now = _iso(self.now())
+        item = existing or {"sku": sku, "createdDate": now, "asin": _asin(seller, sku)}
+        item.update(productType=product_type, attributes=copy.deepcopy(attributes), requirements=requirements,
+                    lastUpdatedDate=now)  # fmt: skip
+        self.listings[key] = item
+        self._submit(item)
+        return self._json(200, self._submission(item, "ACCEPTED", []), created=existing is None)
+
+    def _patch(self, req: Request, seller: str, sku: str, marketplace_id: str) -> Response:
+        item = self._item(seller, sku)
+        body = self._body(req)
+        patches = body.get("patches")
+        if not isinstance(body.get("productType"), str) or not isinstance(patches, list) or not patches:
+            raise AmazonError(400, "InvalidInput", "'productType' and a non-empty 'patches' list are required.")
+        attributes = copy.deepcopy(item["attributes"])
+        for patch in patches:
+            if not isinstance(patch, dict) or patch.get("op") not in PATCH_OPS:
+                raise AmazonError(400, "InvalidInput", f"Each patch needs an 'op' in {', '.join(PATCH_OPS)}.")
+            match = re.fullmatch(r"/attributes/([a-z0-9_]+)", str(patch.get("path", "")))
+            if not match:
+                raise AmazonError(400, "InvalidInput", "A patch 'path' must be /attributes/<top-level attribute>.")
+            name = match.group(1)
+            if patch["op"] == "delete":
+                attributes.pop(name, None)
+            elif not isinstance(patch.get("value"), list):
+                raise AmazonError(400, "InvalidInput", f"The value of {patch['path']} must be a list.")
+            else:
+                attributes[name] = patch["value"]
+        issues = self._check_attributes(attributes, marketplace_id, "LISTING_OFFER_ONLY")
+        if issues:
+            return self._json(200, self._submission(item, "INVALID", issues))
+        warnings = []
+        if body["productType"] != item["productType"]:
+            warnings.append(self._issue("4000003", f"productType {body['productType']} differs from the listing's "
+                                        f"{item['productType']}; the listing's was used.", [], "WARNING"))  # fmt: skip
+        item["attributes"] = attributes
+        item["lastUpdatedDate"] = _iso(self.now())
+        self._submit(item)
+        return self._json(200, self._submission(item, "ACCEPTED", warnings))
+
+    def _delete(self, req: Request, seller: str, sku: str, marketplace_id: str) -> Response:
+        item = self._item(seller, sku)
+        del self.listings[(seller, sku)]
+        return self._json(200, self._submission(item, "ACCEPTED", []))
+
+    def _item(self, seller: str, sku: str) -> dict[str, Any]:
+        item = self.listings.get((seller, sku))
+        if item is None:
+            raise AmazonError(404, "NOT_FOUND", f"SKU '{sku}' not found in marketplace.")
+        self._settle(item)
+        return item
+
+    def _get(self, req: Request, seller: str, sku: str, marketplace_id: str) -> Response:
+        item = self._item(seller, sku)
+        return self._json(200, self._view(item, marketplace_id, _included(req)))
+
+    def _search(self, req: Request, seller: str, sku: str, marketplace_id: str) -> Response:
+        size_text = req.arg("pageSize", "10")
+        if not size_text.isdigit() or not 1 <= int(size_text) <= PAGE_MAX:
+            raise AmazonError(400, "InvalidInput", f"'pageSize' must be 1-{PAGE_MAX}.")
+        size = int(size_text)
+        token = req.arg("pageToken")
+        offset = 0
+        if token:
+            try:
+                offset = int(token.removeprefix("pt-"), 16)
+            except ValueError:
+                raise AmazonError(400, "InvalidInput", "'pageToken' is invalid.") from None
+        mine = sorted((i for (s, _), i in self.listings.items() if s == seller), key=lambda i: i["sku"])[
+            :SEARCH_CEILING
+        ]
+        for item in mine:
+            self._settle(item)
+        page = mine[offset : offset + size]
+        included = _included(req)
+        pagination: dict[str, str] = {}
+        if offset + size < len(mine):
+            pagination["nextToken"] = f"pt-{offset + size:x}"
+        if offset > 0:
+            pagination["previousToken"] = f"pt-{max(0, offset - size):x}"
+        body = {"numberOfResults": len(mine), "pagination": pagination,
+                "items": [self._view(i, marketplace_id, included) for i in page]}  # fmt: skip
+        return self._json(200, body)
+
+    # --- views ---
+
+    def _view(self, item: Mapping[str, Any], marketplace_id: str, included: set[str]) -> dict[str, Any]:
+        live = item.get("live")
+        out: dict[str, Any] = {"sku": item["sku"]}
+        attributes = live["attributes"] if live else {}
+        issues = live["issues"] if live else []
+        if "summaries" in included:
+            out["summaries"] = [self._summary(item, live, marketplace_id)] if live else []
+        if "attributes" in included:
+            out["attributes"] = copy.deepcopy(attributes)
+        if "issues" in included:
+            out["issues"] = copy.deepcopy(issues)
+        if "offers" in included:
+            out["offers"] = []
+            offer = attributes.get("purchasable_offer")
+            if offer:
+                price = offer[0]["our_price"][0]["schedule"][0]["value_with_tax"]
+                amount = str(Decimal(str(price)).quantize(Decimal("0.01")))
+                out["offers"] = [{"marketplaceId": marketplace_id, "offerType": "B2C",
+                                  "price": {"currencyCode": offer[0]["currency"], "amount": amount}}]  # fmt: skip
+        if "fulfillmentAvailability" in included:
+            stock = attributes.get("fulfillment_availability")
+            out["fulfillmentAvailability"] = (
+                [{"fulfillmentChannelCode": stock[0].get("fulfillment_channel_code", "DEFAULT"),
+                  "quantity": stock[0]["quantity"]}] if stock else []
+            )  # fmt: skip
+        return out
+
+    def _summary(self, item: Mapping[str, Any], live: Mapping[str, Any], marketplace_id: str) -> dict[str, Any]:
+        attributes = live["attributes"]
+        errors = any(i["severity"] == "ERROR" for i in live["issues"])
+        stock = attributes.get("fulfillment_availability") or [{"quantity": 0}]
+        offer = attributes.get("purchasable_offer")
+        flags = []
+        if not errors:
+            flags.append("DISCOVERABLE")
+            if offer and stock[0].get("quantity", 0) > 0:
+                flags.insert(0, "BUYABLE")
+        summary = {
+            "marketplaceId": marketplace_id, "asin": item["asin"], "productType": live["productType"],
+            "conditionType": _first_value(attributes.get("condition_type")) or "new_new", "status": flags,
+            "itemName": _first_value(attributes.get("item_name")) or "", "createdDate": item["createdDate"],
+            "lastUpdatedDate": live["lastUpdatedDate"],
+        }  # fmt: skip
+        image = _first_value(attributes.get("main_product_image_locator"), "media_location")
+        if image:
+            summary["mainImage"] = {"link": image, "height": 1000, "width": 1000}
+        return summary
+
+    # --- control ---
+
+    def items(self) -> list[dict[str, Any]]:
+        out = []
+        for (seller, _), item in self.listings.items():
+            self._settle(item)
+            view = self._view(item, self.sellers[seller]["marketplace_id"],
+                              {"summaries", "attributes", "issues", "offers", "fulfillmentAvailability"})  # fmt: skip
+            out.append({**view, "seller_id": seller, "productType": item["productType"], "processed": "live" in item})
+        return out
+
+    def edit_item(self, item_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Seller edit in Seller Central (item_id = SKU): title, price, quantity. Applies at once."""
+        found = [(key, item) for key, item in self.listings.items() if key[1] == item_id]
+        if not found:
+            raise ValueError(f"No Amazon listing with SKU {item_id}.")
+        unknown = set(changes) - {"title", "price", "quantity"}
+        if unknown:
+            raise ValueError(f"Cannot edit {', '.join(sorted(unknown))}; editable: title, price, quantity.")
+        (seller, _), item = found[0]
+        attributes = item["attributes"]
+        if "title" in changes:
+            attributes["item_name"][0]["value"] = str(changes["title"])
+        if "price" in changes:
+            attributes["purchasable_offer"][0]["our_price"][0]["schedule"][0]["value_with_tax"] = float(
+                changes["price"]
+            )
+        if "quantity" in changes:
+            attributes["fulfillment_availability"] = [
+                {"fulfillment_channel_code": "DEFAULT", "quantity": int(changes["quantity"])}
+            ]
+        self._process(item)
+        return self._view(
+            item, self.sellers[seller]["marketplace_id"], {"summaries", "offers", "fulfillmentAvailability"}
+        )
+
+
+def _first_value(value: Any, key: str = "value") -> Any:
+    if isinstance(value, list) and value and isinstance(value[0], Mapping):
+        return value[0].get(key)
+    return None
+
+
+def _included(req: Request) -> set[str]:
+    return {part for part in req.arg("includedData", "summaries").split(",") if part}
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _asin(seller: str, sku: str) -> str:
+    digest = int(hashlib.sha1(f"{seller}/{sku}".encode()).hexdigest(), 16)
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    chars = []
+    for _ in range(8):
+        digest, index = divmod(digest, 36)
+        chars.append(alphabet[index])
+    return "B0" + "".join(chars)
+
+
+MODULE = AmazonModule

@@ -1,0 +1,300 @@
+"""Etsy connector against the sandbox over real HTTP (marketplaces.md §5)."""
+
+from decimal import Decimal
+
+import pytest
+
+from syncing.connectors.base import (
+    AuthExpired,
+    ChannelConfig,
+    InvalidCredentials,
+    ListingPayload,
+    NotFound,
+    OfferUpdate,
+    RateLimited,
+    Rejected,
+    RetryableError,
+    VariantPayload,
+)
+from syncing.connectors.etsy.connector import EtsyConnector
+
+CODE = "etsy"
+
+
+@pytest.fixture
+def saved_tokens():
+    return []
+
+
+@pytest.fixture
+def make_connector(sandbox, saved_tokens):
+    sandbox.set_rate(CODE, rate=1000, burst=1000)  # the real 10 QPS would throttle these multi-call flows
+
+    def make(shop_id=None, **overrides):
+        account = sandbox.account(CODE)
+        credentials = {**account["credentials"], **overrides.pop("credentials", {})}
+        config = ChannelConfig(
+            base_url=sandbox.url(CODE),
+            shop_id=shop_id or account["shop_id"],
+            credentials=credentials,
+            currency="USD",
+            timeout=overrides.pop("timeout", 5.0),
+        )
+        return EtsyConnector(config, on_tokens=saved_tokens.append)
+
+    return make
+
+
+@pytest.fixture
+def conn(make_connector):
+    return make_connector()
+
+
+@pytest.fixture
+def listing(sandbox):
+    image = sandbox.base_url + "/_static/mug.png"
+
+    def build(sku="MUG-001", **overrides):
+        values = {
+            "sku": sku,
+            "title": f"Hand thrown mug {sku}",
+            "description": "Stoneware, 350 ml.",
+            "price": Decimal("24.00"),
+            "currency": "USD",
+            "quantity": 5,
+            "category_id": "1062",
+            "image_urls": (image,),
+            "attributes": {"tags": "mug,stoneware"},
+        }
+        values.update(overrides)
+        return ListingPayload(**values)
+
+    return build
+
+
+def test_check_credentials_and_rate_headers(conn):
+    conn.check_credentials()
+    assert conn.client.last_rate["x-limit-per-second"] == "1000"
+    assert int(conn.client.last_rate["x-remaining-today"]) == 9_999
+
+
+def test_create_publishes_and_reads_back(sandbox, conn, listing):
+    result = conn.push_listing(listing())
+    assert (result.status, result.raw_status) == ("live", "active")
+    assert result.external_url.startswith("https://www.etsy.com/listing/")
+    remote = conn.get_listing(result.external_id)
+    assert (remote.sku, remote.price, remote.quantity, remote.title) == (
+        "MUG-001",
+        Decimal("24"),
+        5,
+        "Hand thrown mug MUG-001",
+    )
+    [stored] = sandbox.items(CODE)
+    assert stored["tags"] == ["mug", "stoneware"]
+    assert stored["state"] == "active"
+
+
+def test_update_changes_fields_and_inventory(conn, listing):
+    listing_id = conn.push_listing(listing()).external_id
+    result = conn.push_listing(
+        listing(external_id=listing_id, title="Hand thrown mug, blue", price=Decimal("26.50"), quantity=9)
+    )
+    assert result.external_id == listing_id
+    remote = conn.get_listing(listing_id)
+    assert (remote.title, remote.price, remote.quantity, remote.status) == (
+        "Hand thrown mug, blue",
+        Decimal("26.5"),
+        9,
+        "live",
+    )
+
+
+def test_variants_become_inventory_products(conn, listing):
+    variants = (
+        VariantPayload(sku="MUG-S", price=Decimal("20"), quantity=2, options={"Size": "Small"}),
+        VariantPayload(sku="MUG-L", price=Decimal("30"), quantity=3, options={"Size": "Large"}),
+    )
+    listing_id = conn.push_listing(listing(variants=variants)).external_id
+    remote = conn.get_listing(listing_id)
+    assert remote.raw["skus"] == ["MUG-S", "MUG-L"]
+    assert (remote.price, remote.quantity) == (Decimal("20"), 5)
+    results = conn.update_offers([OfferUpdate(sku="MUG-L", external_id=listing_id, price=Decimal("35"), quantity=1)])
+    assert results[0].ok
+    assert conn.get_listing(listing_id).quantity == 3
+
+
+def test_reprice_and_restock_with_partial_success(conn, listing):
+    first = conn.push_listing(listing("MUG-001")).external_id
+    second = conn.push_listing(listing("MUG-002")).external_id
+    results = conn.update_offers(
+        [
+            OfferUpdate(sku="MUG-001", external_id=first, price=Decimal("19.99"), quantity=2),
+            OfferUpdate(sku="MUG-002", external_id=second, quantity=5000),
+            OfferUpdate(sku="MUG-404", external_id=first, quantity=1),
+            OfferUpdate(sku="MUG-X", external_id="1799999999", quantity=1),
+        ]
+    )
+    assert [r.ok for r in results] == [True, False, False, False]
+    assert results[1].error_code == "400"
+    assert "999" in results[1].message
+    assert results[2].error_code == "SKU_NOT_FOUND"
+    assert results[3].error_code == "404"
+    remote = conn.get_listing(first)
+    assert (remote.price, remote.quantity) == (Decimal("19.99"), 2)
+    assert conn.get_listing(second).quantity == 5
+
+
+def test_restock_to_zero_sells_out(conn, listing):
+    listing_id = conn.push_listing(listing()).external_id
+    assert conn.update_offers([OfferUpdate(sku="MUG-001", external_id=listing_id, quantity=0)])[0].ok
+    remote = conn.get_listing(listing_id)
+    assert (remote.raw_status, remote.status) == ("sold_out", "inactive")
+
+
+def test_find_by_sku_across_states(conn, listing):
+    active = conn.push_listing(listing("MUG-A")).external_id
+    inactive = conn.push_listing(listing("MUG-B")).external_id
+    conn.deactivate_listing(inactive)
+    assert conn.find_by_sku("MUG-A").external_id == active
+    assert conn.find_by_sku("MUG-B").external_id == inactive
+    assert conn.find_by_sku("MUG-C") is None
+
+
+def test_pull_pages_through_all_states(conn, listing):
+    ids = [conn.push_listing(listing(f"MUG-{n}")).external_id for n in range(5)]
+    conn.deactivate_listing(ids[0])
+    conn.page_size = 2
+    pages, seen, cursor = 0, [], None
+    while True:
+        page = conn.pull_listings(cursor)
+        pages += 1
+        seen.extend((item.external_id, item.status) for item in page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert pages >= 3
+    assert sorted(i for i, _ in seen) == sorted(ids)
+    assert dict(seen)[ids[0]] == "inactive"
+
+
+def test_deactivate_and_delete(conn, listing):
+    listing_id = conn.push_listing(listing()).external_id
+    conn.deactivate_listing(listing_id)
+    assert conn.get_listing(listing_id).raw_status == "inactive"
+    conn.delete_listing(listing_id)
+    with pytest.raises(NotFound) as err:
+        conn.get_listing(listing_id)
+    assert err.value.http_status == 404
+    assert err.value.request_id
+
+
+def test_wrong_shared_secret_is_refused(make_connector):
+    conn = make_connector(credentials={"shared_secret": "wrong"})
+    with pytest.raises(InvalidCredentials) as err:
+        conn.check_credentials()
+    assert err.value.http_status == 403
+    assert "shared secret" in err.value.message
+
+
+def test_expired_token_is_refreshed_and_refresh_token_rotates(sandbox, conn, saved_tokens):
+    account = sandbox.account(CODE)
+    sandbox.expire_tokens(CODE, account["shop_id"], "access")
+    conn.check_credentials()
+    assert len(saved_tokens) == 1
+    tokens = saved_tokens[0]
+    assert tokens["access_token"].startswith("5550001.")
+    assert tokens["refresh_token"] != account["credentials"]["refresh_token"]
+    sandbox.advance_clock(3600 + 1)  # §5.1 access tokens live one hour
+    conn.check_credentials()
+    assert len(saved_tokens) == 2
+
+
+def test_expired_refresh_token_means_auth_expired(sandbox, conn):
+    sandbox.expire_tokens(CODE, sandbox.account(CODE)["shop_id"], "both")
+    with pytest.raises(AuthExpired) as err:
+        conn.check_credentials()
+    assert err.value.code == "invalid_grant"
+
+
+def test_per_second_throttling(sandbox, conn):
+    sandbox.set_rate(CODE, rate=0.5, burst=1)
+    conn.check_credentials()
+    with pytest.raises(RateLimited) as err:
+        conn.check_credentials()
+    assert err.value.retry_after == 2.0
+    assert err.value.http_status == 429
+
+
+def test_daily_quota_waits_for_the_window(sandbox, make_connector):
+    credentials = {**sandbox.account(CODE)["credentials"], "access_token": "5550002.a", "refresh_token": "5550002.r"}
+    sandbox.add_account(CODE, "5550002", credentials, daily_limit=2)
+    conn = make_connector(shop_id="5550002", credentials=credentials)
+    conn.check_credentials()
+    conn.check_credentials()
+    assert conn.client.last_rate["x-remaining-today"] == "0"
+    with pytest.raises(RateLimited) as err:
+        conn.check_credentials()
+    assert 86_000 < err.value.retry_after <= 86_400
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_server_errors_are_retryable(sandbox, conn, status):
+    sandbox.set_faults(CODE, status_5xx=status, times=1)
+    with pytest.raises(RetryableError) as err:
+        conn.check_credentials()
+    assert err.value.http_status == status
+
+
+def test_timeout_and_dropped_connection_are_retryable(sandbox, make_connector):
+    conn = make_connector(timeout=0.3)
+    sandbox.set_faults(CODE, latency_ms=1000, times=1)
+    with pytest.raises(RetryableError, match="no answer"):
+        conn.check_credentials()
+    sandbox.set_faults(CODE, drop_connection=True, times=1)
+    with pytest.raises(RetryableError):
+        conn.check_credentials()
+
+
+def test_malformed_json_is_retryable(sandbox, conn):
+    sandbox.set_faults(CODE, malformed_json=True, times=1)
+    with pytest.raises(RetryableError, match="not valid JSON"):
+        conn.check_credentials()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"title": "m" * 141}, "title"),
+        ({"title": "Mug: 100% & more: 50%"}, "title"),
+        ({"category_id": ""}, "category_id"),
+        ({"price": Decimal("0")}, "price"),
+        ({"attributes": {"tags": ",".join(f"t{n}" for n in range(14))}}, "attributes"),
+        ({"image_urls": ()}, "images"),
+    ],
+)
+def test_validation_rejection_maps_fields(conn, listing, overrides, field):
+    with pytest.raises(Rejected) as err:
+        conn.push_listing(listing(**overrides))
+    assert list(err.value.field_errors) == [field]
+    assert err.value.http_status == 400
+
+
+def test_saved_tokens_are_used_and_refreshed_before_expiry(sandbox, make_connector, saved_tokens):
+    sandbox.expire_tokens(CODE, sandbox.account(CODE)["shop_id"], "access")
+    make_connector().check_credentials()
+    stored = saved_tokens[0]
+    assert float(stored["access_token_expires_at"]) > 0
+    make_connector(credentials=stored).check_credentials()
+    assert len(saved_tokens) == 1
+    make_connector(credentials={**stored, "access_token_expires_at": "1000"}).check_credentials()
+    assert len(saved_tokens) == 2
+    assert [e["path"] for e in sandbox.log(CODE)][-2:] == ["/v3/public/oauth/token", "/v3/application/shops/5550001"]
+
+
+def test_failed_image_leaves_a_draft_that_find_by_sku_finds(sandbox, conn, listing):
+    with pytest.raises(Rejected) as err:
+        conn.push_listing(listing("MUG-DRAFT", image_urls=(sandbox.base_url + "/_static/missing.gif",)))
+    assert list(err.value.field_errors) == ["images"]
+    draft = conn.find_by_sku("MUG-DRAFT")
+    assert draft is not None
+    assert draft.raw_status == "draft"
