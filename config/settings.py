@@ -167,6 +167,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # REQUEST_MAX_BYTES refuses overs
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
 REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=60 * 1024 * 1024)
+# Spreadsheet imports (catalog/importing): each limit is checked before the file is parsed (ASVS 5.2.1-5.2.3).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# A 5.7 MB / 100k-row xlsx unpacks to 63 MB (reliability.md §5), so 50 MB of xlsx is roughly 600 MB unpacked.
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=700 * 1024 * 1024)
+IMPORT_MAX_ZIP_ENTRIES = env.int("IMPORT_MAX_ZIP_ENTRIES", default=2_000)
+# image_urls are fetched by the server: refuse private/loopback hosts (SSRF) unless allowed (tests, intranets)
+IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS = env.bool("IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS", default=False)
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # one LogEntry per row is the slowest part of admin imports (reliability §1)
 
 # --- REST API ---
 REST_FRAMEWORK = {

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("catalog/", include("catalog.urls")),
+    path("imports/", include("catalog.import_urls", namespace="imports")),
     path("channels/", include("channels.urls")),
     path("listings/", include("listings.urls")),
     path("sync/", include("syncing.urls")),

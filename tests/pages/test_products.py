@@ -101,15 +101,23 @@ def test_list_paginates_and_clamps_out_of_range_pages(editor_client):
 
 
 def test_list_caps_the_count_and_says_so(editor_client, monkeypatch):
-    monkeypatch.setattr("common.views.CappedPaginator.count_cap", 10)
-    for n in range(12):
+    monkeypatch.setattr("common.views.CappedPaginator.count_cap", 27)
+    for n in range(30):
         ProductFactory(sku=f"CAP-{n:02d}")
 
     response = editor_client.get(LIST, {"per_page": 25})
 
-    assert response.context["paginator"].count == 10
+    assert response.context["paginator"].count == 27
     assert response.context["paginator"].count_is_capped is True
-    assert "10+ products" in response.content.decode()
+    assert "27+ products" in response.content.decode()
+    assert len(response.context["products"]) == 25
+
+
+def test_list_small_result_needs_no_count_query(editor_client, django_assert_num_queries):
+    ProductFactory(sku="ONLY-1")
+    with django_assert_num_queries(8):  # session, user, ids, rows, images, 2 x permissions, categories; no COUNT
+        response = editor_client.get(LIST, {"q": "ONLY"})
+    assert response.context["paginator"].count == 1
 
 
 def test_list_bad_filter_value_shows_message_not_error(editor_client):
