@@ -51,7 +51,7 @@ def _check_fields(fields: Mapping[str, Any], allowed: set[str], what: str) -> No
         raise ApplicationError(f"Unknown {what} field(s): {', '.join(unknown)}.")
 
 
-def _clean_credentials(marketplace: str, values: Mapping[str, Any]) -> dict[str, str]:
+def credentials_clean(marketplace: str, values: Mapping[str, Any]) -> dict[str, str]:
     """Strip values and refuse names the marketplace's connector does not know."""
     try:
         connector = get_connector_class(marketplace)
@@ -101,7 +101,7 @@ def channel_create(
         | fields
     )
     channel = Channel(**data)
-    channel.set_credentials(_clean_credentials(channel.marketplace, credentials))
+    channel.set_credentials(credentials_clean(channel.marketplace, credentials))
     channel.created_by = channel.updated_by = _actor(user)
     channel.full_clean()
     channel.save()
@@ -134,7 +134,7 @@ def channel_set_credentials(
 
     Also the `on_tokens` callback target after a connector refreshed its tokens.
     """
-    new = _clean_credentials(channel.marketplace, credentials)
+    new = credentials_clean(channel.marketplace, credentials)
     values = new if replace else channel.get_credentials() | new
     missing = channel.missing_credential_fields(values)
     if missing:
