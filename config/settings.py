@@ -207,6 +207,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProductStatusEnum": "catalog.choices.ProductStatus",
+        "ListingStatusEnum": "listings.choices.ListingStatus",
+        "SyncJobStatusEnum": "syncing.choices.SyncJobStatus",
+        "BulkPolicyEnum": "common.api.BULK_POLICY_CHOICES",
+        "BulkItemStatusEnum": "common.api.BULK_ITEM_STATUSES",
+    },
 }
 
 # --- Marketplace sandbox (development) ---

@@ -10,6 +10,7 @@ from tests.catalog.factories import CategoryFactory, ProductFactory
 pytestmark = pytest.mark.django_db
 
 LIST_ENDPOINTS = ["/api/v1/products/", "/api/v1/categories/", "/api/v1/variants/", "/api/v1/images/"]
+SYNC_LIST_ENDPOINTS = ["/api/v1/channels/", "/api/v1/listings/", "/api/v1/sync-jobs/", "/api/v1/sync-events/"]
 
 
 def _seed(count, png_bytes, start):
@@ -41,5 +42,27 @@ def test_list_endpoint_query_count_is_constant_in_page_size(api, png_bytes, url)
     # then a page of 20+ rows costs exactly what a page of 2 did
     assert small_rows >= 2
     assert large_rows >= 20
+    assert large == small
+    assert large <= 8
+
+
+def _seed_sync(count, make_channel, make_listing):
+    from syncing.models import SyncEvent, SyncJob
+
+    for _ in range(count):
+        channel = make_channel("shopify")
+        listing = make_listing(channel=channel)
+        SyncJob.objects.create(kind="push", channel=channel, total=1)
+        SyncEvent.objects.create(channel=channel, listing=listing, operation="push", outcome="failed")
+
+
+@pytest.mark.parametrize("url", SYNC_LIST_ENDPOINTS)
+def test_channel_listing_sync_lists_query_count_is_constant(admin_api, make_channel, make_listing, url):
+    _seed_sync(2, make_channel, make_listing)
+    small, small_rows = _count(admin_api, url, 50)
+    _seed_sync(12, make_channel, make_listing)
+    large, large_rows = _count(admin_api, url, 50)
+    assert small_rows >= 2
+    assert large_rows >= 12
     assert large == small
     assert large <= 8
