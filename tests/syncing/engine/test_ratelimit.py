@@ -52,3 +52,53 @@ def test_throttle_halves_the_rate_then_it_regrows():
     # and each granted request grows it back by 1 %
     bucket.refresh_from_db()
     assert bucket.scale == pytest.approx(0.2525)
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    import redis
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_redis_store_shares_the_bucket(redis_url):
+    from syncing.ratelimit import RedisBucketStore
+
+    # given two stores (two worker processes) on one Redis
+    first, second = RedisBucketStore(redis_url), RedisBucketStore(redis_url)
+    # when both take tokens from a 1/s bucket with burst 2
+    waits = [store.reserve("ch:9", 1, 2, 10).wait for store in (first, second, first, second)]
+    # then the burst is shared: 2 at once, then one per second
+    assert waits[:2] == [0.0, 0.0]
+    assert waits[2] == pytest.approx(1.0, abs=0.3)
+    assert waits[3] == pytest.approx(2.0, abs=0.3)
+    # and a throttle seen by one holds the other back
+    second.penalise("ch:9", 1, 2, until=__import__("time").time() + 30)
+    refused = first.reserve("ch:9", 1, 2, 10)
+    assert refused.granted is False
+    assert refused.wait > 29
