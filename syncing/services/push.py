@@ -99,7 +99,9 @@ def sync_job_push_chunk(*, job_id: int, listing_ids: Sequence[int]) -> int:
                 with transaction.atomic():
                     enqueue(_tasks().sync_job_push_chunk_task, job.pk, rest, group=f"sync-job-{job.pk}", delay=defer)
                 return index
-        sync_listing_push_guarded(job=job, listing_id=listing_id)
+        outcome = sync_listing_push_guarded(job=job, listing_id=listing_id)
+        if outcome not in (SyncOutcome.SUCCEEDED, SyncOutcome.SKIPPED):
+            checked_at = 0.0  # after a failure look again at once: it may just have opened the circuit
     return len(listing_ids)
 
 
