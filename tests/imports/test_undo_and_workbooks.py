@@ -193,3 +193,41 @@ def test_template_workbook_has_headers_sample_rows_and_notes(tmp_path):
     path.write_bytes(template_workbook())
     batch = import_file(path=path, dry_run=True)
     assert batch.created_count + batch.error_count == 2
+
+
+def test_commit_interrupted_and_run_again_can_still_be_undone(tmp_path, monkeypatch):
+    # given a 5-row file committed in chunks of 2 whose worker dies after the first chunk
+    from catalog.importing import engine, services
+
+    from .conftest import product_rows
+
+    monkeypatch.setattr(engine, "CHUNK_SIZE", 2)
+    path = write_xlsx(tmp_path / "crash.xlsx", product_rows(5))
+    with path.open("rb") as fh:
+        batch = services.import_batch_create(upload=fh, filename="crash.xlsx", start=False)
+    calls = {"n": 0}
+    real_process = engine.ImportRun.process
+
+    def dying_process(self, chunk):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("worker killed")
+        return real_process(self, chunk)
+
+    monkeypatch.setattr(engine.ImportRun, "process", dying_process)
+    with pytest.raises(RuntimeError, match="worker killed"):
+        services.import_batch_commit(batch=batch)
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed_rows, Product.objects.count()) == ("committing", 2, 2)
+    assert len(batch.created_product_ids) == 1
+
+    # when the queue delivers the commit again
+    monkeypatch.setattr(engine.ImportRun, "process", real_process)
+    batch = services.import_batch_commit(batch=batch)
+
+    # then all rows are in, and undo removes all five, including those of the first attempt
+    assert (batch.status, batch.created_count, batch.unchanged_count) == ("committed", 3, 2)
+    assert Product.objects.count() == 5
+    undone = import_batch_undo(batch=batch)
+    assert undone.undo_report["deleted"] == 5
+    assert not Product.objects.exists()
