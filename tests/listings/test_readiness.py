@@ -171,7 +171,7 @@ def test_category_not_mapped_blocks_and_names_the_category(make_listing):
     issue = listing_readiness(listing)[0]
     assert (issue.code, issue.field, issue.severity) == ("category_not_mapped", "category", "blocking")
     category, channel = listing.product.category, listing.channel
-    assert issue.message == f"Category '{category.full_name}' is not mapped to a Shopify category on {channel.name}."
+    assert issue.message == f"Category '{category.full_name}' has no mapped Shopify category on {channel.name}."
 
 
 def test_parent_mapping_covers_subcategories(make_listing, make_listable_product, make_channel):
