@@ -7,7 +7,6 @@ Effective values (listings/effective.py), readiness (listings/readiness.py) and 
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
@@ -237,14 +236,3 @@ def listings_bulk_assign(
         counts["skipped_missing"] += asked - len(rows)
     counts["skipped"] = counts["skipped_existing"] + counts["skipped_archived"]
     return counts
-
-
-def validation_messages(exc: ValidationError | ApplicationError) -> list[str]:
-    """Flat human messages of a refusal, for admin messages and form errors."""
-    if isinstance(exc, ApplicationError):
-        return [exc.message]
-    if hasattr(exc, "message_dict"):
-        return [
-            f"{field}: {msg}" if field != "__all__" else msg for field, msgs in exc.message_dict.items() for msg in msgs
-        ]
-    return list(exc.messages)

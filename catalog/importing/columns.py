@@ -2,6 +2,7 @@
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -118,6 +119,8 @@ def is_blank(value: Any) -> bool:
 
 def to_text(value: Any) -> str | None:
     if type(value) is str:  # the common case first: this runs for every cell of every row
+        if "\x00" in value:
+            raise CellError("The text contains a NUL character, which cannot be stored.")
         return value.strip() or None
     if value is None:
         return None
@@ -292,6 +295,16 @@ def to_name_list(value: Any) -> list[str]:
         if name and name.lower() not in {n.lower() for n in names}:
             names.append(name)
     return names
+
+
+def text_limited_to(limit: int) -> Callable[[Any], str | None]:
+    def convert(value: Any) -> str | None:
+        text = to_text(value)
+        if text and len(text) > limit:
+            raise CellError(f"Text is {len(text)} characters long; at most {limit} are allowed.")
+        return text or None
+
+    return convert
 
 
 def limited_text(value: Any, limit: int) -> str | None:

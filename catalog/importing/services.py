@@ -68,7 +68,10 @@ def import_batch_create(
 
 
 def _save_progress(run: ImportRun) -> None:
+    # created ids go out with every chunk, so a commit that dies half-way can still be undone
+    ids = {"created_product_ids": run.created_products, "created_variant_ids": run.created_variants}
     ImportBatch.objects.filter(pk=run.batch.pk).update(
+        **(ids if run.commit else {}),
         processed_rows=run.processed,
         rows_per_second=run.rows_per_second,
         created_count=run.counts["create"],
@@ -104,6 +107,9 @@ def _run(batch: ImportBatch, *, commit: bool, user: Actor) -> ImportBatch:
         on_progress=_save_progress,
     )
     del sheet
+    if commit:  # a commit run again after a worker died keeps what the first attempt created
+        run.created_products = [list(r) for r in batch.created_product_ids]
+        run.created_variants = [list(r) for r in batch.created_variant_ids]
     try:
         run.run()
     except RejectAll:

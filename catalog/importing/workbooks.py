@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from ..models import ImportBatch, ImportRow, Product, Variant
@@ -60,7 +61,10 @@ def neutralise(value: Any) -> Any:
 
 
 def _text_cell(sheet: Any, value: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=neutralise(value))
+    value = neutralise(value)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # XML cannot hold NUL and other control characters
+    cell = WriteOnlyCell(sheet, value=value)
     if isinstance(cell.value, str) and cell.value.startswith("="):
         cell.data_type = "s"  # never a formula, whatever the value
     return cell

@@ -20,7 +20,10 @@ PROD_ENV = {
 
 
 def manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in PROD_ENV and k != "DEBUG"}
+    # the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their live server; a deployment never has it
+    clean = {
+        k: v for k, v in os.environ.items() if k not in PROD_ENV and k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

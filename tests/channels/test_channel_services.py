@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from catalog.services import category_create
 from channels.models import Channel
-from channels.selectors import category_is_allowed, category_mapping_resolve, channel_connector_config
+from channels.selectors import category_is_allowed, category_mapping_resolve, channel_connector_config, channel_list
 from channels.services import (
     attribute_value_mapping_set,
     category_mapping_set,
@@ -334,3 +334,27 @@ def test_category_mappings_bulk_set_refuses_a_bad_row_and_writes_nothing():
         category_mappings_bulk_set(channel=channel, mappings=[(lamps, "L-1", ""), (bags, " ", "")])
     assert exc.value.message_dict["mappings"] == ["Category 'Bags': Enter the marketplace's category id."]
     assert not channel.category_mappings.exists()
+
+
+def test_channel_list_filters_by_state_and_marketplace():
+    shopify = channel_create(**_channel_data())
+    etsy = channel_create(
+        **_channel_data(name="Etsy US", marketplace="etsy", credentials={"api_key": "k", "access_token": "t"}),
+    )
+    channel_update(channel=etsy, is_active=False)
+    assert list(channel_list()) == [etsy, shopify]
+    assert list(channel_list(is_active=True)) == [shopify]
+    assert list(channel_list(marketplace="etsy")) == [etsy]
+
+
+def test_channel_update_sets_allowed_categories():
+    channel = channel_create(**_channel_data())
+    lamps = category_create(name="Lamps")
+    channel_update(channel=channel, allowed_categories=[lamps])
+    assert list(channel.allowed_categories.all()) == [lamps]
+    channel_update(channel=channel, allowed_categories=[])
+    assert not channel.allowed_categories.exists()
+
+
+def test_category_mapping_resolve_without_category_is_none():
+    assert category_mapping_resolve(channel_create(**_channel_data()), None) is None

@@ -276,3 +276,21 @@ def test_query_count_does_not_grow_with_rows(run):
     # then each extra 1,000 rows costs a constant handful of queries, not one per row
     assert large - small <= 2 * 12
     assert large_update - small_update <= 2 * 12
+
+
+def test_nul_character_in_text_is_a_cell_error(tmp_path):
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"sku,title,price\nN-1,ok,1\n")
+    batch = import_file(path=path)
+    assert batch.created_count == 1
+    from catalog.importing.columns import map_header
+    from catalog.importing.engine import RowParser
+
+    row = RowParser(map_header(["sku", "title"])).parse(2, ["N-2", "bad\x00title"])
+    assert row.errors == [
+        {
+            "column": "title",
+            "value": "bad\x00title",
+            "message": "The text contains a NUL character, which cannot be stored.",
+        }
+    ]

@@ -119,3 +119,10 @@ def test_ten_thousand_products_on_six_channels_with_a_query_guard(six_channels, 
     assert counts["skipped_existing"] == 1
     assert Listing.objects.count() == 60_000
     assert Listing.objects.filter(channel=six_channels[5]).count() == 10_000
+
+
+def test_a_chunk_of_only_archived_products_writes_nothing(make_channel):
+    products = _products(2, status=ProductStatus.ARCHIVED)
+    counts = listings_bulk_assign(products=products, channels=[make_channel("shopify")])
+    assert (counts["created"], counts["skipped_archived"], counts["skipped"]) == (0, 2, 2)
+    assert not Listing.objects.exists()
