@@ -218,6 +218,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Marketplace sandbox (development) ---
 SANDBOX_URL = env.str("SANDBOX_URL", default="http://127.0.0.1:8100")
+# Absolute address of this site, used in image URLs that marketplaces download.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Accounts, sessions, tokens, audit ---
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
