@@ -116,9 +116,8 @@ def test_list_caps_the_count_and_says_so(editor_client, monkeypatch):
 def test_list_small_result_needs_no_count_query(editor_client, django_assert_num_queries):
     ProductFactory(sku="ONLY-1")
     editor_client.get(LIST)  # first request of a session also records the session (accounts)
-    with django_assert_num_queries(
-        9
-    ):  # session, user, user session, ids, rows, images, 2 x perms, categories; no COUNT
+    # session, user, user session, ids, rows, images, 2 x perms, categories, channels; no COUNT
+    with django_assert_num_queries(10):
         response = editor_client.get(LIST, {"q": "ONLY"})
     assert response.context["paginator"].count == 1
 
