@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from accounts import signals  # noqa: F401  (login/logout bookkeeping)
+        from accounts.api import schema  # noqa: F401  (OpenAPI security scheme for API tokens)
         from accounts.roles_sync import role_permissions_sync
         from common.audit import connect_audit_signals
 

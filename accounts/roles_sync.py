@@ -20,10 +20,11 @@ ROLE_EDIT_APPS: dict[str, tuple[str, ...] | None] = {
 def role_permissions_sync(**kwargs: Any) -> None:
     """post_migrate handler: (re)create role groups and set their permissions. Idempotent.
 
-    Runs once, for the last installed app, when every app's permissions have been created.
+    Runs once, for the last installed app with models, when every app's permissions have been created.
     """
     app_config = kwargs.get("app_config")
-    if app_config is not None and app_config.label != list(apps.get_app_configs())[-1].label:
+    with_models = [a for a in apps.get_app_configs() if a.models_module is not None]
+    if app_config is not None and with_models and app_config.label != with_models[-1].label:
         return
     for role in ROLES:
         group, _ = Group.objects.get_or_create(name=role)

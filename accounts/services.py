@@ -93,13 +93,18 @@ def _session_store(session_key: str) -> SessionBase:
     return engine.SessionStore(session_key)
 
 
-def user_session_start(*, request: HttpRequest) -> UserSession:
+def user_session_start(*, request: HttpRequest, user: User | None = None) -> UserSession:
     """Record the current login (device, address) and remember its id in the session."""
     session = request.session  # type: ignore[attr-defined]
     if session.session_key is None:
         session.save()
+    previous = session.get(SESSION_ID_KEY)
+    if previous is not None:  # a re-login in the same browser replaces the earlier record
+        UserSession.objects.filter(pk=previous, ended_at=None).update(
+            ended_at=timezone.now(), end_reason=SessionEndReason.LOGOUT
+        )
     record = UserSession.objects.create(
-        user=cast(User, request.user),
+        user=user or cast(User, request.user),
         session_key=str(session.session_key),
         user_agent=request.headers.get("User-Agent", "")[:300],
         ip_address=_client_ip(request),
@@ -175,6 +180,18 @@ def user_sessions_end_all(*, target: User, user: Any) -> int:
     for record in records:
         _end(record, SessionEndReason.ADMIN)
     return len(records)
+
+
+def user_sessions_end_others(*, user: User, keep_id: int | None = None) -> int:
+    """End every login of `user` except `keep_id` (after a password change or reset)."""
+    records = UserSession.objects.filter(user=user, ended_at=None)
+    if keep_id is not None:
+        records = records.exclude(pk=keep_id)
+    ended = 0
+    for record in records:
+        _end(record, SessionEndReason.REVOKED)
+        ended += 1
+    return ended
 
 
 # --- Roles and profile ---

@@ -1,8 +1,8 @@
-"""Session bookkeeping on logout (the login side is handled lazily by UserSessionMiddleware)."""
+"""Session bookkeeping on login and logout (UserSessionMiddleware also starts a record for logins it missed)."""
 
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
 from accounts.choices import SessionEndReason
@@ -14,3 +14,11 @@ def _session_logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> 
 
     if request is not None and user is not None:
         user_session_end_current(request=request, reason=SessionEndReason.LOGOUT)
+
+
+@receiver(user_logged_in, dispatch_uid="accounts-session-login")
+def _session_logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    from accounts.services import user_session_start
+
+    if request is not None and hasattr(request, "session"):
+        user_session_start(request=request, user=user)

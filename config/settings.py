@@ -185,23 +185,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "common.api.ApiPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RolePermission"],
-    "EXCEPTION_HANDLER": "common.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
-    # Counted in the default cache: Redis (shared by all workers) when REDIS_URL is set, else per process.
+    # Throttles are a courtesy limit, not the brute-force guard (django-axes is; reliability.md §5). They count in
+    # the default cache: Redis, shared by all workers, when REDIS_URL is set; else per process.
+    "DEFAULT_THROTTLE_CLASSES": ["common.api.throttling.AnonIpThrottle", "common.api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
-        "user": env.str("API_THROTTLE_USER", default="1200/min"),
-        "token_obtain": env.str("API_THROTTLE_TOKEN_OBTAIN", default="10/min"),
-        # Throttles are a courtesy limit, not the brute-force guard (django-axes is; reliability.md §5).
         "auth_token": env.str("API_TOKEN_THROTTLE_RATE", default="10/min"),
+        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        "token": env.str("API_THROTTLE_TOKEN", default="1200/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -211,7 +207,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ProductStatusEnum": "catalog.choices.ProductStatus",
+        "ListingStatusEnum": "listings.choices.ListingStatus",
+        "SyncJobStatusEnum": "syncing.choices.SyncJobStatus",
+        "BulkPolicyEnum": "common.api.BULK_POLICY_CHOICES",
+        "BulkItemStatusEnum": "common.api.BULK_ITEM_STATUSES",
+    },
 }
 
 # --- Marketplace sandbox (development) ---

@@ -14,9 +14,8 @@ urlpatterns = [
     path("listings/", include("listings.urls")),
     path("sync/", include("syncing.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("accounts.api.urls")),
     path("healthz", healthz, name="healthz"),
-    path("api/", include("config.api_urls")),
+    path("api/", include("config.api_urls")),  # also mounts accounts.api.urls under /api/v1/
 ]
 
 if settings.DEBUG:

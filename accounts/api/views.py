@@ -9,14 +9,17 @@ from typing import Any
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ApiTokenSerializer, TokenObtainSerializer
+from accounts.models import ApiToken
+from accounts.roles import user_roles
 from accounts.services import token_create
+from common.api import error_response
 from common.errors import ApplicationError
 
 
@@ -40,11 +43,32 @@ class TokenObtainView(APIView):
         )
         if getattr(request._request, "axes_locked_out", False):
             # AxesMiddleware replaces this with the 429 lockout answer on the way out.
-            return Response({"detail": "Too many failed logins."}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+            return error_response(status.HTTP_429_TOO_MANY_REQUESTS, "locked_out", "Too many failed logins.")
         if user is None:
-            return Response({"detail": "Wrong username or password."}, status=status.HTTP_401_UNAUTHORIZED)
+            return error_response(status.HTTP_401_UNAUTHORIZED, "authentication_failed", "Wrong username or password.")
         try:
             token, key = token_create(user=user, name=form.validated_data.get("name") or "API login")
         except ApplicationError as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+            return error_response(status.HTTP_400_BAD_REQUEST, "refused", exc.message)
         return Response({"key": key, "token": ApiTokenSerializer(token).data}, status=status.HTTP_201_CREATED)
+
+
+class MeView(APIView):
+    """GET /api/v1/auth/me/: who the credentials belong to, their roles, and how they authenticated."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "username": serializers.CharField(),
+                "roles": serializers.ListField(child=serializers.CharField()),
+                "auth": serializers.CharField(),
+            },
+        )
+    )
+    def get(self, request: Request) -> Response:
+        roles = sorted(user_roles(request.user))
+        auth = "token" if isinstance(request.auth, ApiToken) else "session"
+        return Response({"username": request.user.get_username(), "roles": roles, "auth": auth})

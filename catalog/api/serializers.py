@@ -17,7 +17,7 @@ from rest_framework import serializers
 from catalog import services
 from catalog.choices import ProductStatus
 from catalog.models import Category, Product, ProductImage, Variant
-from common.api import ServiceSerializerMixin
+from common.api import BULK_ITEM_STATUSES, BULK_POLICY_CHOICES, BULK_REJECT_ALL, ServiceSerializerMixin
 
 # --- Fast output helpers (same strings as DRF's DecimalField/DateTimeField with default settings) ---
 
@@ -262,17 +262,11 @@ class ProductSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
 # --- Bulk ---
 
 
-class BulkPolicy:
-    REJECT_ALL = "reject_all"
-    SKIP_FAILED = "skip_failed"
-    CHOICES = [(REJECT_ALL, "Apply nothing if any item fails"), (SKIP_FAILED, "Apply the items that succeed")]
-
-
 BULK_MAX_ITEMS = 100  # one request holds its transaction (and SQLite's write lock) for the whole batch
 
 
 class ProductBulkCreateSerializer(serializers.Serializer):
-    policy = serializers.ChoiceField(choices=BulkPolicy.CHOICES, default=BulkPolicy.REJECT_ALL)
+    policy = serializers.ChoiceField(choices=BULK_POLICY_CHOICES, default=BULK_REJECT_ALL)
     items = serializers.ListField(
         child=serializers.DictField(), min_length=1, max_length=BULK_MAX_ITEMS, help_text="Product objects."
     )
@@ -289,7 +283,7 @@ class ProductBulkUpdateSerializer(ProductBulkCreateSerializer):
 
 class BulkItemResultSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="Position of the item in the request.")
-    status = serializers.ChoiceField(choices=["created", "updated", "failed", "not_applied"])
+    status = serializers.ChoiceField(choices=BULK_ITEM_STATUSES)
     id = serializers.IntegerField(allow_null=True)
     errors = serializers.ListField(  # type: ignore[assignment]
         child=serializers.DictField(), help_text="The item's error, in the error response shape."
@@ -300,7 +294,7 @@ class BulkItemResultSerializer(serializers.Serializer):
 
 
 class BulkResultSerializer(serializers.Serializer):
-    policy = serializers.ChoiceField(choices=BulkPolicy.CHOICES)
+    policy = serializers.ChoiceField(choices=BULK_POLICY_CHOICES)
     applied = serializers.IntegerField(help_text="Items saved.")
     failed = serializers.IntegerField(help_text="Items refused.")
     results = BulkItemResultSerializer(many=True)

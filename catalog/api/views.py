@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -17,10 +16,9 @@ from rest_framework.response import Response
 from catalog import services
 from catalog.api.filters import CategoryFilterSet, ProductApiFilterSet, ProductImageFilterSet, VariantFilterSet
 from catalog.models import Category, Product, ProductImage, Variant
-from common.api import as_api_exception, error_body
+from common.api import bulk_apply
 
 from .serializers import (
-    BulkPolicy,
     BulkResultSerializer,
     CategorySerializer,
     ProductBulkCreateSerializer,
@@ -50,6 +48,8 @@ def product_etag(product: Product) -> str:
 
 class CategoryViewSet(viewsets.ModelViewSet):
     """The category tree, in depth-first order. Deleting a category that still has products or children is 409."""
+
+    required_role_area = "catalog"
 
     queryset = Category.objects.all()
     serializer_class = CategorySerializer
@@ -95,6 +95,7 @@ class ProductViewSet(
 
     serializer_class = ProductSerializer
     filterset_class = ProductApiFilterSet
+    required_role_area = "catalog"
     extra_error_statuses = {"update": ["412"], "partial_update": ["412"], "images": ["413"]}
 
     def get_queryset(self):
@@ -122,7 +123,7 @@ class ProductViewSet(
             body = {
                 "status": 412,
                 "code": "precondition_failed",
-                "message": f'The product is now at version {product.version} (ETag "{product.version}"), '
+                "detail": f'The product is now at version {product.version} (ETag "{product.version}"), '
                 "not the one If-Match names. Re-read it and retry.",
                 "errors": [],
             }
@@ -206,38 +207,15 @@ class ProductViewSet(
             serializer = ProductSerializer(product, data=item, partial=True, context=context)
             verb = "updated"
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            return verb, serializer.save()
+        return verb, serializer.save()
 
     def _bulk(self, policy: str, items: list[dict[str, Any]], instances: dict[int, Product] | None) -> Response:
-        results: list[dict[str, Any]] = []
-        saved: list[int] = []
-        with transaction.atomic():
-            for index, item in enumerate(items):
-                try:
-                    verb, product = self._bulk_item(item, instances)
-                except Exception as exc:  # noqa: BLE001 - mapped per item; unknown errors re-raise below
-                    api_exc = as_api_exception(exc)
-                    if not isinstance(api_exc, exceptions.APIException):
-                        raise
-                    body = error_body(api_exc, api_exc.status_code)
-                    results.append({"index": index, "status": "failed", "id": item.get("id"), "errors": [body]})
-                    continue
-                saved.append(product.pk)
-                results.append({"index": index, "status": verb, "id": product.pk, "errors": []})
-            failed = sum(1 for r in results if r["status"] == "failed")
-            if failed and policy == BulkPolicy.REJECT_ALL:
-                transaction.set_rollback(True)
-                for r in results:
-                    if r["status"] != "failed":
-                        r["status"] = "not_applied"
-                saved = []
-        rows = {p.pk: p for p in self.get_queryset().filter(pk__in=saved)}
+        results, saved = bulk_apply(items, policy, lambda item: self._bulk_item(item, instances))
+        rows = {p.pk: p for p in self.get_queryset().filter(pk__in=[p.pk for p in saved])}
         for r in results:
-            row = rows.get(r["id"]) if r["status"] in ("created", "updated") else None
+            row = rows.get(r["id"]) if r["id"] is not None else None
             r["data"] = self.get_serializer(row).data if row else None
-            if r["id"] is not None and not isinstance(r["id"], int):
-                r["id"] = None
+        failed = sum(1 for r in results if r["status"] == "failed")
         return Response({"policy": policy, "applied": len(saved), "failed": failed, "results": results})
 
 
@@ -246,6 +224,8 @@ class ProductViewSet(
 
 class VariantViewSet(viewsets.ModelViewSet):
     """Variants of products; `product` is set on create and fixed afterwards."""
+
+    required_role_area = "catalog"
 
     queryset = Variant.objects.all()
     serializer_class = VariantSerializer
@@ -267,6 +247,7 @@ class ProductImageViewSet(
 
     queryset = ProductImage.objects.all()
     serializer_class = ProductImageSerializer
+    required_role_area = "catalog"
     filterset_class = ProductImageFilterSet
 
     def perform_destroy(self, instance: ProductImage) -> None:

@@ -3,7 +3,7 @@ and the schema class that documents every error status an endpoint can return.
 
 Every error response of the API has this body (``ErrorSerializer``)::
 
-    {"status": 400, "code": "invalid", "message": "The request has invalid fields; see errors.",
+    {"status": 400, "code": "invalid", "detail": "The request has invalid fields; see errors.",
      "errors": [{"field": "sku", "code": "invalid", "message": "SKU 'X' is already used by product #3."}]}
 
 ``errors`` is empty for errors that are not about fields. ``field`` is a dotted path into the request body
@@ -51,7 +51,7 @@ class ErrorSerializer(serializers.Serializer):
 
     status = serializers.IntegerField(help_text="The HTTP status, repeated for clients that lose it.")
     code = serializers.CharField(help_text="Machine-readable error code, e.g. 'invalid', 'not_found'.")
-    message = serializers.CharField()
+    detail = serializers.CharField(help_text="Human-readable summary (the key DRF clients already read).")
     errors = ErrorItemSerializer(many=True)  # type: ignore[assignment]  # a field; DRF pops it from attrs
 
 
@@ -113,12 +113,12 @@ def error_body(exc: Exception, status_code: int) -> dict[str, Any]:
 def _error_body(exc: Exception, status_code: int) -> dict[str, Any]:
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.get_full_details(), None)
-        return {"status": status_code, "code": "invalid", "message": VALIDATION_MESSAGE, "errors": errors}
+        return {"status": status_code, "code": "invalid", "detail": VALIDATION_MESSAGE, "errors": errors}
     if isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
-        return {"status": status_code, "code": code, "message": str(exc.detail), "errors": []}
-    return {"status": status_code, "code": "error", "message": str(exc), "errors": []}
+        return {"status": status_code, "code": code, "detail": str(exc.detail), "errors": []}
+    return {"status": status_code, "code": "error", "detail": str(exc), "errors": []}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -131,10 +131,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+def error_response(status_code: int, code: str, message: str) -> Response:
+    """A Response in the error shape, for views that answer an error without raising."""
+    return Response({"status": status_code, "code": code, "detail": message, "errors": []}, status=status_code)
+
+
 @csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """JSON 404 for any /api/ path that no route matches (Django's own 404 page is HTML)."""
-    body = {"status": 404, "code": "not_found", "message": f"No API endpoint at {request.path}.", "errors": []}
+    body = {"status": 404, "code": "not_found", "detail": f"No API endpoint at {request.path}.", "errors": []}
     return JsonResponse(body, status=404)
 
 
@@ -176,6 +181,52 @@ class ServiceSerializerMixin:
             raise exceptions.MethodNotAllowed("PUT")
         kwargs = {self.instance_kwarg: instance, "user": self._user()}
         return service(**kwargs, **self.service_kwargs(validated_data))
+
+
+# --- Bulk ---
+
+BULK_REJECT_ALL = "reject_all"
+BULK_SKIP_FAILED = "skip_failed"
+BULK_POLICY_CHOICES = [
+    (BULK_REJECT_ALL, "Apply nothing if any item fails"),
+    (BULK_SKIP_FAILED, "Apply the items that succeed"),
+]
+BULK_ITEM_STATUSES = ["created", "updated", "failed", "not_applied"]
+
+
+def bulk_apply(
+    items: list[Any], policy: str, apply_one: Callable[[Any], tuple[str, Any]]
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Run `apply_one(item) -> (status, saved object)` per item, each in a savepoint, under an error policy.
+
+    `reject_all` rolls every item back when one fails (their status becomes `not_applied`); `skip_failed` keeps
+    the items that worked. A failed item carries its error in the API error shape. Errors that are not a
+    client's fault (anything but validation, domain refusals, 404s) propagate and fail the request as a whole.
+    Returns the per-item results and the saved objects (empty after a rejection).
+    """
+    from django.db import transaction
+
+    results: list[dict[str, Any]] = []
+    saved: list[Any] = []
+    with transaction.atomic():
+        for index, item in enumerate(items):
+            try:
+                with transaction.atomic():
+                    verb, obj = apply_one(item)
+            except (DjangoValidationError, ApplicationError, ProtectedError, Http404, exceptions.APIException) as exc:
+                api_exc = as_api_exception(exc)
+                code = getattr(api_exc, "status_code", 400)
+                results.append({"index": index, "status": "failed", "id": None, "errors": [error_body(api_exc, code)]})
+                continue
+            saved.append(obj)
+            results.append({"index": index, "status": verb, "id": obj.pk, "errors": []})
+        if policy == BULK_REJECT_ALL and any(r["status"] == "failed" for r in results):
+            transaction.set_rollback(True)
+            for r in results:
+                if r["status"] != "failed":
+                    r["status"], r["id"] = "not_applied", None
+            saved = []
+    return results, saved
 
 
 # --- Pagination ---

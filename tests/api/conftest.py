@@ -4,12 +4,13 @@ import pytest
 from PIL import Image
 from rest_framework.test import APIClient
 
+from accounts.roles import ADMIN, CHANNEL_MANAGER, EDITOR, VIEWER
 from tests.catalog.factories import CategoryFactory, ProductFactory
 
 
 @pytest.fixture
-def api_user(django_user_model):
-    return django_user_model.objects.create_user("api-editor", "editor@example.com", "pw-editor-123")
+def api_user(make_user):
+    return make_user("api-editor", EDITOR)
 
 
 @pytest.fixture
@@ -18,10 +19,29 @@ def anon_api():
 
 
 @pytest.fixture
-def api(api_user):
-    client = APIClient()
-    client.force_login(api_user)
-    return client
+def api(api_user, token_client_for):
+    """An editor authenticated with an API token."""
+    return token_client_for(api_user)
+
+
+@pytest.fixture
+def viewer_api(make_user, token_client_for):
+    return token_client_for(make_user("api-viewer", VIEWER))
+
+
+@pytest.fixture
+def admin_api(make_user, token_client_for):
+    return token_client_for(make_user("api-admin", ADMIN))
+
+
+@pytest.fixture
+def channel_manager_api(make_user, token_client_for):
+    return token_client_for(make_user("api-chanman", CHANNEL_MANAGER))
+
+
+@pytest.fixture
+def roleless_api(make_user, token_client_for):
+    return token_client_for(make_user("api-nobody"))
 
 
 @pytest.fixture
