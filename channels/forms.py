@@ -112,7 +112,7 @@ class ChannelForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         """Put the credentials on the instance first, so the model's own check (all required ones present) runs
         against what will be stored: the stored values merged with the new inputs."""
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         marketplace = self.instance.marketplace if self.instance.pk else cleaned.get("marketplace")
         if marketplace:
             stored = self.instance.get_credentials() if self.instance.pk else {}
@@ -126,7 +126,7 @@ class ChannelForm(forms.ModelForm):
                 if name not in self.fields and name != NON_FIELD_ERRORS:
                     moved = errors.error_dict.pop(name)
                     errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(moved)
-        super()._update_errors(errors)
+        super()._update_errors(errors)  # type: ignore[misc]
 
     def credential_fields(self) -> list[Any]:
         return [self[name] for name in self.fields if name.startswith("cred_")]
