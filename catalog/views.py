@@ -80,7 +80,7 @@ class ProductListView(StaffReadMixin, ListView):
         paginator = self.get_paginator(queryset, page_size)
         if self.request.GET.get("q", "").strip():
             # A text search scans rows (LIKE '%term%'); stop counting early, as a search engine says "1,000+".
-            paginator.count_cap = SEARCH_COUNT_CAP
+            paginator.count_cap = SEARCH_COUNT_CAP  # type: ignore[attr-defined]
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
 
