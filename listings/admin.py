@@ -5,8 +5,8 @@ from django.utils.html import format_html, format_html_join
 from common.errors import ApplicationError
 
 from . import services
-from .choices import ListingStatus
 from .admin_forms import ListingForm
+from .choices import ListingStatus
 from .models import Listing
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")

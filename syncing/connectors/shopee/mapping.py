@@ -56,6 +56,8 @@ REQUEST_FIELDS = {
     "brand": "brand",
     "attribute_list": "attributes",
     "logistic_info": "logistics",
+    "ItemId": "external_id",
+    "item_id": "external_id",
 }
 INVALID_FIELD = re.compile(r"invalid field ([A-Za-z_.]+)")
 
