@@ -7,6 +7,10 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
 
+from channels.models import Channel
+from listings.choices import ListingStatus
+from listings.models import Listing
+
 from .choices import ProductStatus
 from .forms import category_label
 from .models import Category, Product
@@ -45,6 +49,15 @@ class ProductFilterSet(django_filters.FilterSet):
     )
     brand = django_filters.CharFilter(field_name="brand", label="Brand")
     status = django_filters.ChoiceFilter(choices=ProductStatus.choices, empty_label="Any status")
+    channel = django_filters.ModelChoiceFilter(
+        queryset=Channel.objects.all(), method="filter_channel", label="Listed on", empty_label="Any channel"
+    )
+    listing_status = django_filters.ChoiceFilter(
+        choices=ListingStatus.choices,
+        method="filter_listing_status",
+        label="Listing status",
+        empty_label="Any listing status",
+    )
     sort = django_filters.ChoiceFilter(
         choices=_sort_choices, method="filter_sort", label="Sort", empty_label="Newest first"
     )
@@ -71,6 +84,17 @@ class ProductFilterSet(django_filters.FilterSet):
         """The category and every category below it (one indexed prefix lookup on the materialised path)."""
         subtree = Category.objects.filter(path__startswith=value.path).values("pk")
         return queryset.filter(category_id__in=subtree)  # IN (ids) walks the category_id index; a join would scan
+
+    def filter_channel(self, queryset: QuerySet[Product], name: str, value: Channel) -> QuerySet[Product]:
+        return queryset.filter(pk__in=Listing.objects.filter(channel=value).values("product_id"))
+
+    def filter_listing_status(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
+        """Products with a listing in this status (on the chosen channel, if one is chosen)."""
+        listings = Listing.objects.filter(status=value)
+        channel = self.form.cleaned_data.get("channel")
+        if channel is not None:
+            listings = listings.filter(channel=channel)
+        return queryset.filter(pk__in=listings.values("product_id"))
 
     def filter_sort(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
         return queryset  # applied in `qs` so that the default order holds when the field is empty

@@ -27,6 +27,7 @@ from .models import Category, Product, ProductImage
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
+SEARCH_COUNT_CAP = 1_000
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -77,6 +78,9 @@ class ProductListView(StaffReadMixin, ListView):
     def paginate_queryset(self, queryset, page_size):
         """Like ListView's, but an out-of-range page shows the last page instead of a 404."""
         paginator = self.get_paginator(queryset, page_size)
+        if self.request.GET.get("q", "").strip():
+            # A text search scans rows (LIKE '%term%'); stop counting early, as a search engine says "1,000+".
+            paginator.count_cap = SEARCH_COUNT_CAP  # type: ignore[attr-defined]
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
 

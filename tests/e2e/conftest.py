@@ -4,15 +4,10 @@ The sync and import workers are replaced by `run_queue()`, which runs the queued
 process (the same code a worker runs), so a test decides when background work happens.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by the test itself are still
-# synchronous, one at a time, so Django's async-safety guard does not apply here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "test-results"
@@ -37,10 +32,15 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(monkeypatch, live_server):
+    """One Chromium per test. Playwright's sync API keeps an event loop in this thread while it runs; the test's
+    own ORM calls are still synchronous, one at a time, so Django's async-safety guard is lifted for exactly that
+    time (function scope: the loop is gone before the database is flushed, and the variable never leaks to
+    other tests, some of which run `check --deploy`, which refuses it)."""
     from playwright.sync_api import sync_playwright
 
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium) first.")
     with sync_playwright() as playwright:

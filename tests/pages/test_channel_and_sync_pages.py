@@ -142,3 +142,24 @@ def test_retry_of_a_succeeded_event_is_refused_with_a_message(editor_client, rea
     response = editor_client.post(reverse("syncing:event_retry", kwargs={"pk": event.pk}), follow=True)
     assert "Only failed events can be retried" in str(list(response.context["messages"])[0])
     assert not SyncJob.objects.exists()
+
+
+def test_job_list_query_count_is_constant(viewer_client, channel, django_assert_max_num_queries):
+    for n in range(6):
+        SyncJob.objects.create(channel=channel, kind="push", status="running" if n % 2 else "succeeded", total=2)
+    viewer_client.get(reverse("syncing:job_list"))
+    with django_assert_max_num_queries(10):
+        response = viewer_client.get(reverse("syncing:job_list"))
+    assert len(response.context["jobs"]) == 6
+    assert response.content.decode().count("data-poll-url=") == 3
+
+
+def test_channel_list_counts_listings_per_status(viewer_client, make_listing, channel):
+    from listings.models import Listing
+
+    first = make_listing(channel=channel)
+    make_listing(channel=channel)
+    Listing.objects.filter(pk=first.pk).update(status="live")
+    response = viewer_client.get(reverse("channels:channel_list"))
+    shown = next(c for c in response.context["channels"] if c.pk == channel.pk)
+    assert (shown.listing_total, shown.listing_live, shown.listing_error) == (2, 1, 0)

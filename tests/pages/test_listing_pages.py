@@ -205,3 +205,19 @@ def test_product_detail_lists_listings_with_readiness(viewer_client, make_listin
     rows = response.context["listing_rows"]
     assert [r["listing"].pk for r in rows] == [listing.pk]
     assert any("categor" in issue.lower() for issue in rows[0]["issues"])
+
+
+def test_product_list_filters_by_channel_and_listing_status(viewer_client, make_listing, channel, make_channel):
+    other = make_channel("lazada")
+    on_shopify = make_listing(channel=channel)
+    on_lazada = make_listing(channel=other)
+    Listing.objects.filter(pk=on_lazada.pk).update(status="error")
+    url = reverse("catalog:product_list")
+
+    by_channel = viewer_client.get(url, {"channel": channel.pk}).context["products"]
+    by_status = viewer_client.get(url, {"listing_status": "error"}).context["products"]
+    both = viewer_client.get(url, {"channel": channel.pk, "listing_status": "error"}).context["products"]
+
+    assert [p.pk for p in by_channel] == [on_shopify.product_id]
+    assert [p.pk for p in by_status] == [on_lazada.product_id]
+    assert list(both) == []

@@ -113,12 +113,23 @@ def test_list_caps_the_count_and_says_so(editor_client, monkeypatch):
     assert len(response.context["products"]) == 25
 
 
+def test_text_search_counts_to_a_lower_cap(editor_client, monkeypatch):
+    monkeypatch.setattr("catalog.views.SEARCH_COUNT_CAP", 27)
+    for n in range(30):
+        ProductFactory(sku=f"SRCH-{n:02d}")
+
+    searched = editor_client.get(LIST, {"q": "SRCH", "per_page": 25})
+    browsed = editor_client.get(LIST, {"per_page": 25})
+
+    assert (searched.context["paginator"].count, searched.context["paginator"].count_is_capped) == (27, True)
+    assert (browsed.context["paginator"].count, browsed.context["paginator"].count_is_capped) == (30, False)
+
+
 def test_list_small_result_needs_no_count_query(editor_client, django_assert_num_queries):
     ProductFactory(sku="ONLY-1")
     editor_client.get(LIST)  # first request of a session also records the session (accounts)
-    with django_assert_num_queries(
-        9
-    ):  # session, user, user session, ids, rows, images, 2 x perms, categories; no COUNT
+    # session, user, user session, ids, rows, images, 2 x perms, categories, channels; no COUNT
+    with django_assert_num_queries(10):
         response = editor_client.get(LIST, {"q": "ONLY"})
     assert response.context["paginator"].count == 1
 
@@ -137,7 +148,7 @@ def test_list_query_count_does_not_grow_with_rows(editor_client, django_assert_m
         if n % 2 == 0:
             image_add(product=product, upload=demo_image((n, 0, 0), n), filename="x.png")
     editor_client.get(LIST)  # first request of a session also records the session (accounts)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = editor_client.get(LIST, {"q": "Q-", "sort": "title", "category": category.pk})
     assert len(response.context["products"]) == min(rows_case, 50)
 
