@@ -72,3 +72,24 @@ def can_edit(user: Any, area: str) -> bool:
 
 def is_admin(user: Any) -> bool:
     return can_edit(user, "admin")
+
+
+def allowed_channel_ids(user: Any) -> frozenset[int] | None:
+    """Channel ids the user is limited to, or None for every channel (no restriction, superuser or admin).
+
+    Channel pages, listing lists and the API filter with this: `qs.filter(channel_id__in=ids)` when not None.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or user.is_superuser or is_admin(user):
+        return None
+    if not hasattr(user, "_lm_channel_ids"):
+        from accounts.models import UserProfile
+
+        ids = UserProfile.objects.filter(user=user).values_list("allowed_channel_ids", flat=True).first()
+        user._lm_channel_ids = frozenset(int(i) for i in ids) if ids else None
+    result: frozenset[int] | None = user._lm_channel_ids
+    return result
+
+
+def can_use_channel(user: Any, channel_id: int) -> bool:
+    ids = allowed_channel_ids(user)
+    return ids is None or channel_id in ids

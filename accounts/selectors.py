@@ -12,9 +12,12 @@ from accounts.models import ApiToken, AuditEntry, UserSession
 
 
 def audit_list(*, filters: dict[str, Any] | None = None) -> QuerySet[AuditEntry]:
-    """Audit entries, newest first, filtered by q/model/action/actor_kind/since/until."""
+    """Audit entries, newest first, filtered by q/model/action/actor_kind/since/until.
+
+    Ordered by id (insertion order, same as time) so the newest page comes off the primary key without a sort.
+    """
     filters = filters or {}
-    qs = AuditEntry.objects.select_related("content_type", "actor")
+    qs = AuditEntry.objects.select_related("content_type", "actor").order_by("-id")
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(object_repr__icontains=q) | Q(actor_label__icontains=q) | Q(object_id=q) | Q(request_id=q))
     if model := (filters.get("model") or "").strip().lower():

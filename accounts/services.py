@@ -182,6 +182,18 @@ def user_sessions_end_all(*, target: User, user: Any) -> int:
     return len(records)
 
 
+def user_sessions_end_others(*, user: User, keep_id: int | None = None) -> int:
+    """End every login of `user` except `keep_id` (after a password change or reset)."""
+    records = UserSession.objects.filter(user=user, ended_at=None)
+    if keep_id is not None:
+        records = records.exclude(pk=keep_id)
+    ended = 0
+    for record in records:
+        _end(record, SessionEndReason.REVOKED)
+        ended += 1
+    return ended
+
+
 # --- Roles and profile ---
 
 

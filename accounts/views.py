@@ -19,9 +19,16 @@ from accounts.choices import SessionEndReason
 from accounts.forms import ApiTokenCreateForm, AuditFilterForm
 from accounts.mixins import RoleRequiredMixin, forbidden_response
 from accounts.models import ApiToken, UserSession
-from accounts.roles import ROLE_LABELS, ROLES, is_admin
+from accounts.roles import ROLE_LABELS, ROLES
 from accounts.selectors import api_token_list, audit_list, user_session_list
-from accounts.services import token_create, token_revoke, user_session_end, user_sessions_end_all
+from accounts.services import (
+    SESSION_ID_KEY,
+    token_create,
+    token_revoke,
+    user_session_end,
+    user_sessions_end_all,
+    user_sessions_end_others,
+)
 from common.errors import ApplicationError
 
 ENDED_MESSAGES = {
@@ -79,6 +86,11 @@ class AccountPasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change_form.html"
     success_url = reverse_lazy("accounts:password_change_done")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_sessions_end_others(user=form.user, keep_id=self.request.session.get(SESSION_ID_KEY))
+        return response
+
 
 class AccountPasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "accounts/password_change_done.html"
@@ -99,6 +111,11 @@ class AccountPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_sessions_end_others(user=form.user)
+        return response
+
 
 class AccountPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
@@ -114,8 +131,6 @@ class SecurityView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        from accounts.services import SESSION_ID_KEY
-
         context["sessions"] = user_session_list(user=self.request.user)  # type: ignore[arg-type]
         context["current_session_id"] = self.request.session.get(SESSION_ID_KEY)
         context["tokens"] = api_token_list(user=self.request.user)  # type: ignore[arg-type]
@@ -203,12 +218,37 @@ class UserSessionsEndAllView(RoleRequiredMixin, View):
 
 # --- Audit log ---
 
+SUMMARY_FIELDS = 6  # changed fields spelled out per row of the log; the object's history shows all of them
+SUMMARY_VALUE_CHARS = 60
+
+
+def _short(value: Any) -> str:
+    text = "—" if value is None or value == "" else str(value)
+    return text if len(text) <= SUMMARY_VALUE_CHARS else text[: SUMMARY_VALUE_CHARS - 1] + "…"
+
+
+def changes_summary(changes: dict[str, Any]) -> str:
+    """One line per log row: `title: A → B; price: 1 → 2; +3 more` (cheap to render for 50 rows)."""
+    items = list(changes.items()) if isinstance(changes, dict) else []
+    parts = [
+        f"{name}: {_short(pair[0])} → {_short(pair[1])}" if isinstance(pair, list) and len(pair) == 2 else name
+        for name, pair in items[:SUMMARY_FIELDS]
+    ]
+    if len(items) > SUMMARY_FIELDS:
+        parts.append(f"+{len(items) - SUMMARY_FIELDS} more")
+    return "; ".join(parts)
+
 
 class AuditEntryListView(RoleRequiredMixin, ListView):
-    """Searchable, read-only audit log."""
+    """Searchable, read-only audit log.
+
+    Paged without COUNT(*): counting a filtered log of 100k+ rows costs more than the page itself, so the page
+    fetches one row extra to know whether an older page exists (bench_accounts).
+    """
 
     template_name = "accounts/auditentry_list.html"
-    paginate_by = 50
+    page_size = 50
+    max_page = 2000
 
     def get_queryset(self):
         self.filter_form = AuditFilterForm(self.request.GET or None)
@@ -216,10 +256,23 @@ class AuditEntryListView(RoleRequiredMixin, ListView):
         return audit_list(filters=filters)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["filter_form"] = self.filter_form
+        try:
+            page = min(max(int(self.request.GET.get("page", "1")), 1), self.max_page)
+        except ValueError:
+            page = 1
+        start = (page - 1) * self.page_size
+        rows = list(self.object_list[start : start + self.page_size + 1])
+        rows = rows[: self.page_size + 1]
+        for entry in rows[: self.page_size]:
+            entry.summary = changes_summary(entry.changes)
+        context = super().get_context_data(object_list=rows[: self.page_size], **kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
-        context["query_string"] = query.urlencode()
-        context["is_admin"] = is_admin(self.request.user)
+        context.update(
+            filter_form=self.filter_form,
+            query_string=query.urlencode(),
+            page=page,
+            previous_page=page - 1 if page > 1 else None,
+            next_page=page + 1 if len(rows) > self.page_size and page < self.max_page else None,
+        )
         return context

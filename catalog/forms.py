@@ -100,6 +100,12 @@ class OptionsField(forms.CharField):
             return ", ".join(f"{k}={v}" for k, v in value.items())
         return value
 
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return self.to_python(initial) != self.to_python(data)
+        except ValidationError:
+            return True
+
     def to_python(self, value: Any) -> dict[str, str]:  # type: ignore[override]
         if isinstance(value, dict):
             return value
@@ -153,6 +159,8 @@ BULK_ACTIONS = [
     ("status_active", "Set status: Active"),
     ("status_draft", "Set status: Draft"),
     ("status_archived", "Set status: Archived"),
+    ("assign", "Assign to the chosen channels"),
+    ("publish", "Publish on the chosen channels (all listed channels if none)"),
     ("export_csv", "Export selection (CSV)"),
 ]
 BULK_MAX = 500  # one request updates at most this many products; bigger jobs belong to an import
@@ -162,12 +170,19 @@ class ProductBulkForm(forms.Form):
     """The checked rows of the product list and what to do with them."""
 
     action = forms.ChoiceField(choices=BULK_ACTIONS)
+    channels: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Channels"
+    )
     ids = forms.TypedMultipleChoiceField(
         coerce=int, choices=(), required=True, error_messages={"required": "Select at least one product first."}
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        from channels.models import Channel  # the catalog does not depend on channels at import time
+
+        channel_field: Any = self.fields["channels"]
+        channel_field.queryset = Channel.objects.order_by("name")
         self.fields["ids"].valid_value = lambda value: str(value).isdigit()  # type: ignore[attr-defined]
 
     def clean_ids(self) -> list[int]:

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.views.generic import DetailView, FormView
 from common.errors import ApplicationError
 
 from .importing import services, workbooks
-from .models import Category, ImportBatch, ImportErrorPolicy, ImportRow, Product
+from .models import ImportBatch, ImportErrorPolicy, ImportRow, Product
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -158,17 +158,11 @@ class ImportTemplateView(LoginRequiredMixin, View):
 
 
 def filtered_products(params) -> QuerySet[Product]:
-    """The product list page's filters (q, status, brand, category incl. subcategories, currency)."""
-    products = Product.objects.all()
-    if q := params.get("q", "").strip():
-        products = products.filter(Q(sku__icontains=q) | Q(title__icontains=q))
-    for name in ("status", "brand", "currency"):
-        if value := params.get(name, "").strip():
-            products = products.filter(**{name: value})
-    if (category := params.get("category", "").strip()).isdigit():
-        node = Category.objects.filter(pk=int(category)).first()
-        products = products.filter(category__path__startswith=node.path) if node else products.none()
-    return products
+    """The product list page's own FilterSet (q, category incl. subcategories, brand, status)."""
+    from .filters import ProductFilterSet
+
+    filterset = ProductFilterSet(params, queryset=Product.objects.all())
+    return filterset.qs if filterset.is_valid() else Product.objects.none()
 
 
 class ProductExportView(LoginRequiredMixin, PermissionRequiredMixin, View):

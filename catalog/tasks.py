@@ -2,7 +2,7 @@
 
 import logging
 
-from .importing import images, services
+from .importing import channels, images, services
 from .models import ImportBatch
 
 logger = logging.getLogger(__name__)
@@ -31,3 +31,9 @@ def import_images_fetch_task(batch_id: int) -> None:
     batch = _batch(batch_id)
     if batch:
         images.import_images_fetch(batch=batch, user=batch.updated_by or batch.created_by)
+
+
+def import_listings_create_task(batch_id: int) -> None:
+    batch = _batch(batch_id)
+    if batch:
+        channels.import_listings_create(batch=batch, user=batch.updated_by or batch.created_by)

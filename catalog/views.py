@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from accounts.roles import can_edit
+from channels.models import Channel
 from common.errors import ApplicationError
 from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, add_service_errors, error_text
 
@@ -84,8 +86,10 @@ class ProductListView(StaffReadMixin, ListView):
         context["sort_current"] = self.request.GET.get("sort", "")
         context["page_sizes"] = PAGE_SIZES
         context["bulk_form"] = ProductBulkForm()
-        context["can_edit"] = self.request.user.has_perm("catalog.change_product")
-        context["can_add"] = self.request.user.has_perm("catalog.add_product")
+        context["can_list"] = can_edit(self.request.user, "listings")
+        context["channels"] = list(Channel.objects.only("pk", "name").order_by("name")) if context["can_list"] else []
+        context["can_edit"] = can_edit(self.request.user, "catalog")
+        context["can_add"] = context["can_edit"]
         return context
 
 
@@ -127,7 +131,9 @@ class ProductBulkView(StaffReadMixin, View):
         products = form.products()
         if action == "export_csv":
             return products_csv(products)
-        if not request.user.has_perm("catalog.change_product"):
+        if action in ("assign", "publish"):
+            return self.listings_action(request, action, products, list(form.cleaned_data["channels"]), back)
+        if not can_edit(request.user, "catalog"):
             messages.error(request, "You may view products but not change them.")
             return HttpResponseRedirect(back)
         status = BULK_STATUS_ACTIONS[action]
@@ -144,6 +150,37 @@ class ProductBulkView(StaffReadMixin, View):
             messages.error(request, line)
         if len(refused) > 10:
             messages.error(request, f"... and {len(refused) - 10} more refused.")
+        return HttpResponseRedirect(back)
+
+    def listings_action(self, request, action, products, channels, back) -> HttpResponse:
+        """Assign the products to channels (draft listings) or publish their listings, through the services."""
+        from listings.models import Listing
+        from listings.services import listings_bulk_assign
+        from listings.views import flash, publish_grouped
+
+        if not can_edit(request.user, "listings"):
+            messages.error(request, "You may view listings but not change them.")
+            return HttpResponseRedirect(back)
+        if action == "assign":
+            try:
+                counts = listings_bulk_assign(products=[p.pk for p in products], channels=channels, user=request.user)
+            except (ValidationError, ApplicationError) as exc:
+                messages.error(request, error_text(exc))
+                return HttpResponseRedirect(back)
+            messages.success(
+                request,
+                f"Assigned {counts['products']} product(s) to {counts['channels']} channel(s): "
+                f"{counts['created']} new listing(s), {counts['skipped']} skipped (already listed or archived).",
+            )
+            return HttpResponseRedirect(back)
+        listings = Listing.objects.filter(product__in=products)
+        if channels:
+            listings = listings.filter(channel__in=channels)
+        chosen = list(listings.select_related("channel"))
+        if not chosen:
+            messages.error(request, "None of the selected products is listed on those channels; assign them first.")
+            return HttpResponseRedirect(back)
+        flash(request, *publish_grouped(chosen, request.user))
         return HttpResponseRedirect(back)
 
 
@@ -165,14 +202,32 @@ class ProductDetailView(StaffReadMixin, DetailView):
         context["category_name"] = category_names().get(product.category_id or 0, "")
         context["images"] = list(product.images.all())
         context["variants"] = list(product.variants.all())
-        context["can_edit"] = self.request.user.has_perm("catalog.change_product")
+        context["can_edit"] = can_edit(self.request.user, "catalog")
         context["listing_rows"] = product_listing_rows(product)
         return context
 
 
 def product_listing_rows(product: Product) -> list[dict[str, Any]]:
-    """One row per channel for the detail page, once the listings app provides listings."""
-    return []
+    """One row per listing of the product: channel, status badge and readiness issues."""
+    from listings.models import Listing
+    from listings.readiness import listing_readiness
+
+    rows = []
+    listings = Listing.objects.filter(product=product).select_related("channel", "variant", "product")
+    for listing in listings.order_by("channel__name", "variant_id"):
+        issues = [i.message for i in listing_readiness(listing) if i.is_blocking]
+        rows.append(
+            {
+                "listing": listing,
+                "channel": listing.channel.name + (f" · {listing.variant.sku}" if listing.variant else ""),
+                "status": listing.status,
+                "status_label": listing.get_status_display(),
+                "issues": issues,
+                "reason": listing.last_error_message or listing.status_reason,
+                "url": reverse("listings:listing_detail", kwargs={"pk": listing.pk}),
+            }
+        )
+    return rows
 
 
 # --- Product create / edit ---
@@ -266,11 +321,11 @@ def save_images(form: ProductForm, product: Product, user) -> bool:
 
 
 class ProductCreateView(ProductEditMixin, View):
-    permission_required = "catalog.add_product"
+    required_area = "catalog"
 
 
 class ProductUpdateView(ProductEditMixin, View):
-    permission_required = "catalog.change_product"
+    required_area = "catalog"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.object = get_object_or_404(Product, pk=kwargs["pk"])
@@ -283,7 +338,7 @@ class ProductUpdateView(ProductEditMixin, View):
 class ImageUpdateView(StaffWriteMixin, View):
     """Alt text, order and primary flag of one image (a small form on the product page)."""
 
-    permission_required = "catalog.change_product"
+    required_area = "catalog"
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int, image_pk: int) -> HttpResponse:
@@ -307,7 +362,7 @@ class ImageUpdateView(StaffWriteMixin, View):
 
 
 class ImageDeleteView(StaffWriteMixin, View):
-    permission_required = "catalog.change_product"
+    required_area = "catalog"
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int, image_pk: int) -> HttpResponse:

@@ -10,7 +10,7 @@ from common.errors import ApplicationError
 from listings.services import listings_bulk_assign
 
 from . import services
-from .forms import ChannelForm
+from .admin_forms import ChannelForm
 from .models import AttributeValueMapping, CategoryMapping, Channel
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import decimal
+import functools
 import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -44,7 +45,12 @@ IGNORED_FIELDS = frozenset(
     {"created_at", "updated_at", "created_by", "updated_by", "last_login", "search_vector", "version"}
 )
 # Derived columns recomputed from other fields (recording them only adds noise).
-MODEL_IGNORED_FIELDS: dict[str, frozenset[str]] = {"catalog.category": frozenset({"path", "depth"})}
+# Marketplace echoes and breaker counters of the sync engine are kept out too (large, and not a decision).
+MODEL_IGNORED_FIELDS: dict[str, frozenset[str]] = {
+    "catalog.category": frozenset({"path", "depth"}),
+    "channels.channel": frozenset({"circuit_open_until", "consecutive_failures"}),
+    "listings.listing": frozenset({"channel_payload", "remote_snapshot", "last_pushed_hash"}),
+}
 SECRET_MARKERS = ("password", "secret", "token", "credential", "api_key", "private_key", "access_key", "signature")
 MASK = "***"
 ACTOR_KINDS = ("user", "job", "import", "sync", "system")
@@ -91,6 +97,19 @@ def audit_actor(kind: str, label: str, user: Any = None) -> Iterator[AuditActor]
         _actor.reset(token)
 
 
+_suspended: contextvars.ContextVar[bool] = contextvars.ContextVar("audit_suspended", default=False)
+
+
+@contextmanager
+def audit_suspended() -> Iterator[None]:
+    """Record nothing inside the block (benchmarks, data repairs that are themselves recorded elsewhere)."""
+    token = _suspended.set(True)
+    try:
+        yield
+    finally:
+        _suspended.reset(token)
+
+
 @contextmanager
 def audit_request(request: Any) -> Iterator[None]:
     token = _actor.set(AuditActor("user", "", request=request))
@@ -103,6 +122,7 @@ def audit_request(request: Any) -> Iterator[None]:
 # --- value handling ---
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_field(name: str) -> bool:
     lowered = name.lower()
     return any(marker in lowered for marker in SECRET_MARKERS)
@@ -126,6 +146,7 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
+@functools.lru_cache(maxsize=256)
 def _audited_fields(model: type[models.Model]) -> list[models.Field]:
     ignored = IGNORED_FIELDS | MODEL_IGNORED_FIELDS.get(model._meta.label_lower, frozenset())
     return [
@@ -135,11 +156,22 @@ def _audited_fields(model: type[models.Model]) -> list[models.Field]:
     ]
 
 
+def _quantize(value: decimal.Decimal, places: int | None) -> decimal.Decimal:
+    if places is None or not value.is_finite():
+        return value
+    try:
+        return value.quantize(decimal.Decimal(1).scaleb(-places))
+    except decimal.InvalidOperation:
+        return value
+
+
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The audited field values of `instance`, JSON-ready, with secret fields replaced by a mask."""
     values: dict[str, Any] = {}
     for field in _audited_fields(type(instance)):
         raw = getattr(instance, field.attname)
+        if isinstance(field, models.DecimalField) and isinstance(raw, decimal.Decimal):
+            raw = _quantize(raw, field.decimal_places)  # Decimal("0") in memory is "0.00" in the database
         values[field.name] = MASK if (is_secret_field(field.name) and raw not in (None, "")) else _json_value(raw)
     return values
 
@@ -236,7 +268,7 @@ def audit_record_bulk(
 
 
 def _pre_save(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
-    if raw:
+    if raw or _suspended.get():
         return
     before: dict[str, Any] | None = None
     if instance.pk is not None and not instance._state.adding:
@@ -247,7 +279,7 @@ def _pre_save(sender: type[models.Model], instance: models.Model, raw: bool = Fa
 
 
 def _post_save(sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **kw: Any) -> None:
-    if raw:
+    if raw or _suspended.get():
         return
     before = getattr(instance, "_audit_before", None)
     after = snapshot(instance)
@@ -261,6 +293,8 @@ def _post_save(sender: type[models.Model], instance: models.Model, created: bool
 
 
 def _post_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    if _suspended.get():
+        return
     before = snapshot(instance)
     audit_record(instance, "delete", {k: [v, None] for k, v in before.items() if v not in (None, "", [], {})})
 

@@ -3,12 +3,12 @@
 from functools import cached_property
 from typing import Any
 
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.views.generic import TemplateView
 
+from accounts.mixins import RoleRequiredMixin
 from catalog.selectors import catalog_counts
 from common.errors import ApplicationError
 
@@ -17,12 +17,16 @@ from common.errors import ApplicationError
 COUNT_CAP = 10_000
 
 
-class StaffReadMixin(LoginRequiredMixin):
-    """Any signed-in user may read the staff pages; anonymous visitors go to the login page."""
+class StaffReadMixin(RoleRequiredMixin):
+    """Any role (viewer and up) reads the staff pages; anonymous visitors go to the login page."""
 
 
-class StaffWriteMixin(LoginRequiredMixin, PermissionRequiredMixin):
-    """Writes need the model permission; a signed-in user without it gets 403, an anonymous one the login page."""
+class StaffWriteMixin(RoleRequiredMixin):
+    """Pages and actions that change `required_area` need its edit right, even for GET (form pages): 403 page
+    otherwise, and the login page for anonymous visitors."""
+
+    write = True
+    required_area: str | None = "catalog"
 
 
 def add_service_errors(form: BaseForm, exc: ValidationError | ApplicationError, *, prefix: str = "") -> None:
@@ -106,9 +110,20 @@ class CappedPaginator(Paginator):
 
 
 class DashboardView(StaffReadMixin, TemplateView):
+    """Counts, the channel x status matrix and 14 days of sync outcomes per channel."""
+
     template_name = "dashboard.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from common.dashboard import channel_status_matrix, sync_chart, sync_counts
+
         context = super().get_context_data(**kwargs)
         context["counts"] = catalog_counts()
+        context["matrix"] = channel_status_matrix()
+        context["sync"] = sync_counts()
+        context["charts"] = sync_chart(days=CHART_DAYS)
+        context["chart_days"] = CHART_DAYS
         return context
+
+
+CHART_DAYS = 14

@@ -5,8 +5,8 @@ from django.utils.html import format_html, format_html_join
 from common.errors import ApplicationError
 
 from . import services
+from .admin_forms import ListingForm
 from .choices import ListingStatus
-from .forms import ListingForm
 from .models import Listing
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")

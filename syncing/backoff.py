@@ -8,7 +8,7 @@ not at all. The sync services therefore decide themselves when the next attempt 
 import random
 from dataclasses import dataclass
 
-from django.conf import settings
+from .conf import floats, sync_setting
 
 # 30 s, 2 min, 8 min, 30 min, 2 h: each step about 4x the previous one, the last one caps at two hours, so a
 # marketplace outage of an afternoon is ridden out with five calls per listing instead of hundreds (the
@@ -28,12 +28,12 @@ class RetryPlan:
 
 
 def retry_schedule() -> tuple[float, ...]:
-    return tuple(getattr(settings, "SYNC_RETRY_SCHEDULE", DEFAULT_SCHEDULE_SECONDS))
+    return tuple(sync_setting("SYNC_RETRY_SCHEDULE", DEFAULT_SCHEDULE_SECONDS, floats))
 
 
 def max_attempts() -> int:
     """Attempts per listing and job, the first one included (setting SYNC_MAX_ATTEMPTS)."""
-    return int(getattr(settings, "SYNC_MAX_ATTEMPTS", len(retry_schedule()) + 1))
+    return int(sync_setting("SYNC_MAX_ATTEMPTS", len(retry_schedule()) + 1, int))
 
 
 def backoff_delay(retry_number: int, *, retry_after: float | None = None, rng: random.Random | None = None) -> float:

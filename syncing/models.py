@@ -123,6 +123,9 @@ class RateBucket(models.Model):
 
     key = models.CharField(max_length=120, unique=True)
     tat = models.FloatField(default=0.0)
+    scale = models.FloatField(
+        default=1.0, help_text="Share of the configured rate in use: halved on a throttle, regrown 1 % per request."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

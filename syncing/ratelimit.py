@@ -7,7 +7,10 @@ under a row lock or in a Redis Lua script when REDIS_URL is configured. A caller
 *outside* the lock, so workers never hold a database lock while idle.
 
 A 429 from the marketplace moves the bucket's TAT forward (`penalise`), so every worker of the cluster pauses
-for the Retry-After, not just the one that was throttled.
+for the Retry-After, not just the one that was throttled. It also halves the bucket's `scale`, the share of the
+configured rate in use, which then grows back by 1 % per granted request (AIMD, as TCP does): a channel whose
+configured rate is too high for the marketplace settles just under the real limit instead of being throttled
+again and again.
 """
 
 import time
@@ -34,6 +37,11 @@ class BucketStore(Protocol):
     def penalise(self, key: str, rate: float, burst: int, until: float) -> None: ...
 
 
+SCALE_MIN = 0.02  # never below 2 % of the configured rate
+SCALE_DOWN = 0.5  # on a throttle
+SCALE_UP = 1.01  # per granted request
+
+
 def _gcra(tat: float, now: float, rate: float, burst: int, max_wait: float) -> tuple[Reservation, float]:
     """Pure GCRA step: (reservation, the new TAT to store; unchanged when not granted)."""
     interval = 1.0 / rate
@@ -58,15 +66,19 @@ class DatabaseBucketStore:
     def reserve(self, key: str, rate: float, burst: int, max_wait: float) -> Reservation:
         with transaction.atomic():
             bucket = self._locked(key)
-            reservation, new_tat = _gcra(bucket.tat, time.time(), rate, burst, max_wait)
+            reservation, new_tat = _gcra(bucket.tat, time.time(), rate * bucket.scale, burst, max_wait)
             if reservation.granted:
-                RateBucket.objects.filter(pk=bucket.pk).update(tat=new_tat)
+                scale = min(1.0, bucket.scale * SCALE_UP)
+                RateBucket.objects.filter(pk=bucket.pk).update(tat=new_tat, scale=scale)
             return reservation
 
     def penalise(self, key: str, rate: float, burst: int, until: float) -> None:
         with transaction.atomic():
             bucket = self._locked(key)
-            RateBucket.objects.filter(pk=bucket.pk).update(tat=_penalised_tat(bucket.tat, rate, burst, until))
+            scale = max(SCALE_MIN, bucket.scale * SCALE_DOWN)
+            RateBucket.objects.filter(pk=bucket.pk).update(
+                tat=_penalised_tat(bucket.tat, rate * scale, burst, until), scale=scale
+            )
 
     @staticmethod
     def _locked(key: str) -> RateBucket:
@@ -78,20 +90,25 @@ class DatabaseBucketStore:
 
 
 _REDIS_RESERVE = """
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local tat = tonumber(redis.call('HGET', KEYS[1], 'tat') or '0')
+local scale = tonumber(redis.call('HGET', KEYS[1], 'scale') or '1')
 local now, rate, burst, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local interval = 1.0 / rate
+local interval = 1.0 / (rate * scale)
 local start = math.max(tat, now)
 local wait = math.max(0, start + interval - burst * interval - now)
 if wait > max_wait then return {0, tostring(wait)} end
-redis.call('SET', KEYS[1], tostring(start + interval), 'EX', 3600)
+redis.call('HSET', KEYS[1], 'tat', tostring(start + interval), 'scale', tostring(math.min(1.0, scale * 1.01)))
+redis.call('EXPIRE', KEYS[1], 3600)
 return {1, tostring(wait)}
 """
 
 _REDIS_PENALISE = """
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-local target = tonumber(ARGV[1])
-if target > tat then redis.call('SET', KEYS[1], tostring(target), 'EX', 3600) end
+local tat = tonumber(redis.call('HGET', KEYS[1], 'tat') or '0')
+local scale = math.max(0.02, tonumber(redis.call('HGET', KEYS[1], 'scale') or '1') * 0.5)
+local rate, burst, untl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local target = math.max(tat, untl + (burst - 1) / (rate * scale))
+redis.call('HSET', KEYS[1], 'tat', tostring(target), 'scale', tostring(scale))
+redis.call('EXPIRE', KEYS[1], 3600)
 return 1
 """
 
@@ -111,7 +128,7 @@ class RedisBucketStore:
         return Reservation(granted=bool(int(granted)), wait=float(wait))
 
     def penalise(self, key: str, rate: float, burst: int, until: float) -> None:
-        self._penalise(keys=[f"lm:bucket:{key}"], args=[_penalised_tat(0.0, rate, burst, until)])
+        self._penalise(keys=[f"lm:bucket:{key}"], args=[rate, burst, until])
 
 
 _stores: dict[str, BucketStore] = {}

@@ -14,13 +14,13 @@ def sync_job_push_chunk_task(job_id: int, listing_ids: list[int]) -> None:
 
 
 def sync_listing_push_task(job_id: int, listing_id: int) -> None:
-    from syncing.services.push import sync_listing_push
+    from syncing.services.push import sync_listing_push_guarded
 
     job = SyncJob.objects.select_related("channel").filter(pk=job_id).first()
     if job is None or not job.is_active:
         logger.info("sync job %s is gone or ended; listing %s not pushed", job_id, listing_id)
         return
-    sync_listing_push(job=job, listing_id=listing_id)
+    sync_listing_push_guarded(job=job, listing_id=listing_id)
 
 
 def sync_job_offers_batch_task(job_id: int, listing_ids: list[int]) -> None:

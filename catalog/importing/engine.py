@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models, transaction
 from django.db.models import F, Model
@@ -26,11 +26,20 @@ from ..models import Category, ImportBatch, ImportRow, Product, Variant
 from ..services import category_attribute_definitions, category_get_or_create_path, sanitize_description
 from ..services.attributes import _type_error
 from . import columns as col
+from .channels import channel_names
 
 CHUNK_SIZE = 1000  # django-import-export's measured sweet spot for bulk writes (reliability.md §1)
 FIRST_ERRORS_KEPT = 50
 SAMPLE_DIFFS_KEPT = 20
-PRODUCT_FIELDS = ("title", "description", "brand", "price", "currency", "compare_at_price", "cost_price")
+PRODUCT_FIELDS: tuple[str, ...] = (
+    "title",
+    "description",
+    "brand",
+    "price",
+    "currency",
+    "compare_at_price",
+    "cost_price",
+)
 PRODUCT_FIELDS += ("quantity", "barcode", "weight_grams", "status")
 VARIANT_FIELDS = ("price", "compare_at_price", "quantity", "barcode")
 UNSAFE_HTML_CHARS = ("<", ">", "&", "\x00")  # text without these is returned unchanged by nh3
@@ -186,8 +195,8 @@ def clean_description(text: str) -> str:
 def _preparers(fields: list[Any]) -> list[Callable[[Any], Any]]:
     """Per-field value adapters: identity where the driver takes the Python value as is (most columns), the
     field's own `get_db_prep_save` otherwise (JSON, datetimes), so values match what the ORM would send."""
-    plain = (models.CharField, models.TextField, models.IntegerField, models.DecimalField, models.ForeignKey)
-    plain += (models.BooleanField, models.BigIntegerField, models.PositiveIntegerField)
+    plain: tuple[type, ...] = (models.CharField, models.TextField, models.IntegerField, models.DecimalField)
+    plain += (models.ForeignKey, models.BooleanField, models.BigIntegerField, models.PositiveIntegerField)
     out: list[Callable[[Any], Any]] = []
     for f in fields:
         if isinstance(f, plain) and not isinstance(f, models.JSONField):
@@ -213,7 +222,7 @@ def executemany_insert(model: type[Model], rows: list[dict[str, Any]]) -> None:
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in fields)
+    names = ", ".join(quote(str(f.column)) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
     prep = list(zip([f.attname for f in fields], _preparers(fields), strict=True))
@@ -230,11 +239,11 @@ def executemany_update(model: type[Model], rows: list[dict[str, Any]], names: li
     """
     if not rows:
         return
-    fields = [model._meta.get_field(n) for n in names]
+    fields = [cast(models.Field, model._meta.get_field(n)) for n in names]
     quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
+    sets = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
     sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE id = %s"  # noqa: S608 - names from model meta
-    prep = list(zip([f.attname for f in fields], _preparers(fields), strict=True))  # type: ignore[union-attr]
+    prep = list(zip([f.attname for f in fields], _preparers(fields), strict=True))
     params = [[p(row[a]) for a, p in prep] + [row["id"]] for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
@@ -282,6 +291,7 @@ class ImportRun:
         self.created_variants: list[list[int]] = []
         self.started = time.perf_counter()
         self.now = timezone.now()
+        self.channel_names = channel_names() if cmap.has("channels") else {}
         self.product_defaults = _defaults(Product)
         self.variant_defaults = _defaults(Variant)
 
@@ -415,6 +425,7 @@ class ImportRun:
             other = variants[key]
             row.fail("sku", row.sku, f"SKU '{row.sku}' is a variant of product {other['parent_sku']}; fill parent_sku.")
             return
+        self._check_channels(row)
         existing = products.get(key)
         values = row.values
         if "description" in values and (existing is None or values["description"] != existing["description"]):
@@ -440,6 +451,13 @@ class ImportRun:
         row.target = target
         row.action = "create" if existing is None else ("update" if row.changes else "unchanged")
 
+    def _check_channels(self, row: Row) -> None:
+        unknown = [name for name in row.channels if name.lower() not in self.channel_names]
+        if unknown:
+            known = ", ".join(sorted(self.channel_names.values())) or "none yet"
+            row.fail("channels", ", ".join(row.channels), f"Unknown channel '{unknown[0]}'; channels are: {known}.")
+        row.channels = [self.channel_names[n.lower()] for n in row.channels if n.lower() in self.channel_names]
+
     def _product_rules(self, row: Row, target: dict[str, Any], category: Category | None) -> None:
         compare, price = target.get("compare_at_price"), target.get("price")
         if compare is not None and price is not None and compare < price:
@@ -450,6 +468,10 @@ class ImportRun:
 
     def _variant_row(self, row: Row, products: dict[str, Any], variants: dict[str, Any]) -> None:
         key, parent_key = row.sku.upper(), row.parent_sku.upper()  # type: ignore[union-attr]
+        if row.channels or row.image_urls:
+            column = "channels" if row.channels else "image_urls"
+            row.fail(column, getattr(row, column)[0], f"{column} apply to product rows; leave it blank on variants.")
+            return
         if key in products:
             row.fail("parent_sku", row.parent_sku, f"SKU '{row.sku}' is a product; it cannot become a variant.")
             return

@@ -62,11 +62,13 @@ def import_images_fetch(*, batch: ImportBatch, user: Actor = None) -> dict[str, 
     """Fetch each pending image row once; failures are kept on the row (`errors`) and counted."""
     added = failed = 0
     for row in batch.rows.filter(kind=ImportRow.Kind.IMAGES, after={}).order_by("row_number").iterator():
-        product = Product.objects.filter(pk=row.object_id).first()
+        product = Product.objects.filter(pk=row.object_id or 0).first()
         errors: list[dict[str, Any]] = []
         if product is None:
             errors.append({"column": "image_urls", "value": None, "message": "The product was deleted."})
-        for url in row.values if product else []:
+        for url in row.values:
+            if product is None:
+                break
             try:
                 image_add(product=product, upload=image_fetch(url), filename=url.rsplit("/", 1)[-1][:200], user=user)
                 added += 1

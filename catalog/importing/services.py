@@ -3,11 +3,11 @@
 import logging
 import secrets
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.core.files import File
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import Field, ProtectedError
 from django.utils import timezone
 
 from common.actors import Actor, actor_or_none
@@ -16,6 +16,7 @@ from common.errors import ApplicationError
 
 from ..models import ImportBatch, ImportBatchStatus, ImportErrorPolicy, ImportRow, Product, Variant
 from . import columns as col
+from .channels import import_listings_remove
 from .engine import CHUNK_SIZE, ImportRun, RejectAll, executemany_update
 from .readers import UploadRefused, file_extension, inspect_upload, read_sheet
 
@@ -150,9 +151,9 @@ def _enqueue_followups(batch: ImportBatch) -> None:
 
         enqueue(import_images_fetch_task, batch.pk, group="imports", task_name=f"import-{batch.pk}-images")
     if ImportRow.Kind.CHANNELS in kinds:
-        from .channels import import_listings_create
+        from ..tasks import import_listings_create_task
 
-        import_listings_create(batch=batch)
+        enqueue(import_listings_create_task, batch.pk, group="imports", task_name=f"import-{batch.pk}-listings")
 
 
 def import_batch_validate(*, batch: ImportBatch, user: Actor = None) -> ImportBatch:
@@ -212,7 +213,7 @@ def import_file(
 def _restore(model: type[Product] | type[Variant], obj: dict[str, Any], before: dict[str, Any]) -> list[str]:
     names = []
     for name, value in before.items():
-        field = model._meta.get_field(name)
+        field = cast(Field, model._meta.get_field(name))
         obj[field.attname] = field.to_python(value) if value is not None else None
         names.append(field.attname)
     return names
@@ -224,7 +225,7 @@ def _changed_since(model: type[Product] | type[Variant], obj: dict[str, Any] | N
     if model is Product and obj["version"] != row.version_after:
         return f"changed since the import (version {obj['version']}, the import left version {row.version_after})"
     for name, value in row.after.items():
-        if col.json_safe(obj[model._meta.get_field(name).attname]) != value:
+        if col.json_safe(obj[cast(Field, model._meta.get_field(name)).attname]) != value:
             return f"'{name}' changed since the import"
     return None
 
@@ -236,11 +237,12 @@ def _undo_updates(
     rows = batch.rows.filter(kind=kind).order_by("pk")
     for start in range(0, rows.count(), CHUNK_SIZE):
         chunk = list(rows[start : start + CHUNK_SIZE])
-        objects = {o["id"]: o for o in model.objects.filter(pk__in=[r.object_id for r in chunk]).values()}
+        found = model.objects.filter(pk__in=[r.object_id for r in chunk]).values()
+        objects: dict[int | None, dict[str, Any]] = {o["id"]: dict(o) for o in found}
         done: list[dict[str, Any]] = []
         names: set[str] = set()
         for row in chunk:
-            obj = objects.get(row.object_id)  # type: ignore[arg-type]
+            obj = objects.get(row.object_id)
             reason = _changed_since(model, obj, row)
             if obj is None or reason:
                 refused.append({"row": row.row_number, "sku": row.sku, "reason": reason})
@@ -259,10 +261,10 @@ def _undo_updates(
 def _undo_creations(batch: ImportBatch, refused: list[dict[str, Any]]) -> int:
     deleted = 0
     for first, last in batch.created_variant_ids:
-        qs = Variant.objects.filter(pk__range=(first, last))
-        for sku in qs.filter(updated_at__gt=batch.committed_at).values_list("sku", flat=True):
+        variants = Variant.objects.filter(pk__range=(first, last))
+        for sku in variants.filter(updated_at__gt=batch.committed_at).values_list("sku", flat=True):
             refused.append({"row": None, "sku": sku, "reason": "variant changed since the import"})
-        deleted += qs.filter(updated_at__lte=batch.committed_at).delete()[1].get("catalog.Variant", 0)
+        deleted += variants.filter(updated_at__lte=batch.committed_at).delete()[1].get("catalog.Variant", 0)
     for first, last in batch.created_product_ids:
         qs = Product.objects.filter(pk__range=(first, last))
         for sku, version in qs.filter(version__gt=1).values_list("sku", "version"):
@@ -291,10 +293,12 @@ def import_batch_undo(*, batch: ImportBatch, user: Actor = None) -> ImportBatch:
     now = timezone.now()
     restored = _undo_updates(batch, ImportRow.Kind.VARIANT_UPDATE, Variant, refused, now)
     restored += _undo_updates(batch, ImportRow.Kind.PRODUCT_UPDATE, Product, refused, now)
+    listings_deleted = import_listings_remove(batch=batch, refused=refused)
     deleted = _undo_creations(batch, refused)
     batch.undo_report = {
         "restored": restored,
         "deleted": deleted,
+        "listings_deleted": listings_deleted,
         "refused_count": len(refused),
         "refused": refused[:UNDO_REFUSALS_KEPT],
         "undone_at": now.isoformat(),

@@ -71,12 +71,14 @@
           var item = document.createElement("li");
           var img = document.createElement("img");
           var text = document.createElement("span");
-          var url = URL.createObjectURL(file);
-          img.src = url; img.alt = ""; img.width = 56; img.height = 56;
+          img.alt = ""; img.width = 56; img.height = 56;
           img.addEventListener("load", function () {
             text.textContent = file.name + " · " + img.naturalWidth + "×" + img.naturalHeight + " · " + humanSize(file.size);
-            URL.revokeObjectURL(url);
           });
+          // A data: URL, not a blob: one: the Content-Security-Policy allows images from 'self' and data: only.
+          var reader = new FileReader();
+          reader.addEventListener("load", function () { img.src = reader.result; });
+          reader.readAsDataURL(file);
           img.addEventListener("error", function () {
             item.classList.add("warn");
             text.textContent = file.name + " · not an image the browser can read; the server will check it";

@@ -4,13 +4,13 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from channels.models import Channel
 from syncing import ratelimit
+from syncing.conf import sync_setting
 from syncing.connectors import get_connector_class
 from syncing.connectors.base import ChannelConfig, Connector
 
@@ -19,7 +19,7 @@ from .listing_bridge import channel_credentials_save
 # A run of this many retryable failures (5xx, timeouts, dropped connections) in a row opens the channel's
 # circuit: no calls for CIRCUIT_OPEN_SECONDS, then one trial call decides (half-open).
 CIRCUIT_FAILURE_THRESHOLD = 5
-CIRCUIT_OPEN_SECONDS = 300
+CIRCUIT_OPEN_SECONDS = 300.0
 # The longest a worker sleeps for a rate-limit token before it reschedules the work instead.
 TOKEN_MAX_WAIT_SECONDS = 10.0
 # Mid-operation (between the requests of one connector call) a worker waits up to this long for a token.
@@ -78,7 +78,7 @@ def bucket_key(channel: Channel, operation: str = "listings") -> str:
 
 
 def channel_rate(channel: Channel) -> tuple[float, int]:
-    rate = float(channel.rate_limit_per_second or 1.0) * float(getattr(settings, "SYNC_RATE_SAFETY", RATE_SAFETY))
+    rate = float(channel.rate_limit_per_second or 1.0) * sync_setting("SYNC_RATE_SAFETY", RATE_SAFETY, float)
     return rate, int(channel.rate_limit_burst or 1)
 
 
@@ -115,10 +115,10 @@ def channel_call_failed(channel: Channel) -> bool:
     """Count a retryable failure; open the circuit after a run of them. True when it just opened."""
     Channel.objects.filter(pk=channel.pk).update(consecutive_failures=F("consecutive_failures") + 1)
     channel.refresh_from_db(fields=["consecutive_failures", "circuit_open_until"])
-    threshold = int(getattr(settings, "SYNC_CIRCUIT_THRESHOLD", CIRCUIT_FAILURE_THRESHOLD))
+    threshold = sync_setting("SYNC_CIRCUIT_THRESHOLD", CIRCUIT_FAILURE_THRESHOLD, int)
     if channel.consecutive_failures < threshold:
         return False
-    seconds = float(getattr(settings, "SYNC_CIRCUIT_OPEN_SECONDS", CIRCUIT_OPEN_SECONDS))
+    seconds = sync_setting("SYNC_CIRCUIT_OPEN_SECONDS", CIRCUIT_OPEN_SECONDS, float)
     until = timezone.now() + timedelta(seconds=seconds)
     Channel.objects.filter(pk=channel.pk).update(circuit_open_until=until, consecutive_failures=0)
     channel.circuit_open_until = until

@@ -1,5 +1,6 @@
 """Writing the append-only sync history: an event is opened before a call and finished once after it."""
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,7 @@ def sync_event_open(
         operation=operation,
         attempt=attempt,
         payload_hash=payload_hash,
+        detail={"worker_pid": os.getpid()},  # which process made the call (finding a dead worker's attempt)
     )
 
 

@@ -3,18 +3,18 @@
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from syncing.conf import sync_setting
 from syncing.models import PushLease
 
 # Longer than the slowest push: token wait (10 s) + lookup + push with a 15 s HTTP timeout each.
-LEASE_SECONDS = 90
+LEASE_SECONDS = 90.0
 
 
 def lease_seconds() -> float:
-    return float(getattr(settings, "SYNC_LEASE_SECONDS", LEASE_SECONDS))
+    return float(sync_setting("SYNC_LEASE_SECONDS", LEASE_SECONDS, float))
 
 
 def listing_lease_claim(*, listing_id: int) -> str | None:

@@ -24,10 +24,12 @@ from django.utils import timezone
 
 from channels.models import Channel
 from common.enqueue import enqueue
+from common.errors import ApplicationError
 from listings.choices import ListingStatus
 from listings.models import Listing
 from syncing.backoff import plan_retry
 from syncing.choices import SyncErrorKind, SyncJobKind, SyncOperation, SyncOutcome
+from syncing.conf import sync_setting
 from syncing.connectors.base import Connector, ListingPayload, PushResult
 from syncing.models import SyncEvent, SyncJob
 
@@ -37,7 +39,6 @@ from .events import attempt_history, sync_event_close, sync_event_open, sync_eve
 from .jobs import sync_job_count, sync_job_final_outcome_exists, sync_job_start
 from .leases import listing_lease_claim, listing_lease_release, listing_lease_remaining
 from .listing_bridge import (
-    listing_blocking_issues,
     listing_payload,
     listing_sku,
     listing_status_set,
@@ -71,8 +72,9 @@ def _tasks() -> ModuleType:
 
 def push_chunks_enqueue(*, job: SyncJob, listing_ids: Sequence[int], delay: float | None = None) -> None:
     tasks = _tasks()
-    for start in range(0, len(listing_ids), PUSH_CHUNK_SIZE):
-        chunk = list(listing_ids[start : start + PUSH_CHUNK_SIZE])
+    size = sync_setting("SYNC_PUSH_CHUNK_SIZE", PUSH_CHUNK_SIZE, int)
+    for start in range(0, len(listing_ids), size):
+        chunk = list(listing_ids[start : start + size])
         enqueue(tasks.sync_job_push_chunk_task, job.pk, chunk, group=f"sync-job-{job.pk}", delay=delay)
 
 
@@ -92,8 +94,39 @@ def sync_job_push_chunk(*, job_id: int, listing_ids: Sequence[int]) -> int:
             with transaction.atomic():
                 enqueue(_tasks().sync_job_push_chunk_task, job.pk, rest, group=f"sync-job-{job.pk}", delay=defer)
             return index
-        sync_listing_push(job=job, listing_id=listing_id)
+        sync_listing_push_guarded(job=job, listing_id=listing_id)
     return len(listing_ids)
+
+
+def sync_listing_push_guarded(*, job: SyncJob, listing_id: int) -> str | None:
+    """`sync_listing_push`, but a bug or a database refusal on one listing fails that listing, not its chunk.
+
+    Without this an exception would end the task, and with `ack_failures` the rest of the chunk would be lost.
+    """
+    try:
+        return sync_listing_push(job=job, listing_id=listing_id)
+    except Exception as exc:  # noqa: BLE001 - recorded on the listing and in the history
+        logger.exception("sync job %s: listing %s failed inside the engine", job.pk, listing_id)
+        listing = Listing.objects.select_related("channel").filter(pk=listing_id).first()
+        if listing is None or sync_job_final_outcome_exists(job_id=job.pk, listing_id=listing_id):
+            return None
+        message = f"Internal error while pushing: {type(exc).__name__}: {exc}"[:2000]
+        SyncEvent.objects.filter(listing_id=listing_id, outcome=SyncOutcome.IN_PROGRESS).update(
+            outcome=SyncOutcome.FAILED, error_kind=SyncErrorKind.INTERNAL, message=message, finished_at=timezone.now()
+        )
+        sync_event_record(
+            job=job,
+            listing=listing,
+            channel_id=listing.channel_id,
+            operation=SyncOperation.UPDATE,
+            outcome=SyncOutcome.FAILED,
+            is_final=True,
+            message=message,
+            error_kind=SyncErrorKind.INTERNAL,
+        )
+        listing_sync_fields_set(listing=listing, last_error_code="internal", last_error_message=message)
+        sync_job_count(job_id=job.pk, outcome=SyncOutcome.FAILED)
+        return SyncOutcome.FAILED
 
 
 def _chunk_defer_seconds(job: SyncJob) -> float:
@@ -151,9 +184,6 @@ def _push_leased(job: SyncJob, listing: Listing) -> str | None:
     if not listing.channel.is_active:
         message = "The channel is paused (its authorisation expired or an operator paused it); nothing was sent."
         return _finish_failed(job, listing, SyncOperation.UPDATE, message, SyncErrorKind.PAUSED)
-    blocking = listing_blocking_issues(listing)
-    if blocking:
-        return _finish_failed(job, listing, SyncOperation.UPDATE, "; ".join(blocking), SyncErrorKind.READINESS)
     payload = listing_payload(listing)
     phash = payload_hash(payload)
     if (
@@ -178,7 +208,12 @@ def _push_leased(job: SyncJob, listing: Listing) -> str | None:
         sync_job_count(job_id=job.pk, outcome=SyncOutcome.SKIPPED)
         return SyncOutcome.SKIPPED
 
-    listing_status_set(listing=listing, status=ListingStatus.PUBLISHING)
+    try:  # via `queued`, which the state machine only allows for a ready listing
+        listing_status_set(listing=listing, status=ListingStatus.PUBLISHING)
+    except ApplicationError as exc:
+        if exc.extra.get("code") != "not_ready":
+            raise
+        return _finish_failed(job, listing, SyncOperation.UPDATE, exc.message, SyncErrorKind.READINESS)
     connector = connection.connector_for(listing.channel)
     if not payload.external_id and history.creates_unconfirmed:
         found = _lookup_by_sku(job, listing, connector, history.attempts + 1)

@@ -229,3 +229,53 @@ def test_prune_command_removes_only_entries_past_retention(settings):
     call_command("audit_prune", stdout=out)
     assert "deleted 1 audit entries older than 30 days" in out.getvalue()
     assert list(AuditEntry.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+def test_audit_suspended_records_nothing_inside_the_block():
+    from common.audit import audit_suspended
+
+    with audit_suspended():
+        product = ProductFactory()
+        product_update(product=product, title="Quiet")
+    product_update(product=product, title="Loud")
+    assert [(e.action, e.changes) for e in entries_for(Product, product.pk)] == [
+        ("update", {"title": ["Quiet", "Loud"]})
+    ]
+
+
+def test_audit_log_pages_without_counting(client, viewer_user, settings):
+    from accounts.views import AuditEntryListView
+
+    for _ in range(3):
+        ProductFactory()
+    client.force_login(viewer_user)
+    AuditEntryListView.page_size, old = 2, AuditEntryListView.page_size
+    try:
+        first = client.get(reverse("accounts:auditentry_list"), {"model": "product"})
+        second = client.get(reverse("accounts:auditentry_list"), {"model": "product", "page": "2"})
+        junk = client.get(reverse("accounts:auditentry_list"), {"page": "x"})
+    finally:
+        AuditEntryListView.page_size = old
+    assert [len(first.context["object_list"]), first.context["next_page"], first.context["previous_page"]] == [
+        2,
+        2,
+        None,
+    ]
+    assert [len(second.context["object_list"]), second.context["next_page"], second.context["previous_page"]] == [
+        1,
+        None,
+        1,
+    ]
+    assert junk.context["page"] == 1
+    ids = [e.pk for e in first.context["object_list"]] + [e.pk for e in second.context["object_list"]]
+    assert ids == sorted(ids, reverse=True)
+    assert "model=product&amp;page=2" in first.content.decode()
+
+
+def test_audit_log_rows_summarise_changes():
+    from accounts.views import changes_summary
+
+    many = {f"f{i}": [i, i + 1] for i in range(8)}
+    assert changes_summary({"title": ["A", "B"], "brand": [None, "Acme"]}) == "title: A → B; brand: — → Acme"
+    assert changes_summary(many).endswith("f5: 5 → 6; +2 more")
+    assert changes_summary({"description": [None, "x" * 100]}) == "description: — → " + "x" * 59 + "…"

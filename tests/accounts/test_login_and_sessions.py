@@ -213,8 +213,12 @@ def test_api_request_with_an_ended_session_gets_401(client, editor_user):
 # --- Passwords ---
 
 
-def test_password_change_page(client, editor_user):
-    client.force_login(editor_user)
+def test_password_change_page_ends_the_other_sessions(client, editor_user):
+    other = Client()
+    login(other, "editor1")
+    other.get("/")
+    login(client, "editor1")
+    client.get("/")
     response = client.post(
         reverse("accounts:password_change"),
         {"old_password": PASSWORD, "new_password1": "Another-long-pw-77", "new_password2": "Another-long-pw-77"},
@@ -222,6 +226,9 @@ def test_password_change_page(client, editor_user):
     assert response.status_code == 302
     editor_user.refresh_from_db()
     assert editor_user.check_password("Another-long-pw-77")
+    assert UserSession.objects.filter(user=editor_user, ended_at=None).count() == 1
+    assert client.get(reverse("accounts:security")).status_code == 200
+    assert other.get(reverse("accounts:security")).status_code == 302
 
 
 def test_password_reset_sends_a_working_link_by_email(client, editor_user):

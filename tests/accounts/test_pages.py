@@ -67,3 +67,38 @@ def test_me_needs_credentials():
 
 def test_healthz_is_public(client):
     assert client.get("/healthz").status_code in (200, 503)
+
+
+def test_seed_users_creates_one_user_per_role_once():
+    import io
+
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    from accounts.roles import user_roles
+
+    out = io.StringIO()
+    call_command("seed_users", password="Demo-pass-123", stdout=out)
+    call_command("seed_users", stdout=out)
+    assert {u.username: set(user_roles(u)) for u in User.objects.all()} == {
+        "viewer": {"viewer"},
+        "editor": {"editor"},
+        "channels": {"channel_manager"},
+        "manager": {"admin"},
+    }
+    assert out.getvalue().count("created") == 4
+    assert User.objects.get(username="editor").check_password("Demo-pass-123")
+
+
+def test_ensure_admin_gives_the_admin_role(monkeypatch):
+    import io
+
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    monkeypatch.setenv("ADMIN_USERNAME", "root1")
+    monkeypatch.setenv("ADMIN_PASSWORD", "Root-pass-123")
+    call_command("ensure_admin", stdout=io.StringIO())
+    root = User.objects.get(username="root1")
+    assert root.is_superuser
+    assert list(root.groups.values_list("name", flat=True)) == ["admin"]

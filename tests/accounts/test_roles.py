@@ -190,3 +190,30 @@ def test_mixin_sends_anonymous_to_login():
     response = ChannelEditPage.as_view()(request)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=")
+
+
+# --- Channel restriction ---
+
+
+def test_channel_restriction_limits_a_user_to_listed_channels(make_user, role_admin_user):
+    from accounts.roles import allowed_channel_ids, can_use_channel
+    from accounts.services import user_channels_restrict
+
+    editor = make_user("limited", "editor")
+    assert allowed_channel_ids(editor) is None
+    user_channels_restrict(target=editor, channel_ids=[3, 1, 3])
+    fresh = type(editor).objects.get(pk=editor.pk)
+    assert allowed_channel_ids(fresh) == frozenset({1, 3})
+    assert can_use_channel(fresh, 3)
+    assert not can_use_channel(fresh, 2)
+    user_channels_restrict(target=role_admin_user, channel_ids=[1])
+    assert allowed_channel_ids(type(editor).objects.get(pk=role_admin_user.pk)) is None  # admins see every channel
+
+
+def test_channel_restriction_refuses_bad_ids(editor_user):
+    from accounts.models import UserProfile
+    from accounts.services import user_channels_restrict
+
+    with pytest.raises(ApplicationError, match="positive integers"):
+        user_channels_restrict(target=editor_user, channel_ids=[1, "2"])
+    assert not UserProfile.objects.exists()

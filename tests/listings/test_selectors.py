@@ -20,7 +20,15 @@ def test_payload_carries_effective_values_and_the_mapped_category(make_listing, 
     # given
     channel = make_channel("lazada", price_currency_rate=Decimal("4.4"), price_rounding_ending=Decimal("0.90"))
     product = make_listable_product(
-        title="Mug", price="10.00", quantity=8, brand="Acme", barcode="4006381333931", weight_grams=350
+        title="Mug",
+        price="10.00",
+        quantity=8,
+        brand="Acme",
+        barcode="4006381333931",
+        weight_grams=350,
+        length_mm=120,
+        width_mm=90,
+        height_mm=100,
     )
     listing = make_listing(product=product, channel=channel, map_category=False)
     category_mapping_set(channel=channel, category=product.category, external_category_id="LZ-1234")
@@ -43,6 +51,9 @@ def test_payload_carries_effective_values_and_the_mapped_category(make_listing, 
         variants=(),
         compare_at_price=None,
         weight_grams=350,
+        length_mm=120,
+        width_mm=90,
+        height_mm=100,
     )
 
 

@@ -35,3 +35,20 @@ def test_acquire_creates_bucket_and_penalise_blocks_it():
     assert 29 <= wait_hint("ch:1:push", rate=100, burst=5, store=store) <= 30.1
     # and another bucket is not affected
     assert acquire("ch:2:push", rate=100, burst=5, max_wait=0, store=store) is True
+
+
+@pytest.mark.django_db
+def test_throttle_halves_the_rate_then_it_regrows():
+    # given a bucket at its configured 10/s
+    store = DatabaseBucketStore()
+    assert acquire("adaptive", rate=10, burst=1, store=store) is True
+    # when the marketplace throttles twice
+    penalise("adaptive", rate=10, burst=1, retry_after=0, store=store)
+    penalise("adaptive", rate=10, burst=1, retry_after=0, store=store)
+    # then a quarter of the configured rate is in use
+    bucket = RateBucket.objects.get(key="adaptive")
+    assert bucket.scale == pytest.approx(0.25)
+    assert acquire("adaptive", rate=10, burst=1, max_wait=5, store=store) is True
+    # and each granted request grows it back by 1 %
+    bucket.refresh_from_db()
+    assert bucket.scale == pytest.approx(0.2525)
