@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -14,7 +14,6 @@ from rest_framework.response import Response
 
 from catalog.importing import services, workbooks
 from catalog.models import ImportBatch, ImportErrorPolicy
-from common.api import StrictCharField
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,8 +49,8 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="XLSX, XLS, ODS or CSV; size and unpacked-size limits apply.")
-    on_error = serializers.ChoiceField(choices=ImportErrorPolicy.choices, default=ImportErrorPolicy.SKIP_ROWS)
-    sheet_name = StrictCharField(required=False, allow_blank=True, max_length=120, default="")
+    # Required: a multipart body cannot tell an omitted optional field from an empty one, and the policy matters.
+    on_error = serializers.ChoiceField(choices=ImportErrorPolicy.choices, help_text="skip-rows or reject-all.")
 
 
 class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -66,6 +65,9 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportBatchSerializer})
     def create(self, request: Request) -> Response:
+        repeated = [key for key in request.data if len(request.data.getlist(key)) > 1]
+        if repeated:
+            raise exceptions.ValidationError({key: ["Give this field once."] for key in repeated})
         body = ImportUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
@@ -73,7 +75,6 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             upload=upload,
             filename=upload.name,
             on_error=body.validated_data["on_error"],
-            sheet_name=body.validated_data["sheet_name"],
             user=request.user,
         )
         return Response(self.get_serializer(batch).data, status=status.HTTP_201_CREATED)

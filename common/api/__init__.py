@@ -328,6 +328,12 @@ class ApiPagination(PageNumberPagination):
                 parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
         return parameters
 
+    def get_page_number(self, request: Any, paginator: Any) -> Any:
+        raw = request.query_params.getlist(self.page_query_param)
+        if raw and (len(raw) > 1 or not raw[0].isdigit()) and raw[0] not in self.last_page_strings:
+            raise exceptions.ValidationError({self.page_query_param: ["Give one page number, 1 or more."]})
+        return super().get_page_number(request, paginator)
+
     def get_page_size(self, request: Any) -> int | None:
         raw = request.query_params.getlist(self.page_size_query_param)
         if raw and (len(raw) > 1 or not raw[0].isdigit() or not 1 <= int(raw[0]) <= self.max_page_size):

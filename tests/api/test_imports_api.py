@@ -52,3 +52,20 @@ def test_viewer_cannot_upload(viewer_api):
     response = _upload(viewer_api, workbooks.template_workbook())
     assert response.status_code == 403
     assert not ImportBatch.objects.exists()
+
+
+def test_import_upload_field_given_twice_is_400(api):
+    response = api.post(
+        "/api/v1/imports/",
+        {"file": SimpleUploadedFile("a.xlsx", workbooks.template_workbook()), "on_error": ["skip-rows", "reject-all"]},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "on_error"
+    assert not ImportBatch.objects.exists()
+
+
+def test_empty_page_parameter_is_400(api):
+    response = api.get("/api/v1/imports/", {"page": ""})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "page"
