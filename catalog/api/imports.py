@@ -65,7 +65,8 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportBatchSerializer})
     def create(self, request: Request) -> Response:
-        repeated = [key for key in request.data if len(request.data.getlist(key)) > 1]
+        data: Any = request.data  # a QueryDict for multipart
+        repeated = [key for key in data if hasattr(data, "getlist") and len(data.getlist(key)) > 1]
         if repeated:
             raise exceptions.ValidationError({key: ["Give this field once."] for key in repeated})
         body = ImportUploadSerializer(data=request.data)
