@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from catalog.api.imports import ImportBatchViewSet
 from catalog.api.views import CategoryViewSet, ProductImageViewSet, ProductViewSet, VariantViewSet
 from channels.api.views import ChannelViewSet
 from common.api import api_not_found
@@ -15,6 +16,7 @@ router.register("products", ProductViewSet, basename="product")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("variants", VariantViewSet, basename="variant")
 router.register("images", ProductImageViewSet, basename="image")
+router.register("imports", ImportBatchViewSet, basename="import")
 router.register("channels", ChannelViewSet, basename="channel")
 router.register("listings", ListingViewSet, basename="listing")
 router.register("sync-jobs", SyncJobViewSet, basename="sync-job")

@@ -17,7 +17,15 @@ from rest_framework import serializers
 from catalog import services
 from catalog.choices import ProductStatus
 from catalog.models import Category, Product, ProductImage, Variant
-from common.api import BULK_ITEM_STATUSES, BULK_POLICY_CHOICES, BULK_REJECT_ALL, ServiceSerializerMixin
+from common.api import (
+    BULK_ITEM_STATUSES,
+    BULK_POLICY_CHOICES,
+    BULK_REJECT_ALL,
+    ServiceSerializerMixin,
+    StrictCharField,
+    StrictIntegerField,
+    StrictSlugField,
+)
 
 # --- Fast output helpers (same strings as DRF's DecimalField/DateTimeField with default settings) ---
 
@@ -41,7 +49,7 @@ class CategorySerializer(ServiceSerializerMixin, serializers.ModelSerializer):
     update_service = services.category_update
     instance_kwarg = "category"
 
-    slug = serializers.SlugField(max_length=200, required=False, help_text="Derived from the name when omitted.")
+    slug = StrictSlugField(max_length=200, required=False, help_text="Derived from the name when omitted.")
     full_name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -83,7 +91,7 @@ class VariantSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
     instance_kwarg = "variant"
 
     options = serializers.DictField(
-        child=serializers.CharField(), required=False, help_text='Option values, e.g. {"Size": "XL"}.'
+        child=StrictCharField(), required=False, help_text='Option values, e.g. {"Size": "XL"}.'
     )
 
     class Meta:
@@ -203,7 +211,7 @@ class ProductSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
     update_service = services.product_update
     instance_kwarg = "product"
 
-    version = serializers.IntegerField(
+    version = StrictIntegerField(
         required=False,
         min_value=1,
         max_value=2**31 - 1,

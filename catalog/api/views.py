@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from catalog import services
 from catalog.api.filters import CategoryFilterSet, ProductApiFilterSet, ProductImageFilterSet, VariantFilterSet
 from catalog.models import Category, Product, ProductImage, Variant
-from common.api import bulk_apply
+from common.api import MAX_ID, bulk_apply
 
 from .serializers import (
     BulkResultSerializer,
@@ -190,7 +190,7 @@ class ProductViewSet(
         body = ProductBulkUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         items = body.validated_data["items"]
-        ids = [item.get("id") for item in items if isinstance(item.get("id"), int)]
+        ids = [item["id"] for item in items if isinstance(item.get("id"), int) and 0 < item["id"] <= MAX_ID]
         instances = {p.pk: p for p in Product.objects.filter(pk__in=ids)}
         return self._bulk(body.validated_data["policy"], items, instances=instances)
 
@@ -201,7 +201,7 @@ class ProductViewSet(
             verb = "created"
         else:
             item_id = item.get("id")
-            product = instances.get(item_id) if isinstance(item_id, int) else None
+            product = instances.get(item_id) if isinstance(item_id, int) and not isinstance(item_id, bool) else None
             if product is None:
                 raise exceptions.ValidationError({"id": ["No product with this id."]}, code="not_found")
             serializer = ProductSerializer(product, data=item, partial=True, context=context)

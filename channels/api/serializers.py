@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from channels import services
 from channels.models import Channel
-from common.api import ServiceSerializerMixin
+from common.api import ServiceSerializerMixin, StrictCharField
 
 CHANNEL_READ_FIELDS = [
     "id",
@@ -49,7 +49,7 @@ class ChannelSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
 
     marketplace = serializers.ChoiceField(choices=[])  # filled from the connector registry in __init__
     credentials = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, max_length=4096),
+        child=StrictCharField(allow_blank=True, max_length=4096),
         write_only=True,
         required=False,
         help_text="Marketplace credentials (write-only, stored encrypted, never returned). On update they are "

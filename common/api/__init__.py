@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -32,6 +33,7 @@ from common.errors import ApplicationError
 
 # ApplicationError.extra["code"] values that have their own HTTP status; every other refusal is a 409.
 APPLICATION_ERROR_STATUS = {"version_conflict": status.HTTP_409_CONFLICT, "not_found": status.HTTP_404_NOT_FOUND}
+MAX_ID = 2**63 - 1  # largest id SQLite and PostgreSQL bigint hold; larger ids cannot exist and overflow lookups
 MAX_PAGE_SIZE = 200  # 200 products with nested variants/images render in ~40 ms here; more is a bulk export
 
 VALIDATION_MESSAGE = "The request has invalid fields; see errors."
@@ -146,6 +148,83 @@ def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRespon
 # --- Serializers ---
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true/false only: DRF's BooleanField also takes 0, 1, "yes", "on"..., which the schema does not say."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """JSON integers only (no "5", no 5.0, no true)."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """Money as a JSON string ("19.90"), as the schema documents; a float would lose cents."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictSlugField(serializers.SlugField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictURLField(serializers.URLField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """JSON strings only (DRF's CharField turns 5 into "5")."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """Ids as JSON integers; an id no row can have is "does not exist" rather than a database overflow."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 0 < data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+STRICT_FIELD_MAPPING = {
+    **serializers.ModelSerializer.serializer_field_mapping,
+    models.BooleanField: StrictBooleanField,
+    models.IntegerField: StrictIntegerField,
+    models.PositiveIntegerField: StrictIntegerField,
+    models.PositiveSmallIntegerField: StrictIntegerField,
+    models.SmallIntegerField: StrictIntegerField,
+    models.BigIntegerField: StrictIntegerField,
+    models.DecimalField: StrictDecimalField,
+    models.CharField: StrictCharField,
+    models.TextField: StrictCharField,
+    models.SlugField: StrictSlugField,
+    models.URLField: StrictURLField,
+}
+
+
 class ServiceSerializerMixin:
     """A serializer that writes through services, never through `Model.objects.create` or `instance.save()`.
 
@@ -155,6 +234,8 @@ class ServiceSerializerMixin:
     field errors through the exception handler.
     """
 
+    serializer_field_mapping: Any = STRICT_FIELD_MAPPING  # the types the schema documents, and nothing looser
+    serializer_related_field: Any = StrictPrimaryKeyRelatedField
     create_service: ClassVar[Callable[..., Any] | None] = None
     update_service: ClassVar[Callable[..., Any] | None] = None
     instance_kwarg: ClassVar[str] = "instance"
@@ -238,19 +319,61 @@ class ApiPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
+    def get_page_number(self, request: Any, paginator: Any) -> Any:
+        raw = request.query_params.getlist(self.page_query_param)
+        if raw and (len(raw) > 1 or not raw[0].isdigit()) and raw[0] not in self.last_page_strings:
+            raise exceptions.ValidationError({self.page_query_param: ["Give one page number, 1 or more."]})
+        return super().get_page_number(request, paginator)
+
     def get_page_size(self, request: Any) -> int | None:
         raw = request.query_params.getlist(self.page_size_query_param)
-        if raw and (len(raw) > 1 or not raw[0].isdigit() or int(raw[0]) < 1):
+        if raw and (len(raw) > 1 or not raw[0].isdigit() or not 1 <= int(raw[0]) <= self.max_page_size):
             raise exceptions.ValidationError(
                 {self.page_size_query_param: [f"Give one whole number from 1 to {self.max_page_size}."]}
             )
         return super().get_page_size(request)
 
 
-class StrictFilterBackend(DjangoFilterBackend):
-    """django-filter, but a filter given twice or a non-text filter given empty is a 400 instead of ignored.
+def _is_integer_filter(filterset_class: Any, declared: Any) -> bool:
+    """True when the filter's model field holds integers (ids, counts): the schema then says `integer`."""
+    try:
+        field = filterset_class._meta.model._meta.get_field(declared.field_name.split("__")[0])
+    except Exception:  # noqa: BLE001 - method filters and unknown names are not integer-typed
+        return False
+    return isinstance(field, models.IntegerField | models.AutoField | models.ForeignKey)
 
-    Pages keep django-filter's lenient reading (an empty form field means "any"); API clients get told.
+
+def _filter_value_error(filterset_class: Any, declared: Any, values: list[str]) -> str | None:
+    if len(values) > 1 and not isinstance(declared, django_filters.MultipleChoiceFilter):
+        return "Give this filter once."
+    if "" in values and not isinstance(declared, django_filters.CharFilter):
+        return "Must not be empty; leave the parameter out to not filter."
+    if isinstance(declared, django_filters.BooleanFilter) and values[0] not in ("true", "false"):
+        return "Use true or false."
+    if isinstance(declared, django_filters.NumberFilter):
+        value = values[0]
+        if _is_integer_filter(filterset_class, declared):
+            if not value.lstrip("-").isdigit():
+                return "Use a whole number."
+            if abs(int(value)) > MAX_ID:
+                return "No row has an id or count this large."
+    return None
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, but a malformed filter value is a 400 instead of being silently ignored.
+
+    Pages keep django-filter's lenient reading (an empty form field means "any"); API clients get told: a
+    filter given twice, an empty non-text filter, a boolean that is not true/false, a non-integer id.
     """
 
     def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
@@ -261,10 +384,9 @@ class StrictFilterBackend(DjangoFilterBackend):
                 declared = filterset_class.base_filters.get(name)
                 if declared is None:
                     continue
-                if len(values) > 1 and not isinstance(declared, django_filters.MultipleChoiceFilter):
-                    errors[name] = ["Give this filter once."]
-                elif "" in values and not isinstance(declared, django_filters.CharFilter):
-                    errors[name] = ["Must not be empty; leave the parameter out to not filter."]
+                message = _filter_value_error(filterset_class, declared, values)
+                if message:
+                    errors[name] = [message]
             if errors:
                 raise exceptions.ValidationError(errors)
         return super().filter_queryset(request, queryset, view)

@@ -4,7 +4,16 @@ from typing import Any
 
 from rest_framework import serializers
 
-from common.api import BULK_ITEM_STATUSES, BULK_POLICY_CHOICES, BULK_REJECT_ALL, ServiceSerializerMixin
+from common.api import (
+    BULK_ITEM_STATUSES,
+    BULK_POLICY_CHOICES,
+    BULK_REJECT_ALL,
+    MAX_ID,
+    ServiceSerializerMixin,
+    StrictCharField,
+    StrictDecimalField,
+    StrictIntegerField,
+)
 from listings import services
 from listings.models import Listing
 
@@ -69,7 +78,7 @@ class ReadinessSerializer(serializers.Serializer):
 
 class ListingTransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[], help_text="Target status; the state machine decides if allowed.")
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    reason = StrictCharField(required=False, allow_blank=True, max_length=500, default="")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -79,8 +88,12 @@ class ListingTransitionSerializer(serializers.Serializer):
 
 
 class ListingAssignSerializer(serializers.Serializer):
-    products = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=10_000)
-    channels = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=100)
+    products = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=10_000
+    )
+    channels = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=100
+    )
 
 
 class ListingAssignResultSerializer(serializers.Serializer):
@@ -99,12 +112,12 @@ class ListingBulkCreateSerializer(serializers.Serializer):
 
 
 class ListingBulkUpdateItemSerializer(serializers.Serializer):
-    id = serializers.IntegerField(min_value=1)
-    title = serializers.CharField(max_length=500, allow_null=True, allow_blank=True, required=False)
-    description = serializers.CharField(allow_null=True, allow_blank=True, required=False)
-    price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, required=False)
-    compare_at_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, required=False)
-    quantity = serializers.IntegerField(min_value=0, max_value=2**31 - 1, allow_null=True, required=False)
+    id = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    title = StrictCharField(max_length=500, allow_null=True, allow_blank=True, required=False)
+    description = StrictCharField(allow_null=True, allow_blank=True, required=False)
+    price = StrictDecimalField(max_digits=12, decimal_places=2, allow_null=True, required=False)
+    compare_at_price = StrictDecimalField(max_digits=12, decimal_places=2, allow_null=True, required=False)
+    quantity = StrictIntegerField(min_value=0, max_value=2**31 - 1, allow_null=True, required=False)
 
 
 class ListingBulkUpdateSerializer(serializers.Serializer):
