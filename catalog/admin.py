@@ -1,12 +1,18 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.html import format_html
+from import_export.admin import ExportMixin
+from import_export.formats import base_formats
 
 from common.errors import ApplicationError
 
 from . import services
 from .choices import ProductStatus
-from .models import AttributeDefinition, Category, Product, ProductImage, Variant
+from .importing.formats import CalamineXLSX
+from .importing.services import import_batch_undo
+from .models import AttributeDefinition, Category, ImportBatch, Product, ProductImage, Variant
+from .resources import ProductResource
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 
@@ -77,7 +83,12 @@ def _run_service(modeladmin, request, queryset, action, label):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ExportMixin, admin.ModelAdmin):
+    # Export through django-import-export (formula-safe resource); "Import spreadsheet" opens the staged import
+    # flow (imports:upload), which checks in bulk and can be undone.
+    resource_classes = [ProductResource]
+    export_formats = [CalamineXLSX, base_formats.CSV]
+    import_export_change_list_template = "admin/catalog/product/change_list_import_export.html"
     list_display = ("sku", "title", "brand", "category", "price", "currency", "quantity", "status", "updated_at")
     list_filter = ("status", "currency", "brand", "category")
     search_fields = ("sku", "title", "barcode", "brand", "mpn")
@@ -152,3 +163,44 @@ class ProductImageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Spreadsheet imports: read-only here; the page (link) shows the preview, progress and undo."""
+
+    list_display = (
+        "id",
+        "original_filename",
+        "status",
+        "total_rows",
+        "created_count",
+        "updated_count",
+        "error_count",
+        "created_by",
+        "created_at",
+        "page",
+    )
+    list_filter = ("status", "on_error")
+    search_fields = ("original_filename",)
+    actions = ["undo"]
+
+    @admin.display(description="page")
+    def page(self, obj: ImportBatch) -> str:
+        return format_html('<a href="{}">open</a>', reverse("imports:batch_detail", args=[obj.pk]))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Undo the selected imports")
+    def undo(self, request, queryset):
+        for batch in queryset:
+            try:
+                batch = import_batch_undo(batch=batch, user=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, f"Import #{batch.pk}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"Import #{batch.pk}: {batch.message}", messages.SUCCESS)

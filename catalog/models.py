@@ -240,3 +240,105 @@ class ProductImage(BaseModel):
 
     def __str__(self) -> str:
         return self.original_filename or f"image {self.pk}"
+
+
+# --- Spreadsheet imports (catalog/importing) ---
+
+
+class ImportBatchStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Uploaded"
+    VALIDATING = "validating", "Checking"
+    VALIDATED = "validated", "Ready to import"
+    COMMITTING = "committing", "Importing"
+    COMMITTED = "committed", "Imported"
+    REFUSED = "refused", "Refused"
+    FAILED = "failed", "Failed"
+    UNDONE = "undone", "Undone"
+
+
+class ImportErrorPolicy(models.TextChoices):
+    REJECT_ALL = "reject-all", "Reject the whole file if any row fails"
+    SKIP_ROWS = "skip-rows", "Import the valid rows, report the others"
+
+
+class ImportBatch(BaseModel):
+    """One uploaded product spreadsheet and everything that happened to it: checks, dry run, commit, undo.
+
+    Counts and progress live on this row so that the preview page can poll them while a worker runs. Created
+    products are recorded as compact id ranges (a 100k-row import creates few ranges), updated rows as
+    `ImportRow` snapshots, so undo needs no per-row bookkeeping for creations.
+    """
+
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    file = models.FileField(upload_to="imports/", max_length=255)
+    original_filename = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=8)
+    file_size = models.PositiveBigIntegerField(default=0)
+    sheet_name = models.CharField(max_length=120, blank=True)
+    on_error = models.CharField(max_length=16, choices=ImportErrorPolicy.choices, default=ImportErrorPolicy.SKIP_ROWS)
+    status = models.CharField(
+        max_length=16, choices=ImportBatchStatus.choices, default=ImportBatchStatus.UPLOADED, db_index=True
+    )
+    message = models.TextField(blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    rows_per_second = models.FloatField(default=0)
+    headers = models.JSONField(default=list, blank=True)
+    unknown_columns = models.JSONField(default=list, blank=True)
+    first_errors = models.JSONField(default=list, blank=True)
+    sample_diffs = models.JSONField(default=list, blank=True)
+    created_product_ids = models.JSONField(default=list, blank=True, help_text="[[first, last], ...] id ranges.")
+    created_variant_ids = models.JSONField(default=list, blank=True, help_text="[[first, last], ...] id ranges.")
+    undo_report = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"import #{self.pk} {self.original_filename} ({self.status})"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status in (ImportBatchStatus.COMMITTED, ImportBatchStatus.VALIDATED) else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ImportBatchStatus.UPLOADED, ImportBatchStatus.VALIDATING, ImportBatchStatus.COMMITTING)
+
+
+class ImportRow(models.Model):
+    """A row of a batch that needs remembering: a failed row (for the error workbook) or an update (for undo)."""
+
+    class Kind(models.TextChoices):
+        ERROR = "error", "Error"
+        PRODUCT_UPDATE = "product_update", "Product updated"
+        VARIANT_UPDATE = "variant_update", "Variant updated"
+        IMAGES = "images", "Images to fetch"
+        CHANNELS = "channels", "Listings to create"
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    row_number = models.PositiveIntegerField()
+    sku = models.CharField(max_length=255, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    values = models.JSONField(default=list, blank=True, help_text="Failed row: its cells; images/channels: the list.")
+    errors = models.JSONField(default=list, blank=True)
+    before = models.JSONField(default=dict, blank=True, help_text="Field values before the update.")
+    after = models.JSONField(default=dict, blank=True, help_text="Field values written by the import.")
+    version_after = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch_id", "row_number"]
+        indexes = [models.Index(fields=["batch", "kind", "row_number"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} row {self.row_number} of batch {self.batch_id}"

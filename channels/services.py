@@ -3,7 +3,7 @@
 Every interface (admin, staff pages, API, demo seeding, sync engine token refresh) calls these.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -51,7 +51,7 @@ def _check_fields(fields: Mapping[str, Any], allowed: set[str], what: str) -> No
         raise ApplicationError(f"Unknown {what} field(s): {', '.join(unknown)}.")
 
 
-def _clean_credentials(marketplace: str, values: Mapping[str, Any]) -> dict[str, str]:
+def credentials_clean(marketplace: str, values: Mapping[str, Any]) -> dict[str, str]:
     """Strip values and refuse names the marketplace's connector does not know."""
     try:
         connector = get_connector_class(marketplace)
@@ -101,7 +101,7 @@ def channel_create(
         | fields
     )
     channel = Channel(**data)
-    channel.set_credentials(_clean_credentials(channel.marketplace, credentials))
+    channel.set_credentials(credentials_clean(channel.marketplace, credentials))
     channel.created_by = channel.updated_by = _actor(user)
     channel.full_clean()
     channel.save()
@@ -134,7 +134,7 @@ def channel_set_credentials(
 
     Also the `on_tokens` callback target after a connector refreshed its tokens.
     """
-    new = _clean_credentials(channel.marketplace, credentials)
+    new = credentials_clean(channel.marketplace, credentials)
     values = new if replace else channel.get_credentials() | new
     missing = channel.missing_credential_fields(values)
     if missing:
@@ -169,6 +169,34 @@ def category_mapping_set(
     mapping.full_clean()
     mapping.save()
     return mapping
+
+
+@transaction.atomic
+def category_mappings_bulk_set(
+    *, channel: Channel, mappings: Sequence[tuple[Category, str, str]], user: User = None
+) -> dict[str, int]:
+    """Set many (category, external id, external name) mappings of one channel in a few queries (imports, demo).
+
+    Each row is validated like category_mapping_set; an invalid row refuses the whole batch, naming the category.
+    """
+    existing = {m.category_id: m for m in CategoryMapping.objects.filter(channel=channel)}
+    actor = _actor(user)
+    new: list[CategoryMapping] = []
+    changed: list[CategoryMapping] = []
+    for category, external_id, external_name in mappings:
+        mapping = existing.get(category.pk) or CategoryMapping(channel=channel, category=category, created_by=actor)
+        mapping.external_category_id, mapping.external_category_name = external_id, external_name
+        mapping.updated_by = actor
+        try:
+            mapping.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            raise ValidationError({"mappings": f"Category '{category.name}': {'; '.join(exc.messages)}"}) from None
+        (changed if mapping.pk else new).append(mapping)
+    CategoryMapping.objects.bulk_create(new)
+    CategoryMapping.objects.bulk_update(
+        changed, ["external_category_id", "external_category_name", "updated_by", "updated_at"]
+    )
+    return {"created": len(new), "updated": len(changed)}
 
 
 @transaction.atomic

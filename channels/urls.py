@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "channels"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ChannelListView.as_view(), name="channel_list"),
+    path("new/", views.ChannelCreateView.as_view(), name="channel_create"),
+    path("<int:pk>/", views.ChannelDetailView.as_view(), name="channel_detail"),
+    path("<int:pk>/edit/", views.ChannelUpdateView.as_view(), name="channel_update"),
+    path("<int:pk>/mappings/", views.CategoryMappingSaveView.as_view(), name="mapping_save"),
+    path("<int:pk>/test-connection/", views.ChannelTestConnectionView.as_view(), name="channel_test"),
+]

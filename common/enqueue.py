@@ -3,18 +3,41 @@
 With the ORM broker the queue row is written by the current database transaction, so it commits or rolls back
 together with the business rows it refers to (a transactional outbox, reliability.md §3). With Redis the push
 is deferred to `transaction.on_commit`, so a worker can never pick up a job before its rows are visible.
+
+`delay` postpones a task (backoff retries). With the ORM broker the queue row is written with its lock already
+in the future: the broker only hands out rows whose lock has passed, so the row is the outbox *and* the timer.
+With Redis a one-off django-q2 `Schedule` is created instead (the scheduler checks about every 30 s).
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from django_q.brokers.orm import ORM
+from django_q.conf import Conf
+from django_q.models import Schedule
 from django_q.tasks import async_task
 
 
 def uses_orm_broker() -> bool:
     return "orm" in settings.Q_CLUSTER
+
+
+class _DelayedORM(ORM):
+    """ORM broker whose new rows stay invisible to workers for `delay` seconds."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(list_key=Conf.CLUSTER_NAME)
+        self.delay = delay
+
+    def enqueue(self, task: Any) -> int:
+        package = self.get_connection().create(
+            key=self.list_key, payload=task, lock=timezone.now() + timedelta(seconds=self.delay)
+        )
+        return int(package.pk)
 
 
 def enqueue(
@@ -23,13 +46,32 @@ def enqueue(
     group: str | None = None,
     task_name: str | None = None,
     timeout: int | None = None,
+    delay: float | None = None,
 ) -> None:
-    """Queue `func(*args)` for a worker, respecting the surrounding transaction."""
+    """Queue `func(*args)` for a worker, respecting the surrounding transaction; `delay` seconds later if given."""
     options: dict[str, Any] = {"group": group or func.__name__}
     if task_name:
         options["task_name"] = task_name
     if timeout:
         options["timeout"] = timeout
+
+    if delay and delay > 0 and not uses_orm_broker():
+
+        def push_later() -> None:
+            Schedule.objects.create(
+                func=f"{func.__module__}.{func.__qualname__}",
+                args=repr(tuple(args)),
+                name=None,
+                schedule_type=Schedule.ONCE,
+                repeats=-1,
+                next_run=timezone.now() + timedelta(seconds=delay),
+            )
+
+        transaction.on_commit(push_later)
+        return
+
+    if delay and delay > 0:
+        options["broker"] = _DelayedORM(delay)
 
     def push() -> None:
         async_task(func, *args, **options)

@@ -167,22 +167,54 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # REQUEST_MAX_BYTES refuses overs
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
 REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=60 * 1024 * 1024)
+# Spreadsheet imports (catalog/importing): each limit is checked before the file is parsed (ASVS 5.2.1-5.2.3).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# A 5.7 MB / 100k-row xlsx unpacks to 63 MB (reliability.md §5), so 50 MB of xlsx is roughly 600 MB unpacked.
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=700 * 1024 * 1024)
+IMPORT_MAX_ZIP_ENTRIES = env.int("IMPORT_MAX_ZIP_ENTRIES", default=2_000)
+# image_urls are fetched by the server: refuse private/loopback hosts (SSRF) unless allowed (tests, intranets)
+IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS = env.bool("IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS", default=False)
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # one LogEntry per row is the slowest part of admin imports (reliability §1)
 
 # --- REST API ---
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "common.api.schema.ApiAutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["common.api.StrictFilterBackend"],
+    # JSON only (uploads declare multipart themselves): one body format to document, validate and fuzz.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "common.api.ApiPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RolePermission"],
-    # Throttles are a courtesy limit, not the brute-force guard (django-axes is; reliability.md §5).
-    "DEFAULT_THROTTLE_RATES": {"auth_token": env.str("API_TOKEN_THROTTLE_RATE", default="10/min")},
+    # Throttles are a courtesy limit, not the brute-force guard (django-axes is; reliability.md §5). They count in
+    # the default cache: Redis, shared by all workers, when REDIS_URL is set; else per process.
+    "DEFAULT_THROTTLE_CLASSES": ["common.api.throttling.AnonIpThrottle", "common.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "auth_token": env.str("API_TOKEN_THROTTLE_RATE", default="10/min"),
+        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        "token": env.str("API_THROTTLE_TOKEN", default="1200/min"),
+    },
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Listing Manager API", "VERSION": "1.0.0", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Listing Manager API",
+    "DESCRIPTION": "Products, categories, channels, listings, sync jobs and imports. Every error response has "
+    "the `Error` shape. See docs/api.md for authentication and examples.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProductStatusEnum": "catalog.choices.ProductStatus",
+        "ListingStatusEnum": "listings.choices.ListingStatus",
+        "SyncJobStatusEnum": "syncing.choices.SyncJobStatus",
+        "BulkPolicyEnum": "common.api.BULK_POLICY_CHOICES",
+        "BulkItemStatusEnum": "common.api.BULK_ITEM_STATUSES",
+    },
+}
 
 # --- Marketplace sandbox (development) ---
 SANDBOX_URL = env.str("SANDBOX_URL", default="http://127.0.0.1:8100")

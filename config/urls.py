@@ -9,12 +9,13 @@ urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("catalog/", include("catalog.urls")),
+    path("imports/", include("catalog.import_urls", namespace="imports")),
     path("channels/", include("channels.urls")),
     path("listings/", include("listings.urls")),
     path("sync/", include("syncing.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("accounts.api.urls")),
     path("healthz", healthz, name="healthz"),
+    path("api/", include("config.api_urls")),  # also mounts accounts.api.urls under /api/v1/
 ]
 
 if settings.DEBUG:

@@ -170,7 +170,7 @@ def rule_category(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
         yield ReadinessIssue(
             "category_not_mapped",
             "category",
-            f"Category '{category.full_name}' is not mapped to a {channel.connector_class.label} category "
+            f"Category '{category.full_name}' has no mapped {channel.connector_class.label} category "
             f"on {channel.name}.",
             BLOCKING,
         )

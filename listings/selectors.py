@@ -101,6 +101,9 @@ def listing_payload_build(listing: Listing, *, image_url: ImageUrl = _default_im
         variants=tuple(variants),
         compare_at_price=values.compare_at_price.value,
         weight_grams=product.weight_grams,
+        length_mm=product.length_mm,
+        width_mm=product.width_mm,
+        height_mm=product.height_mm,
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from catalog.choices import ProductStatus
@@ -157,24 +157,56 @@ def _product_chunks(
             yield len(chunk), list(Product.objects.filter(pk__in=chunk).values_list("pk", "status"))
 
 
+def _insert_missing_sql(product_ids: list[int], channel_ids: list[int], actor: Any) -> tuple[str, list[Any]]:
+    """One INSERT ... SELECT that creates every missing (product, channel) draft listing of a chunk.
+
+    Column values come from the model itself (defaults, auto_now, the actor) through each field's
+    `get_db_prep_save`, so a field added to Listing later is filled like bulk_create would. Done in SQL because
+    bulk_create spends ~0.7 ms of Python per row here (25 columns; SQLite's 999-parameter cap means 39 rows per
+    INSERT): 60,000 rows took ~45 s that way against ~1 s in the database.
+    """
+
+    def qn(name: str | None) -> str:
+        return str(connection.ops.quote_name(name or ""))
+
+    template = Listing(created_by=actor, updated_by=actor)
+    columns: list[str] = []
+    values: list[str] = []
+    params: list[Any] = []
+    for field in Listing._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(qn(field.column))
+        if field.name == "product":
+            values.append(f"p.{qn(Product._meta.pk.column)}")
+        elif field.name == "channel":
+            values.append(f"c.{qn(Channel._meta.pk.column)}")
+        else:
+            values.append("%s")
+            params.append(field.get_db_prep_save(field.pre_save(template, True), connection))
+    sql = (
+        f"INSERT INTO {qn(Listing._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM {qn(Product._meta.db_table)} p CROSS JOIN {qn(Channel._meta.db_table)} c "
+        f"WHERE p.{qn(Product._meta.pk.column)} IN ({', '.join(['%s'] * len(product_ids))}) "
+        f"AND c.{qn(Channel._meta.pk.column)} IN ({', '.join(['%s'] * len(channel_ids))}) "
+        # Existing listings hit the partial unique index (channel, product) WHERE variant IS NULL and are skipped;
+        # an index probe per row, where a NOT EXISTS anti-join was planned as a scan on stale PostgreSQL statistics.
+        "ON CONFLICT DO NOTHING"
+    )
+    return sql, [*params, *product_ids, *channel_ids]
+
+
 def _assign_chunk(rows: list[tuple[int, str]], channel_ids: list[int], actor: Any) -> tuple[int, int, int]:
     """Create the missing product-level listings of one chunk; returns (created, existing, archived)."""
     archived = sum(1 for _, status in rows if status == ProductStatus.ARCHIVED) * len(channel_ids)
     product_ids = [pk for pk, status in rows if status != ProductStatus.ARCHIVED]
-    existing = set(
-        Listing.objects.filter(
-            channel_id__in=channel_ids, product_id__in=product_ids, variant__isnull=True
-        ).values_list("channel_id", "product_id")
-    )
-    new = [
-        Listing(product_id=product_id, channel_id=channel_id, created_by=actor, updated_by=actor)
-        for product_id in product_ids
-        for channel_id in channel_ids
-        if (channel_id, product_id) not in existing
-    ]
-    # ignore_conflicts: a listing created concurrently since the read above is skipped, not an error.
-    Listing.objects.bulk_create(new, ignore_conflicts=True)
-    return len(new), len(existing), archived
+    if not product_ids:
+        return 0, 0, archived
+    sql, params = _insert_missing_sql(product_ids, channel_ids, actor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        created = max(cursor.rowcount, 0)
+    return created, len(product_ids) * len(channel_ids) - created, archived
 
 
 def listings_bulk_assign(

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "listings"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ListingListView.as_view(), name="listing_list"),
+    path("matrix/", views.ListingMatrixView.as_view(), name="listing_matrix"),
+    path("bulk/", views.ListingBulkView.as_view(), name="listing_bulk"),
+    path("cell/<int:product_pk>/<int:channel_pk>/", views.ListingCellView.as_view(), name="listing_cell"),
+    path("<int:pk>/", views.ListingDetailView.as_view(), name="listing_detail"),
+    path("<int:pk>/overrides/", views.ListingOverridesView.as_view(), name="listing_overrides"),
+    path("<int:pk>/publish/", views.ListingActionView.as_view(action="publish"), name="listing_publish"),
+    path("<int:pk>/accept-remote/", views.ListingActionView.as_view(action="accept_remote"), name="listing_accept"),
+    path("<int:pk>/transition/", views.ListingActionView.as_view(action="transition"), name="listing_transition"),
+]

@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "syncing"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.SyncJobListView.as_view(), name="job_list"),
+    path("jobs/<int:pk>/", views.SyncJobDetailView.as_view(), name="job_detail"),
+    path("jobs/<int:pk>/progress/", views.SyncJobProgressView.as_view(), name="job_progress"),
+    path("jobs/<int:pk>/cancel/", views.SyncJobCancelView.as_view(), name="job_cancel"),
+    path("events/", views.SyncEventListView.as_view(), name="event_list"),
+    path("events/<int:pk>/retry/", views.SyncEventRetryView.as_view(), name="event_retry"),
+]

@@ -19,6 +19,7 @@ from accounts.api.serializers import ApiTokenSerializer, TokenObtainSerializer
 from accounts.models import ApiToken
 from accounts.roles import user_roles
 from accounts.services import token_create
+from common.api import error_response
 from common.errors import ApplicationError
 
 
@@ -42,13 +43,13 @@ class TokenObtainView(APIView):
         )
         if getattr(request._request, "axes_locked_out", False):
             # AxesMiddleware replaces this with the 429 lockout answer on the way out.
-            return Response({"detail": "Too many failed logins."}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+            return error_response(status.HTTP_429_TOO_MANY_REQUESTS, "locked_out", "Too many failed logins.")
         if user is None:
-            return Response({"detail": "Wrong username or password."}, status=status.HTTP_401_UNAUTHORIZED)
+            return error_response(status.HTTP_401_UNAUTHORIZED, "authentication_failed", "Wrong username or password.")
         try:
             token, key = token_create(user=user, name=form.validated_data.get("name") or "API login")
         except ApplicationError as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+            return error_response(status.HTTP_400_BAD_REQUEST, "refused", exc.message)
         return Response({"key": key, "token": ApiTokenSerializer(token).data}, status=status.HTTP_201_CREATED)
 
 

@@ -66,6 +66,15 @@ class Rejected(ConnectorError):
         self.field_errors = dict(field_errors or {})
 
 
+def require_credentials(marketplace: str, credentials: Mapping[str, str], fields: Sequence[str]) -> None:
+    """Raise InvalidCredentials naming every required credential that is missing or empty."""
+    missing = [name for name in fields if not str(credentials.get(name) or "").strip()]
+    if missing:
+        raise InvalidCredentials(
+            f"{marketplace}: missing credential(s): {', '.join(missing)}.", code="missing_credentials"
+        )
+
+
 # --- Data crossing the interface ---
 
 

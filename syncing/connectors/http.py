@@ -7,6 +7,7 @@ tokens and signatures.
 import logging
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -87,3 +88,25 @@ def retry_after(value: str | None, default: float = 1.0) -> float:
     except ValueError:
         return default
     return seconds if math.isfinite(seconds) and seconds >= 0 else default
+
+
+EARLY_REFRESH_SECONDS = 60.0  # refresh this long before a known expiry, so a call never races the deadline
+EXPIRES_AT = "access_token_expires_at"  # optional credential: absolute Unix time, saved with refreshed tokens
+
+
+def token_due(credentials: Mapping[str, str], now: float) -> bool:
+    """True when the stored access-token expiry is known and (almost) reached."""
+    try:
+        expires_at = float(credentials.get(EXPIRES_AT) or 0)
+    except ValueError:
+        return False
+    return bool(expires_at) and now >= expires_at - EARLY_REFRESH_SECONDS
+
+
+def expires_at(expires_in: Any, now: float) -> str:
+    """The absolute expiry to store for a token that lives `expires_in` seconds ("" when unknown)."""
+    try:
+        seconds = float(expires_in)
+    except (TypeError, ValueError):
+        return ""
+    return f"{now + seconds:.0f}" if seconds > 0 else ""

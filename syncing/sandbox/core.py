@@ -109,7 +109,7 @@ class Faults:
     lose_response_after_create: bool = False  # process a create, then close the socket without an answer
     malformed_json: bool = False  # answer 200 with a truncated JSON body
     path_contains: str = ""  # only requests whose path contains this text
-    times: int | None = None  # remaining requests to affect; None = until reset
+    times: int | None = None  # remaining requests to affect (creates only, for lose_response alone); None = all
 
     FIELDS: ClassVar[tuple[str, ...]] = (
         "error_rate",
@@ -136,6 +136,12 @@ class Faults:
 
     def active(self) -> bool:
         return self.times is None or self.times > 0
+
+    def only_lose_response(self) -> bool:
+        """True when the only fault is "response lost after create" (it then counts creates only)."""
+        return self.lose_response_after_create and not (
+            self.error_rate or self.latency_ms or self.status_5xx or self.drop_connection or self.malformed_json
+        )
 
 
 # --- Throttling ---
@@ -396,6 +402,13 @@ class Sandbox:
             if faults.times is not None:
                 faults.times -= 1
             return faults
+
+    def refund_fault(self, code: str) -> None:
+        """Give back one of `times` (a lose-response fault met a request that created nothing)."""
+        with self.lock:
+            faults = self._faults.get(code)
+            if faults is not None and faults.times is not None:
+                faults.times += 1
 
     def roll(self, rate: float) -> bool:
         with self.lock:

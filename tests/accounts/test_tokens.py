@@ -108,14 +108,14 @@ def test_only_the_owner_or_an_admin_may_revoke(editor_user, viewer_user, role_ad
 def test_wrong_password_gets_401_and_creates_no_token(editor_user):
     response = obtain(APIClient(), "editor1", "wrong")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Wrong username or password."}
+    assert response.json()["detail"] == "Wrong username or password."  # API error shape (common.api)
     assert ApiToken.objects.count() == 0
 
 
 def test_missing_fields_are_named(db):
     response = APIClient().post(TOKEN_URL, {"username": "x"}, format="json")
     assert response.status_code == 400
-    assert response.json()["password"] == ["This field is required."]
+    assert {"field": "password", "code": "required", "message": "This field is required."} in response.json()["errors"]
 
 
 def test_token_endpoint_locks_out_after_five_failures_even_with_the_right_password(editor_user, settings):

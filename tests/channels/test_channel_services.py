@@ -10,6 +10,7 @@ from channels.selectors import category_is_allowed, category_mapping_resolve, ch
 from channels.services import (
     attribute_value_mapping_set,
     category_mapping_set,
+    category_mappings_bulk_set,
     channel_create,
     channel_set_credentials,
     channel_update,
@@ -309,3 +310,27 @@ def test_attribute_value_mapping_set_is_upsert_and_lowercases_code():
     assert (second.attribute_code, second.marketplace_value) == ("size", "XXL")
     with pytest.raises(ValidationError):
         attribute_value_mapping_set(channel=channel, attribute_code="size", our_value="M", marketplace_value=" ")
+
+
+def test_category_mappings_bulk_set_creates_and_updates(admin_user):
+    channel = channel_create(**_channel_data())
+    lamps, bags = category_create(name="Lamps"), category_create(name="Bags")
+    category_mapping_set(channel=channel, category=lamps, external_category_id="old")
+    counts = category_mappings_bulk_set(
+        channel=channel, mappings=[(lamps, "L-1", "Lamps"), (bags, "B-1", "Bags")], user=admin_user
+    )
+    assert counts == {"created": 1, "updated": 1}
+    assert dict(channel.category_mappings.values_list("category__name", "external_category_id")) == {
+        "Lamps": "L-1",
+        "Bags": "B-1",
+    }
+    assert channel.category_mappings.get(category=bags).created_by == admin_user
+
+
+def test_category_mappings_bulk_set_refuses_a_bad_row_and_writes_nothing():
+    channel = channel_create(**_channel_data())
+    lamps, bags = category_create(name="Lamps"), category_create(name="Bags")
+    with pytest.raises(ValidationError) as exc:
+        category_mappings_bulk_set(channel=channel, mappings=[(lamps, "L-1", ""), (bags, " ", "")])
+    assert exc.value.message_dict["mappings"] == ["Category 'Bags': Enter the marketplace's category id."]
+    assert not channel.category_mappings.exists()

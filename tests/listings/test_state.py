@@ -97,7 +97,7 @@ def test_queueing_with_blocking_issues_is_refused_with_reasons(make_listing, to_
     # then
     assert exc.value.extra["code"] == "not_ready"
     assert [issue["code"] for issue in exc.value.extra["issues"]] == ["category_not_mapped"]
-    assert "is not mapped to a Shopify category" in exc.value.message
+    assert "has no mapped Shopify category on" in exc.value.message
     assert Listing.objects.get(pk=listing.pk).status == "draft"
 
 

@@ -7,7 +7,7 @@ marketplaces.md §6. No request signing since 2023-10 (SigV4 dropped): each call
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -60,15 +60,17 @@ class AmazonClient:
 
     def exchange(self) -> dict[str, Any]:
         """LWA: refresh token -> access token (§6.1)."""
+        return self._lwa({"grant_type": "refresh_token", "refresh_token": self.refresh_token})
+
+    def exchange_code(self, code: str, redirect_uri: str) -> dict[str, Any]:
+        """End of the authorisation: `spapi_oauth_code` -> the seller's long-lived refresh token (+ access)."""
+        payload = self._lwa({"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri})
+        self.refresh_token = str(payload.get("refresh_token") or self.refresh_token)
+        return payload
+
+    def _lwa(self, grant: dict[str, str]) -> dict[str, Any]:
         resp = self.http.request(
-            "POST",
-            self.lwa_url,
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": self.refresh_token,
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-            },
+            "POST", self.lwa_url, data={**grant, "client_id": self.client_id, "client_secret": self.client_secret}
         )
         request_id = resp.headers.get("x-amzn-RequestId", "")
         if resp.status_code == 429 or resp.status_code >= 500:
@@ -142,6 +144,10 @@ class AmazonClient:
         kwargs: dict[str, Any] = {"code": code or str(status), "request_id": request_id, "http_status": status}
         if status == 403 and "token" in f"{message} {details}".lower():
             raise TokenExpired(details or message)
+        if status == 403:
+            raise InvalidCredentials(
+                f"{MARKETPLACE}: access denied for seller/marketplace ({message} {details}".rstrip() + ").", **kwargs
+            )
         if status == 404:
             raise NotFound(f"{MARKETPLACE}: {message or 'not found'}.", **kwargs)
         if status == 400:
@@ -151,6 +157,15 @@ class AmazonClient:
                 **kwargs,
             )
         raise ConnectorError(f"{MARKETPLACE}: HTTP {status}: {message} {details}".rstrip(), **kwargs)
+
+
+def consent_url(seller_central: str, *, application_id: str, state: str, beta: bool = False) -> str:
+    """Seller Central consent page (website authorisation workflow, §6.1), e.g. https://sellercentral.amazon.com;
+    Amazon redirects back with `spapi_oauth_code`, `state` and `selling_partner_id`."""
+    query = {"application_id": application_id, "state": state}
+    if beta:
+        query["version"] = "beta"
+    return seller_central.rstrip("/") + "/apps/authorize/consent?" + urlencode(query)
 
 
 def _lwa_url_for(base_url: str) -> str:

@@ -24,6 +24,7 @@ from ..base import (
     RemoteListing,
     RetryableError,
     TokenSaver,
+    require_credentials,
 )
 from . import mapping
 from .client import MARKETPLACE, AmazonClient, TokenExpired
@@ -56,15 +57,15 @@ class AmazonConnector(Connector):
             expires_at = 0.0
         self.client = AmazonClient(
             base_url=config.base_url,
-            client_id=creds["lwa_client_id"],
-            client_secret=creds["lwa_client_secret"],
-            refresh_token=creds["refresh_token"],
+            client_id=creds.get("lwa_client_id", ""),
+            client_secret=creds.get("lwa_client_secret", ""),
+            refresh_token=creds.get("refresh_token", ""),
             access_token=creds.get("access_token", ""),
             expires_at=expires_at,
             lwa_url=creds.get("lwa_url", ""),
             timeout=config.timeout,
         )
-        self.marketplace_id = creds["marketplace_id"]
+        self.marketplace_id = creds.get("marketplace_id", "")
         self.seller_id = config.shop_id
         self.tag = mapping.language_tag(config.language, config.country)
         self._product_types: dict[str, str] = {}
@@ -79,6 +80,7 @@ class AmazonConnector(Connector):
             )
 
     def _authed(self, fn: Callable[[], T]) -> T:
+        require_credentials(MARKETPLACE, self.config.credentials, self.credential_fields)
         if not self.client.token_is_fresh:
             self._new_token()
         try:
@@ -133,6 +135,13 @@ class AmazonConnector(Connector):
         self._call("GET", f"{ITEMS}/{quote(self.seller_id, safe='')}", params={"pageSize": "1"})
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
+        if payload.variants:
+            raise Rejected(
+                f"{MARKETPLACE}: variation families (parent + child SKUs) are not supported yet; "
+                "list each variant as its own listing.",
+                field_errors={"variants": ["Amazon listings are one SKU each here; list each variant separately."]},
+                code="VARIANTS_UNSUPPORTED",
+            )
         sku = payload.external_id or payload.sku
         body = mapping.listing_body(payload, marketplace_id=self.marketplace_id, tag=self.tag)
         self._product_types[sku] = str(body["productType"])
@@ -144,7 +153,7 @@ class AmazonConnector(Connector):
         results = []
         currency = self.config.currency or "USD"
         for item in items:
-            sku = item.external_id or item.sku
+            sku = item.sku or item.external_id  # the offer's SKU is the listings item's key
             patches = mapping.offer_patches(
                 price=item.price, quantity=item.quantity, currency=currency, marketplace_id=self.marketplace_id
             )

@@ -1,5 +1,6 @@
 """Pure mapping between our dataclasses and SP-API listings items (marketplaces.md §6.3, §6.5)."""
 
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 from ..base import ListingPayload, RemoteListing
 
 NON_FIELD = "__all__"
+AMAZON_ATTRIBUTE = re.compile(r"[a-z][a-z0-9_]*")
 DEFAULT_PRODUCT_TYPE = "PRODUCT"
 MAX_OTHER_IMAGES = 8
 
@@ -75,7 +77,9 @@ def listing_body(payload: ListingPayload, *, marketplace_id: str, tag: str) -> d
             {"value": payload.weight_grams, "unit": "grams", "marketplace_id": marketplace_id}
         ]
     for name, value in payload.attributes.items():
-        if name not in ("condition_type", "product_type"):
+        # Only names in Amazon's attribute style (snake_case, as in the product type definitions) are sent:
+        # our free-form catalog attributes ("Material", "Colour") would be unknown attributes there.
+        if AMAZON_ATTRIBUTE.fullmatch(name) and name not in ("condition_type", "product_type"):
             attributes.setdefault(name, [{"value": value, "marketplace_id": marketplace_id}])
     return {
         "productType": payload.category_id or payload.attributes.get("product_type") or DEFAULT_PRODUCT_TYPE,

@@ -6,8 +6,9 @@ marketplaces.md §5. No request signing; the authorisation code grant uses PKCE 
 import base64
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
@@ -18,6 +19,9 @@ from .mapping import field_errors_from_message
 MARKETPLACE = "Etsy"
 API_PREFIX = "/v3/application"
 TOKEN_PATH = "/v3/public/oauth/token"
+LIVE_API_HOST = "api.etsy.com"
+LIVE_CONNECT_URL = "https://www.etsy.com/oauth/connect"
+LISTING_SCOPES = ("listings_r", "listings_w", "listings_d", "shops_r")
 REQUEST_ID_HEADERS = ("x-request-id", "x-etsy-request-uuid")
 
 
@@ -30,6 +34,24 @@ def pkce_challenge(verifier: str) -> str:
 def pkce_verifier() -> str:
     """A fresh code verifier: 43 characters of base64url from 32 random bytes."""
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode("ascii")
+
+
+def authorize_url(
+    base_url: str, *, client_id: str, redirect_uri: str, scopes: Sequence[str], state: str, verifier: str
+) -> str:
+    """Where to send the seller to authorise the app (§5.1); keep `state` and `verifier` for the callback."""
+    base = base_url.rstrip("/")
+    connect = LIVE_CONNECT_URL if urlsplit(base).hostname == LIVE_API_HOST else base + "/oauth/connect"
+    query = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": " ".join(scopes),
+        "state": state,
+        "code_challenge": pkce_challenge(verifier),
+        "code_challenge_method": "S256",
+    }
+    return connect + "?" + urlencode(query, quote_via=quote)
 
 
 class TokenExpired(Exception):
@@ -85,15 +107,26 @@ class EtsyClient:
 
     def refresh(self, refresh_token: str) -> dict[str, Any]:
         """grant_type=refresh_token at the token endpoint; a refusal means the seller must authorise again."""
-        resp = self.http.request(
-            "POST",
-            self.base_url + TOKEN_PATH,
-            data={"grant_type": "refresh_token", "client_id": self.api_key, "refresh_token": refresh_token},
+        return self._token({"grant_type": "refresh_token", "client_id": self.api_key, "refresh_token": refresh_token})
+
+    def exchange_code(self, code: str, verifier: str, redirect_uri: str) -> dict[str, Any]:
+        """End of the authorisation: the `code` from the redirect + the PKCE verifier -> access/refresh tokens."""
+        return self._token(
+            {
+                "grant_type": "authorization_code",
+                "client_id": self.api_key,
+                "redirect_uri": redirect_uri,
+                "code": code,
+                "code_verifier": verifier,
+            }
         )
+
+    def _token(self, form: dict[str, str]) -> dict[str, Any]:
+        resp = self.http.request("POST", self.base_url + TOKEN_PATH, data=form)
         request_id = _request_id(resp)
         if resp.status_code == 429 or resp.status_code >= 500:
             raise RetryableError(
-                f"{MARKETPLACE}: token refresh answered HTTP {resp.status_code}.",
+                f"{MARKETPLACE}: the token endpoint answered HTTP {resp.status_code}.",
                 retry_after=retry_after(resp.headers.get("retry-after"), 0.0) or None,
                 request_id=request_id,
                 http_status=resp.status_code,
@@ -102,12 +135,12 @@ class EtsyClient:
         if resp.status_code != 200 or not isinstance(payload, dict) or "access_token" not in payload:
             error = str(payload.get("error", "")) if isinstance(payload, dict) else ""
             description = str(payload.get("error_description", "")) if isinstance(payload, dict) else ""
+            kwargs: dict[str, Any] = {"code": error, "request_id": request_id, "http_status": resp.status_code}
+            if error == "invalid_client":
+                raise InvalidCredentials(f"{MARKETPLACE}: {description or error}; check the keystring.", **kwargs)
             raise AuthExpired(
-                f"{MARKETPLACE}: the token could not be refreshed ({description or error or resp.status_code}); "
-                "authorise the shop again.",
-                code=error,
-                request_id=request_id,
-                http_status=resp.status_code,
+                f"{MARKETPLACE}: no token ({description or error or resp.status_code}); authorise the shop again.",
+                **kwargs,
             )
         self.access_token = str(payload["access_token"])
         return payload

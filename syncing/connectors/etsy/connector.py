@@ -20,6 +20,7 @@ from ..base import (
     RemoteListing,
     RetryableError,
     TokenSaver,
+    require_credentials,
 )
 from ..images import fetch_image
 from . import mapping
@@ -50,9 +51,9 @@ class EtsyConnector(Connector):
         creds = config.credentials
         self.client = EtsyClient(
             base_url=config.base_url,
-            api_key=creds["api_key"],
+            api_key=creds.get("api_key", ""),
             shared_secret=creds.get("shared_secret", ""),
-            access_token=creds["access_token"],
+            access_token=creds.get("access_token", ""),
             timeout=config.timeout,
         )
         self.refresh_token = creds.get("refresh_token", "")
@@ -68,6 +69,7 @@ class EtsyConnector(Connector):
     def _authed(self, fn: Callable[[], T]) -> T:
         """Run `fn`; on 401 refresh once (Etsy rotates the refresh token) and run it again; a token known to be
         past its expiry is refreshed first. A second 401 means the seller must authorise again."""
+        require_credentials(MARKETPLACE, self.config.credentials, self.credential_fields)
         if self.expires_at and self.refresh_token and time.time() >= self.expires_at - EARLY_REFRESH_SECONDS:
             self._refresh()
         else:
@@ -129,15 +131,22 @@ class EtsyConnector(Connector):
         self._call("GET", self.shop)
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
-        """Create: draft -> inventory (SKU, price, stock) -> images -> publish. Update: fields + inventory.
+        """Create: draft -> inventory (SKU, price, stock) -> images -> publish. Update: fields + inventory (and a
+        draft is finished: images if it has none, then published).
 
         The inventory goes first so that a draft left behind by a failure later on carries our SKU and is found
-        by find_by_sku."""
+        by find_by_sku; pushing it again as an update completes it."""
         if payload.external_id:
             listing_id = payload.external_id
             self._call("PATCH", f"{self.shop}/listings/{listing_id}", form=mapping.update_form(payload))
             self._call("PUT", f"/listings/{listing_id}/inventory", json=mapping.inventory_body(payload))
-            return self._result(self._call("GET", f"/listings/{listing_id}"))
+            listing = self._call("GET", f"/listings/{listing_id}", params={"includes": "Images"})
+            if listing.get("state") != "draft":
+                return self._result(listing)
+            # A draft left by an interrupted create (found again by SKU): finish it.
+            if not listing.get("images"):
+                self._upload_images(listing_id, payload.image_urls)
+            return self._result(self._call("PATCH", f"{self.shop}/listings/{listing_id}", form={"state": "active"}))
         form = mapping.listing_form(payload, shipping_profile_id=self._shipping_profile())
         draft = self._call("POST", f"{self.shop}/listings", form=form)
         listing_id = str(draft["listing_id"])

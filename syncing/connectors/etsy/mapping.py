@@ -120,10 +120,10 @@ def merge_offers(
     """
     found: set[str] = set()
     products = []
-    for product in inventory.get("products") or []:
-        if not isinstance(product, Mapping) or product.get("is_deleted"):
-            continue
-        sku = str(product.get("sku", ""))
+    live = [p for p in inventory.get("products") or [] if isinstance(p, Mapping) and not p.get("is_deleted")]
+    single = len(live) == 1 and len(updates) == 1  # one-product listing: ours even if its SKU was edited on Etsy
+    for product in live:
+        sku = next(iter(updates)) if single else str(product.get("sku", ""))
         new = {k: v for k, v in product.items() if k not in READ_ONLY_PRODUCT}
         new["property_values"] = [
             {k: v for k, v in pv.items() if k in ("property_id", "property_name", "scale_id", "value_ids", "values")}

@@ -20,8 +20,9 @@ from ..base import (
     Rejected,
     RetryableError,
     TokenSaver,
+    require_credentials,
 )
-from ..http import HttpClient, json_body
+from ..http import EXPIRES_AT, HttpClient, expires_at, json_body, token_due
 from .mapping import field_errors
 
 GATEWAYS = {
@@ -75,7 +76,9 @@ class LazadaClient:
         self.clock: Callable[[], float] = time.time
 
     def call(self, method: str, api_path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """Call a seller API; refresh the access token once when Lazada says it is invalid or expired."""
+        """Call a seller API; refresh the access token once when Lazada says it is invalid (or it is known to be)."""
+        if self.credentials.get("refresh_token") and token_due(self.credentials, self.clock()):
+            self.refresh_tokens()
         try:
             return self._send(method, self.base_url, api_path, dict(params or {}), with_token=True)
         except _TokenInvalid:
@@ -86,6 +89,7 @@ class LazadaClient:
             raise AuthExpired("Lazada refused the refreshed access token; authorise the seller again.") from None
 
     def _send(self, method: str, base: str, api_path: str, params: dict[str, str], with_token: bool) -> dict[str, Any]:
+        require_credentials("Lazada", self.credentials, ("app_key", "app_secret", "access_token"))
         params.update(
             app_key=self.credentials["app_key"], timestamp=str(int(self.clock() * 1000)), sign_method="sha256"
         )
@@ -147,6 +151,7 @@ class LazadaClient:
         new = {
             "access_token": str(data["access_token"]),
             "refresh_token": str(data.get("refresh_token") or refresh_token),
+            EXPIRES_AT: expires_at(data.get("expires_in"), self.clock()),
         }
         self.credentials.update(new)
         if self.on_tokens is not None:

@@ -30,7 +30,7 @@ class LazadaConnector(Connector):
     code = "lazada"
     label = "Lazada"
     credential_fields = ("app_key", "app_secret", "access_token")
-    optional_credential_fields = ("refresh_token",)
+    optional_credential_fields = ("refresh_token", "access_token_expires_at")
     sensitive_fields = frozenset({"app_secret", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=10)
     default_rules = ListingRules(title_max_length=255, max_images=8)
@@ -38,6 +38,7 @@ class LazadaConnector(Connector):
 
     def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
         super().__init__(config, on_tokens=on_tokens)
+        # The client checks the credentials before each request: building a connector never fails.
         self.client = LazadaClient(config, on_tokens)
         self._migrated: dict[str, str] = {}
 

@@ -18,8 +18,9 @@ from ..base import (
     Rejected,
     RetryableError,
     TokenSaver,
+    require_credentials,
 )
-from ..http import HttpClient, json_body, retry_after
+from ..http import EXPIRES_AT, HttpClient, expires_at, json_body, retry_after, token_due
 from .mapping import field_errors
 
 LIVE_BASE_URL = "https://partner.shopeemobile.com"
@@ -68,7 +69,9 @@ class ShopeeClient:
         body: Mapping[str, Any] | None = None,
         files: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Call a shop API; refresh the access token once when Shopee says it is invalid."""
+        """Call a shop API; refresh the access token once when Shopee says it is invalid (or it is known to be)."""
+        if self.credentials.get("refresh_token") and token_due(self.credentials, self.clock()):
+            self.refresh_tokens()
         try:
             return self._send(method, api_path, params, body, files)
         except _TokenInvalid:
@@ -114,6 +117,9 @@ class ShopeeClient:
         files: Mapping[str, Any] | None,
         public: bool = False,
     ) -> dict[str, Any]:
+        require_credentials("Shopee", self.credentials, ("partner_id", "partner_key", "access_token"))
+        if not str(self.credentials["partner_id"]).isdigit() or not str(self.shop_id).isdigit():
+            raise InvalidCredentials("Shopee partner_id and shop id are numbers.", code="invalid_credentials")
         timestamp = int(self.clock())
         query: dict[str, Any] = {"partner_id": self.credentials["partner_id"], "timestamp": timestamp}
         if public:
@@ -181,7 +187,11 @@ class ShopeeClient:
             if isinstance(exc, RetryableError):
                 raise
             raise AuthExpired(f"Shopee token refresh failed: {exc.message}", code=exc.code) from exc
-        new = {"access_token": str(data["access_token"]), "refresh_token": str(data["refresh_token"])}
+        new = {
+            "access_token": str(data["access_token"]),
+            "refresh_token": str(data["refresh_token"]),
+            EXPIRES_AT: expires_at(data.get("expire_in"), self.clock()),
+        }
         self.credentials.update(new)
         if self.on_tokens is not None:
             self.on_tokens(new)

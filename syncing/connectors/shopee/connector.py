@@ -31,7 +31,7 @@ class ShopeeConnector(Connector):
     code = "shopee"
     label = "Shopee"
     credential_fields = ("partner_id", "partner_key", "access_token")
-    optional_credential_fields = ("refresh_token",)
+    optional_credential_fields = ("refresh_token", "access_token_expires_at")
     sensitive_fields = frozenset({"partner_key", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=10)
     default_rules = ListingRules(title_max_length=100, max_images=9)
@@ -39,6 +39,7 @@ class ShopeeConnector(Connector):
 
     def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
         super().__init__(config, on_tokens=on_tokens)
+        # The client checks the credentials before each request: building a connector never fails.
         self.client = ShopeeClient(config, on_tokens)
         self._image_ids: dict[str, str] = {}
         self._logistic_ids: list[int] | None = None
@@ -53,7 +54,7 @@ class ShopeeConnector(Connector):
             body = mapping.item_body(payload, image_ids, [], creating=False)
             if not image_ids:
                 body.pop("image")
-            body["item_id"] = int(payload.external_id)
+            body["item_id"] = _item_id(payload.external_id)
             data = self.client.call("POST", "/api/v2/product/update_item", body=body)
         else:
             body = mapping.item_body(payload, image_ids, self._logistics(), creating=True)
@@ -94,7 +95,7 @@ class ShopeeConnector(Connector):
 
     def _update_offer(self, offer: OfferUpdate) -> list[str]:
         problems: list[str] = []
-        item_id = int(offer.external_id)
+        item_id = _item_id(offer.external_id)
         if offer.price is not None:
             body: dict[str, Any] = {
                 "item_id": item_id,
@@ -109,7 +110,7 @@ class ShopeeConnector(Connector):
         return problems
 
     def get_listing(self, external_id: str) -> RemoteListing:
-        found = self._base_info([external_id])
+        found = self._base_info([str(_item_id(external_id))])
         if not found or found[0].raw_status in ("SELLER_DELETE", "SHOPEE_DELETE"):
             raise NotFound(f"Shopee item {external_id} does not exist.", code="error_item_not_found")
         return found[0]
@@ -137,14 +138,14 @@ class ShopeeConnector(Connector):
         return Page(items=listings, next_cursor=next_cursor)
 
     def deactivate_listing(self, external_id: str) -> None:
-        body = {"item_list": [{"item_id": int(external_id), "unlist": True}]}
+        body = {"item_list": [{"item_id": _item_id(external_id), "unlist": True}]}
         data = self.client.call("POST", "/api/v2/product/unlist_item", body=body)
         failures = (data.get("response") or {}).get("failure_list") or []
         if failures:
             raise NotFound(f"Shopee could not unlist item {external_id}: {failures[0].get('failed_reason')}")
 
     def delete_listing(self, external_id: str) -> None:
-        self.client.call("POST", "/api/v2/product/delete_item", body={"item_id": int(external_id)})
+        self.client.call("POST", "/api/v2/product/delete_item", body={"item_id": _item_id(external_id)})
 
     # --- helpers ---
 
@@ -167,3 +168,9 @@ class ShopeeConnector(Connector):
             channels = data.get("logistics_channel_list") or []
             self._logistic_ids = [int(c["logistics_channel_id"]) for c in channels if c.get("enabled")]
         return self._logistic_ids
+
+
+def _item_id(external_id: str) -> int:
+    if not external_id.isdigit():
+        raise NotFound(f"'{external_id}' is not a Shopee item id (a number).", code="error_item_not_found")
+    return int(external_id)

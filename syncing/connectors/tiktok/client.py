@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -21,6 +21,8 @@ from .mapping import field_for_code
 MARKETPLACE = "TikTok Shop"
 LIVE_API_HOST = "open-api.tiktokglobalshop.com"
 LIVE_AUTH_BASE = "https://auth.tiktok-shops.com"
+LIVE_AUTHORIZE_ROW = "https://services.tiktokshop.com/open/authorize"
+LIVE_AUTHORIZE_US = "https://services.tiktokshops.us/open/authorize"
 
 # Codes from marketplaces.md §4.4.
 CODE_TOKEN_EXPIRED = 105002
@@ -118,19 +120,17 @@ class TiktokClient:
 
     def refresh(self, refresh_token: str) -> dict[str, Any]:
         """Token refresh (§4.1); any refusal means the seller must authorise again (AuthExpired)."""
-        params = {
-            "app_key": self.app_key,
-            "app_secret": self.app_secret,
-            "refresh_token": refresh_token,
-            "grant_type": "refresh_token",
-        }
-        resp = self.http.request(
-            "GET",
-            self.auth_base_url + "/api/v2/token/refresh",
-            params=params,
-        )
+        return self._token("/api/v2/token/refresh", {"refresh_token": refresh_token, "grant_type": "refresh_token"})
+
+    def get_token(self, auth_code: str) -> dict[str, Any]:
+        """End of the authorisation: the `code` from the redirect (30 min, single use) -> tokens (§4.1)."""
+        return self._token("/api/v2/token/get", {"auth_code": auth_code, "grant_type": "authorized_code"})
+
+    def _token(self, path: str, grant: dict[str, str]) -> dict[str, Any]:
+        params = {"app_key": self.app_key, "app_secret": self.app_secret, **grant}
+        resp = self.http.request("GET", self.auth_base_url + path, params=params)
         if resp.status_code >= 500:
-            raise RetryableError(f"{MARKETPLACE}: token refresh answered HTTP {resp.status_code}.")
+            raise RetryableError(f"{MARKETPLACE}: the token endpoint answered HTTP {resp.status_code}.")
         payload = json_body(resp, marketplace=MARKETPLACE)
         request_id = str(payload.get("request_id", "")) if isinstance(payload, dict) else ""
         data = payload.get("data") if isinstance(payload, dict) else None
@@ -138,8 +138,7 @@ class TiktokClient:
             code = str(payload.get("code", "")) if isinstance(payload, dict) else ""
             message = str(payload.get("message", "")) if isinstance(payload, dict) else ""
             raise AuthExpired(
-                f"{MARKETPLACE}: the token could not be refreshed ({message or 'no reason given'}); "
-                "authorise the shop again.",
+                f"{MARKETPLACE}: no token ({message or 'no reason given'}); authorise the shop again.",
                 code=code,
                 request_id=request_id,
                 http_status=resp.status_code,
@@ -197,6 +196,15 @@ class TiktokClient:
                 f"{MARKETPLACE} refused the listing: {message}", field_errors={field: [message]}, **error_kwargs
             )
         raise ConnectorError(f"{MARKETPLACE}: {message or 'error'} (code {code}).", **error_kwargs)
+
+
+def authorize_url(base_url: str, *, service_id: str, state: str, us: bool = False) -> str:
+    """Where to send the seller to authorise the app (§4.1); the redirect URL is the one set in Partner Center."""
+    if urlsplit(base_url).hostname == LIVE_API_HOST:
+        host = LIVE_AUTHORIZE_US if us else LIVE_AUTHORIZE_ROW
+    else:
+        host = base_url.rstrip("/") + "/open/authorize"
+    return host + "?" + urlencode({"service_id": service_id, "state": state})
 
 
 def _auth_base_for(base_url: str) -> str:

@@ -9,6 +9,7 @@ from ..base import (
     ChannelConfig,
     Connector,
     ConnectorError,
+    InvalidCredentials,
     ItemResult,
     ListingPayload,
     ListingRules,
@@ -20,6 +21,7 @@ from ..base import (
     RemoteListing,
     RetryableError,
     TokenSaver,
+    require_credentials,
 )
 from ..images import fetch_image
 from . import mapping
@@ -39,8 +41,8 @@ class TiktokConnector(Connector):
     credential_fields = ("app_key", "app_secret", "access_token", "shop_cipher")
     optional_credential_fields = (
         "refresh_token",
-        "access_token_expire_in",  # absolute Unix time, as TikTok returns it
-        "refresh_token_expire_in",
+        "access_token_expires_at",  # absolute Unix time (TikTok's access_token_expire_in)
+        "refresh_token_expires_at",
         "warehouse_id",
         "auth_base_url",
     )
@@ -55,15 +57,15 @@ class TiktokConnector(Connector):
         creds = config.credentials
         self.client = TiktokClient(
             base_url=config.base_url,
-            app_key=creds["app_key"],
-            app_secret=creds["app_secret"],
-            access_token=creds["access_token"],
-            shop_cipher=creds["shop_cipher"],
+            app_key=creds.get("app_key", ""),
+            app_secret=creds.get("app_secret", ""),
+            access_token=creds.get("access_token", ""),
+            shop_cipher=creds.get("shop_cipher", ""),
             timeout=config.timeout,
             auth_base_url=creds.get("auth_base_url", ""),
         )
         self.refresh_token = creds.get("refresh_token", "")
-        self.expires_at = _as_float(creds.get("access_token_expire_in"))
+        self.expires_at = _as_float(creds.get("access_token_expires_at"))
         self.warehouse_id = creds.get("warehouse_id", "")
         self._image_uris: dict[str, str] = {}
 
@@ -75,6 +77,7 @@ class TiktokConnector(Connector):
     def _authed(self, fn: Callable[[], T]) -> T:
         """Run `fn`; on an expired token refresh once and run it again; a second expiry means re-authorise.
         A token known to be past its expiry is refreshed before the call."""
+        require_credentials(MARKETPLACE, self.config.credentials, self.credential_fields)
         if self.expires_at and self.refresh_token and time.time() >= self.expires_at - EARLY_REFRESH_SECONDS:
             self._refresh()
             return self._retry(fn)
@@ -102,8 +105,8 @@ class TiktokConnector(Connector):
                 {
                     "access_token": self.client.access_token,
                     "refresh_token": self.refresh_token,
-                    "access_token_expire_in": str(data.get("access_token_expire_in", "")),
-                    "refresh_token_expire_in": str(data.get("refresh_token_expire_in", "")),
+                    "access_token_expires_at": str(data.get("access_token_expire_in", "")),
+                    "refresh_token_expires_at": str(data.get("refresh_token_expire_in", "")),
                 }
             )
 
@@ -141,12 +144,19 @@ class TiktokConnector(Connector):
         data = self._call("GET", "/authorization/202309/shops", shop_scoped=False)
         ciphers = {str(s.get("cipher")) for s in data.get("shops") or [] if isinstance(s, dict)}
         if self.client.shop_cipher not in ciphers:
-            raise ConnectorError(f"{MARKETPLACE}: the app is not authorised for this shop (unknown shop_cipher).")
+            raise InvalidCredentials(
+                f"{MARKETPLACE}: the app is not authorised for this shop (unknown shop_cipher).", code="shop_cipher"
+            )
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
         uris = [self._image_uri(url) for url in payload.image_urls]
         body = mapping.product_body(payload, warehouse_id=self._warehouse(), image_uris=uris)
         if payload.external_id:
+            # A full edit keeps a SKU (and its id, sales history) only when the SKU id is sent back.
+            known = mapping.sku_ids(self._call("GET", f"{PRODUCTS}/{payload.external_id}"))
+            for sku in body["skus"]:
+                if sku["seller_sku"] in known:
+                    sku["id"] = known[sku["seller_sku"]]
             data = self._call("PUT", f"{PRODUCTS}/{payload.external_id}", body=body)
         else:
             data = self._call("POST", PRODUCTS, body=body)
@@ -161,8 +171,10 @@ class TiktokConnector(Connector):
         )
 
     def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
-        """Per product: one price call and one inventory call. Throttling/auth errors propagate (the updates are
-        idempotent, so the caller retries the batch); refusals become per-item failures."""
+        """Per product: read its SKU ids, one price call per repriced SKU (so a refused price fails only that item),
+        one inventory call for all restocked SKUs (per-SKU failures come back in `data.errors`). Throttling, outages
+        and auth errors propagate (the updates are idempotent, so the caller retries the batch); refusals become
+        per-item failures."""
         failures: dict[int, tuple[str, str]] = {}
         by_product: dict[str, list[int]] = {}
         for index, item in enumerate(items):
@@ -176,6 +188,9 @@ class TiktokConnector(Connector):
                 for i in indexes:
                     failures[i] = (exc.code, exc.message)
                 continue
+            # A one-SKU product: our SKU is that SKU even if the seller renamed it on TikTok.
+            if len(ids) == 1 and len(indexes) == 1:
+                ids = {items[i].sku: next(iter(ids.values())) for i in indexes}
             known = []
             for i in indexes:
                 if items[i].sku in ids:

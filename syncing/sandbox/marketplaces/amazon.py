@@ -18,12 +18,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 
 ACCESS_TTL = 3600  # §6.1 LWA access token: 1 hour
 REFRESH_TTL = 365 * 86400  # §6.1 authorisations are renewed every 365 days
+CODE_TTL = 300  # [U] spapi_oauth_code lifetime (single use)
 TITLE_MAX = 200  # §6.5 [S]
 SKU_MAX = 40  # §6.5 [U]
 PAGE_MAX = 20  # §6.6
@@ -69,6 +70,8 @@ class AmazonModule(MarketplaceModule):
         self.sellers[shop_id] = {
             "marketplace_id": credentials.get("marketplace_id", "ATVPDKIKX0DER"),
             "client_id": client_id,
+            "application_id": str(options.get("application_id", "amzn1.sp.solution.sandbox")),
+            "redirect_uri": str(options.get("redirect_uri", "http://127.0.0.1:8000/channels/oauth/amazon/callback")),
         }
         refresh = self.tokens.issue("refresh", shop_id, REFRESH_TTL, credentials.get("refresh_token") or None)
         out = {**credentials, "refresh_token": refresh.value}
@@ -102,6 +105,8 @@ class AmazonModule(MarketplaceModule):
 
     def handle(self, req: Request) -> Response:
         with self.lock:
+            if req.path == "/apps/authorize/consent":
+                return self._consent(req)
             if req.path == "/auth/o2/token":
                 try:
                     return self._lwa(req)
@@ -123,6 +128,8 @@ class AmazonModule(MarketplaceModule):
                 return response
             except AmazonError as exc:
                 return self._errors(exc, rate_headers)
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a body of an unexpected shape
+                return self._errors(AmazonError(400, "InvalidInput", f"Invalid input ({type(exc).__name__})."))
 
     def _route(self, req: Request) -> tuple[str, dict[str, str]]:
         match = ITEM.fullmatch(req.path)
@@ -174,12 +181,43 @@ class AmazonModule(MarketplaceModule):
         secret = self.clients.get(params["client_id"])
         if secret is None or not hmac.compare_digest(secret, params["client_secret"]):
             raise LwaError(401, "invalid_client", "Client authentication failed")
+        if params["grant_type"] == "authorization_code":
+            return self._code_grant(params)
         if params["grant_type"] != "refresh_token":
-            raise LwaError(400, "unsupported_grant_type", "Only grant_type=refresh_token is simulated")
+            raise LwaError(400, "unsupported_grant_type", "grant_type must be refresh_token or authorization_code")
         refresh = self.tokens.valid("refresh", params.get("refresh_token", ""))
         if refresh is None or self.sellers[refresh.shop_id]["client_id"] != params["client_id"]:
             raise LwaError(400, "invalid_grant", "The request has an invalid grant parameter : refresh_token")
         access = self.tokens.issue("access", refresh.shop_id, ACCESS_TTL, "Atza|" + secrets.token_urlsafe(32))
+        body = {
+            "access_token": access.value,
+            "refresh_token": refresh.value,
+            "token_type": "bearer",
+            "expires_in": ACCESS_TTL,
+        }
+        return self._json(200, body)
+
+    def _consent(self, req: Request) -> Response:
+        """Seller Central consent page: the sandbox seller of the application consents at once and is sent to the
+        redirect URI with `spapi_oauth_code`, `state` and `selling_partner_id`."""
+        application_id, state = req.arg("application_id"), req.arg("state")
+        seller = next((sid for sid, s in self.sellers.items() if s["application_id"] == application_id), None)
+        if seller is None or not state:
+            return self._json(400, {"error": "Unknown application_id or missing state."})
+        redirect = self.sellers[seller]["redirect_uri"]
+        code = self.tokens.issue("code", seller, CODE_TTL, "ANDm" + secrets.token_urlsafe(16), redirect_uri=redirect)
+        query = urlencode({"state": state, "selling_partner_id": seller, "spapi_oauth_code": code.value})
+        return Response(302, b"", {"Location": f"{redirect}?{query}"})
+
+    def _code_grant(self, params: Mapping[str, str]) -> Response:
+        code = self.tokens.valid("code", params.get("code", ""))
+        if code is None or self.sellers[code.shop_id]["client_id"] != params["client_id"]:
+            raise LwaError(400, "invalid_grant", "The request has an invalid grant parameter : code")
+        if params.get("redirect_uri") != code.extra["redirect_uri"]:
+            raise LwaError(400, "invalid_grant", "The redirect_uri does not match the one of the authorization")
+        code.used = True
+        refresh = self.tokens.issue("refresh", code.shop_id, REFRESH_TTL, "Atzr|" + secrets.token_urlsafe(32))
+        access = self.tokens.issue("access", code.shop_id, ACCESS_TTL, "Atza|" + secrets.token_urlsafe(32))
         body = {
             "access_token": access.value,
             "refresh_token": refresh.value,

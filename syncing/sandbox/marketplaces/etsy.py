@@ -6,6 +6,7 @@ Independent of the connectors. Error bodies are Etsy's `{"error": "..."}` (OAuth
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import math
@@ -16,12 +17,14 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 from ..multipart import image_size, parse_multipart
 
 ACCESS_TTL = 3600  # §5.1 access 1 hour
 REFRESH_TTL = 90 * 86400  # §5.1 refresh 90 days
+CODE_TTL = 600  # [U] authorisation code lifetime (single use)
 DAY = 86400
 DAILY_LIMIT = 10_000  # §5.4 default QPD
 TITLE_MAX = 140  # §5.5 [S]
@@ -80,7 +83,11 @@ class EtsyModule(MarketplaceModule):
 
     def add_account(self, shop_id: str, credentials: Mapping[str, str], **options: Any) -> dict[str, str]:
         keystring = str(credentials["api_key"])
-        self.apps[keystring] = {"secret": credentials.get("shared_secret", ""), "strict": bool(options.get("strict"))}
+        self.apps[keystring] = {
+            "secret": credentials.get("shared_secret", ""),
+            "strict": bool(options.get("strict")),
+            "redirect_uris": list(options.get("redirect_uris") or []),
+        }
         access_value = credentials.get("access_token") or ""
         user_id = access_value.split(".", 1)[0] if access_value.split(".", 1)[0].isdigit() else str(shop_id)
         self.shops[shop_id] = {
@@ -122,6 +129,8 @@ class EtsyModule(MarketplaceModule):
             try:
                 if req.path == "/v3/public/oauth/token":
                     return self._token(req)
+                if req.path == "/oauth/connect":
+                    return self._connect(req)
                 handler, match = self._route(req)
                 shop_id = self._authenticate(req)
                 req.log.update(shop_id=shop_id, op=handler.__name__.strip("_"))
@@ -129,6 +138,8 @@ class EtsyModule(MarketplaceModule):
                 response = handler(req, {"shop": shop_id}, match)
                 response.headers.update(rate_headers)
                 return response
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a body of an unexpected shape
+                return self._json(400, {"error": f"Invalid request parameters ({type(exc).__name__})"})
             except EtsyError as exc:
                 body = {"error": exc.error}
                 if exc.description:
@@ -234,8 +245,10 @@ class EtsyModule(MarketplaceModule):
             params = req.args()
         if params.get("client_id") not in self.apps:
             raise EtsyError(401, "invalid_client", "Unknown client_id")
+        if params.get("grant_type") == "authorization_code":
+            return self._code_grant(params)
         if params.get("grant_type") != "refresh_token":
-            raise EtsyError(400, "unsupported_grant_type", "Only grant_type=refresh_token is simulated")
+            raise EtsyError(400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
         old = self.tokens.valid("refresh", params.get("refresh_token", ""))
         if old is None:
             raise EtsyError(400, "invalid_grant", "The refresh token is invalid or expired")
@@ -244,6 +257,58 @@ class EtsyModule(MarketplaceModule):
         old.used = True  # refresh tokens rotate (§8.3)
         access = self.tokens.issue("access", old.shop_id, ACCESS_TTL, self._token_value(old.shop_id))
         refresh = self.tokens.issue("refresh", old.shop_id, REFRESH_TTL, self._token_value(old.shop_id))
+        body = {
+            "access_token": access.value,
+            "token_type": "Bearer",
+            "expires_in": ACCESS_TTL,
+            "refresh_token": refresh.value,
+        }
+        return self._json(200, body)
+
+    def _connect(self, req: Request) -> Response:
+        """The consent page (www.etsy.com/oauth/connect): the sandbox seller consents at once and is redirected
+        back with `code` and `state`. PKCE S256 is mandatory (§5.1)."""
+        params = {k: v[0] for k, v in req.query.items() if v}
+        for name in ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge"):
+            if not params.get(name):
+                raise EtsyError(400, "invalid_request", f"{name} is required")
+        if params["response_type"] != "code":
+            raise EtsyError(400, "unsupported_response_type", "response_type must be code")
+        if params.get("code_challenge_method") != "S256":
+            raise EtsyError(400, "invalid_request", "code_challenge_method must be S256")
+        app = self.apps.get(params["client_id"])
+        if app is None:
+            raise EtsyError(400, "invalid_client", "Unknown client_id")
+        registered = app.get("redirect_uris")
+        if registered and params["redirect_uri"] not in registered:
+            raise EtsyError(400, "invalid_request", "redirect_uri does not match a registered redirect URL")
+        shop_id = next((sid for sid, shop in self.shops.items() if shop["keystring"] == params["client_id"]), None)
+        if shop_id is None:
+            raise EtsyError(400, "access_denied", "No sandbox seller has this app")
+        code = self.tokens.issue(
+            "code", shop_id, CODE_TTL, None, challenge=params["code_challenge"], redirect_uri=params["redirect_uri"],
+            client_id=params["client_id"], scope=params["scope"],
+        )  # fmt: skip
+        separator = "&" if "?" in params["redirect_uri"] else "?"
+        location = f"{params['redirect_uri']}{separator}{urlencode({'code': code.value, 'state': params['state']})}"
+        return Response(302, b"", {"Location": location})
+
+    def _code_grant(self, params: Mapping[str, str]) -> Response:
+        code = self.tokens.valid("code", params.get("code", ""))
+        if code is None:
+            raise EtsyError(400, "invalid_grant", "The authorization code is invalid, used or expired")
+        if code.extra["client_id"] != params["client_id"] or code.extra["redirect_uri"] != params.get("redirect_uri"):
+            raise EtsyError(400, "invalid_grant", "client_id or redirect_uri does not match the authorization request")
+        verifier = params.get("code_verifier", "")
+        digest = hashlib.sha256(verifier.encode()).digest()
+        if (
+            not 43 <= len(verifier) <= 128
+            or base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != code.extra["challenge"]
+        ):
+            raise EtsyError(400, "invalid_grant", "code_verifier does not match the code_challenge")
+        code.used = True
+        access = self.tokens.issue("access", code.shop_id, ACCESS_TTL, self._token_value(code.shop_id))
+        refresh = self.tokens.issue("refresh", code.shop_id, REFRESH_TTL, self._token_value(code.shop_id))
         body = {
             "access_token": access.value,
             "token_type": "Bearer",
@@ -326,7 +391,7 @@ class EtsyModule(MarketplaceModule):
             number = Decimal(str(value))
         except InvalidOperation:
             raise EtsyError(400, f"{name}: expected a positive number") from None
-        if number <= 0 or (kind is int and number != number.to_integral_value()):
+        if not number.is_finite() or number <= 0 or (kind is int and number != number.to_integral_value()):
             raise EtsyError(400, f"{name}: must be a positive non-zero {'integer' if kind is int else 'number'}")
         if maximum is not None and number > maximum:
             raise EtsyError(400, f"{name}: must be at most {maximum}")
@@ -539,9 +604,9 @@ class EtsyModule(MarketplaceModule):
         products = body.get("products")
         if not isinstance(products, list) or not products:
             raise EtsyError(400, "products: at least one product is required")
-        on_price = list(body.get("price_on_property") or [])
-        on_quantity = list(body.get("quantity_on_property") or [])
-        on_sku = list(body.get("sku_on_property") or [])
+        on_price, on_quantity, on_sku = (
+            _int_list(body, name) for name in ("price_on_property", "quantity_on_property", "sku_on_property")
+        )
         stored, prices, skus = [], set(), []
         currency = self.shops[str(listing["shop_id"])]["currency_code"]
         for product in products:
@@ -559,6 +624,10 @@ class EtsyModule(MarketplaceModule):
             if not isinstance(offerings, list) or len(offerings) != 1:
                 raise EtsyError(400, "offerings: each product needs exactly one offering")
             offering = offerings[0]
+            if not isinstance(offering, dict):
+                raise EtsyError(400, "offerings: each offering must be an object")
+            if not isinstance(product.get("property_values") or [], list):
+                raise EtsyError(400, "property_values: must be a list")
             extra = set(offering) - set(OFFERING_KEYS)
             if extra:
                 raise EtsyError(
@@ -624,6 +693,13 @@ class EtsyModule(MarketplaceModule):
             listing["state"] = changes["state"]
         listing["updated_timestamp"] = int(self.now())
         return self._public(listing)
+
+
+def _int_list(body: Mapping[str, Any], name: str) -> list[int]:
+    value = body.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+        raise EtsyError(400, f"{name}: must be a list of property ids")
+    return value
 
 
 def _slug(title: str) -> str:

@@ -14,12 +14,14 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
-from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
+from ..core import MarketplaceModule, RateSetting, Request, Response, Token, TokenStore, json_response
 from ..multipart import image_size, parse_multipart
 
 ACCESS_TTL = 7 * 86400  # §4.1 default access lifetime
 REFRESH_TTL = 365 * 86400  # [U] commonly reported; the doc leaves it open
+CODE_TTL = 30 * 60  # §4.1 auth code: 30 minutes, single use
 WINDOW_PAST, WINDOW_FUTURE = 300, 30  # §4.1 timestamp accepted from now-5 min to now+30 s
 TITLE_MAX = 255
 TITLE_MIN_OTHER_REGIONS = 25
@@ -78,6 +80,7 @@ QUANTITY_INVALID = 12052219
 PRODUCT_NOT_FOUND = 12052700
 SKU_NOT_FOUND = 12052701
 AUTH_REFRESH_INVALID = 36004015
+AUTH_CODE_INVALID = 36004014
 
 PRODUCT_ID = r"(?P<pid>\d{19})"
 VERSION = r"(?:202309|202502|202509)"
@@ -131,6 +134,8 @@ class TiktokModule(MarketplaceModule):
             "name": options.get("name", f"Sandbox shop {shop_id}"),
             "warehouse_id": str(options.get("warehouse_id", "7068517275539719942")),
             "app_key": app_key,
+            "service_id": str(options.get("service_id", app_key)),
+            "redirect_url": str(options.get("redirect_url", "http://127.0.0.1:8000/channels/oauth/tiktok/callback")),
         }
         access = self.tokens.issue("access", shop_id, ACCESS_TTL, credentials.get("access_token"))
         refresh = self.tokens.issue("refresh", shop_id, REFRESH_TTL, credentials.get("refresh_token"))
@@ -160,6 +165,8 @@ class TiktokModule(MarketplaceModule):
             try:
                 if req.path.startswith("/api/v2/token/"):
                     return self._token_endpoint(req)
+                if req.path == "/open/authorize":
+                    return self._authorize(req)
                 handler, match, shop_scoped = self._route(req)
                 params = {k: v[0] for k, v in req.query.items() if v}
                 shop = self._authenticate(req, params, shop_scoped)
@@ -170,6 +177,8 @@ class TiktokModule(MarketplaceModule):
                 return handler(req, self._body(req), shop["id"], match)
             except TiktokError as exc:
                 return self._error(exc)
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a body of an unexpected shape
+                return self._error(TiktokError(BAD_PARAM, f"Invalid request parameters: {type(exc).__name__}"))
 
     def _route(self, req: Request) -> tuple[Handler, dict[str, str], bool]:
         routes: list[tuple[str, str, Handler, bool]] = [
@@ -246,27 +255,50 @@ class TiktokModule(MarketplaceModule):
         secret = self.apps.get(params.get("app_key", ""))
         if secret is None or not hmac.compare_digest(secret, params.get("app_secret", "")):
             raise TiktokError(BAD_CREDENTIALS, "Invalid credentials: app_key or app_secret")
+        if req.path == "/api/v2/token/get" and params.get("grant_type") == "authorized_code":
+            return self._code_grant(params)
         if req.path != "/api/v2/token/refresh" or params.get("grant_type") != "refresh_token":
-            raise TiktokError(BAD_PARAM, "Only the refresh_token grant is simulated (path /api/v2/token/refresh)")
+            raise TiktokError(
+                BAD_PARAM, "Use /api/v2/token/get (authorized_code) or /api/v2/token/refresh (refresh_token)"
+            )
         old = self.tokens.valid("refresh", params.get("refresh_token", ""))
         if old is None:
             raise TiktokError(AUTH_REFRESH_INVALID, "refresh_token is invalid or expired")
-        shop = self.shops[old.shop_id]
         access = self.tokens.issue("access", old.shop_id, ACCESS_TTL)
-        assert access.expires_at is not None
-        assert old.expires_at is not None
-        data = {
+        return self._ok(self._token_data(old.shop_id, access, old))  # TikTok keeps the refresh token [U]
+
+    def _token_data(self, shop_id: str, access: Token, refresh: Token) -> dict[str, Any]:
+        shop = self.shops[shop_id]
+        return {
             "access_token": access.value,
-            "access_token_expire_in": int(access.expires_at),  # absolute Unix time (§4.1)
-            "refresh_token": old.value,  # TikTok keeps the refresh token until it expires [U]
-            "refresh_token_expire_in": int(old.expires_at),
-            "open_id": f"open-{old.shop_id}",
+            "access_token_expire_in": int(access.expires_at or 0),  # absolute Unix time (§4.1)
+            "refresh_token": refresh.value,
+            "refresh_token_expire_in": int(refresh.expires_at or 0),
+            "open_id": f"open-{shop_id}",
             "seller_name": shop["name"],
             "seller_base_region": shop["region"],
             "user_type": 0,
             "granted_scopes": ["seller.product.basic", "seller.product.write"],
         }
-        return self._ok(data)
+
+    def _authorize(self, req: Request) -> Response:
+        """Seller consent: the sandbox seller of the app's shop agrees at once; redirect with code + state."""
+        service_id, state = req.arg("service_id"), req.arg("state")
+        shop = next((s for s in self.shops.values() if s["service_id"] == service_id), None)
+        if shop is None:
+            raise TiktokError(BAD_PARAM, "service_id is unknown", status=400)
+        code = self.tokens.issue("code", shop["id"], CODE_TTL)
+        location = f"{shop['redirect_url']}?{urlencode({'code': code.value, 'state': state})}"
+        return Response(302, b"", {"Location": location})
+
+    def _code_grant(self, params: Mapping[str, str]) -> Response:
+        code = self.tokens.valid("code", params.get("auth_code", ""))
+        if code is None or self.shops[code.shop_id]["app_key"] != params.get("app_key"):
+            raise TiktokError(AUTH_CODE_INVALID, "auth_code is invalid, used or expired")
+        code.used = True
+        access = self.tokens.issue("access", code.shop_id, ACCESS_TTL)
+        refresh = self.tokens.issue("refresh", code.shop_id, REFRESH_TTL)
+        return self._ok(self._token_data(code.shop_id, access, refresh))
 
     # --- shop-level ---
 
@@ -385,7 +417,7 @@ class TiktokModule(MarketplaceModule):
         if not isinstance(skus, list) or not 1 <= len(skus) <= limit:
             raise TiktokError(TOO_MANY_SKUS, f"A product needs 1-{limit} SKUs")
         attribute_sets = set()
-        old_ids = {s["seller_sku"]: s["id"] for s in (existing or {}).get("skus", [])}
+        old_ids = {s["id"] for s in (existing or {}).get("skus", [])}
         stored = []
         for sku in skus:
             if not isinstance(sku, Mapping):
@@ -399,7 +431,7 @@ class TiktokModule(MarketplaceModule):
             attribute_sets.add(tuple(sorted(str(a.get("name")) for a in attributes if isinstance(a, Mapping))))
             stored.append(
                 {
-                    "id": old_ids.get(seller_sku) or self._new_sku_id(),
+                    "id": self._sku_id(sku.get("id"), old_ids),
                     "seller_sku": seller_sku,
                     "price": price,
                     "inventory": inventory,
@@ -437,6 +469,14 @@ class TiktokModule(MarketplaceModule):
                 raise TiktokError(QUANTITY_INVALID, f"inventory quantity must be {minimum}-{QUANTITY_MAX}")
             out.append({"warehouse_id": shop["warehouse_id"], "quantity": quantity})
         return out
+
+    def _sku_id(self, given: Any, existing: set[str]) -> str:
+        """A full edit keeps a SKU only when its `id` is sent; a SKU without id is a new SKU (new id)."""
+        if given in (None, ""):
+            return self._new_sku_id()
+        if str(given) not in existing:
+            raise TiktokError(SKU_NOT_FOUND, f"SKU id {given} does not belong to this product")
+        return str(given)
 
     def _new_sku_id(self) -> str:
         self.next_sku_id += 7_919
@@ -505,7 +545,7 @@ class TiktokModule(MarketplaceModule):
         product = self._product(match["pid"], shop_id)
         by_id = {s["id"]: s for s in product["skus"]}
         changes = []
-        for row in body.get("skus") or []:
+        for row in _rows(body, "skus"):
             sku = by_id.get(str(row.get("id", ""))) if isinstance(row, Mapping) else None
             if sku is None:
                 raise TiktokError(SKU_NOT_FOUND, "The SKU does not exist in this product")
@@ -522,7 +562,7 @@ class TiktokModule(MarketplaceModule):
         product = self._product(match["pid"], shop_id)
         by_id = {s["id"]: s for s in product["skus"]}
         errors = []
-        rows = body.get("skus") or []
+        rows = _rows(body, "skus")
         if not rows:
             raise TiktokError(BAD_PARAM, "skus is required")
         for row in rows:
@@ -580,7 +620,11 @@ class TiktokModule(MarketplaceModule):
         size = int(size_text)
         offset = _decode_token(req.arg("page_token"))
         wanted_status = body.get("status") or "ALL"
-        seller_skus = set(body.get("seller_skus") or [])
+        if wanted_status != "ALL" and wanted_status not in STATUSES:
+            raise TiktokError(BAD_PARAM, f"status must be one of {', '.join(STATUSES)}")
+        seller_skus = body.get("seller_skus") or []
+        if not isinstance(seller_skus, list) or not all(isinstance(sku, str) for sku in seller_skus):
+            raise TiktokError(BAD_PARAM, "seller_skus must be a list of strings")
         found = []
         for product in sorted(self.products.values(), key=lambda p: p["id"]):
             if product["_shop"] != shop_id:
@@ -590,7 +634,7 @@ class TiktokModule(MarketplaceModule):
                 continue
             if wanted_status != "ALL" and product["status"] != wanted_status:
                 continue
-            if seller_skus and not seller_skus & {s["seller_sku"] for s in product["skus"]}:
+            if seller_skus and not set(seller_skus) & {s["seller_sku"] for s in product["skus"]}:
                 continue
             found.append(product)
         page = found[offset : offset + size]
@@ -661,6 +705,13 @@ class TiktokModule(MarketplaceModule):
             product["status"] = changes["status"]
         product["update_time"] = int(self.now())
         return self._public(product)
+
+
+def _rows(body: Mapping[str, Any], key: str) -> list[Any]:
+    rows = body.get(key) or []
+    if not isinstance(rows, list):
+        raise TiktokError(BAD_PARAM, f"{key} must be a list")
+    return rows
 
 
 def _encode_token(offset: int) -> str:

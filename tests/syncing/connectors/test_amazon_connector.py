@@ -15,6 +15,7 @@ from syncing.connectors.base import (
     RateLimited,
     Rejected,
     RetryableError,
+    VariantPayload,
 )
 
 CODE = "amazon"
@@ -77,6 +78,10 @@ def test_check_credentials_exchanges_the_refresh_token(conn, saved_tokens):
     conn.check_credentials()
     assert len(saved_tokens) == 1
     assert saved_tokens[0]["access_token"].startswith("Atza|")
+    # channel_set_credentials refuses names the connector does not declare
+    assert set(saved_tokens[0]) <= set(AmazonConnector.credential_fields) | set(
+        AmazonConnector.optional_credential_fields
+    )
     assert float(saved_tokens[0]["access_token_expires_at"]) > 0
     conn.check_credentials()
     assert len(saved_tokens) == 1
@@ -270,3 +275,81 @@ def test_lost_create_response_is_recovered_by_sku(sandbox, conn, listing):
     with pytest.raises(RetryableError):
         conn.push_listing(listing("MUG-LOST"))
     assert conn.find_by_sku("MUG-LOST").sku == "MUG-LOST"
+
+
+def test_sandbox_log_masks_lwa_secrets(sandbox, conn):
+    conn.check_credentials()
+    text = str(sandbox.log(CODE))
+    credentials = sandbox.account(CODE)["credentials"]
+    assert "/auth/o2/token" in text
+    assert credentials["lwa_client_secret"] not in text
+    assert credentials["refresh_token"] not in text
+
+
+def test_variants_are_refused_with_a_message(conn, listing):
+    variant = VariantPayload(sku="MUG-S", price=Decimal("9"), quantity=1, options={"Size": "S"})
+    with pytest.raises(Rejected) as err:
+        conn.push_listing(listing(variants=(variant,)))
+    assert list(err.value.field_errors) == ["variants"]
+    assert "each variant" in err.value.message
+
+
+def test_only_amazon_style_attribute_names_are_sent(sandbox, conn, listing):
+    conn.push_listing(
+        listing(attributes={"Material": "Stoneware", "material": "stoneware", "condition_type": "new_new"})
+    )
+    [item] = sandbox.items(CODE)
+    assert item["attributes"]["material"] == [{"value": "stoneware", "marketplace_id": "ATVPDKIKX0DER"}]
+    assert "Material" not in item["attributes"]
+
+
+def test_website_authorisation_gives_a_working_refresh_token(sandbox):
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    from syncing.connectors.amazon.client import AmazonClient, consent_url
+
+    credentials = sandbox.account(CODE)["credentials"]
+    url = consent_url(sandbox.url(CODE), application_id="amzn1.sp.solution.sandbox", state="st-1", beta=True)
+    consent = requests.get(url, allow_redirects=False, timeout=5)
+    assert consent.status_code == 302
+    location = urlsplit(consent.headers["Location"])
+    query = parse_qs(location.query)
+    assert query["selling_partner_id"] == [sandbox.account(CODE)["shop_id"]]
+    client = AmazonClient(
+        base_url=sandbox.url(CODE),
+        client_id=credentials["lwa_client_id"],
+        client_secret=credentials["lwa_client_secret"],
+        refresh_token="",
+        timeout=5,
+    )
+    redirect_uri = f"{location.scheme}://{location.netloc}{location.path}"
+    with pytest.raises(AuthExpired):
+        client.exchange_code(query["spapi_oauth_code"][0], "https://elsewhere.example.com/cb")
+    client.exchange_code(query["spapi_oauth_code"][0], redirect_uri)
+    assert client.refresh_token.startswith("Atzr|")
+    assert client.refresh_token != credentials["refresh_token"]
+    client.access_token = ""
+    client.exchange()
+    assert client.access_token.startswith("Atza|")
+
+
+def test_other_sellers_listings_are_denied(sandbox, saved_tokens):
+    account = sandbox.account(CODE)
+    config = ChannelConfig(
+        base_url=sandbox.url(CODE), shop_id="A2OTHERSELLER", credentials=account["credentials"], timeout=5
+    )
+    conn = AmazonConnector(config, on_tokens=saved_tokens.append)
+    with pytest.raises(InvalidCredentials) as err:
+        conn.check_credentials()
+    assert err.value.http_status == 403
+    assert len(saved_tokens) == 1  # one token exchange, no refresh loop
+
+
+def test_missing_credentials_are_named_before_any_request(sandbox, make_connector):
+    conn = make_connector(credentials={"lwa_client_id": ""})
+    with pytest.raises(InvalidCredentials, match="lwa_client_id") as err:
+        conn.check_credentials()
+    assert err.value.code == "missing_credentials"
+    assert sandbox.log(CODE) == []

@@ -203,6 +203,8 @@ def test_expired_token_is_refreshed_and_refresh_token_rotates(sandbox, conn, sav
     assert len(saved_tokens) == 1
     tokens = saved_tokens[0]
     assert tokens["access_token"].startswith("5550001.")
+    # channel_set_credentials refuses names the connector does not declare
+    assert set(saved_tokens[0]) <= set(EtsyConnector.credential_fields) | set(EtsyConnector.optional_credential_fields)
     assert tokens["refresh_token"] != account["credentials"]["refresh_token"]
     sandbox.advance_clock(3600 + 1)  # §5.1 access tokens live one hour
     conn.check_credentials()
@@ -298,3 +300,92 @@ def test_failed_image_leaves_a_draft_that_find_by_sku_finds(sandbox, conn, listi
     draft = conn.find_by_sku("MUG-DRAFT")
     assert draft is not None
     assert draft.raw_status == "draft"
+    finished = conn.push_listing(listing("MUG-DRAFT", external_id=draft.external_id))
+    assert (finished.external_id, finished.status) == (draft.external_id, "live")
+    [item] = sandbox.items(CODE)
+    assert item["state"] == "active"
+
+
+def test_sandbox_log_masks_refresh_tokens(sandbox, conn, saved_tokens):
+    sandbox.expire_tokens(CODE, sandbox.account(CODE)["shop_id"], "access")
+    conn.check_credentials()
+    text = str(sandbox.log(CODE))
+    assert "/v3/public/oauth/token" in text
+    assert sandbox.account(CODE)["credentials"]["refresh_token"] not in text
+    assert saved_tokens[0]["refresh_token"] not in text
+
+
+def test_one_product_listing_is_updated_even_after_a_sku_edit(sandbox, conn, listing):
+    listing_id = conn.push_listing(listing("MUG-001")).external_id
+    module = sandbox.sandbox.modules[CODE]
+    with module.lock:
+        module.listings[listing_id]["_inventory"]["products"][0]["sku"] = "RENAMED-ON-ETSY"
+    [result] = conn.update_offers([OfferUpdate(sku="MUG-001", external_id=listing_id, price=Decimal("30"))])
+    assert result.ok
+    remote = conn.get_listing(listing_id)
+    assert remote.price == Decimal("30")
+    assert remote.raw["skus"] == ["RENAMED-ON-ETSY"]
+
+
+def test_authorisation_code_flow_with_pkce(sandbox):
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    from syncing.connectors.etsy.client import LISTING_SCOPES, EtsyClient, authorize_url, pkce_verifier
+
+    account = sandbox.account(CODE)
+    verifier = pkce_verifier()
+    url = authorize_url(
+        sandbox.url(CODE),
+        client_id=account["credentials"]["api_key"],
+        redirect_uri="https://lm.example.com/channels/etsy/callback",
+        scopes=LISTING_SCOPES,
+        state="st-123",
+        verifier=verifier,
+    )
+    consent = requests.get(url, allow_redirects=False, timeout=5)
+    assert consent.status_code == 302
+    location = urlsplit(consent.headers["Location"])
+    assert location.netloc == "lm.example.com"
+    query = parse_qs(location.query)
+    assert query["state"] == ["st-123"]
+    client = EtsyClient(
+        base_url=sandbox.url(CODE),
+        api_key=account["credentials"]["api_key"],
+        shared_secret=account["credentials"]["shared_secret"],
+        access_token="",
+        timeout=5,
+    )
+    with pytest.raises(AuthExpired) as err:
+        client.exchange_code(query["code"][0], pkce_verifier(), "https://lm.example.com/channels/etsy/callback")
+    assert err.value.code == "invalid_grant"
+    tokens = client.exchange_code(query["code"][0], verifier, "https://lm.example.com/channels/etsy/callback")
+    assert tokens["access_token"].startswith("5550001.")
+    assert client.call("GET", f"/shops/{account['shop_id']}")["shop_id"] == 5550001
+    with pytest.raises(AuthExpired):  # codes are single-use
+        client.exchange_code(query["code"][0], verifier, "https://lm.example.com/channels/etsy/callback")
+
+
+def test_live_authorize_url_points_at_etsy():
+    from syncing.connectors.etsy.client import authorize_url
+
+    url = authorize_url(
+        "https://api.etsy.com",
+        client_id="key",
+        redirect_uri="https://lm.example.com/cb",
+        scopes=("listings_r", "listings_w"),
+        state="s",
+        verifier="vvkdljkejllufrvbhgeiegrnvufrhvrffnkvcknjvfid",
+    )
+    assert url.startswith("https://www.etsy.com/oauth/connect?response_type=code&client_id=key&")
+    assert "scope=listings_r%20listings_w" in url
+    assert "code_challenge=DSWlW2Abh-cf8CeLL8-g3hQ2WQyYdKyiu83u_s7nRhI&code_challenge_method=S256" in url
+
+
+def test_missing_credentials_are_named_before_any_request(sandbox, make_connector):
+    conn = make_connector(credentials={"api_key": ""})
+    with pytest.raises(InvalidCredentials, match="api_key") as err:
+        conn.check_credentials()
+    assert err.value.code == "missing_credentials"
+    assert sandbox.log(CODE) == []

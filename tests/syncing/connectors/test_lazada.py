@@ -178,6 +178,8 @@ def test_expired_token_is_refreshed_once_and_saved(lazada, sandbox, tokens_saved
     lazada.check_credentials()
     assert len(tokens_saved) == 1
     assert tokens_saved[0]["access_token"] != "sandbox-lazada-access"
+    assert tokens_saved[0]["refresh_token"] == "sandbox-lazada-refresh"  # Lazada keeps the refresh token
+    assert tokens_saved[0]["access_token_expires_at"].isdigit()
     assert [(e["path"], e["status"]) for e in sandbox.log("lazada")] == [
         ("/seller/get", 200),
         ("/auth/token/refresh", 200),
@@ -247,3 +249,8 @@ def test_tokens_never_reach_the_log(lazada, sandbox, caplog):
     lazada.check_credentials()
     assert "sandbox-lazada-access" not in caplog.text
     assert "sandbox-lazada-secret" not in caplog.text
+
+
+def test_missing_credentials_are_named(channel_config):
+    with pytest.raises(InvalidCredentials, match=r"missing credential\(s\): app_secret"):
+        LazadaConnector(channel_config("lazada", app_secret="")).check_credentials()

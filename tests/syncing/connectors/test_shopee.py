@@ -163,7 +163,8 @@ def test_expired_token_is_refreshed_once_and_saved(shopee, sandbox, tokens_saved
     # when we call, then the connector refreshes and retries
     shopee.check_credentials()
     assert len(tokens_saved) == 1
-    assert set(tokens_saved[0]) == {"access_token", "refresh_token"}
+    assert set(tokens_saved[0]) == {"access_token", "refresh_token", "access_token_expires_at"}
+    assert 4 * 3600 - 10 < float(tokens_saved[0]["access_token_expires_at"]) - time.time() <= 4 * 3600 + 1
     assert tokens_saved[0]["refresh_token"] != "sandbox-shopee-refresh"  # Shopee rotates refresh tokens
     calls = [(entry["path"], entry["status"]) for entry in sandbox.log("shopee")]
     assert calls == [
@@ -241,3 +242,31 @@ def test_signature_timestamp_is_current(shopee, sandbox):
     shopee.check_credentials()
     stamp = int(sandbox.log("shopee")[0]["query"]["timestamp"])
     assert abs(stamp - time.time()) < 5
+
+
+def test_missing_or_malformed_credentials_are_named(channel_config):
+    with pytest.raises(InvalidCredentials, match=r"missing credential\(s\): partner_key, access_token"):
+        ShopeeConnector(channel_config("shopee", partner_key="", access_token=" ")).check_credentials()
+    with pytest.raises(InvalidCredentials, match="partner_id and shop id are numbers"):
+        ShopeeConnector(channel_config("shopee", partner_id="abc")).check_credentials()
+
+
+def test_non_numeric_item_id_is_not_found_without_a_call(shopee, sandbox):
+    with pytest.raises(NotFound, match="not a Shopee item id"):
+        shopee.get_listing("gid://shopify/Product/1")
+    results = shopee.update_offers([OfferUpdate(sku="X", external_id="abc", quantity=1)])
+    assert [(r.ok, r.error_code) for r in results] == [(False, "error_item_not_found")]
+    assert sandbox.log("shopee") == []
+
+
+def test_token_known_to_be_expired_is_refreshed_before_the_call(channel_config, sandbox, tokens_saved):
+    sandbox.advance_clock(4 * 3600 + 1)
+    connector = ShopeeConnector(
+        channel_config("shopee", access_token_expires_at=f"{time.time() - 1:.0f}"), on_tokens=tokens_saved.append
+    )
+    connector.check_credentials()
+    assert [(e["path"], e["status"]) for e in sandbox.log("shopee")] == [
+        ("/api/v2/auth/access_token/get", 200),
+        ("/api/v2/shop/get_shop_info", 200),
+    ]
+    assert len(tokens_saved) == 1

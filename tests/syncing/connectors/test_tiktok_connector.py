@@ -90,11 +90,13 @@ def test_create_review_then_live_update_and_read_back(sandbox, conn, listing):
     sandbox.advance_clock(3601)
     assert conn.get_listing(result.external_id).status == "live"
 
+    sku_id = remote.raw["skus"][0]["id"]
     updated = conn.push_listing(listing(external_id=result.external_id, title="Green ceramic mug"))
     assert updated.external_id == result.external_id
     assert updated.raw_status == "AUDITING"
     remote = conn.get_listing(result.external_id)
     assert remote.title == "Green ceramic mug"
+    assert remote.raw["skus"][0]["id"] == sku_id
     assert remote.status == "in_review"
 
 
@@ -171,7 +173,11 @@ def test_expired_token_is_refreshed_once_and_saved(sandbox, conn, saved_tokens):
     new = saved_tokens[0]["access_token"]
     assert new
     assert new != account["credentials"]["access_token"]
-    assert int(saved_tokens[0]["access_token_expire_in"]) > 0
+    assert int(saved_tokens[0]["access_token_expires_at"]) > 0
+    # channel_set_credentials refuses names the connector does not declare
+    assert set(saved_tokens[0]) <= set(TiktokConnector.credential_fields) | set(
+        TiktokConnector.optional_credential_fields
+    )
     conn.check_credentials()
     assert len(saved_tokens) == 1
 
@@ -265,7 +271,7 @@ def test_request_log_never_shows_tokens(sandbox, conn):
 
 
 def test_token_known_to_be_expired_is_refreshed_before_the_call(sandbox, make_connector, saved_tokens):
-    conn = make_connector(credentials={"access_token_expire_in": "1000"})
+    conn = make_connector(credentials={"access_token_expires_at": "1000"})
     conn.check_credentials()
     assert len(saved_tokens) == 1
     paths = [entry["path"] for entry in sandbox.log(CODE)]
@@ -281,3 +287,79 @@ def test_package_dimensions_are_sent_in_centimetres(sandbox, conn, listing):
         '"package_dimensions": {"length": "12.0", "width": "9.0", "height": "10.5", "unit": "CENTIMETER"}'
         in (created["body"])
     )
+
+
+def test_sandbox_log_masks_the_app_secret_on_refresh(sandbox, conn):
+    sandbox.expire_tokens(CODE, sandbox.account(CODE)["shop_id"], "access")
+    conn.check_credentials()
+    text = str(sandbox.log(CODE))
+    credentials = sandbox.account(CODE)["credentials"]
+    assert "/api/v2/token/refresh" in text
+    assert credentials["app_secret"] not in text
+    assert credentials["refresh_token"] not in text
+
+
+def test_one_sku_product_is_updated_even_after_a_seller_sku_edit(sandbox, conn, listing):
+    product_id = conn.push_listing(listing("MUG-001")).external_id
+    module = sandbox.sandbox.modules[CODE]
+    with module.lock:
+        module.products[product_id]["skus"][0]["seller_sku"] = "RENAMED-ON-TIKTOK"
+    [result] = conn.update_offers([OfferUpdate(sku="MUG-001", external_id=product_id, quantity=11)])
+    assert result.ok
+    assert conn.get_listing(product_id).quantity == 11
+
+
+def test_authorisation_code_flow(sandbox):
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    from syncing.connectors.tiktok.client import TiktokClient, authorize_url
+
+    credentials = sandbox.account(CODE)["credentials"]
+    url = authorize_url(sandbox.url(CODE), service_id=credentials["app_key"], state="st-9")
+    consent = requests.get(url, allow_redirects=False, timeout=5)
+    assert consent.status_code == 302
+    query = parse_qs(urlsplit(consent.headers["Location"]).query)
+    assert query["state"] == ["st-9"]
+    client = TiktokClient(
+        base_url=sandbox.url(CODE),
+        app_key=credentials["app_key"],
+        app_secret=credentials["app_secret"],
+        access_token="",
+        shop_cipher=credentials["shop_cipher"],
+        timeout=5,
+    )
+    data = client.get_token(query["code"][0])
+    assert data["access_token_expire_in"] > data["refresh_token_expire_in"] - 366 * 86400
+    assert (
+        client.call("GET", "/authorization/202309/shops", shop_scoped=False)["shops"][0]["cipher"]
+        == (credentials["shop_cipher"])
+    )
+    with pytest.raises(AuthExpired):  # single use
+        client.get_token(query["code"][0])
+
+
+def test_live_authorize_urls():
+    from syncing.connectors.tiktok.client import authorize_url
+
+    live = "https://open-api.tiktokglobalshop.com"
+    assert (
+        authorize_url(live, service_id="7", state="s")
+        == "https://services.tiktokshop.com/open/authorize?service_id=7&state=s"
+    )
+    assert authorize_url(live, service_id="7", state="s", us=True).startswith("https://services.tiktokshops.us/")
+
+
+def test_unknown_shop_cipher_is_invalid_credentials(make_connector):
+    conn = make_connector(credentials={"shop_cipher": "ROW_someone_else"})
+    with pytest.raises(InvalidCredentials, match="shop_cipher"):
+        conn.check_credentials()
+
+
+def test_missing_credentials_are_named_before_any_request(sandbox, make_connector):
+    conn = make_connector(credentials={"app_secret": ""})
+    with pytest.raises(InvalidCredentials, match="app_secret") as err:
+        conn.check_credentials()
+    assert err.value.code == "missing_credentials"
+    assert sandbox.log(CODE) == []

@@ -113,3 +113,13 @@ def test_drift_edit(sandbox):
     view = sandbox.edit_item("amazon", "MUG-1", price="11", quantity=0)
     assert view["offers"][0]["price"]["amount"] == "11.00"
     assert view["summaries"][0]["status"] == ["DISCOVERABLE"]
+
+
+def test_odd_patch_bodies_get_invalid_input(sandbox):
+    headers = {"x-amz-access-token": lwa(sandbox).json()["access_token"]}
+    params = {"marketplaceIds": MARKET}
+    requests.put(item_url(sandbox), params=params, json=body(), headers=headers, timeout=5)
+    for patch_body in ({"productType": "P", "patches": [5]}, {"productType": "P", "patches": "x"}, [1]):
+        response = requests.patch(item_url(sandbox), params=params, json=patch_body, headers=headers, timeout=5)
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["code"] == "InvalidInput"

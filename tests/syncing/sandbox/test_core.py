@@ -1,6 +1,7 @@
 """The sandbox core over HTTP: control endpoints, faults, throttling buckets, clock, log, reset."""
 
 import socket
+import time
 
 import pytest
 import requests
@@ -21,7 +22,7 @@ def test_server_binds_loopback_only(sandbox):
 def test_health_lists_registered_marketplaces(sandbox):
     body = requests.get(f"{sandbox.base_url}/_control/health", timeout=5).json()
     assert body["ok"] is True
-    assert {"lazada", "shopee"} <= set(body["marketplaces"])
+    assert {"shopify", "lazada", "shopee"} <= set(body["marketplaces"])
     assert body["marketplaces"] == [cls.code for cls in discover_modules()]
 
 
@@ -185,3 +186,91 @@ def test_port_is_free_after_stop():
         probe.bind((HOST, port))
     finally:
         probe.close()
+
+
+def control(sandbox, action, body):
+    return requests.post(f"{sandbox.base_url}/_control/{action}", json=body, timeout=5)
+
+
+def test_http_control_accounts_expire_rate_review_and_items(sandbox):
+    # given a new Shopee shop registered over HTTP
+    credentials = control(
+        sandbox,
+        "accounts",
+        {"marketplace": "shopee", "shop_id": "600777", "credentials": {"partner_id": "200001", "partner_key": "k"}},
+    ).json()["credentials"]
+    assert credentials["access_token"].startswith("acc-")
+    module = sandbox.sandbox.modules["shopee"]
+    # when its tokens are expired, and rate and review are set over HTTP
+    assert control(
+        sandbox, "expire_tokens", {"marketplace": "shopee", "shop_id": "600777", "which": "both"}
+    ).json() == {"ok": True}
+    assert control(sandbox, "rate", {"marketplace": "shopee", "rate": 2, "burst": 3}).json() == {"ok": True}
+    assert control(sandbox, "review", {"marketplace": "shopee", "delay_seconds": 30}).json() == {"ok": True}
+    # then the sandbox state reflects it
+    assert module.tokens.valid("access", credentials["access_token"]) is None
+    assert sandbox.sandbox.bucket_state("shopee", "600777")[1].burst == 3.0
+    assert module.review_delay == 30.0
+    items = requests.get(f"{sandbox.base_url}/_control/items", params={"marketplace": "shopee"}, timeout=5).json()
+    assert items == {"items": []}
+
+
+def test_http_control_edit_item_and_bad_which(sandbox):
+    bad = control(sandbox, "expire_tokens", {"marketplace": "shopee", "shop_id": "600001", "which": "all"})
+    missing = control(sandbox, "edit_item", {"marketplace": "shopee"})
+    unknown = control(sandbox, "explode", {})
+    assert (bad.status_code, missing.status_code, unknown.status_code) == (400, 400, 400)
+    assert "which must be" in bad.json()["error"]
+    assert missing.json()["error"] == "'item_id' is required."
+    assert unknown.json()["error"] == "Unknown control action POST /_control/explode."
+
+
+def test_reset_of_one_marketplace_keeps_the_others(sandbox):
+    sandbox.set_faults("shopee", status_5xx=500)
+    sandbox.set_faults("lazada", status_5xx=500)
+    requests.get(f"{sandbox.url('lazada')}/x", timeout=5)
+    control(sandbox, "reset", {"marketplace": "shopee"})
+    assert requests.get(f"{sandbox.url('shopee')}/api/v2/x", timeout=5).status_code == 400
+    assert requests.get(f"{sandbox.url('lazada')}/x", timeout=5).status_code == 500
+    assert {e["marketplace"] for e in sandbox.log()} == {"lazada", "shopee"}
+
+
+def test_clock_speed_scales_token_lifetimes(sandbox):
+    module = sandbox.sandbox.modules["shopee"]
+    token = module.tokens.issue("access", "600001", 3600)
+    sandbox.set_clock_speed(1_000_000)  # an hour of sandbox time passes in about 4 ms
+    deadline = time.monotonic() + 2
+    while module.tokens.valid("access", token.value) is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert module.tokens.valid("access", token.value) is None
+
+
+def test_lose_response_fault_counts_creates_only(sandbox):
+    # given a lose-response fault for one request, and a request that creates nothing
+    sandbox.set_faults("shopify", lose_response_after_create=True, times=1)
+    query = requests.post(
+        f"{sandbox.url('shopify')}/admin/api/2026-01/graphql.json",
+        json={"query": "query { shop { name } }"},
+        headers={"X-Shopify-Access-Token": "shpat_sandbox_demo_token"},
+        timeout=5,
+    )
+    # when a create follows, its answer is lost; the next create is answered
+    create = {
+        "query": "mutation c($product: ProductCreateInput!) { productCreate(product: $product) { product { id } } }"
+    }
+    with pytest.raises(requests.ConnectionError):
+        requests.post(
+            f"{sandbox.url('shopify')}/admin/api/2026-01/graphql.json",
+            json={**create, "variables": {"product": {"title": "Mug"}}},
+            headers={"X-Shopify-Access-Token": "shpat_sandbox_demo_token"},
+            timeout=5,
+        )
+    second = requests.post(
+        f"{sandbox.url('shopify')}/admin/api/2026-01/graphql.json",
+        json={**create, "variables": {"product": {"title": "Mug 2"}}},
+        headers={"X-Shopify-Access-Token": "shpat_sandbox_demo_token"},
+        timeout=5,
+    )
+    assert query.status_code == 200
+    assert second.json()["data"]["productCreate"]["product"]["title"] == "Mug 2"
+    assert len(sandbox.items("shopify")) == 2

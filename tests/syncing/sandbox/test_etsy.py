@@ -144,3 +144,67 @@ def test_drift_edit(sandbox, state):
     assert edited["price"]["amount"] == 725
     with module.lock:
         assert module.listings[str(listing_id)]["state"] == state
+
+
+def test_consent_requires_pkce_s256_and_a_registered_redirect(sandbox):
+    connect = sandbox.url("etsy") + "/oauth/connect"
+    params = {
+        "response_type": "code",
+        "client_id": KEY,
+        "redirect_uri": "https://lm.example.com/cb",
+        "scope": "listings_r",
+        "state": "s",
+        "code_challenge": "DSWlW2Abh-cf8CeLL8-g3hQ2WQyYdKyiu83u_s7nRhI",
+    }
+    plain = requests.get(connect, params={**params, "code_challenge_method": "plain"}, allow_redirects=False, timeout=5)
+    assert plain.status_code == 400
+    assert "S256" in plain.json()["error_description"]
+    credentials = {"api_key": "reg-key", "shared_secret": "s", "access_token": "888.a", "refresh_token": "888.r"}
+    sandbox.add_account("etsy", "888", credentials, redirect_uris=["https://lm.example.com/ok"])
+    wrong = requests.get(
+        connect,
+        params={**params, "client_id": "reg-key", "code_challenge_method": "S256"},
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert wrong.status_code == 400
+    assert "redirect_uri" in wrong.json()["error_description"]
+    fine = requests.get(
+        connect,
+        params={
+            **params,
+            "client_id": "reg-key",
+            "code_challenge_method": "S256",
+            "redirect_uri": "https://lm.example.com/ok",
+        },
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert fine.status_code == 302
+    assert fine.headers["Location"].startswith("https://lm.example.com/ok?code=")
+
+
+def test_odd_inventory_bodies_get_a_400_with_a_message(sandbox):
+    headers = {"x-api-key": f"{KEY}:{SECRET}", "authorization": f"Bearer {TOKEN}"}
+    base = sandbox.url("etsy") + "/v3/application"
+    form = {
+        "quantity": "1",
+        "title": "Mug",
+        "description": "d",
+        "price": "5",
+        "who_made": "i_did",
+        "when_made": "made_to_order",
+        "taxonomy_id": "1",
+        "shipping_profile_id": "190000001",
+    }
+    listing_id = requests.post(f"{base}/shops/{SHOP}/listings", data=form, headers=headers, timeout=5).json()[
+        "listing_id"
+    ]
+    for body in (
+        {"products": [{"sku": "A", "offerings": [7]}]},
+        {"products": [{"sku": "A", "offerings": [{"price": 1, "quantity": 1}]}], "price_on_property": 3},
+        {"products": [{"sku": "A", "offerings": [{"price": "Infinity", "quantity": 1}]}]},
+    ):
+        response = requests.put(f"{base}/listings/{listing_id}/inventory", json=body, headers=headers, timeout=5)
+        assert response.status_code == 400
+        assert response.json()["error"]

@@ -118,11 +118,11 @@ def test_search_page_size_is_validated(sandbox):
     assert "page_size" in body["message"]
 
 
-def test_drift_edit_is_visible_in_items(sandbox):
+def product_body(sandbox):
     module = sandbox.sandbox.modules["tiktok"]
     with module.lock:
         module.images["tos-x"] = {"uri": "tos-x", "url": "https://img/x", "width": 800, "height": 800}
-    body = {
+    return {
         "title": "Sandbox mug",
         "description": "d",
         "category_id": "600123",
@@ -136,6 +136,23 @@ def test_drift_edit_is_visible_in_items(sandbox):
             }
         ],
     }
+
+
+def test_full_edit_keeps_a_sku_only_when_its_id_is_sent(sandbox):
+    body = product_body(sandbox)
+    created = call(sandbox, "POST", "/product/202309/products", body=body).json()["data"]
+    product_id, sku_id = created["product_id"], created["skus"][0]["id"]
+    path = f"/product/202309/products/{product_id}"
+    kept = call(sandbox, "PUT", path, body={**body, "skus": [{**body["skus"][0], "id": sku_id}]}).json()
+    assert kept["data"]["skus"][0]["id"] == sku_id
+    replaced = call(sandbox, "PUT", path, body=body).json()
+    assert replaced["data"]["skus"][0]["id"] != sku_id
+    unknown = call(sandbox, "PUT", path, body={**body, "skus": [{**body["skus"][0], "id": "1"}]}).json()
+    assert unknown["code"] == 12052701
+
+
+def test_drift_edit_is_visible_in_items(sandbox):
+    body = product_body(sandbox)
     product_id = call(sandbox, "POST", "/product/202309/products", body=body).json()["data"]["product_id"]
     sandbox.edit_item("tiktok", product_id, title="Changed by seller", price="6.5", quantity=1)
     [item] = sandbox.items("tiktok")
@@ -144,3 +161,17 @@ def test_drift_edit_is_visible_in_items(sandbox):
     assert item["skus"][0]["inventory"][0]["quantity"] == 1
     with pytest.raises(ValueError, match="editable"):
         sandbox.edit_item("tiktok", product_id, colour="red")
+
+
+def test_odd_bodies_get_an_error_envelope(sandbox):
+    product_id = call(sandbox, "POST", "/product/202309/products", body=product_body(sandbox)).json()["data"][
+        "product_id"
+    ]
+    path = f"/product/202309/products/{product_id}/inventory/update"
+    assert call(sandbox, "POST", path, body={"skus": 5}).json()["code"] == 36009003
+    errors = call(sandbox, "POST", path, body={"skus": [{"id": "1", "inventory": "x"}]}).json()["data"]["errors"]
+    assert errors[0]["code"] == 12052701
+    search = call(
+        sandbox, "POST", "/product/202502/products/search", body={"seller_skus": [{}]}, extra={"page_size": "5"}
+    )
+    assert search.json()["code"] == 36009003

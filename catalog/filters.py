@@ -1,0 +1,96 @@
+"""FilterSets of the catalog, shared by the staff list pages and the API viewsets."""
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Upper
+
+from .choices import ProductStatus
+from .forms import category_label
+from .models import Category, Product
+
+# Columns a list may be sorted by: public name -> ORDER BY fields. `id` breaks ties so that paging is stable.
+PRODUCT_SORTS: dict[str, tuple[Any, ...]] = {
+    "sku": (Upper("sku"),),  # uses the unique index on UPPER(sku); case-insensitive order suits people too
+    "title": ("title", "id"),
+    "brand": ("brand", "id"),
+    "price": ("price", "id"),
+    "quantity": ("quantity", "id"),
+    "status": ("status", "id"),
+    "updated": ("updated_at", "id"),
+    "id": ("id",),
+}
+PRODUCT_DEFAULT_SORT = "-id"
+
+
+def _sort_choices() -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for key in PRODUCT_SORTS:
+        out += [(key, f"{key} ↑"), (f"-{key}", f"{key} ↓")]
+    return out
+
+
+class ProductFilterSet(django_filters.FilterSet):
+    """Search and filter products: free text over SKU/title/barcode, category subtree, brand, status, sort."""
+
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        widget=forms.TextInput(attrs={"placeholder": "SKU, title or barcode", "type": "search"}),
+    )
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), method="filter_category", label="Category", empty_label="Any category"
+    )
+    brand = django_filters.CharFilter(field_name="brand", label="Brand")
+    status = django_filters.ChoiceFilter(choices=ProductStatus.choices, empty_label="Any status")
+    sort = django_filters.ChoiceFilter(
+        choices=_sort_choices, method="filter_sort", label="Sort", empty_label="Newest first"
+    )
+
+    class Meta:
+        model = Product
+        fields = ["q", "category", "brand", "status"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.form.fields["category"].label_from_instance = category_label
+
+    def filter_search(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
+        """SKU prefix (index-friendly) or title substring; a digits-only term also matches the barcode exactly."""
+        term = value.strip()
+        if not term:
+            return queryset
+        condition = Q(sku__istartswith=term) | Q(title__icontains=term)
+        if term.isdigit():
+            condition |= Q(barcode=term)
+        return queryset.filter(condition)
+
+    def filter_category(self, queryset: QuerySet[Product], name: str, value: Category) -> QuerySet[Product]:
+        """The category and every category below it (one indexed prefix lookup on the materialised path)."""
+        subtree = Category.objects.filter(path__startswith=value.path).values("pk")
+        return queryset.filter(category_id__in=subtree)  # IN (ids) walks the category_id index; a join would scan
+
+    def filter_sort(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
+        return queryset  # applied in `qs` so that the default order holds when the field is empty
+
+    @property
+    def qs(self) -> QuerySet[Product]:
+        if not hasattr(self, "_sorted_qs"):
+            queryset = super().qs  # validates the bound form first
+            sort = self.form.cleaned_data.get("sort") if self.is_bound else ""
+            self._sorted_qs = queryset.order_by(*product_ordering(sort))
+        return self._sorted_qs
+
+
+def product_ordering(sort: str | None) -> tuple[Any, ...]:
+    """ORDER BY fields for a public sort key such as 'title' or '-price'; unknown keys fall back to newest first."""
+    sort = sort or PRODUCT_DEFAULT_SORT
+    descending = sort.startswith("-")
+    fields = PRODUCT_SORTS.get(sort.lstrip("-"))
+    if fields is None:
+        return ("-id",)
+    if not descending:
+        return fields
+    return tuple(f.desc() if hasattr(f, "desc") else f"-{f}" for f in fields)

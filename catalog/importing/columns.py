@@ -1,0 +1,316 @@
+"""The import columns, header matching and pure cell conversions (no database access)."""
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from ..choices import ProductStatus
+from ..validators import SKU_MAX_LENGTH, SKU_PATTERN, validate_currency, validate_gtin, validate_sku
+
+COLUMNS = [
+    "sku",
+    "title",
+    "description",
+    "brand",
+    "category",
+    "price",
+    "currency",
+    "compare_at_price",
+    "cost_price",
+    "quantity",
+    "barcode",
+    "weight_grams",
+    "status",
+    "parent_sku",
+    "option1_name",
+    "option1_value",
+    "option2_name",
+    "option2_value",
+    "image_urls",
+    "channels",
+]
+COLUMN_NOTES = {
+    "sku": "Required. Letters, digits and . _ - / only; matched case-insensitively: an existing SKU is updated.",
+    "title": "Required for new products (up to 255 characters).",
+    "description": "HTML allowed; scripts and unsafe markup are removed.",
+    "brand": "Up to 120 characters.",
+    "category": "Path such as 'Home > Kitchen > Knives'; missing levels are created.",
+    "price": "Required for new products. A number >= 0 with at most 2 decimals (19.90 or 19,90).",
+    "currency": "ISO 4217 code such as USD, EUR, MYR. Default USD.",
+    "compare_at_price": "Optional; not below the price.",
+    "cost_price": "Optional; a number >= 0.",
+    "quantity": "Whole number >= 0.",
+    "barcode": "GTIN-8, UPC-A (12), EAN-13 or GTIN-14 with a correct check digit. Format the column as text.",
+    "weight_grams": "Whole number of grams.",
+    "status": "draft, active or archived. Default draft.",
+    "parent_sku": "Makes the row a variant of that product (in the file or already in the catalog).",
+    "option1_name": "Variant option name, e.g. Size (variant rows only).",
+    "option1_value": "Variant option value, e.g. XL.",
+    "option2_name": "Second option name, e.g. Colour.",
+    "option2_value": "Second option value, e.g. Red.",
+    "image_urls": "http(s) image addresses separated by ';'; fetched after the import with the upload checks.",
+    "channels": "Channel names separated by ','; a listing is created on each.",
+}
+ATTRIBUTE_PREFIX = "attr:"  # 'attr:material' fills Product.attributes["material"]
+PRODUCT_TEXT_LIMITS = {"title": 255, "brand": 120}
+MONEY_FIELDS = ("price", "compare_at_price", "cost_price")
+MONEY_MAX = Decimal("9999999999.99")  # DecimalField(max_digits=12, decimal_places=2)
+MONEY_FLOAT_MAX = 1e9  # floats below this keep cent precision, so the fast path is exact
+INT_MAX = 2_147_483_647
+STATUS_VALUES = {s.value: s.value for s in ProductStatus} | {s.label.lower(): s.value for s in ProductStatus}
+_valid_currencies: dict[str, str | None] = {}
+
+
+class CellError(Exception):
+    """A value that cannot be used; the message names the value and what is expected."""
+
+
+@dataclass
+class ColumnMap:
+    """Where each known column sits in the sheet, plus what was not recognised."""
+
+    index: dict[str, int] = field(default_factory=dict)
+    attributes: dict[str, int] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+
+    def has(self, name: str) -> bool:
+        return name in self.index
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def map_header(header: list[str]) -> ColumnMap:
+    """Match headers case-insensitively, ignoring surrounding spaces; unknown and duplicate headers are reported."""
+    mapping = ColumnMap(header=header)
+    for position, raw in enumerate(header):
+        name = " ".join(str(raw).split()).lower()
+        if not name:
+            continue
+        if name.startswith(ATTRIBUTE_PREFIX) and len(name) > len(ATTRIBUTE_PREFIX):
+            mapping.attributes[name[len(ATTRIBUTE_PREFIX) :].strip()] = position
+        elif name in COLUMNS and name not in mapping.index:
+            mapping.index[name] = position
+        elif name in COLUMNS:
+            mapping.unknown.append(f"{raw} (column {column_letter(position)}: duplicate, ignored)")
+        else:
+            mapping.unknown.append(f"{raw} (column {column_letter(position)})")
+    return mapping
+
+
+# --- cell conversions: each returns None for a blank cell ---
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def to_text(value: Any) -> str | None:
+    if type(value) is str:  # the common case first: this runs for every cell of every row
+        return value.strip() or None
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # numbers typed into a text column, e.g. SKU 12345 or a barcode
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _number_text(value: Any) -> str:
+    if isinstance(value, bool):
+        raise CellError(f"'{value}' is a yes/no value, not a number.")
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        raise CellError(f"'{value}' is a date, not a number; format the column as a number.")
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")  # 19,90 typed in a comma-decimal locale
+    return text
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    if type(value) is float and 0 <= value <= MONEY_FLOAT_MAX:  # fast path for numeric cells
+        cents = round(value * 100)
+        if abs(value * 100 - cents) < 1e-6:
+            return Decimal(cents).scaleb(-2)
+    if is_blank(value):
+        return None
+    text = _number_text(value)
+    try:
+        number = Decimal(text)
+    except InvalidOperation as exc:
+        raise CellError(f"'{value}' is not a number.") from exc
+    if not number.is_finite():
+        raise CellError(f"'{value}' is not a number.")
+    if isinstance(value, float):
+        number = number.quantize(Decimal("0.0000001")).normalize()  # 19.9 stored as 19.899999999999999
+    if number < 0:
+        raise CellError(f"{number} is negative; it must be 0 or more.")
+    if number != number.quantize(Decimal("0.01")):
+        raise CellError(f"{number} has more than 2 decimals.")
+    if number > MONEY_MAX:
+        raise CellError(f"{number} is too large (at most {MONEY_MAX}).")
+    return number.quantize(Decimal("0.01"))
+
+
+def to_int(value: Any) -> int | None:
+    if type(value) is int and 0 <= value <= INT_MAX:
+        return value
+    if type(value) is float and value.is_integer() and 0 <= value <= INT_MAX:
+        return int(value)
+    if is_blank(value):
+        return None
+    text = _number_text(value)
+    try:
+        number = Decimal(text)
+    except InvalidOperation as exc:
+        raise CellError(f"'{value}' is not a whole number.") from exc
+    if not number.is_finite() or number != number.to_integral_value():
+        raise CellError(f"'{value}' is not a whole number.")
+    if number < 0:
+        raise CellError(f"{int(number)} is negative; it must be 0 or more.")
+    if number > INT_MAX:
+        raise CellError(f"{number} is too large.")
+    return int(number)
+
+
+def to_sku(value: Any) -> str | None:
+    text = to_text(value)
+    if text is None:
+        return None
+    if len(text) <= SKU_MAX_LENGTH and SKU_PATTERN.match(text):
+        return text  # valid by validate_sku's own pattern; the validator below words the errors
+    try:
+        validate_sku(text)
+    except ValidationError as exc:
+        raise CellError(exc.messages[0]) from exc
+    return text
+
+
+def _check_digit_ok(text: str) -> bool:
+    """GS1 mod-10 (the rule of validate_gtin) with slicing instead of a per-digit generator."""
+    body = text[:-1]
+    total = 3 * sum(map(int, body[::-1][::2])) + sum(map(int, body[::-1][1::2]))
+    return (10 - total % 10) % 10 == int(text[-1])
+
+
+def to_barcode(value: Any) -> str | None:
+    text = to_text(value)
+    if text is None:
+        return None
+    if len(text) in (8, 12, 13, 14) and text.isdigit() and text.isascii() and _check_digit_ok(text):
+        return text
+    try:
+        validate_gtin(text)
+    except ValidationError as exc:
+        raise CellError(exc.messages[0]) from exc
+    return text
+
+
+def to_currency(value: Any) -> str | None:
+    if _valid_currencies.get(value):  # already-seen exact spelling
+        return _valid_currencies[value]
+    text = to_text(value)
+    if text is None:
+        return None
+    code = text.upper()
+    if code not in _valid_currencies:
+        try:
+            validate_currency(code)
+            _valid_currencies[code] = code
+        except ValidationError:
+            _valid_currencies[code] = None
+    if _valid_currencies[code] is None:
+        raise CellError(f"'{text}' is not an ISO 4217 currency code (e.g. USD, MYR).")
+    if isinstance(value, str) and len(_valid_currencies) < 1000:
+        _valid_currencies[value] = code
+    return code
+
+
+def to_status(value: Any) -> str | None:
+    text = to_text(value)
+    if text is None:
+        return None
+    status = STATUS_VALUES.get(text.lower())
+    if status is None:
+        raise CellError(f"'{text}' is not a status; use draft, active or archived.")
+    return status
+
+
+def to_category_path(value: Any) -> tuple[str, ...] | None:
+    text = to_text(value)
+    if text is None:
+        return None
+    return _category_path(text)
+
+
+@functools.lru_cache(maxsize=4096)  # files repeat a few hundred paths over many rows
+def _category_path(text: str) -> tuple[str, ...]:
+    names = tuple(" ".join(part.split()) for part in text.split(">") if part.strip())
+    if not names:
+        raise CellError(f"'{text}' is not a category path such as 'Home > Kitchen'.")
+    too_long = [n for n in names if len(n) > 200]
+    if too_long:
+        raise CellError(f"Category name '{too_long[0][:40]}...' is longer than 200 characters.")
+    return names
+
+
+def to_url_list(value: Any) -> list[str]:
+    text = to_text(value)
+    if text is None:
+        return []
+    urls = [u.strip() for u in text.split(";") if u.strip()]
+    bad = [u for u in urls if not u.lower().startswith(("http://", "https://")) or any(c.isspace() for c in u)]
+    if bad:
+        raise CellError(f"'{bad[0]}' is not an http(s) address.")
+    return urls
+
+
+def to_name_list(value: Any) -> list[str]:
+    text = to_text(value)
+    if text is None:
+        return []
+    names: list[str] = []
+    for name in (n.strip() for n in text.split(",")):
+        if name and name.lower() not in {n.lower() for n in names}:
+            names.append(name)
+    return names
+
+
+def limited_text(value: Any, limit: int) -> str | None:
+    text = to_text(value)
+    if text is not None and len(text) > limit:
+        raise CellError(f"Text is {len(text)} characters long; at most {limit} are allowed.")
+    return text
+
+
+def json_safe(value: Any) -> Any:
+    """Cell or field values as JSON (for ImportRow snapshots and the error workbook)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return value
+    return str(value)

@@ -1,0 +1,82 @@
+"""Fetch the `image_urls` of an import in the background and add them with the catalog's image checks."""
+
+import ipaddress
+import logging
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from common.actors import Actor
+
+from ..models import ImportBatch, ImportRow, Product
+from ..services import image_add
+
+logger = logging.getLogger(__name__)
+FETCH_TIMEOUT = (5, 30)  # seconds: connect, read
+
+
+class FetchError(Exception):
+    pass
+
+
+def _check_host(url: str) -> None:
+    """Refuse addresses inside our own network (SSRF) unless the setting allows them (tests, intranets)."""
+    host = urlsplit(url).hostname or ""
+    if not host:
+        raise FetchError("the address has no host")
+    if settings.IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS:
+        return
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError as exc:
+        raise FetchError(f"host '{host}' cannot be resolved") from exc
+    for address in addresses:
+        ip = ipaddress.ip_address(address)
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+            raise FetchError(f"host '{host}' is a private or local address")
+
+
+def image_fetch(url: str) -> bytes:
+    """Download at most IMAGE_MAX_BYTES from `url` (no redirects to other hosts are followed)."""
+    _check_host(url)
+    limit = settings.IMAGE_MAX_BYTES
+    try:
+        with requests.get(url, timeout=FETCH_TIMEOUT, stream=True, allow_redirects=False) as response:
+            if response.status_code != 200:
+                raise FetchError(f"the server answered HTTP {response.status_code}")
+            data = bytearray()
+            for block in response.iter_content(64 * 1024):
+                data += block
+                if len(data) > limit:
+                    raise FetchError(f"the image is larger than {limit // 1024 // 1024} MB")
+            return bytes(data)
+    except requests.RequestException as exc:
+        raise FetchError(f"download failed ({exc.__class__.__name__})") from exc
+
+
+def import_images_fetch(*, batch: ImportBatch, user: Actor = None) -> dict[str, int]:
+    """Fetch each pending image row once; failures are kept on the row (`errors`) and counted."""
+    added = failed = 0
+    for row in batch.rows.filter(kind=ImportRow.Kind.IMAGES, after={}).order_by("row_number").iterator():
+        product = Product.objects.filter(pk=row.object_id or 0).first()
+        errors: list[dict[str, Any]] = []
+        if product is None:
+            errors.append({"column": "image_urls", "value": None, "message": "The product was deleted."})
+        for url in row.values:
+            if product is None:
+                break
+            try:
+                image_add(product=product, upload=image_fetch(url), filename=url.rsplit("/", 1)[-1][:200], user=user)
+                added += 1
+            except (FetchError, ValidationError) as exc:
+                message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                errors.append({"column": "image_urls", "value": url, "message": message})
+                failed += 1
+        row.errors, row.after = errors, {"done": True}
+        row.save(update_fields=["errors", "after"])
+    logger.info("import %s: %s image(s) added, %s failed", batch.pk, added, failed)
+    return {"added": added, "failed": failed}

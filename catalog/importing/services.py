@@ -1,0 +1,311 @@
+"""Import batches: upload, dry run, commit, undo. Pages, admin, the CLI and tasks all call these."""
+
+import logging
+import secrets
+from pathlib import Path
+from typing import IO, Any, cast
+
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Field, ProtectedError
+from django.utils import timezone
+
+from common.actors import Actor, actor_or_none
+from common.enqueue import enqueue
+from common.errors import ApplicationError
+
+from ..models import ImportBatch, ImportBatchStatus, ImportErrorPolicy, ImportRow, Product, Variant
+from . import columns as col
+from .channels import import_listings_remove
+from .engine import CHUNK_SIZE, ImportRun, RejectAll, executemany_update
+from .readers import UploadRefused, file_extension, inspect_upload, read_sheet
+
+logger = logging.getLogger(__name__)
+UNDO_REFUSALS_KEPT = 200
+Status = ImportBatchStatus
+
+
+def import_batch_create(
+    *,
+    upload: IO[bytes],
+    filename: str,
+    on_error: str = ImportErrorPolicy.SKIP_ROWS,
+    sheet_name: str = "",
+    user: Actor = None,
+    start: bool = True,
+) -> ImportBatch:
+    """Store the upload, run the safety checks (no parsing) and queue the dry run.
+
+    A refused file still gets a batch (status `refused`, the reason in `message`) so every attempt is on record;
+    its stored copy is deleted.
+    """
+    if on_error not in ImportErrorPolicy.values:
+        raise ApplicationError(f"Unknown error policy '{on_error}'; use reject-all or skip-rows.")
+    actor = actor_or_none(user)
+    batch = ImportBatch(
+        token=secrets.token_hex(16),
+        original_filename=Path(filename).name[:255],
+        file_format=file_extension(filename)[:8],
+        on_error=on_error,
+        sheet_name=sheet_name.strip(),
+        created_by=actor,
+        updated_by=actor,
+    )
+    batch.file.save(f"{batch.token}.{batch.file_format or 'bin'}", File(upload), save=False)
+    batch.file_size = batch.file.size
+    try:
+        batch.file_format = inspect_upload(batch.file.path, filename)
+    except UploadRefused as exc:
+        batch.status, batch.message = Status.REFUSED, exc.message
+        batch.file.delete(save=False)
+    with transaction.atomic():
+        batch.save()
+        if start and batch.status == Status.UPLOADED:
+            from ..tasks import import_batch_validate_task
+
+            enqueue(import_batch_validate_task, batch.pk, group="imports", task_name=f"import-{batch.pk}-check")
+    return batch
+
+
+def _save_progress(run: ImportRun) -> None:
+    ImportBatch.objects.filter(pk=run.batch.pk).update(
+        processed_rows=run.processed,
+        rows_per_second=run.rows_per_second,
+        created_count=run.counts["create"],
+        updated_count=run.counts["update"],
+        unchanged_count=run.counts["unchanged"],
+        error_count=run.counts["error"],
+    )
+
+
+def _run(batch: ImportBatch, *, commit: bool, user: Actor) -> ImportBatch:
+    batch.status = Status.COMMITTING if commit else Status.VALIDATING
+    batch.started_at, batch.finished_at, batch.processed_rows = timezone.now(), None, 0
+    batch.save(update_fields=["status", "started_at", "finished_at", "processed_rows"])
+    try:
+        sheet = read_sheet(batch.file.path, batch.file_format, batch.sheet_name)
+    except UploadRefused as exc:
+        return _finish(batch, Status.REFUSED, exc.message)
+    cmap = col.map_header(sheet.header)
+    if not cmap.has("sku"):
+        found = ", ".join(h for h in sheet.header if h) or "none"
+        return _finish(batch, Status.REFUSED, f"The sheet has no 'sku' column (headers found: {found}).")
+    batch.rows.filter(kind=ImportRow.Kind.ERROR).delete()
+    batch.total_rows, batch.headers, batch.unknown_columns = len(sheet.rows), sheet.header, cmap.unknown
+    batch.sheet_name = sheet.name if sheet.sheet_names else batch.sheet_name
+    batch.save(update_fields=["total_rows", "headers", "unknown_columns", "sheet_name"])
+    run = ImportRun(
+        batch=batch,
+        cmap=cmap,
+        rows=sheet.rows,
+        sheet_name=sheet.name,
+        commit=commit,
+        user=user,
+        on_progress=_save_progress,
+    )
+    del sheet
+    try:
+        run.run()
+    except RejectAll:
+        _record(batch, run)
+        written = bool(run.created_products or run.created_variants or run.processed)
+        if written:
+            batch.status, batch.committed_at = Status.COMMITTED, timezone.now()
+            batch.save(update_fields=["status", "committed_at"])
+            import_batch_undo(batch=batch, user=user)
+        return _finish(
+            batch,
+            Status.FAILED,
+            "A row failed while importing and the policy is 'reject all': nothing was kept "
+            "(the rows written before the failure were undone). See the errors below.",
+        )
+    _record(batch, run)
+    if commit:
+        batch.committed_at = timezone.now()
+        _enqueue_followups(batch)
+    return _finish(batch, Status.COMMITTED if commit else Status.VALIDATED, "")
+
+
+def _record(batch: ImportBatch, run: ImportRun) -> None:
+    batch.processed_rows = run.processed
+    batch.rows_per_second = run.rows_per_second
+    batch.created_count, batch.updated_count = run.counts["create"], run.counts["update"]
+    batch.unchanged_count, batch.error_count = run.counts["unchanged"], run.counts["error"]
+    batch.first_errors, batch.sample_diffs = run.first_errors, run.sample_diffs
+    if run.commit:
+        batch.created_product_ids, batch.created_variant_ids = run.created_products, run.created_variants
+
+
+def _finish(batch: ImportBatch, status: str, message: str) -> ImportBatch:
+    batch.status, batch.message, batch.finished_at = status, message, timezone.now()
+    batch.save()
+    return batch
+
+
+def _enqueue_followups(batch: ImportBatch) -> None:
+    kinds = set(
+        batch.rows.filter(kind__in=[ImportRow.Kind.IMAGES, ImportRow.Kind.CHANNELS]).values_list("kind", flat=True)
+    )
+    if ImportRow.Kind.IMAGES in kinds:
+        from ..tasks import import_images_fetch_task
+
+        enqueue(import_images_fetch_task, batch.pk, group="imports", task_name=f"import-{batch.pk}-images")
+    if ImportRow.Kind.CHANNELS in kinds:
+        from ..tasks import import_listings_create_task
+
+        enqueue(import_listings_create_task, batch.pk, group="imports", task_name=f"import-{batch.pk}-listings")
+
+
+def import_batch_validate(*, batch: ImportBatch, user: Actor = None) -> ImportBatch:
+    """Dry run: count creates/updates/unchanged/errors and keep failed rows; no product is written."""
+    if batch.status not in (Status.UPLOADED, Status.VALIDATED, Status.VALIDATING):
+        logger.info("import %s: dry run skipped, status is %s", batch.pk, batch.status)
+        return batch
+    return _run(batch, commit=False, user=user)
+
+
+def import_batch_confirm(*, batch: ImportBatch, user: Actor = None) -> ImportBatch:
+    """Accept the preview and queue the commit."""
+    if batch.status != Status.VALIDATED:
+        raise ApplicationError(f"This import cannot be confirmed: it is {batch.get_status_display().lower()}.")
+    if batch.on_error == ImportErrorPolicy.REJECT_ALL and batch.error_count:
+        raise ApplicationError(
+            f"{batch.error_count} row(s) failed and the policy is 'reject all'; fix the file and upload it again."
+        )
+    if batch.created_count + batch.updated_count == 0:
+        raise ApplicationError("Nothing to import: every row is unchanged or failed.")
+    with transaction.atomic():
+        batch.status, batch.processed_rows, batch.updated_by = Status.COMMITTING, 0, actor_or_none(user)
+        batch.save(update_fields=["status", "processed_rows", "updated_by"])
+        from ..tasks import import_batch_commit_task
+
+        enqueue(import_batch_commit_task, batch.pk, group="imports", task_name=f"import-{batch.pk}-commit")
+    return batch
+
+
+def import_batch_commit(*, batch: ImportBatch, user: Actor = None) -> ImportBatch:
+    """Write the rows in chunks of CHUNK_SIZE, each in its own transaction, publishing progress after each."""
+    if batch.status not in (Status.COMMITTING, Status.VALIDATED, Status.UPLOADED):
+        logger.info("import %s: commit skipped, status is %s", batch.pk, batch.status)
+        return batch
+    return _run(batch, commit=True, user=user)
+
+
+def import_file(
+    *, path: str | Path, on_error: str = ImportErrorPolicy.REJECT_ALL, dry_run: bool = False, user: Actor = None
+) -> ImportBatch:
+    """Run a whole import synchronously (the CLI): checks, dry run, then commit unless `dry_run`."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        batch = import_batch_create(upload=fh, filename=path.name, on_error=on_error, user=user, start=False)
+    if batch.status == Status.REFUSED:
+        return batch
+    if dry_run or on_error == ImportErrorPolicy.REJECT_ALL:
+        batch = import_batch_validate(batch=batch, user=user)
+        if dry_run or batch.status != Status.VALIDATED or batch.error_count:
+            return batch
+    return import_batch_commit(batch=batch, user=user)
+
+
+# --- undo ---
+
+
+def _restore(model: type[Product] | type[Variant], obj: dict[str, Any], before: dict[str, Any]) -> list[str]:
+    names = []
+    for name, value in before.items():
+        field = cast(Field, model._meta.get_field(name))
+        obj[field.attname] = field.to_python(value) if value is not None else None
+        names.append(field.attname)
+    return names
+
+
+def _changed_since(model: type[Product] | type[Variant], obj: dict[str, Any] | None, row: ImportRow) -> str | None:
+    if obj is None:
+        return "deleted since the import"
+    if model is Product and obj["version"] != row.version_after:
+        return f"changed since the import (version {obj['version']}, the import left version {row.version_after})"
+    for name, value in row.after.items():
+        if col.json_safe(obj[cast(Field, model._meta.get_field(name)).attname]) != value:
+            return f"'{name}' changed since the import"
+    return None
+
+
+def _undo_updates(
+    batch: ImportBatch, kind: str, model: type[Product] | type[Variant], refused: list[dict[str, Any]], now: Any
+) -> int:
+    restored = 0
+    rows = batch.rows.filter(kind=kind).order_by("pk")
+    for start in range(0, rows.count(), CHUNK_SIZE):
+        chunk = list(rows[start : start + CHUNK_SIZE])
+        found = model.objects.filter(pk__in=[r.object_id for r in chunk]).values()
+        objects: dict[int | None, dict[str, Any]] = {o["id"]: dict(o) for o in found}
+        done: list[dict[str, Any]] = []
+        names: set[str] = set()
+        for row in chunk:
+            obj = objects.get(row.object_id)
+            reason = _changed_since(model, obj, row)
+            if obj is None or reason:
+                refused.append({"row": row.row_number, "sku": row.sku, "reason": reason})
+                continue
+            names.update(_restore(model, obj, row.before))
+            if model is Product:
+                obj["version"] += 1
+            obj["updated_at"], obj["updated_by_id"] = now, batch.updated_by_id
+            done.append(obj)
+        extra = ["version"] if model is Product else []
+        executemany_update(model, done, sorted(names) + extra + ["updated_at", "updated_by_id"])
+        restored += len(done)
+    return restored
+
+
+def _undo_creations(batch: ImportBatch, refused: list[dict[str, Any]]) -> int:
+    deleted = 0
+    for first, last in batch.created_variant_ids:
+        variants = Variant.objects.filter(pk__range=(first, last))
+        for sku in variants.filter(updated_at__gt=batch.committed_at).values_list("sku", flat=True):
+            refused.append({"row": None, "sku": sku, "reason": "variant changed since the import"})
+        deleted += variants.filter(updated_at__lte=batch.committed_at).delete()[1].get("catalog.Variant", 0)
+    for first, last in batch.created_product_ids:
+        qs = Product.objects.filter(pk__range=(first, last))
+        for sku, version in qs.filter(version__gt=1).values_list("sku", "version"):
+            refused.append({"row": None, "sku": sku, "reason": f"changed since the import (now version {version})"})
+        try:
+            deleted += qs.filter(version=1).delete()[1].get("catalog.Product", 0)
+        except ProtectedError as exc:
+            blocked = {obj.product_id for obj in exc.protected_objects if hasattr(obj, "product_id")}
+            for sku in Product.objects.filter(pk__in=blocked).values_list("sku", flat=True):
+                refused.append({"row": None, "sku": sku, "reason": "has records that protect it (e.g. listings)"})
+            deleted += qs.filter(version=1).exclude(pk__in=blocked).delete()[1].get("catalog.Product", 0)
+    return deleted
+
+
+@transaction.atomic
+def import_batch_undo(*, batch: ImportBatch, user: Actor = None) -> ImportBatch:
+    """Roll a committed batch back: delete what it created and restore what it updated.
+
+    Rows changed by anyone since the import are left alone and listed in `undo_report["refused"]`.
+    """
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != Status.COMMITTED:
+        raise ApplicationError(f"Only an imported batch can be undone; this one is {batch.get_status_display()}.")
+    batch.updated_by = actor_or_none(user)
+    refused: list[dict[str, Any]] = []
+    now = timezone.now()
+    restored = _undo_updates(batch, ImportRow.Kind.VARIANT_UPDATE, Variant, refused, now)
+    restored += _undo_updates(batch, ImportRow.Kind.PRODUCT_UPDATE, Product, refused, now)
+    listings_deleted = import_listings_remove(batch=batch, refused=refused)
+    deleted = _undo_creations(batch, refused)
+    batch.undo_report = {
+        "restored": restored,
+        "deleted": deleted,
+        "listings_deleted": listings_deleted,
+        "refused_count": len(refused),
+        "refused": refused[:UNDO_REFUSALS_KEPT],
+        "undone_at": now.isoformat(),
+    }
+    batch.status = Status.UNDONE
+    batch.message = f"Undone: {deleted} created row(s) deleted, {restored} updated row(s) restored" + (
+        f"; {len(refused)} row(s) left as they are because they changed since the import." if refused else "."
+    )
+    batch.save()
+    return batch

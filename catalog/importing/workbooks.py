@@ -1,0 +1,201 @@
+"""Workbooks we write: the template, the error workbook and streamed product exports (CSV and XLSX).
+
+Every text cell we write goes through `neutralise`, which prefixes a `'` when a cell starts with = + - @, tab,
+CR or NUL (OWASP ASVS 1.2.10; django-import-export's own escape covers only '='), so a spreadsheet program
+never evaluates user data as a formula.
+"""
+
+import tempfile
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from ..models import ImportBatch, ImportRow, Product, Variant
+from .columns import COLUMN_NOTES, COLUMNS
+from .readers import iter_csv_bytes
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00")
+EXPORT_CHUNK = 2000  # rows fetched per query while streaming an export
+SAMPLE_ROWS = [
+    {
+        "sku": "TSHIRT-001",
+        "title": "Organic cotton T-shirt",
+        "description": "<p>Soft <b>organic</b> cotton.</p>",
+        "brand": "Acme",
+        "category": "Apparel > Men > T-shirts",
+        "price": "19.90",
+        "currency": "USD",
+        "compare_at_price": "24.90",
+        "cost_price": "7.50",
+        "quantity": 120,
+        "barcode": "4006381333931",
+        "weight_grams": 180,
+        "status": "active",
+        "image_urls": "https://example.com/tshirt-front.jpg;https://example.com/tshirt-back.jpg",
+        "channels": "Shopify main",
+    },
+    {
+        "sku": "TSHIRT-001-XL",
+        "price": "21.90",
+        "quantity": 20,
+        "parent_sku": "TSHIRT-001",
+        "option1_name": "Size",
+        "option1_value": "XL",
+        "option2_name": "Colour",
+        "option2_value": "Black",
+    },
+]
+
+
+def neutralise(value: Any) -> Any:
+    """Make a cell value safe to open in a spreadsheet program (text only; numbers are left as numbers)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _text_cell(sheet: Any, value: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=neutralise(value))
+    if isinstance(cell.value, str) and cell.value.startswith("="):
+        cell.data_type = "s"  # never a formula, whatever the value
+    return cell
+
+
+def _save(workbook: Workbook) -> bytes:
+    with tempfile.TemporaryFile() as fh:
+        workbook.save(fh)
+        fh.seek(0)
+        return fh.read()
+
+
+def template_workbook() -> bytes:
+    """Headers, two sample rows (a product and one of its variants) and a notes sheet."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Products")
+    bold = Font(bold=True)
+    header = []
+    for name in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for sample in SAMPLE_ROWS:
+        sheet.append([_text_cell(sheet, sample.get(name)) for name in COLUMNS])
+    notes = workbook.create_sheet("Notes")
+    notes.append(["column", "what to put in it"])
+    for name in COLUMNS:
+        notes.append([name, COLUMN_NOTES[name]])
+    for line in (
+        "",
+        "Only the first sheet is imported unless you choose another one on the upload page.",
+        "Headers are matched case-insensitively; unknown columns are reported and ignored.",
+        "A row whose SKU exists updates that product; blank cells leave the current value unchanged.",
+        "Columns named attr:<code> fill the product attribute <code> of its category.",
+        "Variant rows (with parent_sku) use sku, price, compare_at_price, quantity, barcode and the options.",
+    ):
+        notes.append(["", line])
+    return _save(workbook)
+
+
+def error_workbook(batch: ImportBatch) -> bytes:
+    """The failed rows as uploaded, plus an `errors` column, ready to fix and upload again."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(batch.sheet_name[:31] or "Errors")
+    header = list(batch.headers) or list(COLUMNS)
+    sheet.append([*header, "errors"])
+    rows = batch.rows.filter(kind=ImportRow.Kind.ERROR).order_by("row_number")
+    for row in rows.iterator(chunk_size=EXPORT_CHUNK):
+        message = "; ".join(f"row {row.row_number} {e['column']}: {e['message']}" for e in row.errors)
+        cells = list(row.values) + [None] * max(0, len(header) - len(row.values))
+        sheet.append([_text_cell(sheet, v) for v in cells[: len(header)]] + [_text_cell(sheet, message)])
+    return _save(workbook)
+
+
+# --- export ---
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else str(value)
+
+
+def export_rows(products: QuerySet[Product]) -> Iterator[list[Any]]:
+    """Header then one row per product and per variant, in the import's column order (round-trips)."""
+    yield list(COLUMNS)
+    products = products.select_related("category").order_by("pk")
+    last_pk = 0
+    while True:
+        chunk = list(products.filter(pk__gt=last_pk)[:EXPORT_CHUNK])
+        if not chunk:
+            return
+        last_pk = chunk[-1].pk
+        variants: dict[int, list[Variant]] = {}
+        for variant in Variant.objects.filter(product_id__in=[p.pk for p in chunk]).order_by("product_id", "position"):
+            variants.setdefault(variant.product_id, []).append(variant)
+        paths = {}
+        for product in chunk:
+            if product.category_id and product.category_id not in paths:
+                paths[product.category_id] = product.category.full_name  # type: ignore[union-attr]
+            yield _product_row(product, paths.get(product.category_id or 0, ""))
+            for variant in variants.get(product.pk, []):
+                yield _variant_row(product, variant)
+
+
+def _product_row(product: Product, category: str) -> list[Any]:
+    values = {
+        "sku": product.sku,
+        "title": product.title,
+        "description": product.description,
+        "brand": product.brand,
+        "category": category,
+        "price": _money(product.price),
+        "currency": product.currency,
+        "compare_at_price": _money(product.compare_at_price),
+        "cost_price": _money(product.cost_price),
+        "quantity": product.quantity,
+        "barcode": product.barcode,
+        "weight_grams": product.weight_grams,
+        "status": product.status,
+    }
+    return [values.get(name, "") for name in COLUMNS]
+
+
+def _variant_row(product: Product, variant: Variant) -> list[Any]:
+    options = list(variant.options.items())[:2]
+    values: dict[str, Any] = {
+        "sku": variant.sku,
+        "price": _money(variant.price),
+        "compare_at_price": _money(variant.compare_at_price),
+        "quantity": variant.quantity,
+        "barcode": variant.barcode,
+        "parent_sku": product.sku,
+    }
+    for n, (name, value) in enumerate(options, start=1):
+        values[f"option{n}_name"], values[f"option{n}_value"] = name, value
+    return [values.get(name, "") for name in COLUMNS]
+
+
+def export_csv(rows: Iterable[list[Any]]) -> Iterator[bytes]:
+    yield "\ufeff".encode()  # BOM: Excel then opens the UTF-8 file with the right encoding
+    yield from iter_csv_bytes(_safe(rows))
+
+
+def _safe(rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    for row in rows:
+        yield ["" if v is None else neutralise(v) for v in row]
+
+
+def export_xlsx_file(rows: Iterable[list[Any]]) -> Any:
+    """Write rows to a temporary xlsx in write-only mode (rows go to disk as they come) and return the file."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Products")
+    for row in rows:
+        sheet.append([_text_cell(sheet, v) for v in row])
+    fh = tempfile.TemporaryFile()  # noqa: SIM115 - the caller streams and closes it
+    workbook.save(fh)
+    fh.seek(0)
+    return fh

@@ -1,0 +1,376 @@
+"""Staff pages of the catalog: product list with filters and bulk actions, detail, create/edit with variants
+and images. Every write calls a catalog service; refusals come back as form errors or flash messages."""
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from accounts.roles import can_edit
+from channels.models import Channel
+from common.errors import ApplicationError
+from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, add_service_errors, error_text
+
+from . import services
+from .filters import ProductFilterSet
+from .forms import BULK_STATUS_ACTIONS, ImageUpdateForm, ProductBulkForm, ProductForm, VariantFormSet
+from .models import Category, Product, ProductImage
+
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def category_names() -> dict[int, str]:
+    """Full 'A > B > C' names of every category in one query (the tree is small; products are many)."""
+    rows = list(Category.objects.values_list("pk", "name", "path"))
+    names = {pk: name for pk, name, _ in rows}
+    return {pk: " > ".join(names.get(int(part), "?") for part in path.split("/") if part) for pk, _, path in rows}
+
+
+# --- Product list ---
+
+
+class ProductListView(StaffReadMixin, ListView):
+    template_name = "catalog/product_list.html"
+    context_object_name = "products"
+    paginator_class = CappedPaginator
+
+    def get_paginate_by(self, queryset: Any) -> int:
+        try:
+            size = int(self.request.GET.get("per_page", DEFAULT_PAGE_SIZE))
+        except ValueError:
+            return DEFAULT_PAGE_SIZE
+        return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+    def get_queryset(self):
+        self.filterset = ProductFilterSet(self.request.GET or None, queryset=Product.objects.all())
+        primary = Prefetch("images", queryset=ProductImage.objects.filter(is_primary=True), to_attr="primary_images")
+        return (
+            self.filterset.qs.select_related("category")
+            .prefetch_related(primary)
+            .only(
+                "id",
+                "sku",
+                "title",
+                "brand",
+                "barcode",
+                "price",
+                "currency",
+                "quantity",
+                "status",
+                "updated_at",
+                "category__id",
+                "category__name",
+            )
+        )
+
+    def paginate_queryset(self, queryset, page_size):
+        """Like ListView's, but an out-of-range page shows the last page instead of a 404."""
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["sort_current"] = self.request.GET.get("sort", "")
+        context["page_sizes"] = PAGE_SIZES
+        context["bulk_form"] = ProductBulkForm()
+        context["can_list"] = can_edit(self.request.user, "listings")
+        context["channels"] = list(Channel.objects.only("pk", "name").order_by("name")) if context["can_list"] else []
+        context["can_edit"] = can_edit(self.request.user, "catalog")
+        context["can_add"] = context["can_edit"]
+        return context
+
+
+def _csv_cell(value: object) -> str:
+    """Text that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(CSV_FORMULA_PREFIXES) else text
+
+
+def products_csv(products: list[Product]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="products-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["sku", "title", "status", "category", "brand", "barcode", "price", "currency", "quantity"])
+    names = category_names()
+    for p in products:
+        row = [p.sku, p.title, p.status, names.get(p.category_id or 0, ""), p.brand, p.barcode, p.price]
+        writer.writerow([_csv_cell(v) for v in [*row, p.currency, p.quantity]])
+    return response
+
+
+class ProductBulkView(StaffReadMixin, View):
+    """POST the checked products and an action. Exports need read access; status changes need change_product."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        back = request.POST.get("next") or reverse("catalog:product_list")
+        if not back.startswith("/") or back.startswith("//"):
+            back = reverse("catalog:product_list")
+        form = ProductBulkForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, str(error))
+            return HttpResponseRedirect(back)
+        action = form.cleaned_data["action"]
+        products = form.products()
+        if action == "export_csv":
+            return products_csv(products)
+        if action in ("assign", "publish"):
+            return self.listings_action(request, action, products, list(form.cleaned_data["channels"]), back)
+        if not can_edit(request.user, "catalog"):
+            messages.error(request, "You may view products but not change them.")
+            return HttpResponseRedirect(back)
+        status = BULK_STATUS_ACTIONS[action]
+        changed, refused = 0, []
+        for product in products:
+            try:
+                services.product_update(product=product, user=request.user, status=status)
+                changed += 1
+            except (ValidationError, ApplicationError) as exc:
+                refused.append(f"{product.sku}: {error_text(exc)}")
+        if changed:
+            messages.success(request, f"Status set to {status.label} on {changed} product(s).")
+        for line in refused[:10]:
+            messages.error(request, line)
+        if len(refused) > 10:
+            messages.error(request, f"... and {len(refused) - 10} more refused.")
+        return HttpResponseRedirect(back)
+
+    def listings_action(self, request, action, products, channels, back) -> HttpResponse:
+        """Assign the products to channels (draft listings) or publish their listings, through the services."""
+        from listings.models import Listing
+        from listings.services import listings_bulk_assign
+        from listings.views import flash, publish_grouped
+
+        if not can_edit(request.user, "listings"):
+            messages.error(request, "You may view listings but not change them.")
+            return HttpResponseRedirect(back)
+        if action == "assign":
+            try:
+                counts = listings_bulk_assign(products=[p.pk for p in products], channels=channels, user=request.user)
+            except (ValidationError, ApplicationError) as exc:
+                messages.error(request, error_text(exc))
+                return HttpResponseRedirect(back)
+            messages.success(
+                request,
+                f"Assigned {counts['products']} product(s) to {counts['channels']} channel(s): "
+                f"{counts['created']} new listing(s), {counts['skipped']} skipped (already listed or archived).",
+            )
+            return HttpResponseRedirect(back)
+        listings = Listing.objects.filter(product__in=products)
+        if channels:
+            listings = listings.filter(channel__in=channels)
+        chosen = list(listings.select_related("channel"))
+        if not chosen:
+            messages.error(request, "None of the selected products is listed on those channels; assign them first.")
+            return HttpResponseRedirect(back)
+        flash(request, *publish_grouped(chosen, request.user))
+        return HttpResponseRedirect(back)
+
+
+# --- Product detail ---
+
+
+class ProductDetailView(StaffReadMixin, DetailView):
+    template_name = "catalog/product_detail.html"
+    context_object_name = "product"
+
+    def get_queryset(self):
+        return Product.objects.select_related("category", "created_by", "updated_by").prefetch_related(
+            "images", "variants"
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        product = self.object
+        context["category_name"] = category_names().get(product.category_id or 0, "")
+        context["images"] = list(product.images.all())
+        context["variants"] = list(product.variants.all())
+        context["can_edit"] = can_edit(self.request.user, "catalog")
+        context["listing_rows"] = product_listing_rows(product)
+        return context
+
+
+def product_listing_rows(product: Product) -> list[dict[str, Any]]:
+    """One row per listing of the product: channel, status badge and readiness issues."""
+    from listings.models import Listing
+    from listings.readiness import listing_readiness
+
+    rows = []
+    listings = Listing.objects.filter(product=product).select_related("channel", "variant", "product")
+    for listing in listings.order_by("channel__name", "variant_id"):
+        issues = [i.message for i in listing_readiness(listing) if i.is_blocking]
+        rows.append(
+            {
+                "listing": listing,
+                "channel": listing.channel.name + (f" · {listing.variant.sku}" if listing.variant else ""),
+                "status": listing.status,
+                "status_label": listing.get_status_display(),
+                "issues": issues,
+                "reason": listing.last_error_message or listing.status_reason,
+                "url": reverse("listings:listing_detail", kwargs={"pk": listing.pk}),
+            }
+        )
+    return rows
+
+
+# --- Product create / edit ---
+
+
+class ProductEditMixin(StaffWriteMixin):
+    template_name = "catalog/product_form.html"
+    object: Product | None = None
+    request: HttpRequest
+
+    def forms(self, data=None, files=None):
+        form = ProductForm(data, files, instance=self.object)
+        formset = VariantFormSet(data, instance=self.object or Product(), prefix="variants")
+        return form, formset
+
+    def render_forms(self, form, formset, status: int = 200) -> HttpResponse:
+        images = list(self.object.images.all()) if self.object else []
+        context = {"form": form, "formset": formset, "product": self.object, "images": images}
+        context["existing_hashes"] = ",".join(i.sha256 for i in images)
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.render_forms(*self.forms())
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form, formset = self.forms(request.POST, request.FILES)
+        if form.is_valid() and formset.is_valid():
+            product = self.save_all(form, formset)
+            if product is not None:
+                verb = "Saved" if self.object else "Created"
+                messages.success(request, f"{verb} {product.sku}.")
+                return redirect("catalog:product_detail", pk=product.pk)
+        return self.render_forms(form, formset, status=400)
+
+    def save_all(self, form: ProductForm, formset) -> Product | None:
+        """Product, variants and images in one transaction; any refusal rolls all of it back."""
+        user = self.request.user
+        with transaction.atomic():
+            try:
+                product = self.save_product(form)
+            except (ValidationError, ApplicationError) as exc:
+                add_service_errors(form, exc)
+                transaction.set_rollback(True)
+                return None
+            ok = save_variants(formset, product, user)
+            ok = save_images(form, product, user) and ok
+            if not ok:
+                transaction.set_rollback(True)
+                return None
+            return product
+
+    def save_product(self, form: ProductForm) -> Product:
+        fields = form.service_fields()
+        if self.object is None:
+            return services.product_create(user=self.request.user, **fields)
+        return services.product_update(
+            product=self.object, user=self.request.user, expected_version=form.cleaned_data.get("version"), **fields
+        )
+
+
+def save_variants(formset, product: Product, user) -> bool:
+    ok = True
+    for vform in formset.forms:
+        existing = vform.instance.pk is not None
+        if formset._should_delete_form(vform):
+            if existing:
+                services.variant_delete(variant=vform.instance, user=user)
+            continue
+        if not vform.has_changed():
+            continue
+        try:
+            if existing:
+                services.variant_update(variant=vform.instance, user=user, **vform.service_fields())
+            else:
+                services.variant_create(product=product, user=user, **vform.service_fields())
+        except (ValidationError, ApplicationError) as exc:
+            add_service_errors(vform, exc)
+            ok = False
+    return ok
+
+
+def save_images(form: ProductForm, product: Product, user) -> bool:
+    ok = True
+    for upload in form.cleaned_data.get("images") or []:
+        try:
+            services.image_add(product=product, upload=upload, filename=upload.name, user=user)
+        except (ValidationError, ApplicationError) as exc:
+            form.add_error("images", f"{upload.name}: {error_text(exc)}")
+            ok = False
+    return ok
+
+
+class ProductCreateView(ProductEditMixin, View):
+    required_area = "catalog"
+
+
+class ProductUpdateView(ProductEditMixin, View):
+    required_area = "catalog"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.object = get_object_or_404(Product, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+
+# --- Images ---
+
+
+class ImageUpdateView(StaffWriteMixin, View):
+    """Alt text, order and primary flag of one image (a small form on the product page)."""
+
+    required_area = "catalog"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int, image_pk: int) -> HttpResponse:
+        image = get_object_or_404(ProductImage, pk=image_pk, product_id=pk)
+        form = ImageUpdateForm(request.POST, instance=ProductImage.objects.get(pk=image.pk))
+        if not form.is_valid():
+            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+            return redirect("catalog:product_detail", pk=pk)
+        try:
+            services.image_update(
+                image=image,
+                user=request.user,
+                alt_text=form.cleaned_data["alt_text"],
+                sort_order=form.cleaned_data["sort_order"],
+                is_primary=form.cleaned_data["is_primary"] or None,
+            )
+            messages.success(request, f"Image {image.original_filename or image.pk} updated.")
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, error_text(exc))
+        return redirect("catalog:product_detail", pk=pk)
+
+
+class ImageDeleteView(StaffWriteMixin, View):
+    required_area = "catalog"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int, image_pk: int) -> HttpResponse:
+        image = get_object_or_404(ProductImage, pk=image_pk, product_id=pk)
+        name = image.original_filename or f"#{image.pk}"
+        try:
+            services.image_delete(image=image, user=request.user)
+            messages.success(request, f"Image {name} deleted.")
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, error_text(exc))
+        return redirect("catalog:product_detail", pk=pk)

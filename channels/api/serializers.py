@@ -1,0 +1,100 @@
+"""Channel serializers. Credentials are write-only: they go in, encrypted, and never come back out."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from channels import services
+from channels.models import Channel
+from common.api import ServiceSerializerMixin
+
+CHANNEL_READ_FIELDS = [
+    "id",
+    "name",
+    "marketplace",
+    "country",
+    "currency",
+    "language",
+    "base_url",
+    "shop_id",
+    "is_active",
+    "rate_limit_per_second",
+    "rate_limit_burst",
+    "title_max_length",
+    "min_images",
+    "max_images",
+    "main_image_min_px",
+    "main_image_white_background",
+    "required_attributes",
+    "price_currency_rate",
+    "price_adjust_type",
+    "price_adjust_value",
+    "price_rounding_ending",
+    "price_min",
+    "price_max",
+    "stock_percent",
+    "stock_buffer",
+    "stock_max",
+    "conflict_policy",
+    "pull_interval_hours",
+    "created_at",
+    "updated_at",
+]
+
+
+class ChannelSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
+    create_service = services.channel_create
+    update_service = services.channel_update
+    instance_kwarg = "channel"
+
+    marketplace = serializers.ChoiceField(choices=[])  # filled from the connector registry in __init__
+    credentials = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=4096),
+        write_only=True,
+        required=False,
+        help_text="Marketplace credentials (write-only, stored encrypted, never returned). On update they are "
+        "merged over the stored ones; an empty value keeps the stored value.",
+    )
+    credential_fields_set = serializers.SerializerMethodField(
+        help_text="Names of the stored credential fields (never their values)."
+    )
+    credential_fields_missing = serializers.SerializerMethodField(
+        help_text="Required credential fields that are not stored yet."
+    )
+
+    class Meta:
+        model = Channel
+        fields = [*CHANNEL_READ_FIELDS, "credentials", "credential_fields_set", "credential_fields_missing"]
+        read_only_fields = ["created_at", "updated_at"]
+        validators: list = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from channels.choices import marketplace_choices
+
+        self.fields["marketplace"].choices = marketplace_choices()  # type: ignore[attr-defined]
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            self.fields["marketplace"].read_only = True  # a channel does not change marketplace
+
+    def _stored(self, channel: Channel) -> dict[str, str]:
+        try:
+            return channel.get_credentials()
+        except Exception:  # noqa: BLE001 - a key rotation must not break reads; report nothing stored
+            return {}
+
+    def get_credential_fields_set(self, channel: Channel) -> list[str]:
+        return sorted(self._stored(channel))
+
+    def get_credential_fields_missing(self, channel: Channel) -> list[str]:
+        return channel.missing_credential_fields(self._stored(channel))
+
+    def create(self, validated_data: dict[str, Any]) -> Channel:
+        validated_data.setdefault("credentials", {})
+        return super().create(validated_data)
+
+    def update(self, instance: Channel, validated_data: dict[str, Any]) -> Channel:
+        credentials = validated_data.pop("credentials", None)
+        channel = super().update(instance, validated_data)
+        if credentials:
+            channel = services.channel_set_credentials(channel=channel, credentials=credentials, user=self._user())
+        return channel

@@ -1,0 +1,30 @@
+"""REST API routes: /api/v1/ (resources), /api/schema/ (OpenAPI 3) and /api/docs/ (Swagger UI)."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from catalog.api.views import CategoryViewSet, ProductImageViewSet, ProductViewSet, VariantViewSet
+from channels.api.views import ChannelViewSet
+from common.api import api_not_found
+from listings.api.views import ListingViewSet
+from syncing.api.views import SyncEventViewSet, SyncJobViewSet
+
+router = DefaultRouter()
+router.register("products", ProductViewSet, basename="product")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("variants", VariantViewSet, basename="variant")
+router.register("images", ProductImageViewSet, basename="image")
+router.register("channels", ChannelViewSet, basename="channel")
+router.register("listings", ListingViewSet, basename="listing")
+router.register("sync-jobs", SyncJobViewSet, basename="sync-job")
+router.register("sync-events", SyncEventViewSet, basename="sync-event")
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include("accounts.api.urls")),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^.*$", api_not_found),  # JSON 404 for unknown /api/ paths, whatever DEBUG says
+]

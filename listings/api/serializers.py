@@ -1,0 +1,127 @@
+"""Listing serializers: overrides are writable; status and marketplace state change only through actions/sync."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from common.api import BULK_ITEM_STATUSES, BULK_POLICY_CHOICES, BULK_REJECT_ALL, ServiceSerializerMixin
+from listings import services
+from listings.models import Listing
+
+LISTING_FIELDS = [
+    "id",
+    "product",
+    "variant",
+    "channel",
+    "title",
+    "description",
+    "price",
+    "compare_at_price",
+    "quantity",
+    "status",
+    "status_reason",
+    "status_changed_at",
+    "external_id",
+    "external_url",
+    "last_error_code",
+    "last_error_message",
+    "last_pushed_at",
+    "last_pulled_at",
+    "created_at",
+    "updated_at",
+]
+READ_ONLY = [f for f in LISTING_FIELDS if f not in {"product", "variant", "channel", *services.OVERRIDE_FIELDS}]
+
+
+class ListingSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
+    """A listing; title, description, price, compare_at_price and quantity override the product (null: inherit)."""
+
+    create_service = services.listing_create
+    update_service = services.listing_update
+    instance_kwarg = "listing"
+
+    class Meta:
+        model = Listing
+        fields = LISTING_FIELDS
+        read_only_fields = READ_ONLY
+        validators: list = []
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            for name in ("product", "variant", "channel"):
+                fields[name].read_only = True  # a listing does not move; create another one
+        return fields
+
+
+class ReadinessIssueSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    field = serializers.CharField()
+    message = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["blocking", "warning"])
+
+
+class ReadinessSerializer(serializers.Serializer):
+    listing = serializers.IntegerField()
+    is_ready = serializers.BooleanField(help_text="True when no issue is blocking.")
+    issues = ReadinessIssueSerializer(many=True)
+
+
+class ListingTransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[], help_text="Target status; the state machine decides if allowed.")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from listings.choices import ListingStatus
+
+        self.fields["status"].choices = ListingStatus.choices  # type: ignore[attr-defined]
+
+
+class ListingAssignSerializer(serializers.Serializer):
+    products = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=10_000)
+    channels = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=100)
+
+
+class ListingAssignResultSerializer(serializers.Serializer):
+    products = serializers.IntegerField()
+    channels = serializers.IntegerField()
+    created = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    skipped_existing = serializers.IntegerField()
+    skipped_archived = serializers.IntegerField()
+    skipped_missing = serializers.IntegerField()
+
+
+class ListingBulkCreateSerializer(serializers.Serializer):
+    policy = serializers.ChoiceField(choices=BULK_POLICY_CHOICES, default=BULK_REJECT_ALL)
+    items = ListingSerializer(many=True, min_length=1, max_length=100)  # type: ignore[call-arg]
+
+
+class ListingBulkUpdateItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1)
+    title = serializers.CharField(max_length=500, allow_null=True, allow_blank=True, required=False)
+    description = serializers.CharField(allow_null=True, allow_blank=True, required=False)
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, required=False)
+    compare_at_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, required=False)
+    quantity = serializers.IntegerField(min_value=0, max_value=2**31 - 1, allow_null=True, required=False)
+
+
+class ListingBulkUpdateSerializer(serializers.Serializer):
+    policy = serializers.ChoiceField(choices=BULK_POLICY_CHOICES, default=BULK_REJECT_ALL)
+    items = ListingBulkUpdateItemSerializer(many=True, min_length=1, max_length=100)  # type: ignore[call-arg]
+
+
+class ListingBulkItemResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=BULK_ITEM_STATUSES)
+    id = serializers.IntegerField(allow_null=True)
+    errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
+    data = ListingSerializer(allow_null=True)  # type: ignore[assignment]
+
+
+class ListingBulkResultSerializer(serializers.Serializer):
+    policy = serializers.ChoiceField(choices=BULK_POLICY_CHOICES)
+    applied = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    results = ListingBulkItemResultSerializer(many=True)

@@ -1,0 +1,159 @@
+"""Listing API: CRUD of overrides, bulk create/update/assign, and the publish/deactivate/retry/readiness actions."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common.api import bulk_apply
+from listings import services
+from listings.models import Listing
+from syncing import services as sync_services
+from syncing.api.serializers import SyncJobSerializer
+from syncing.models import SyncEvent
+
+from .filters import ListingApiFilterSet
+from .serializers import (
+    ListingAssignResultSerializer,
+    ListingAssignSerializer,
+    ListingBulkCreateSerializer,
+    ListingBulkResultSerializer,
+    ListingBulkUpdateSerializer,
+    ListingSerializer,
+    ListingTransitionSerializer,
+    ReadinessSerializer,
+)
+
+RETRYABLE_OUTCOMES = ("failed", "rejected", "interrupted", "retry_scheduled")
+
+
+class ListingViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Listings of products on channels. Publishing and deactivating run as background sync jobs (202 + job)."""
+
+    queryset = Listing.objects.all()
+    serializer_class = ListingSerializer
+    filterset_class = ListingApiFilterSet
+    required_role_area = "listings"
+
+    def _job_response(self, job: Any) -> Response:
+        data = SyncJobSerializer(job, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: SyncJobSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: Any = None) -> Response:
+        """Push the listing to its marketplace (create or update) in a background job."""
+        listing = self.get_object()
+        job = sync_services.listings_publish(channel=listing.channel, listing_ids=[listing.pk], user=request.user)
+        return self._job_response(job)
+
+    @extend_schema(request=None, responses={202: SyncJobSerializer})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request: Request, pk: Any = None) -> Response:
+        """Take the listing off the marketplace in a background job."""
+        listing = self.get_object()
+        job = sync_services.listings_deactivate(channel=listing.channel, listing_ids=[listing.pk], user=request.user)
+        return self._job_response(job)
+
+    @extend_schema(request=None, responses={202: SyncJobSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: Any = None) -> Response:
+        """Retry the listing's latest failed sync attempt (409 when there is none)."""
+        listing = self.get_object()
+        event = (
+            SyncEvent.objects.filter(listing=listing, outcome__in=RETRYABLE_OUTCOMES).order_by("-created_at").first()
+        )
+        if event is None:
+            error = exceptions.APIException(
+                "This listing has no failed sync attempt to retry.", code="nothing_to_retry"
+            )
+            error.status_code = status.HTTP_409_CONFLICT
+            raise error
+        return self._job_response(sync_services.sync_event_retry(event=event, user=request.user))
+
+    @extend_schema(responses={200: ReadinessSerializer})
+    @action(detail=True, methods=["get"])
+    def readiness(self, request: Request, pk: Any = None) -> Response:
+        """What stops (blocking) or weakens (warning) publishing this listing on its channel."""
+        listing = self.get_object()
+        issues = [issue.as_dict() for issue in services.listing_readiness(listing)]
+        ready = not any(issue["severity"] == "blocking" for issue in issues)
+        return Response({"listing": listing.pk, "is_ready": ready, "issues": issues})
+
+    @extend_schema(request=ListingTransitionSerializer, responses={200: ListingSerializer})
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: Any = None) -> Response:
+        """Move the listing to another status (e.g. pause it); refused with 409 when the state machine forbids it."""
+        body = ListingTransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        listing = services.listing_transition(
+            listing=self.get_object(),
+            to_status=body.validated_data["status"],
+            reason=body.validated_data["reason"],
+            user=request.user,
+        )
+        listing.refresh_from_db()
+        return Response(self.get_serializer(listing).data)
+
+    # --- Bulk ---
+
+    @extend_schema(request=ListingAssignSerializer, responses={200: ListingAssignResultSerializer})
+    @action(detail=False, methods=["post"])
+    def assign(self, request: Request) -> Response:
+        """Create a draft listing for every product x channel pair that has none (existing/archived are skipped)."""
+        body = ListingAssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        counts = services.listings_bulk_assign(
+            products=body.validated_data["products"], channels=body.validated_data["channels"], user=request.user
+        )
+        return Response(counts)
+
+    @extend_schema(request=ListingBulkCreateSerializer, responses={200: ListingBulkResultSerializer})
+    @action(detail=False, methods=["post"], url_path="bulk-create")
+    def bulk_create(self, request: Request) -> Response:
+        """Create up to 100 listings under an error policy (`reject_all` or `skip_failed`)."""
+        body = ListingBulkCreateSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        user = request.user
+
+        def create(data: dict[str, Any]) -> tuple[str, Listing]:
+            return "created", services.listing_create(user=user, **data)
+
+        return self._bulk_response(body.validated_data, create)
+
+    @extend_schema(request=ListingBulkUpdateSerializer, responses={200: ListingBulkResultSerializer})
+    @action(detail=False, methods=["post"], url_path="bulk-update")
+    def bulk_update(self, request: Request) -> Response:
+        """Change overrides of up to 100 listings under an error policy."""
+        body = ListingBulkUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ids = [item["id"] for item in body.validated_data["items"]]
+        listings = Listing.objects.in_bulk(ids)
+        user = request.user
+
+        def update(data: dict[str, Any]) -> tuple[str, Listing]:
+            fields = dict(data)
+            listing = listings.get(fields.pop("id"))
+            if listing is None:
+                raise exceptions.NotFound("No listing with this id.")
+            return "updated", services.listing_update(listing=listing, user=user, **fields)
+
+        return self._bulk_response(body.validated_data, update)
+
+    def _bulk_response(self, validated: dict[str, Any], apply_one: Any) -> Response:
+        results, saved = bulk_apply(validated["items"], validated["policy"], apply_one)
+        rows = Listing.objects.in_bulk([obj.pk for obj in saved])
+        for r in results:
+            row = rows.get(r["id"]) if r["id"] is not None else None
+            r["data"] = self.get_serializer(row).data if row else None
+        failed = sum(1 for r in results if r["status"] == "failed")
+        return Response({"policy": validated["policy"], "applied": len(saved), "failed": failed, "results": results})

@@ -1,0 +1,288 @@
+"""Staff pages of listings: the products x channels matrix, the filtered list, and one listing's page with
+effective values, readiness, overrides, drift and history. Writes call listings/syncing services only."""
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import ListView
+
+from accounts.roles import can_edit
+from catalog.filters import ProductFilterSet
+from catalog.models import Product, ProductImage
+from channels.models import Channel
+from common.errors import ApplicationError
+from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, add_service_errors, error_text
+from syncing.selectors import listing_sync_history
+from syncing.services import listing_remote_accept, listings_publish
+
+from . import services
+from .choices import ListingStatus
+from .filters import ListingFilterSet
+from .forms import ListingBulkForm, ListingOverridesForm, ListingTransitionForm
+from .models import Listing
+from .readiness import listing_readiness
+from .services import listing_effective_values
+from .state import ALLOWED_TRANSITIONS, listing_transition
+
+AREA = "listings"
+MATRIX_PAGE_SIZE = 50
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or default
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+def publish_grouped(listings: list[Listing], user: Any) -> tuple[list[str], list[str]]:
+    """Start one publish job per channel for `listings`; (success lines, refusal lines)."""
+    by_channel: dict[int, list[int]] = defaultdict(list)
+    for listing in listings:
+        by_channel[listing.channel_id].append(listing.pk)
+    done, refused = [], []
+    for channel in Channel.objects.filter(pk__in=by_channel).order_by("name"):
+        try:
+            job = listings_publish(channel=channel, listing_ids=by_channel[channel.pk], user=user)
+            done.append(f"Publishing {len(by_channel[channel.pk])} listing(s) on {channel.name}: job #{job.pk}.")
+        except (ValidationError, ApplicationError) as exc:
+            refused.append(f"{channel.name}: {error_text(exc)}")
+    return done, refused
+
+
+def flash(request: HttpRequest, done: list[str], refused: list[str]) -> None:
+    for line in done:
+        messages.success(request, line)
+    for line in refused[:10]:
+        messages.error(request, line)
+    if len(refused) > 10:
+        messages.error(request, f"... and {len(refused) - 10} more refused.")
+
+
+# --- Matrix ---
+
+
+class ListingMatrixView(StaffReadMixin, ListView):
+    """Products (filtered like the product list) as rows, channels as columns, each cell a status badge."""
+
+    template_name = "listings/listing_matrix.html"
+    context_object_name = "products"
+    paginator_class = CappedPaginator
+    paginate_by = MATRIX_PAGE_SIZE
+
+    def get_queryset(self):
+        self.filterset = ProductFilterSet(self.request.GET or None, queryset=Product.objects.all())
+        return self.filterset.qs.only("id", "sku", "title", "status")
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        channels = list(Channel.objects.only("pk", "name", "is_active").order_by("name"))
+        products = context["products"]
+        cells: dict[tuple[int, int], Listing] = {}
+        listings = Listing.objects.filter(product_id__in=[p.pk for p in products], variant__isnull=True).only(
+            "pk", "product_id", "channel_id", "status", "status_reason", "last_error_message"
+        )
+        for listing in listings:
+            cells[(listing.product_id, listing.channel_id)] = listing
+        context["rows"] = [{"product": p, "cells": [cells.get((p.pk, c.pk)) for c in channels]} for p in products]
+        context["channels"] = channels
+        context["filter"] = self.filterset
+        context["can_edit"] = can_edit(self.request.user, AREA)
+        return context
+
+
+# --- List ---
+
+
+class ListingListView(StaffReadMixin, ListView):
+    template_name = "listings/listing_list.html"
+    context_object_name = "listings"
+    paginator_class = CappedPaginator
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filterset = ListingFilterSet(self.request.GET or None, queryset=Listing.objects.all())
+        return self.filterset.qs.select_related("product", "variant", "channel").only(
+            "pk",
+            "status",
+            "status_reason",
+            "last_error_message",
+            "last_pushed_at",
+            "updated_at",
+            "external_id",
+            "external_url",
+            "title",
+            "price",
+            "quantity",
+            "product__id",
+            "product__sku",
+            "product__title",
+            "variant__id",
+            "variant__sku",
+            "channel__id",
+            "channel__name",
+        )
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["sort_current"] = self.request.GET.get("sort", "")
+        context["bulk_form"] = ListingBulkForm()
+        context["can_edit"] = can_edit(self.request.user, AREA)
+        return context
+
+
+class ListingBulkView(StaffWriteMixin, View):
+    required_area = AREA
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        back = safe_next(request, reverse("listings:listing_list"))
+        form = ListingBulkForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, str(error))
+            return HttpResponseRedirect(back)
+        listings = list(Listing.objects.filter(pk__in=form.cleaned_data["ids"]).select_related("product", "channel"))
+        action = form.cleaned_data["action"]
+        if action == "publish":
+            flash(request, *publish_grouped(listings, request.user))
+            return HttpResponseRedirect(back)
+        done, refused = 0, []
+        for listing in listings:
+            try:
+                listing_transition(listing=listing, to_status=action, user=request.user)
+                done += 1
+            except (ValidationError, ApplicationError) as exc:
+                refused.append(f"{listing}: {error_text(exc)}")
+        flash(request, [f"{done} listing(s) moved to {ListingStatus(action).label}."] if done else [], refused)
+        return HttpResponseRedirect(back)
+
+
+# --- Detail ---
+
+
+def listing_for_page(pk: int) -> Listing:
+    images = Prefetch("product__images", queryset=ProductImage.objects.order_by("-is_primary", "sort_order", "id"))
+    return get_object_or_404(
+        Listing.objects.select_related("product", "product__category", "variant", "channel").prefetch_related(
+            images, "product__variants"
+        ),
+        pk=pk,
+    )
+
+
+def drift_rows(listing: Listing) -> list[dict[str, Any]]:
+    rows = []
+    for name, values in sorted((listing.drift or {}).items()):
+        values = values if isinstance(values, dict) else {}
+        rows.append(
+            {
+                "field": name,
+                "ours": values.get("ours", ""),
+                "last_pushed": values.get("last_pushed", ""),
+                "remote": values.get("remote", ""),
+            }
+        )
+    return rows
+
+
+class ListingDetailView(StaffReadMixin, View):
+    template_name = "listings/listing_detail.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        listing = listing_for_page(pk)
+        return self.render_page(listing, ListingOverridesForm(instance=listing))
+
+    def render_page(self, listing: Listing, form: ListingOverridesForm, status: int = 200) -> HttpResponse:
+        issues = listing_readiness(listing)
+        context = {
+            "listing": listing,
+            "product": listing.product,
+            "channel": listing.channel,
+            "values": listing_effective_values(listing),
+            "issues": issues,
+            "blocking": [i for i in issues if i.is_blocking],
+            "drift": drift_rows(listing),
+            "events": listing_sync_history(listing=listing, limit=50),
+            "form": form,
+            "moves": sorted(ALLOWED_TRANSITIONS.get(listing.status, ())),
+            "status_labels": dict(ListingStatus.choices),
+            "can_edit": can_edit(self.request.user, AREA),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+
+class ListingOverridesView(StaffWriteMixin, ListingDetailView):
+    required_area = AREA
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        listing = listing_for_page(pk)
+        form = ListingOverridesForm(request.POST, instance=Listing.objects.get(pk=pk))
+        if form.is_valid():
+            try:
+                services.listing_update(listing=listing, user=request.user, **form.service_fields())
+                messages.success(request, "Overrides saved.")
+                return redirect("listings:listing_detail", pk=pk)
+            except (ValidationError, ApplicationError) as exc:
+                add_service_errors(form, exc)
+        listing = listing_for_page(pk)
+        return self.render_page(listing, form, status=400)
+
+
+class ListingActionView(StaffWriteMixin, View):
+    """POST-only actions on one listing: publish/re-push, accept the marketplace's values, move status."""
+
+    required_area = AREA
+    http_method_names = ["post"]
+    action = ""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        listing = get_object_or_404(Listing.objects.select_related("product", "channel"), pk=pk)
+        back = safe_next(request, reverse("listings:listing_detail", kwargs={"pk": pk}))
+        try:
+            messages.success(request, self.perform(request, listing))
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, error_text(exc))
+        return HttpResponseRedirect(back)
+
+    def perform(self, request: HttpRequest, listing: Listing) -> str:
+        if self.action == "publish":
+            job = listings_publish(channel=listing.channel, listing_ids=[listing.pk], user=request.user)
+            return f"Publishing {listing.product.sku} on {listing.channel.name}: job #{job.pk}."
+        if self.action == "accept_remote":
+            listing_remote_accept(listing=listing, user=request.user)
+            return "Took the marketplace's values; the listing is in sync again."
+        form = ListingTransitionForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError("Choose a valid status.")
+        to_status = form.cleaned_data["to_status"]
+        listing_transition(listing=listing, to_status=to_status, user=request.user, reason=form.cleaned_data["reason"])
+        return f"Listing moved to {ListingStatus(to_status).label}."
+
+
+class ListingCellView(StaffReadMixin, View):
+    """A matrix cell: the listing's page if there is one, else the product page's listing section."""
+
+    def get(self, request: HttpRequest, product_pk: int, channel_pk: int) -> HttpResponse:
+        listing = Listing.objects.filter(product_id=product_pk, channel_id=channel_pk, variant__isnull=True).first()
+        if listing:
+            return redirect("listings:listing_detail", pk=listing.pk)
+        return redirect(reverse("catalog:product_detail", kwargs={"pk": product_pk}) + "#listings")

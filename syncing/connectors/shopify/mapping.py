@@ -1,0 +1,146 @@
+"""Pure mapping between our listing dataclasses and Shopify GraphQL inputs/objects (marketplaces.md §1.3)."""
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from ..base import ListingPayload, RemoteListing, VariantPayload
+
+STATUS = {"ACTIVE": "live", "DRAFT": "inactive", "ARCHIVED": "inactive"}
+# Shopify input field names (last non-numeric element of userErrors.field) -> our field names.
+FIELDS = {
+    "title": "title",
+    "descriptionHtml": "description",
+    "vendor": "brand",
+    "productType": "category_id",
+    "tags": "attributes",
+    "media": "images",
+    "originalSource": "images",
+    "price": "price",
+    "compareAtPrice": "compare_at_price",
+    "sku": "sku",
+    "barcode": "barcode",
+    "quantity": "quantity",
+    "productOptions": "variants",
+    "optionValues": "variants",
+    "variants": "variants",
+    "id": "external_id",
+    "productId": "external_id",
+}
+
+PRODUCT_FIELDS = (
+    "id title status handle updatedAt totalInventory onlineStoreUrl variants(first: 250) { nodes {"
+    " id sku price compareAtPrice inventoryQuantity inventoryItem { id } selectedOptions { name value } } }"
+)
+
+
+def field_errors(user_errors: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Our field name -> messages for GraphQL `userErrors`."""
+    out: dict[str, list[str]] = {}
+    for error in user_errors:
+        path = [str(p) for p in error.get("field") or [] if not str(p).isdigit()]
+        name = FIELDS.get(path[-1], path[-1]) if path else "__all__"
+        out.setdefault(name, []).append(str(error.get("message") or "invalid"))
+    return out
+
+
+def error_index(error: Mapping[str, Any], array: str) -> int | None:
+    """The array index a userError points at (e.g. ["input", "quantities", "2", "quantity"] -> 2)."""
+    path = [str(p) for p in error.get("field") or []]
+    if array in path:
+        position = path.index(array) + 1
+        if position < len(path) and path[position].isdigit():
+            return int(path[position])
+    return None
+
+
+def product_input(payload: ListingPayload, *, status: str = "ACTIVE") -> dict[str, Any]:
+    data: dict[str, Any] = {"title": payload.title, "descriptionHtml": payload.description, "status": status}
+    if payload.brand:
+        data["vendor"] = payload.brand
+    if payload.category_id:
+        data["productType"] = payload.category_id
+    if payload.external_id:
+        data["id"] = payload.external_id
+    else:
+        # Our SKU as a tag from the first call on: a create whose answer was lost can still be found by SKU
+        # (the variant SKUs are only set by the follow-up mutations).
+        data["tags"] = [sku_tag(payload.sku)]
+    if not payload.external_id and payload.variants and payload.variants[0].options:
+        names = list(payload.variants[0].options)
+        data["productOptions"] = [
+            {
+                "name": name,
+                "values": [
+                    {"name": value} for value in dict.fromkeys(v.options.get(name, "") for v in payload.variants)
+                ],
+            }
+            for name in names
+        ]
+    return data
+
+
+def sku_tag(sku: str) -> str:
+    return f"lm-sku:{sku}"
+
+
+def sku_search(sku: str) -> str:
+    """Product search for one SKU: a variant SKU, or our tag on a product whose variants were never set."""
+    clean = sku.replace('"', "")
+    return f'sku:"{clean}" OR tag:"{sku_tag(clean)}"'
+
+
+def media_input(urls: Sequence[str]) -> list[dict[str, str]]:
+    return [{"originalSource": url, "mediaContentType": "IMAGE"} for url in urls]
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(Decimal("0.01")))
+
+
+def variant_rows(payload: ListingPayload) -> list[VariantPayload]:
+    """Our variants, or one row standing for a product without variants."""
+    if payload.variants:
+        return list(payload.variants)
+    return [
+        VariantPayload(
+            sku=payload.sku,
+            price=payload.price,
+            quantity=payload.quantity,
+            barcode=payload.barcode,
+            compare_at_price=payload.compare_at_price,
+        )
+    ]
+
+
+def variant_input(row: VariantPayload, variant_id: str = "", location_id: str = "") -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "price": _money(row.price),
+        "compareAtPrice": _money(row.compare_at_price),
+        "inventoryItem": {"sku": row.sku, "tracked": True},
+    }
+    if row.barcode:
+        data["barcode"] = row.barcode
+    if variant_id:
+        data["id"] = variant_id
+    else:
+        data["optionValues"] = [{"optionName": k, "name": v} for k, v in row.options.items()]
+        if location_id:
+            data["inventoryQuantities"] = [{"availableQuantity": row.quantity, "locationId": location_id}]
+    return data
+
+
+def to_remote(product: Mapping[str, Any]) -> RemoteListing:
+    variants = (product.get("variants") or {}).get("nodes") or []
+    first = variants[0] if variants else {}
+    raw_status = str(product.get("status") or "")
+    return RemoteListing(
+        external_id=str(product["id"]),
+        sku=str(first.get("sku") or ""),
+        title=str(product.get("title") or ""),
+        price=Decimal(str(first["price"])) if first.get("price") is not None else None,
+        quantity=int(product["totalInventory"]) if product.get("totalInventory") is not None else None,
+        status=STATUS.get(raw_status, "inactive"),
+        raw_status=raw_status,
+        raw=dict(product),
+    )

@@ -1,0 +1,169 @@
+"""Token buckets shared by every sync worker, so a channel never gets more requests than it allows.
+
+One bucket per channel (and per operation where a marketplace limits operations separately). The algorithm is
+GCRA, the "virtual scheduling" form of a token bucket: each bucket stores one number, the theoretical arrival
+time (TAT) of the next request. Taking a token is one atomic read-modify-write, either on a `RateBucket` row
+under a row lock or in a Redis Lua script when REDIS_URL is configured. A caller that has to wait sleeps
+*outside* the lock, so workers never hold a database lock while idle.
+
+A 429 from the marketplace moves the bucket's TAT forward (`penalise`), so every worker of the cluster pauses
+for the Retry-After, not just the one that was throttled. It also halves the bucket's `scale`, the share of the
+configured rate in use, which then grows back by 1 % per granted request (AIMD, as TCP does): a channel whose
+configured rate is too high for the marketplace settles just under the real limit instead of being throttled
+again and again.
+"""
+
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.db import transaction
+
+from .models import RateBucket
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The outcome of asking for a token: go after `wait` seconds, or (`granted` False) come back later."""
+
+    granted: bool
+    wait: float
+
+
+class BucketStore(Protocol):
+    def reserve(self, key: str, rate: float, burst: int, max_wait: float) -> Reservation: ...
+
+    def penalise(self, key: str, rate: float, burst: int, until: float) -> None: ...
+
+
+SCALE_MIN = 0.02  # never below 2 % of the configured rate
+SCALE_DOWN = 0.5  # on a throttle
+SCALE_UP = 1.01  # per granted request
+
+
+def _gcra(tat: float, now: float, rate: float, burst: int, max_wait: float) -> tuple[Reservation, float]:
+    """Pure GCRA step: (reservation, the new TAT to store; unchanged when not granted)."""
+    interval = 1.0 / rate
+    start = max(tat, now)
+    allow_at = start + interval - burst * interval
+    wait = max(0.0, allow_at - now)
+    if wait > max_wait:
+        return Reservation(granted=False, wait=wait), tat
+    return Reservation(granted=True, wait=wait), start + interval
+
+
+def _penalised_tat(tat: float, rate: float, burst: int, until: float) -> float:
+    # The next request may go at `until`, then one per interval: no burst right after a throttle, because the
+    # marketplace's own bucket is nearly empty at that moment.
+    interval = 1.0 / rate
+    return max(tat, until + (burst - 1) * interval)
+
+
+class DatabaseBucketStore:
+    """Buckets as rows; the row lock (or SQLite's single writer) makes each step atomic across processes."""
+
+    def reserve(self, key: str, rate: float, burst: int, max_wait: float) -> Reservation:
+        with transaction.atomic():
+            bucket = self._locked(key)
+            reservation, new_tat = _gcra(bucket.tat, time.time(), rate * bucket.scale, burst, max_wait)
+            if reservation.granted:
+                scale = min(1.0, bucket.scale * SCALE_UP)
+                RateBucket.objects.filter(pk=bucket.pk).update(tat=new_tat, scale=scale)
+            return reservation
+
+    def penalise(self, key: str, rate: float, burst: int, until: float) -> None:
+        with transaction.atomic():
+            bucket = self._locked(key)
+            scale = max(SCALE_MIN, bucket.scale * SCALE_DOWN)
+            RateBucket.objects.filter(pk=bucket.pk).update(
+                tat=_penalised_tat(bucket.tat, rate * scale, burst, until), scale=scale
+            )
+
+    @staticmethod
+    def _locked(key: str) -> RateBucket:
+        bucket = RateBucket.objects.select_for_update().filter(key=key).first()
+        if bucket is None:
+            bucket, _ = RateBucket.objects.get_or_create(key=key)
+            bucket = RateBucket.objects.select_for_update().get(pk=bucket.pk)
+        return bucket
+
+
+_REDIS_RESERVE = """
+local tat = tonumber(redis.call('HGET', KEYS[1], 'tat') or '0')
+local scale = tonumber(redis.call('HGET', KEYS[1], 'scale') or '1')
+local now, rate, burst, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local interval = 1.0 / (rate * scale)
+local start = math.max(tat, now)
+local wait = math.max(0, start + interval - burst * interval - now)
+if wait > max_wait then return {0, tostring(wait)} end
+redis.call('HSET', KEYS[1], 'tat', tostring(start + interval), 'scale', tostring(math.min(1.0, scale * 1.01)))
+redis.call('EXPIRE', KEYS[1], 3600)
+return {1, tostring(wait)}
+"""
+
+_REDIS_PENALISE = """
+local tat = tonumber(redis.call('HGET', KEYS[1], 'tat') or '0')
+local scale = math.max(0.02, tonumber(redis.call('HGET', KEYS[1], 'scale') or '1') * 0.5)
+local rate, burst, untl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local target = math.max(tat, untl + (burst - 1) / (rate * scale))
+redis.call('HSET', KEYS[1], 'tat', tostring(target), 'scale', tostring(scale))
+redis.call('EXPIRE', KEYS[1], 3600)
+return 1
+"""
+
+
+class RedisBucketStore:
+    """Buckets in Redis: each step is one Lua script, atomic on the server; Redis' clock is not used."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client: Any = redis.Redis.from_url(url)
+        self._reserve = self.client.register_script(_REDIS_RESERVE)
+        self._penalise = self.client.register_script(_REDIS_PENALISE)
+
+    def reserve(self, key: str, rate: float, burst: int, max_wait: float) -> Reservation:
+        granted, wait = self._reserve(keys=[f"lm:bucket:{key}"], args=[time.time(), rate, burst, max_wait])
+        return Reservation(granted=bool(int(granted)), wait=float(wait))
+
+    def penalise(self, key: str, rate: float, burst: int, until: float) -> None:
+        self._penalise(keys=[f"lm:bucket:{key}"], args=[rate, burst, until])
+
+
+_stores: dict[str, BucketStore] = {}
+
+
+def bucket_store() -> BucketStore:
+    """The configured store: Redis when REDIS_URL is set, else the database."""
+    url = getattr(settings, "REDIS_URL", "")
+    name = url or "db"
+    if name not in _stores:
+        _stores[name] = RedisBucketStore(url) if url else DatabaseBucketStore()
+    return _stores[name]
+
+
+def acquire(key: str, *, rate: float, burst: int, max_wait: float = 10.0, store: BucketStore | None = None) -> bool:
+    """Take one token from bucket `key`, sleeping until it is ours; False if that would take over `max_wait` s.
+
+    A caller that gets False should reschedule its work instead of blocking a worker.
+    """
+    if rate <= 0:
+        raise ValueError("rate must be positive")
+    reservation = (store or bucket_store()).reserve(key, rate, max(1, burst), max_wait)
+    if not reservation.granted:
+        return False
+    if reservation.wait > 0:
+        time.sleep(reservation.wait)
+    return True
+
+
+def penalise(key: str, *, rate: float, burst: int, retry_after: float, store: BucketStore | None = None) -> None:
+    """Hold every worker back from bucket `key` for `retry_after` seconds (the marketplace throttled us)."""
+    (store or bucket_store()).penalise(key, rate, max(1, burst), time.time() + max(0.0, retry_after))
+
+
+def wait_hint(key: str, *, rate: float, burst: int, store: BucketStore | None = None) -> float:
+    """Seconds until bucket `key` would grant a token (0 when free), without taking one."""
+    reservation = (store or bucket_store()).reserve(key, rate, max(1, burst), -1.0)
+    return reservation.wait

@@ -1,0 +1,21 @@
+"""Sync engine services (see docs/sync.md). Import from here; the submodules are split by subject."""
+
+from .deactivate import listings_deactivate
+from .jobs import sync_job_cancel
+from .maintenance import sync_events_summarise, sync_jobs_requeue_stuck
+from .offers import listings_offers_sync
+from .publish import listings_errors_repush, listings_publish, sync_event_retry
+from .pull import channel_listings_pull, listing_remote_accept
+
+__all__ = [
+    "channel_listings_pull",
+    "listing_remote_accept",
+    "listings_deactivate",
+    "listings_errors_repush",
+    "listings_offers_sync",
+    "listings_publish",
+    "sync_event_retry",
+    "sync_events_summarise",
+    "sync_job_cancel",
+    "sync_jobs_requeue_stuck",
+]

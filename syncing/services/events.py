@@ -1,0 +1,149 @@
+"""Writing the append-only sync history: an event is opened before a call and finished once after it."""
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from listings.models import Listing
+from syncing.choices import SyncErrorKind, SyncOperation, SyncOutcome
+from syncing.models import SyncEvent, SyncJob
+
+from .classify import Failure, failure_text
+
+PUSH_OPERATIONS = (SyncOperation.CREATE, SyncOperation.UPDATE, SyncOperation.LOOKUP)
+INTERRUPTED_MESSAGE = "The worker stopped (crash, kill or timeout) before this attempt finished."
+
+
+def sync_event_open(
+    *,
+    job: SyncJob | None,
+    listing: Listing | None,
+    channel_id: int,
+    operation: str,
+    attempt: int,
+    payload_hash: str = "",
+) -> SyncEvent:
+    """Record that a call is about to be made; committed before the marketplace sees anything."""
+    return SyncEvent.objects.create(
+        job=job,
+        listing=listing,
+        channel_id=channel_id,
+        operation=operation,
+        attempt=attempt,
+        payload_hash=payload_hash,
+        detail={"worker_pid": os.getpid()},  # which process made the call (finding a dead worker's attempt)
+    )
+
+
+def sync_event_close(
+    *,
+    event: SyncEvent,
+    outcome: str,
+    started: float | None = None,
+    failure: Failure | None = None,
+    is_final: bool = False,
+    next_retry_at: datetime | None = None,
+    external_id: str = "",
+    message: str = "",
+    error_code: str = "",
+    http_status: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> SyncEvent:
+    """Finish an open event with its outcome (the one update an event ever gets)."""
+    import time
+
+    event.outcome = outcome
+    event.is_final = is_final
+    event.finished_at = timezone.now()
+    if started is not None:
+        event.duration_ms = max(0, int((time.monotonic() - started) * 1000))
+    if failure is not None:
+        event.error_kind = failure.kind
+        event.error_code = failure.code[:64]
+        event.http_status = failure.http_status
+        event.request_id = failure.request_id[:128]
+        event.message = failure_text(failure)
+    if error_code:
+        event.error_code = error_code[:64]
+    if http_status is not None:
+        event.http_status = http_status
+    if message:
+        event.message = message
+    event.next_retry_at = next_retry_at
+    event.external_id = external_id or event.external_id
+    if detail:
+        event.detail = {**event.detail, **detail}
+    event.save()
+    return event
+
+
+def sync_event_record(
+    *,
+    job: SyncJob | None,
+    listing: Listing | None,
+    channel_id: int,
+    operation: str,
+    outcome: str,
+    attempt: int = 0,
+    is_final: bool = False,
+    message: str = "",
+    error_kind: str = "",
+    payload_hash: str = "",
+    next_retry_at: datetime | None = None,
+) -> SyncEvent:
+    """Record a decision that made no marketplace call (skipped, deferred, refused)."""
+    now = timezone.now()
+    return SyncEvent.objects.create(
+        job=job,
+        listing=listing,
+        channel_id=channel_id,
+        operation=operation,
+        outcome=outcome,
+        attempt=attempt,
+        is_final=is_final,
+        message=message,
+        error_kind=error_kind,
+        payload_hash=payload_hash,
+        next_retry_at=next_retry_at,
+        finished_at=now,
+        duration_ms=0,
+    )
+
+
+def sync_events_interrupt_stale(*, listing_id: int) -> int:
+    """Mark the listing's still-open events as interrupted; called by the lease holder, so they are dead."""
+    return SyncEvent.objects.filter(listing_id=listing_id, outcome=SyncOutcome.IN_PROGRESS).update(
+        outcome=SyncOutcome.INTERRUPTED,
+        error_kind=SyncErrorKind.INTERRUPTED,
+        message=INTERRUPTED_MESSAGE,
+        finished_at=timezone.now(),
+    )
+
+
+@dataclass(frozen=True)
+class AttemptHistory:
+    attempts: int  # push calls made for this listing in this job (any outcome)
+    failures: int  # retryable failures, which spend the backoff schedule
+    throttles: int
+    interrupted: int  # deliveries whose worker died mid-call
+    creates_unconfirmed: int  # create calls (any job) that did not return an id: the item may exist remotely
+
+
+def attempt_history(*, job_id: int, listing_id: int) -> AttemptHistory:
+    in_job = SyncEvent.objects.filter(job_id=job_id, listing_id=listing_id, operation__in=PUSH_OPERATIONS).aggregate(
+        attempts=Count("id"),
+        failures=Count("id", filter=Q(error_kind__in=[SyncErrorKind.RETRYABLE, SyncErrorKind.INTERNAL])),
+        throttles=Count("id", filter=Q(error_kind=SyncErrorKind.THROTTLED)),
+        interrupted=Count("id", filter=Q(outcome=SyncOutcome.INTERRUPTED)),
+    )
+    unconfirmed = (
+        SyncEvent.objects.filter(listing_id=listing_id, operation=SyncOperation.CREATE)
+        .exclude(outcome__in=[SyncOutcome.SUCCEEDED, SyncOutcome.REJECTED])
+        .exclude(error_kind=SyncErrorKind.THROTTLED)
+        .count()
+    )
+    return AttemptHistory(creates_unconfirmed=unconfirmed, **in_job)

@@ -1,0 +1,44 @@
+"""One push per listing at a time: short leases claimed atomically, held without a transaction."""
+
+import secrets
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from syncing.conf import sync_setting
+from syncing.models import PushLease
+
+# Longer than the slowest push: token wait (10 s) + lookup + push with a 15 s HTTP timeout each.
+LEASE_SECONDS = 90.0
+
+
+def lease_seconds() -> float:
+    return float(sync_setting("SYNC_LEASE_SECONDS", LEASE_SECONDS, float))
+
+
+def listing_lease_claim(*, listing_id: int) -> str | None:
+    """Claim `listing_id` for this worker: the lease token, or None when another worker holds it."""
+    token = secrets.token_hex(8)
+    now = timezone.now()
+    expires = now + timedelta(seconds=lease_seconds())
+    taken = PushLease.objects.filter(listing_id=listing_id, expires_at__lt=now).update(token=token, expires_at=expires)
+    if taken:
+        return token
+    try:
+        with transaction.atomic():
+            PushLease.objects.create(listing_id=listing_id, token=token, expires_at=expires)
+    except IntegrityError:
+        return None
+    return token
+
+
+def listing_lease_release(*, listing_id: int, token: str) -> None:
+    PushLease.objects.filter(listing_id=listing_id, token=token).delete()
+
+
+def listing_lease_remaining(*, listing_id: int) -> float:
+    lease = PushLease.objects.filter(listing_id=listing_id).first()
+    if lease is None:
+        return 0.0
+    return max(0.0, (lease.expires_at - timezone.now()).total_seconds())

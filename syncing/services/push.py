@@ -1,0 +1,413 @@
+"""Publishing listings: jobs of chunks, one push per listing, retries with backoff, never a duplicate item.
+
+The push of one listing deliberately does *not* run in one transaction: the marketplace call must not hold a
+database lock (SQLite has a single writer), and every step is committed before the next one so a worker killed
+at any point leaves a history the next delivery can read:
+
+1. claim the listing's lease (one push per listing at a time), mark dead deliveries `interrupted`;
+2. stop if the listing already has its final outcome in this job (duplicate delivery), or if its pushes killed
+   the worker too often (poison);
+3. skip when the payload hash equals `last_pushed_hash`;
+4. before a create that may already have happened (an earlier create never returned), look the SKU up;
+5. take a rate-limit token, open the event, call, close the event, write the listing.
+"""
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+from types import ModuleType
+
+from django.db import transaction
+from django.utils import timezone
+
+from channels.models import Channel
+from common.enqueue import enqueue
+from common.errors import ApplicationError
+from listings.choices import ListingStatus
+from listings.models import Listing
+from syncing.backoff import plan_retry
+from syncing.choices import SyncErrorKind, SyncJobKind, SyncOperation, SyncOutcome
+from syncing.conf import sync_setting
+from syncing.connectors.base import Connector, ListingPayload, PushResult
+from syncing.models import SyncEvent, SyncJob
+
+from . import connection
+from .classify import Failure, failure_classify, failure_text
+from .events import attempt_history, sync_event_close, sync_event_open, sync_event_record, sync_events_interrupt_stale
+from .jobs import sync_job_count, sync_job_final_outcome_exists, sync_job_start
+from .leases import listing_lease_claim, listing_lease_release, listing_lease_remaining
+from .listing_bridge import (
+    listing_payload,
+    listing_sku,
+    listing_status_set,
+    listing_sync_fields_set,
+    payload_hash,
+)
+
+logger = logging.getLogger(__name__)
+
+PUSH_CHUNK_SIZE = 20  # listings per task: small enough that a redelivered chunk redoes little
+POISON_INTERRUPT_LIMIT = 2  # a listing whose push was cut short this often is not delivered a third time
+THROTTLE_RETRY_LIMIT = 20  # 429s per listing and job before throttling counts as a failure
+PRIORITY_YIELD_SECONDS = 5.0  # content pushes step aside this long while a price/stock job runs
+RESULT_STATUS = {
+    "live": ListingStatus.LIVE,
+    "in_review": ListingStatus.IN_REVIEW,
+    "inactive": ListingStatus.DELISTED,
+    "rejected": ListingStatus.ERROR,
+}
+OFFER_JOB_KINDS = (SyncJobKind.REPRICE, SyncJobKind.RESTOCK)
+
+
+def _tasks() -> ModuleType:
+    from syncing import tasks
+
+    return tasks
+
+
+# --- Jobs of chunks ---
+
+
+def push_chunks_enqueue(*, job: SyncJob, listing_ids: Sequence[int], delay: float | None = None) -> None:
+    tasks = _tasks()
+    size = sync_setting("SYNC_PUSH_CHUNK_SIZE", PUSH_CHUNK_SIZE, int)
+    for start in range(0, len(listing_ids), size):
+        chunk = list(listing_ids[start : start + size])
+        enqueue(tasks.sync_job_push_chunk_task, job.pk, chunk, group=f"sync-job-{job.pk}", delay=delay)
+
+
+def sync_job_push_chunk(*, job_id: int, listing_ids: Sequence[int]) -> int:
+    """Push each listing of one chunk; returns how many were handled before the chunk ended or yielded."""
+    job = SyncJob.objects.select_related("channel").filter(pk=job_id).first()
+    if job is None or not job.is_active:
+        return 0
+    sync_job_start(job=job)
+    for index, listing_id in enumerate(listing_ids):
+        job.refresh_from_db(fields=["status"])
+        if not job.is_active:
+            return index
+        rest = list(listing_ids[index:])
+        defer = _chunk_defer_seconds(job)
+        if defer:
+            with transaction.atomic():
+                enqueue(_tasks().sync_job_push_chunk_task, job.pk, rest, group=f"sync-job-{job.pk}", delay=defer)
+            return index
+        sync_listing_push_guarded(job=job, listing_id=listing_id)
+    return len(listing_ids)
+
+
+def sync_listing_push_guarded(*, job: SyncJob, listing_id: int) -> str | None:
+    """`sync_listing_push`, but a bug or a database refusal on one listing fails that listing, not its chunk.
+
+    Without this an exception would end the task, and with `ack_failures` the rest of the chunk would be lost.
+    """
+    try:
+        return sync_listing_push(job=job, listing_id=listing_id)
+    except Exception as exc:  # noqa: BLE001 - recorded on the listing and in the history
+        logger.exception("sync job %s: listing %s failed inside the engine", job.pk, listing_id)
+        listing = Listing.objects.select_related("channel").filter(pk=listing_id).first()
+        if listing is None or sync_job_final_outcome_exists(job_id=job.pk, listing_id=listing_id):
+            return None
+        message = f"Internal error while pushing: {type(exc).__name__}: {exc}"[:2000]
+        SyncEvent.objects.filter(listing_id=listing_id, outcome=SyncOutcome.IN_PROGRESS).update(
+            outcome=SyncOutcome.FAILED, error_kind=SyncErrorKind.INTERNAL, message=message, finished_at=timezone.now()
+        )
+        sync_event_record(
+            job=job,
+            listing=listing,
+            channel_id=listing.channel_id,
+            operation=SyncOperation.UPDATE,
+            outcome=SyncOutcome.FAILED,
+            is_final=True,
+            message=message,
+            error_kind=SyncErrorKind.INTERNAL,
+        )
+        listing_sync_fields_set(listing=listing, last_error_code="internal", last_error_message=message)
+        sync_job_count(job_id=job.pk, outcome=SyncOutcome.FAILED)
+        return SyncOutcome.FAILED
+
+
+def _chunk_defer_seconds(job: SyncJob) -> float:
+    """Why the rest of a chunk should wait: the channel's circuit is open, or price/stock jobs go first."""
+    wait = connection.channel_circuit_wait(job.channel)
+    if wait and job.channel.is_active:  # a paused channel fails the rest fast instead of waiting
+        return wait + 1
+    if job.kind not in OFFER_JOB_KINDS and (
+        SyncJob.objects.filter(channel_id=job.channel_id, kind__in=OFFER_JOB_KINDS, status__in=["queued", "running"])
+        .exclude(pk=job.pk)
+        .exists()
+    ):
+        return PRIORITY_YIELD_SECONDS
+    return 0.0
+
+
+def _defer_listing(job: SyncJob, listing_id: int, delay: float) -> None:
+    with transaction.atomic():
+        enqueue(_tasks().sync_listing_push_task, job.pk, listing_id, group=f"sync-job-{job.pk}", delay=delay)
+
+
+# --- One listing ---
+
+
+def sync_listing_push(*, job: SyncJob, listing_id: int) -> str | None:
+    """Push one listing as part of `job`; returns the final outcome, or None when nothing final happened yet."""
+    listing = Listing.objects.select_related("channel", "product", "variant").filter(pk=listing_id).first()
+    if listing is None:
+        logger.info("sync job %s: listing %s is gone", job.pk, listing_id)
+        return None
+    if sync_job_final_outcome_exists(job_id=job.pk, listing_id=listing_id):
+        return None
+    token = listing_lease_claim(listing_id=listing_id)
+    if token is None:
+        # Another worker is pushing this listing right now; come back when its lease ends and read its outcome.
+        _defer_listing(job, listing_id, listing_lease_remaining(listing_id=listing_id) + 1)
+        return None
+    try:
+        return _push_leased(job, listing)
+    finally:
+        listing_lease_release(listing_id=listing_id, token=token)
+
+
+def _push_leased(job: SyncJob, listing: Listing) -> str | None:
+    sync_events_interrupt_stale(listing_id=listing.pk)
+    if sync_job_final_outcome_exists(job_id=job.pk, listing_id=listing.pk):
+        return None
+    history = attempt_history(job_id=job.pk, listing_id=listing.pk)
+    if history.interrupted >= POISON_INTERRUPT_LIMIT:
+        message = (
+            f"Stopped after {history.interrupted} deliveries ended with the worker dying mid-push; "
+            "this listing is not tried again automatically. Check the data, then retry it."
+        )
+        return _finish_failed(job, listing, SyncOperation.UPDATE, message, SyncErrorKind.INTERRUPTED)
+    if not listing.channel.is_active:
+        message = "The channel is paused (its authorisation expired or an operator paused it); nothing was sent."
+        return _finish_failed(job, listing, SyncOperation.UPDATE, message, SyncErrorKind.PAUSED)
+    payload = listing_payload(listing)
+    phash = payload_hash(payload)
+    if (
+        listing.external_id
+        and phash == listing.last_pushed_hash
+        and listing.status
+        in (
+            ListingStatus.LIVE,
+            ListingStatus.IN_REVIEW,
+        )
+    ):
+        sync_event_record(
+            job=job,
+            listing=listing,
+            channel_id=listing.channel_id,
+            operation=SyncOperation.UPDATE,
+            outcome=SyncOutcome.SKIPPED,
+            is_final=True,
+            payload_hash=phash,
+            message="Nothing changed since the last push.",
+        )
+        sync_job_count(job_id=job.pk, outcome=SyncOutcome.SKIPPED)
+        return SyncOutcome.SKIPPED
+
+    try:  # via `queued`, which the state machine only allows for a ready listing
+        listing_status_set(listing=listing, status=ListingStatus.PUBLISHING)
+    except ApplicationError as exc:
+        if exc.extra.get("code") != "not_ready":
+            raise
+        return _finish_failed(job, listing, SyncOperation.UPDATE, exc.message, SyncErrorKind.READINESS)
+    connector = connection.connector_for(listing.channel)
+    if not payload.external_id and history.creates_unconfirmed:
+        found = _lookup_by_sku(job, listing, connector, history.attempts + 1)
+        if found is None:
+            return None  # deferred: the lookup itself must be retried before any create
+        if found:
+            payload = replace(payload, external_id=found)
+    return _push_call(job, listing, connector, payload, phash, history.attempts + 1)
+
+
+def _lookup_by_sku(job: SyncJob, listing: Listing, connector: Connector, attempt: int) -> str | None:
+    """The external id of an item an earlier, unanswered create made; "" when there is none; None if deferred."""
+    wait = connection.channel_token_acquire(listing.channel)
+    if wait:
+        _defer_listing(job, listing.pk, wait)
+        return None
+    sku = listing_sku(listing)
+    event = sync_event_open(
+        job=job, listing=listing, channel_id=listing.channel_id, operation=SyncOperation.LOOKUP, attempt=attempt
+    )
+    started = time.monotonic()
+    try:
+        remote = connector.find_by_sku(sku)
+    except Exception as exc:  # noqa: BLE001 - classified and recorded below
+        failure = failure_classify(exc)
+        event = sync_event_close(event=event, outcome=SyncOutcome.FAILED, started=started, failure=failure)
+        _after_failure(job, listing, SyncOperation.LOOKUP, failure, event=event)
+        return None
+    external_id = remote.external_id if remote else ""
+    sync_event_close(
+        event=event,
+        outcome=SyncOutcome.SUCCEEDED,
+        started=started,
+        external_id=external_id,
+        message=f"Found {sku} as {external_id}." if remote else f"{sku} does not exist on the marketplace.",
+    )
+    if external_id:
+        listing_sync_fields_set(listing=listing, external_id=external_id)
+    return external_id
+
+
+def _push_call(
+    job: SyncJob, listing: Listing, connector: Connector, payload: ListingPayload, phash: str, attempt: int
+) -> str | None:
+    wait = connection.channel_token_acquire(listing.channel)
+    if wait:
+        _defer_listing(job, listing.pk, wait)
+        return None
+    operation = SyncOperation.UPDATE if payload.external_id else SyncOperation.CREATE
+    event = sync_event_open(
+        job=job,
+        listing=listing,
+        channel_id=listing.channel_id,
+        operation=operation,
+        attempt=attempt,
+        payload_hash=phash,
+    )
+    started = time.monotonic()
+    try:
+        result = connector.push_listing(payload)
+    except Exception as exc:  # noqa: BLE001 - every failure is classified, recorded and acted on
+        failure = failure_classify(exc)
+        event = sync_event_close(event=event, outcome=SyncOutcome.FAILED, started=started, failure=failure)
+        return _after_failure(job, listing, operation, failure, event=event)
+    return _push_succeeded(job, listing, payload, phash, result, event, started)
+
+
+def _push_succeeded(
+    job: SyncJob,
+    listing: Listing,
+    payload: ListingPayload,
+    phash: str,
+    result: PushResult,
+    event: SyncEvent,
+    started: float,
+) -> str:
+    status = RESULT_STATUS.get(result.status, ListingStatus.IN_REVIEW)
+    notes = "; ".join(result.review_notes)
+    now = timezone.now()
+    listing_sync_fields_set(
+        listing=listing,
+        external_id=result.external_id,
+        external_url=result.external_url or listing.external_url,
+        channel_payload={"raw_status": result.raw_status, "review_notes": list(result.review_notes)},
+        last_pushed_hash=phash,
+        last_pushed_at=now,
+        last_error_code="",
+        last_error_message=notes if status == ListingStatus.ERROR else "",
+        drift={},
+    )
+    listing_status_set(listing=listing, status=status, reason=notes)
+    pushed = {"title": payload.title, "price": str(payload.price), "quantity": payload.quantity}
+    outcome = SyncOutcome.REJECTED if status == ListingStatus.ERROR else SyncOutcome.SUCCEEDED
+    sync_event_close(
+        event=event,
+        outcome=outcome,
+        started=started,
+        is_final=True,
+        external_id=result.external_id,
+        message=notes,
+        detail={"pushed": pushed, "remote_status": result.raw_status},
+    )
+    connection.channel_call_succeeded(listing.channel)
+    sync_job_count(job_id=job.pk, outcome=outcome)
+    return outcome
+
+
+def _after_failure(
+    job: SyncJob,
+    listing: Listing,
+    operation: str,
+    failure: Failure,
+    *,
+    event: SyncEvent | None = None,
+) -> str | None:
+    """Act on a classified failure: schedule a retry, or give up with the marketplace's message."""
+
+    channel = listing.channel
+    if failure.kind == SyncErrorKind.REJECTED:
+        return _finish_failed(job, listing, operation, failure_text(failure), failure.kind, failure, event)
+    if failure.kind == SyncErrorKind.AUTH:
+        _channel_pause_for_auth(channel)
+        return _finish_failed(job, listing, operation, failure_text(failure), failure.kind, failure, event)
+    history = attempt_history(job_id=job.pk, listing_id=listing.pk)
+    if failure.kind == SyncErrorKind.THROTTLED and history.throttles < THROTTLE_RETRY_LIMIT:
+        connection.channel_throttled(channel, failure.retry_after)
+        # The bucket now holds every worker back; this listing comes back just after the marketplace's wait.
+        _schedule_retry(job, listing, (failure.retry_after or 1.0) * 1.05 + 0.2, event, failure)
+        return None
+    connection.channel_call_failed(channel)
+    failures = max(1, history.failures)
+    plan = plan_retry(failures, retry_after=failure.retry_after)
+    if plan.give_up:
+        message = f"Gave up after {failures} attempts: {failure_text(failure)}"
+        return _finish_failed(job, listing, operation, message, failure.kind, failure, event)
+    _schedule_retry(job, listing, plan.delay, event, failure)
+    return None
+
+
+def _schedule_retry(job: SyncJob, listing: Listing, delay: float, event: SyncEvent | None, failure: Failure) -> None:
+    next_at = timezone.now() + timedelta(seconds=delay)
+    with transaction.atomic():
+        if event is not None:
+            event.outcome = SyncOutcome.RETRY_SCHEDULED
+            event.next_retry_at = next_at
+            event.save(update_fields=["outcome", "next_retry_at"])
+        Listing.objects.filter(pk=listing.pk).update(
+            last_error_code=failure.code[:64],
+            last_error_message=f"{failure_text(failure)} (retry at {next_at:%H:%M:%S})",
+        )
+        task = (
+            _tasks().sync_listing_deactivate_task
+            if job.kind == SyncJobKind.DEACTIVATE
+            else _tasks().sync_listing_push_task
+        )
+        enqueue(task, job.pk, listing.pk, group=f"sync-job-{job.pk}", delay=delay)
+    if job.kind == SyncJobKind.DEACTIVATE:
+        return
+    listing_status_set(listing=listing, status=ListingStatus.QUEUED, reason="Waiting for a retry.")
+
+
+def _finish_failed(
+    job: SyncJob,
+    listing: Listing,
+    operation: str,
+    message: str,
+    kind: str,
+    failure: Failure | None = None,
+    event: SyncEvent | None = None,
+) -> str:
+    outcome = SyncOutcome.REJECTED if kind == SyncErrorKind.REJECTED else SyncOutcome.FAILED
+    if event is not None:
+        event.outcome, event.is_final, event.message = outcome, True, message
+        event.save(update_fields=["outcome", "is_final", "message"])
+    else:
+        sync_event_record(
+            job=job,
+            listing=listing,
+            channel_id=listing.channel_id,
+            operation=operation,
+            outcome=outcome,
+            is_final=True,
+            message=message,
+            error_kind=kind,
+        )
+    code = failure.code if failure else kind
+    listing_sync_fields_set(listing=listing, last_error_code=code[:64], last_error_message=message)
+    # A listing that was never sent (not ready, channel paused) keeps its status; the reason is shown.
+    if kind not in (SyncErrorKind.READINESS, SyncErrorKind.PAUSED):
+        listing_status_set(listing=listing, status=ListingStatus.ERROR, reason=message)
+    sync_job_count(job_id=job.pk, outcome=outcome)
+    return outcome
+
+
+def _channel_pause_for_auth(channel: Channel) -> None:
+    """An expired authorisation stops the channel: operators see why on its page and must reconnect it."""
+    connection.channel_auth_pause(channel)

@@ -1,0 +1,77 @@
+"""django-q2 entry points: take ids, re-fetch, call one service. Enqueued only through common.enqueue."""
+
+import logging
+
+from syncing.models import SyncJob
+
+logger = logging.getLogger(__name__)
+
+
+def sync_job_push_chunk_task(job_id: int, listing_ids: list[int]) -> None:
+    from syncing.services.push import sync_job_push_chunk
+
+    sync_job_push_chunk(job_id=job_id, listing_ids=listing_ids)
+
+
+def sync_listing_push_task(job_id: int, listing_id: int) -> None:
+    from syncing.services.push import sync_listing_push_guarded
+
+    job = SyncJob.objects.select_related("channel").filter(pk=job_id).first()
+    if job is None or not job.is_active:
+        logger.info("sync job %s is gone or ended; listing %s not pushed", job_id, listing_id)
+        return
+    sync_listing_push_guarded(job=job, listing_id=listing_id)
+
+
+def sync_job_offers_batch_task(job_id: int, listing_ids: list[int]) -> None:
+    from syncing.services.offers import sync_job_offers_batch
+
+    sync_job_offers_batch(job_id=job_id, listing_ids=listing_ids)
+
+
+def sync_job_deactivate_chunk_task(job_id: int, listing_ids: list[int]) -> None:
+    from syncing.services.deactivate import sync_job_deactivate_chunk
+
+    sync_job_deactivate_chunk(job_id=job_id, listing_ids=listing_ids)
+
+
+def sync_listing_deactivate_task(job_id: int, listing_id: int) -> None:
+    from syncing.services.deactivate import sync_listing_deactivate
+
+    job = SyncJob.objects.select_related("channel").filter(pk=job_id).first()
+    if job is None or not job.is_active:
+        return
+    sync_listing_deactivate(job=job, listing_id=listing_id)
+
+
+def sync_job_pull_task(job_id: int, cursor: str | None = None) -> None:
+    from syncing.services.pull import sync_job_pull
+
+    sync_job_pull(job_id=job_id, cursor=cursor)
+
+
+def channel_listings_pull_task(channel_id: int) -> None:
+    from channels.models import Channel
+    from common.errors import ApplicationError
+    from syncing.services import channel_listings_pull
+
+    channel = Channel.objects.filter(pk=channel_id).first()
+    if channel is None:
+        logger.info("scheduled pull: channel %s is gone", channel_id)
+        return
+    try:
+        channel_listings_pull(channel=channel)
+    except ApplicationError as exc:
+        logger.info("scheduled pull of channel %s not started: %s", channel_id, exc.message)
+
+
+def sync_events_summarise_task() -> None:
+    from syncing.services import sync_events_summarise
+
+    sync_events_summarise()
+
+
+def sync_jobs_requeue_stuck_task() -> None:
+    from syncing.services import sync_jobs_requeue_stuck
+
+    sync_jobs_requeue_stuck()

@@ -1,0 +1,180 @@
+"""Staff pages of the sync history: jobs with live progress, one job, the event log with filters and export."""
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from accounts.roles import can_edit
+from common.errors import ApplicationError
+from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, error_text
+
+from .choices import ACTIVE_JOB_STATUSES
+from .filters import SyncEventFilterSet, SyncJobFilterSet
+from .models import SyncEvent, SyncJob
+from .services import sync_event_retry, sync_job_cancel
+
+AREA = "sync"
+EXPORT_MAX_ROWS = 50_000
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def job_progress(job: SyncJob) -> dict[str, Any]:
+    """What the progress bar shows; also the JSON the page polls."""
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "percent": job.progress_percent,
+        "total": job.total,
+        "processed": job.processed,
+        "succeeded": job.succeeded,
+        "failed": job.failed,
+        "skipped": job.skipped,
+        "done": not job.is_active,
+        "label": f"{job.processed}/{job.total} done · {job.succeeded} ok · {job.failed} failed · {job.skipped} skipped",
+    }
+
+
+class PagedListMixin:
+    request: HttpRequest
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)  # type: ignore[attr-defined]
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class SyncJobListView(StaffReadMixin, PagedListMixin, ListView):
+    paginator_class = CappedPaginator
+    paginate_by = 50
+    template_name = "syncing/job_list.html"
+    context_object_name = "jobs"
+
+    def get_queryset(self):
+        queryset = SyncJob.objects.select_related("channel", "created_by").defer("listing_ids")
+        if self.request.GET.get("active"):
+            queryset = queryset.filter(status__in=ACTIVE_JOB_STATUSES)
+        self.filterset = SyncJobFilterSet(self.request.GET or None, queryset=queryset)
+        return self.filterset.qs.order_by("-created_at", "-id")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        return context
+
+
+class SyncJobDetailView(StaffReadMixin, DetailView):
+    template_name = "syncing/job_detail.html"
+    context_object_name = "job"
+
+    def get_queryset(self):
+        return SyncJob.objects.select_related("channel", "created_by")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        job = self.object
+        context["progress"] = job_progress(job)
+        context["events"] = list(
+            SyncEvent.objects.filter(job=job)
+            .select_related("listing", "listing__product")
+            .order_by("-created_at", "-id")[:100]
+        )
+        context["can_edit"] = can_edit(self.request.user, AREA)
+        return context
+
+
+class SyncJobProgressView(StaffReadMixin, View):
+    """JSON for the polling progress bar."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        job = get_object_or_404(SyncJob.objects.defer("listing_ids"), pk=pk)
+        return JsonResponse(job_progress(job))
+
+
+class SyncJobCancelView(StaffWriteMixin, View):
+    required_area = AREA
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        job = get_object_or_404(SyncJob, pk=pk)
+        try:
+            sync_job_cancel(job=job, user=request.user)
+            messages.success(request, f"Job #{job.pk} cancelled; work already sent to the marketplace stays.")
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, error_text(exc))
+        return redirect("syncing:job_detail", pk=pk)
+
+
+class SyncEventListView(StaffReadMixin, PagedListMixin, ListView):
+    paginator_class = CappedPaginator
+    paginate_by = 50
+    template_name = "syncing/event_list.html"
+    context_object_name = "events"
+
+    def get_queryset(self):
+        queryset = SyncEvent.objects.select_related("channel", "listing", "listing__product", "job")
+        self.filterset = SyncEventFilterSet(self.request.GET or None, queryset=queryset)
+        return self.filterset.qs.order_by("-created_at", "-id")
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
+        if request.GET.get("export") == "csv":
+            return events_csv(self.get_queryset())  # type: ignore[return-value]
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["can_edit"] = can_edit(self.request.user, AREA)
+        return context
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(CSV_FORMULA_PREFIXES) else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def events_csv(queryset) -> StreamingHttpResponse:
+    """Stream the filtered events (at most EXPORT_MAX_ROWS) as CSV."""
+    header = ["time", "channel", "sku", "operation", "outcome", "attempt", "http_status", "error_kind"]
+    header += ["error_code", "message", "job", "listing", "request_id", "duration_ms"]
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(header)
+        for e in queryset[:EXPORT_MAX_ROWS].iterator(chunk_size=2000):
+            sku = e.listing.product.sku if e.listing_id and e.listing else ""
+            values = [e.created_at.isoformat(), e.channel.name, sku, e.operation, e.outcome, e.attempt]
+            values += [e.http_status, e.error_kind, e.error_code, e.message, e.job_id, e.listing_id]
+            yield writer.writerow([_cell(v) for v in [*values, e.request_id, e.duration_ms]])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="sync-events-{stamp}.csv"'
+    return response
+
+
+class SyncEventRetryView(StaffWriteMixin, View):
+    required_area = AREA
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        event = get_object_or_404(SyncEvent, pk=pk)
+        try:
+            job = sync_event_retry(event=event, user=request.user)
+            messages.success(request, f"Retrying as job #{job.pk}.")
+            return redirect("syncing:job_detail", pk=job.pk)
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, error_text(exc))
+        return redirect("syncing:event_list")

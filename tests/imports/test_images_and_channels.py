@@ -1,0 +1,147 @@
+import http.server
+import threading
+from decimal import Decimal
+
+import pytest
+
+from catalog import tasks
+from catalog.importing.images import FetchError, image_fetch
+from catalog.importing.services import import_batch_undo, import_file
+from catalog.models import ImportRow, Product, ProductImage
+from listings.models import Listing
+from tests.fixtures.channels import listable_image
+
+from .conftest import write_xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+class _ImageHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 - the stdlib's name
+        if self.path == "/shot.png":
+            body, kind = listable_image(), "image/png"
+        elif self.path == "/not-an-image.png":
+            body, kind = b"<html>hello</html>", "text/html"
+        else:
+            self.send_response(404)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def image_server(settings):
+    settings.IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS = True
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ImageHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    calls = []
+    monkeypatch.setattr("catalog.importing.services.enqueue", lambda func, *args, **kw: calls.append((func, args)))
+    return calls
+
+
+def test_image_urls_are_fetched_after_the_commit_with_the_upload_checks(tmp_path, image_server, queued):
+    # given a row with a good image, a 404 and an HTML page posing as an image
+    urls = f"{image_server}/shot.png; {image_server}/missing.png;{image_server}/not-an-image.png"
+    rows = [["sku", "title", "price", "image_urls"], ["IMG-1", "Pictured", "5.00", urls]]
+
+    # when imported, the fetch is queued (not done in the import)
+    batch = import_file(path=write_xlsx(tmp_path / "i.xlsx", rows))
+    assert [f.__name__ for f, _ in queued] == ["import_images_fetch_task"]
+    assert not ProductImage.objects.exists()
+
+    # when the worker runs it
+    tasks.import_images_fetch_task(batch.pk)
+
+    # then the good image is on the product and the two failures are kept on the row
+    image = ProductImage.objects.get()
+    assert (image.product.sku, image.is_primary, image.original_filename) == ("IMG-1", True, "shot.png")
+    row = ImportRow.objects.get(batch=batch, kind="images")
+    assert [e["value"].rsplit("/", 1)[-1] for e in row.errors] == ["missing.png", "not-an-image.png"]
+    assert row.errors[0]["message"] == "the server answered HTTP 404"
+    assert row.after == {"done": True}
+
+    # and running the task again does not fetch twice
+    tasks.import_images_fetch_task(batch.pk)
+    assert ProductImage.objects.count() == 1
+
+
+def test_image_fetch_refuses_local_addresses_by_default(settings):
+    settings.IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS = False
+    with pytest.raises(FetchError, match="host '127.0.0.1' is a private or local address"):
+        image_fetch("http://127.0.0.1:9/x.png")
+
+
+def test_image_fetch_refuses_files_over_the_limit(settings, image_server):
+    settings.IMAGE_MAX_BYTES = 100
+    with pytest.raises(FetchError, match="larger than"):
+        image_fetch(f"{image_server}/shot.png")
+
+
+def test_channels_column_creates_listings_and_undo_removes_them(tmp_path, make_channel, queued):
+    # given two channels
+    make_channel("shopify", name="Shopify US")
+    make_channel("lazada", name="Lazada MY")
+    rows = [
+        ["sku", "title", "price", "channels"],
+        ["CH-1", "Listed", "5.00", "shopify us, Lazada MY"],
+        ["CH-2", "Unlisted", "5.00", None],
+    ]
+
+    # when imported and the listing task runs
+    batch = import_file(path=write_xlsx(tmp_path / "c.xlsx", rows))
+    assert [f.__name__ for f, _ in queued] == ["import_listings_create_task"]
+    tasks.import_listings_create_task(batch.pk)
+
+    # then CH-1 has a draft listing on each channel
+    listed = Listing.objects.filter(product__sku="CH-1").order_by("channel__name")
+    assert [(x.channel.name, x.status) for x in listed] == [("Lazada MY", "draft"), ("Shopify US", "draft")]
+
+    # and running the task again creates nothing more
+    tasks.import_listings_create_task(batch.pk)
+    assert Listing.objects.count() == 2
+
+    # when the batch is undone, the listings and the products go
+    undone = import_batch_undo(batch=batch)
+    assert undone.undo_report["listings_deleted"] == 2
+    assert not Listing.objects.exists()
+    assert not Product.objects.exists()
+
+
+def test_unknown_channel_is_a_row_error(tmp_path, make_channel):
+    make_channel("shopify", name="Shopify US")
+    rows = [["sku", "title", "price", "channels"], ["CH-1", "x", "5.00", "Shopify US, Ebay"]]
+    batch = import_file(path=write_xlsx(tmp_path / "c.xlsx", rows), dry_run=True)
+    assert [(e["column"], e["message"]) for e in batch.first_errors] == [
+        ("channels", "Unknown channel 'Ebay'; channels are: Shopify US.")
+    ]
+
+
+def test_archived_product_listing_refusal_is_kept_on_the_row(tmp_path, make_channel, queued):
+    make_channel("shopify", name="Shopify US")
+    rows = [["sku", "title", "price", "status", "channels"], ["CH-9", "Old", Decimal("5.00"), "archived", "Shopify US"]]
+    batch = import_file(path=write_xlsx(tmp_path / "c.xlsx", rows))
+    tasks.import_listings_create_task(batch.pk)
+    row = ImportRow.objects.get(batch=batch, kind="channels")
+    assert row.errors == [
+        {
+            "column": "channels",
+            "value": "Shopify US",
+            "message": "Product CH-9 is archived; restore it before listing it.",
+        }
+    ]
+    assert not Listing.objects.exists()

@@ -1,0 +1,175 @@
+import csv
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from catalog.importing.columns import COLUMNS
+from catalog.importing.services import import_batch_undo, import_file
+from catalog.importing.workbooks import error_workbook, export_csv, export_rows, neutralise, template_workbook
+from catalog.models import ImportBatchStatus, Product, Variant
+from catalog.services import product_create, product_update, variant_create
+from common.errors import ApplicationError
+
+from .conftest import write_xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+def test_undo_deletes_created_restores_updated_and_names_rows_changed_since(tmp_path, admin_user):
+    # given two catalog products and a file that updates both and creates two more (one with a variant)
+    kept = product_create(sku="KEEP", title="Keep", price=Decimal("1.00"))
+    touched = product_create(sku="TOUCH", title="Touch", price=Decimal("2.00"))
+    rows = [
+        ["sku", "title", "price", "parent_sku"],
+        ["KEEP", "Keep v2", "1.50", None],
+        ["TOUCH", "Touch v2", "2.50", None],
+        ["NEW-1", "New one", "3.00", None],
+        ["NEW-2", "New two", "4.00", None],
+        ["NEW-2-S", None, None, "NEW-2"],
+    ]
+    batch = import_file(path=write_xlsx(tmp_path / "u.xlsx", rows), user=admin_user)
+    assert (batch.created_count, batch.updated_count) == (3, 2)
+
+    # and someone edits TOUCH and NEW-1 after the import
+    product_update(product=Product.objects.get(sku="TOUCH"), title="Edited by hand")
+    product_update(product=Product.objects.get(sku="NEW-1"), price=Decimal("3.10"))
+
+    # when the batch is undone
+    undone = import_batch_undo(batch=batch, user=admin_user)
+
+    # then KEEP is restored, NEW-2 and its variant are gone, and the two edited rows are left and named
+    assert undone.status == ImportBatchStatus.UNDONE
+    kept.refresh_from_db()
+    assert (kept.title, kept.price, kept.version) == ("Keep", Decimal("1.00"), 3)
+    assert Product.objects.get(sku="TOUCH").title == "Edited by hand"
+    assert touched.pk == Product.objects.get(sku="TOUCH").pk
+    assert set(Product.objects.values_list("sku", flat=True)) == {"KEEP", "TOUCH", "NEW-1"}
+    assert not Variant.objects.exists()
+    assert undone.undo_report["restored"] == 1
+    assert undone.undo_report["deleted"] == 2
+    reasons = {r["sku"]: r["reason"] for r in undone.undo_report["refused"]}
+    assert reasons == {
+        "TOUCH": "changed since the import (version 3, the import left version 2)",
+        "NEW-1": "changed since the import (now version 2)",
+    }
+    assert "2 row(s) left as they are because they changed since the import" in undone.message
+
+
+def test_undo_twice_is_refused(tmp_path):
+    batch = import_file(path=write_xlsx(tmp_path / "u.xlsx", [["sku", "title", "price"], ["A", "a", 1]]))
+    import_batch_undo(batch=batch)
+    with pytest.raises(ApplicationError, match="Only an imported batch can be undone; this one is Undone"):
+        import_batch_undo(batch=batch)
+
+
+def test_undo_restores_variant_updates(tmp_path):
+    parent = product_create(sku="P", title="P", price=Decimal("5"))
+    variant = variant_create(product=parent, sku="P-S", options={"Size": "S"}, quantity=1)
+    batch = import_file(path=write_xlsx(tmp_path / "v.xlsx", [["sku", "parent_sku", "quantity"], ["P-S", "P", 9]]))
+    assert batch.updated_count == 1
+    import_batch_undo(batch=batch)
+    variant.refresh_from_db()
+    assert variant.quantity == 1
+
+
+def test_error_workbook_round_trip(tmp_path):
+    # given a file with two bad rows (one with a formula-like title) under skip-rows
+    rows = [
+        ["sku", "title", "price", "currency"],
+        ["GOOD-1", "Good", "1.00", "USD"],
+        ["BAD-1", "@SUM(A1)", "abc", "USD"],
+        ["BAD-2", "Bad two", "2.00", "ZZZ"],
+    ]
+    batch = import_file(path=write_xlsx(tmp_path / "e.xlsx", rows), on_error="skip-rows")
+    assert (batch.created_count, batch.error_count) == (1, 2)
+
+    # when the error workbook is downloaded
+    workbook = openpyxl.load_workbook(io.BytesIO(error_workbook(batch)))
+    sheet = workbook.active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+
+    # then it holds the original failed rows plus an errors column, and no formula
+    assert values[0] == ["sku", "title", "price", "currency", "errors"]
+    assert values[1][:4] == ["BAD-1", "'@SUM(A1)", "abc", "USD"]
+    assert values[1][4] == "row 3 price: 'abc' is not a number."
+    assert values[2][4] == "row 4 currency: 'ZZZ' is not an ISO 4217 currency code (e.g. USD, MYR)."
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+    # when the rows are fixed and the workbook uploaded again (the errors column is reported, not fatal)
+    sheet["B2"], sheet["C2"], sheet["D3"] = "Fixed title", "3.00", "EUR"
+    fixed = tmp_path / "fixed.xlsx"
+    workbook.save(fixed)
+    again = import_file(path=fixed, on_error="reject-all")
+
+    # then both rows are created
+    assert (again.created_count, again.error_count) == (2, 0), again.first_errors
+    assert again.unknown_columns == ["errors (column E)"]
+    assert Product.objects.get(sku="BAD-2").currency == "EUR"
+
+
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r", "\x00"], ids=repr)
+def test_formula_prefixes_are_neutralised_in_exports(prefix):
+    # given a product whose title starts with a formula prefix
+    product_create(sku="F-1", title=f"{prefix}cmd|' /C calc'!A0", price=Decimal("1.00"))
+
+    # when exported as CSV
+    body = b"".join(export_csv(export_rows(Product.objects.all()))).decode("utf-8-sig")
+    record = list(csv.reader(io.StringIO(body)))[1]
+
+    # then the cell starts with a quote
+    assert record[COLUMNS.index("title")] == f"'{prefix}cmd|' /C calc'!A0"
+    assert neutralise(f"{prefix}x") == f"'{prefix}x"
+    assert neutralise("plain") == "plain"
+    assert neutralise(-5) == -5  # numbers stay numbers
+
+
+def test_xlsx_export_streams_products_and_variants_with_escaping(staff_client):
+    parent = product_create(sku="X-1", title="@SUM(1+1)", price=Decimal("1.00"), brand="+Brand")
+    variant_create(product=parent, sku="X-1-S", options={"Size": "S"}, quantity=3)
+    response = staff_client.get("/imports/export/?format=xlsx")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0] == COLUMNS
+    assert rows[1][:4] == ["X-1", "'@SUM(1+1)", None, "'+Brand"]
+    assert rows[2][0] == "X-1-S"
+    assert rows[2][COLUMNS.index("parent_sku")] == "X-1"
+    assert rows[2][COLUMNS.index("option1_value")] == "S"
+
+
+def test_csv_export_is_filtered_like_the_list(staff_client):
+    product_create(sku="A-1", title="Apple", price=Decimal("1.00"), status="active")
+    product_create(sku="B-1", title="Banana", price=Decimal("1.00"))
+    response = staff_client.get("/imports/export/?format=csv&status=active")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert [r[0] for r in csv.reader(io.StringIO(body))] == ["sku", "A-1"]
+    assert staff_client.get("/imports/export/?format=pdf").status_code == 400
+
+
+def test_export_then_import_is_unchanged(tmp_path, staff_client):
+    parent = product_create(sku="R-1", title="Round", price=Decimal("9.99"), barcode="4006381333931", quantity=2)
+    variant_create(product=parent, sku="R-1-S", options={"Size": "S"}, price=Decimal("10.50"))
+    body = b"".join(staff_client.get("/imports/export/?format=csv").streaming_content)
+    path = tmp_path / "export.csv"
+    path.write_bytes(body)
+    batch = import_file(path=path)
+    assert (batch.unchanged_count, batch.created_count, batch.updated_count, batch.error_count) == (2, 0, 0, 0)
+
+
+def test_template_workbook_has_headers_sample_rows_and_notes(tmp_path):
+    workbook = openpyxl.load_workbook(io.BytesIO(template_workbook()))
+    assert workbook.sheetnames == ["Products", "Notes"]
+    rows = [list(r) for r in workbook["Products"].iter_rows(values_only=True)]
+    assert rows[0] == COLUMNS
+    assert rows[1][0] == "TSHIRT-001"
+    assert rows[2][COLUMNS.index("parent_sku")] == "TSHIRT-001"
+    notes = [r[0] for r in workbook["Notes"].iter_rows(values_only=True)]
+    assert set(COLUMNS) <= set(notes)
+    # and the template itself imports cleanly (dry run; its channel and images need a catalog)
+    path = tmp_path / "template.xlsx"
+    path.write_bytes(template_workbook())
+    batch = import_file(path=path, dry_run=True)
+    assert batch.created_count + batch.error_count == 2

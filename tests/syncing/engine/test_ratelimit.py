@@ -1,0 +1,54 @@
+import pytest
+
+from syncing.models import RateBucket
+from syncing.ratelimit import DatabaseBucketStore, _gcra, acquire, penalise, wait_hint
+
+
+def test_gcra_allows_burst_then_steady_rate():
+    # given an empty bucket of rate 10/s and burst 3 at t=100
+    tat, now, waits = 0.0, 100.0, []
+    # when 5 requests arrive at once
+    for _ in range(5):
+        reservation, tat = _gcra(tat, now, 10, 3, max_wait=10)
+        waits.append(round(reservation.wait, 3))
+    # then 3 go at once and the rest are spaced by 1/rate
+    assert waits == [0.0, 0.0, 0.0, 0.1, 0.2]
+
+
+def test_gcra_refuses_beyond_max_wait_without_spending():
+    reservation, tat = _gcra(200.0, 100.0, 1, 1, max_wait=5)
+    assert reservation.granted is False
+    assert reservation.wait == pytest.approx(100.0)
+    assert tat == 200.0
+
+
+@pytest.mark.django_db
+def test_acquire_creates_bucket_and_penalise_blocks_it():
+    # given
+    store = DatabaseBucketStore()
+    assert acquire("ch:1:push", rate=100, burst=5, store=store) is True
+    assert RateBucket.objects.filter(key="ch:1:push").count() == 1
+    # when the marketplace throttles us for 30 s
+    penalise("ch:1:push", rate=100, burst=5, retry_after=30, store=store)
+    # then no token is handed out within a 10 s wait, and the hint says about 30 s
+    assert acquire("ch:1:push", rate=100, burst=5, max_wait=10, store=store) is False
+    assert 29 <= wait_hint("ch:1:push", rate=100, burst=5, store=store) <= 30.1
+    # and another bucket is not affected
+    assert acquire("ch:2:push", rate=100, burst=5, max_wait=0, store=store) is True
+
+
+@pytest.mark.django_db
+def test_throttle_halves_the_rate_then_it_regrows():
+    # given a bucket at its configured 10/s
+    store = DatabaseBucketStore()
+    assert acquire("adaptive", rate=10, burst=1, store=store) is True
+    # when the marketplace throttles twice
+    penalise("adaptive", rate=10, burst=1, retry_after=0, store=store)
+    penalise("adaptive", rate=10, burst=1, retry_after=0, store=store)
+    # then a quarter of the configured rate is in use
+    bucket = RateBucket.objects.get(key="adaptive")
+    assert bucket.scale == pytest.approx(0.25)
+    assert acquire("adaptive", rate=10, burst=1, max_wait=5, store=store) is True
+    # and each granted request grows it back by 1 %
+    bucket.refresh_from_db()
+    assert bucket.scale == pytest.approx(0.2525)

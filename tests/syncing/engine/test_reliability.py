@@ -1,0 +1,291 @@
+"""Reliability with real `manage.py qcluster` processes against the real sandbox over HTTP.
+
+Each test copies a migrated SQLite file, fills it through `scenario.py` (a subprocess), starts a cluster of two
+workers on it, and reads the outcome with sqlite3. Marked slow: run them with `pytest -m slow tests/syncing/engine`.
+"""
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("reliability") / "template.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}"}
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300
+    )
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+class Scenario:
+    """One scenario database, its environment, a qcluster subprocess and helpers to read the outcome."""
+
+    def __init__(self, tmp_path: Path, template: Path, sandbox):
+        self.db = tmp_path / "scenario.sqlite3"
+        shutil.copy(template, self.db)
+        self.sandbox = sandbox
+        self.log_path = tmp_path / "qcluster.log"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{self.db}",
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "Q_WORKERS": "2",
+            "Q_TIMEOUT": "20",
+            "Q_RETRY": "22",  # a task of a killed worker comes back after this
+            "SYNC_LEASE_SECONDS": "8",
+            "SYNC_PUSH_CHUNK_SIZE": "5",
+            "SYNC_RETRY_SCHEDULE": "1,2,2,2,2",
+            "SYNC_MAX_ATTEMPTS": "8",
+            "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
+            "LOG_LEVEL": "INFO",
+        }
+        self.cluster: subprocess.Popen | None = None
+
+    def run(self, command: str, **args) -> dict:
+        out = subprocess.run(
+            [sys.executable, "-m", "tests.syncing.engine.scenario", command, json.dumps(args)],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    def create(self, count: int, **args) -> dict:
+        account = self.sandbox.account("lazada")
+        return self.run(
+            "create",
+            base_url=self.sandbox.url("lazada"),
+            shop_id=account["shop_id"],
+            credentials=account["credentials"],
+            count=count,
+            **args,
+        )
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.cluster = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill_cluster(self) -> None:
+        """SIGKILL the whole cluster: guard, pusher, monitor and workers at once (a power cut)."""
+        assert self.cluster is not None
+        procs = [psutil.Process(self.cluster.pid), *psutil.Process(self.cluster.pid).children(recursive=True)]
+        for proc in procs:
+            try:
+                proc.send_signal(signal.SIGKILL)
+            except psutil.NoSuchProcess:
+                pass
+        self.cluster.wait(timeout=30)
+        self.cluster = None
+
+    def stop(self) -> None:
+        if self.cluster is None:
+            return
+        try:
+            children = psutil.Process(self.cluster.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            children = []
+        self.cluster.send_signal(signal.SIGTERM)
+        try:
+            self.cluster.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill_cluster()
+            return
+        for child in children:
+            try:
+                child.kill()
+            except psutil.NoSuchProcess:
+                pass
+        self.cluster = None
+
+    def query(self, sql: str, *params):
+        conn = sqlite3.connect(self.db, timeout=30)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    def job(self, job_id: int) -> dict:
+        (row,) = self.query(
+            "SELECT status, total, processed, succeeded, failed, skipped FROM syncing_syncjob WHERE id = ?", job_id
+        )
+        return dict(zip(["status", "total", "processed", "succeeded", "failed", "skipped"], row, strict=True))
+
+    def wait_for(self, predicate, timeout: float, what: str):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.3)
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}; log:\n{self.log_tail()}")
+
+    def wait_job_done(self, job_id: int, timeout: float = 180) -> dict:
+        self.wait_for(lambda: self.job(job_id)["status"] not in ("queued", "running"), timeout, f"job {job_id}")
+        return self.job(job_id)
+
+    def listings(self) -> list[tuple]:
+        return self.query("SELECT id, status, external_id, last_error_message FROM listings_listing ORDER BY id")
+
+    def log_tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-3000:] if self.log_path.exists() else ""
+
+
+@pytest.fixture
+def scenario(tmp_path, migrated_template, sandbox):
+    sandbox.set_rate("lazada", 500, 50)
+    scenario = Scenario(tmp_path, migrated_template, sandbox)
+    yield scenario
+    scenario.stop()
+
+
+def lazada_creates(sandbox) -> list[dict]:
+    return [e for e in sandbox.log("lazada") if e["path"].endswith("/product/create")]
+
+
+def assert_each_live_exactly_once(scenario, count: int, prefix: str = "REL") -> None:
+    listings = scenario.listings()
+    assert len(listings) == count
+    assert {status for _, status, _, _ in listings} == {"live"}, listings
+    items = scenario.sandbox.items("lazada")
+    skus = Counter(sku["SellerSku"] for item in items for sku in item["skus"]) if items and "skus" in items[0] else None
+    assert len(items) == count, f"{len(items)} remote items for {count} listings"
+    if skus is not None:
+        assert set(skus.values()) == {1}
+        assert all(s.startswith(prefix) for s in skus)
+    assert len({external_id for _, _, external_id, _ in listings}) == count
+
+
+def test_sigkill_one_worker_mid_push(scenario, sandbox):
+    # given 20 listings and a marketplace that answers slowly, so pushes are in flight
+    created = scenario.create(20)
+    sandbox.set_faults("lazada", latency_ms=300)
+    job_id = scenario.run("publish", channel_id=created["channel_id"], listing_ids=created["listing_ids"])["job_id"]
+    scenario.start()
+    # when a worker is killed while one of its pushes is open (its event is in progress)
+    pid = scenario.wait_for(
+        lambda: scenario.query(
+            "SELECT json_extract(detail, '$.worker_pid') FROM syncing_syncevent WHERE outcome = 'in_progress' "
+            "AND operation = 'create' AND (SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'succeeded') >= 2"
+        ),
+        60,
+        "a push in flight",
+    )[0][0]
+    os.kill(pid, signal.SIGKILL)
+    # then the cluster finishes the job and every listing is live exactly once on the marketplace
+    job = scenario.wait_job_done(job_id, timeout=180)
+    assert job == {"status": "succeeded", "total": 20, "processed": 20, "succeeded": 20, "failed": 0, "skipped": 0}
+    assert_each_live_exactly_once(scenario, 20)
+    interrupted = scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'interrupted'")[0][0]
+    assert interrupted >= 1  # the killed attempt is in the history, marked by the next delivery
+
+
+def test_sigkill_whole_cluster_then_restart(scenario, sandbox):
+    created = scenario.create(20)
+    sandbox.set_faults("lazada", latency_ms=300)
+    job_id = scenario.run("publish", channel_id=created["channel_id"], listing_ids=created["listing_ids"])["job_id"]
+    scenario.start()
+    scenario.wait_for(
+        lambda: scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'succeeded'")[0][0] >= 3,
+        60,
+        "some progress",
+    )
+    # when every process of the cluster dies at once, and a new cluster starts
+    scenario.kill_cluster()
+    before = scenario.job(job_id)
+    assert before["processed"] < 20
+    scenario.start()
+    # then nothing is lost and nothing is duplicated
+    job = scenario.wait_job_done(job_id, timeout=180)
+    assert job["succeeded"] == 20
+    assert job["status"] == "succeeded"
+    assert_each_live_exactly_once(scenario, 20)
+
+
+def test_lost_create_responses_are_found_by_sku(scenario, sandbox):
+    created = scenario.create(6)
+    sandbox.set_faults("lazada", lose_response_after_create=True, times=3, path_contains="/product/create")
+    job_id = scenario.run("publish", channel_id=created["channel_id"], listing_ids=created["listing_ids"])["job_id"]
+    scenario.start()
+    job = scenario.wait_job_done(job_id, timeout=120)
+    assert job["succeeded"] == 6
+    assert_each_live_exactly_once(scenario, 6)
+    assert len(lazada_creates(sandbox)) == 6  # the three lost creates were not sent again
+    lookups = scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE operation = 'lookup'")[0][0]
+    assert lookups == 3
+
+
+def test_throttling_backs_off_without_sustained_429s(scenario, sandbox):
+    # given a channel that believes it may send 40 req/s to a marketplace that allows 3
+    created = scenario.create(20, rate=40, burst=10)
+    sandbox.set_rate("lazada", 3, 2)
+    job_id = scenario.run("publish", channel_id=created["channel_id"], listing_ids=created["listing_ids"])["job_id"]
+    scenario.start()
+    job = scenario.wait_job_done(job_id, timeout=180)
+    # then every listing gets there, and throttled answers stay rare and never come in long runs
+    assert job["succeeded"] == 20
+    assert_each_live_exactly_once(scenario, 20)
+    # Lazada signals throttling with code ApiCallLimit in an HTTP 200 body; every such answer is one throttled
+    # event in our history, in the order they happened.
+    kinds = [kind for (kind,) in scenario.query("SELECT error_kind FROM syncing_syncevent ORDER BY id")]
+    throttled = kinds.count("throttled")
+    longest = run = 0
+    for kind in kinds:
+        run = run + 1 if kind == "throttled" else 0
+        longest = max(longest, run)
+    assert throttled >= 1  # the scenario really throttled
+    assert longest <= 3, f"{longest} throttled answers in a row"
+    assert throttled / len(sandbox.log("lazada")) < 0.2
+
+
+def test_validation_error_is_not_retried(scenario, sandbox):
+    created = scenario.create(3, category_id="10000001")  # not a leaf category: Lazada refuses the create
+    job_id = scenario.run("publish", channel_id=created["channel_id"], listing_ids=created["listing_ids"])["job_id"]
+    scenario.start()
+    job = scenario.wait_job_done(job_id, timeout=120)
+    assert (job["status"], job["failed"]) == ("failed", 3)
+    assert len(lazada_creates(sandbox)) == 3
+    for _, status, _, message in scenario.listings():
+        assert status == "error"
+        assert "leaf category" in message
+    assert scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'retry_scheduled'")[0][0] == 0
+
+
+def test_two_workers_pushing_the_same_listing_push_once(scenario, sandbox):
+    created = scenario.create(2)
+    sandbox.set_faults("lazada", latency_ms=500)
+    job_id = scenario.run("push_twice", channel_id=created["channel_id"], listing_ids=created["listing_ids"])["job_id"]
+    scenario.start()
+    job = scenario.wait_job_done(job_id, timeout=120)
+    assert job["succeeded"] == 2
+    assert job["processed"] == 2
+    assert len(lazada_creates(sandbox)) == 2
+    updates = [e for e in sandbox.log("lazada") if e["path"].endswith("/product/update")]
+    assert updates == []
+    assert_each_live_exactly_once(scenario, 2)
