@@ -15,14 +15,17 @@ def on_sqlite():
     return connection.vendor == "sqlite"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # a backup inside an open test transaction would wait for its lock
 def test_on_postgresql_both_commands_print_the_pg_tools_instead(tmp_path):
     out = io.StringIO()
-    call_command("backup", str(tmp_path / "x.dump"), stdout=out)
-    call_command("restore", str(tmp_path / "missing.dump"), "--yes", stdout=out)
     if on_sqlite():
+        with pytest.raises(CommandError, match="does not exist"):
+            call_command("restore", str(tmp_path / "missing.dump"), "--yes", stdout=out)
+        call_command("backup", str(tmp_path / "x.dump"), stdout=out)
         assert "backup written to" in out.getvalue()
     else:
+        call_command("backup", str(tmp_path / "x.dump"), stdout=out)
+        call_command("restore", str(tmp_path / "missing.dump"), "--yes", stdout=out)
         assert out.getvalue().count("pg_dump --format=custom") == 2
         assert not (tmp_path / "x.dump").exists()
 
