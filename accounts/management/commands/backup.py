@@ -24,6 +24,8 @@ class Command(BaseCommand):
             raise CommandError(f"{target} already exists; choose another file name")
         target.parent.mkdir(parents=True, exist_ok=True)
         connection = connections[options["database"]]
+        if connection.in_atomic_block:
+            raise CommandError("run backup outside a transaction: it would wait forever for its own write lock")
         connection.ensure_connection()
         # sqlite3.Connection.backup copies page by page under the database's own locking, so writers can go on.
         with sqlite3.connect(target) as dest:
