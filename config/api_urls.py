@@ -1,7 +1,7 @@
 """REST API routes: /api/v1/ (resources), /api/schema/ (OpenAPI 3) and /api/docs/ (Swagger UI)."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from catalog.api.imports import ImportBatchViewSet
@@ -27,6 +27,6 @@ urlpatterns = [
     path("v1/", include("accounts.api.urls")),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     re_path(r"^.*$", api_not_found),  # JSON 404 for unknown /api/ paths, whatever DEBUG says
 ]

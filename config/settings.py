@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets served from static/: no CDN (no internet, strict CSP)
     "import_export",
     "django_q",
     "axes",
@@ -206,6 +207,9 @@ SPECTACULAR_SETTINGS = {
     "the `Error` shape. See docs/api.md for authentication and examples.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ProductStatusEnum": "catalog.choices.ProductStatus",
