@@ -20,7 +20,9 @@ PROD_ENV = {
 
 
 def manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in PROD_ENV and k != "DEBUG"}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set in-process by the Playwright tests; a deployment never has it.
+    dropped = {*PROD_ENV, "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
