@@ -20,10 +20,9 @@ PROD_ENV = {
 
 
 def manage(*args, **env):
-    # the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their live server; a deployment never has it
-    clean = {
-        k: v for k, v in os.environ.items() if k not in PROD_ENV and k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set in-process by the Playwright tests; a deployment never has it.
+    dropped = {*PROD_ENV, "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
