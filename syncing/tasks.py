@@ -1,18 +1,35 @@
 """django-q2 entry points: take ids, re-fetch, call one service. Enqueued only through common.enqueue."""
 
+import functools
 import logging
+from collections.abc import Callable
+from typing import Any
 
+from common.audit import audit_actor
 from syncing.models import SyncJob
 
 logger = logging.getLogger(__name__)
 
 
+def _as_sync_job(task: Callable[..., None]) -> Callable[..., None]:
+    """Audit entries written while the task runs name the sync job as their actor."""
+
+    @functools.wraps(task)
+    def run(job_id: int, *args: Any) -> None:
+        with audit_actor("sync", f"sync job #{job_id}"):
+            task(job_id, *args)
+
+    return run
+
+
+@_as_sync_job
 def sync_job_push_chunk_task(job_id: int, listing_ids: list[int]) -> None:
     from syncing.services.push import sync_job_push_chunk
 
     sync_job_push_chunk(job_id=job_id, listing_ids=listing_ids)
 
 
+@_as_sync_job
 def sync_listing_push_task(job_id: int, listing_id: int) -> None:
     from syncing.services.push import sync_listing_push_guarded
 
@@ -23,18 +40,21 @@ def sync_listing_push_task(job_id: int, listing_id: int) -> None:
     sync_listing_push_guarded(job=job, listing_id=listing_id)
 
 
+@_as_sync_job
 def sync_job_offers_batch_task(job_id: int, listing_ids: list[int]) -> None:
     from syncing.services.offers import sync_job_offers_batch
 
     sync_job_offers_batch(job_id=job_id, listing_ids=listing_ids)
 
 
+@_as_sync_job
 def sync_job_deactivate_chunk_task(job_id: int, listing_ids: list[int]) -> None:
     from syncing.services.deactivate import sync_job_deactivate_chunk
 
     sync_job_deactivate_chunk(job_id=job_id, listing_ids=listing_ids)
 
 
+@_as_sync_job
 def sync_listing_deactivate_task(job_id: int, listing_id: int) -> None:
     from syncing.services.deactivate import sync_listing_deactivate
 
@@ -44,6 +64,7 @@ def sync_listing_deactivate_task(job_id: int, listing_id: int) -> None:
     sync_listing_deactivate(job=job, listing_id=listing_id)
 
 
+@_as_sync_job
 def sync_job_pull_task(job_id: int, cursor: str | None = None) -> None:
     from syncing.services.pull import sync_job_pull
 
@@ -60,7 +81,8 @@ def channel_listings_pull_task(channel_id: int) -> None:
         logger.info("scheduled pull: channel %s is gone", channel_id)
         return
     try:
-        channel_listings_pull(channel=channel)
+        with audit_actor("sync", f"scheduled pull of channel #{channel_id}"):
+            channel_listings_pull(channel=channel)
     except ApplicationError as exc:
         logger.info("scheduled pull of channel %s not started: %s", channel_id, exc.message)
 
