@@ -239,6 +239,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no start-up banner in every process; lockouts are still logged as warnings
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["password", "key", "token"]
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None  # trusted reverse proxies in front
