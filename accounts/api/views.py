@@ -8,7 +8,8 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,7 +19,7 @@ from rest_framework.views import APIView
 from accounts.api.serializers import ApiTokenSerializer, TokenObtainSerializer
 from accounts.models import ApiToken
 from accounts.roles import user_roles
-from accounts.services import token_create
+from accounts.services import token_create, token_revoke
 from common.api import error_response
 from common.errors import ApplicationError
 
@@ -72,3 +73,22 @@ class MeView(APIView):
         roles = sorted(user_roles(request.user))
         auth = "token" if isinstance(request.auth, ApiToken) else "session"
         return Response({"username": request.user.get_username(), "roles": roles, "auth": auth})
+
+
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """GET /api/v1/auth/tokens/: the caller's own API tokens (never the keys); POST .../{id}/revoke/ ends one."""
+
+    serializer_class = ApiTokenSerializer
+    permission_classes = [IsAuthenticated]
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return ApiToken.objects.none()
+        return ApiToken.objects.filter(user_id=self.request.user.pk or 0).order_by("-created_at", "-id")
+
+    @extend_schema(request=None, responses={200: ApiTokenSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        token = token_revoke(token=self.get_object(), user=request.user)
+        return Response(ApiTokenSerializer(token).data)
