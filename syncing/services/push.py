@@ -164,8 +164,7 @@ def sync_listing_push(*, job: SyncJob, listing_id: int) -> str | None:
     if listing is None:
         logger.info("sync job %s: listing %s is gone", job.pk, listing_id)
         return None
-    if sync_job_final_outcome_exists(job_id=job.pk, listing_id=listing_id):
-        return None
+    # A repeated delivery is recognised under the lease (`_push_leased`); checking before it too cost a query.
     token = listing_lease_claim(listing_id=listing_id)
     if token is None:
         # Another worker is pushing this listing right now; come back when its lease ends and read its outcome.
