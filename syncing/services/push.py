@@ -160,7 +160,13 @@ def _defer_listing(job: SyncJob, listing_id: int, delay: float) -> None:
 
 def sync_listing_push(*, job: SyncJob, listing_id: int) -> str | None:
     """Push one listing as part of `job`; returns the final outcome, or None when nothing final happened yet."""
-    listing = Listing.objects.select_related("channel", "product", "variant").filter(pk=listing_id).first()
+    # Everything readiness and the payload read, fetched once (images and variants were each read 2-3 times).
+    listing = (
+        Listing.objects.select_related("channel", "product", "product__category", "variant")
+        .prefetch_related("product__images", "product__variants")
+        .filter(pk=listing_id)
+        .first()
+    )
     if listing is None:
         logger.info("sync job %s: listing %s is gone", job.pk, listing_id)
         return None
