@@ -272,6 +272,18 @@ def audit_record_bulk(
     return len(entries)
 
 
+def audit_base(instance: models.Model, current: models.Model) -> None:
+    """Tell the next `instance.save(update_fields=...)` its row's values as just read (e.g. under a row lock),
+    so the audit compares against `current` instead of reading the row once more. Used when it has every
+    saved field loaded; otherwise the row is read as usual."""
+    instance._audit_base = current  # type: ignore[attr-defined]
+
+
+def _loaded(instance: models.Model, fields: list[models.Field]) -> bool:
+    deferred = instance.get_deferred_fields()
+    return not any(f.attname in deferred for f in fields)
+
+
 # --- signal handlers ---
 
 
@@ -283,8 +295,12 @@ def _pre_save(sender: type[models.Model], instance: models.Model, raw: bool = Fa
     # listing no longer loads its JSON snapshots), and nothing at all when none of them is audited.
     fields = _saved_fields(sender, kwargs.get("update_fields"))
     if instance.pk is not None and not instance._state.adding:
+        base = getattr(instance, "_audit_base", None)
+        instance._audit_base = None  # type: ignore[attr-defined]
         if fields == []:
             before = {}
+        elif base is not None and fields is not None and _loaded(base, fields):
+            before = {**snapshot(base, fields), **_raw_secrets(base, fields)}
         else:
             rows = sender._default_manager.filter(pk=instance.pk)
             old = (rows.only(*[f.attname for f in fields]) if fields is not None else rows).first()
