@@ -184,9 +184,9 @@ def sync_listing_push(*, job: SyncJob, listing_id: int) -> str | None:
 
 def _push_leased(job: SyncJob, listing: Listing) -> str | None:
     sync_events_interrupt_stale(listing_id=listing.pk)
-    if sync_job_final_outcome_exists(job_id=job.pk, listing_id=listing.pk):
-        return None
     history = attempt_history(job_id=job.pk, listing_id=listing.pk)
+    if history.final_in_job:
+        return None
     if history.interrupted >= POISON_INTERRUPT_LIMIT:
         message = (
             f"Stopped after {history.interrupted} deliveries ended with the worker dying mid-push; "
