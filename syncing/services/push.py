@@ -304,6 +304,22 @@ def _push_succeeded(
     event: SyncEvent,
     started: float,
 ) -> str:
+    # Everything learnt from the answer is written in one transaction: one write lock instead of five (on
+    # SQLite each autocommit write queues for the lock), and a worker killed here leaves the event in progress,
+    # which the next delivery marks interrupted and resolves with a lookup by SKU.
+    with transaction.atomic():
+        return _push_succeeded_record(job, listing, payload, phash, result, event, started)
+
+
+def _push_succeeded_record(
+    job: SyncJob,
+    listing: Listing,
+    payload: ListingPayload,
+    phash: str,
+    result: PushResult,
+    event: SyncEvent,
+    started: float,
+) -> str:
     status = RESULT_STATUS.get(result.status, ListingStatus.IN_REVIEW)
     notes = "; ".join(result.review_notes)
     now = timezone.now()
