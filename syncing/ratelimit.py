@@ -171,6 +171,15 @@ def acquire(key: str, *, rate: float, burst: int, max_wait: float = 10.0, store:
     return True
 
 
+def reserve(
+    key: str, *, rate: float, burst: int, max_wait: float = 10.0, store: BucketStore | None = None
+) -> Reservation:
+    """Take one token from bucket `key` without sleeping: it may be used `wait` seconds from now (if granted)."""
+    if rate <= 0:
+        raise ValueError("rate must be positive")
+    return (store or bucket_store()).reserve(key, rate, max(1, burst), max_wait)
+
+
 def penalise(key: str, *, rate: float, burst: int, retry_after: float, store: BucketStore | None = None) -> None:
     """Hold every worker back from bucket `key` for `retry_after` seconds (the marketplace throttled us)."""
     (store or bucket_store()).penalise(key, rate, max(1, burst), time.time() + max(0.0, retry_after))
