@@ -165,10 +165,10 @@ def _quantize(value: decimal.Decimal, places: int | None) -> decimal.Decimal:
         return value
 
 
-def snapshot(instance: models.Model) -> dict[str, Any]:
-    """The audited field values of `instance`, JSON-ready, with secret fields replaced by a mask."""
+def snapshot(instance: models.Model, fields: list[models.Field] | None = None) -> dict[str, Any]:
+    """The audited field values of `instance` (or of `fields` only), JSON-ready, secret fields masked."""
     values: dict[str, Any] = {}
-    for field in _audited_fields(type(instance)):
+    for field in _audited_fields(type(instance)) if fields is None else fields:
         raw = getattr(instance, field.attname)
         if isinstance(field, models.DecimalField) and isinstance(raw, decimal.Decimal):
             raw = _quantize(raw, field.decimal_places)  # Decimal("0") in memory is "0.00" in the database
@@ -187,12 +187,20 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
     return {k: v for k, v in changes.items() if not k.startswith("__raw_")}
 
 
-def _raw_secrets(instance: models.Model) -> dict[str, Any]:
+def _raw_secrets(instance: models.Model, fields: list[models.Field] | None = None) -> dict[str, Any]:
     return {
         f"__raw_{f.name}": hash(str(getattr(instance, f.attname)))
-        for f in _audited_fields(type(instance))
+        for f in (_audited_fields(type(instance)) if fields is None else fields)
         if is_secret_field(f.name)
     }
+
+
+def _saved_fields(model: type[models.Model], update_fields: Iterable[str] | None) -> list[models.Field] | None:
+    """The audited fields a `save(update_fields=...)` writes; None for a full save (every audited field)."""
+    if update_fields is None:
+        return None
+    names = set(update_fields)
+    return [f for f in _audited_fields(model) if f.name in names or f.attname in names]
 
 
 # --- writing entries ---
@@ -264,6 +272,18 @@ def audit_record_bulk(
     return len(entries)
 
 
+def audit_base(instance: models.Model, current: models.Model) -> None:
+    """Tell the next `instance.save(update_fields=...)` its row's values as just read (e.g. under a row lock),
+    so the audit compares against `current` instead of reading the row once more. Used when it has every
+    saved field loaded; otherwise the row is read as usual."""
+    instance._audit_base = current  # type: ignore[attr-defined]
+
+
+def _loaded(instance: models.Model, fields: list[models.Field]) -> bool:
+    deferred = instance.get_deferred_fields()
+    return not any(f.attname in deferred for f in fields)
+
+
 # --- signal handlers ---
 
 
@@ -271,22 +291,35 @@ def _pre_save(sender: type[models.Model], instance: models.Model, raw: bool = Fa
     if raw or _suspended.get():
         return
     before: dict[str, Any] | None = None
+    # A save(update_fields=...) can only change those fields: read and compare just them (a status move of a
+    # listing no longer loads its JSON snapshots), and nothing at all when none of them is audited.
+    fields = _saved_fields(sender, kwargs.get("update_fields"))
     if instance.pk is not None and not instance._state.adding:
-        old = sender._default_manager.filter(pk=instance.pk).first()
-        if old is not None:
-            before = {**snapshot(old), **_raw_secrets(old)}
+        base = getattr(instance, "_audit_base", None)
+        instance._audit_base = None  # type: ignore[attr-defined]
+        if fields == []:
+            before = {}
+        elif base is not None and fields is not None and _loaded(base, fields):
+            before = {**snapshot(base, fields), **_raw_secrets(base, fields)}
+        else:
+            rows = sender._default_manager.filter(pk=instance.pk)
+            old = (rows.only(*[f.attname for f in fields]) if fields is not None else rows).first()
+            if old is not None:
+                before = {**snapshot(old, fields), **_raw_secrets(old, fields)}
     instance._audit_before = before  # type: ignore[attr-defined]
+    instance._audit_fields = fields  # type: ignore[attr-defined]
 
 
 def _post_save(sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **kw: Any) -> None:
     if raw or _suspended.get():
         return
     before = getattr(instance, "_audit_before", None)
-    after = snapshot(instance)
     if created or before is None:
+        after = snapshot(instance)
         audit_record(instance, "create", {k: [None, v] for k, v in after.items() if v not in (None, "", [], {})})
     else:
-        changes = _diff(before, {**after, **_raw_secrets(instance)})
+        fields = getattr(instance, "_audit_fields", None)
+        changes = _diff(before, {**snapshot(instance, fields), **_raw_secrets(instance, fields)})
         if changes:
             audit_record(instance, "update", changes)
     instance._audit_before = None  # type: ignore[attr-defined]

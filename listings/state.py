@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
+from common.audit import audit_base
 from common.errors import ApplicationError
 
 from .choices import ListingStatus
@@ -43,6 +44,7 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.OUT_OF_SYNC: frozenset({S.QUEUED, S.LIVE, S.PAUSED, S.DELISTED, S.ERROR}),
 }
 READINESS_GATED = frozenset({S.READY, S.QUEUED})
+TRANSITION_FIELDS = ("status", "status_changed_at", "status_reason", "updated_by", "updated_at")
 
 
 def transition_allowed(from_status: str, to_status: str) -> bool:
@@ -66,7 +68,8 @@ def listing_transition(*, listing: Listing, to_status: str, user: User = None, r
             f"Unknown listing status {to_status!r}; known: {', '.join(ListingStatus.values)}.",
             extra={"code": "unknown_status"},
         )
-    current = Listing.objects.select_for_update().only("status").get(pk=listing.pk).status
+    locked = Listing.objects.select_for_update().only(*TRANSITION_FIELDS).get(pk=listing.pk)
+    current = locked.status
     listing.status = current
     if current == to_status:
         return listing
@@ -85,9 +88,10 @@ def listing_transition(*, listing: Listing, to_status: str, user: User = None, r
                 f"This listing cannot be {_label(to_status).lower()} yet: {reasons}",
                 extra={"code": "not_ready", "issues": [issue.as_dict() for issue in blocking]},
             )
+    audit_base(listing, locked)  # the audit entry compares against the row read under the lock just now
     listing.status = to_status
     listing.status_changed_at = timezone.now()
     listing.status_reason = reason[:500]
     listing.updated_by = _actor(user)
-    listing.save(update_fields=["status", "status_changed_at", "status_reason", "updated_by", "updated_at"])
+    listing.save(update_fields=list(TRANSITION_FIELDS))
     return listing

@@ -35,6 +35,7 @@ class BucketStore(Protocol):
     def reserve(self, key: str, rate: float, burst: int, max_wait: float) -> Reservation: ...
 
     def penalise(self, key: str, rate: float, burst: int, until: float) -> None: ...
+    def peek(self, key: str, rate: float, burst: int) -> float: ...
 
 
 SCALE_MIN = 0.02  # never below 2 % of the configured rate
@@ -79,6 +80,13 @@ class DatabaseBucketStore:
             RateBucket.objects.filter(pk=bucket.pk).update(
                 tat=_penalised_tat(bucket.tat, rate * scale, burst, until), scale=scale
             )
+
+    def peek(self, key: str, rate: float, burst: int) -> float:
+        # A plain read, no lock: on SQLite a locked read is a write transaction that queues behind every
+        # worker's token; a hint may be a few milliseconds stale, the token itself is still taken atomically.
+        row = RateBucket.objects.filter(key=key).values_list("tat", "scale").first()
+        tat, scale = row if row is not None else (0.0, 1.0)
+        return _gcra(tat, time.time(), rate * scale, burst, -1.0)[0].wait
 
     @staticmethod
     def _locked(key: str) -> RateBucket:
@@ -127,6 +135,11 @@ class RedisBucketStore:
         granted, wait = self._reserve(keys=[f"lm:bucket:{key}"], args=[time.time(), rate, burst, max_wait])
         return Reservation(granted=bool(int(granted)), wait=float(wait))
 
+    def peek(self, key: str, rate: float, burst: int) -> float:
+        tat, scale = self.client.hmget(f"lm:bucket:{key}", "tat", "scale")
+        tat_value, scale_value = float(tat or 0.0), float(scale or 1.0)
+        return _gcra(tat_value, time.time(), rate * scale_value, burst, -1.0)[0].wait
+
     def penalise(self, key: str, rate: float, burst: int, until: float) -> None:
         self._penalise(keys=[f"lm:bucket:{key}"], args=[rate, burst, until])
 
@@ -158,6 +171,15 @@ def acquire(key: str, *, rate: float, burst: int, max_wait: float = 10.0, store:
     return True
 
 
+def reserve(
+    key: str, *, rate: float, burst: int, max_wait: float = 10.0, store: BucketStore | None = None
+) -> Reservation:
+    """Take one token from bucket `key` without sleeping: it may be used `wait` seconds from now (if granted)."""
+    if rate <= 0:
+        raise ValueError("rate must be positive")
+    return (store or bucket_store()).reserve(key, rate, max(1, burst), max_wait)
+
+
 def penalise(key: str, *, rate: float, burst: int, retry_after: float, store: BucketStore | None = None) -> None:
     """Hold every worker back from bucket `key` for `retry_after` seconds (the marketplace throttled us)."""
     (store or bucket_store()).penalise(key, rate, max(1, burst), time.time() + max(0.0, retry_after))
@@ -165,5 +187,4 @@ def penalise(key: str, *, rate: float, burst: int, retry_after: float, store: Bu
 
 def wait_hint(key: str, *, rate: float, burst: int, store: BucketStore | None = None) -> float:
     """Seconds until bucket `key` would grant a token (0 when free), without taking one."""
-    reservation = (store or bucket_store()).reserve(key, rate, max(1, burst), -1.0)
-    return reservation.wait
+    return (store or bucket_store()).peek(key, rate, max(1, burst))

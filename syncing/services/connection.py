@@ -1,5 +1,6 @@
 """Connector instances for a channel, and the rate-limit/circuit-breaker state around each call."""
 
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -27,6 +28,10 @@ REQUEST_MAX_WAIT_SECONDS = 120.0
 # Fraction of the channel's configured rate the engine uses, so network jitter cannot push the marketplace's
 # bucket over its limit (sandbox benchmark: 0.97 of 50 req/s gave 0 throttles).
 RATE_SAFETY = 0.97
+# A token taken by `channel_token_acquire` is used by the next request on that channel within this long after
+# its time slot; an unused one is dropped (the bucket then runs slightly under the rate, never over).
+PREPAID_ATTR = "_sync_prepaid_token_at"
+PREPAID_GRACE_SECONDS = 2.0
 
 
 def connector_for(channel: Channel) -> Connector:
@@ -66,8 +71,13 @@ def _throttle_each_request(connector: Connector, channel: Channel) -> None:
         original = client.request
 
         def request(method: str, url: str, _original: Any = original, **kwargs: Any) -> Any:
-            rate, burst = channel_rate(channel)
-            ratelimit.acquire(bucket_key(channel), rate=rate, burst=burst, max_wait=REQUEST_MAX_WAIT_SECONDS)
+            due = vars(channel).pop(PREPAID_ATTR, None)
+            if due is not None and time.monotonic() <= due + PREPAID_GRACE_SECONDS:
+                # The token `channel_token_acquire` already took for this call: no second bucket round trip.
+                time.sleep(max(0.0, due - time.monotonic()))
+            else:
+                rate, burst = channel_rate(channel)
+                ratelimit.acquire(bucket_key(channel), rate=rate, burst=burst, max_wait=REQUEST_MAX_WAIT_SECONDS)
             return _original(method, url, **kwargs)
 
         client.request = request  # type: ignore[method-assign]
@@ -84,10 +94,23 @@ def channel_rate(channel: Channel) -> tuple[float, int]:
 
 def channel_token_acquire(channel: Channel, operation: str = "listings") -> float:
     """Whether to call `channel` now: 0 when a token is free within TOKEN_MAX_WAIT_SECONDS, else the seconds
-    to come back after. The tokens themselves are taken per HTTP request (`_throttle_each_request`)."""
+    to come back after.
+
+    A token is taken per HTTP request (`_throttle_each_request`). When the answer is "now", the token is
+    already taken here, in the same bucket round trip as the question, and the connector's first request
+    uses it (waiting for its time slot); its other requests take their own tokens.
+    """
     rate, burst = channel_rate(channel)
-    wait = ratelimit.wait_hint(bucket_key(channel, operation), rate=rate, burst=burst)
-    return 0.0 if wait <= TOKEN_MAX_WAIT_SECONDS else wait
+    key = bucket_key(channel, operation)
+    if operation != "listings":  # the connectors' requests draw from the listings bucket only
+        wait = ratelimit.wait_hint(key, rate=rate, burst=burst)
+        return 0.0 if wait <= TOKEN_MAX_WAIT_SECONDS else wait
+    reservation = ratelimit.reserve(key, rate=rate, burst=burst, max_wait=TOKEN_MAX_WAIT_SECONDS)
+    if not reservation.granted:
+        vars(channel).pop(PREPAID_ATTR, None)
+        return reservation.wait
+    vars(channel)[PREPAID_ATTR] = time.monotonic() + reservation.wait
+    return 0.0
 
 
 def channel_throttled(channel: Channel, retry_after: float | None, operation: str = "listings") -> None:

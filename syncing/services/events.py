@@ -132,22 +132,33 @@ class AttemptHistory:
     interrupted: int  # deliveries whose worker died mid-call
     creates_unconfirmed: int  # create calls (any job) that did not return an id: the item may exist remotely
     had_remote_id: bool  # a call once returned an external id for this listing (it may have been lost since)
+    final_in_job: bool = False  # the listing already has its final outcome in this job (a repeated delivery)
 
 
 def attempt_history(*, job_id: int, listing_id: int) -> AttemptHistory:
-    in_job = SyncEvent.objects.filter(job_id=job_id, listing_id=listing_id, operation__in=PUSH_OPERATIONS).aggregate(
-        attempts=Count("id"),
-        failures=Count("id", filter=Q(error_kind__in=[SyncErrorKind.RETRYABLE, SyncErrorKind.INTERNAL])),
-        throttles=Count("id", filter=Q(error_kind=SyncErrorKind.THROTTLED)),
-        interrupted=Count("id", filter=Q(outcome=SyncOutcome.INTERRUPTED)),
+    """What the history says about this listing, in one aggregate over its events (it was three queries)."""
+    in_job = Q(job_id=job_id)
+    pushes = in_job & Q(operation__in=PUSH_OPERATIONS)
+    counts = SyncEvent.objects.filter(listing_id=listing_id).aggregate(
+        attempts=Count("id", filter=pushes),
+        failures=Count("id", filter=pushes & Q(error_kind__in=[SyncErrorKind.RETRYABLE, SyncErrorKind.INTERNAL])),
+        throttles=Count("id", filter=pushes & Q(error_kind=SyncErrorKind.THROTTLED)),
+        interrupted=Count("id", filter=pushes & Q(outcome=SyncOutcome.INTERRUPTED)),
+        creates_unconfirmed=Count(
+            "id",
+            filter=Q(operation=SyncOperation.CREATE)
+            & ~Q(outcome__in=[SyncOutcome.SUCCEEDED, SyncOutcome.REJECTED])
+            & ~Q(error_kind=SyncErrorKind.THROTTLED),
+        ),
+        remote_ids=Count("id", filter=Q(outcome=SyncOutcome.SUCCEEDED) & ~Q(external_id="")),
+        finals=Count("id", filter=in_job & Q(is_final=True)),
     )
-    unconfirmed = (
-        SyncEvent.objects.filter(listing_id=listing_id, operation=SyncOperation.CREATE)
-        .exclude(outcome__in=[SyncOutcome.SUCCEEDED, SyncOutcome.REJECTED])
-        .exclude(error_kind=SyncErrorKind.THROTTLED)
-        .count()
+    return AttemptHistory(
+        attempts=counts["attempts"],
+        failures=counts["failures"],
+        throttles=counts["throttles"],
+        interrupted=counts["interrupted"],
+        creates_unconfirmed=counts["creates_unconfirmed"],
+        had_remote_id=counts["remote_ids"] > 0,
+        final_in_job=counts["finals"] > 0,
     )
-    had_remote_id = (
-        SyncEvent.objects.filter(listing_id=listing_id, outcome=SyncOutcome.SUCCEEDED).exclude(external_id="").exists()
-    )
-    return AttemptHistory(creates_unconfirmed=unconfirmed, had_remote_id=had_remote_id, **in_job)

@@ -22,14 +22,16 @@ def listing_lease_claim(*, listing_id: int) -> str | None:
     token = secrets.token_hex(8)
     now = timezone.now()
     expires = now + timedelta(seconds=lease_seconds())
-    taken = PushLease.objects.filter(listing_id=listing_id, expires_at__lt=now).update(token=token, expires_at=expires)
-    if taken:
-        return token
+    # A released lease is deleted, so the usual case is a free listing: try the insert first (one statement),
+    # and only when a row exists take it over if it has expired (its holder died).
     try:
         with transaction.atomic():
             PushLease.objects.create(listing_id=listing_id, token=token, expires_at=expires)
     except IntegrityError:
-        return None
+        taken = PushLease.objects.filter(listing_id=listing_id, expires_at__lt=now).update(
+            token=token, expires_at=expires
+        )
+        return token if taken else None
     return token
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import ProductImage
@@ -44,11 +45,24 @@ def listing_status_set(*, listing: Listing, status: str, reason: str = "") -> Li
     Every step is a `listing_transition`, so the table and its readiness gate (for `queued`) still decide; an
     impossible move raises the state machine's own ApplicationError.
     """
+    from common.errors import ApplicationError
     from listings.state import listing_transition
 
-    listing.refresh_from_db(fields=["status"])
-    for step in _status_path(listing.status, status) if listing.status != status else []:
-        listing_transition(listing=listing, to_status=step, reason=reason[:500])
+    # Plan from the status in memory (the engine's own last move) and let each locked transition re-read it;
+    # only when someone else moved the listing meanwhile is the row read again and the chain planned anew.
+    # The chain's moves commit together: one write transaction (on SQLite, one wait for the write lock).
+    with transaction.atomic():
+        if listing.status == status:  # already there in memory: make sure it still is
+            listing.refresh_from_db(fields=["status"])
+        try:
+            for step in _status_path(listing.status, status) if listing.status != status else []:
+                listing_transition(listing=listing, to_status=step, reason=reason[:500])
+        except ApplicationError as exc:
+            if exc.extra.get("code") != "illegal_transition":
+                raise
+            listing.refresh_from_db(fields=["status"])
+            for step in _status_path(listing.status, status) if listing.status != status else []:
+                listing_transition(listing=listing, to_status=step, reason=reason[:500])
     return listing
 
 

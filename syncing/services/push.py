@@ -160,12 +160,17 @@ def _defer_listing(job: SyncJob, listing_id: int, delay: float) -> None:
 
 def sync_listing_push(*, job: SyncJob, listing_id: int) -> str | None:
     """Push one listing as part of `job`; returns the final outcome, or None when nothing final happened yet."""
-    listing = Listing.objects.select_related("channel", "product", "variant").filter(pk=listing_id).first()
+    # Everything readiness and the payload read, fetched once (images and variants were each read 2-3 times).
+    listing = (
+        Listing.objects.select_related("channel", "product", "product__category", "variant")
+        .prefetch_related("product__images", "product__variants")
+        .filter(pk=listing_id)
+        .first()
+    )
     if listing is None:
         logger.info("sync job %s: listing %s is gone", job.pk, listing_id)
         return None
-    if sync_job_final_outcome_exists(job_id=job.pk, listing_id=listing_id):
-        return None
+    # A repeated delivery is recognised under the lease (`_push_leased`); checking before it too cost a query.
     token = listing_lease_claim(listing_id=listing_id)
     if token is None:
         # Another worker is pushing this listing right now; come back when its lease ends and read its outcome.
@@ -179,9 +184,9 @@ def sync_listing_push(*, job: SyncJob, listing_id: int) -> str | None:
 
 def _push_leased(job: SyncJob, listing: Listing) -> str | None:
     sync_events_interrupt_stale(listing_id=listing.pk)
-    if sync_job_final_outcome_exists(job_id=job.pk, listing_id=listing.pk):
-        return None
     history = attempt_history(job_id=job.pk, listing_id=listing.pk)
+    if history.final_in_job:
+        return None
     if history.interrupted >= POISON_INTERRUPT_LIMIT:
         message = (
             f"Stopped after {history.interrupted} deliveries ended with the worker dying mid-push; "
@@ -291,6 +296,22 @@ def _push_call(
 
 
 def _push_succeeded(
+    job: SyncJob,
+    listing: Listing,
+    payload: ListingPayload,
+    phash: str,
+    result: PushResult,
+    event: SyncEvent,
+    started: float,
+) -> str:
+    # Everything learnt from the answer is written in one transaction: one write lock instead of five (on
+    # SQLite each autocommit write queues for the lock), and a worker killed here leaves the event in progress,
+    # which the next delivery marks interrupted and resolves with a lookup by SKU.
+    with transaction.atomic():
+        return _push_succeeded_record(job, listing, payload, phash, result, event, started)
+
+
+def _push_succeeded_record(
     job: SyncJob,
     listing: Listing,
     payload: ListingPayload,
