@@ -260,7 +260,11 @@ def test_throttling_backs_off_without_sustained_429s(scenario, sandbox):
         run = run + 1 if kind == "throttled" else 0
         longest = max(longest, run)
     assert throttled >= 1  # the scenario really throttled
-    assert longest <= 3, f"{longest} throttled answers in a row"
+    # "Sustained" = a worker that keeps calling while throttled. Each of the 2 workers may meet the throttle on the
+    # call in flight when the bucket pauses and on its first call after the pause (the marketplace's window and
+    # ours are not aligned), so up to 2 per worker can interleave; more means nobody backed off.
+    workers = int(scenario.env["Q_WORKERS"])
+    assert longest <= 2 * workers, f"{longest} throttled answers in a row"
     assert throttled / len(sandbox.log("lazada")) < 0.2
 
 
