@@ -43,7 +43,9 @@ def tokens_saved():
 
 
 @pytest.fixture
-def lazada(channel_config, tokens_saved):
+def lazada(channel_config, tokens_saved, sandbox):
+    # multi-call flows on a quiet machine outrun the sandbox's 20 req/s; throttling tests set their own rate
+    sandbox.set_rate("lazada", rate=1000, burst=1000)
     return LazadaConnector(channel_config("lazada"), on_tokens=tokens_saved.append)
 
 
