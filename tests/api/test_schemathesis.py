@@ -12,7 +12,9 @@ digit, a compare-at price must not be below the price. Everything else runs, inc
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.cache import cache
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -31,7 +33,21 @@ FUZZ_SETTINGS = settings(
 
 
 @pytest.fixture
-def auth_headers(db, django_user_model, monkeypatch):
+def _test_connection_kept():
+    """Keep the test's database connection across the in-process WSGI calls, as Django's test client does.
+
+    Without this, a request ending in a database error makes `close_old_connections` close the connection that
+    holds the test transaction (PostgreSQL), and every later request fails with "the connection is closed".
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def auth_headers(db, django_user_model, monkeypatch, _test_connection_kept):
     user = django_user_model.objects.create_superuser("fuzz", "fuzz@example.com", "pw-fuzz-123")
     _, key = token_create(user=user, name="fuzz")
     # The fuzzer sends thousands of requests a minute; the per-token limit is tested on its own.
