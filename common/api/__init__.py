@@ -12,6 +12,7 @@ Every error response of the API has this body (``ErrorSerializer``)::
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -366,6 +367,22 @@ def _filter_value_error(filterset_class: Any, declared: Any, values: list[str]) 
                 return "Use a whole number."
             if abs(int(value)) > MAX_ID:
                 return "No row has an id or count this large."
+    if isinstance(declared, django_filters.IsoDateTimeFilter):
+        return _datetime_value_error(values[0])
+    return None
+
+
+MAX_UTC_OFFSET = datetime.timedelta(hours=14)  # the widest offset in use (UTC+14); PostgreSQL refuses ±16 h and more
+
+
+def _datetime_value_error(value: str) -> str | None:
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None  # the filter's own form field reports a malformed date-time
+    offset = parsed.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        return "Use a time zone offset between -14:00 and +14:00."
     return None
 
 

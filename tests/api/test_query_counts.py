@@ -66,3 +66,18 @@ def test_channel_listing_sync_lists_query_count_is_constant(admin_api, make_chan
     assert large_rows >= 12
     assert large == small
     assert large <= 8
+
+
+@pytest.mark.django_db
+def test_datetime_filter_with_an_impossible_utc_offset_is_a_400():
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    user = get_user_model().objects.create_superuser("tz", "tz@example.com", "pw-tz-123")
+    api = APIClient()
+    api.force_authenticate(user)
+    response = api.get("/api/v1/sync-jobs/", {"created_after": "2026-09-07T03:26:34+20:10"})
+    assert response.status_code == 400
+    assert "offset" in response.content.decode()
+    ok = api.get("/api/v1/sync-jobs/", {"created_after": "2026-09-07T03:26:34+14:00"})
+    assert ok.status_code == 200
