@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,15 +41,17 @@ def _job_state(db: Path, job_id: int) -> tuple[str, int, int]:
     return status, processed, succeeded
 
 
-def _tree_rss(proc: psutil.Process) -> tuple[int, int]:
-    """(largest single worker-side RSS, total RSS of the cluster) in bytes."""
+def _tree_rss(proc: psutil.Process, cpu: dict[int, float]) -> tuple[int, int]:
+    """(largest single worker-side RSS, total RSS of the cluster) in bytes; records each process' CPU seconds."""
     biggest = total = 0
     for p in [proc, *proc.children(recursive=True)]:
         try:
             rss = p.memory_info().rss
+            times = p.cpu_times()
         except psutil.NoSuchProcess:
             continue
         biggest, total = max(biggest, rss), total + rss
+        cpu[p.pid] = times.user + times.system
     return biggest, total
 
 
@@ -66,18 +69,22 @@ def main() -> None:
         "MEDIA_ROOT": str(tmp / "media"),
         "Q_WORKERS": "2",
         "LOG_LEVEL": "WARNING",
+        # Workers run as in production: with DEBUG on, Django formats and keeps every SQL statement (about
+        # 10 % of a worker's time in a py-spy profile of this benchmark).
+        "DEBUG": "False",
         "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
     }
     server = SandboxServer(port=0).start()
     cluster: subprocess.Popen | None = None
-    throttled = [0]
+    throttled: list[float] = []  # when each throttled answer was given (time.time())
     original_throttle = server.sandbox.throttle
 
     def counting_throttle(code: str, shop_id: str, cost: float = 1.0) -> float:
         # Every marketplace module asks here before answering; a positive wait is a throttled answer (429,
         # Lazada ApiCallLimit, Shopify THROTTLED...), whatever shape the marketplace gives it.
         wait = original_throttle(code, shop_id, cost)
-        throttled[0] += wait > 0
+        if wait > 0:
+            throttled.append(time.time())
         return wait
 
     server.sandbox.throttle = counting_throttle  # type: ignore[method-assign]
@@ -116,15 +123,23 @@ def main() -> None:
         )
         proc = psutil.Process(cluster.pid)
         peak_worker = peak_total = 0
+        cluster_cpu: dict[int, float] = {}
+        cpu_at_first_request: float | None = None  # the cluster's start-up (imports) is not a push cost
         started = time.monotonic()
+        bench_cpu = time.process_time()  # this process serves the sandbox
+        loads: list[float] = []  # other work on the box slows the workers: report the load beside the rate
         while True:
-            biggest, total = _tree_rss(proc)
+            biggest, total = _tree_rss(proc, cluster_cpu)
+            if cpu_at_first_request is None and len(server.sandbox.log(MARKETPLACE)) > log_start:
+                cpu_at_first_request = sum(cluster_cpu.values())
             peak_worker, peak_total = max(peak_worker, biggest), max(peak_total, total)
+            loads.append(os.getloadavg()[0])
             status, processed, succeeded = _job_state(db, job_id)
             if status not in ("queued", "running") or time.monotonic() - started > 1800:
                 break
             time.sleep(0.5)
         entries = server.sandbox.log(MARKETPLACE)[log_start:]
+        bench_cpu = time.process_time() - bench_cpu
     finally:
         if cluster is not None:
             os.killpg(cluster.pid, signal.SIGTERM)
@@ -140,7 +155,14 @@ def main() -> None:
     print(f"listings: {count}, job: {status}, succeeded {succeeded}/{count}")
     print(f"requests: {len(entries)} in {span:.1f} s (from first to last request)")
     print(f"achieved: {achieved:.1f} req/s of {rate:g} allowed -> ratio {achieved / rate:.2f} (goal >= 0.9)")
-    print(f"throttled answers: {throttled[0]} (goal 0)")
+    when = ", ".join(f"{t - first:.1f}" for t in throttled[:10])
+    print(f"throttled answers: {len(throttled)} (goal 0)" + (f", at {when} s after the first request" if when else ""))
+    cluster_ms = (sum(cluster_cpu.values()) - (cpu_at_first_request or 0.0)) * 1000 / count
+    print(
+        f"CPU per listing: cluster {cluster_ms:.1f} ms (workers, pusher, monitor), "
+        f"sandbox {bench_cpu * 1000 / count:.1f} ms"
+    )
+    print(f"load average during the run: median {statistics.median(loads):.1f}, max {max(loads):.1f}")
     print(
         f"peak RSS: largest cluster process {peak_worker / 2**20:.0f} MiB, whole cluster {peak_total / 2**20:.0f} MiB"
     )
