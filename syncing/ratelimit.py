@@ -25,14 +25,28 @@ from .models import RateBucket
 
 @dataclass(frozen=True)
 class Reservation:
-    """The outcome of asking for a token: go after `wait` seconds, or (`granted` False) come back later."""
+    """The outcome of asking for tokens: go after `wait` seconds, or (`granted` False) come back later.
+
+    A reservation of several tokens (`count`) holds consecutive slots of the bucket: the first may be used after
+    `wait` seconds, each next one `interval` seconds after the one before (or at once while the burst allows).
+    """
 
     granted: bool
     wait: float
+    count: int = 1
+    offset: float = 0.0  # when the first token is allowed, relative to now (negative: it already was)
+    interval: float = 0.0
+
+    @property
+    def waits(self) -> tuple[float, ...]:
+        """Seconds from now until each reserved token may be used (empty when not granted)."""
+        if not self.granted:
+            return ()
+        return tuple(max(0.0, self.offset + n * self.interval) for n in range(self.count))
 
 
 class BucketStore(Protocol):
-    def reserve(self, key: str, rate: float, burst: int, max_wait: float) -> Reservation: ...
+    def reserve(self, key: str, rate: float, burst: int, max_wait: float, count: int = 1) -> Reservation: ...
 
     def penalise(self, key: str, rate: float, burst: int, until: float) -> None: ...
     def peek(self, key: str, rate: float, burst: int) -> float: ...
@@ -43,15 +57,22 @@ SCALE_DOWN = 0.5  # on a throttle
 SCALE_UP = 1.01  # per granted request
 
 
-def _gcra(tat: float, now: float, rate: float, burst: int, max_wait: float) -> tuple[Reservation, float]:
-    """Pure GCRA step: (reservation, the new TAT to store; unchanged when not granted)."""
+def _gcra(
+    tat: float, now: float, rate: float, burst: int, max_wait: float, count: int = 1
+) -> tuple[Reservation, float]:
+    """Pure GCRA step for `count` tokens: (reservation, the new TAT to store; unchanged when not granted).
+
+    Taking n tokens at once is exactly n single steps in a row: token k is allowed at `allow_at + k*interval`
+    (never before now), and the TAT moves by n intervals.
+    """
     interval = 1.0 / rate
     start = max(tat, now)
     allow_at = start + interval - burst * interval
     wait = max(0.0, allow_at - now)
     if wait > max_wait:
         return Reservation(granted=False, wait=wait), tat
-    return Reservation(granted=True, wait=wait), start + interval
+    reservation = Reservation(granted=True, wait=wait, count=count, offset=allow_at - now, interval=interval)
+    return reservation, start + count * interval
 
 
 def _penalised_tat(tat: float, rate: float, burst: int, until: float) -> float:
@@ -64,12 +85,12 @@ def _penalised_tat(tat: float, rate: float, burst: int, until: float) -> float:
 class DatabaseBucketStore:
     """Buckets as rows; the row lock (or SQLite's single writer) makes each step atomic across processes."""
 
-    def reserve(self, key: str, rate: float, burst: int, max_wait: float) -> Reservation:
+    def reserve(self, key: str, rate: float, burst: int, max_wait: float, count: int = 1) -> Reservation:
         with transaction.atomic():
             bucket = self._locked(key)
-            reservation, new_tat = _gcra(bucket.tat, time.time(), rate * bucket.scale, burst, max_wait)
+            reservation, new_tat = _gcra(bucket.tat, time.time(), rate * bucket.scale, burst, max_wait, count)
             if reservation.granted:
-                scale = min(1.0, bucket.scale * SCALE_UP)
+                scale = min(1.0, bucket.scale * SCALE_UP**count)
                 RateBucket.objects.filter(pk=bucket.pk).update(tat=new_tat, scale=scale)
             return reservation
 
@@ -101,13 +122,16 @@ _REDIS_RESERVE = """
 local tat = tonumber(redis.call('HGET', KEYS[1], 'tat') or '0')
 local scale = tonumber(redis.call('HGET', KEYS[1], 'scale') or '1')
 local now, rate, burst, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local count = tonumber(ARGV[5] or '1')
 local interval = 1.0 / (rate * scale)
 local start = math.max(tat, now)
-local wait = math.max(0, start + interval - burst * interval - now)
-if wait > max_wait then return {0, tostring(wait)} end
-redis.call('HSET', KEYS[1], 'tat', tostring(start + interval), 'scale', tostring(math.min(1.0, scale * 1.01)))
+local offset = start + interval - burst * interval - now
+local wait = math.max(0, offset)
+if wait > max_wait then return {0, tostring(wait), tostring(offset), tostring(interval)} end
+local grown = tostring(math.min(1.0, scale * math.pow(1.01, count)))
+redis.call('HSET', KEYS[1], 'tat', tostring(start + count * interval), 'scale', grown)
 redis.call('EXPIRE', KEYS[1], 3600)
-return {1, tostring(wait)}
+return {1, tostring(wait), tostring(offset), tostring(interval)}
 """
 
 _REDIS_PENALISE = """
@@ -131,9 +155,13 @@ class RedisBucketStore:
         self._reserve = self.client.register_script(_REDIS_RESERVE)
         self._penalise = self.client.register_script(_REDIS_PENALISE)
 
-    def reserve(self, key: str, rate: float, burst: int, max_wait: float) -> Reservation:
-        granted, wait = self._reserve(keys=[f"lm:bucket:{key}"], args=[time.time(), rate, burst, max_wait])
-        return Reservation(granted=bool(int(granted)), wait=float(wait))
+    def reserve(self, key: str, rate: float, burst: int, max_wait: float, count: int = 1) -> Reservation:
+        granted, wait, offset, interval = self._reserve(
+            keys=[f"lm:bucket:{key}"], args=[time.time(), rate, burst, max_wait, count]
+        )
+        return Reservation(
+            granted=bool(int(granted)), wait=float(wait), count=count, offset=float(offset), interval=float(interval)
+        )
 
     def peek(self, key: str, rate: float, burst: int) -> float:
         tat, scale = self.client.hmget(f"lm:bucket:{key}", "tat", "scale")
@@ -172,12 +200,17 @@ def acquire(key: str, *, rate: float, burst: int, max_wait: float = 10.0, store:
 
 
 def reserve(
-    key: str, *, rate: float, burst: int, max_wait: float = 10.0, store: BucketStore | None = None
+    key: str, *, rate: float, burst: int, max_wait: float = 10.0, count: int = 1, store: BucketStore | None = None
 ) -> Reservation:
-    """Take one token from bucket `key` without sleeping: it may be used `wait` seconds from now (if granted)."""
+    """Take `count` tokens from bucket `key` in one step, without sleeping (see `Reservation.waits`).
+
+    Granted when the first token is free within `max_wait`; the later ones follow at the bucket's rate.
+    """
     if rate <= 0:
         raise ValueError("rate must be positive")
-    return (store or bucket_store()).reserve(key, rate, max(1, burst), max_wait)
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    return (store or bucket_store()).reserve(key, rate, max(1, burst), max_wait, count)
 
 
 def penalise(key: str, *, rate: float, burst: int, retry_after: float, store: BucketStore | None = None) -> None:

@@ -1,6 +1,9 @@
 """Connector instances for a channel, and the rate-limit/circuit-breaker state around each call."""
 
+import os
+import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -8,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from requests.adapters import HTTPAdapter
 
 from channels.models import Channel
 from syncing import ratelimit
@@ -28,10 +32,20 @@ REQUEST_MAX_WAIT_SECONDS = 120.0
 # Fraction of the channel's configured rate the engine uses, so network jitter cannot push the marketplace's
 # bucket over its limit (sandbox benchmark: 0.97 of 50 req/s gave 0 throttles).
 RATE_SAFETY = 0.97
-# A token taken by `channel_token_acquire` is used by the next request on that channel within this long after
-# its time slot; an unused one is dropped (the bucket then runs slightly under the rate, never over).
-PREPAID_ATTR = "_sync_prepaid_token_at"
+# Only this share of the channel's burst is used: the marketplace's bucket is as full as ours when a run starts,
+# and a request that leaves a little late then lands next to the following one (a 429 in the benchmark's first
+# seconds); the spare half absorbs that jitter. At a steady rate the burst plays no part.
+BURST_SAFETY = 0.5
+# Tokens taken by `channel_token_acquire` (one bucket round trip for all the requests a connector call is
+# expected to make) are used by the next requests on that channel object within this long after their time
+# slot; an unused one is dropped (the bucket then runs slightly under the rate, never over).
+PREPAID_ATTR = "_sync_prepaid_tokens"
 PREPAID_GRACE_SECONDS = 2.0
+# How many requests one connector call makes, learnt per marketplace in this process (a Lazada create is an
+# image migration and the create; a Shopify push is four calls): a moving average, capped.
+REQUESTS_PER_CALL_MAX = 4
+_requests_per_call: dict[str, float] = {}
+_requests_since_acquire: dict[str, int] = {}
 
 
 def connector_for(channel: Channel) -> Connector:
@@ -69,11 +83,15 @@ def _throttle_each_request(connector: Connector, channel: Channel) -> None:
         seen.extend(c for c in candidates if isinstance(c, HttpClient) and c not in seen)
     for client in seen:
         original = client.request
+        client.session.mount("https://", _shared_adapter())
+        client.session.mount("http://", _shared_adapter())
 
         def request(method: str, url: str, _original: Any = original, **kwargs: Any) -> Any:
-            due = vars(channel).pop(PREPAID_ATTR, None)
-            if due is not None and time.monotonic() <= due + PREPAID_GRACE_SECONDS:
-                # The token `channel_token_acquire` already took for this call: no second bucket round trip.
+            code = channel.marketplace
+            _requests_since_acquire[code] = _requests_since_acquire.get(code, 0) + 1
+            due = _prepaid_take(channel)
+            if due is not None:
+                # A token `channel_token_acquire` already took for this call: no bucket round trip of its own.
                 time.sleep(max(0.0, due - time.monotonic()))
             else:
                 rate, burst = channel_rate(channel)
@@ -83,45 +101,108 @@ def _throttle_each_request(connector: Connector, channel: Channel) -> None:
         client.request = request  # type: ignore[method-assign]
 
 
+_adapter: tuple[int, HTTPAdapter] | None = None
+
+
+def _shared_adapter() -> HTTPAdapter:
+    """One connection pool per worker process, shared by every connector it builds (one per push).
+
+    Connections are kept alive from one push to the next instead of a TCP (and, on a real marketplace, TLS)
+    handshake per push. Cookies and headers stay on each connector's own session. A forked process builds its
+    own pool: sockets are never shared between processes.
+    """
+    global _adapter
+    if _adapter is None or _adapter[0] != os.getpid():
+        _adapter = (os.getpid(), HTTPAdapter(pool_connections=16, pool_maxsize=4))
+    return _adapter[1]
+
+
+_prepaid_lock = threading.Lock()  # the push threads of a chunk share its channel object and its tokens
+
+
+def _prepaid(channel: Channel) -> deque[float]:
+    """The tokens this thread holds for `channel` whose slot has not passed too long ago (under `_prepaid_lock`).
+
+    Each thread keeps its own: a push spends the tokens it took, and its leftovers serve its next push.
+    """
+    held: dict[int, deque[float]] = vars(channel).setdefault(PREPAID_ATTR, {})
+    tokens = held.setdefault(threading.get_ident(), deque())
+    now = time.monotonic()
+    while tokens and tokens[0] + PREPAID_GRACE_SECONDS < now:
+        tokens.popleft()  # its slot passed too long ago: using it now could bunch requests
+    return tokens
+
+
+def _prepaid_take(channel: Channel) -> float | None:
+    """The time slot (monotonic) of a token already held for `channel`, taken out; None when none is held."""
+    with _prepaid_lock:
+        tokens = _prepaid(channel)
+        return tokens.popleft() if tokens else None
+
+
+def _expected_requests(code: str) -> int:
+    """Requests the next connector call of marketplace `code` will probably make, from the calls before it."""
+    seen = _requests_since_acquire.pop(code, None)
+    if seen:  # a call that made no request (a fake connector, a failure before sending) teaches nothing
+        average = _requests_per_call.get(code)
+        _requests_per_call[code] = seen if average is None else 0.8 * average + 0.2 * seen
+    return max(1, min(REQUESTS_PER_CALL_MAX, int(_requests_per_call.get(code, 1.0) + 0.5)))
+
+
 def bucket_key(channel: Channel, operation: str = "listings") -> str:
     return f"channel:{channel.pk}:{operation}"
 
 
 def channel_rate(channel: Channel) -> tuple[float, int]:
     rate = float(channel.rate_limit_per_second or 1.0) * sync_setting("SYNC_RATE_SAFETY", RATE_SAFETY, float)
-    return rate, int(channel.rate_limit_burst or 1)
+    burst = int(int(channel.rate_limit_burst or 1) * sync_setting("SYNC_BURST_SAFETY", BURST_SAFETY, float))
+    return rate, max(1, burst)
 
 
 def channel_token_acquire(channel: Channel, operation: str = "listings") -> float:
     """Whether to call `channel` now: 0 when a token is free within TOKEN_MAX_WAIT_SECONDS, else the seconds
     to come back after.
 
-    A token is taken per HTTP request (`_throttle_each_request`). When the answer is "now", the token is
-    already taken here, in the same bucket round trip as the question, and the connector's first request
-    uses it (waiting for its time slot); its other requests take their own tokens.
+    A token is taken per HTTP request (`_throttle_each_request`). When the answer is "now", the tokens for the
+    requests the call is expected to make are already taken here, in the same bucket round trip as the question
+    (tokens still held from the call before count), and the connector's requests use them, each waiting for
+    its time slot; a request beyond them takes its own token.
     """
     rate, burst = channel_rate(channel)
     key = bucket_key(channel, operation)
     if operation != "listings":  # the connectors' requests draw from the listings bucket only
         wait = ratelimit.wait_hint(key, rate=rate, burst=burst)
         return 0.0 if wait <= TOKEN_MAX_WAIT_SECONDS else wait
-    reservation = ratelimit.reserve(key, rate=rate, burst=burst, max_wait=TOKEN_MAX_WAIT_SECONDS)
+    with _prepaid_lock:
+        held = len(_prepaid(channel))
+        needed = _expected_requests(channel.marketplace) - held
+    if needed <= 0:
+        return 0.0
+    reservation = ratelimit.reserve(key, rate=rate, burst=burst, max_wait=TOKEN_MAX_WAIT_SECONDS, count=needed)
     if not reservation.granted:
-        vars(channel).pop(PREPAID_ATTR, None)
-        return reservation.wait
-    vars(channel)[PREPAID_ATTR] = time.monotonic() + reservation.wait
+        return 0.0 if held else reservation.wait  # go with the held token; the others wait for their own
+    now = time.monotonic()
+    with _prepaid_lock:
+        _prepaid(channel).extend(now + wait for wait in reservation.waits)
     return 0.0
 
 
 def channel_throttled(channel: Channel, retry_after: float | None, operation: str = "listings") -> None:
     """The marketplace answered 429: hold every worker of this channel back for Retry-After (default 1 s)."""
     rate, burst = channel_rate(channel)
+    if operation == "listings":
+        with _prepaid_lock:  # tokens taken before the throttle (by any thread) must not be spent right after it
+            vars(channel).get(PREPAID_ATTR, {}).clear()
     ratelimit.penalise(bucket_key(channel, operation), rate=rate, burst=burst, retry_after=retry_after or 1.0)
 
 
 def channel_circuit_wait(channel: Channel) -> float:
-    """Seconds until the channel's circuit closes again (0 when calls may go)."""
-    channel.refresh_from_db(fields=["circuit_open_until", "consecutive_failures"])
+    """Seconds until the channel's circuit closes again (0 when calls may go).
+
+    The whole row is read again (one query either way): a chunk shares one channel object between its pushes,
+    and this once-a-second look keeps its pause state, rate and refreshed credentials current.
+    """
+    channel.refresh_from_db()
     if channel.circuit_open_until is None:
         return 0.0
     return max(0.0, (channel.circuit_open_until - timezone.now()).total_seconds())

@@ -1,6 +1,9 @@
 """One push per listing at a time: short leases claimed atomically, held without a transaction."""
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -44,3 +47,28 @@ def listing_lease_remaining(*, listing_id: int) -> float:
     if lease is None:
         return 0.0
     return max(0.0, (lease.expires_at - timezone.now()).total_seconds())
+
+
+@dataclass
+class Lease:
+    """A claimed lease, released once: with the push's outcome when there is one (the outcome and the release
+    commit together, one write less), else by the claimer's `finally`."""
+
+    listing_id: int
+    token: str
+    released: bool = False
+
+
+@contextmanager
+def lease_released_with(lease: Lease) -> Iterator[None]:
+    """Write the block and release `lease` in one transaction; the claimer's final release is then skipped."""
+    with transaction.atomic():
+        yield
+        listing_lease_release(listing_id=lease.listing_id, token=lease.token)
+    lease.released = True  # reached only when the block (and the release) committed
+
+
+def lease_release_once(lease: Lease) -> None:
+    if not lease.released:
+        listing_lease_release(listing_id=lease.listing_id, token=lease.token)
+        lease.released = True

@@ -12,14 +12,16 @@ at any point leaves a history the next delivery can read:
 5. take a rate-limit token, open the event, call, close the event, write the listing.
 """
 
+import contextvars
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from types import ModuleType
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from channels.models import Channel
@@ -35,9 +37,9 @@ from syncing.models import SyncEvent, SyncJob
 
 from . import connection
 from .classify import Failure, failure_classify, failure_text
-from .events import attempt_history, sync_event_close, sync_event_open, sync_event_record, sync_events_interrupt_stale
+from .events import attempt_history, sync_event_close, sync_event_open, sync_event_record
 from .jobs import sync_job_count, sync_job_final_outcome_exists, sync_job_start
-from .leases import listing_lease_claim, listing_lease_release, listing_lease_remaining
+from .leases import Lease, lease_release_once, lease_released_with, listing_lease_claim, listing_lease_remaining
 from .listing_bridge import (
     listing_payload,
     listing_sku,
@@ -49,6 +51,7 @@ from .listing_bridge import (
 logger = logging.getLogger(__name__)
 
 PUSH_CHUNK_SIZE = 20  # listings per task: small enough that a redelivered chunk redoes little
+PUSH_THREADS = 2  # listings a worker pushes at once (see `sync_job_push_chunk`)
 POISON_INTERRUPT_LIMIT = 2  # a listing whose push was cut short this often is not delivered a third time
 THROTTLE_RETRY_LIMIT = 20  # 429s per listing and job before throttling counts as a failure
 CHUNK_CHECK_SECONDS = 1.0  # how stale a chunk's view of cancel/circuit/priority may get
@@ -80,38 +83,98 @@ def push_chunks_enqueue(*, job: SyncJob, listing_ids: Sequence[int], delay: floa
 
 
 def sync_job_push_chunk(*, job_id: int, listing_ids: Sequence[int]) -> int:
-    """Push each listing of one chunk; returns how many were handled before the chunk ended or yielded."""
+    """Push each listing of one chunk; returns how many were handled before the chunk ended or yielded.
+
+    Up to SYNC_PUSH_THREADS listings are pushed at once (threads of this worker, each with its own database
+    connection): a push mostly waits (for its rate-limit slot, the marketplace, the database), and one worker
+    pushing one listing at a time leaves the channel's rate unused whenever the box is busy. Everything that
+    keeps pushes correct across workers (lease, shared bucket, history) holds between threads the same way.
+    Inside a transaction (tests) the chunk runs in this thread only: other connections could not see its rows.
+    """
     job = SyncJob.objects.select_related("channel").filter(pk=job_id).first()
     if job is None or not job.is_active:
         return 0
     sync_job_start(job=job)
-    checked_at = 0.0
-    for index, listing_id in enumerate(listing_ids):
-        # Cancel, circuit and priority are re-read at most every CHUNK_CHECK_SECONDS (3 queries saved per push).
-        if time.monotonic() - checked_at >= CHUNK_CHECK_SECONDS:
-            checked_at = time.monotonic()
-            job.refresh_from_db(fields=["status"])
-            if not job.is_active:
-                return index
-            defer = _chunk_defer_seconds(job)
-            if defer:
-                rest = list(listing_ids[index:])
-                with transaction.atomic():
-                    enqueue(_tasks().sync_job_push_chunk_task, job.pk, rest, group=f"sync-job-{job.pk}", delay=defer)
-                return index
-        outcome = sync_listing_push_guarded(job=job, listing_id=listing_id)
-        if outcome not in (SyncOutcome.SUCCEEDED, SyncOutcome.SKIPPED):
-            checked_at = 0.0  # after a failure look again at once: it may just have opened the circuit
-    return len(listing_ids)
+    chunk = _Chunk(job, listing_ids, _listings_for_push(listing_ids))
+    threads = sync_setting("SYNC_PUSH_THREADS", PUSH_THREADS, int)
+    threads = max(1, min(threads, len(listing_ids))) if transaction.get_autocommit() else 1
+    if threads == 1:
+        chunk.run()
+        return chunk.handled
+    workers = [
+        threading.Thread(target=contextvars.copy_context().run, args=(chunk.run_in_thread,)) for _ in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return chunk.handled
 
 
-def sync_listing_push_guarded(*, job: SyncJob, listing_id: int) -> str | None:
+class _Chunk:
+    """The listings of one chunk handed out one at a time, to one thread or several.
+
+    Cancel, circuit and priority are re-read at most every CHUNK_CHECK_SECONDS (3 queries saved per push), by
+    whichever thread takes the next listing when a check is due; when the chunk must stop or yield, no listing
+    is handed out any more (pushes in flight finish) and the rest is queued again.
+    """
+
+    def __init__(self, job: SyncJob, listing_ids: Sequence[int], catalog: dict[int, Listing]) -> None:
+        self.job, self.listing_ids, self.catalog = job, list(listing_ids), catalog
+        self.lock = threading.Lock()
+        self.handled = 0  # listings handed out
+        self.stopped = False
+        self.checked_at = 0.0
+
+    def run(self) -> None:
+        while (listing_id := self._take()) is not None:
+            outcome = sync_listing_push_guarded(
+                job=self.job, listing_id=listing_id, prefetched=self.catalog.get(listing_id)
+            )
+            if outcome not in (SyncOutcome.SUCCEEDED, SyncOutcome.SKIPPED):
+                self.checked_at = 0.0  # after a failure look again at once: it may just have opened the circuit
+
+    def run_in_thread(self) -> None:
+        try:
+            self.run()
+        except Exception:  # a failed check must not leave the chunk half done without a trace
+            logger.exception("sync job %s: a push thread stopped", self.job.pk)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def _take(self) -> int | None:
+        with self.lock:
+            if self.stopped or self.handled >= len(self.listing_ids):
+                return None
+            if time.monotonic() - self.checked_at >= CHUNK_CHECK_SECONDS:
+                self.checked_at = time.monotonic()
+                if not self._may_go_on():
+                    self.stopped = True
+                    return None
+            self.handled += 1
+            return self.listing_ids[self.handled - 1]
+
+    def _may_go_on(self) -> bool:
+        job = self.job
+        job.refresh_from_db(fields=["status"])
+        if not job.is_active:
+            return False
+        defer = _chunk_defer_seconds(job)
+        if defer:
+            rest = self.listing_ids[self.handled :]
+            with transaction.atomic():
+                enqueue(_tasks().sync_job_push_chunk_task, job.pk, rest, group=f"sync-job-{job.pk}", delay=defer)
+            return False
+        return True
+
+
+def sync_listing_push_guarded(*, job: SyncJob, listing_id: int, prefetched: Listing | None = None) -> str | None:
     """`sync_listing_push`, but a bug or a database refusal on one listing fails that listing, not its chunk.
 
     Without this an exception would end the task, and with `ack_failures` the rest of the chunk would be lost.
     """
     try:
-        return sync_listing_push(job=job, listing_id=listing_id)
+        return sync_listing_push(job=job, listing_id=listing_id, prefetched=prefetched)
     except Exception as exc:  # noqa: BLE001 - recorded on the listing and in the history
         logger.exception("sync job %s: listing %s failed inside the engine", job.pk, listing_id)
         listing = Listing.objects.select_related("channel").filter(pk=listing_id).first()
@@ -158,33 +221,63 @@ def _defer_listing(job: SyncJob, listing_id: int, delay: float) -> None:
 # --- One listing ---
 
 
-def sync_listing_push(*, job: SyncJob, listing_id: int) -> str | None:
-    """Push one listing as part of `job`; returns the final outcome, or None when nothing final happened yet."""
-    # Everything readiness and the payload read, fetched once (images and variants were each read 2-3 times).
-    listing = (
-        Listing.objects.select_related("channel", "product", "product__category", "variant")
+def _listings_for_push(listing_ids: Sequence[int]) -> dict[int, Listing]:
+    """Everything readiness and the payload read, for many listings at once (4 queries however many)."""
+    listings = (
+        Listing.objects.select_related("product", "product__category", "variant")
         .prefetch_related("product__images", "product__variants")
-        .filter(pk=listing_id)
-        .first()
+        .filter(pk__in=listing_ids)
     )
+    return {listing.pk: listing for listing in listings}
+
+
+def _listing_for_push(listing_id: int, prefetched: Listing | None) -> Listing | None:
+    """The listing's own row read now, with its product, variant and images from the chunk's read when given.
+
+    The row (status, external id, last pushed hash, overrides) must be current; the catalogue data may be as old
+    as the chunk (a second or two), like any payload that waits in a queue.
+    """
+    if prefetched is None:
+        return _listings_for_push([listing_id]).get(listing_id)
+    listing = Listing.objects.filter(pk=listing_id).first()
+    if listing is None:
+        return None
+    if (listing.product_id, listing.variant_id) != (prefetched.product_id, prefetched.variant_id):
+        return _listings_for_push([listing_id]).get(listing_id)
+    listing.product = prefetched.product
+    listing.variant = prefetched.variant
+    return listing
+
+
+def sync_listing_push(*, job: SyncJob, listing_id: int, prefetched: Listing | None = None) -> str | None:
+    """Push one listing as part of `job`; returns the final outcome, or None when nothing final happened yet.
+
+    `prefetched` is the listing as the chunk read it with its catalogue data (see `_listing_for_push`).
+    """
+    listing = _listing_for_push(listing_id, prefetched)
     if listing is None:
         logger.info("sync job %s: listing %s is gone", job.pk, listing_id)
         return None
+    # The job's channel object, shared by the pushes of a chunk (its tokens held for the next request carry
+    # over, and `_chunk_defer_seconds` re-reads it once a second).
+    listing.channel = (
+        job.channel if listing.channel_id == job.channel_id else Channel.objects.get(pk=listing.channel_id)
+    )
     # A repeated delivery is recognised under the lease (`_push_leased`); checking before it too cost a query.
     token = listing_lease_claim(listing_id=listing_id)
     if token is None:
         # Another worker is pushing this listing right now; come back when its lease ends and read its outcome.
         _defer_listing(job, listing_id, listing_lease_remaining(listing_id=listing_id) + 1)
         return None
+    lease = Lease(listing_id=listing_id, token=token)
     try:
-        return _push_leased(job, listing)
+        return _push_leased(job, listing, lease)
     finally:
-        listing_lease_release(listing_id=listing_id, token=token)
+        lease_release_once(lease)
 
 
-def _push_leased(job: SyncJob, listing: Listing) -> str | None:
-    sync_events_interrupt_stale(listing_id=listing.pk)
-    history = attempt_history(job_id=job.pk, listing_id=listing.pk)
+def _push_leased(job: SyncJob, listing: Listing, lease: Lease) -> str | None:
+    history = attempt_history(job_id=job.pk, listing_id=listing.pk, interrupt_open=True)
     if history.final_in_job:
         return None
     if history.interrupted >= POISON_INTERRUPT_LIMIT:
@@ -220,22 +313,44 @@ def _push_leased(job: SyncJob, listing: Listing) -> str | None:
         sync_job_count(job_id=job.pk, outcome=SyncOutcome.SKIPPED)
         return SyncOutcome.SKIPPED
 
+    # Look before creating when an earlier create may have succeeded unseen, or when the listing once had an
+    # external id that is gone now (e.g. overwritten by a stale save): never a second remote item.
+    lookup_first = not payload.external_id and bool(history.creates_unconfirmed or history.had_remote_id)
+    # The tokens for this push's requests first (one bucket round trip); a token a listing that turns out not
+    # ready leaves unused is spent by the next push of the chunk.
+    wait = connection.channel_token_acquire(listing.channel)
+    if wait:
+        _defer_listing(job, listing.pk, wait)
+        return None
+    event: SyncEvent | None = None
     try:  # via `queued`, which the state machine only allows for a ready listing
-        listing_status_set(listing=listing, status=ListingStatus.PUBLISHING)
+        with transaction.atomic():  # one write: the move and (without a lookup first) the call's event
+            listing_status_set(listing=listing, status=ListingStatus.PUBLISHING)
+            if not lookup_first:
+                event = _push_event_open(job, listing, payload, phash, history.attempts + 1)
     except ApplicationError as exc:
         if exc.extra.get("code") != "not_ready":
             raise
         return _finish_failed(job, listing, SyncOperation.UPDATE, exc.message, SyncErrorKind.READINESS)
     connector = connection.connector_for(listing.channel)
-    # Look before creating when an earlier create may have succeeded unseen, or when the listing once had an
-    # external id that is gone now (e.g. overwritten by a stale save): never a second remote item.
-    if not payload.external_id and (history.creates_unconfirmed or history.had_remote_id):
+    if lookup_first:
         found = _lookup_by_sku(job, listing, connector, history.attempts + 1)
         if found is None:
             return None  # deferred: the lookup itself must be retried before any create
         if found:
             payload = replace(payload, external_id=found)
-    return _push_call(job, listing, connector, payload, phash, history.attempts + 1)
+    return _push_call(job, listing, connector, payload, phash, history.attempts + 1, event, lease)
+
+
+def _push_event_open(job: SyncJob, listing: Listing, payload: ListingPayload, phash: str, attempt: int) -> SyncEvent:
+    return sync_event_open(
+        job=job,
+        listing=listing,
+        channel_id=listing.channel_id,
+        operation=SyncOperation.UPDATE if payload.external_id else SyncOperation.CREATE,
+        attempt=attempt,
+        payload_hash=phash,
+    )
 
 
 def _lookup_by_sku(job: SyncJob, listing: Listing, connector: Connector, attempt: int) -> str | None:
@@ -270,21 +385,23 @@ def _lookup_by_sku(job: SyncJob, listing: Listing, connector: Connector, attempt
 
 
 def _push_call(
-    job: SyncJob, listing: Listing, connector: Connector, payload: ListingPayload, phash: str, attempt: int
+    job: SyncJob,
+    listing: Listing,
+    connector: Connector,
+    payload: ListingPayload,
+    phash: str,
+    attempt: int,
+    event: SyncEvent | None,
+    lease: Lease,
 ) -> str | None:
-    wait = connection.channel_token_acquire(listing.channel)
-    if wait:
-        _defer_listing(job, listing.pk, wait)
-        return None
-    operation = SyncOperation.UPDATE if payload.external_id else SyncOperation.CREATE
-    event = sync_event_open(
-        job=job,
-        listing=listing,
-        channel_id=listing.channel_id,
-        operation=operation,
-        attempt=attempt,
-        payload_hash=phash,
-    )
+    """Make the call (its event already open, or opened here after a lookup) and act on the answer."""
+    if event is None:
+        wait = connection.channel_token_acquire(listing.channel)
+        if wait:
+            _defer_listing(job, listing.pk, wait)
+            return None
+        event = _push_event_open(job, listing, payload, phash, attempt)
+    operation = event.operation
     started = time.monotonic()
     try:
         result = connector.push_listing(payload)
@@ -292,7 +409,7 @@ def _push_call(
         failure = failure_classify(exc)
         event = sync_event_close(event=event, outcome=SyncOutcome.FAILED, started=started, failure=failure)
         return _after_failure(job, listing, operation, failure, event=event)
-    return _push_succeeded(job, listing, payload, phash, result, event, started)
+    return _push_succeeded(job, listing, payload, phash, result, event, started, lease)
 
 
 def _push_succeeded(
@@ -303,11 +420,12 @@ def _push_succeeded(
     result: PushResult,
     event: SyncEvent,
     started: float,
+    lease: Lease,
 ) -> str:
-    # Everything learnt from the answer is written in one transaction: one write lock instead of five (on
-    # SQLite each autocommit write queues for the lock), and a worker killed here leaves the event in progress,
-    # which the next delivery marks interrupted and resolves with a lookup by SKU.
-    with transaction.atomic():
+    # Everything learnt from the answer is written in one transaction, the lease's release included: one write
+    # lock instead of six (on SQLite each autocommit write queues for the lock), and a worker killed here leaves
+    # the event in progress, which the next delivery marks interrupted and resolves with a lookup by SKU.
+    with lease_released_with(lease):
         return _push_succeeded_record(job, listing, payload, phash, result, event, started)
 
 
