@@ -45,7 +45,7 @@ PREPAID_GRACE_SECONDS = 2.0
 # image migration and the create; a Shopify push is four calls): a moving average, capped.
 REQUESTS_PER_CALL_MAX = 4
 _requests_per_call: dict[str, float] = {}
-_requests_since_acquire: dict[str, int] = {}
+_since_acquire = threading.local()  # per push thread: {marketplace: requests sent since its last acquire}
 
 
 def connector_for(channel: Channel) -> Connector:
@@ -87,8 +87,8 @@ def _throttle_each_request(connector: Connector, channel: Channel) -> None:
         client.session.mount("http://", _shared_adapter())
 
         def request(method: str, url: str, _original: Any = original, **kwargs: Any) -> Any:
-            code = channel.marketplace
-            _requests_since_acquire[code] = _requests_since_acquire.get(code, 0) + 1
+            counts = _requests_since_acquire()
+            counts[channel.marketplace] = counts.get(channel.marketplace, 0) + 1
             due = _prepaid_take(channel)
             if due is not None:
                 # A token `channel_token_acquire` already took for this call: no bucket round trip of its own.
@@ -140,9 +140,16 @@ def _prepaid_take(channel: Channel) -> float | None:
         return tokens.popleft() if tokens else None
 
 
+def _requests_since_acquire() -> dict[str, int]:
+    counts: dict[str, int] | None = getattr(_since_acquire, "counts", None)
+    if counts is None:
+        counts = _since_acquire.counts = {}
+    return counts
+
+
 def _expected_requests(code: str) -> int:
     """Requests the next connector call of marketplace `code` will probably make, from the calls before it."""
-    seen = _requests_since_acquire.pop(code, None)
+    seen = _requests_since_acquire().pop(code, None)
     if seen:  # a call that made no request (a fake connector, a failure before sending) teaches nothing
         average = _requests_per_call.get(code)
         _requests_per_call[code] = seen if average is None else 0.8 * average + 0.2 * seen

@@ -108,6 +108,8 @@ def sync_job_push_chunk(*, job_id: int, listing_ids: Sequence[int]) -> int:
         worker.start()
     for worker in workers:
         worker.join()
+    if chunk.error is not None:
+        raise chunk.error  # as a one-thread chunk would: the task fails and says why
     return chunk.handled
 
 
@@ -125,6 +127,7 @@ class _Chunk:
         self.handled = 0  # listings handed out
         self.stopped = False
         self.checked_at = 0.0
+        self.error: Exception | None = None  # what stopped a thread (its pushes fail one by one, not this)
 
     def run(self) -> None:
         while (listing_id := self._take()) is not None:
@@ -137,8 +140,11 @@ class _Chunk:
     def run_in_thread(self) -> None:
         try:
             self.run()
-        except Exception:  # a failed check must not leave the chunk half done without a trace
+        except Exception as exc:  # noqa: BLE001 - a failed check: the other threads stop too, the task re-raises
             logger.exception("sync job %s: a push thread stopped", self.job.pk)
+            with self.lock:
+                self.stopped = True
+                self.error = self.error or exc
         finally:
             connections.close_all()  # this thread's own connections
 

@@ -105,7 +105,7 @@ def test_channel_rate_uses_half_the_burst(shop, settings):
 def test_tokens_of_a_whole_call_are_taken_in_one_bucket_step(lazada, lazada_listing, sandbox, monkeypatch):  # noqa: F811
     # given Lazada creates (an image migration and the create: two requests each) and a count of bucket steps
     monkeypatch.setattr(sync_connection, "_requests_per_call", {})
-    monkeypatch.setattr(sync_connection, "_requests_since_acquire", {})
+    monkeypatch.setattr(sync_connection, "_since_acquire", threading.local())
     steps: list[int] = []
     original = ratelimit.DatabaseBucketStore.reserve
 
@@ -164,3 +164,22 @@ def test_chunk_hands_each_listing_to_one_of_several_threads(fake_market, shop, m
     assert handled == 12
     assert sorted(pk for pk, _ in pushed) == sorted(lst.pk for lst in listings)
     assert len({ident for _, ident in pushed}) == 3
+
+
+def test_a_failed_check_in_a_push_thread_fails_the_chunk_task(fake_market, shop, make_listings, monkeypatch, settings):
+    # given a chunk run by two threads whose cancel/circuit check breaks
+    listings = make_listings(4)
+    job = listings_publish(channel=shop, listing_ids=[lst.pk for lst in listings])
+    settings.SYNC_PUSH_THREADS = 2
+    monkeypatch.setattr(push_service.transaction, "get_autocommit", lambda: True)
+    monkeypatch.setattr(push_service.connections, "close_all", lambda: None)
+    monkeypatch.setattr(push_service.SyncJob, "refresh_from_db", lambda self, **kw: None)
+
+    def broken(job):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(push_service, "_chunk_defer_seconds", broken)
+    # when the chunk runs, then the task fails with the threads' error (django-q2 records it), as in one thread
+    with pytest.raises(RuntimeError, match="database went away"):
+        push_service.sync_job_push_chunk(job_id=job.pk, listing_ids=[lst.pk for lst in listings])
+    assert fake_market.calls == []
