@@ -23,19 +23,13 @@ from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, add_s
 from . import services
 from .filters import ProductFilterSet
 from .forms import BULK_STATUS_ACTIONS, ImageUpdateForm, ProductBulkForm, ProductForm, VariantFormSet
-from .models import Category, Product, ProductImage
+from .models import Product, ProductImage
+from .selectors import category_full_names
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1_000
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def category_names() -> dict[int, str]:
-    """Full 'A > B > C' names of every category in one query (the tree is small; products are many)."""
-    rows = list(Category.objects.values_list("pk", "name", "path"))
-    names = {pk: name for pk, name, _ in rows}
-    return {pk: " > ".join(names.get(int(part), "?") for part in path.split("/") if part) for pk, _, path in rows}
 
 
 # --- Product list ---
@@ -109,7 +103,7 @@ def products_csv(products: list[Product]) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="products-{stamp}.csv"'
     writer = csv.writer(response)
     writer.writerow(["sku", "title", "status", "category", "brand", "barcode", "price", "currency", "quantity"])
-    names = category_names()
+    names = category_full_names()
     for p in products:
         row = [p.sku, p.title, p.status, names.get(p.category_id or 0, ""), p.brand, p.barcode, p.price]
         writer.writerow([_csv_cell(v) for v in [*row, p.currency, p.quantity]])
@@ -203,7 +197,7 @@ class ProductDetailView(StaffReadMixin, DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         product = self.object
-        context["category_name"] = category_names().get(product.category_id or 0, "")
+        context["category_name"] = category_full_names().get(product.category_id or 0, "")
         context["images"] = list(product.images.all())
         context["variants"] = list(product.variants.all())
         context["can_edit"] = can_edit(self.request.user, "catalog")

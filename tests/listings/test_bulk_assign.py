@@ -109,8 +109,11 @@ def test_ten_thousand_products_on_six_channels_with_a_query_guard(six_channels, 
     products = _products(10_000)
     listing_create(product=products.order_by("pk").first(), channel=six_channels[0])
     chunks = 10_000 // services.ASSIGN_CHUNK
-    # per chunk: read ids + statuses, one INSERT ... SELECT, savepoint + release; then the last (empty) read
-    budget = chunks * 4 + 2
+    # per chunk: read ids + statuses, one INSERT ... SELECT, savepoint + release; then the last (empty) read.
+    # The readiness refresh of the chunk's 6,000 new listings: category names, 2 rule queries per channel, then
+    # per 500 listings: listings, products, images, variants, one UPDATE; and its last (empty) read.
+    refresh = 1 + 2 * 6 + (6_000 // services.READINESS_CHUNK) * 5 + 1
+    budget = chunks * (4 + refresh) + 2
     # when
     with django_assert_max_num_queries(budget):
         counts = listings_bulk_assign(products=products, channels=six_channels)
@@ -119,6 +122,7 @@ def test_ten_thousand_products_on_six_channels_with_a_query_guard(six_channels, 
     assert counts["skipped_existing"] == 1
     assert Listing.objects.count() == 60_000
     assert Listing.objects.filter(channel=six_channels[5]).count() == 10_000
+    assert not Listing.objects.filter(readiness_checked_at__isnull=True).exists()  # every new listing has a verdict
 
 
 def test_a_chunk_of_only_archived_products_writes_nothing(make_channel):

@@ -1,0 +1,21 @@
+"""django-q2 entry points of listings: ids in, one service call."""
+
+import logging
+from datetime import datetime
+
+from channels.models import Channel
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+def listings_readiness_refresh_task(channel_id: int | None, requested_at: str) -> None:
+    """Refresh the readiness verdicts of a channel's listings (all listings when `channel_id` is None)."""
+    if channel_id is not None and not Channel.objects.filter(pk=channel_id).exists():
+        logger.info("readiness refresh: channel %s is gone; nothing to do", channel_id)
+        return
+    checked = services.listings_readiness_refresh(
+        channel_ids=None if channel_id is None else [channel_id], checked_before=datetime.fromisoformat(requested_at)
+    )
+    logger.info("readiness refresh of channel %s: %s listing(s) checked", channel_id or "all", checked)
