@@ -4,7 +4,8 @@ Effective values (listings/effective.py), readiness (listings/readiness.py) and 
 (listings/state.py) are re-exported here, so callers import every listing service from one module.
 """
 
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, cast
 
@@ -282,6 +283,23 @@ def _readiness_scope(
     return listings
 
 
+class _CategoryNames(Mapping[int, str]):
+    """Category full names, read (one query) only when a message first needs one: most refreshes need none."""
+
+    @functools.cached_property
+    def _names(self) -> dict[int, str]:
+        return category_full_names()
+
+    def __getitem__(self, key: int) -> str:
+        return self._names[key]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 def _attach_products(listings: list[Listing]) -> None:
     """Load the chunk's products once each (with category, images, variants: 3 queries) and hang them on the
     listings: a product on six channels is read and prefetched once, not six times."""
@@ -331,7 +349,7 @@ def listings_readiness_refresh(
             return 0
     scope = _readiness_scope(listing_ids, product_ids, channel_ids, checked_before, unchecked_only)
     rules: dict[int, ChannelCategoryRules] = {}
-    names: dict[int, str] | None = None
+    names = _CategoryNames()
     checked, last = 0, 0
     while True:
         chunk = list(scope.filter(pk__gt=last).order_by("pk").select_related("variant", "channel")[:READINESS_CHUNK])
@@ -339,7 +357,6 @@ def listings_readiness_refresh(
             return checked
         last = chunk[-1].pk
         _attach_products(chunk)
-        names = category_full_names() if names is None else names
         now = timezone.now()
         for listing in chunk:
             if listing.channel_id not in rules:

@@ -110,8 +110,8 @@ def test_ten_thousand_products_on_six_channels_with_a_query_guard(six_channels, 
     listing_create(product=products.order_by("pk").first(), channel=six_channels[0])
     chunks = 10_000 // services.ASSIGN_CHUNK
     # per chunk: read ids + statuses, one INSERT ... SELECT, savepoint + release; then the last (empty) read.
-    # The readiness refresh of the chunk's 6,000 new listings: category names, 2 rule queries per channel, then
-    # per 500 listings: listings, products, images, variants, one UPDATE; and its last (empty) read.
+    # The readiness refresh of the chunk's 6,000 new listings: category names (at most), 2 rule queries per channel,
+    # then per 500 listings: listings, products, images, variants, one UPDATE; and its last (empty) read.
     refresh = 1 + 2 * 6 + (6_000 // services.READINESS_CHUNK) * 5 + 1
     budget = chunks * (4 + refresh) + 2
     # when

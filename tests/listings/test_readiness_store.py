@@ -92,10 +92,24 @@ def test_refresh_queries_are_constant_per_chunk(make_listing, make_channel, monk
             assert listings_readiness_refresh() == 9
         return len(ctx.captured_queries)
 
-    # when / then: names + 2 rule queries per channel + 5 per chunk (listings, products, images, variants, UPDATE)
-    # + the last, empty read
-    assert queries(2) == 1 + 2 * 3 + 5 * 5 + 1
-    assert queries(4) == 1 + 2 * 3 + 5 * 3 + 1
+    # when / then: 2 rule queries per channel + 5 per chunk (listings, products, images, variants, UPDATE) + the
+    # last, empty read; category names are not read, as no message needs one
+    assert queries(2) == 2 * 3 + 5 * 5 + 1
+    assert queries(4) == 2 * 3 + 5 * 3 + 1
+
+
+def test_category_names_are_read_once_per_refresh_when_messages_need_them(make_listing, make_channel, monkeypatch):
+    # given: 4 listings whose category is not mapped (the message names the category)
+    channel = make_channel("shopify")
+    for _ in range(4):
+        make_listing(channel=channel, map_category=False)
+    monkeypatch.setattr(services, "READINESS_CHUNK", 2)
+    # when
+    with CaptureQueriesContext(connection) as ctx:
+        assert listings_readiness_refresh() == 4
+    # then: one more query than a refresh without such messages
+    assert len(ctx.captured_queries) == 2 + 5 * 2 + 1 + 1
+    assert Listing.objects.first().readiness_issues[0]["message"].startswith("Category 'Listable category")
 
 
 def test_refresh_scope_and_unchecked_only(make_listing, make_channel):
