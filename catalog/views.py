@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -88,7 +88,30 @@ class ProductListView(StaffReadMixin, ListView):
         context["channels"] = list(Channel.objects.only("pk", "name").order_by("name")) if context["can_list"] else []
         context["can_edit"] = can_edit(self.request.user, "catalog")
         context["can_add"] = context["can_edit"]
+        attach_listing_summaries(context["products"])
         return context
+
+
+def attach_listing_summaries(products: list[Product]) -> None:
+    """Set `listing_summary` (listed / ready / blocked / unchecked counts, from the stored readiness verdicts) on
+    each product of a page: one grouped query for the page, whatever its size."""
+    from listings.models import Listing
+
+    empty = {"listed": 0, "ready": 0, "blocked": 0, "unchecked": 0}
+    rows = (
+        Listing.objects.filter(product_id__in=[p.pk for p in products])
+        .order_by()
+        .values("product_id")
+        .annotate(
+            listed=Count("id"),
+            ready=Count("id", filter=Q(readiness_blocking=0)),
+            blocked=Count("id", filter=Q(readiness_blocking__gt=0)),
+            unchecked=Count("id", filter=Q(readiness_blocking__isnull=True)),
+        )
+    )
+    summaries = {row.pop("product_id"): row for row in rows} if products else {}
+    for product in products:
+        product.listing_summary = summaries.get(product.pk, empty)  # type: ignore[attr-defined]
 
 
 def _csv_cell(value: object) -> str:

@@ -377,6 +377,9 @@ def listings_readiness_refresh_enqueue(*, channel: Channel | None = None) -> Non
     """
     from .tasks import listings_readiness_refresh_task
 
+    listings = Listing.objects.filter(channel=channel) if channel is not None else Listing.objects.all()
+    if not listings.exists():  # e.g. a new channel being mapped: nothing to re-check, so no task
+        return
     channel_id = channel.pk if channel is not None else None
     enqueue(
         listings_readiness_refresh_task,

@@ -168,6 +168,13 @@ def test_category_mapping_set_and_delete_queue_a_refresh(ready_listing, enqueued
     assert _queued_channels(enqueued) == [channel.pk, channel.pk]
 
 
+def test_a_channel_without_listings_queues_nothing(make_channel, listable_product, enqueued):
+    channel = make_channel("shopify")
+    category_mapping_set(channel=channel, category=listable_product.category, external_category_id="1")
+    channel_update(channel=channel, title_max_length=10)
+    assert _queued_channels(enqueued) == []
+
+
 def test_the_task_refreshes_the_channel_and_skips_what_was_checked_since(make_listing, make_channel):
     # given: a mapping removed without a worker; the stored verdict is stale
     channel = make_channel("shopify")

@@ -63,6 +63,21 @@ def test_product_list_filters_by_stored_readiness(viewer_client, catalog, params
     assert _skus(viewer_client, params, catalog) == expected
 
 
+def test_product_list_summarises_each_products_listings(viewer_client, catalog):
+    # when
+    response = viewer_client.get(LIST)
+    # then: counts from the stored verdicts, one grouped query for the page
+    summaries = {p.sku: p.listing_summary for p in response.context["products"]}
+    assert summaries[catalog["A"].sku] == {"listed": 2, "ready": 2, "blocked": 0, "unchecked": 0}
+    assert summaries[catalog["B"].sku] == {"listed": 2, "ready": 1, "blocked": 1, "unchecked": 0}
+    assert summaries[catalog["C"].sku] == {"listed": 0, "ready": 0, "blocked": 0, "unchecked": 0}
+    assert summaries[catalog["D"].sku] == {"listed": 1, "ready": 0, "blocked": 0, "unchecked": 1}
+    body = response.content.decode()
+    assert '<span class="badge status-error">1 blocked</span> <span class="badge status-live">1 ready</span>' in body
+    assert "1 not checked" in body
+    assert body.count("not listed") == 1
+
+
 def test_product_list_offers_the_readiness_filter(viewer_client):
     body = viewer_client.get(LIST).content.decode()
     assert 'name="readiness"' in body
@@ -87,7 +102,7 @@ def test_product_list_readiness_filter_query_count_is_constant(editor_client, ma
     large = count()
     # then: same number of queries for 60 and 360 matches (10 and 50 rows on page 2), within the page's budget
     assert (small[1], large[1]) == (10, 50)
-    assert small[0] == large[0] <= 12
+    assert small[0] == large[0] <= 13
 
 
 def test_listing_list_filters_by_stored_readiness(viewer_client, catalog):
@@ -98,6 +113,11 @@ def test_listing_list_filters_by_stored_readiness(viewer_client, catalog):
     assert [(x.product_id, x.channel_id) for x in blocked] == [(catalog["B"].pk, catalog["etsy"].pk)]
     assert [x.product_id for x in unchecked] == [catalog["D"].pk]
     assert len(ready) == 3
+    body = viewer_client.get(url).content.decode()
+    assert body.count(">1 blocking</span>") == 1
+    assert body.count(">ready</span>") == 3
+    assert "not checked" in body
+    assert "has no mapped Etsy category on" in body  # the blocking reason, in the Why column
 
 
 def test_api_readiness_filter_reads_the_stored_verdict_without_a_cap(token_client_for, editor_user, catalog):
