@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from accounts.roles import can_edit, can_use_channel
+from accounts.roles import allowed_channel_ids, can_edit, channel_scoped
 from catalog.models import AttributeDefinition, Category
 from common.errors import ApplicationError
 from common.views import StaffReadMixin, StaffWriteMixin, add_service_errors, error_text
@@ -41,7 +41,7 @@ class ChannelListView(StaffReadMixin, ListView):
     context_object_name = "channels"
 
     def get_queryset(self):
-        return Channel.objects.order_by("name")
+        return channel_scoped(Channel.objects.order_by("name"), self.request.user, "pk")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -57,6 +57,11 @@ class ChannelListView(StaffReadMixin, ListView):
         return context
 
 
+def channel_for_user(request: HttpRequest, pk: int) -> Channel:
+    """The channel `pk` if the user may use it, else 404 (a restricted user does not see other channels)."""
+    return get_object_or_404(channel_scoped(Channel.objects.all(), request.user, "pk"), pk=pk)
+
+
 def mapping_rows(channel: Channel) -> list[dict[str, Any]]:
     mappings = {m.category_id: m for m in CategoryMapping.objects.filter(channel=channel)}
     return [{"category": c, "mapping": mappings.get(c.pk)} for c in Category.objects.order_by("path")]
@@ -65,7 +70,9 @@ def mapping_rows(channel: Channel) -> list[dict[str, Any]]:
 class ChannelDetailView(StaffReadMixin, DetailView):
     template_name = "channels/channel_detail.html"
     context_object_name = "channel"
-    model = Channel
+
+    def get_queryset(self):
+        return channel_scoped(Channel.objects.all(), self.request.user, "pk")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -125,12 +132,25 @@ class ChannelEditMixin(StaffWriteMixin):
 class ChannelCreateView(ChannelEditMixin, View):
     required_area = AREA
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.refuse_restricted(request)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.refuse_restricted(request)
+        return super().post(request, *args, **kwargs)
+
+    @staticmethod
+    def refuse_restricted(request: HttpRequest) -> None:
+        if allowed_channel_ids(request.user) is not None:
+            raise PermissionDenied("You are limited to some channels; an admin adds new channels.")
+
 
 class ChannelUpdateView(ChannelEditMixin, View):
     required_area = AREA
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        self.object = get_object_or_404(Channel, pk=kwargs["pk"])
+        self.object = channel_for_user(request, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -150,7 +170,7 @@ class CategoryMappingSaveView(StaffWriteMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        channel = get_object_or_404(Channel, pk=pk)
+        channel = channel_for_user(request, pk)
         changed, refused = 0, []
         for row in mapping_rows(channel):
             category, mapping = row["category"], row["mapping"]
@@ -187,13 +207,6 @@ ATTRIBUTE_MAPPINGS_PER_PAGE = 100
 NEW_ATTRIBUTE_ROWS = 3  # blank rows at the bottom of the editor for new mappings
 
 
-def _channel_for(request: HttpRequest, pk: int) -> Channel:
-    channel = get_object_or_404(Channel, pk=pk)
-    if not can_use_channel(request.user, channel.pk):
-        raise PermissionDenied("You do not work on this channel.")
-    return channel
-
-
 class AttributeMappingListView(StaffReadMixin, View):
     """Our attribute values → the marketplace's spelling on one channel. Channel managers edit the rows in place
     (change, delete, add); everyone else reads them. Filter by attribute code or a value; 100 rows a page."""
@@ -201,7 +214,7 @@ class AttributeMappingListView(StaffReadMixin, View):
     template_name = "channels/attribute_mapping_list.html"
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        channel = _channel_for(request, pk)
+        channel = channel_for_user(request, pk)
         mappings = AttributeValueMapping.objects.filter(channel=channel).order_by("attribute_code", "our_value", "pk")
         codes = sorted(set(mappings.values_list("attribute_code", flat=True)))
         code, term = request.GET.get("attribute", "").strip().lower(), request.GET.get("q", "").strip()
@@ -220,7 +233,7 @@ class AttributeMappingListView(StaffReadMixin, View):
             "attribute": code,
             "q": term,
             "new_rows": range(NEW_ATTRIBUTE_ROWS),
-            "can_edit": can_edit(request.user, AREA) and can_use_channel(request.user, channel.pk),
+            "can_edit": can_edit(request.user, AREA),
         }
         return render(request, self.template_name, context)
 
@@ -276,7 +289,7 @@ class AttributeMappingSaveView(StaffWriteMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        channel = _channel_for(request, pk)
+        channel = channel_for_user(request, pk)
         changed, refused = _attribute_mapping_changes(request, channel)
         flash_mapping_changes(request, "attribute value", changed, refused)
         kept = QueryDict(request.POST.get("next", "").lstrip("?"))  # the filters and page the editor was on
@@ -292,7 +305,7 @@ class ChannelTestConnectionView(StaffWriteMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        channel = get_object_or_404(Channel, pk=pk)
+        channel = channel_for_user(request, pk)
         try:
             connector_for(channel).check_credentials()
         except ConnectorError as exc:
