@@ -195,7 +195,7 @@ def category_mapping_set(
     mapping.updated_by = _actor(user)
     mapping.full_clean()
     mapping.save()
-    listings_readiness_refresh_enqueue(channel=channel)
+    listings_readiness_refresh_enqueue(channel=channel, category=category)
     return mapping
 
 
@@ -231,9 +231,9 @@ def category_mappings_bulk_set(
 
 @transaction.atomic
 def category_mapping_delete(*, mapping: CategoryMapping, user: User = None) -> None:
-    channel = mapping.channel
+    channel, category = mapping.channel, mapping.category
     mapping.delete()
-    listings_readiness_refresh_enqueue(channel=channel)
+    listings_readiness_refresh_enqueue(channel=channel, category=category)
 
 
 @transaction.atomic

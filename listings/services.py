@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.roles import channel_access_check
 from catalog.choices import ProductStatus
-from catalog.models import Product, Variant
+from catalog.models import Category, Product, Variant
 from catalog.selectors import category_full_names
 from channels.models import Channel
 from channels.selectors import ChannelCategoryRules, channel_category_rules
@@ -284,9 +284,11 @@ def listings_bulk_assign(
 
 
 def _readiness_scope(
+    *,
     listing_ids: Iterable[int] | None,
     product_ids: Iterable[int] | None,
     channel_ids: Iterable[int] | None,
+    category_path: str | None,
     checked_before: datetime | None,
     unchecked_only: bool,
 ) -> QuerySet[Listing]:
@@ -297,6 +299,8 @@ def _readiness_scope(
         listings = listings.filter(product_id__in=list(product_ids))
     if channel_ids is not None:
         listings = listings.filter(channel_id__in=list(channel_ids))
+    if category_path is not None:
+        listings = listings.filter(product__category__path__startswith=category_path)
     if unchecked_only:
         listings = listings.filter(readiness_checked_at__isnull=True)
     elif checked_before is not None:
@@ -353,6 +357,7 @@ def listings_readiness_refresh(
     listing_ids: Iterable[int] | None = None,
     product_ids: Iterable[int] | None = None,
     channel_ids: Iterable[int] | None = None,
+    category_path: str | None = None,
     checked_before: datetime | None = None,
     unchecked_only: bool = False,
 ) -> int:
@@ -361,14 +366,22 @@ def listings_readiness_refresh(
     Called by every service that changes a readiness input (product, variant, image, listing, channel rules and
     mappings, imports, bulk assignment), so that lists can filter on `readiness_blocking` in SQL. Works in keyset
     chunks of READINESS_CHUNK with a constant number of queries per chunk; a channel's allowed categories and
-    mappings are loaded once per call. `checked_before` skips listings checked since (a queued refresh that a
-    later one already did); `unchecked_only` checks only listings without a verdict. Returns how many were checked.
+    mappings are loaded once per call. `category_path` keeps the products of one category subtree;
+    `checked_before` skips listings checked since (a queued refresh that a later one already did); `unchecked_only`
+    checks only listings without a verdict. Returns how many were checked.
     """
     if listing_ids is not None:
         listing_ids = list(listing_ids)
         if not listing_ids:
             return 0
-    scope = _readiness_scope(listing_ids, product_ids, channel_ids, checked_before, unchecked_only)
+    scope = _readiness_scope(
+        listing_ids=listing_ids,
+        product_ids=product_ids,
+        channel_ids=channel_ids,
+        category_path=category_path,
+        checked_before=checked_before,
+        unchecked_only=unchecked_only,
+    )
     rules: dict[int, ChannelCategoryRules] = {}
     names = _CategoryNames()
     checked, last = 0, 0
@@ -390,22 +403,26 @@ def listings_readiness_refresh(
         checked += len(chunk)
 
 
-def listings_readiness_refresh_enqueue(*, channel: Channel | None = None) -> None:
-    """Queue a background refresh of the verdicts of every listing of `channel` (of every listing when None).
+def listings_readiness_refresh_enqueue(*, channel: Channel | None = None, category: Category | None = None) -> None:
+    """Queue a background refresh of the verdicts of the listings of `channel` (every channel when None), only of
+    products in `category` and below when one is given (a category mapping reaches its subtree).
 
-    For changes that touch many listings at once (channel rules, category mappings, category moves). The task
-    skips listings checked after this request, so a burst of edits costs one pass over the channel.
+    For changes that touch many listings at once (channel rules, category mappings, category moves). No task when
+    no listing is concerned; the task skips listings checked after this request, so a burst of edits is one pass.
     """
     from .tasks import listings_readiness_refresh_task
 
     listings = Listing.objects.filter(channel=channel) if channel is not None else Listing.objects.all()
-    if not listings.exists():  # e.g. a new channel being mapped: nothing to re-check, so no task
+    if category is not None:
+        listings = listings.filter(product__category__path__startswith=category.path)
+    if not listings.exists():  # e.g. mapping a category no listed product is in yet
         return
     channel_id = channel.pk if channel is not None else None
     enqueue(
         listings_readiness_refresh_task,
         channel_id,
         timezone.now().isoformat(),
+        category.pk if category is not None else None,
         group="readiness",
         task_name=f"readiness-refresh-{channel_id or 'all'}",
     )

@@ -48,7 +48,7 @@ def category_update(*, category: Category, user: User = None, **fields: object) 
     """Update fields; a new `parent` moves the whole subtree (one UPDATE) and refuses cycles.
 
     A move changes which mapping and allowed category its products inherit on every channel, so the readiness
-    verdicts of all listings are queued for a refresh.
+    verdicts of the subtree's listings are queued for a refresh.
     """
     old_path = category.path
     for name, value in fields.items():
@@ -66,7 +66,7 @@ def category_update(*, category: Category, user: User = None, **fields: object) 
             path=Concat(Value(new_path), Substr("path", len(old_path) + 1, Length("path"))),
             depth=F("depth") + depth_shift,
         )
-        listings_readiness_refresh_enqueue()
+        listings_readiness_refresh_enqueue(category=category)
     return category
 
 

@@ -166,6 +166,24 @@ def test_category_mapping_set_and_delete_queue_a_refresh(ready_listing, enqueued
     mapping = category_mapping_set(channel=channel, category=category, external_category_id="other")
     category_mapping_delete(mapping=mapping)
     assert _queued_channels(enqueued) == [channel.pk, channel.pk]
+    assert [call.args[3] for call in enqueued.call_args_list] == [category.pk, category.pk]
+
+
+def test_mapping_a_category_no_listed_product_is_in_queues_nothing(ready_listing, enqueued):
+    from catalog.services import category_create
+
+    other = category_create(name="Nobody listed here")
+    category_mapping_set(channel=ready_listing.channel, category=other, external_category_id="9")
+    assert _queued_channels(enqueued) == []
+
+
+def test_a_category_move_queues_a_refresh_of_its_subtree(ready_listing, enqueued):
+    from catalog.services import category_create, category_update
+
+    parent = category_create(name="New parent")
+    category_update(category=ready_listing.product.category, parent=parent)
+    args = enqueued.call_args.args  # (task, channel id, requested at, category id)
+    assert (args[0], args[1], args[3]) == (listings_readiness_refresh_task, None, ready_listing.product.category_id)
 
 
 def test_a_channel_without_listings_queues_nothing(make_channel, listable_product, enqueued):
@@ -191,6 +209,18 @@ def test_the_task_refreshes_the_channel_and_skips_what_was_checked_since(make_li
     assert _stored(listing) == (1, ["category_not_mapped"])
 
 
+def test_the_task_keeps_to_the_category_subtree(make_listing, make_channel):
+    # given: two listings on one channel, in two categories, both stale
+    channel = make_channel("shopify")
+    first, second = make_listing(channel=channel), make_listing(channel=channel)
+    Listing.objects.update(readiness_blocking=None, readiness_checked_at=None)
+    # when
+    listings_readiness_refresh_task(channel.pk, timezone.now().isoformat(), first.product.category_id)
+    # then
+    assert _stored(first) == (0, [])
+    assert _stored(second)[0] is None
+
+
 def test_the_task_of_a_deleted_channel_does_nothing(ready_listing):
     with CaptureQueriesContext(connection) as ctx:
         listings_readiness_refresh_task(999_999, timezone.now().isoformat())
@@ -207,3 +237,36 @@ def test_refresh_readiness_command_rebuilds_every_verdict(make_listing):
     assert _stored(listing) == (0, [])
     call_command("refresh_readiness", "--channel", str(listing.channel_id + 1), stdout=out)
     assert out.getvalue().strip().endswith("readiness: 0 listing(s) checked")
+
+
+def test_seed_demo_ends_with_fresh_verdicts():
+    # given: demo data whose verdicts were lost (e.g. seeded before verdicts were stored)
+    call_command("seed_demo", products=12, no_images=True, stdout=io.StringIO())
+    Listing.objects.update(readiness_blocking=None, readiness_issues=[], readiness_checked_at=None)
+    # when: seeding again (nothing new to create)
+    out = io.StringIO()
+    call_command("seed_demo", products=12, no_images=True, stdout=out)
+    # then: every demo listing has a verdict, and it is the live one
+    listings = list(Listing.objects.all())
+    assert listings
+    assert f"readiness verdicts: {len(listings)} listing(s) checked" in out.getvalue()
+    for listing in listings:
+        assert _stored(listing) == _live(listing)
+
+
+def test_import_commit_and_undo_refresh_the_listed_products(ready_listing, tmp_path):
+    from catalog.importing.services import import_batch_undo, import_file
+    from tests.imports.conftest import write_csv
+
+    # given: a listed, ready product
+    sku = ready_listing.product.sku
+    rows = [["sku", "quantity", "status"], [sku, 0, "draft"]]
+    # when: an import takes its stock to 0 and makes it a draft
+    batch = import_file(path=write_csv(tmp_path / "t.csv", rows))
+    # then
+    assert batch.status == "committed"
+    assert _stored(ready_listing) == (1, ["product_not_active", "out_of_stock"])
+    # when: the import is undone
+    import_batch_undo(batch=batch)
+    # then
+    assert _stored(ready_listing) == (0, [])
