@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
 
-from accounts.roles import user_channels
+from accounts.roles import channel_scoped, user_channels
 from channels.models import Channel
 from listings.choices import ListingStatus
 from listings.models import Listing
@@ -113,9 +113,9 @@ class ProductFilterSet(django_filters.FilterSet):
 
         Ready = listed, and no listing (on the channel) has a blocking issue or lacks a verdict; blocked = at
         least one listing (on the channel) has a blocking issue. Both are IN / NOT IN subqueries over the
-        (readiness_blocking, channel, product) index.
+        (readiness_blocking, channel, product) index. A user limited to some channels is answered for those.
         """
-        listings = Listing.objects.all()
+        listings = channel_scoped(Listing.objects.all(), getattr(self.request, "user", None))
         channel = self.form.cleaned_data.get("channel")
         if channel is not None:
             listings = listings.filter(channel=channel)

@@ -90,18 +90,18 @@ class ProductListView(StaffReadMixin, ListView):
         context["channels"] = list(Channel.objects.only("pk", "name").order_by("name")) if context["can_list"] else []
         context["can_edit"] = can_edit(self.request.user, "catalog")
         context["can_add"] = context["can_edit"]
-        attach_listing_summaries(context["products"])
+        attach_listing_summaries(context["products"], self.request.user)
         return context
 
 
-def attach_listing_summaries(products: list[Product]) -> None:
+def attach_listing_summaries(products: list[Product], user: Any) -> None:
     """Set `listing_summary` (listed / ready / blocked / unchecked counts, from the stored readiness verdicts) on
-    each product of a page: one grouped query for the page, whatever its size."""
+    each product of a page: one grouped query for the page, whatever its size (on the user's channels)."""
     from listings.models import Listing
 
     empty = {"listed": 0, "ready": 0, "blocked": 0, "unchecked": 0}
     rows = (
-        Listing.objects.filter(product_id__in=[p.pk for p in products])
+        channel_scoped(Listing.objects.filter(product_id__in=[p.pk for p in products]), user)
         .order_by()
         .values("product_id")
         .annotate(

@@ -132,3 +132,15 @@ def test_api_readiness_filter_reads_the_stored_verdict_without_a_cap(token_clien
         [listing.pk, Listing.objects.get(product=catalog["B"], channel=catalog["etsy"]).pk]
     )
     assert {row["readiness_blocking"] for row in body["results"]} == {1, 2}
+
+
+def test_a_user_limited_to_one_channel_gets_readiness_on_that_channel(viewer_client, viewer_user, catalog):
+    from accounts.services import user_channels_restrict
+
+    # given: the viewer works on shopify only, where B is ready (it is blocked on etsy)
+    user_channels_restrict(target=viewer_user, channel_ids=[catalog["shopify"].pk])
+    # when / then
+    assert _skus(viewer_client, {"readiness": "ready"}, catalog) == ["A", "B"]
+    assert _skus(viewer_client, {"readiness": "blocked"}, catalog) == []
+    summaries = {p.sku: p.listing_summary for p in viewer_client.get(LIST).context["products"]}
+    assert summaries[catalog["B"].sku] == {"listed": 1, "ready": 1, "blocked": 0, "unchecked": 0}
