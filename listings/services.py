@@ -66,6 +66,10 @@ ASSIGN_CHUNK = 1000
 # bulk UPDATE, whatever the chunk holds. Readiness costs ~0.1-0.2 ms of Python per listing, so a chunk is well
 # under a second of write lock.
 READINESS_CHUNK = 500
+# New listings of one bulk-assign chunk checked in the request; above this (an API assignment of thousands of
+# products) a background task per channel checks them, as the check costs ~0.2-0.5 ms per listing against
+# ~0.06 ms for the assignment itself (benchmarks/bench_assign.py). A page of 100 products on 10 channels fits.
+ASSIGN_SYNC_READINESS_MAX = 1000
 READINESS_FIELDS = ["readiness_blocking", "readiness_issues", "readiness_checked_at"]
 
 
@@ -253,6 +257,9 @@ def listings_bulk_assign(
 ) -> dict[str, int]:
     """Create a draft listing for every product × channel pair that has none; skip existing and archived ones.
 
+    The new listings' readiness verdicts are computed in the same call for up to ASSIGN_SYNC_READINESS_MAX per
+    chunk, by a queued task per channel above that.
+
     `products` is a selection (ids or instances) or a filter (a queryset). Work is done in chunks of
     ASSIGN_CHUNK products, each in its own transaction: a failure keeps earlier chunks, and running the same
     assignment again only fills the gaps.
@@ -264,20 +271,34 @@ def listings_bulk_assign(
     actor = _actor(user)
     counts = {"products": 0, "channels": len(channel_ids), "created": 0, "skipped_existing": 0}
     counts |= {"skipped_archived": 0, "skipped_missing": 0}
+    queue_checks = False
     for asked, rows in _product_chunks(products):
         with transaction.atomic():
             created, existing, archived = _assign_chunk(rows, channel_ids, actor)
-            if created:  # the new rows have no verdict yet: check them while the chunk is at hand
+            if 0 < created <= ASSIGN_SYNC_READINESS_MAX:  # a page's worth: check the new rows while at hand
                 listings_readiness_refresh(
                     product_ids=[pk for pk, _ in rows], channel_ids=channel_ids, unchecked_only=True
                 )
+            elif created:
+                queue_checks = True
         counts["products"] += len(rows)
         counts["created"] += created
         counts["skipped_existing"] += existing
         counts["skipped_archived"] += archived
         counts["skipped_missing"] += asked - len(rows)
     counts["skipped"] = counts["skipped_existing"] + counts["skipped_archived"]
+    if queue_checks:
+        _readiness_check_new_enqueue(channel_ids)
     return counts
+
+
+def _readiness_check_new_enqueue(channel_ids: list[int]) -> None:
+    from .tasks import listings_readiness_check_new_task
+
+    for channel_id in channel_ids:
+        enqueue(
+            listings_readiness_check_new_task, channel_id, group="readiness", task_name=f"readiness-new-{channel_id}"
+        )
 
 
 # --- Stored readiness verdict ---

@@ -29,3 +29,9 @@ def listings_readiness_refresh_task(channel_id: int | None, requested_at: str, c
         checked_before=datetime.fromisoformat(requested_at),
     )
     logger.info("readiness refresh of channel %s: %s listing(s) checked", channel_id or "all", checked)
+
+
+def listings_readiness_check_new_task(channel_id: int) -> None:
+    """Give a verdict to the channel's listings that have none yet (after a large bulk assignment)."""
+    checked = services.listings_readiness_refresh(channel_ids=[channel_id], unchecked_only=True)
+    logger.info("readiness check of new listings on channel %s: %s listing(s) checked", channel_id, checked)

@@ -130,6 +130,29 @@ def test_bulk_assign_checks_the_new_listings(make_channel, make_listable_product
     assert {listing.readiness_blocking for listing in listings} == {1}  # categories not mapped on this channel
 
 
+def test_a_large_bulk_assign_queues_the_checks_per_channel(make_channel, make_listable_product, monkeypatch):
+    from listings.tasks import listings_readiness_check_new_task
+
+    # given: a threshold below the assignment's size
+    monkeypatch.setattr(services, "ASSIGN_SYNC_READINESS_MAX", 1)
+    channels = [make_channel("shopify"), make_channel("etsy")]
+    products = [make_listable_product(), make_listable_product()]
+    # when
+    with mock.patch("listings.services.enqueue") as enqueue:
+        listings_bulk_assign(products=products, channels=channels)
+    # then: nothing checked yet, one task per channel
+    assert Listing.objects.filter(readiness_checked_at__isnull=True).count() == 4
+    assert [(c.args[0], c.args[1]) for c in enqueue.call_args_list] == [
+        (listings_readiness_check_new_task, channels[0].pk),
+        (listings_readiness_check_new_task, channels[1].pk),
+    ]
+    # when: the tasks run
+    for channel in channels:
+        listings_readiness_check_new_task(channel.pk)
+    # then
+    assert set(Listing.objects.values_list("readiness_blocking", flat=True)) == {1}  # categories not mapped
+
+
 # --- channel-wide changes: a background refresh through common's enqueue ---
 
 
