@@ -138,12 +138,15 @@ def channel_update(
     """Change channel settings (not credentials: see channel_set_credentials)."""
     _check_fields(fields, CHANNEL_FIELDS, "channel")
     fields = _normalise(dict(fields))
-    stale = any(getattr(channel, key) != value for key, value in fields.items() if key in READINESS_INPUT_FIELDS)
+    # Compared with the stored row, not the instance: Django Admin hands over an instance its form already changed.
+    watched = sorted(set(fields) & READINESS_INPUT_FIELDS)
+    before = Channel.objects.filter(pk=channel.pk).values(*watched).first() if watched else None
     for key, value in fields.items():
         setattr(channel, key, value)
     channel.updated_by = _actor(user)
     channel.full_clean()
     channel.save()
+    stale = before is not None and any(before[key] != getattr(channel, key) for key in watched)
     if allowed_categories is not None:
         before = set(channel.allowed_categories.values_list("pk", flat=True))
         channel.allowed_categories.set(allowed_categories)

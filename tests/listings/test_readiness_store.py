@@ -172,6 +172,31 @@ def test_channel_rule_change_queues_a_refresh(ready_listing, enqueued):
     assert enqueued.call_args.kwargs["group"] == "readiness"
 
 
+def test_a_rule_change_on_an_instance_changed_beforehand_queues_a_refresh(ready_listing, enqueued):
+    # given: what Django Admin hands over (the form already put the new value on the instance)
+    channel = ready_listing.channel
+    channel.min_images = 3
+    # when
+    channel_update(channel=channel, min_images=3)
+    # then
+    assert _queued_channels(enqueued) == [channel.pk]
+
+
+def test_admin_change_of_allowed_categories_queues_a_refresh(ready_listing, admin_client, enqueued):
+    from django.urls import reverse
+
+    channel = ready_listing.channel
+    url = reverse("admin:channels_channel_change", args=[channel.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data |= {"allowed_categories": [ready_listing.product.category_id], "required_attributes": "[]"}
+    for prefix in ("category_mappings", "attribute_mappings"):
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert _queued_channels(enqueued) == [channel.pk]
+
+
 def test_sync_bookkeeping_and_unchanged_rules_queue_nothing(ready_listing, enqueued):
     channel = ready_listing.channel
     channel_update(channel=channel, consecutive_failures=3, circuit_open_until=timezone.now())
