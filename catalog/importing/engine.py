@@ -21,6 +21,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from common.actors import Actor, actor_or_none
+from listings.services import listings_readiness_refresh
 
 from ..choices import AttributeType
 from ..models import Category, ImportBatch, ImportRow, Product, Variant
@@ -600,6 +601,17 @@ class ImportRun:
                 if getattr(r, name) and not r.parent_sku and r.action in ("create", "update", "unchanged")
             ]
         insert_import_rows(snapshots)
+        self._refresh_readiness(chunk)
+
+    def _refresh_readiness(self, chunk: list[Row]) -> None:
+        """Re-check the listings of the products this chunk changed (in bulk: a few queries per chunk)."""
+        touched = {
+            r.target["product_id"] if r.parent_sku else r.target["id"]  # type: ignore[index]
+            for r in chunk
+            if r.action == "update" or (r.action == "create" and r.parent_sku)
+        }
+        if touched:
+            listings_readiness_refresh(product_ids=touched)
 
     def _write_updates(self, updated: list[Row]) -> list[ImportRow]:
         snapshots: list[ImportRow] = []

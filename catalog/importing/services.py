@@ -13,6 +13,7 @@ from django.utils import timezone
 from common.actors import Actor, actor_or_none
 from common.enqueue import enqueue
 from common.errors import ApplicationError
+from listings.services import listings_readiness_refresh
 
 from ..models import ImportBatch, ImportBatchStatus, ImportErrorPolicy, ImportRow, Product, Variant
 from . import columns as col
@@ -260,6 +261,7 @@ def _undo_updates(
             done.append(obj)
         extra = ["version"] if model is Product else []
         executemany_update(model, done, sorted(names) + extra + ["updated_at", "updated_by_id"])
+        listings_readiness_refresh(product_ids={o["id"] if model is Product else o["product_id"] for o in done})
         restored += len(done)
     return restored
 
@@ -270,7 +272,10 @@ def _undo_creations(batch: ImportBatch, refused: list[dict[str, Any]]) -> int:
         variants = Variant.objects.filter(pk__range=(first, last))
         for sku in variants.filter(updated_at__gt=batch.committed_at).values_list("sku", flat=True):
             refused.append({"row": None, "sku": sku, "reason": "variant changed since the import"})
-        deleted += variants.filter(updated_at__lte=batch.committed_at).delete()[1].get("catalog.Variant", 0)
+        removable = variants.filter(updated_at__lte=batch.committed_at)
+        parents = set(removable.values_list("product_id", flat=True))
+        deleted += removable.delete()[1].get("catalog.Variant", 0)
+        listings_readiness_refresh(product_ids=parents)
     for first, last in batch.created_product_ids:
         qs = Product.objects.filter(pk__range=(first, last))
         for sku, version in qs.filter(version__gt=1).values_list("sku", "version"):
