@@ -98,6 +98,8 @@ def sync_job_push_chunk(*, job_id: int, listing_ids: Sequence[int]) -> int:
     chunk = _Chunk(job, listing_ids, _listings_for_push(listing_ids))
     threads = sync_setting("SYNC_PUSH_THREADS", PUSH_THREADS, int)
     threads = max(1, min(threads, len(listing_ids))) if transaction.get_autocommit() else 1
+    if threads > 1 and _chunk_outlived_a_worker(job, listing_ids):
+        threads = 1
     if threads == 1:
         chunk.run()
         return chunk.handled
@@ -111,6 +113,15 @@ def sync_job_push_chunk(*, job_id: int, listing_ids: Sequence[int]) -> int:
     if chunk.error is not None:
         raise chunk.error  # as a one-thread chunk would: the task fails and says why
     return chunk.handled
+
+
+def _chunk_outlived_a_worker(job: SyncJob, listing_ids: Sequence[int]) -> bool:
+    """True when a worker died pushing part of this chunk (this is a redelivery): its listings then go one at a
+    time, so a listing that kills its worker takes only itself down again and is the only one counted towards
+    the poison limit (the push beside it in the first, concurrent delivery was interrupted once, like it)."""
+    return SyncEvent.objects.filter(
+        job_id=job.pk, listing_id__in=listing_ids, outcome__in=[SyncOutcome.IN_PROGRESS, SyncOutcome.INTERRUPTED]
+    ).exists()
 
 
 class _Chunk:

@@ -382,8 +382,16 @@ def test_a_push_that_kills_its_worker_is_stopped_after_three_deliveries(scenario
     assert rows["REL-00001"][0] == "error"
     assert "worker dying" in rows["REL-00001"][1]
     assert rows["REL-00000"][0] == rows["REL-00002"][0] == "live"
-    interrupted = scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'interrupted'")[0][0]
-    assert interrupted == 2
+    interrupted = dict(
+        scenario.query(
+            "SELECT p.sku, COUNT(*) FROM syncing_syncevent e JOIN listings_listing l ON l.id = e.listing_id "
+            "JOIN catalog_product p ON p.id = l.product_id WHERE e.outcome = 'interrupted' GROUP BY p.sku"
+        )
+    )
+    assert interrupted.pop("REL-00001") == 2
+    # a worker pushes two listings at once: the push beside the poison one in the first delivery may have been
+    # cut short too (once: after a death a chunk's listings go one at a time), and was then finished normally
+    assert all(count == 1 for count in interrupted.values()), interrupted
     assert "reincarnated worker" in scenario.log_tail() or "sudden death" in scenario.log_tail()
     # nothing about the poison SKU reached the marketplace (each attempt died before sending)
     remote_skus = sorted(sku["SellerSku"] for item in sandbox.items("lazada") for sku in item["skus"])

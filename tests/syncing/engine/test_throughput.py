@@ -183,3 +183,24 @@ def test_a_failed_check_in_a_push_thread_fails_the_chunk_task(fake_market, shop,
     with pytest.raises(RuntimeError, match="database went away"):
         push_service.sync_job_push_chunk(job_id=job.pk, listing_ids=[lst.pk for lst in listings])
     assert fake_market.calls == []
+
+
+def test_a_chunk_a_worker_died_in_is_pushed_one_at_a_time(fake_market, shop, make_listings, monkeypatch, settings):
+    # given a chunk whose first delivery died mid-push (an event of one of its listings is still open)
+    listings = make_listings(4)
+    job = listings_publish(channel=shop, listing_ids=[lst.pk for lst in listings])
+    SyncEvent.objects.create(job=job, listing=listings[2], channel=shop, operation="create", attempt=1)
+    settings.SYNC_PUSH_THREADS = 3
+    pushed_by: set[int] = set()
+
+    def fake_push(*, job, listing_id, prefetched=None):
+        pushed_by.add(threading.get_ident())
+        return SyncOutcome.SUCCEEDED
+
+    monkeypatch.setattr(push_service, "sync_listing_push_guarded", fake_push)
+    monkeypatch.setattr(push_service.transaction, "get_autocommit", lambda: True)
+    # when it is delivered again
+    handled = push_service.sync_job_push_chunk(job_id=job.pk, listing_ids=[lst.pk for lst in listings])
+    # then its listings go one at a time, in this thread: a poison listing cannot take a neighbour down again
+    assert handled == 4
+    assert pushed_by == {threading.get_ident()}
