@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import timedelta
 from types import ModuleType
 
+from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
@@ -52,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 PUSH_CHUNK_SIZE = 20  # listings per task: small enough that a redelivered chunk redoes little
 PUSH_THREADS = 2  # listings a worker pushes at once (see `sync_job_push_chunk`)
+CHUNK_TIME_SHARE = 0.5  # of the task timeout (Q_TIMEOUT) a chunk may spend before it queues its rest
 POISON_INTERRUPT_LIMIT = 2  # a listing whose push was cut short this often is not delivered a third time
 THROTTLE_RETRY_LIMIT = 20  # 429s per listing and job before throttling counts as a failure
 CHUNK_CHECK_SECONDS = 1.0  # how stale a chunk's view of cancel/circuit/priority may get
@@ -100,19 +102,33 @@ def sync_job_push_chunk(*, job_id: int, listing_ids: Sequence[int]) -> int:
     threads = max(1, min(threads, len(listing_ids))) if transaction.get_autocommit() else 1
     if threads > 1 and _chunk_outlived_a_worker(job, listing_ids):
         threads = 1
-    if threads == 1:
-        chunk.run()
-        return chunk.handled
-    workers = [
-        threading.Thread(target=contextvars.copy_context().run, args=(chunk.run_in_thread,)) for _ in range(threads)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    try:
+        if threads == 1:
+            chunk.run()
+            return chunk.handled
+        workers = [
+            threading.Thread(target=contextvars.copy_context().run, args=(chunk.run_in_thread,)) for _ in range(threads)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    except BaseException:
+        # django-q2's task timeout (or a stop) interrupted this thread: what was not pushed goes back to the
+        # queue, or the task, acknowledged as failed, would take it with it. The pushes in flight go back too:
+        # after a timeout django-q2 replaces the worker process, threads and all (a push that does finish is
+        # recognised by its next delivery, under the lease).
+        chunk.abandon()
+        raise
     if chunk.error is not None:
         raise chunk.error  # as a one-thread chunk would: the task fails and says why
     return chunk.handled
+
+
+def _chunk_time_budget() -> float:
+    """How long a chunk hands out listings: half of django-q2's task timeout (a push in flight may take more)."""
+    timeout = settings.Q_CLUSTER.get("timeout")
+    return float(timeout) * CHUNK_TIME_SHARE if timeout else float("inf")
 
 
 def _chunk_outlived_a_worker(job: SyncJob, listing_ids: Sequence[int]) -> bool:
@@ -134,10 +150,12 @@ class _Chunk:
 
     def __init__(self, job: SyncJob, listing_ids: Sequence[int], catalog: dict[int, Listing]) -> None:
         self.job, self.listing_ids, self.catalog = job, list(listing_ids), catalog
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # re-entered when the task timeout strikes a thread holding it
         self.handled = 0  # listings handed out
+        self.in_flight: list[int] = []
         self.stopped = False
         self.checked_at = 0.0
+        self.deadline = time.monotonic() + _chunk_time_budget()
         self.error: Exception | None = None  # what stopped a thread (its pushes fail one by one, not this)
 
     def run(self) -> None:
@@ -145,6 +163,8 @@ class _Chunk:
             outcome = sync_listing_push_guarded(
                 job=self.job, listing_id=listing_id, prefetched=self.catalog.get(listing_id)
             )
+            with self.lock:
+                self.in_flight.remove(listing_id)
             if outcome not in (SyncOutcome.SUCCEEDED, SyncOutcome.SKIPPED):
                 self.checked_at = 0.0  # after a failure look again at once: it may just have opened the circuit
 
@@ -163,13 +183,21 @@ class _Chunk:
         with self.lock:
             if self.stopped or self.handled >= len(self.listing_ids):
                 return None
+            if time.monotonic() >= self.deadline:
+                # Long enough for one task (throttled, slow marketplace): the rest becomes a new task, well
+                # before django-q2's timeout would cut this one short.
+                self._requeue(self.listing_ids[self.handled :], delay=None)
+                self.stopped = True
+                return None
             if time.monotonic() - self.checked_at >= CHUNK_CHECK_SECONDS:
                 self.checked_at = time.monotonic()
                 if not self._may_go_on():
                     self.stopped = True
                     return None
             self.handled += 1
-            return self.listing_ids[self.handled - 1]
+            listing_id = self.listing_ids[self.handled - 1]
+            self.in_flight.append(listing_id)
+            return listing_id
 
     def _may_go_on(self) -> bool:
         job = self.job
@@ -178,11 +206,30 @@ class _Chunk:
             return False
         defer = _chunk_defer_seconds(job)
         if defer:
-            rest = self.listing_ids[self.handled :]
-            with transaction.atomic():
-                enqueue(_tasks().sync_job_push_chunk_task, job.pk, rest, group=f"sync-job-{job.pk}", delay=defer)
+            self._requeue(self.listing_ids[self.handled :], delay=defer)
             return False
         return True
+
+    def _requeue(self, listing_ids: list[int], delay: float | None) -> None:
+        if listing_ids:
+            with transaction.atomic():
+                enqueue(
+                    _tasks().sync_job_push_chunk_task,
+                    self.job.pk,
+                    listing_ids,
+                    group=f"sync-job-{self.job.pk}",
+                    delay=delay,
+                )
+
+    def abandon(self) -> None:
+        """Stop handing out listings and queue the unfinished ones again (best effort: the task is failing)."""
+        with self.lock:
+            rest = [*self.in_flight, *([] if self.stopped else self.listing_ids[self.handled :])]
+            self.stopped = True
+            try:
+                self._requeue(rest, delay=None)
+            except Exception:  # noqa: BLE001 - the stuck-job requeue picks the job up later
+                logger.exception("sync job %s: could not queue the rest of an interrupted chunk", self.job.pk)
 
 
 def sync_listing_push_guarded(*, job: SyncJob, listing_id: int, prefetched: Listing | None = None) -> str | None:

@@ -102,3 +102,7 @@ def test_redis_store_shares_the_bucket(redis_url):
     refused = first.reserve("ch:9", 1, 2, 10)
     assert refused.granted is False
     assert refused.wait > 29
+    # and tokens of a whole call are taken in one step there too
+    first.client.delete("lm:bucket:ch:9")
+    many = first.reserve("ch:9", 10, 1, 10, count=3)
+    assert many.waits == pytest.approx((0.0, 0.1, 0.2), abs=0.02)

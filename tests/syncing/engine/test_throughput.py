@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_q.models import OrmQ
 
 from listings.choices import ListingStatus
 from listings.models import Listing
@@ -17,7 +18,7 @@ from syncing.services import connection as sync_connection
 from syncing.services import listings_publish
 from syncing.services import push as push_service
 
-from .conftest import run_queue
+from .conftest import queued_tasks, run_queue
 from .test_sandbox_push import lazada, lazada_listing  # noqa: F401 - fixtures
 
 # Statements one push of a new listing may cost, the chunk's own share included (fake connector; savepoint
@@ -204,3 +205,54 @@ def test_a_chunk_a_worker_died_in_is_pushed_one_at_a_time(fake_market, shop, mak
     # then its listings go one at a time, in this thread: a poison listing cannot take a neighbour down again
     assert handled == 4
     assert pushed_by == {threading.get_ident()}
+
+
+def _queued_chunks() -> list[list[int]]:
+    return [task["args"][1] for _, task in queued_tasks() if task["func"].__name__ == "sync_job_push_chunk_task"]
+
+
+def test_a_chunk_past_its_time_budget_queues_its_rest(fake_market, shop, make_listings, monkeypatch):
+    # given a chunk that may hand out listings for about one push (half the task timeout, here made tiny)
+    listings = make_listings(3)
+    job = listings_publish(channel=shop, listing_ids=[lst.pk for lst in listings])
+    ids = _queued_chunks()[0]
+    OrmQ.objects.all().delete()
+    now = [1000.0]
+    monkeypatch.setattr(push_service.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(push_service, "_chunk_time_budget", lambda: 50.0)
+    original = push_service.sync_listing_push_guarded
+
+    def slow_push(**kwargs):
+        now[0] += 60.0  # each push takes a minute
+        return original(**kwargs)
+
+    monkeypatch.setattr(push_service, "sync_listing_push_guarded", slow_push)
+    # when it runs
+    handled = push_service.sync_job_push_chunk(job_id=job.pk, listing_ids=ids)
+    # then it pushed one listing and queued the other two as a new task, before django-q2's timeout
+    assert handled == 1
+    assert _queued_chunks() == [ids[1:]]
+    assert len(fake_market.items) == 1
+
+
+def test_a_timed_out_chunk_queues_what_it_did_not_finish(fake_market, shop, make_listings, monkeypatch):
+    from django_q.exceptions import TimeoutException
+
+    # given a chunk whose second push is cut short by django-q2's task timeout
+    listings = make_listings(4)
+    job = listings_publish(channel=shop, listing_ids=[lst.pk for lst in listings])
+    ids = _queued_chunks()[0]
+    OrmQ.objects.all().delete()
+    original = push_service.sync_listing_push_guarded
+
+    def push(*, job, listing_id, prefetched=None):
+        if listing_id == ids[1]:
+            raise TimeoutException("Task exceeded maximum timeout value (20 seconds)")
+        return original(job=job, listing_id=listing_id, prefetched=prefetched)
+
+    monkeypatch.setattr(push_service, "sync_listing_push_guarded", push)
+    # when it runs, the task fails with the timeout
+    with pytest.raises(TimeoutException):
+        push_service.sync_job_push_chunk(job_id=job.pk, listing_ids=ids)
+    # but the cut-short listing and the ones after it are queued again: nothing is lost with the failed task
+    assert _queued_chunks() == [ids[1:]]
