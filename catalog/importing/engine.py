@@ -43,6 +43,23 @@ PRODUCT_FIELDS: tuple[str, ...] = (
 )
 PRODUCT_FIELDS += ("quantity", "barcode", "weight_grams", "status")
 VARIANT_FIELDS = ("price", "compare_at_price", "quantity", "barcode")
+# The blank-cell rule on updates (a new row simply takes the model defaults):
+# - a column that is absent leaves the field as it is;
+# - a blank cell of a present column clears an optional field to these values;
+# - a blank cell of any other present field column is a per-cell error (nothing on the row is written).
+PRODUCT_CLEARED: dict[str, Any] = {
+    "description": "",
+    "brand": "",
+    "compare_at_price": None,
+    "cost_price": None,
+    "barcode": "",
+    "weight_grams": None,
+}
+VARIANT_CLEARED: dict[str, Any] = {"price": None, "compare_at_price": None, "barcode": ""}
+BLANK_REFUSED = (
+    "{column} cannot be blank on an existing {kind}: a blank cell clears a field, and this one is required. "
+    "Give a value, or leave the column out to keep the current values."
+)
 UNSAFE_HTML_CHARS = ("<", ">", "&", "\x00")  # text without these is returned unchanged by nh3
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "title": col.text_limited_to(255),
@@ -82,6 +99,7 @@ class Row:
     image_urls: list[str] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    blanks: list[str] = field(default_factory=list)  # present field columns left blank on this row
     action: str = ""
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     target: dict[str, Any] | None = None
@@ -121,23 +139,31 @@ class RowParser:
         for name, position, func in self.plan:  # inlined: this loop runs for every cell of the file
             raw = cells[position] if position < width else None
             if raw is None or raw == "":
+                row.blanks.append(name)
                 continue
             try:
                 value = func(raw)
             except col.CellError as exc:
                 row.fail(name, raw, str(exc))
                 continue
-            if value is not None:
+            if value is None:
+                row.blanks.append(name)  # spaces only
+            else:
                 values[name] = value
         category_at = self.cmap.index.get("category")
         if category_at is not None:
-            row.category_path = self._one(row, "category", category_at, col.to_category_path, width)
+            if col.is_blank(cells_get(cells, category_at, width)):
+                row.blanks.append("category")
+            else:
+                row.category_path = self._one(row, "category", category_at, col.to_category_path, width)
         for name, position, func in self.lists:
             setattr(row, name, self._one(row, name, position, func, width) or [])
         for code, position in self.cmap.attributes.items():
             value = cells[position] if position < width else None
             if not col.is_blank(value):
                 row.attributes[code] = col.json_safe(value.strip() if isinstance(value, str) else value)
+            else:
+                row.blanks.append(col.ATTRIBUTE_PREFIX + code)
         if self.options:
             self._parse_options(row, width)
         return row
@@ -463,8 +489,10 @@ class ImportRun:
             target = {**values, "attributes": dict(row.attributes)}
         else:
             target = existing
-            if row.attributes:
-                values["attributes"] = {**existing["attributes"], **row.attributes}
+            cleared_attributes = self._apply_blanks(row, values, PRODUCT_CLEARED, "product") if row.blanks else []
+            if row.attributes or cleared_attributes:
+                kept = {k: v for k, v in existing["attributes"].items() if k not in cleared_attributes}
+                values["attributes"] = {**kept, **row.attributes}
             row.changes = {n: (existing[n], v) for n, v in values.items() if existing[n] != v}
             for name, (_, new) in row.changes.items():
                 target[name] = new
@@ -473,6 +501,21 @@ class ImportRun:
             return
         row.target = target
         row.action = "create" if existing is None else ("update" if row.changes else "unchanged")
+
+    @staticmethod
+    def _apply_blanks(row: Row, values: dict[str, Any], cleared: dict[str, Any], kind: str) -> list[str]:
+        """Apply the blank-cell rule of an update (see PRODUCT_CLEARED); return the attribute codes to clear."""
+        attributes: list[str] = []
+        for name in row.blanks:
+            if name in cleared:
+                values[name] = cleared[name]
+            elif name == "category" and kind == "product":
+                values["category_id"] = None
+            elif name.startswith(col.ATTRIBUTE_PREFIX):
+                attributes.append(name[len(col.ATTRIBUTE_PREFIX) :])
+            elif kind == "product" or name in VARIANT_FIELDS:
+                row.fail(name, None, BLANK_REFUSED.format(column=name.capitalize(), kind=kind))
+        return attributes
 
     def _check_channels(self, row: Row) -> None:
         unknown = [name for name in row.channels if name.lower() not in self.channel_names]
@@ -522,6 +565,10 @@ class ImportRun:
         if parent is not None and existing["product_id"] != parent["id"]:
             row.fail("parent_sku", row.parent_sku, f"Variant '{row.sku}' belongs to product {existing['parent_sku']}.")
             return
+        if row.blanks:
+            self._apply_blanks(row, values, VARIANT_CLEARED, "variant")
+            if row.errors:
+                return
         if row.options:
             values["options"] = {**existing["options"], **row.options}
         row.changes = {n: (existing[n], v) for n, v in values.items() if existing[n] != v}

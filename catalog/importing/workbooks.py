@@ -98,7 +98,10 @@ def template_workbook() -> bytes:
         "",
         "Only the first sheet is imported unless you choose another one on the upload page.",
         "Headers are matched case-insensitively; unknown columns are reported and ignored.",
-        "A row whose SKU exists updates that product; blank cells leave the current value unchanged.",
+        "A row whose SKU exists updates that product. A column left out of the file keeps the current values.",
+        "On an update, a blank cell clears an optional field (description, brand, category, compare_at_price,",
+        "cost_price, barcode, weight_grams, attr:<code>; on variants price, compare_at_price, barcode);",
+        "a blank title, price, currency, quantity or status is an error for that row. New rows take the defaults.",
         "Columns named attr:<code> fill the product attribute <code> of its category.",
         "Variant rows (with parent_sku) use sku, price, compare_at_price, quantity, barcode and the options.",
     ):

@@ -62,17 +62,17 @@ def test_every_product_column_is_imported(run, admin_user):
     assert product.updated_by == admin_user
 
 
-def test_existing_sku_is_updated_case_insensitively_and_blank_cells_keep_values(run):
+def test_existing_sku_is_updated_case_insensitively_and_absent_columns_keep_values(run):
     # given
     product = product_create(sku="KET-1", title="Kettle", price=Decimal("10.00"), brand="Acme", quantity=3)
 
-    # when a row with the SKU in lower case changes the price and leaves brand blank
-    batch = run([["sku", "price", "brand", "quantity"], ["ket-1", "12.00", None, 3]])
+    # when a row with the SKU in lower case changes the price; brand and title are not columns of the file
+    batch = run([["sku", "price", "quantity"], ["ket-1", "12.00", 3]])
 
     # then
     assert (batch.created_count, batch.updated_count, batch.unchanged_count) == (0, 1, 0)
     product.refresh_from_db()
-    assert (product.price, product.brand, product.version) == (Decimal("12.00"), "Acme", 2)
+    assert (product.price, product.brand, product.title, product.version) == (Decimal("12.00"), "Acme", "Kettle", 2)
     assert batch.sample_diffs == [{"row": 2, "sku": "ket-1", "changes": {"price": ["10.00", "12.00"]}}]
     snapshot = ImportRow.objects.get(batch=batch, kind="product_update")
     assert (snapshot.before, snapshot.after, snapshot.version_after) == ({"price": "10.00"}, {"price": "12.00"}, 2)
