@@ -1,5 +1,8 @@
 """Staff pages of the spreadsheet import flow: upload -> preview -> confirm -> progress -> summary -> undo."""
 
+from collections.abc import Iterator
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -10,10 +13,12 @@ from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpR
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views import View
 from django.views.generic import DetailView, FormView
 
 from common.errors import ApplicationError
+from common.views import StaffReadMixin
 
 from .importing import services, workbooks
 from .models import ImportBatch, ImportErrorPolicy, ImportRow, Product
@@ -157,35 +162,92 @@ class ImportTemplateView(LoginRequiredMixin, View):
         return response
 
 
-def filtered_products(params) -> QuerySet[Product]:
-    """The product list page's own FilterSet (q, category incl. subcategories, brand, status)."""
-    from .filters import ProductFilterSet
+def filtered(filterset_class: Any, params: Any, queryset: QuerySet[Any]) -> tuple[QuerySet[Any] | None, str]:
+    """The list page's own FilterSet over `params`, sorted like the page; (None, errors) when a filter is bad."""
+    filterset = filterset_class(params, queryset=queryset)
+    if not filterset.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
+        return None, problems
+    return filterset.qs, ""
 
-    filterset = ProductFilterSet(params, queryset=Product.objects.all())
-    return filterset.qs if filterset.is_valid() else Product.objects.none()
 
+class _ExportView(View):
+    """Stream rows as CSV or XLSX (`?format=`), filtered and sorted like the list page (same query string)."""
 
-class ProductExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """Stream products (and their variants) as CSV or XLSX, filtered like the product list."""
+    name = ""
+    sheet_title = ""
 
-    permission_required = "catalog.view_product"
+    def rows(self, queryset: QuerySet[Any]) -> Iterator[list[Any]]:
+        raise NotImplementedError
+
+    def queryset(self, params: Any) -> tuple[QuerySet[Any] | None, str]:
+        raise NotImplementedError
 
     def get(self, request):
         kind = request.GET.get("format", "xlsx")
+        if kind not in ("csv", "xlsx"):
+            return HttpResponse("Unknown export format; use format=csv or format=xlsx.", status=400)
+        queryset, problems = self.queryset(request.GET)
+        if queryset is None:
+            return HttpResponse(f"Invalid filter: {problems}", status=400, content_type="text/plain; charset=utf-8")
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        rows = workbooks.export_rows(filtered_products(request.GET))
+        filename = f"{self.filename_base(request.GET)}-{stamp}.{kind}"
+        rows = self.rows(queryset)
         if kind == "csv":
             response = StreamingHttpResponse(workbooks.export_csv(rows), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="products-{stamp}.csv"'
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
-        if kind != "xlsx":
-            return HttpResponse("Unknown export format; use format=csv or format=xlsx.", status=400)
         return FileResponse(
-            workbooks.export_xlsx_file(rows),
+            workbooks.export_xlsx_file(rows, sheet_title=self.sheet_title),
             as_attachment=True,
-            filename=f"products-{stamp}.xlsx",
+            filename=filename,
             content_type=XLSX_TYPE,
         )
+
+    def filename_base(self, params: Any) -> str:
+        return self.name
+
+
+class ProductExportView(LoginRequiredMixin, PermissionRequiredMixin, _ExportView):
+    """Products (and their variants), filtered and sorted like the product list."""
+
+    permission_required = "catalog.view_product"
+    name = sheet_title = "products"
+
+    def queryset(self, params):
+        from .filters import ProductFilterSet
+
+        return filtered(ProductFilterSet, params, Product.objects.all())
+
+    def rows(self, queryset):
+        return workbooks.export_rows(queryset)
+
+
+class ListingExportView(StaffReadMixin, _ExportView):
+    """Listings (of one channel with `?channel=ID`), filtered and sorted like the listing list, which any role
+    may read; a user limited to some channels gets only theirs."""
+
+    name = sheet_title = "listings"
+
+    def queryset(self, params):
+        from accounts.roles import allowed_channel_ids
+        from listings.filters import ListingFilterSet
+        from listings.models import Listing
+
+        listings = Listing.objects.all()
+        allowed = allowed_channel_ids(self.request.user)
+        if allowed is not None:
+            listings = listings.filter(channel_id__in=allowed)
+        return filtered(ListingFilterSet, params, listings)
+
+    def rows(self, queryset):
+        return workbooks.listing_export_rows(queryset)
+
+    def filename_base(self, params):
+        from channels.models import Channel
+
+        channel = Channel.objects.filter(pk=params.get("channel") or 0).values_list("name", flat=True).first()
+        return f"listings-{slugify(channel)}" if channel else "listings"
 
 
 def batch_url(batch: ImportBatch) -> str:
