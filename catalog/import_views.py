@@ -106,9 +106,9 @@ class ImportBatchStatusView(ImportPermissionMixin, View):
                 "status_display": batch.get_status_display(),
                 "is_running": batch.is_running,
                 "percent": batch.progress_percent,
-                "processed": batch.processed_rows,
-                "total": batch.total_rows,
-                "rows_per_second": round(batch.rows_per_second),
+                "processed": batch.progress_done,
+                "total": batch.progress_total,
+                "rows_per_second": round(batch.progress_rate),
                 "created": batch.created_count,
                 "updated": batch.updated_count,
                 "unchanged": batch.unchanged_count,
@@ -143,8 +143,10 @@ class ImportBatchConfirmView(_BatchActionView):
 
 
 class ImportBatchUndoView(_BatchActionView):
+    success_message = "Undo started; progress is shown below."
+
     def act(self, batch):
-        return services.import_batch_undo(batch=batch, user=self.request.user)
+        return services.import_batch_undo_request(batch=batch, user=self.request.user)
 
 
 class ImportBatchErrorsView(ImportPermissionMixin, View):
