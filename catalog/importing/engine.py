@@ -21,6 +21,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from common.actors import Actor, actor_or_none
+from common.audit import IGNORED_FIELDS, AuditActor, audit_record_bulk
 
 from ..choices import AttributeType
 from ..models import Category, ImportBatch, ImportRow, Product, Variant
@@ -74,6 +75,26 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "weight_grams": col.to_int,
     "status": col.to_status,
 }
+
+
+@dataclass(slots=True)
+class AuditRef:
+    """What `audit_record_bulk` reads of a row (its pk and label) without building a model instance per row."""
+
+    pk: int
+    label: str
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def _audited(model: type[Model]) -> list[tuple[str, str]]:
+    """(attname, field name) of the fields the audit trail records for `model` (its signal handlers' set)."""
+    return [
+        (f.attname, f.name)
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.name not in IGNORED_FIELDS and not isinstance(f, models.BinaryField)
+    ]
 
 
 class RejectAll(Exception):
@@ -343,6 +364,8 @@ class ImportRun:
         self.channel_names = channel_names() if cmap.has("channels") else {}
         self.product_defaults = _defaults(Product)
         self.variant_defaults = _defaults(Variant)
+        self.audit_actor = AuditActor("import", f"import batch #{batch.pk}", user=self.actor)
+        self.audited = {Product: _audited(Product), Variant: _audited(Variant)}
 
     # --- driving ---
 
@@ -632,7 +655,9 @@ class ImportRun:
                 for row in rows:
                     row.target["id"] = ids[row.sku.upper()]  # type: ignore[index,union-attr]
                 _ranges(list(ids.values()), ranges)
-        snapshots = self._write_updates([r for r in chunk if r.action == "update"])
+        updated = [r for r in chunk if r.action == "update"]
+        snapshots = self._write_updates(updated)
+        self._audit(new_products, new_variants, updated)
         for kind, name in ((ImportRow.Kind.IMAGES, "image_urls"), (ImportRow.Kind.CHANNELS, "channels")):
             snapshots += [
                 ImportRow(
@@ -647,6 +672,48 @@ class ImportRun:
                 if getattr(r, name) and not r.parent_sku and r.action in ("create", "update", "unchanged")
             ]
         insert_import_rows(snapshots)
+
+    def _audit(self, new_products: list[Row], new_variants: list[Row], updated: list[Row]) -> None:
+        """One audit entry per written row, in a few bulk inserts per chunk (the writes bypass the signals).
+
+        Creations record every non-empty audited field like the signal handler does; updates the changed fields
+        (`category_id` recorded as `category`, like the handler). The actor is the import batch (and its user).
+        """
+        json_safe = col.json_safe
+        for model, rows in ((Product, new_products), (Variant, new_variants)):
+            audited = self.audited[model]
+            entries = []
+            for row in rows:
+                target: dict[str, Any] = row.target  # type: ignore[assignment]
+                changes = {}
+                for attname, name in audited:  # inlined json_safe: the values are str, int, Decimal or dict here
+                    value = target[attname]
+                    if value is not None and value != "" and value != {}:
+                        changes[name] = [None, str(value) if type(value) is Decimal else value]
+                entries.append((AuditRef(target["id"], self._label(row)), changes))
+            if entries:
+                audit_record_bulk(model, cast(Any, entries), "create", actor=self.audit_actor)
+        for model, parent in ((Product, False), (Variant, True)):
+            names = dict(self.audited[model])
+            entries = [
+                (
+                    AuditRef(row.target["id"], self._label(row)),  # type: ignore[index]
+                    {names.get(n, n): [json_safe(a), json_safe(b)] for n, (a, b) in row.changes.items()},
+                )
+                for row in updated
+                if bool(row.parent_sku) is parent
+            ]
+            if entries:
+                audit_record_bulk(model, cast(Any, entries), "update", actor=self.audit_actor)
+
+    @staticmethod
+    def _label(row: Row) -> str:
+        """The row's str() as its model would give it (Product: 'SKU · title'; Variant: 'SKU (options)')."""
+        target = row.target or {}
+        if row.parent_sku:
+            options = " / ".join(str(v) for v in (target.get("options") or {}).values())
+            return f"{row.sku} ({options})" if options else str(row.sku)
+        return f"{row.sku} · {target.get('title', '')}"
 
     def _write_updates(self, updated: list[Row]) -> list[ImportRow]:
         snapshots: list[ImportRow] = []
