@@ -7,7 +7,9 @@ undo/error rows and one progress update. The checks are the catalog's own: the s
 (`catalog.validators`), the same Product/Variant `clean()` rules, run on values already in memory.
 """
 
+import decimal
 import functools
+import json
 import operator
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +18,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.db import connection, models, transaction
-from django.db.models import F, Model
+from django.db.models import Model
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -329,6 +331,65 @@ def _defaults(model: type[Model]) -> dict[str, Any]:
     return {f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key}
 
 
+class RowReader:
+    """Fetch rows of a model by upper-case SKU as attname dicts, with one prepared SELECT per chunk.
+
+    The ORM's `.values()` spent ~10 ms per 1,000 SKUs compiling the IN list and running per-value converters,
+    three times the query itself; this builds the SQL once and converts only the columns that need it (JSON
+    text, and on SQLite decimals stored as REAL), exactly as the ORM's converters would.
+    """
+
+    def __init__(self, model: type[Model], names: tuple[str, ...], parent_sku: tuple[Any, str, str] | None = None):
+        quote = connection.ops.quote_name
+        fields = [cast(models.Field, model._meta.get_field(n)) for n in names]
+        self.names = [f.attname for f in fields]
+        columns = [f"t.{quote(str(f.column))}" for f in fields]
+        joins = ""
+        if parent_sku:  # the parent's SKU, for messages such as "Variant 'X' belongs to product Y"
+            parent, fk, column = parent_sku
+            joins = f" JOIN {quote(parent._meta.db_table)} p ON p.id = t.{quote(fk)}"
+            columns.append(f"p.{quote(column)}")
+            self.names.append("parent_sku")
+        self.sql = f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} t{joins} WHERE UPPER(t.sku) IN "
+        self.converters = [(i, c) for i, f in enumerate(fields) if (c := _converter(f)) is not None]
+
+    def by_sku(self, keys: set[str], *, lock: bool = False) -> dict[str, dict[str, Any]]:
+        if not keys:
+            return {}
+        sql = self.sql + "(" + ", ".join(["%s"] * len(keys)) + ")" + (" FOR UPDATE OF t" if lock else "")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(keys))
+            rows = cursor.fetchall()
+        names, converters, out = self.names, self.converters, {}
+        for values in rows:
+            if converters:
+                values = list(values)
+                for i, convert in converters:
+                    if values[i] is not None:
+                        values[i] = convert(values[i])
+            row = dict(zip(names, values, strict=True))
+            out[row["sku"].upper()] = row
+        return out
+
+
+_SQLITE_DECIMALS = decimal.Context(prec=15)  # what Django's SQLite converter uses for REAL-stored decimals
+
+
+def _converter(field: models.Field) -> Callable[[Any], Any] | None:
+    if isinstance(field, models.JSONField):
+        return lambda v: json.loads(v) if isinstance(v, str | bytes) else v
+    if isinstance(field, models.DecimalField) and connection.vendor == "sqlite":
+        step = Decimal(1).scaleb(-int(field.decimal_places or 0))
+
+        def to_decimal(value: Any) -> Decimal:
+            if isinstance(value, float):
+                return _SQLITE_DECIMALS.create_decimal_from_float(value).quantize(step)
+            return Decimal(value).quantize(step)
+
+        return to_decimal
+    return None
+
+
 class ImportRun:
     """One pass over a sheet: a dry run (nothing written but error rows) or a commit."""
 
@@ -364,6 +425,10 @@ class ImportRun:
         self.channel_names = channel_names() if cmap.has("channels") else {}
         self.product_defaults = _defaults(Product)
         self.variant_defaults = _defaults(Variant)
+        self.product_reader = RowReader(Product, ("id", "sku", "version", "category_id", "attributes", *PRODUCT_FIELDS))
+        self.variant_reader = RowReader(
+            Variant, ("id", "sku", "product_id", "options", *VARIANT_FIELDS), parent_sku=(Product, "product_id", "sku")
+        )
         self.audit_actor = AuditActor("import", f"import batch #{batch.pk}", user=self.actor)
         self.audited = {Product: _audited(Product), Variant: _audited(Variant)}
 
@@ -433,22 +498,8 @@ class ImportRun:
 
     def _lookup(self, chunk: list[Row]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
         keys = {r.sku.upper() for r in chunk if r.sku} | {r.parent_sku.upper() for r in chunk if r.parent_sku}
-        product_qs = Product.objects.alias(usku=Upper("sku")).filter(usku__in=keys)
-        variant_qs = Variant.objects.alias(usku=Upper("sku")).filter(usku__in=keys)
-        if self.commit and connection.features.has_select_for_update:
-            product_qs = product_qs.select_for_update()
-            variant_qs = variant_qs.select_for_update(of=("self",))
-        products = {
-            p["sku"].upper(): p
-            for p in product_qs.values("id", "sku", "version", "category_id", "attributes", *PRODUCT_FIELDS)
-        }
-        variants = {
-            v["sku"].upper(): v
-            for v in variant_qs.values(
-                "id", "sku", "product_id", "options", *VARIANT_FIELDS, parent_sku=F("product__sku")
-            )
-        }
-        return products, variants
+        lock = self.commit and connection.features.has_select_for_update
+        return self.product_reader.by_sku(keys, lock=lock), self.variant_reader.by_sku(keys, lock=lock)
 
     def _dedupe(self, row: Row) -> None:
         key = row.sku.upper()  # type: ignore[union-attr]
