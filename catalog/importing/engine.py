@@ -19,7 +19,6 @@ from typing import Any, cast
 
 from django.db import connection, models, transaction
 from django.db.models import Model
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from common.actors import Actor, actor_or_none
@@ -351,6 +350,7 @@ class RowReader:
             columns.append(f"p.{quote(column)}")
             self.names.append("parent_sku")
         self.sql = f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} t{joins} WHERE UPPER(t.sku) IN "
+        self.id_sql = f"SELECT UPPER(t.sku), t.id FROM {quote(model._meta.db_table)} t WHERE UPPER(t.sku) IN "
         self.converters = [(i, c) for i, f in enumerate(fields) if (c := _converter(f)) is not None]
 
     def by_sku(self, keys: set[str], *, lock: bool = False) -> dict[str, dict[str, Any]]:
@@ -360,6 +360,17 @@ class RowReader:
         with connection.cursor() as cursor:
             cursor.execute(sql, list(keys))
             rows = cursor.fetchall()
+        return self._convert(rows)
+
+    def ids_by_sku(self, keys: set[str]) -> dict[str, int]:
+        """Upper-case SKU -> id (the ids of rows just inserted, which executemany and COPY do not return)."""
+        if not keys:
+            return {}
+        with connection.cursor() as cursor:
+            cursor.execute(self.id_sql + "(" + ", ".join(["%s"] * len(keys)) + ")", list(keys))
+            return dict(cursor.fetchall())
+
+    def _convert(self, rows: list[Any]) -> dict[str, dict[str, Any]]:
         names, converters, out = self.names, self.converters, {}
         for values in rows:
             if converters:
@@ -413,6 +424,7 @@ class ImportRun:
         self.reject_all = batch.on_error == "reject-all"
         self.seen: dict[str, tuple[int, str]] = {}  # upper SKU -> (row number, "product" | "variant")
         self.categories: dict[tuple[str, ...], Category | None] = {}
+        self.categories_as_written: dict[tuple[str, ...], Category | None] = {}
         self.definitions: dict[int, list[Any]] = {}
         self.counts = {"create": 0, "update": 0, "unchanged": 0, "error": 0}
         self.processed = 0
@@ -510,7 +522,14 @@ class ImportRun:
             self.seen[key] = (row.number, "variant" if row.parent_sku else "product")
 
     def _category(self, path: tuple[str, ...]) -> Category | None:
+        found = self.categories_as_written.get(path, False)  # rows repeat a few spellings: skip lower-casing
+        if found is not False:
+            return found  # type: ignore[return-value]
         key = tuple(n.lower() for n in path)
+        self.categories_as_written[path] = self._category_by_key(key, path)
+        return self.categories_as_written[path]
+
+    def _category_by_key(self, key: tuple[str, ...], path: tuple[str, ...]) -> Category | None:
         if key not in self.categories:
             if self.commit:
                 self.categories[key] = category_get_or_create_path(names=list(path), user=self.user)
@@ -698,11 +717,8 @@ class ImportRun:
         ):
             executemany_insert(model, [r.target for r in rows])  # type: ignore[misc]
             if rows:
-                ids = dict(
-                    model.objects.alias(usku=Upper("sku"))
-                    .filter(usku__in=[r.sku.upper() for r in rows])  # type: ignore[union-attr]
-                    .values_list(Upper("sku"), "id")
-                )
+                reader = self.product_reader if model is Product else self.variant_reader
+                ids = reader.ids_by_sku({r.sku.upper() for r in rows})  # type: ignore[union-attr]
                 for row in rows:
                     row.target["id"] = ids[row.sku.upper()]  # type: ignore[index,union-attr]
                 _ranges(list(ids.values()), ranges)
