@@ -295,3 +295,25 @@ def test_nul_character_in_text_is_a_cell_error(tmp_path):
             "message": "The text contains a NUL character, which cannot be stored.",
         }
     ]
+
+
+def test_fast_check_digit_agrees_with_the_catalog_validator():
+    import random
+
+    from django.core.exceptions import ValidationError
+
+    from catalog.importing.columns import _check_digit_ok
+    from catalog.validators import validate_gtin
+
+    rng = random.Random(7)
+    verdicts = {True: 0, False: 0}
+    for _ in range(5000):
+        text = "".join(rng.choice("0123456789") for _ in range(rng.choice((8, 12, 13, 14))))
+        try:
+            validate_gtin(text)
+            valid = True
+        except ValidationError:
+            valid = False
+        assert _check_digit_ok(text) is valid, text
+        verdicts[valid] += 1
+    assert verdicts[True] > 300  # both outcomes are exercised (about one code in ten is valid)
