@@ -259,9 +259,27 @@ def _preparers(fields: list[Any]) -> list[Callable[[Any], Any]]:
             out.append(_identity)
         elif isinstance(f, models.DateTimeField):  # every row of a chunk carries the same timestamp
             out.append(functools.lru_cache(maxsize=4)(functools.partial(f.get_db_prep_save, connection=connection)))
+        elif isinstance(f, models.JSONField):
+            out.append(_json_preparer(f))
         else:
             out.append(functools.partial(f.get_db_prep_save, connection=connection))
     return out
+
+
+def _json_preparer(field: models.JSONField) -> Callable[[Any], Any]:
+    """The field's own preparation, with the empty dict and list (most attributes, options, snapshots) prepared
+    once: json.dumps through the field's encoder costs ~2.4 us a value."""
+    prepare = functools.partial(field.get_db_prep_save, connection=connection)
+    empty_dict, empty_list = prepare({}), prepare([])
+
+    def prep(value: Any) -> Any:
+        if not value and type(value) is dict:
+            return empty_dict
+        if not value and type(value) is list:
+            return empty_list
+        return prepare(value)
+
+    return prep
 
 
 def _identity(value: Any) -> Any:
