@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 
@@ -33,7 +34,10 @@ class RoleRequiredMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         if not self.has_role_permission(request):
             return forbidden_response(request, area=self.required_area)
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except PermissionDenied as exc:  # e.g. a service refusing a channel the user is not allowed to use
+            return forbidden_response(request, area=self.required_area, message=str(exc))
 
 
 def forbidden_response(request: HttpRequest, *, area: str | None = None, message: str = "") -> HttpResponse:

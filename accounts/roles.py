@@ -93,3 +93,43 @@ def allowed_channel_ids(user: Any) -> frozenset[int] | None:
 def can_use_channel(user: Any, channel_id: int) -> bool:
     ids = allowed_channel_ids(user)
     return ids is None or channel_id in ids
+
+
+def channel_scoped(queryset: Any, user: Any, field: str = "channel") -> Any:
+    """`queryset` narrowed to the channels `user` may use; unchanged for an unrestricted user.
+
+    `field` is the lookup of the channel on the queryset's model: "pk" for channels, "channel" for listings,
+    jobs and events. Every staff page and API view that lists or fetches channel-bound rows goes through this,
+    so a restricted user gets a 404 for another channel's rows, as if they did not exist.
+    """
+    ids = allowed_channel_ids(user)
+    if ids is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": sorted(ids)})
+
+
+def channel_access_check(user: Any, channels: Any) -> None:
+    """Refuse (PermissionDenied, a 403 page or API response) when `user` is limited to other channels.
+
+    `channels` holds Channel instances or ids. Services that take channels from the caller (assign, create,
+    publish) call this; jobs and imports acting as the system (user None) are never restricted.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    ids = allowed_channel_ids(user)
+    if ids is None:
+        return
+    wanted = {int(getattr(c, "pk", c)) for c in channels}
+    refused = sorted(wanted - ids)
+    if refused:
+        from channels.models import Channel
+
+        names = ", ".join(Channel.objects.filter(pk__in=refused).order_by("name").values_list("name", flat=True))
+        raise PermissionDenied(f"You are limited to other channels and may not act on: {names or refused}.")
+
+
+def user_channels(request: Any) -> Any:
+    """Channels the request's user may use, for filter and form choices (django-filter passes the request)."""
+    from channels.models import Channel
+
+    return channel_scoped(Channel.objects.order_by("name"), getattr(request, "user", None), "pk")

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
 
+from accounts.roles import user_channels
 from channels.models import Channel
 from listings.choices import ListingStatus
 from listings.models import Listing
@@ -50,7 +51,7 @@ class ProductFilterSet(django_filters.FilterSet):
     brand = django_filters.CharFilter(field_name="brand", label="Brand")
     status = django_filters.ChoiceFilter(choices=ProductStatus.choices, empty_label="Any status")
     channel = django_filters.ModelChoiceFilter(
-        queryset=Channel.objects.all(), method="filter_channel", label="Listed on", empty_label="Any channel"
+        queryset=user_channels, method="filter_channel", label="Listed on", empty_label="Any channel"
     )
     listing_status = django_filters.ChoiceFilter(
         choices=ListingStatus.choices,

@@ -177,12 +177,13 @@ class ProductBulkForm(forms.Form):
         coerce=int, choices=(), required=True, error_messages={"required": "Select at least one product first."}
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        from accounts.roles import channel_scoped
         from channels.models import Channel  # the catalog does not depend on channels at import time
 
         channel_field: Any = self.fields["channels"]
-        channel_field.queryset = Channel.objects.order_by("name")
+        channel_field.queryset = channel_scoped(Channel.objects.order_by("name"), user, "pk")
         self.fields["ids"].valid_value = lambda value: str(value).isdigit()  # type: ignore[attr-defined]
 
     def clean_ids(self) -> list[int]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from accounts.roles import can_edit
+from accounts.roles import can_edit, channel_scoped
 from channels.models import Channel
 from common.errors import ApplicationError
 from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, add_service_errors, error_text
@@ -54,7 +54,9 @@ class ProductListView(StaffReadMixin, ListView):
         return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
 
     def get_queryset(self):
-        self.filterset = ProductFilterSet(self.request.GET or None, queryset=Product.objects.all())
+        self.filterset = ProductFilterSet(
+            self.request.GET or None, queryset=Product.objects.all(), request=self.request
+        )
         primary = Prefetch("images", queryset=ProductImage.objects.filter(is_primary=True), to_attr="primary_images")
         return (
             self.filterset.qs.select_related("category")
@@ -89,7 +91,7 @@ class ProductListView(StaffReadMixin, ListView):
         context["filter"] = self.filterset
         context["sort_current"] = self.request.GET.get("sort", "")
         context["page_sizes"] = PAGE_SIZES
-        context["bulk_form"] = ProductBulkForm()
+        context["bulk_form"] = ProductBulkForm(user=self.request.user)
         context["can_list"] = can_edit(self.request.user, "listings")
         context["channels"] = list(Channel.objects.only("pk", "name").order_by("name")) if context["can_list"] else []
         context["can_edit"] = can_edit(self.request.user, "catalog")
@@ -125,7 +127,7 @@ class ProductBulkView(StaffReadMixin, View):
         back = request.POST.get("next") or reverse("catalog:product_list")
         if not back.startswith("/") or back.startswith("//"):
             back = reverse("catalog:product_list")
-        form = ProductBulkForm(request.POST)
+        form = ProductBulkForm(request.POST, user=request.user)
         if not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:
@@ -177,7 +179,7 @@ class ProductBulkView(StaffReadMixin, View):
                 f"{counts['created']} new listing(s), {counts['skipped']} skipped (already listed or archived).",
             )
             return HttpResponseRedirect(back)
-        listings = Listing.objects.filter(product__in=products)
+        listings = channel_scoped(Listing.objects.filter(product__in=products), request.user)
         if channels:
             listings = listings.filter(channel__in=channels)
         chosen = list(listings.select_related("channel"))
@@ -207,17 +209,19 @@ class ProductDetailView(StaffReadMixin, DetailView):
         context["images"] = list(product.images.all())
         context["variants"] = list(product.variants.all())
         context["can_edit"] = can_edit(self.request.user, "catalog")
-        context["listing_rows"] = product_listing_rows(product)
+        context["listing_rows"] = product_listing_rows(product, self.request.user)
         return context
 
 
-def product_listing_rows(product: Product) -> list[dict[str, Any]]:
+def product_listing_rows(product: Product, user: Any = None) -> list[dict[str, Any]]:
     """One row per listing of the product: channel, status badge and readiness issues."""
     from listings.models import Listing
     from listings.readiness import listing_readiness
 
     rows = []
-    listings = Listing.objects.filter(product=product).select_related("channel", "variant", "product")
+    listings = channel_scoped(Listing.objects.filter(product=product), user).select_related(
+        "channel", "variant", "product"
+    )
     for listing in listings.order_by("channel__name", "variant_id"):
         issues = [i.message for i in listing_readiness(listing) if i.is_blocking]
         rows.append(

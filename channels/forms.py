@@ -10,36 +10,9 @@ from catalog.models import Category
 from syncing.connectors import CONNECTORS
 
 from .models import Channel
+from .services import CHANNEL_EDITABLE_FIELDS
 
-CHANNEL_FORM_FIELDS = [
-    "name",
-    "marketplace",
-    "country",
-    "currency",
-    "language",
-    "base_url",
-    "shop_id",
-    "is_active",
-    "rate_limit_per_second",
-    "rate_limit_burst",
-    "title_max_length",
-    "min_images",
-    "max_images",
-    "main_image_min_px",
-    "main_image_white_background",
-    "required_attributes",
-    "price_currency_rate",
-    "price_adjust_type",
-    "price_adjust_value",
-    "price_rounding_ending",
-    "price_min",
-    "price_max",
-    "stock_percent",
-    "stock_buffer",
-    "stock_max",
-    "conflict_policy",
-    "pull_interval_hours",
-]
+CHANNEL_FORM_FIELDS = list(CHANNEL_EDITABLE_FIELDS)
 SECTIONS = [
     (
         "Marketplace account",

@@ -17,7 +17,9 @@ from syncing.connectors import get_connector_class
 
 from .models import RULE_FIELDS, AttributeValueMapping, CategoryMapping, Channel
 
-CHANNEL_FIELDS = {
+# The settings a person edits, in the order the form and the API show them (the form, the serializer and the
+# services all read this one list).
+CHANNEL_EDITABLE_FIELDS: tuple[str, ...] = (
     "name",
     "marketplace",
     "country",
@@ -40,9 +42,9 @@ CHANNEL_FIELDS = {
     "stock_max",
     "conflict_policy",
     "pull_interval_hours",
-    "circuit_open_until",
-    "consecutive_failures",
-}
+)
+# ...plus the circuit-breaker state the sync engine sets through the same services.
+CHANNEL_FIELDS = {*CHANNEL_EDITABLE_FIELDS, "circuit_open_until", "consecutive_failures"}
 
 
 def _check_fields(fields: Mapping[str, Any], allowed: set[str], what: str) -> None:

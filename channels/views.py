@@ -5,7 +5,7 @@ import logging
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from accounts.roles import can_edit
+from accounts.roles import allowed_channel_ids, can_edit, channel_scoped
 from catalog.models import Category
 from common.errors import ApplicationError
 from common.views import StaffReadMixin, StaffWriteMixin, add_service_errors, error_text
@@ -37,7 +37,7 @@ class ChannelListView(StaffReadMixin, ListView):
     context_object_name = "channels"
 
     def get_queryset(self):
-        return Channel.objects.order_by("name")
+        return channel_scoped(Channel.objects.order_by("name"), self.request.user, "pk")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -53,6 +53,11 @@ class ChannelListView(StaffReadMixin, ListView):
         return context
 
 
+def channel_for_user(request: HttpRequest, pk: int) -> Channel:
+    """The channel `pk` if the user may use it, else 404 (a restricted user does not see other channels)."""
+    return get_object_or_404(channel_scoped(Channel.objects.all(), request.user, "pk"), pk=pk)
+
+
 def mapping_rows(channel: Channel) -> list[dict[str, Any]]:
     mappings = {m.category_id: m for m in CategoryMapping.objects.filter(channel=channel)}
     return [{"category": c, "mapping": mappings.get(c.pk)} for c in Category.objects.order_by("path")]
@@ -61,7 +66,9 @@ def mapping_rows(channel: Channel) -> list[dict[str, Any]]:
 class ChannelDetailView(StaffReadMixin, DetailView):
     template_name = "channels/channel_detail.html"
     context_object_name = "channel"
-    model = Channel
+
+    def get_queryset(self):
+        return channel_scoped(Channel.objects.all(), self.request.user, "pk")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -120,12 +127,25 @@ class ChannelEditMixin(StaffWriteMixin):
 class ChannelCreateView(ChannelEditMixin, View):
     required_area = AREA
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.refuse_restricted(request)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.refuse_restricted(request)
+        return super().post(request, *args, **kwargs)
+
+    @staticmethod
+    def refuse_restricted(request: HttpRequest) -> None:
+        if allowed_channel_ids(request.user) is not None:
+            raise PermissionDenied("You are limited to some channels; an admin adds new channels.")
+
 
 class ChannelUpdateView(ChannelEditMixin, View):
     required_area = AREA
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        self.object = get_object_or_404(Channel, pk=kwargs["pk"])
+        self.object = channel_for_user(request, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -136,7 +156,7 @@ class CategoryMappingSaveView(StaffWriteMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        channel = get_object_or_404(Channel, pk=pk)
+        channel = channel_for_user(request, pk)
         changed, refused = 0, []
         for row in mapping_rows(channel):
             category, mapping = row["category"], row["mapping"]
@@ -179,7 +199,7 @@ class ChannelTestConnectionView(StaffWriteMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        channel = get_object_or_404(Channel, pk=pk)
+        channel = channel_for_user(request, pk)
         try:
             connector_for(channel).check_credentials()
         except ConnectorError as exc:

@@ -8,6 +8,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from accounts.roles import channel_scoped
 from channels.models import Channel
 from listings.choices import ListingStatus
 from listings.models import Listing
@@ -19,9 +20,11 @@ CHART_HEIGHT = 96
 CHART_BAR_GAP = 4
 
 
-def channel_status_matrix() -> dict[str, Any]:
-    """Rows = statuses, columns = channels, cells = listing counts (one GROUP BY on the channel/status index)."""
-    channels = list(Channel.objects.only("pk", "name", "is_active").order_by("name"))
+def channel_status_matrix(user: Any = None) -> dict[str, Any]:
+    """Rows = statuses, columns = channels, cells = listing counts (one GROUP BY on the channel/status index).
+
+    A user limited to some channels sees only those columns (and the other figures only count those)."""
+    channels = list(channel_scoped(Channel.objects.only("pk", "name", "is_active"), user, "pk").order_by("name"))
     counts = {
         (row["channel_id"], row["status"]): row["n"]
         for row in Listing.objects.order_by().values("channel_id", "status").annotate(n=Count("id"))
@@ -34,12 +37,14 @@ def channel_status_matrix() -> dict[str, Any]:
     return {"channels": channels, "rows": rows, "totals": totals, "grand_total": sum(totals)}
 
 
-def sync_counts() -> dict[str, int]:
+def sync_counts(user: Any = None) -> dict[str, int]:
     since = timezone.now() - timedelta(hours=24)
+    jobs = channel_scoped(SyncJob.objects.all(), user)
+    events = channel_scoped(SyncEvent.objects.filter(created_at__gte=since), user)
     return {
-        "jobs_running": SyncJob.objects.filter(status__in=ACTIVE_JOB_STATUSES).count(),
-        "failures_24h": SyncEvent.objects.filter(created_at__gte=since, outcome__in=FINAL_FAILURE_OUTCOMES).count(),
-        "successes_24h": SyncEvent.objects.filter(created_at__gte=since, outcome=SyncOutcome.SUCCEEDED).count(),
+        "jobs_running": jobs.filter(status__in=ACTIVE_JOB_STATUSES).count(),
+        "failures_24h": events.filter(outcome__in=FINAL_FAILURE_OUTCOMES).count(),
+        "successes_24h": events.filter(outcome=SyncOutcome.SUCCEEDED).count(),
     }
 
 
@@ -96,14 +101,14 @@ def _day_counts(since: date) -> dict[tuple[int, date], list[int]]:
     return out
 
 
-def sync_chart(*, days: int = 14) -> list[ChannelChart]:
+def sync_chart(*, days: int = 14, user: Any = None) -> list[ChannelChart]:
     """Per channel, one stacked bar per day (successes under failures), laid out for an inline SVG."""
     today = timezone.localdate()
     first = today - timedelta(days=days - 1)
     counts = _day_counts(first)
     slot = CHART_WIDTH / days
     charts = []
-    for channel in Channel.objects.only("pk", "name").order_by("name"):
+    for channel in channel_scoped(Channel.objects.only("pk", "name"), user, "pk").order_by("name"):
         chart = ChannelChart(channel=channel)
         for i in range(days):
             day = first + timedelta(days=i)

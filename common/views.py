@@ -119,9 +119,10 @@ class DashboardView(StaffReadMixin, TemplateView):
 
         context = super().get_context_data(**kwargs)
         context["counts"] = catalog_counts()
-        context["matrix"] = channel_status_matrix()
-        context["sync"] = sync_counts()
-        context["charts"] = sync_chart(days=CHART_DAYS)
+        user = self.request.user
+        context["matrix"] = channel_status_matrix(user)
+        context["sync"] = sync_counts(user)
+        context["charts"] = sync_chart(days=CHART_DAYS, user=user)
         context["chart_days"] = CHART_DAYS
         return context
 

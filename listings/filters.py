@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from channels.models import Channel
+from accounts.roles import user_channels
 
 from .choices import ListingStatus
 from .models import Listing
@@ -28,7 +28,7 @@ class ListingFilterSet(django_filters.FilterSet):
         label="Search",
         widget=forms.TextInput(attrs={"placeholder": "SKU or title", "type": "search"}),
     )
-    channel = django_filters.ModelChoiceFilter(queryset=Channel.objects.all(), empty_label="Any channel")
+    channel = django_filters.ModelChoiceFilter(queryset=user_channels, empty_label="Any channel")
     status = django_filters.MultipleChoiceFilter(
         choices=ListingStatus.choices, widget=forms.SelectMultiple(attrs={"size": 1})
     )

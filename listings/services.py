@@ -10,11 +10,13 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
+from accounts.roles import channel_access_check
 from catalog.choices import ProductStatus
 from catalog.models import Product, Variant
 from channels.models import Channel
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
+from common.audit import audit_record_created_sql
 from common.errors import ApplicationError
 
 from .effective import EffectiveValue, EffectiveValues, listing_effective_values
@@ -73,6 +75,7 @@ def listing_create(
     *, product: Product, channel: Channel, variant: Variant | None = None, user: User = None, **overrides: Any
 ) -> Listing:
     """Offer a product (or one of its variants) on a channel, as a draft with optional overrides."""
+    channel_access_check(user, [channel])
     _check_overrides(overrides)
     if product.status == ProductStatus.ARCHIVED:
         raise ApplicationError(f"Product {product.sku} is archived; restore it before listing it.")
@@ -190,13 +193,19 @@ def _insert_missing_sql(product_ids: list[int], channel_ids: list[int], actor: A
         f"AND c.{qn(Channel._meta.pk.column)} IN ({', '.join(['%s'] * len(channel_ids))}) "
         # Existing listings hit the partial unique index (channel, product) WHERE variant IS NULL and are skipped;
         # an index probe per row, where a NOT EXISTS anti-join was planned as a scan on stale PostgreSQL statistics.
-        "ON CONFLICT DO NOTHING"
+        "ON CONFLICT DO NOTHING "
+        # The new rows' ids come back for the audit trail (SQLite >= 3.35 and PostgreSQL both support this).
+        f"RETURNING {qn(Listing._meta.pk.column)}"
     )
     return sql, [*params, *product_ids, *channel_ids]
 
 
 def _assign_chunk(rows: list[tuple[int, str]], channel_ids: list[int], actor: Any) -> tuple[int, int, int]:
-    """Create the missing product-level listings of one chunk; returns (created, existing, archived)."""
+    """Create the missing product-level listings of one chunk; returns (created, existing, archived).
+
+    The INSERT bypasses model signals, so the new listings' audit entries are written by one more INSERT ...
+    SELECT (`audit_record_created_sql`): per chunk a fixed number of statements, never one per row.
+    """
     archived = sum(1 for _, status in rows if status == ProductStatus.ARCHIVED) * len(channel_ids)
     product_ids = [pk for pk, status in rows if status != ProductStatus.ARCHIVED]
     if not product_ids:
@@ -204,8 +213,19 @@ def _assign_chunk(rows: list[tuple[int, str]], channel_ids: list[int], actor: An
     sql, params = _insert_missing_sql(product_ids, channel_ids, actor)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        created = max(cursor.rowcount, 0)
-    return created, len(product_ids) * len(channel_ids) - created, archived
+        created_ids = [row[0] for row in cursor.fetchall()]
+    qn = connection.ops.quote_name
+    audit_record_created_sql(
+        Listing,
+        created_ids,
+        ["product", "channel", "status"],
+        repr_sql=f"p.{qn('sku')} || ' on ' || c.{qn('name')}",
+        joins=(
+            f"JOIN {qn(Product._meta.db_table)} p ON p.{qn('id')} = t.{qn('product_id')} "
+            f"JOIN {qn(Channel._meta.db_table)} c ON c.{qn('id')} = t.{qn('channel_id')}"
+        ),
+    )
+    return len(created_ids), len(product_ids) * len(channel_ids) - len(created_ids), archived
 
 
 def listings_bulk_assign(
@@ -223,6 +243,7 @@ def listings_bulk_assign(
     channel_ids = _channel_ids(channels)
     if not channel_ids:
         raise ApplicationError("Choose at least one channel to assign the products to.")
+    channel_access_check(user, channel_ids)
     actor = _actor(user)
     counts = {"products": 0, "channels": len(channel_ids), "created": 0, "skipped_existing": 0}
     counts |= {"skipped_archived": 0, "skipped_missing": 0}

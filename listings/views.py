@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView
 
-from accounts.roles import can_edit
+from accounts.roles import can_edit, channel_scoped
 from catalog.filters import ProductFilterSet
 from catalog.models import Product, ProductImage
 from channels.models import Channel
@@ -46,7 +46,7 @@ def publish_grouped(listings: list[Listing], user: Any) -> tuple[list[str], list
     for listing in listings:
         by_channel[listing.channel_id].append(listing.pk)
     done, refused = [], []
-    for channel in Channel.objects.filter(pk__in=by_channel).order_by("name"):
+    for channel in channel_scoped(Channel.objects.filter(pk__in=by_channel), user, "pk").order_by("name"):
         try:
             job = listings_publish(channel=channel, listing_ids=by_channel[channel.pk], user=user)
             done.append(f"Publishing {len(by_channel[channel.pk])} listing(s) on {channel.name}: job #{job.pk}.")
@@ -76,7 +76,9 @@ class ListingMatrixView(StaffReadMixin, ListView):
     paginate_by = MATRIX_PAGE_SIZE
 
     def get_queryset(self):
-        self.filterset = ProductFilterSet(self.request.GET or None, queryset=Product.objects.all())
+        self.filterset = ProductFilterSet(
+            self.request.GET or None, queryset=Product.objects.all(), request=self.request
+        )
         return self.filterset.qs.only("id", "sku", "title", "status")
 
     def paginate_queryset(self, queryset, page_size):
@@ -86,11 +88,14 @@ class ListingMatrixView(StaffReadMixin, ListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        channels = list(Channel.objects.only("pk", "name", "is_active").order_by("name"))
+        user = self.request.user
+        channels = list(channel_scoped(Channel.objects.only("pk", "name", "is_active"), user, "pk").order_by("name"))
         products = context["products"]
         cells: dict[tuple[int, int], Listing] = {}
-        listings = Listing.objects.filter(product_id__in=[p.pk for p in products], variant__isnull=True).only(
-            "pk", "product_id", "channel_id", "status", "status_reason", "last_error_message"
+        listings = (
+            channel_scoped(Listing.objects.all(), user)
+            .filter(product_id__in=[p.pk for p in products], variant__isnull=True)
+            .only("pk", "product_id", "channel_id", "status", "status_reason", "last_error_message")
         )
         for listing in listings:
             cells[(listing.product_id, listing.channel_id)] = listing
@@ -111,7 +116,8 @@ class ListingListView(StaffReadMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        self.filterset = ListingFilterSet(self.request.GET or None, queryset=Listing.objects.all())
+        queryset = channel_scoped(Listing.objects.all(), self.request.user)
+        self.filterset = ListingFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
         return self.filterset.qs.select_related("product", "variant", "channel").only(
             "pk",
             "status",
@@ -159,7 +165,8 @@ class ListingBulkView(StaffWriteMixin, View):
                 for error in errors:
                     messages.error(request, str(error))
             return HttpResponseRedirect(back)
-        listings = list(Listing.objects.filter(pk__in=form.cleaned_data["ids"]).select_related("product", "channel"))
+        scoped = channel_scoped(Listing.objects.filter(pk__in=form.cleaned_data["ids"]), request.user)
+        listings = list(scoped.select_related("product", "channel"))
         action = form.cleaned_data["action"]
         if action == "publish":
             flash(request, *publish_grouped(listings, request.user))
@@ -178,12 +185,13 @@ class ListingBulkView(StaffWriteMixin, View):
 # --- Detail ---
 
 
-def listing_for_page(pk: int) -> Listing:
+def listing_for_page(pk: int, user: Any) -> Listing:
+    """The listing with what its page shows; 404 when missing or on a channel the user may not use."""
     images = Prefetch("product__images", queryset=ProductImage.objects.order_by("-is_primary", "sort_order", "id"))
     return get_object_or_404(
-        Listing.objects.select_related("product", "product__category", "variant", "channel").prefetch_related(
-            images, "product__variants"
-        ),
+        channel_scoped(Listing.objects.all(), user)
+        .select_related("product", "product__category", "variant", "channel")
+        .prefetch_related(images, "product__variants"),
         pk=pk,
     )
 
@@ -207,7 +215,7 @@ class ListingDetailView(StaffReadMixin, View):
     template_name = "listings/listing_detail.html"
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        listing = listing_for_page(pk)
+        listing = listing_for_page(pk, request.user)
         return self.render_page(listing, ListingOverridesForm(instance=listing))
 
     def render_page(self, listing: Listing, form: ListingOverridesForm, status: int = 200) -> HttpResponse:
@@ -234,7 +242,7 @@ class ListingOverridesView(StaffWriteMixin, ListingDetailView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        listing = listing_for_page(pk)
+        listing = listing_for_page(pk, request.user)
         form = ListingOverridesForm(request.POST, instance=Listing.objects.get(pk=pk))
         if form.is_valid():
             try:
@@ -243,7 +251,7 @@ class ListingOverridesView(StaffWriteMixin, ListingDetailView):
                 return redirect("listings:listing_detail", pk=pk)
             except (ValidationError, ApplicationError) as exc:
                 add_service_errors(form, exc)
-        listing = listing_for_page(pk)
+        listing = listing_for_page(pk, request.user)
         return self.render_page(listing, form, status=400)
 
 
@@ -255,7 +263,8 @@ class ListingActionView(StaffWriteMixin, View):
     action = ""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        listing = get_object_or_404(Listing.objects.select_related("product", "channel"), pk=pk)
+        scoped = channel_scoped(Listing.objects.select_related("product", "channel"), request.user)
+        listing = get_object_or_404(scoped, pk=pk)
         back = safe_next(request, reverse("listings:listing_detail", kwargs={"pk": pk}))
         try:
             messages.success(request, self.perform(request, listing))
@@ -282,7 +291,8 @@ class ListingCellView(StaffReadMixin, View):
     """A matrix cell: the listing's page if there is one, else the product page's listing section."""
 
     def get(self, request: HttpRequest, product_pk: int, channel_pk: int) -> HttpResponse:
-        listing = Listing.objects.filter(product_id=product_pk, channel_id=channel_pk, variant__isnull=True).first()
+        scoped = channel_scoped(Listing.objects.all(), request.user)
+        listing = scoped.filter(product_id=product_pk, channel_id=channel_pk, variant__isnull=True).first()
         if listing:
             return redirect("listings:listing_detail", pk=listing.pk)
         return redirect(reverse("catalog:product_detail", kwargs={"pk": product_pk}) + "#listings")

@@ -2,14 +2,14 @@
 
 import django_filters
 
-from channels.models import Channel
+from accounts.roles import user_channels
 
 from .choices import SyncErrorKind, SyncJobKind, SyncJobStatus, SyncOperation, SyncOutcome
 from .models import SyncEvent, SyncJob
 
 
 class SyncJobFilterSet(django_filters.FilterSet):
-    channel = django_filters.ModelChoiceFilter(queryset=Channel.objects.all())
+    channel = django_filters.ModelChoiceFilter(queryset=user_channels)
     kind = django_filters.ChoiceFilter(choices=SyncJobKind.choices)
     status = django_filters.ChoiceFilter(choices=SyncJobStatus.choices)
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
@@ -28,7 +28,7 @@ class SyncEventFilterSet(django_filters.FilterSet):
     """Search the history: by job, channel, listing, SKU, outcome, error kind or code, text, and time."""
 
     job = django_filters.NumberFilter(field_name="job_id")
-    channel = django_filters.ModelChoiceFilter(queryset=Channel.objects.all())
+    channel = django_filters.ModelChoiceFilter(queryset=user_channels)
     listing = django_filters.NumberFilter(field_name="listing_id")
     sku = django_filters.CharFilter(method="filter_sku", label="SKU")
     operation = django_filters.ChoiceFilter(choices=SyncOperation.choices)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from accounts.roles import can_edit
+from accounts.roles import can_edit, channel_scoped
 from common.errors import ApplicationError
 from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, error_text
 
@@ -58,10 +58,11 @@ class SyncJobListView(StaffReadMixin, PagedListMixin, ListView):
     context_object_name = "jobs"
 
     def get_queryset(self):
-        queryset = SyncJob.objects.select_related("channel", "created_by").defer("listing_ids")
+        queryset = channel_scoped(SyncJob.objects.select_related("channel", "created_by"), self.request.user)
+        queryset = queryset.defer("listing_ids")
         if self.request.GET.get("active"):
             queryset = queryset.filter(status__in=ACTIVE_JOB_STATUSES)
-        self.filterset = SyncJobFilterSet(self.request.GET or None, queryset=queryset)
+        self.filterset = SyncJobFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
         return self.filterset.qs.order_by("-created_at", "-id")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -75,7 +76,7 @@ class SyncJobDetailView(StaffReadMixin, DetailView):
     context_object_name = "job"
 
     def get_queryset(self):
-        return SyncJob.objects.select_related("channel", "created_by")
+        return channel_scoped(SyncJob.objects.select_related("channel", "created_by"), self.request.user)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -94,7 +95,7 @@ class SyncJobProgressView(StaffReadMixin, View):
     """JSON for the polling progress bar."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        job = get_object_or_404(SyncJob.objects.defer("listing_ids"), pk=pk)
+        job = get_object_or_404(channel_scoped(SyncJob.objects.defer("listing_ids"), request.user), pk=pk)
         return JsonResponse(job_progress(job))
 
 
@@ -103,7 +104,7 @@ class SyncJobCancelView(StaffWriteMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        job = get_object_or_404(SyncJob, pk=pk)
+        job = get_object_or_404(channel_scoped(SyncJob.objects.all(), request.user), pk=pk)
         try:
             sync_job_cancel(job=job, user=request.user)
             messages.success(request, f"Job #{job.pk} cancelled; work already sent to the marketplace stays.")
@@ -120,7 +121,8 @@ class SyncEventListView(StaffReadMixin, PagedListMixin, ListView):
 
     def get_queryset(self):
         queryset = SyncEvent.objects.select_related("channel", "listing", "listing__product", "job")
-        self.filterset = SyncEventFilterSet(self.request.GET or None, queryset=queryset)
+        queryset = channel_scoped(queryset, self.request.user)
+        self.filterset = SyncEventFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
         return self.filterset.qs.order_by("-created_at", "-id")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
@@ -170,7 +172,7 @@ class SyncEventRetryView(StaffWriteMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        event = get_object_or_404(SyncEvent, pk=pk)
+        event = get_object_or_404(channel_scoped(SyncEvent.objects.all(), request.user), pk=pk)
         try:
             job = sync_event_retry(event=event, user=request.user)
             messages.success(request, f"Retrying as job #{job.pk}.")

@@ -8,38 +8,7 @@ from channels import services
 from channels.models import Channel
 from common.api import ServiceSerializerMixin, StrictCharField
 
-CHANNEL_READ_FIELDS = [
-    "id",
-    "name",
-    "marketplace",
-    "country",
-    "currency",
-    "language",
-    "base_url",
-    "shop_id",
-    "is_active",
-    "rate_limit_per_second",
-    "rate_limit_burst",
-    "title_max_length",
-    "min_images",
-    "max_images",
-    "main_image_min_px",
-    "main_image_white_background",
-    "required_attributes",
-    "price_currency_rate",
-    "price_adjust_type",
-    "price_adjust_value",
-    "price_rounding_ending",
-    "price_min",
-    "price_max",
-    "stock_percent",
-    "stock_buffer",
-    "stock_max",
-    "conflict_policy",
-    "pull_interval_hours",
-    "created_at",
-    "updated_at",
-]
+CHANNEL_READ_FIELDS = ["id", *services.CHANNEL_EDITABLE_FIELDS, "created_at", "updated_at"]
 
 
 class ChannelSerializer(ServiceSerializerMixin, serializers.ModelSerializer):

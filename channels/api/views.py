@@ -1,7 +1,11 @@
 """Channel API: marketplace accounts with write-only credentials."""
 
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
 from rest_framework import mixins, viewsets
 
+from accounts.roles import allowed_channel_ids, channel_scoped
 from channels.models import Channel
 
 from .serializers import ChannelSerializer
@@ -24,3 +28,11 @@ class ChannelViewSet(
     serializer_class = ChannelSerializer
     required_role_area = "channels"
     filterset_fields = ["marketplace", "is_active", "country"]
+
+    def get_queryset(self) -> Any:
+        return channel_scoped(super().get_queryset(), self.request.user, "pk")
+
+    def create(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if allowed_channel_ids(request.user) is not None:
+            raise PermissionDenied("You are limited to some channels; an admin adds new channels.")
+        return super().create(request, *args, **kwargs)

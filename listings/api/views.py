@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.roles import channel_scoped
 from common.api import bulk_apply
 from listings import services
 from listings.models import Listing
@@ -43,6 +44,9 @@ class ListingViewSet(
     serializer_class = ListingSerializer
     filterset_class = ListingApiFilterSet
     required_role_area = "listings"
+
+    def get_queryset(self) -> Any:
+        return channel_scoped(super().get_queryset(), self.request.user)
 
     def _job_response(self, job: Any) -> Response:
         data = SyncJobSerializer(job, context=self.get_serializer_context()).data
@@ -137,7 +141,7 @@ class ListingViewSet(
         body = ListingBulkUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         ids = [item["id"] for item in body.validated_data["items"]]
-        listings = Listing.objects.in_bulk(ids)
+        listings = self.get_queryset().in_bulk(ids)  # another channel's listing is "not found" for a restricted user
         user = request.user
 
         def update(data: dict[str, Any]) -> tuple[str, Listing]:

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.roles import channel_scoped
 from syncing import services
 from syncing.filters import SyncEventFilterSet, SyncJobFilterSet
 from syncing.models import SyncEvent, SyncJob
@@ -23,6 +24,9 @@ class SyncJobViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = SyncJobFilterSet
     required_role_area = "sync"
 
+    def get_queryset(self) -> Any:
+        return channel_scoped(super().get_queryset(), self.request.user)
+
     @extend_schema(request=None, responses={200: SyncJobSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: Any = None) -> Response:
@@ -37,6 +41,9 @@ class SyncEventViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SyncEventSerializer
     filterset_class = SyncEventFilterSet
     required_role_area = "sync"
+
+    def get_queryset(self) -> Any:
+        return channel_scoped(super().get_queryset(), self.request.user)
 
     @extend_schema(request=None, responses={202: SyncJobSerializer})
     @action(detail=True, methods=["post"])

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.roles import channel_access_check
 from channels.models import Channel
 from common.actors import Actor, actor_or_none
 from common.errors import ApplicationError
@@ -32,6 +33,7 @@ def sync_job_create(
     """Record a new job covering `listing_ids` (a pull discovers its items and counts them as it goes)."""
     if kind not in SyncJobKind.values:
         raise ApplicationError(f"Unknown sync job kind '{kind}'; known: {', '.join(SyncJobKind.values)}.")
+    channel_access_check(user, [channel])
     job = SyncJob(
         channel=channel,
         kind=kind,
@@ -83,6 +85,7 @@ def sync_job_final_outcome_exists(*, job_id: int, listing_id: int) -> bool:
 def sync_job_cancel(*, job: SyncJob, user: Actor = None) -> SyncJob:
     """Stop a job: listings not yet pushed are left as they are; pushes already in flight finish."""
     job = SyncJob.objects.select_for_update().get(pk=job.pk)
+    channel_access_check(user, [job.channel_id])
     if not job.is_active:
         raise ApplicationError(f"Job #{job.pk} has already ended ({job.get_status_display().lower()}).")
     who = actor_or_none(user)

@@ -1,5 +1,6 @@
 import pytest
 
+from accounts.models import AuditEntry
 from catalog.choices import ProductStatus
 from catalog.models import Product
 from channels.models import Channel
@@ -109,12 +110,14 @@ def test_ten_thousand_products_on_six_channels_with_a_query_guard(six_channels, 
     products = _products(10_000)
     listing_create(product=products.order_by("pk").first(), channel=six_channels[0])
     chunks = 10_000 // services.ASSIGN_CHUNK
-    # per chunk: read ids + statuses, one INSERT ... SELECT, savepoint + release; then the last (empty) read
-    budget = chunks * 4 + 2
+    # per chunk: read ids + statuses, one INSERT ... SELECT, one INSERT ... SELECT of the audit entries,
+    # savepoint + release; then the last (empty) read and the content type lookup
+    budget = chunks * 5 + 3
     # when
     with django_assert_max_num_queries(budget):
         counts = listings_bulk_assign(products=products, channels=six_channels)
     # then
+    assert AuditEntry.objects.filter(content_type__model="listing", action="create").count() == 60_000
     assert counts["created"] == 59_999
     assert counts["skipped_existing"] == 1
     assert Listing.objects.count() == 60_000
@@ -126,3 +129,28 @@ def test_a_chunk_of_only_archived_products_writes_nothing(make_channel):
     counts = listings_bulk_assign(products=products, channels=[make_channel("shopify")])
     assert (counts["created"], counts["skipped_archived"], counts["skipped"]) == (0, 2, 2)
     assert not Listing.objects.exists()
+
+
+def test_bulk_assign_writes_one_audit_entry_per_new_listing(make_channel, admin_user):
+    from common.audit import audit_actor
+
+    # given
+    products = _products(3)
+    channel = make_channel("shopify", name="Audit Shop")
+    listings_bulk_assign(products=products[:1], channels=[channel])  # the first one exists already
+    # when
+    with audit_actor("user", admin_user.username, user=admin_user):
+        counts = listings_bulk_assign(products=products, channels=[channel], user=admin_user)
+    # then
+    entries = AuditEntry.objects.filter(content_type__model="listing", actor=admin_user)
+    assert counts["created"] == entries.count() == 2
+    for entry in entries:
+        listing = Listing.objects.select_related("product").get(pk=int(entry.object_id))
+        assert entry.action == "create"
+        assert entry.actor_kind == "user"
+        assert entry.object_repr == f"{listing.product.sku} on Audit Shop"
+        assert entry.changes == {
+            "product": [None, listing.product_id],
+            "channel": [None, channel.pk],
+            "status": [None, "draft"],
+        }
