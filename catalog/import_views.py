@@ -164,9 +164,10 @@ class ImportTemplateView(LoginRequiredMixin, View):
         return response
 
 
-def filtered(filterset_class: Any, params: Any, queryset: QuerySet[Any]) -> tuple[QuerySet[Any] | None, str]:
-    """The list page's own FilterSet over `params`, sorted like the page; (None, errors) when a filter is bad."""
-    filterset = filterset_class(params, queryset=queryset)
+def filtered(filterset_class: Any, request: Any, queryset: QuerySet[Any]) -> tuple[QuerySet[Any] | None, str]:
+    """The list page's own FilterSet over the query string (choices scoped to the user's channels, as on the
+    page), sorted like the page; (None, errors) when a filter is bad."""
+    filterset = filterset_class(request.GET, queryset=queryset, request=request)
     if not filterset.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
         return None, problems
@@ -182,14 +183,14 @@ class _ExportView(View):
     def rows(self, queryset: QuerySet[Any]) -> Iterator[list[Any]]:
         raise NotImplementedError
 
-    def queryset(self, params: Any) -> tuple[QuerySet[Any] | None, str]:
+    def queryset(self, request: Any) -> tuple[QuerySet[Any] | None, str]:
         raise NotImplementedError
 
     def get(self, request):
         kind = request.GET.get("format", "xlsx")
         if kind not in ("csv", "xlsx"):
             return HttpResponse("Unknown export format; use format=csv or format=xlsx.", status=400)
-        queryset, problems = self.queryset(request.GET)
+        queryset, problems = self.queryset(request)
         if queryset is None:
             return HttpResponse(f"Invalid filter: {problems}", status=400, content_type="text/plain; charset=utf-8")
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
@@ -216,10 +217,10 @@ class ProductExportView(LoginRequiredMixin, PermissionRequiredMixin, _ExportView
     permission_required = "catalog.view_product"
     name = sheet_title = "products"
 
-    def queryset(self, params):
+    def queryset(self, request):
         from .filters import ProductFilterSet
 
-        return filtered(ProductFilterSet, params, Product.objects.all())
+        return filtered(ProductFilterSet, request, Product.objects.all())
 
     def rows(self, queryset):
         return workbooks.export_rows(queryset)
@@ -231,16 +232,12 @@ class ListingExportView(StaffReadMixin, _ExportView):
 
     name = sheet_title = "listings"
 
-    def queryset(self, params):
-        from accounts.roles import allowed_channel_ids
+    def queryset(self, request):
+        from accounts.roles import channel_scoped
         from listings.filters import ListingFilterSet
         from listings.models import Listing
 
-        listings = Listing.objects.all()
-        allowed = allowed_channel_ids(self.request.user)
-        if allowed is not None:
-            listings = listings.filter(channel_id__in=allowed)
-        return filtered(ListingFilterSet, params, listings)
+        return filtered(ListingFilterSet, request, channel_scoped(Listing.objects.all(), request.user))
 
     def rows(self, queryset):
         return workbooks.listing_export_rows(queryset)

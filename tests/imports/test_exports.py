@@ -139,6 +139,10 @@ def test_listing_export_gives_a_channel_limited_user_only_their_channels(client,
 
     # then only the second channel's listing is in the file
     assert [r[1] for r in rows[1:]] == ["Lazada MY"]
+    # and asking for the other channel is refused like on the list page
+    response = client.get("/imports/export/listings/", {"format": "csv", "channel": listed["shop"].pk})
+    assert response.status_code == 400
+    assert "channel: Select a valid choice" in response.content.decode()
 
 
 def test_list_pages_link_to_the_export_with_their_query(staff_client, listed):
