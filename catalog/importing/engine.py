@@ -22,7 +22,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from common.actors import Actor, actor_or_none
-from common.audit import IGNORED_FIELDS, AuditActor, audit_record_bulk
+from common.audit import IGNORED_FIELDS, AuditActor, audit_record_bulk, audit_record_created_sql
 
 from ..choices import AttributeType
 from ..models import Category, ImportBatch, ImportRow, Product, Variant
@@ -759,25 +759,28 @@ class ImportRun:
         insert_import_rows(snapshots)
 
     def _audit(self, new_products: list[Row], new_variants: list[Row], updated: list[Row]) -> None:
-        """One audit entry per written row, in a few bulk inserts per chunk (the writes bypass the signals).
+        """One audit entry per written row, a fixed number of statements per chunk (the writes bypass the signals).
 
-        Creations record every non-empty audited field like the signal handler does; updates the changed fields
-        (`category_id` recorded as `category`, like the handler). The actor is the import batch (and its user).
+        Creations: one INSERT ... SELECT per model (`audit_record_created_sql`) recording the columns the file
+        sets plus the always-set ones, read back from the stored rows; building AuditEntry objects in Python
+        cost ~100 us a row, several times the insert being recorded. Updates: `audit_record_bulk` with the
+        changed fields (`category_id` recorded as `category`, like the signal handler). The actor is the import
+        batch (and its user).
         """
+        quote = connection.ops.quote_name
+        for model, rows, repr_sql in (
+            (Product, new_products, f"t.{quote('sku')} || ' · ' || t.{quote('title')}"),
+            (Variant, new_variants, f"t.{quote('sku')}"),
+        ):
+            if rows:
+                audit_record_created_sql(
+                    model,
+                    [r.target["id"] for r in rows],  # type: ignore[index]
+                    self._created_fields(model),
+                    repr_sql=repr_sql,
+                    actor=self.audit_actor,
+                )
         json_safe = col.json_safe
-        for model, rows in ((Product, new_products), (Variant, new_variants)):
-            audited = self.audited[model]
-            entries = []
-            for row in rows:
-                target: dict[str, Any] = row.target  # type: ignore[assignment]
-                changes = {}
-                for attname, name in audited:  # inlined json_safe: the values are str, int, Decimal or dict here
-                    value = target[attname]
-                    if value is not None and value != "" and value != {}:
-                        changes[name] = [None, str(value) if type(value) is Decimal else value]
-                entries.append((AuditRef(target["id"], self._label(row)), changes))
-            if entries:
-                audit_record_bulk(model, cast(Any, entries), "create", actor=self.audit_actor)
         for model, parent in ((Product, False), (Variant, True)):
             names = dict(self.audited[model])
             entries = [
@@ -790,6 +793,17 @@ class ImportRun:
             ]
             if entries:
                 audit_record_bulk(model, cast(Any, entries), "update", actor=self.audit_actor)
+
+    def _created_fields(self, model: type[Model]) -> list[str]:
+        """Fields recorded for a created row: those a new row always has, and those the file has columns for."""
+        present = set(self.cmap.index)
+        if model is Product:
+            fields = ["sku", "title", "price", "currency", "quantity", "status"]
+            optional = ["description", "brand", "category", "compare_at_price", "cost_price", "barcode"]
+            fields += [name for name in [*optional, "weight_grams"] if name in present]
+            return fields + (["attributes"] if self.cmap.attributes else [])
+        fields = ["sku", "product", "options", "quantity"]
+        return fields + [name for name in ("price", "compare_at_price", "barcode") if name in present]
 
     @staticmethod
     def _label(row: Row) -> str:
