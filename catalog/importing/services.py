@@ -119,7 +119,7 @@ def _run(batch: ImportBatch, *, commit: bool, user: Actor) -> ImportBatch:
         if written:
             batch.status, batch.committed_at = Status.COMMITTED, timezone.now()
             batch.save(update_fields=["status", "committed_at"])
-            import_batch_undo(batch=batch, user=user)
+            batch.undo_report = import_batch_undo(batch=batch, user=user).undo_report  # _finish saves this instance
         return _finish(
             batch,
             Status.FAILED,

@@ -124,3 +124,30 @@ def test_undo_task_delivered_again_after_the_undo_does_nothing(committed):
     batch = ImportBatch.objects.get()
     assert (batch.status, batch.undo_report, batch.message) == ("undone", undone.undo_report, undone.message)
     assert Product.objects.filter(sku="P-000004").exists()
+
+
+def test_reject_all_commit_that_meets_a_bad_row_undoes_what_it_wrote(tmp_path, monkeypatch):
+    # given a reject-all batch whose dry run passed, in chunks of one row
+    monkeypatch.setattr("catalog.importing.engine.CHUNK_SIZE", 1)
+    path = write_xlsx(tmp_path / "r.xlsx", [["sku", "title", "price"], ["R-1", "one", 1], ["R-2", "two", 2]])
+    with path.open("rb") as fh:
+        batch = services.import_batch_create(upload=fh, filename="r.xlsx", on_error="reject-all", start=False)
+    batch = services.import_batch_validate(batch=batch)
+    assert (batch.status, batch.created_count) == ("validated", 2)
+
+    # and, before the commit, someone makes R-2 a variant of another product
+    other = product_create(sku="OTHER", title="Other", price=Decimal("1.00"))
+    from catalog.services import variant_create
+
+    variant_create(product=other, sku="R-2", options={})
+
+    # when the commit runs: R-1 is written, then R-2 fails
+    batch = services.import_batch_commit(batch=batch)
+
+    # then nothing of the file is kept, and the batch says so with its undo report
+    assert batch.status == ImportBatchStatus.FAILED
+    assert "nothing was kept" in batch.message
+    assert not Product.objects.filter(sku="R-1").exists()
+    stored = ImportBatch.objects.get(pk=batch.pk)
+    assert (stored.status, stored.undo_report["deleted"], stored.undo_report["done"]) == ("failed", 1, 1)
+    assert stored.first_errors[0]["column"] == "sku"
