@@ -7,13 +7,9 @@ undo/error rows and one progress update. The checks are the catalog's own: the s
 (`catalog.validators`), the same Product/Variant `clean()` rules, run on values already in memory.
 """
 
-import decimal
-import functools
-import json
-import operator
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
@@ -30,6 +26,8 @@ from ..services import category_attribute_definitions, category_get_or_create_pa
 from ..services.attributes import _type_error
 from . import columns as col
 from .channels import channel_names
+from .rows import Row, RowParser
+from .sql import RowReader, executemany_insert, executemany_update, insert_import_rows
 
 CHUNK_SIZE = 1000  # django-import-export's measured sweet spot for bulk writes (reliability.md §1)
 FIRST_ERRORS_KEPT = 50
@@ -63,19 +61,6 @@ BLANK_REFUSED = (
     "Give a value, or leave the column out to keep the current values."
 )
 UNSAFE_HTML_CHARS = ("<", ">", "&", "\x00")  # text without these is returned unchanged by nh3
-CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "title": col.text_limited_to(255),
-    "description": col.to_text,
-    "brand": col.text_limited_to(120),
-    "price": col.to_decimal,
-    "currency": col.to_currency,
-    "compare_at_price": col.to_decimal,
-    "cost_price": col.to_decimal,
-    "quantity": col.to_int,
-    "barcode": col.to_barcode,
-    "weight_grams": col.to_int,
-    "status": col.to_status,
-}
 
 
 @dataclass(slots=True)
@@ -100,125 +85,6 @@ def _audited(model: type[Model]) -> list[tuple[str, str]]:
 
 class RejectAll(Exception):
     """A row failed while committing under the reject-all policy."""
-
-
-@dataclass(slots=True)
-class Row:
-    """One data row: its cells, what they mean, and what the import decided.
-
-    `target` holds the field values to write keyed by attname (a new row's full set, or an existing row's
-    values with the changes applied); `changes` maps attname -> (old, new).
-    """
-
-    number: int
-    cells: list[Any]
-    sku: str | None = None
-    parent_sku: str | None = None
-    values: dict[str, Any] = field(default_factory=dict)
-    category_path: tuple[str, ...] | None = None
-    attributes: dict[str, Any] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)
-    image_urls: list[str] = field(default_factory=list)
-    channels: list[str] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    blanks: list[str] = field(default_factory=list)  # present field columns left blank on this row
-    action: str = ""
-    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    target: dict[str, Any] | None = None
-
-    def fail(self, column: str, value: Any, message: str) -> None:
-        self.errors.append({"column": column, "value": col.json_safe(value), "message": message})
-
-
-class RowParser:
-    """Converts cells to values with a plan made once per sheet (the hot loop of an import)."""
-
-    def __init__(self, cmap: col.ColumnMap) -> None:
-        self.cmap = cmap
-        self.plan = [(name, cmap.index[name], func) for name, func in CONVERTERS.items() if name in cmap.index]
-        self.sku_at = cmap.index.get("sku")
-        self.parent_at = cmap.index.get("parent_sku")
-        self.lists = [
-            (name, cmap.index[name], func)
-            for name, func in (("image_urls", col.to_url_list), ("channels", col.to_name_list))
-            if name in cmap.index
-        ]
-        self.options = [
-            (n, cmap.index.get(f"option{n}_name"), cmap.index.get(f"option{n}_value"))
-            for n in ("1", "2")
-            if f"option{n}_name" in cmap.index or f"option{n}_value" in cmap.index
-        ]
-
-    def parse(self, number: int, cells: list[Any]) -> Row:
-        row = Row(number=number, cells=cells)
-        width = len(cells)
-        row.sku = self._one(row, "sku", self.sku_at, col.to_sku, width)
-        if row.sku is None and not row.errors:
-            row.fail("sku", None, "SKU is required.")
-        if self.parent_at is not None:
-            row.parent_sku = self._one(row, "parent_sku", self.parent_at, col.to_sku, width)
-        values = row.values
-        for name, position, func in self.plan:  # inlined: this loop runs for every cell of the file
-            raw = cells[position] if position < width else None
-            if raw is None or raw == "":
-                row.blanks.append(name)
-                continue
-            try:
-                value = func(raw)
-            except col.CellError as exc:
-                row.fail(name, raw, str(exc))
-                continue
-            if value is None:
-                row.blanks.append(name)  # spaces only
-            else:
-                values[name] = value
-        category_at = self.cmap.index.get("category")
-        if category_at is not None:
-            if col.is_blank(cells_get(cells, category_at, width)):
-                row.blanks.append("category")
-            else:
-                row.category_path = self._one(row, "category", category_at, col.to_category_path, width)
-        for name, position, func in self.lists:
-            setattr(row, name, self._one(row, name, position, func, width) or [])
-        for code, position in self.cmap.attributes.items():
-            value = cells[position] if position < width else None
-            if not col.is_blank(value):
-                row.attributes[code] = col.json_safe(value.strip() if isinstance(value, str) else value)
-            else:
-                row.blanks.append(col.ATTRIBUTE_PREFIX + code)
-        if self.options:
-            self._parse_options(row, width)
-        return row
-
-    def _one(self, row: Row, name: str, position: int | None, func: Callable[[Any], Any], width: int) -> Any:
-        value = cells_get(row.cells, position, width)
-        if value is None or value == "":
-            return None
-        try:
-            return func(value)
-        except col.CellError as exc:
-            row.fail(name, value, str(exc))
-            return None
-
-    def _parse_options(self, row: Row, width: int) -> None:
-        for n, name_at, value_at in self.options:
-            name = col.to_text(cells_get(row.cells, name_at, width))
-            value = col.to_text(cells_get(row.cells, value_at, width))
-            if name and value:
-                row.options[name] = value
-            elif name or value:
-                filled = f"option{n}_name" if name else f"option{n}_value"
-                row.fail(filled, name or value, f"Give both option{n}_name and option{n}_value.")
-        if row.options and not row.parent_sku:
-            row.fail("option1_name", next(iter(row.options)), "Options apply to variant rows only; fill parent_sku.")
-
-
-def cells_get(cells: list[Any], position: int | None, width: int) -> Any:
-    return cells[position] if position is not None and position < width else None
-
-
-def parse_row(number: int, cells: list[Any], cmap: col.ColumnMap) -> Row:
-    return RowParser(cmap).parse(number, cells)
 
 
 def _coerce_attribute(kind: str, value: Any) -> Any:
@@ -248,175 +114,8 @@ def clean_description(text: str) -> str:
     return sanitize_description(text) if any(c in text for c in UNSAFE_HTML_CHARS) else text
 
 
-def _preparers(fields: list[Any]) -> list[Callable[[Any], Any]]:
-    """Per-field value adapters: identity where the driver takes the Python value as is (most columns), the
-    field's own `get_db_prep_save` otherwise (JSON, datetimes), so values match what the ORM would send."""
-    plain: tuple[type, ...] = (models.CharField, models.TextField, models.IntegerField, models.DecimalField)
-    plain += (models.ForeignKey, models.BooleanField, models.BigIntegerField, models.PositiveIntegerField)
-    out: list[Callable[[Any], Any]] = []
-    for f in fields:
-        if isinstance(f, plain) and not isinstance(f, models.JSONField):
-            out.append(_identity)
-        elif isinstance(f, models.DateTimeField):  # every row of a chunk carries the same timestamp
-            out.append(functools.lru_cache(maxsize=4)(functools.partial(f.get_db_prep_save, connection=connection)))
-        elif isinstance(f, models.JSONField):
-            out.append(_json_preparer(f))
-        else:
-            out.append(functools.partial(f.get_db_prep_save, connection=connection))
-    return out
-
-
-def _json_preparer(field: models.JSONField) -> Callable[[Any], Any]:
-    """The field's own preparation, with the empty dict and list (most attributes, options, snapshots) prepared
-    once: json.dumps through the field's encoder costs ~2.4 us a value."""
-    prepare = functools.partial(field.get_db_prep_save, connection=connection)
-    empty_dict, empty_list = prepare({}), prepare([])
-
-    def prep(value: Any) -> Any:
-        if not value and type(value) is dict:
-            return empty_dict
-        if not value and type(value) is list:
-            return empty_list
-        return prepare(value)
-
-    return prep
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def executemany_insert(model: type[Model], rows: list[dict[str, Any]]) -> None:
-    """INSERT rows (attname dicts, full set of columns) with one prepared statement.
-
-    bulk_create compiles every value through the ORM and splits SQLite inserts into ~40-row statements (999
-    parameters); with 24 columns that was 70 % of a 100k-row import. Ids are read back by the caller.
-    """
-    if not rows:
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    preparers = _preparers(fields)
-    plain = [f for f, p in zip(fields, preparers, strict=True) if p is _identity]
-    special_fields = [(f, p) for f, p in zip(fields, preparers, strict=True) if p is not _identity]
-    special = [(f.attname, p) for f, p in special_fields]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(str(f.column)) for f in plain + [f for f, _ in special_fields])
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
-    take = operator.itemgetter(*[f.attname for f in plain])  # one C call per row for the plain columns
-    params = [take(row) + tuple([p(row[a]) for a, p in special]) for row in rows]
-    if connection.vendor == "postgresql":
-        # COPY streams the rows in one command; executemany was ~5x slower here (benchmarks/bench_import.py)
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(  # type: ignore[attr-defined]
-                f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
-            ) as copy,
-        ):
-            for values in params:
-                copy.write_row(values)
-        return
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def executemany_update(model: type[Model], rows: list[dict[str, Any]], names: list[str]) -> None:
-    """UPDATE many rows with one prepared statement (`rows` are attname dicts with "id").
-
-    One round trip per chunk, unlike `bulk_update`, whose CASE WHEN per column is ~5x slower on SQLite
-    (reliability.md §1).
-    """
-    if not rows:
-        return
-    fields = [cast(models.Field, model._meta.get_field(n)) for n in names]
-    quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE id = %s"  # noqa: S608 - names from model meta
-    prep = list(zip([f.attname for f in fields], _preparers(fields), strict=True))
-    params = [[p(row[a]) for a, p in prep] + [row["id"]] for row in rows]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def insert_import_rows(rows: list[ImportRow]) -> None:
-    """Insert undo/error rows in one statement (bulk_create needs ~10 statements per 1,000 on SQLite)."""
-    fields = [f.attname for f in ImportRow._meta.concrete_fields if not f.primary_key]
-    executemany_insert(ImportRow, [{name: getattr(row, name) for name in fields} for row in rows])
-
-
 def _defaults(model: type[Model]) -> dict[str, Any]:
     return {f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key}
-
-
-class RowReader:
-    """Fetch rows of a model by upper-case SKU as attname dicts, with one prepared SELECT per chunk.
-
-    The ORM's `.values()` spent ~10 ms per 1,000 SKUs compiling the IN list and running per-value converters,
-    three times the query itself; this builds the SQL once and converts only the columns that need it (JSON
-    text, and on SQLite decimals stored as REAL), exactly as the ORM's converters would.
-    """
-
-    def __init__(self, model: type[Model], names: tuple[str, ...], parent_sku: tuple[Any, str, str] | None = None):
-        quote = connection.ops.quote_name
-        fields = [cast(models.Field, model._meta.get_field(n)) for n in names]
-        self.names = [f.attname for f in fields]
-        columns = [f"t.{quote(str(f.column))}" for f in fields]
-        joins = ""
-        if parent_sku:  # the parent's SKU, for messages such as "Variant 'X' belongs to product Y"
-            parent, fk, column = parent_sku
-            joins = f" JOIN {quote(parent._meta.db_table)} p ON p.id = t.{quote(fk)}"
-            columns.append(f"p.{quote(column)}")
-            self.names.append("parent_sku")
-        self.sql = f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} t{joins} WHERE UPPER(t.sku) IN "
-        self.id_sql = f"SELECT UPPER(t.sku), t.id FROM {quote(model._meta.db_table)} t WHERE UPPER(t.sku) IN "
-        self.converters = [(i, c) for i, f in enumerate(fields) if (c := _converter(f)) is not None]
-
-    def by_sku(self, keys: set[str], *, lock: bool = False) -> dict[str, dict[str, Any]]:
-        if not keys:
-            return {}
-        sql = self.sql + "(" + ", ".join(["%s"] * len(keys)) + ")" + (" FOR UPDATE OF t" if lock else "")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, list(keys))
-            rows = cursor.fetchall()
-        return self._convert(rows)
-
-    def ids_by_sku(self, keys: set[str]) -> dict[str, int]:
-        """Upper-case SKU -> id (the ids of rows just inserted, which executemany and COPY do not return)."""
-        if not keys:
-            return {}
-        with connection.cursor() as cursor:
-            cursor.execute(self.id_sql + "(" + ", ".join(["%s"] * len(keys)) + ")", list(keys))
-            return dict(cursor.fetchall())
-
-    def _convert(self, rows: list[Any]) -> dict[str, dict[str, Any]]:
-        names, converters, out = self.names, self.converters, {}
-        for values in rows:
-            if converters:
-                values = list(values)
-                for i, convert in converters:
-                    if values[i] is not None:
-                        values[i] = convert(values[i])
-            row = dict(zip(names, values, strict=True))
-            out[row["sku"].upper()] = row
-        return out
-
-
-_SQLITE_DECIMALS = decimal.Context(prec=15)  # what Django's SQLite converter uses for REAL-stored decimals
-
-
-def _converter(field: models.Field) -> Callable[[Any], Any] | None:
-    if isinstance(field, models.JSONField):
-        return lambda v: json.loads(v) if isinstance(v, str | bytes) else v
-    if isinstance(field, models.DecimalField) and connection.vendor == "sqlite":
-        step = Decimal(1).scaleb(-int(field.decimal_places or 0))
-
-        def to_decimal(value: Any) -> Decimal:
-            if isinstance(value, float):
-                return _SQLITE_DECIMALS.create_decimal_from_float(value).quantize(step)
-            return Decimal(value).quantize(step)
-
-        return to_decimal
-    return None
 
 
 class ImportRun:

@@ -18,8 +18,9 @@ from common.errors import ApplicationError
 from ..models import ImportBatch, ImportBatchStatus, ImportErrorPolicy, ImportRow, Product, Variant
 from . import columns as col
 from .channels import import_listings_remove
-from .engine import CHUNK_SIZE, ImportRun, RejectAll, executemany_update
+from .engine import CHUNK_SIZE, ImportRun, RejectAll
 from .readers import UploadRefused, file_extension, inspect_upload, read_sheet
+from .sql import executemany_update
 
 logger = logging.getLogger(__name__)
 UNDO_REFUSALS_KEPT = 200

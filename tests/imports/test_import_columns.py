@@ -285,7 +285,7 @@ def test_nul_character_in_text_is_a_cell_error(tmp_path):
     batch = import_file(path=path)
     assert batch.created_count == 1
     from catalog.importing.columns import map_header
-    from catalog.importing.engine import RowParser
+    from catalog.importing.rows import RowParser
 
     row = RowParser(map_header(["sku", "title"])).parse(2, ["N-2", "bad\x00title"])
     assert row.errors == [
