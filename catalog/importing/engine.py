@@ -328,6 +328,8 @@ class ImportRun:
         return attributes
 
     def _check_channels(self, row: Row) -> None:
+        if not row.channels:
+            return
         unknown = [name for name in row.channels if name.lower() not in self.channel_names]
         if unknown:
             known = ", ".join(sorted(self.channel_names.values())) or "none yet"

@@ -168,12 +168,21 @@ class RowReader:
         return out
 
 
+def _json_value(value: Any) -> Any:
+    """JSON text as Python; the empty object and list (most rows' attributes/options) without the decoder."""
+    if value == "{}":
+        return {}
+    if value == "[]":
+        return []
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
 _SQLITE_DECIMALS = decimal.Context(prec=15)  # what Django's SQLite converter uses for REAL-stored decimals
 
 
 def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     if isinstance(field, models.JSONField):
-        return lambda v: json.loads(v) if isinstance(v, str | bytes) else v
+        return _json_value
     if isinstance(field, models.DecimalField) and connection.vendor == "sqlite":
         step = Decimal(1).scaleb(-int(field.decimal_places or 0))
 
