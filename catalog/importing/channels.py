@@ -3,7 +3,7 @@
 import logging
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from common.actors import Actor
 from common.errors import ApplicationError
@@ -52,6 +52,8 @@ def import_listings_create(*, batch: ImportBatch, user: Actor = None) -> dict[st
                 errors.append({"column": "channels", "value": name, "message": exc.message})
             except ValidationError as exc:
                 errors.append({"column": "channels", "value": name, "message": "; ".join(exc.messages)})
+            except PermissionDenied as exc:  # the uploader is limited to other channels
+                errors.append({"column": "channels", "value": name, "message": str(exc)})
         counts["created"] += len(created)
         counts["failed"] += len(errors)
         row.after, row.errors = {"listing_ids": created}, errors

@@ -145,3 +145,21 @@ def test_archived_product_listing_refusal_is_kept_on_the_row(tmp_path, make_chan
         }
     ]
     assert not Listing.objects.exists()
+
+
+def test_a_channel_the_uploader_may_not_use_is_a_row_error(tmp_path, make_channel, make_user, queued):
+    from accounts.services import user_channels_restrict
+
+    # given an editor limited to one of two channels
+    allowed = make_channel("shopify", name="Shopify US")
+    make_channel("lazada", name="Lazada MY")
+    editor = make_user("limited-importer", "editor")
+    user_channels_restrict(target=editor, channel_ids=[allowed.pk])
+    rows = [["sku", "title", "price", "channels"], ["CH-5", "Listed", "5.00", "Shopify US, Lazada MY"]]
+    # when they import a row naming both
+    batch = import_file(path=write_xlsx(tmp_path / "c.xlsx", rows), user=editor)
+    tasks.import_listings_create_task(batch.pk)
+    # then the allowed listing exists and the other is refused on the row, naming the channel
+    assert [x.channel.name for x in Listing.objects.filter(product__sku="CH-5")] == ["Shopify US"]
+    row = ImportRow.objects.get(batch=batch, kind="channels")
+    assert [(e["value"], "Lazada MY" in e["message"]) for e in row.errors] == [("Lazada MY", True)]

@@ -1,7 +1,9 @@
 """Reliability with real `manage.py qcluster` processes against the real sandbox over HTTP.
 
-Each test copies a migrated SQLite file, fills it through `scenario.py` (a subprocess), starts a cluster of two
-workers on it, and reads the outcome with sqlite3. Marked slow: run them with `pytest -m slow tests/syncing/engine`.
+Each test gets its own database: a copy of a migrated SQLite file, or, when DATABASE_URL points at PostgreSQL (the
+second CI run), a database created from a migrated template database on that server. It is filled through
+`scenario.py` (a subprocess), a cluster of two workers runs on it, and the outcome is read with sqlite3 or
+psycopg. Marked slow: run them with `pytest -m slow tests/syncing/engine`.
 """
 
 import json
@@ -12,8 +14,10 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 import pytest
@@ -22,29 +26,69 @@ ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("reliability") / "template.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}"}
+SERVER_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = SERVER_URL.startswith(("postgres://", "postgresql://", "pgsql://"))
+
+
+def json_key(column: str, key: str) -> str:
+    """SQL reading an integer key of a JSON column, in the scenario database's dialect."""
+    return f"({column}->>'{key}')::int" if ON_POSTGRES else f"json_extract({column}, '$.{key}')"
+
+
+def _pg_url(name: str) -> str:
+    """DATABASE_URL with another database name (same server and user)."""
+    parts = urlsplit(SERVER_URL)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_pg_url("postgres").replace("pgsql://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _migrate(database_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": database_url}
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300
     )
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """A migrated SQLite file, or the name of a migrated PostgreSQL template database."""
+    if ON_POSTGRES:
+        name = f"lm_reliability_tpl_{uuid.uuid4().hex[:8]}"
+        _pg_admin(f'CREATE DATABASE "{name}"')
+        _migrate(_pg_url(name))
+        yield name
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    path = tmp_path_factory.mktemp("reliability") / "template.sqlite3"
+    _migrate(f"sqlite:///{path}")
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
+    yield path
 
 
 class Scenario:
     """One scenario database, its environment, a qcluster subprocess and helpers to read the outcome."""
 
-    def __init__(self, tmp_path: Path, template: Path, sandbox):
-        self.db = tmp_path / "scenario.sqlite3"
-        shutil.copy(template, self.db)
+    def __init__(self, tmp_path: Path, template, sandbox):
+        if ON_POSTGRES:
+            self.pg_name = f"lm_reliability_{uuid.uuid4().hex[:8]}"
+            _pg_admin(f'CREATE DATABASE "{self.pg_name}" TEMPLATE "{template}"')
+            database_url = _pg_url(self.pg_name)
+        else:
+            self.db = tmp_path / "scenario.sqlite3"
+            shutil.copy(template, self.db)
+            database_url = f"sqlite:///{self.db}"
         self.sandbox = sandbox
         self.log_path = tmp_path / "qcluster.log"
         self.env = {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{self.db}",
+            "DATABASE_URL": database_url,
             "MEDIA_ROOT": str(tmp_path / "media"),
             "Q_WORKERS": "2",
             "Q_TIMEOUT": "20",
@@ -125,11 +169,22 @@ class Scenario:
         self.cluster = None
 
     def query(self, sql: str, *params):
+        """Rows of `sql` (with ? placeholders) read straight from the scenario database."""
+        if ON_POSTGRES:
+            import psycopg
+
+            url = _pg_url(self.pg_name).replace("pgsql://", "postgresql://")
+            with psycopg.connect(url, autocommit=True) as conn:
+                return conn.execute(sql.replace("?", "%s"), params).fetchall()
         conn = sqlite3.connect(self.db, timeout=30)
         try:
             return conn.execute(sql, params).fetchall()
         finally:
             conn.close()
+
+    def drop(self) -> None:
+        if ON_POSTGRES:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
 
     def job(self, job_id: int) -> dict:
         (row,) = self.query(
@@ -163,6 +218,7 @@ def scenario(tmp_path, migrated_template, sandbox):
     scenario = Scenario(tmp_path, migrated_template, sandbox)
     yield scenario
     scenario.stop()
+    scenario.drop()
 
 
 def lazada_creates(sandbox) -> list[dict]:
@@ -191,7 +247,7 @@ def test_sigkill_one_worker_mid_push(scenario, sandbox):
     # when a worker is killed while one of its pushes is open (its event is in progress)
     pid = scenario.wait_for(
         lambda: scenario.query(
-            "SELECT json_extract(detail, '$.worker_pid') FROM syncing_syncevent WHERE outcome = 'in_progress' "
+            f"SELECT {json_key('detail', 'worker_pid')} FROM syncing_syncevent WHERE outcome = 'in_progress' "
             "AND operation = 'create' AND (SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'succeeded') >= 2"
         ),
         60,
@@ -293,3 +349,39 @@ def test_two_workers_pushing_the_same_listing_push_once(scenario, sandbox):
     updates = [e for e in sandbox.log("lazada") if e["path"].endswith("/product/update")]
     assert updates == []
     assert_each_live_exactly_once(scenario, 2)
+
+
+def test_a_push_that_kills_its_worker_is_stopped_after_three_deliveries(scenario, sandbox):
+    # given three listings, one of which kills the worker process (SIGKILL, like a segfault or the OOM killer)
+    # whenever its push reaches the HTTP layer; django-q2 redelivers such a task but does not count the deliveries
+    crash_hook = Path(__file__).parent / "crash_on_sku"
+    scenario.env |= {
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(crash_hook), os.environ.get("PYTHONPATH", "")])),
+        "LM_TEST_CRASH_SKU": "REL-00001",
+        "Q_RETRY": "8",
+        "Q_TIMEOUT": "6",
+    }
+    created = scenario.create(3)
+    job_id = scenario.run("publish", channel_id=created["channel_id"], listing_ids=created["listing_ids"])["job_id"]
+    # when the cluster runs
+    scenario.start()
+    job = scenario.wait_job_done(job_id, timeout=150)
+    # then the poison listing is stopped on its third delivery (two dead workers), in error saying why, and the
+    # other two listings of the same task went live once each
+    assert (job["status"], job["processed"], job["succeeded"], job["failed"]) == ("completed_with_errors", 3, 2, 1)
+    rows = {
+        sku: (status, message)
+        for sku, status, message in scenario.query(
+            "SELECT p.sku, l.status, l.last_error_message FROM listings_listing l "
+            "JOIN catalog_product p ON p.id = l.product_id ORDER BY p.sku"
+        )
+    }
+    assert rows["REL-00001"][0] == "error"
+    assert "worker dying" in rows["REL-00001"][1]
+    assert rows["REL-00000"][0] == rows["REL-00002"][0] == "live"
+    interrupted = scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'interrupted'")[0][0]
+    assert interrupted == 2
+    assert "reincarnated worker" in scenario.log_tail() or "sudden death" in scenario.log_tail()
+    # nothing about the poison SKU reached the marketplace (each attempt died before sending)
+    remote_skus = sorted(sku["SellerSku"] for item in sandbox.items("lazada") for sku in item["skus"])
+    assert remote_skus == ["REL-00000", "REL-00002"]
