@@ -215,7 +215,7 @@ class ProductExportView(LoginRequiredMixin, PermissionRequiredMixin, _ExportView
     """Products (and their variants), filtered and sorted like the product list."""
 
     permission_required = "catalog.view_product"
-    name = sheet_title = "products"
+    name, sheet_title = "products", "Products"
 
     def queryset(self, request):
         from .filters import ProductFilterSet
@@ -230,7 +230,7 @@ class ListingExportView(StaffReadMixin, _ExportView):
     """Listings (of one channel with `?channel=ID`), filtered and sorted like the listing list, which any role
     may read; a user limited to some channels gets only theirs."""
 
-    name = sheet_title = "listings"
+    name, sheet_title = "listings", "Listings"
 
     def queryset(self, request):
         from accounts.roles import channel_scoped
