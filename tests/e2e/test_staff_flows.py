@@ -183,6 +183,8 @@ def test_import_workbook_commit_and_undo(page, staff_login, tmp_path):
     expect(page.locator("#import-status")).to_have_text("Imported")
     assert set(Product.objects.values_list("sku", flat=True)) == {"IMP-1", "IMP-2"}
     page.click("#import-undo-button")
+    expect(page.locator("#import-status")).to_have_text("Undoing")  # queued for the worker, polled by the page
+    assert Product.objects.filter(sku__in=["IMP-1", "IMP-2"]).count() == 2
     run_queue()
     page.reload()
     expect(page.locator("#import-status")).to_have_text(re.compile("Undone", re.IGNORECASE))
