@@ -38,24 +38,12 @@ def _worker() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from catalog.models import Product
-    from channels.services import channel_create
     from listings.models import Listing
     from listings.services import listings_bulk_assign
-    from syncing.sandbox.demo import DEMO_ACCOUNTS
-    from tests.fixtures.channels import bulk_products
+    from tests.fixtures.channels import bench_channels, bulk_products
 
     call_command("migrate", verbosity=0)
-    channels = [
-        channel_create(
-            name=f"Bench {code}",
-            marketplace=code,
-            country="US",
-            currency="USD",
-            base_url=f"http://127.0.0.1:8100/{code}",
-            credentials=dict(DEMO_ACCOUNTS[code]["credentials"]),
-        )
-        for code in MARKETPLACES
-    ]
+    channels = bench_channels(MARKETPLACES)
     products = bulk_products(PRODUCTS, prefix="BENCH")
     ids = list(products.values_list("pk", flat=True))
     result: dict[str, float | int | str] = {"vendor": connection.vendor}

@@ -28,6 +28,10 @@ REQUESTS = [
     ("search barcode", "q={barcode}"),
     ("filters+sort+page 3", "status=active&brand=Brand%203&sort=-price&page=3&per_page=100"),
     ("last capped page", "page=200"),
+    ("readiness blocked", "readiness=blocked"),
+    ("readiness ready sort title", "readiness=ready&sort=title"),
+    ("ready on channel page 5", "readiness=ready&channel={channel}&page=5"),
+    ("blocked on channel+brand", "readiness=blocked&channel={channel}&brand=Brand%2014&sort=-price"),
 ]
 
 
@@ -73,7 +77,34 @@ def _fill(n: int) -> dict[str, str]:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, list(rows))
     User.objects.create_superuser("bench", "bench@example.com", "bench-pw-123")
-    return {"category": str(roots[2].pk), "barcode": ean13(3 * 1234)}
+    channel = _listings()
+    return {"category": str(roots[2].pk), "barcode": ean13(3 * 1234), "channel": str(channel)}
+
+
+def _listings() -> int:
+    """Two channels; every non-archived product listed on both (150k listings) with a stored verdict: blocked on
+    the first channel for one product in five, on the second for one in seven. Returns the first channel's id."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from catalog.models import Product
+    from listings.models import Listing
+    from listings.services import listings_bulk_assign
+    from tests.fixtures.channels import bench_channels
+
+    channels = bench_channels(("shopify", "etsy"))
+    # 2,000 new listings per chunk: the service leaves their verdicts to a queued task; they are set below instead
+    listings_bulk_assign(products=Product.objects.exclude(status="archived"), channels=channels)
+    first, second = channels[0].pk, channels[1].pk
+    table = Listing._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET readiness_checked_at = %s, readiness_blocking = CASE "  # noqa: S608
+            "WHEN channel_id = %s AND product_id %% 5 = 0 THEN 1 WHEN channel_id = %s AND product_id %% 7 = 0 THEN 2 "
+            "ELSE 0 END",
+            [timezone.now(), first, second],
+        )
+    return first
 
 
 def _measure(client, url: str) -> tuple[list[float], int, int]:
@@ -110,7 +141,9 @@ def main() -> None:
     try:
         started = time.perf_counter()
         params = _fill(PRODUCTS)
-        print(f"filled {PRODUCTS:,} products in {time.perf_counter() - started:.1f} s")
+        print(
+            f"filled {PRODUCTS:,} products (and their listings on 2 channels) in {time.perf_counter() - started:.1f} s"
+        )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         client = Client()

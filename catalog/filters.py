@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
 
-from accounts.roles import user_channels
+from accounts.roles import channel_scoped, user_channels
 from channels.models import Channel
 from listings.choices import ListingStatus
 from listings.models import Listing
@@ -28,6 +28,11 @@ PRODUCT_SORTS: dict[str, tuple[Any, ...]] = {
     "id": ("id",),
 }
 PRODUCT_DEFAULT_SORT = "-id"
+READY, BLOCKED = "ready", "blocked"
+PRODUCT_READINESS_CHOICES = [
+    (READY, "Ready on every channel it is on"),
+    (BLOCKED, "Blocked on some channel"),
+]
 
 
 def _sort_choices() -> list[tuple[str, str]]:
@@ -58,6 +63,12 @@ class ProductFilterSet(django_filters.FilterSet):
         method="filter_listing_status",
         label="Listing status",
         empty_label="Any listing status",
+    )
+    readiness = django_filters.ChoiceFilter(
+        choices=PRODUCT_READINESS_CHOICES,
+        method="filter_readiness",
+        label="Readiness",
+        empty_label="Any readiness",
     )
     sort = django_filters.ChoiceFilter(
         choices=_sort_choices, method="filter_sort", label="Sort", empty_label="Newest first"
@@ -96,6 +107,23 @@ class ProductFilterSet(django_filters.FilterSet):
         if channel is not None:
             listings = listings.filter(channel=channel)
         return queryset.filter(pk__in=listings.values("product_id"))
+
+    def filter_readiness(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
+        """From the stored verdicts (Listing.readiness_blocking): with a channel chosen, on that channel only.
+
+        Ready = listed, and no listing (on the channel) has a blocking issue or lacks a verdict; blocked = at
+        least one listing (on the channel) has a blocking issue. Both are IN / NOT IN subqueries over the
+        (readiness_blocking, channel, product) index. A user limited to some channels is answered for those.
+        """
+        listings = channel_scoped(Listing.objects.all(), getattr(self.request, "user", None))
+        channel = self.form.cleaned_data.get("channel")
+        if channel is not None:
+            listings = listings.filter(channel=channel)
+        if value == BLOCKED:
+            return queryset.filter(pk__in=listings.filter(readiness_blocking__gt=0).values("product_id"))
+        not_ready = listings.filter(Q(readiness_blocking__gt=0) | Q(readiness_blocking__isnull=True))
+        listed = queryset if channel is not None else queryset.filter(pk__in=listings.values("product_id"))
+        return listed.exclude(pk__in=not_ready.values("product_id"))
 
     def filter_sort(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
         return queryset  # applied in `qs` so that the default order holds when the field is empty

@@ -3,7 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 
 from .choices import ProductStatus
-from .models import Product
+from .models import Category, Product
 
 
 def catalog_counts() -> dict[str, int]:
@@ -20,3 +20,10 @@ def product_list(*, search: str = "") -> QuerySet[Product]:
     if search:
         qs = qs.filter(Q(sku__icontains=search) | Q(title__icontains=search) | Q(barcode=search))
     return qs
+
+
+def category_full_names() -> dict[int, str]:
+    """Full 'A > B > C' names of every category in one query (the tree is small; products are many)."""
+    rows = list(Category.objects.values_list("pk", "name", "path"))
+    names = {pk: name for pk, name, _ in rows}
+    return {pk: " > ".join(names.get(int(part), "?") for part in path.split("/") if part) for pk, _, path in rows}

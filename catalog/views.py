@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,19 +23,13 @@ from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, add_s
 from . import services
 from .filters import ProductFilterSet
 from .forms import BULK_STATUS_ACTIONS, ImageUpdateForm, ProductBulkForm, ProductForm, VariantFormSet
-from .models import Category, Product, ProductImage
+from .models import Product, ProductImage
+from .selectors import category_full_names
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1_000
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def category_names() -> dict[int, str]:
-    """Full 'A > B > C' names of every category in one query (the tree is small; products are many)."""
-    rows = list(Category.objects.values_list("pk", "name", "path"))
-    names = {pk: name for pk, name, _ in rows}
-    return {pk: " > ".join(names.get(int(part), "?") for part in path.split("/") if part) for pk, _, path in rows}
 
 
 # --- Product list ---
@@ -96,7 +90,37 @@ class ProductListView(StaffReadMixin, ListView):
         context["channels"] = list(Channel.objects.only("pk", "name").order_by("name")) if context["can_list"] else []
         context["can_edit"] = can_edit(self.request.user, "catalog")
         context["can_add"] = context["can_edit"]
+        attach_listing_summaries(context["products"], self.request.user)
         return context
+
+
+def attach_listing_summaries(products: list[Product], user: Any) -> None:
+    """Set `listing_summary` (listed / ready / blocked / unchecked counts, from the stored readiness verdicts) on
+    each product of a page: one grouped query for the page, whatever its size (on the user's channels)."""
+    from listings.models import Listing
+
+    empty = {"listed": 0, "ready": 0, "blocked": 0, "unchecked": 0}
+    rows = (
+        channel_scoped(Listing.objects.filter(product_id__in=[p.pk for p in products]), user)
+        .order_by()
+        .values("product_id")
+        .annotate(
+            listed=Count("id"),
+            ready=Count("id", filter=Q(readiness_blocking=0)),
+            blocked=Count("id", filter=Q(readiness_blocking__gt=0)),
+            unchecked=Count("id", filter=Q(readiness_blocking__isnull=True)),
+        )
+    )
+    summaries: dict[int, dict[str, int]] = {}
+    for row in rows if products else []:
+        summaries[row["product_id"]] = {
+            "listed": row["listed"],
+            "ready": row["ready"],
+            "blocked": row["blocked"],
+            "unchecked": row["unchecked"],
+        }
+    for product in products:
+        product.listing_summary = summaries.get(product.pk, empty)  # type: ignore[attr-defined]
 
 
 def _csv_cell(value: object) -> str:
@@ -111,7 +135,7 @@ def products_csv(products: list[Product]) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="products-{stamp}.csv"'
     writer = csv.writer(response)
     writer.writerow(["sku", "title", "status", "category", "brand", "barcode", "price", "currency", "quantity"])
-    names = category_names()
+    names = category_full_names()
     for p in products:
         row = [p.sku, p.title, p.status, names.get(p.category_id or 0, ""), p.brand, p.barcode, p.price]
         writer.writerow([_csv_cell(v) for v in [*row, p.currency, p.quantity]])
@@ -205,7 +229,7 @@ class ProductDetailView(StaffReadMixin, DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         product = self.object
-        context["category_name"] = category_names().get(product.category_id or 0, "")
+        context["category_name"] = category_full_names().get(product.category_id or 0, "")
         context["images"] = list(product.images.all())
         context["variants"] = list(product.variants.all())
         context["can_edit"] = can_edit(self.request.user, "catalog")

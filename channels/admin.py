@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 from catalog.choices import ProductStatus
 from catalog.models import Product
 from common.errors import ApplicationError
-from listings.services import listings_bulk_assign
+from listings.services import listings_bulk_assign, listings_readiness_refresh_enqueue
 
 from . import services
 from .admin_forms import ChannelForm
@@ -114,6 +114,11 @@ class ChannelAdmin(admin.ModelAdmin):
             created = services.channel_create(user=request.user, credentials=form.credential_values, **fields)
             obj.pk, obj.credentials_encrypted = created.pk, created.credentials_encrypted
             obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and "allowed_categories" in form.changed_data:  # saved by save_m2m, not channel_update
+            listings_readiness_refresh_enqueue(channel=form.instance)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)

@@ -1,5 +1,7 @@
 """Reads about channels shared by listings, the sync engine, pages and the API."""
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
 from catalog.models import Category
@@ -32,26 +34,61 @@ def channel_connector_config(channel: Channel, *, timeout: float = 15.0) -> Chan
     )
 
 
-def category_mapping_resolve(channel: Channel, category: Category | None) -> CategoryMapping | None:
-    """The mapping of `category` on `channel`, or of its nearest mapped ancestor (subcategories inherit)."""
-    if category is None:
-        return None
-    ancestor_ids = category.ancestor_ids() or [category.pk]
-    mappings = {m.category_id: m for m in CategoryMapping.objects.filter(channel=channel, category_id__in=ancestor_ids)}
-    for category_id in reversed(ancestor_ids):
+def _lineage(category: Category) -> list[int]:
+    return category.ancestor_ids() or [category.pk]
+
+
+def _nearest_mapping(mappings: dict[int, CategoryMapping], category: Category) -> CategoryMapping | None:
+    for category_id in reversed(_lineage(category)):
         if category_id in mappings:
             return mappings[category_id]
     return None
 
 
-def category_is_allowed(channel: Channel, category: Category | None) -> bool:
-    """True when the channel allows every category, or `category` is one of its allowed ones or below one."""
-    allowed = list(channel.allowed_categories.values_list("pk", flat=True))
+def _is_allowed(allowed: set[int] | frozenset[int], category: Category | None) -> bool:
     if not allowed:
         return True
     if category is None:
         return False
-    return bool(set(allowed) & set(category.ancestor_ids() or [category.pk]))
+    return bool(set(allowed) & set(_lineage(category)))
+
+
+def category_mapping_resolve(channel: Channel, category: Category | None) -> CategoryMapping | None:
+    """The mapping of `category` on `channel`, or of its nearest mapped ancestor (subcategories inherit)."""
+    if category is None:
+        return None
+    mappings = {
+        m.category_id: m for m in CategoryMapping.objects.filter(channel=channel, category_id__in=_lineage(category))
+    }
+    return _nearest_mapping(mappings, category)
+
+
+def category_is_allowed(channel: Channel, category: Category | None) -> bool:
+    """True when the channel allows every category, or `category` is one of its allowed ones or below one."""
+    return _is_allowed(set(channel.allowed_categories.values_list("pk", flat=True)), category)
+
+
+@dataclass(frozen=True)
+class ChannelCategoryRules:
+    """A channel's allowed categories and every category mapping, loaded once for many listings (readiness
+    refresh over a whole channel asks the same two questions per listing; this answers them without a query)."""
+
+    allowed_ids: frozenset[int]
+    mappings: dict[int, CategoryMapping]
+
+    def is_allowed(self, category: Category | None) -> bool:
+        return _is_allowed(self.allowed_ids, category)
+
+    def resolve(self, category: Category | None) -> CategoryMapping | None:
+        return None if category is None else _nearest_mapping(self.mappings, category)
+
+
+def channel_category_rules(channel: Channel) -> ChannelCategoryRules:
+    """Two queries: the allowed category ids and the category mappings of `channel`."""
+    return ChannelCategoryRules(
+        allowed_ids=frozenset(channel.allowed_categories.values_list("pk", flat=True)),
+        mappings={m.category_id: m for m in CategoryMapping.objects.filter(channel=channel)},
+    )
 
 
 def attribute_value_map(channel: Channel) -> AttributeValueMap:

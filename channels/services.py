@@ -13,6 +13,7 @@ from catalog.models import Category
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
 from common.errors import ApplicationError
+from listings.services import listings_readiness_refresh_enqueue
 from syncing.connectors import get_connector_class
 
 from .models import RULE_FIELDS, AttributeValueMapping, CategoryMapping, Channel
@@ -45,6 +46,24 @@ CHANNEL_EDITABLE_FIELDS: tuple[str, ...] = (
 )
 # ...plus the circuit-breaker state the sync engine sets through the same services.
 CHANNEL_FIELDS = {*CHANNEL_EDITABLE_FIELDS, "circuit_open_until", "consecutive_failures"}
+
+
+# Channel fields that readiness reads: the rules, activity, the price and stock rules behind the price/stock checks
+# and the name in messages. Connection, rate limit and sync bookkeeping (the circuit breaker, written often by the
+# sync engine) change no verdict.
+READINESS_INPUT_FIELDS = CHANNEL_FIELDS - {
+    "marketplace",
+    "country",
+    "language",
+    "base_url",
+    "shop_id",
+    "rate_limit_per_second",
+    "rate_limit_burst",
+    "conflict_policy",
+    "pull_interval_hours",
+    "circuit_open_until",
+    "consecutive_failures",
+}
 
 
 def _check_fields(fields: Mapping[str, Any], allowed: set[str], what: str) -> None:
@@ -118,13 +137,22 @@ def channel_update(
 ) -> Channel:
     """Change channel settings (not credentials: see channel_set_credentials)."""
     _check_fields(fields, CHANNEL_FIELDS, "channel")
-    for key, value in _normalise(dict(fields)).items():
+    fields = _normalise(dict(fields))
+    # Compared with the stored row, not the instance: Django Admin hands over an instance its form already changed.
+    watched = sorted(set(fields) & READINESS_INPUT_FIELDS)
+    before = Channel.objects.filter(pk=channel.pk).values(*watched).first() if watched else None
+    for key, value in fields.items():
         setattr(channel, key, value)
     channel.updated_by = _actor(user)
     channel.full_clean()
     channel.save()
+    stale = before is not None and any(before[key] != getattr(channel, key) for key in watched)
     if allowed_categories is not None:
+        before = set(channel.allowed_categories.values_list("pk", flat=True))
         channel.allowed_categories.set(allowed_categories)
+        stale = stale or before != {c.pk for c in allowed_categories}
+    if stale:
+        listings_readiness_refresh_enqueue(channel=channel)
     return channel
 
 
@@ -170,6 +198,7 @@ def category_mapping_set(
     mapping.updated_by = _actor(user)
     mapping.full_clean()
     mapping.save()
+    listings_readiness_refresh_enqueue(channel=channel, category=category)
     return mapping
 
 
@@ -198,12 +227,16 @@ def category_mappings_bulk_set(
     CategoryMapping.objects.bulk_update(
         changed, ["external_category_id", "external_category_name", "updated_by", "updated_at"]
     )
+    if new or changed:
+        listings_readiness_refresh_enqueue(channel=channel)
     return {"created": len(new), "updated": len(changed)}
 
 
 @transaction.atomic
 def category_mapping_delete(*, mapping: CategoryMapping, user: User = None) -> None:
+    channel, category = mapping.channel, mapping.category
     mapping.delete()
+    listings_readiness_refresh_enqueue(channel=channel, category=category)
 
 
 @transaction.atomic

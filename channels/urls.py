@@ -9,5 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.ChannelDetailView.as_view(), name="channel_detail"),
     path("<int:pk>/edit/", views.ChannelUpdateView.as_view(), name="channel_update"),
     path("<int:pk>/mappings/", views.CategoryMappingSaveView.as_view(), name="mapping_save"),
+    path("<int:pk>/attribute-mappings/", views.AttributeMappingListView.as_view(), name="attribute_mapping_list"),
+    path("<int:pk>/attribute-mappings/save/", views.AttributeMappingSaveView.as_view(), name="attribute_mapping_save"),
     path("<int:pk>/test-connection/", views.ChannelTestConnectionView.as_view(), name="channel_test"),
 ]

@@ -1,20 +1,24 @@
-"""Staff pages of channels: list, detail (health, masked credentials, rules, category mapping), form and a
-"test connection" button. Writes call channels.services; the connection test asks the connector."""
+"""Staff pages of channels: list, detail (health, masked credentials, rules, category mapping), form, the
+attribute value mapping editor and a "test connection" button. Writes call channels.services; the connection
+test asks the connector."""
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, ListView
 
 from accounts.roles import allowed_channel_ids, can_edit, channel_scoped
-from catalog.models import Category
+from catalog.models import AttributeDefinition, Category
 from common.errors import ApplicationError
 from common.views import StaffReadMixin, StaffWriteMixin, add_service_errors, error_text
 from listings.choices import ListingStatus
@@ -26,7 +30,7 @@ from syncing.services.connection import connector_for
 
 from . import services
 from .forms import ChannelForm
-from .models import CategoryMapping, Channel
+from .models import AttributeValueMapping, CategoryMapping, Channel
 
 AREA = "channels"
 logger = logging.getLogger(__name__)
@@ -78,6 +82,7 @@ class ChannelDetailView(StaffReadMixin, DetailView):
         context["mappings"] = mapping_rows(channel)
         context["jobs"] = list(SyncJob.objects.filter(channel=channel).defer("listing_ids")[:10])
         context["allowed_categories"] = list(channel.allowed_categories.all())
+        context["attribute_mapping_count"] = AttributeValueMapping.objects.filter(channel=channel).count()
         context["can_edit"] = can_edit(self.request.user, AREA)
         return context
 
@@ -149,6 +154,15 @@ class ChannelUpdateView(ChannelEditMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
 
+def flash_mapping_changes(request: HttpRequest, kind: str, changed: int, refused: list[str]) -> None:
+    if changed:
+        messages.success(request, f"Saved {changed} {kind} mapping change(s).")
+    elif not refused:
+        messages.info(request, "No mapping changed.")
+    for line in refused:
+        messages.error(request, line)
+
+
 class CategoryMappingSaveView(StaffWriteMixin, View):
     """The mapping editor: one row per category; a filled id maps it, a cleared id removes the mapping."""
 
@@ -183,13 +197,105 @@ class CategoryMappingSaveView(StaffWriteMixin, View):
                     changed += 1
             except (ValidationError, ApplicationError) as exc:
                 refused.append(f"{category.name}: {error_text(exc)}")
-        if changed:
-            messages.success(request, f"Saved {changed} category mapping change(s).")
-        elif not refused:
-            messages.info(request, "No mapping changed.")
-        for line in refused:
-            messages.error(request, line)
+        flash_mapping_changes(request, "category", changed, refused)
         return redirect("channels:channel_detail", pk=pk)
+
+
+# --- Attribute value mapping ---
+
+ATTRIBUTE_MAPPINGS_PER_PAGE = 100
+NEW_ATTRIBUTE_ROWS = 3  # blank rows at the bottom of the editor for new mappings
+
+
+class AttributeMappingListView(StaffReadMixin, View):
+    """Our attribute values → the marketplace's spelling on one channel. Channel managers edit the rows in place
+    (change, delete, add); everyone else reads them. Filter by attribute code or a value; 100 rows a page."""
+
+    template_name = "channels/attribute_mapping_list.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        channel = channel_for_user(request, pk)
+        mappings = AttributeValueMapping.objects.filter(channel=channel).order_by("attribute_code", "our_value", "pk")
+        codes = sorted(set(mappings.values_list("attribute_code", flat=True)))
+        code, term = request.GET.get("attribute", "").strip().lower(), request.GET.get("q", "").strip()
+        if code:
+            mappings = mappings.filter(attribute_code=code)
+        if term:
+            mappings = mappings.filter(Q(our_value__icontains=term) | Q(marketplace_value__icontains=term))
+        page = Paginator(mappings, ATTRIBUTE_MAPPINGS_PER_PAGE).get_page(request.GET.get("page"))
+        known = sorted(set(AttributeDefinition.objects.values_list("code", flat=True)) | set(codes))
+        context = {
+            "channel": channel,
+            "page_obj": page,
+            "mappings": list(page.object_list),
+            "codes": codes,
+            "known_codes": known,
+            "attribute": code,
+            "q": term,
+            "new_rows": range(NEW_ATTRIBUTE_ROWS),
+            "can_edit": can_edit(request.user, AREA),
+        }
+        return render(request, self.template_name, context)
+
+
+def _attribute_mapping_changes(request: HttpRequest, channel: Channel) -> tuple[int, list[str]]:
+    """Apply the edited rows (`mv_<id>`, `del_<id>`) and the filled new rows through the services."""
+    ids = [int(key[3:]) for key in request.POST if key.startswith("mv_") and key[3:].isdigit()]
+    existing = {m.pk: m for m in AttributeValueMapping.objects.filter(channel=channel, pk__in=ids)}
+    changed, refused = 0, []
+    for mapping in existing.values():
+        value = request.POST.get(f"mv_{mapping.pk}", "").strip()
+        label = f"{mapping.attribute_code} '{mapping.our_value}'"
+        try:
+            if request.POST.get(f"del_{mapping.pk}"):
+                services.attribute_value_mapping_delete(mapping=mapping, user=request.user)
+            elif not value:
+                raise ApplicationError("Enter the marketplace's value, or tick Delete to remove the mapping.")
+            elif value != mapping.marketplace_value:
+                services.attribute_value_mapping_set(
+                    channel=channel,
+                    attribute_code=mapping.attribute_code,
+                    our_value=mapping.our_value,
+                    marketplace_value=value,
+                    user=request.user,
+                )
+            else:
+                continue
+            changed += 1
+        except (ValidationError, ApplicationError) as exc:
+            refused.append(f"{label}: {error_text(exc)}")
+    for index in range(NEW_ATTRIBUTE_ROWS):
+        code, ours, theirs = (
+            request.POST.get(f"new_{part}_{index}", "").strip() for part in ("code", "ours", "theirs")
+        )
+        if not (code or ours or theirs):
+            continue
+        try:
+            if not (code and ours and theirs):
+                raise ApplicationError("Enter the attribute code, our value and the marketplace's value.")
+            services.attribute_value_mapping_set(
+                channel=channel, attribute_code=code, our_value=ours, marketplace_value=theirs, user=request.user
+            )
+            changed += 1
+        except (ValidationError, ApplicationError) as exc:
+            refused.append(f"New row {index + 1} ({code or '?'} '{ours}'): {error_text(exc)}")
+    return changed, refused
+
+
+class AttributeMappingSaveView(StaffWriteMixin, View):
+    """The attribute value mapping editor's form: changed values are saved, ticked rows deleted, new rows added."""
+
+    required_area = AREA
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        channel = channel_for_user(request, pk)
+        changed, refused = _attribute_mapping_changes(request, channel)
+        flash_mapping_changes(request, "attribute value", changed, refused)
+        kept = QueryDict(request.POST.get("next", "").lstrip("?"))  # the filters and page the editor was on
+        query = urlencode({key: kept[key] for key in ("attribute", "q", "page") if kept.get(key)})
+        url = reverse("channels:attribute_mapping_list", kwargs={"pk": pk})
+        return redirect(f"{url}?{query}" if query else url)
 
 
 class ChannelTestConnectionView(StaffWriteMixin, View):

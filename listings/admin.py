@@ -34,11 +34,31 @@ def _message(exc: ValidationError | ApplicationError) -> str:
     return "; ".join(exc.messages)
 
 
+class ReadinessListFilter(admin.SimpleListFilter):
+    """Filter on the stored readiness verdict (one indexed column, no Python per row)."""
+
+    title = "readiness"
+    parameter_name = "readiness"
+
+    def lookups(self, request, model_admin):
+        return [("ready", "Ready"), ("blocked", "Blocked"), ("unchecked", "Not checked yet")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "ready":
+            return queryset.filter(readiness_blocking=0)
+        if value == "blocked":
+            return queryset.filter(readiness_blocking__gt=0)
+        if value == "unchecked":
+            return queryset.filter(readiness_checked_at__isnull=True)
+        return queryset
+
+
 @admin.register(Listing)
 class ListingAdmin(admin.ModelAdmin):
     form = ListingForm
     list_display = ("id", "product", "variant", "channel", "status", "readiness", "external_id", "last_pushed_at")
-    list_filter = ("status", "channel", "channel__marketplace")
+    list_filter = ("status", ReadinessListFilter, "channel", "channel__marketplace")
     search_fields = ("product__sku", "product__title", "variant__sku", "external_id")
     list_select_related = ("product", "product__category", "variant", "channel")
     list_per_page = 50
@@ -54,9 +74,6 @@ class ListingAdmin(admin.ModelAdmin):
         ("History", {"classes": ("collapse",), "fields": ("status_changed_at", *AUDIT_FIELDS)}),
     )
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("product__images", "product__variants")
-
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
@@ -65,13 +82,18 @@ class ListingAdmin(admin.ModelAdmin):
 
     # --- Display ---
 
-    @admin.display(description="readiness")
+    @admin.display(description="readiness", ordering="readiness_blocking")
     def readiness(self, obj: Listing) -> str:
-        issues = services.listing_readiness(obj)
-        blocking = [i for i in issues if i.is_blocking]
+        """The stored verdict (kept fresh by listings_readiness_refresh), so the list costs no query per row."""
+        if obj.readiness_checked_at is None:
+            return "… not checked yet"
+        issues = obj.readiness_issues or []
+        blocking = [i for i in issues if i.get("severity") == "blocking"]
         if blocking:
             return format_html(
-                '<span title="{}">✗ {} blocking</span>', "\n".join(i.message for i in blocking), len(blocking)
+                '<span title="{}">✗ {} blocking</span>',
+                "\n".join(i.get("message", "") for i in blocking),
+                len(blocking),
             )
         if issues:
             return format_html("⚠ {} warning(s)", len(issues))

@@ -20,8 +20,15 @@ LISTING_SORTS: dict[str, tuple[str, ...]] = {
 }
 
 
+LISTING_READINESS_CHOICES = [
+    ("ready", "No blocking issue"),
+    ("blocked", "At least one blocking issue"),
+    ("unchecked", "Not checked yet"),
+]
+
+
 class ListingFilterSet(django_filters.FilterSet):
-    """Listings by channel, status, product text (SKU prefix / title), errors; sortable."""
+    """Listings by channel, status, product text (SKU prefix / title), stored readiness verdict, errors; sortable."""
 
     q = django_filters.CharFilter(
         method="filter_search",
@@ -33,6 +40,9 @@ class ListingFilterSet(django_filters.FilterSet):
         choices=ListingStatus.choices, widget=forms.SelectMultiple(attrs={"size": 1})
     )
     product = django_filters.NumberFilter(field_name="product_id", widget=forms.HiddenInput)
+    readiness = django_filters.ChoiceFilter(
+        choices=LISTING_READINESS_CHOICES, method="filter_readiness", label="Readiness", empty_label="Any readiness"
+    )
     has_error = django_filters.BooleanFilter(method="filter_has_error", label="Has an error")
     sort = django_filters.ChoiceFilter(
         method="filter_sort",
@@ -43,7 +53,7 @@ class ListingFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Listing
-        fields = ["q", "channel", "status", "product"]
+        fields = ["q", "channel", "status", "product", "readiness"]
 
     def filter_search(self, queryset: QuerySet[Listing], name: str, value: str) -> QuerySet[Listing]:
         term = value.strip()
@@ -57,6 +67,16 @@ class ListingFilterSet(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.exclude(last_error_message="") if value else queryset.filter(last_error_message="")
+
+    def filter_readiness(self, queryset: QuerySet[Listing], name: str, value: str) -> QuerySet[Listing]:
+        """From the stored verdict (kept fresh by listings_readiness_refresh), so any number of rows is fine."""
+        if value == "ready":
+            return queryset.filter(readiness_blocking=0)
+        if value == "blocked":
+            return queryset.filter(readiness_blocking__gt=0)
+        if value == "unchecked":
+            return queryset.filter(readiness_blocking__isnull=True)
+        return queryset
 
     def filter_sort(self, queryset: QuerySet[Listing], name: str, value: str) -> QuerySet[Listing]:
         return queryset

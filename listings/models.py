@@ -15,6 +15,7 @@ class Listing(BaseModel):
     Overrides left empty (NULL) inherit from the product; `listings.services.listing_effective_values` is the one
     place that resolves them. `status` changes only through `listings.state.listing_transition`. The `drift`
     field holds a field-level diff {field: {ours, last_pushed, remote}} written by the sync engine.
+    `readiness_*` store the last readiness verdict so that lists can filter by it.
     """
 
     product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="listings")
@@ -50,6 +51,15 @@ class Listing(BaseModel):
     last_error_message = models.TextField(blank=True)
     drift = models.JSONField(default=dict, blank=True)
 
+    # --- Stored readiness verdict (listings.services.listings_readiness_refresh keeps it fresh) ---
+    # Readiness is computed in Python (listings/readiness.py); storing the verdict lets lists filter on it in SQL.
+    # NULL = not checked yet. Pages that show one listing still compute the live issues.
+    readiness_blocking = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False, help_text="Number of blocking readiness issues when last checked."
+    )
+    readiness_issues = models.JSONField(default=list, blank=True, editable=False)
+    readiness_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["-id"]
         constraints = [
@@ -81,7 +91,11 @@ class Listing(BaseModel):
                 name="listing_quantity_non_negative",
             ),
         ]
-        indexes = [models.Index(fields=["channel", "status"], name="listing_channel_status_idx")]
+        indexes = [
+            models.Index(fields=["channel", "status"], name="listing_channel_status_idx"),
+            # covers "products with a blocked (or unchecked) listing [on this channel]" without reading rows
+            models.Index(fields=["readiness_blocking", "channel", "product"], name="listing_readiness_idx"),
+        ]
 
     def __str__(self) -> str:
         target = self.variant.sku if self.variant_id and self.variant else self.product.sku

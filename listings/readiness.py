@@ -4,13 +4,14 @@ Each rule is a small function over a `ReadinessContext`; `listing_readiness` run
 read the channel's editable rules (defaults from marketplaces.md §x.5) and its category mapping.
 """
 
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from catalog.choices import ProductStatus
-from catalog.models import ProductImage
-from channels.selectors import category_is_allowed, category_mapping_resolve
+from catalog.models import Category, ProductImage
+from channels.models import CategoryMapping
+from channels.selectors import ChannelCategoryRules, category_is_allowed, category_mapping_resolve
 
 from .choices import ReadinessSeverity
 from .effective import EffectiveValues, listing_effective_values
@@ -34,7 +35,7 @@ class ReadinessIssue:
         return self.severity == BLOCKING
 
     def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+        return {"code": self.code, "field": self.field, "message": self.message, "severity": self.severity}
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,24 @@ class ReadinessContext:
     listing: Listing
     values: EffectiveValues
     images: list[ProductImage]
+    # Preloaded allowed categories and mappings of the channel (bulk refresh); None: ask the database.
+    category_rules: ChannelCategoryRules | None = None
+    category_names: Mapping[int, str] | None = None  # id -> 'A > B > C' (bulk refresh); None: ask the database
+
+    def category_full_name(self, category: Category) -> str:
+        if self.category_names is not None and category.pk in self.category_names:
+            return self.category_names[category.pk]
+        return category.full_name
+
+    def category_allowed(self, category: Category) -> bool:
+        if self.category_rules is not None:
+            return self.category_rules.is_allowed(category)
+        return category_is_allowed(self.listing.channel, category)
+
+    def category_mapping(self, category: Category) -> CategoryMapping | None:
+        if self.category_rules is not None:
+            return self.category_rules.resolve(category)
+        return category_mapping_resolve(self.listing.channel, category)
 
 
 Rule = Callable[[ReadinessContext], Iterator[ReadinessIssue]]
@@ -159,18 +178,18 @@ def rule_category(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
     if category is None:
         yield ReadinessIssue("category_missing", "category", "The product has no category.", BLOCKING)
         return
-    if not category_is_allowed(channel, category):
+    if not ctx.category_allowed(category):
         yield ReadinessIssue(
             "category_not_allowed",
             "category",
-            f"{channel.name} does not allow products in '{category.full_name}'.",
+            f"{channel.name} does not allow products in '{ctx.category_full_name(category)}'.",
             BLOCKING,
         )
-    if category_mapping_resolve(channel, category) is None:
+    if ctx.category_mapping(category) is None:
         yield ReadinessIssue(
             "category_not_mapped",
             "category",
-            f"Category '{category.full_name}' has no mapped {channel.connector_class.label} category "
+            f"Category '{ctx.category_full_name(category)}' has no mapped {channel.connector_class.label} category "
             f"on {channel.name}.",
             BLOCKING,
         )
@@ -219,10 +238,24 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def listing_readiness(listing: Listing) -> list[ReadinessIssue]:
-    """Every readiness issue of `listing` on its channel, blocking ones first."""
+def listing_readiness(
+    listing: Listing,
+    *,
+    category_rules: ChannelCategoryRules | None = None,
+    category_names: Mapping[int, str] | None = None,
+) -> list[ReadinessIssue]:
+    """Every readiness issue of `listing` on its channel, blocking ones first.
+
+    `category_rules` (`channels.selectors.channel_category_rules`) and `category_names`
+    (`catalog.selectors.category_full_names`) save the per-listing category queries when many listings are checked
+    together (listings_readiness_refresh).
+    """
     context = ReadinessContext(
-        listing=listing, values=listing_effective_values(listing), images=list(listing.product.images.all())
+        listing=listing,
+        values=listing_effective_values(listing),
+        images=list(listing.product.images.all()),
+        category_rules=category_rules,
+        category_names=category_names,
     )
     issues = [issue for rule in RULES for issue in rule(context)]
     return sorted(issues, key=lambda issue: 0 if issue.is_blocking else 1)

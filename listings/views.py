@@ -137,6 +137,8 @@ class ListingListView(StaffReadMixin, ListView):
             "variant__sku",
             "channel__id",
             "channel__name",
+            "readiness_blocking",
+            "readiness_issues",
         )
 
     def paginate_queryset(self, queryset, page_size):

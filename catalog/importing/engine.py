@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from common.actors import Actor, actor_or_none
 from common.audit import IGNORED_FIELDS, AuditActor, audit_record_bulk, audit_record_created_sql
+from listings.services import listings_readiness_refresh
 
 from ..choices import AttributeType
 from ..models import Category, ImportBatch, ImportRow, Product, Variant
@@ -458,6 +459,17 @@ class ImportRun:
                 if getattr(r, name) and not r.parent_sku and r.action in ("create", "update", "unchanged")
             ]
         insert_import_rows(snapshots)
+        self._refresh_readiness(chunk)
+
+    def _refresh_readiness(self, chunk: list[Row]) -> None:
+        """Re-check the listings of the products this chunk changed (in bulk: a few queries per chunk)."""
+        touched = {
+            r.target["product_id"] if r.parent_sku else r.target["id"]  # type: ignore[index]
+            for r in chunk
+            if r.action == "update" or (r.action == "create" and r.parent_sku)
+        }
+        if touched:
+            listings_readiness_refresh(product_ids=touched)
 
     def _audit(self, new_products: list[Row], new_variants: list[Row], updated: list[Row]) -> None:
         """One audit entry per written row, a fixed number of statements per chunk (the writes bypass the signals).

@@ -14,6 +14,7 @@ from django.utils import timezone
 from common.actors import Actor, actor_or_none
 from common.enqueue import enqueue
 from common.errors import ApplicationError
+from listings.services import listings_readiness_refresh
 
 from ..models import ImportBatch, ImportBatchStatus, ImportErrorPolicy, ImportRow, Product, Variant
 from . import columns as col
@@ -391,13 +392,18 @@ def _undo_updates(
         done.append(obj)
     extra = ["version"] if model is Product else []
     executemany_update(model, done, sorted(names) + extra + ["updated_at", "updated_by_id"])
+    listings_readiness_refresh(product_ids={o["id"] if model is Product else o["product_id"] for o in done})
     return len(done)
 
 
 def _delete_variants(batch: ImportBatch, variants: Any, refused: list[dict[str, Any]]) -> int:
     for sku in variants.filter(updated_at__gt=batch.committed_at).values_list("sku", flat=True):
         refused.append({"row": None, "sku": sku, "reason": "variant changed since the import"})
-    return int(variants.filter(updated_at__lte=batch.committed_at).delete()[1].get("catalog.Variant", 0))
+    removable = variants.filter(updated_at__lte=batch.committed_at)
+    parents = set(removable.values_list("product_id", flat=True))
+    deleted = int(removable.delete()[1].get("catalog.Variant", 0))
+    listings_readiness_refresh(product_ids=parents)
+    return deleted
 
 
 def _delete_products(batch: ImportBatch, qs: Any, refused: list[dict[str, Any]]) -> int:

@@ -7,6 +7,7 @@ from django.utils.text import slugify
 
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
+from listings.services import listings_readiness_refresh_enqueue
 
 from ..models import PATH_STEP, Category
 
@@ -44,7 +45,11 @@ def category_create(
 
 @transaction.atomic
 def category_update(*, category: Category, user: User = None, **fields: object) -> Category:
-    """Update fields; a new `parent` moves the whole subtree (one UPDATE) and refuses cycles."""
+    """Update fields; a new `parent` moves the whole subtree (one UPDATE) and refuses cycles.
+
+    A move changes which mapping and allowed category its products inherit on every channel, so the readiness
+    verdicts of the subtree's listings are queued for a refresh.
+    """
     old_path = category.path
     for name, value in fields.items():
         setattr(category, name, value)
@@ -61,6 +66,7 @@ def category_update(*, category: Category, user: User = None, **fields: object) 
             path=Concat(Value(new_path), Substr("path", len(old_path) + 1, Length("path"))),
             depth=F("depth") + depth_shift,
         )
+        listings_readiness_refresh_enqueue(category=category)
     return category
 
 

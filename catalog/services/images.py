@@ -10,6 +10,7 @@ from common.actors import actor_or_none as _actor
 
 from ..imaging import inspect_image
 from ..models import Product, ProductImage
+from .products import product_readiness_refresh
 
 
 def _read(upload: object) -> bytes:
@@ -67,6 +68,7 @@ def image_add(
     image.image.save(f"{facts.sha256}.{facts.extension}", ContentFile(data), save=False)
     image.full_clean()
     image.save()
+    product_readiness_refresh(product.pk)
     return image
 
 
@@ -93,6 +95,7 @@ def image_update(
     image.updated_by = _actor(user)
     image.full_clean()
     image.save()
+    product_readiness_refresh(image.product_id)
     return image
 
 
@@ -107,5 +110,6 @@ def image_delete(*, image: ProductImage, user: User = None) -> None:
         if nxt:
             nxt.is_primary = True
             nxt.save(update_fields=["is_primary"])
+    product_readiness_refresh(product_id)
     if name:
         transaction.on_commit(lambda: storage.delete(name))

@@ -10,6 +10,7 @@ from django.db.models import F
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
 from common.errors import ApplicationError
+from listings.services import listings_readiness_refresh
 
 from ..choices import ProductStatus
 from ..models import Product, Variant
@@ -37,6 +38,11 @@ PRODUCT_FIELDS = {
     "attributes",
 }
 VARIANT_FIELDS = {"sku", "options", "price", "compare_at_price", "quantity", "barcode", "position"}
+
+
+def product_readiness_refresh(product_id: int) -> None:
+    """Re-check the stored readiness verdict of the product's listings after one of its readiness inputs changed."""
+    listings_readiness_refresh(product_ids=[product_id])
 
 
 def sanitize_description(html: str) -> str:
@@ -108,6 +114,7 @@ def product_update(
     product.version = F("version") + 1  # type: ignore[assignment]
     product.save()
     product.refresh_from_db(fields=["version"])
+    product_readiness_refresh(product.pk)
     return product
 
 
@@ -124,6 +131,7 @@ def variant_create(*, product: Product, user: User = None, **fields: Any) -> Var
     variant.created_by = variant.updated_by = _actor(user)
     variant.full_clean()
     variant.save()
+    product_readiness_refresh(product.pk)
     return variant
 
 
@@ -137,9 +145,12 @@ def variant_update(*, variant: Variant, user: User = None, **fields: Any) -> Var
     variant.updated_by = _actor(user)
     variant.full_clean()
     variant.save()
+    product_readiness_refresh(variant.product_id)
     return variant
 
 
 @transaction.atomic
 def variant_delete(*, variant: Variant, user: User = None) -> None:
+    product_id = variant.product_id
     variant.delete()
+    product_readiness_refresh(product_id)

@@ -36,6 +36,8 @@ LISTING_FIELDS = [
     "last_error_message",
     "last_pushed_at",
     "last_pulled_at",
+    "readiness_blocking",
+    "readiness_checked_at",
     "created_at",
     "updated_at",
 ]

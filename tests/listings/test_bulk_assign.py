@@ -1,3 +1,5 @@
+from unittest import mock
+
 import pytest
 
 from accounts.models import AuditEntry
@@ -111,10 +113,11 @@ def test_ten_thousand_products_on_six_channels_with_a_query_guard(six_channels, 
     listing_create(product=products.order_by("pk").first(), channel=six_channels[0])
     chunks = 10_000 // services.ASSIGN_CHUNK
     # per chunk: read ids + statuses, one INSERT ... SELECT, one INSERT ... SELECT of the audit entries,
-    # savepoint + release; then the last (empty) read and the content type lookup
+    # savepoint + release; then the last (empty) read and the content type lookup. The new listings' readiness
+    # is left to one queued task per channel (6,000 new listings per chunk is above ASSIGN_SYNC_READINESS_MAX).
     budget = chunks * 5 + 3
     # when
-    with django_assert_max_num_queries(budget):
+    with django_assert_max_num_queries(budget), mock.patch("listings.services.enqueue") as enqueue:
         counts = listings_bulk_assign(products=products, channels=six_channels)
     # then
     assert AuditEntry.objects.filter(content_type__model="listing", action="create").count() == 60_000
@@ -122,6 +125,7 @@ def test_ten_thousand_products_on_six_channels_with_a_query_guard(six_channels, 
     assert counts["skipped_existing"] == 1
     assert Listing.objects.count() == 60_000
     assert Listing.objects.filter(channel=six_channels[5]).count() == 10_000
+    assert [call.args[1] for call in enqueue.call_args_list] == [c.pk for c in six_channels]
 
 
 def test_a_chunk_of_only_archived_products_writes_nothing(make_channel):

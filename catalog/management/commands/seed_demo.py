@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from catalog.demo import seed_demo_catalog
 from channels.demo import seed_demo_channels
+from listings.services import listings_readiness_refresh
 
 
 class Command(BaseCommand):
@@ -19,3 +20,6 @@ class Command(BaseCommand):
             f"demo channels: channels={channels['channels']} new mappings={channels['mappings']} "
             f"new listings={channels['listings']}"
         )
+        # Mapping changes queue a background refresh; the demo should not wait for a worker to show verdicts.
+        checked = listings_readiness_refresh()
+        self.stdout.write(f"readiness verdicts: {checked} listing(s) checked")
