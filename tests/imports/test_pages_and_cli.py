@@ -104,6 +104,7 @@ def test_upload_preview_confirm_progress_summary_and_undo(staff_client, tmp_path
     page = staff_client.get(f"/imports/{batch.pk}/").content.decode()
     assert 'data-running="1"' in page
     assert 'id="import-undo"' not in page
+    assert "<span>Created</span>" in page  # the counts are what the import did, not a preview
 
     # when the worker runs the undo
     tasks.import_batch_undo_task(batch.pk)
