@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -174,6 +174,22 @@ def filtered(filterset_class: Any, request: Any, queryset: QuerySet[Any]) -> tup
     return filterset.qs, ""
 
 
+def export_response(kind: str, rows: Iterator[list[Any]], name: str, sheet_title: str) -> HttpResponseBase:
+    """A download of `rows` as CSV (streamed) or XLSX (written row by row to a temporary file), formula cells
+    neutralised. Shared by the staff export links and the API's `export` actions."""
+    filename = f"{name}-{timezone.now().strftime('%Y%m%d-%H%M')}.{kind}"
+    if kind == "csv":
+        response = StreamingHttpResponse(workbooks.export_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return FileResponse(
+        workbooks.export_xlsx_file(rows, sheet_title=sheet_title),
+        as_attachment=True,
+        filename=filename,
+        content_type=XLSX_TYPE,
+    )
+
+
 class _ExportView(View):
     """Stream rows as CSV or XLSX (`?format=`), filtered and sorted like the list page (same query string)."""
 
@@ -193,19 +209,7 @@ class _ExportView(View):
         queryset, problems = self.queryset(request)
         if queryset is None:
             return HttpResponse(f"Invalid filter: {problems}", status=400, content_type="text/plain; charset=utf-8")
-        stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        filename = f"{self.filename_base(request.GET)}-{stamp}.{kind}"
-        rows = self.rows(queryset)
-        if kind == "csv":
-            response = StreamingHttpResponse(workbooks.export_csv(rows), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-            return response
-        return FileResponse(
-            workbooks.export_xlsx_file(rows, sheet_title=self.sheet_title),
-            as_attachment=True,
-            filename=filename,
-            content_type=XLSX_TYPE,
-        )
+        return export_response(kind, self.rows(queryset), self.filename_base(request.GET), self.sheet_title)
 
     def filename_base(self, params: Any) -> str:
         return self.name
