@@ -16,7 +16,8 @@ from rest_framework.response import Response
 from catalog import services
 from catalog.api.filters import CategoryFilterSet, ProductApiFilterSet, ProductImageFilterSet, VariantFilterSet
 from catalog.models import Category, Product, ProductImage, Variant
-from common.api import MAX_ID, bulk_apply, export_action
+from common.api import MAX_ID, bulk_apply
+from common.api.exports import export_action
 
 from .serializers import (
     BulkResultSerializer,

@@ -9,7 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.roles import channel_scoped
-from common.api import bulk_apply, export_action
+from common.api import bulk_apply
+from common.api.exports import export_action
 from listings import services
 from listings.models import Listing
 from syncing import services as sync_services
