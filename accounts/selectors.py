@@ -11,13 +11,14 @@ from django.utils import timezone
 from accounts.models import ApiToken, AuditEntry, UserSession
 
 
-def audit_list(*, filters: dict[str, Any] | None = None) -> QuerySet[AuditEntry]:
+def audit_list(*, filters: dict[str, Any] | None = None, user: Any = None) -> QuerySet[AuditEntry]:
     """Audit entries, newest first, filtered by q/model/action/actor_kind/since/until.
 
     Ordered by id (insertion order, same as time) so the newest page comes off the primary key without a sort.
+    A user limited to some channels does not see entries of other channels or of their listings and mappings.
     """
     filters = filters or {}
-    qs = AuditEntry.objects.select_related("content_type", "actor").order_by("-id")
+    qs = _channel_scoped_entries(AuditEntry.objects.select_related("content_type", "actor"), user).order_by("-id")
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(object_repr__icontains=q) | Q(actor_label__icontains=q) | Q(object_id=q) | Q(request_id=q))
     if model := (filters.get("model") or "").strip().lower():
@@ -48,3 +49,27 @@ def user_session_list(*, user: User, active_only: bool = True) -> QuerySet[UserS
 
 def api_token_list(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user)
+
+
+def _channel_scoped_entries(qs: QuerySet[AuditEntry], user: Any) -> QuerySet[AuditEntry]:
+    """Hide entries about channels outside `user`'s restriction: the channels themselves and every audited
+    model with a `channel` foreign key (listings, category and attribute value mappings)."""
+    from django.apps import apps
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from accounts.roles import allowed_channel_ids
+    from channels.models import Channel
+
+    ids = allowed_channel_ids(user)
+    if ids is None:
+        return qs
+    hidden = Q(content_type=ContentType.objects.get_for_model(Channel)) & ~Q(object_id__in=[str(i) for i in ids])
+    for model in apps.get_models():
+        field_names = {f.name for f in model._meta.concrete_fields}
+        if model is Channel or "channel" not in field_names or model._meta.app_label not in ("channels", "listings"):
+            continue
+        allowed = model._default_manager.filter(channel_id__in=ids).annotate(key=Cast("pk", CharField()))
+        content_type = ContentType.objects.get_for_model(model)
+        hidden |= Q(content_type=content_type) & ~Q(object_id__in=allowed.values("key"))
+    return qs.exclude(hidden)

@@ -253,7 +253,7 @@ class AuditEntryListView(RoleRequiredMixin, ListView):
     def get_queryset(self):
         self.filter_form = AuditFilterForm(self.request.GET or None)
         filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
-        return audit_list(filters=filters)
+        return audit_list(filters=filters, user=self.request.user)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         try:

@@ -2,6 +2,7 @@
 
 floor   = python-calamine parse of the workbook + one plain `executemany` INSERT of its rows into a fresh table
 create  = import service commit of 100k new products (ImportRun, chunks of 1000)      goal <= 2.0x floor
+          (also run once without its bulk audit entries, to print what they cost)
 upsert  = the same file with 10 % of the rows changed, committed as updates           goal <= 2.5x floor
 dry run = check of the 10 %-changed file (nothing written)                            goal <= 1.5x floor
 
@@ -108,9 +109,13 @@ def stage_floor(path: str) -> dict:
     return {"seconds": done - started, "cpu": cpu, "parse": parsed - started, "insert": done - parsed}
 
 
-def stage_import(path: str, commit: bool) -> dict:
+def stage_import(path: str, commit: bool, audit: bool = True) -> dict:
+    from catalog.importing.engine import ImportRun
     from catalog.importing.services import import_batch_commit, import_batch_create, import_batch_validate
     from catalog.models import ImportErrorPolicy
+
+    if not audit:  # the same commit without its bulk audit entries, to show what they cost
+        ImportRun._audit = lambda self, *args: None  # type: ignore[method-assign]
 
     with open(path, "rb") as fh:
         batch = import_batch_create(upload=fh, filename="bench.xlsx", on_error=ImportErrorPolicy.SKIP_ROWS, start=False)
@@ -167,6 +172,8 @@ def child_main(stage: str, path: str) -> None:
         result = stage_floor(path)
     elif stage in ("create", "upsert"):
         result = stage_import(path, commit=True)
+    elif stage == "create-noaudit":
+        result = stage_import(path, commit=True, audit=False)
     elif stage == "dry":
         result = stage_import(path, commit=False)
     elif stage == "queries":
@@ -194,6 +201,8 @@ def _database_run(label: str, env: dict, files: dict[str, Path]) -> None:
     _run("queries", files["q1000"], env)  # warm-up: creates the categories, so both counts below are steady
     queries = {n: _run("queries", files[f"q{n}"], env) for n in (1000, 5000)}
     floor = _run("floor", files["base"], env)
+    unaudited = _run("create-noaudit", files["base"], env)
+    _run("reset", files["base"], env)
     create = _run("create", files["base"], env)
     upsert = _run("upsert", files["changed"], env)
     dry = _run("dry", files["changed"], env)
@@ -211,6 +220,12 @@ def _database_run(label: str, env: dict, files: dict[str, Path]) -> None:
             f"CPU {result['cpu']:.2f}s ({result['cpu'] / floor['cpu']:.2f}x the floor's)  "
             f"peak RSS {result['peak_rss_mb']:.0f} MB"
         )
+    extra = create["seconds"] - unaudited["seconds"]
+    print(
+        f"[{label}] audit entries: create without them {unaudited['seconds']:.2f}s, with them "
+        f"{create['seconds']:.2f}s (+{extra:.2f}s, {100 * extra / unaudited['seconds']:+.0f} %; "
+        f"CPU {unaudited['cpu']:.2f}s -> {create['cpu']:.2f}s)"
+    )
     per_k = {n: q["queries"] / (n / 1000) for n, q in queries.items()}
     print(
         f"[{label}] queries: 1k rows -> {queries[1000]['queries']}, 5k rows -> {queries[5000]['queries']} "

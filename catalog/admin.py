@@ -10,7 +10,7 @@ from common.errors import ApplicationError
 from . import services
 from .choices import ProductStatus
 from .importing.formats import CalamineXLSX
-from .importing.services import import_batch_undo
+from .importing.services import import_batch_undo_request
 from .models import AttributeDefinition, Category, ImportBatch, Product, ProductImage, Variant
 from .resources import ProductResource
 
@@ -199,8 +199,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def undo(self, request, queryset):
         for batch in queryset:
             try:
-                batch = import_batch_undo(batch=batch, user=request.user)
+                batch = import_batch_undo_request(batch=batch, user=request.user)
             except ApplicationError as exc:
                 self.message_user(request, f"Import #{batch.pk}: {exc.message}", messages.ERROR)
             else:
-                self.message_user(request, f"Import #{batch.pk}: {batch.message}", messages.SUCCESS)
+                self.message_user(request, f"Import #{batch.pk}: undo started; its page shows the progress.")

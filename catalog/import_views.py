@@ -1,19 +1,24 @@
 """Staff pages of the spreadsheet import flow: upload -> preview -> confirm -> progress -> summary -> undo."""
 
+from collections.abc import Iterator
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views import View
 from django.views.generic import DetailView, FormView
 
 from common.errors import ApplicationError
+from common.views import StaffReadMixin
 
 from .importing import services, workbooks
 from .models import ImportBatch, ImportErrorPolicy, ImportRow, Product
@@ -101,9 +106,9 @@ class ImportBatchStatusView(ImportPermissionMixin, View):
                 "status_display": batch.get_status_display(),
                 "is_running": batch.is_running,
                 "percent": batch.progress_percent,
-                "processed": batch.processed_rows,
-                "total": batch.total_rows,
-                "rows_per_second": round(batch.rows_per_second),
+                "processed": batch.progress_done,
+                "total": batch.progress_total,
+                "rows_per_second": round(batch.progress_rate),
                 "created": batch.created_count,
                 "updated": batch.updated_count,
                 "unchanged": batch.unchanged_count,
@@ -138,8 +143,10 @@ class ImportBatchConfirmView(_BatchActionView):
 
 
 class ImportBatchUndoView(_BatchActionView):
+    success_message = "Undo started; progress is shown below."
+
     def act(self, batch):
-        return services.import_batch_undo(batch=batch, user=self.request.user)
+        return services.import_batch_undo_request(batch=batch, user=self.request.user)
 
 
 class ImportBatchErrorsView(ImportPermissionMixin, View):
@@ -157,35 +164,93 @@ class ImportTemplateView(LoginRequiredMixin, View):
         return response
 
 
-def filtered_products(params) -> QuerySet[Product]:
-    """The product list page's own FilterSet (q, category incl. subcategories, brand, status)."""
-    from .filters import ProductFilterSet
+def filtered(filterset_class: Any, request: Any, queryset: QuerySet[Any]) -> tuple[QuerySet[Any] | None, str]:
+    """The list page's own FilterSet over the query string (choices scoped to the user's channels, as on the
+    page), sorted like the page; (None, errors) when a filter is bad."""
+    filterset = filterset_class(request.GET, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
+        return None, problems
+    return filterset.qs, ""
 
-    filterset = ProductFilterSet(params, queryset=Product.objects.all())
-    return filterset.qs if filterset.is_valid() else Product.objects.none()
+
+def export_response(kind: str, rows: Iterator[list[Any]], name: str, sheet_title: str) -> HttpResponseBase:
+    """A download of `rows` as CSV (streamed) or XLSX (written row by row to a temporary file), formula cells
+    neutralised. Shared by the staff export links and the API's `export` actions."""
+    filename = f"{name}-{timezone.now().strftime('%Y%m%d-%H%M')}.{kind}"
+    if kind == "csv":
+        response = StreamingHttpResponse(workbooks.export_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return FileResponse(
+        workbooks.export_xlsx_file(rows, sheet_title=sheet_title),
+        as_attachment=True,
+        filename=filename,
+        content_type=XLSX_TYPE,
+    )
 
 
-class ProductExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """Stream products (and their variants) as CSV or XLSX, filtered like the product list."""
+class _ExportView(View):
+    """Stream rows as CSV or XLSX (`?format=`), filtered and sorted like the list page (same query string)."""
 
-    permission_required = "catalog.view_product"
+    name = ""
+    sheet_title = ""
+
+    def rows(self, queryset: QuerySet[Any]) -> Iterator[list[Any]]:
+        raise NotImplementedError
+
+    def queryset(self, request: Any) -> tuple[QuerySet[Any] | None, str]:
+        raise NotImplementedError
 
     def get(self, request):
         kind = request.GET.get("format", "xlsx")
-        stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        rows = workbooks.export_rows(filtered_products(request.GET))
-        if kind == "csv":
-            response = StreamingHttpResponse(workbooks.export_csv(rows), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="products-{stamp}.csv"'
-            return response
-        if kind != "xlsx":
+        if kind not in ("csv", "xlsx"):
             return HttpResponse("Unknown export format; use format=csv or format=xlsx.", status=400)
-        return FileResponse(
-            workbooks.export_xlsx_file(rows),
-            as_attachment=True,
-            filename=f"products-{stamp}.xlsx",
-            content_type=XLSX_TYPE,
-        )
+        queryset, problems = self.queryset(request)
+        if queryset is None:
+            return HttpResponse(f"Invalid filter: {problems}", status=400, content_type="text/plain; charset=utf-8")
+        return export_response(kind, self.rows(queryset), self.filename_base(request.GET), self.sheet_title)
+
+    def filename_base(self, params: Any) -> str:
+        return self.name
+
+
+class ProductExportView(LoginRequiredMixin, PermissionRequiredMixin, _ExportView):
+    """Products (and their variants), filtered and sorted like the product list."""
+
+    permission_required = "catalog.view_product"
+    name, sheet_title = "products", "Products"
+
+    def queryset(self, request):
+        from .filters import ProductFilterSet
+
+        return filtered(ProductFilterSet, request, Product.objects.all())
+
+    def rows(self, queryset):
+        return workbooks.export_rows(queryset)
+
+
+class ListingExportView(StaffReadMixin, _ExportView):
+    """Listings (of one channel with `?channel=ID`), filtered and sorted like the listing list, which any role
+    may read; a user limited to some channels gets only theirs."""
+
+    name, sheet_title = "listings", "Listings"
+
+    def queryset(self, request):
+        from accounts.roles import channel_scoped
+        from listings.filters import ListingFilterSet
+        from listings.models import Listing
+
+        return filtered(ListingFilterSet, request, channel_scoped(Listing.objects.all(), request.user))
+
+    def rows(self, queryset):
+        return workbooks.listing_export_rows(queryset)
+
+    def filename_base(self, params):
+        from channels.models import Channel
+
+        channel = Channel.objects.filter(pk=params.get("channel") or 0).values_list("name", flat=True).first()
+        return f"listings-{slugify(channel)}" if channel else "listings"
 
 
 def batch_url(batch: ImportBatch) -> str:

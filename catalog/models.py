@@ -253,6 +253,7 @@ class ImportBatchStatus(models.TextChoices):
     COMMITTED = "committed", "Imported"
     REFUSED = "refused", "Refused"
     FAILED = "failed", "Failed"
+    UNDOING = "undoing", "Undoing"
     UNDONE = "undone", "Undone"
 
 
@@ -305,14 +306,38 @@ class ImportBatch(BaseModel):
         return f"import #{self.pk} {self.original_filename} ({self.status})"
 
     @property
+    def progress_done(self) -> int:
+        """Rows done by the running step: the dry run or commit, or while undoing, the undo (`undo_report`)."""
+        if self.status == ImportBatchStatus.UNDOING:
+            return int(self.undo_report.get("done", 0))
+        return self.processed_rows
+
+    @property
+    def progress_total(self) -> int:
+        if self.status == ImportBatchStatus.UNDOING:
+            return int(self.undo_report.get("total", 0))
+        return self.total_rows
+
+    @property
+    def progress_rate(self) -> float:
+        if self.status == ImportBatchStatus.UNDOING:
+            return float(self.undo_report.get("rows_per_second", 0))
+        return self.rows_per_second
+
+    @property
     def progress_percent(self) -> int:
-        if not self.total_rows:
+        if not self.progress_total:
             return 100 if self.status in (ImportBatchStatus.COMMITTED, ImportBatchStatus.VALIDATED) else 0
-        return min(100, round(100 * self.processed_rows / self.total_rows))
+        return min(100, round(100 * self.progress_done / self.progress_total))
 
     @property
     def is_running(self) -> bool:
-        return self.status in (ImportBatchStatus.UPLOADED, ImportBatchStatus.VALIDATING, ImportBatchStatus.COMMITTING)
+        return self.status in (
+            ImportBatchStatus.UPLOADED,
+            ImportBatchStatus.VALIDATING,
+            ImportBatchStatus.COMMITTING,
+            ImportBatchStatus.UNDOING,
+        )
 
 
 class ImportRow(models.Model):

@@ -37,6 +37,13 @@ def import_batch_commit_task(batch_id: int) -> None:
             services.import_batch_commit(batch=batch, user=batch.updated_by or batch.created_by)
 
 
+def import_batch_undo_task(batch_id: int) -> None:
+    batch = _batch(batch_id)
+    if batch:
+        with _as_batch(batch):
+            services.import_batch_undo(batch=batch, user=batch.updated_by or batch.created_by)
+
+
 def import_images_fetch_task(batch_id: int) -> None:
     batch = _batch(batch_id)
     if batch:

@@ -242,6 +242,7 @@ def audit_record_bulk(
     `(instance, changes)` pairs. Returns the number of entries written.
     """
     from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
 
     from accounts.logging import request_id_var
     from accounts.models import AuditEntry
@@ -249,38 +250,45 @@ def audit_record_bulk(
     kind, label, user = (actor or current_actor()).resolve()
     content_type = ContentType.objects.get_for_model(model, for_concrete_model=True)
     request_id = request_id_var.get() if request_id_var.get() != "-" else ""
-    entries = []
+    changes_field = AuditEntry._meta.get_field("changes")
+    created_at = AuditEntry._meta.get_field("created_at")
+    # Every entry shares who/when; only the object and its changes differ. One executemany of a prepared
+    # single-row INSERT: bulk_create built a model instance per entry and, on SQLite, split the rows into
+    # statements of 83 (999 parameters), which cost ~100 us an entry.
+    shared_head = [user.pk if user is not None else None, kind, label[:200], content_type.pk]
+    shared_tail = [request_id, created_at.get_db_prep_save(created_at.get_default(), connection)]
+    params = []
     for row in rows:
         instance, changes = row if isinstance(row, tuple) else (row, None)
         if changes is None:
             values = snapshot(instance)
             changes = {k: [None, v] if action != "delete" else [v, None] for k, v in values.items()}
-        entries.append(
-            AuditEntry(
-                actor=user,
-                actor_kind=kind,
-                actor_label=label[:200],
-                content_type=content_type,
-                object_id=str(instance.pk),
-                object_repr=str(instance)[:200],
-                action=action,
-                changes=changes,
-                request_id=request_id,
-            )
+        params.append(
+            [
+                *shared_head,
+                str(instance.pk),
+                str(instance)[:200],
+                action,
+                changes_field.get_db_prep_save(changes, connection),
+                *shared_tail,
+            ]
         )
-    AuditEntry.objects.bulk_create(entries, batch_size=audit_bulk_batch_size())
-    return len(entries)
+    if not params:
+        return 0
+    qn = connection.ops.quote_name
+    columns = ["actor_id", "actor_kind", "actor_label", "content_type_id", "object_id", "object_repr", "action"]
+    columns += ["changes", "request_id", "created_at"]
+    sql = (
+        f"INSERT INTO {qn(AuditEntry._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), AUDIT_INSERT_BATCH):
+            cursor.executemany(sql, params[start : start + AUDIT_INSERT_BATCH])
+    return len(params)
 
 
-def audit_bulk_batch_size() -> int:
-    """Entries per INSERT in `audit_record_bulk`: 500, or fewer where the database caps query parameters
-    (SQLite's 999), so callers can budget their queries."""
-    from django.db import connection
-
-    from accounts.models import AuditEntry
-
-    fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
-    return min(500, connection.ops.bulk_batch_size(fields, [None] * 500) or 500)
+AUDIT_INSERT_BATCH = 2000  # entries per executemany (bounds the memory of one call, not the statements)
 
 
 def audit_base(instance: models.Model, current: models.Model) -> None:
@@ -397,13 +405,23 @@ def audit_record_created_sql(
     def qn(name: Any) -> str:
         return str(connection.ops.quote_name(str(name)))
 
-    columns_of = {f.name: f.column for f in model._meta.concrete_fields}
-    json_object, json_array = (
-        ("jsonb_build_object", "jsonb_build_array")
-        if connection.vendor == "postgresql"
-        else ("json_object", "json_array")
-    )
-    pairs = ", ".join(f"'{name}', {json_array}(NULL, t.{qn(columns_of[name])})" for name in fields)
+    fields_by_name = {f.name: f for f in model._meta.concrete_fields}
+    postgres = connection.vendor == "postgresql"
+
+    def value_sql(name: str) -> str:
+        """The column as the Python snapshot records it: decimals as fixed-point text, JSON as JSON."""
+        field = fields_by_name[name]
+        column = f"t.{qn(field.column)}"
+        if isinstance(field, models.DecimalField):
+            if postgres:
+                return f"CAST({column} AS TEXT)"  # numeric(p, s) prints its scale: 12.00
+            return f"CASE WHEN {column} IS NULL THEN NULL ELSE printf('%%.{field.decimal_places}f', {column}) END"
+        if isinstance(field, models.JSONField) and not postgres:
+            return f"json({column})"  # SQLite keeps JSON as text; without json() it would nest as a string
+        return column
+
+    json_object, json_array = ("jsonb_build_object", "jsonb_build_array") if postgres else ("json_object", "json_array")
+    pairs = ", ".join(f"'{name}', {json_array}(NULL, {value_sql(name)})" for name in fields)
     created_at = AuditEntry._meta.get_field("created_at")
     columns = ["actor_id", "actor_kind", "actor_label", "content_type_id", "object_id", "object_repr", "action"]
     columns += ["changes", "request_id", "created_at"]

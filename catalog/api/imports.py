@@ -26,6 +26,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "original_filename",
             "file_format",
             "file_size",
+            "sheet_name",
             "on_error",
             "status",
             "message",
@@ -51,6 +52,13 @@ class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="XLSX, XLS, ODS or CSV; size and unpacked-size limits apply.")
     # Required: a multipart body cannot tell an omitted optional field from an empty one, and the policy matters.
     on_error = serializers.ChoiceField(choices=ImportErrorPolicy.choices, help_text="skip-rows or reject-all.")
+    sheet = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=120,
+        help_text="Name of the sheet to import; omitted or blank: the first sheet. An unknown name refuses the batch "
+        "(its message lists the sheets).",
+    )
 
 
 class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -76,6 +84,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             upload=upload,
             filename=upload.name,
             on_error=body.validated_data["on_error"],
+            sheet_name=body.validated_data.get("sheet", ""),
             user=request.user,
         )
         return Response(self.get_serializer(batch).data, status=status.HTTP_201_CREATED)
@@ -87,12 +96,13 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         batch = services.import_batch_confirm(batch=self.get_object(), user=request.user)
         return Response(self.get_serializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={200: ImportBatchSerializer})
+    @extend_schema(request=None, responses={202: ImportBatchSerializer})
     @action(detail=True, methods=["post"])
     def rollback(self, request: Request, pk: Any = None) -> Response:
-        """Undo a committed batch; rows changed by someone since are left alone and listed in `undo_report`."""
-        batch = services.import_batch_undo(batch=self.get_object(), user=request.user)
-        return Response(self.get_serializer(batch).data)
+        """Queue the undo of a committed batch (status "undoing", progress in `undo_report` done/total; poll the
+        batch until "undone"). Rows changed by someone since are left alone and listed in `undo_report`."""
+        batch = services.import_batch_undo_request(batch=self.get_object(), user=request.user)
+        return Response(self.get_serializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="Failed rows.")})
     @action(detail=True, methods=["get"], url_path="errors")

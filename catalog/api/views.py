@@ -17,6 +17,7 @@ from catalog import services
 from catalog.api.filters import CategoryFilterSet, ProductApiFilterSet, ProductImageFilterSet, VariantFilterSet
 from catalog.models import Category, Product, ProductImage, Variant
 from common.api import MAX_ID, bulk_apply
+from common.api.exports import export_action
 
 from .serializers import (
     BulkResultSerializer,
@@ -103,6 +104,17 @@ class ProductViewSet(
             Prefetch("variants", queryset=Variant.objects.order_by("position", "id")),
             Prefetch("images", queryset=ProductImage.objects.order_by("-is_primary", "sort_order", "id")),
         )
+
+    @export_action
+    def export(self, request: Request) -> Any:
+        """Download the filtered, sorted products and their variants as XLSX (default) or CSV, in the import's
+        columns (the file imports back as unchanged); streamed, formula-like cells neutralised."""
+        from catalog.import_views import export_response
+        from catalog.importing import workbooks
+
+        kind = request.query_params.get("format", "xlsx")
+        queryset = self.filter_queryset(Product.objects.all())
+        return export_response(kind, workbooks.export_rows(queryset), "products", "Products")
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         product = self.get_object()

@@ -5,6 +5,7 @@ CR or NUL (OWASP ASVS 1.2.10; django-import-export's own escape covers only '=')
 never evaluates user data as a formula.
 """
 
+import datetime as dt
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -16,12 +17,34 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from listings.models import Listing
+
 from ..models import ImportBatch, ImportRow, Product, Variant
 from .columns import COLUMN_NOTES, COLUMNS
 from .readers import iter_csv_bytes
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00")
 EXPORT_CHUNK = 2000  # rows fetched per query while streaming an export
+LISTING_COLUMNS = [
+    "id",
+    "channel",
+    "product_sku",
+    "variant_sku",
+    "product_title",
+    "status",
+    "status_reason",
+    "title",
+    "price",
+    "compare_at_price",
+    "quantity",
+    "external_id",
+    "external_url",
+    "last_pushed_at",
+    "last_error",
+    "updated_at",
+]
+LISTING_FIELDS: tuple[str, ...] = ("id", "status", "status_reason", "title", "price", "compare_at_price", "quantity")
+LISTING_FIELDS += ("external_id", "external_url", "last_pushed_at", "last_error_message", "updated_at")
 SAMPLE_ROWS = [
     {
         "sku": "TSHIRT-001",
@@ -98,7 +121,10 @@ def template_workbook() -> bytes:
         "",
         "Only the first sheet is imported unless you choose another one on the upload page.",
         "Headers are matched case-insensitively; unknown columns are reported and ignored.",
-        "A row whose SKU exists updates that product; blank cells leave the current value unchanged.",
+        "A row whose SKU exists updates that product. A column left out of the file keeps the current values.",
+        "On an update, a blank cell clears an optional field (description, brand, category, compare_at_price,",
+        "cost_price, barcode, weight_grams, attr:<code>; on variants price, compare_at_price, barcode);",
+        "a blank title, price, currency, quantity or status is an error for that row. New rows take the defaults.",
         "Columns named attr:<code> fill the product attribute <code> of its category.",
         "Variant rows (with parent_sku) use sku, price, compare_at_price, quantity, barcode and the options.",
     ):
@@ -127,26 +153,70 @@ def _money(value: Decimal | None) -> str:
     return "" if value is None else str(value)
 
 
+def in_chunks(queryset: QuerySet[Any], size: int = EXPORT_CHUNK) -> Iterator[list[Any]]:
+    """The queryset's rows in its own order, `size` at a time, fetched as they are consumed.
+
+    `.iterator()` reads through a server-side cursor on PostgreSQL and `fetchmany` on SQLite, so an export keeps
+    the list page's sort order without holding 100k objects (keyset paging would only work for the id order).
+    """
+    chunk: list[Any] = []
+    for obj in queryset.iterator(chunk_size=size):
+        chunk.append(obj)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def export_rows(products: QuerySet[Product]) -> Iterator[list[Any]]:
-    """Header then one row per product and per variant, in the import's column order (round-trips)."""
+    """Header then one row per product (in the queryset's order) followed by its variants, in the import's
+    column order (the file imports back as unchanged)."""
     yield list(COLUMNS)
-    products = products.select_related("category").order_by("pk")
-    last_pk = 0
-    while True:
-        chunk = list(products.filter(pk__gt=last_pk)[:EXPORT_CHUNK])
-        if not chunk:
-            return
-        last_pk = chunk[-1].pk
+    paths: dict[int, str] = {}
+    for chunk in in_chunks(products.select_related("category")):
         variants: dict[int, list[Variant]] = {}
         for variant in Variant.objects.filter(product_id__in=[p.pk for p in chunk]).order_by("product_id", "position"):
             variants.setdefault(variant.product_id, []).append(variant)
-        paths = {}
         for product in chunk:
             if product.category_id and product.category_id not in paths:
                 paths[product.category_id] = product.category.full_name  # type: ignore[union-attr]
             yield _product_row(product, paths.get(product.category_id or 0, ""))
             for variant in variants.get(product.pk, []):
                 yield _variant_row(product, variant)
+
+
+def listing_export_rows(listings: QuerySet[Listing]) -> Iterator[list[Any]]:
+    """Header then one row per listing in the queryset's order. Override columns (title, price,
+    compare_at_price, quantity) are blank where the listing inherits the product's value."""
+    yield list(LISTING_COLUMNS)
+    related = ("product", "variant", "channel", "product__sku", "product__title", "variant__sku", "channel__name")
+    queryset = listings.select_related("product", "variant", "channel").only(*LISTING_FIELDS, *related)
+    for chunk in in_chunks(queryset):
+        for listing in chunk:
+            yield [
+                listing.pk,
+                listing.channel.name,
+                listing.product.sku,
+                listing.variant.sku if listing.variant else "",
+                listing.product.title,
+                listing.status,
+                listing.status_reason,
+                listing.title or "",
+                _money(listing.price),
+                _money(listing.compare_at_price),
+                "" if listing.quantity is None else listing.quantity,
+                listing.external_id,
+                listing.external_url,
+                _stamp(listing.last_pushed_at),
+                listing.last_error_message,
+                _stamp(listing.updated_at),
+            ]
+
+
+def _stamp(value: dt.datetime | None) -> str:
+    """UTC, to the second (spreadsheets have no time zones; text keeps the CSV and XLSX cells the same)."""
+    return "" if value is None else value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _product_row(product: Product, category: str) -> list[Any]:
@@ -193,10 +263,10 @@ def _safe(rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
         yield ["" if v is None else neutralise(v) for v in row]
 
 
-def export_xlsx_file(rows: Iterable[list[Any]]) -> Any:
+def export_xlsx_file(rows: Iterable[list[Any]], sheet_title: str = "Products") -> Any:
     """Write rows to a temporary xlsx in write-only mode (rows go to disk as they come) and return the file."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Products")
+    sheet = workbook.create_sheet(sheet_title)
     for row in rows:
         sheet.append([_text_cell(sheet, v) for v in row])
     fh = tempfile.TemporaryFile()  # noqa: SIM115 - the caller streams and closes it

@@ -29,6 +29,12 @@ class ApiAutoSchema(AutoSchema):
     return more than the defaults derived from the method and path.
     """
 
+    def get_filter_backends(self) -> list[Any]:
+        """Downloads (`export`) take the list's filters too, so document them there as well."""
+        if getattr(self.view, "action", None) == "export":
+            return list(getattr(self.view, "filter_backends", []))
+        return list(super().get_filter_backends())
+
     def _error_statuses(self) -> set[str]:
         codes = {"401", "403", "406", "429"}
         method = self.method.upper()

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from accounts.roles import channel_scoped
 from common.api import bulk_apply
+from common.api.exports import export_action
 from listings import services
 from listings.models import Listing
 from syncing import services as sync_services
@@ -47,6 +48,17 @@ class ListingViewSet(
 
     def get_queryset(self) -> Any:
         return channel_scoped(super().get_queryset(), self.request.user)
+
+    @export_action
+    def export(self, request: Request) -> Any:
+        """Download the filtered listings (e.g. `?channel=ID`) as XLSX (default) or CSV: channel, SKU, status,
+        overrides (blank = inherited), external id and URL, last push and error; only the caller's channels."""
+        from catalog.import_views import export_response
+        from catalog.importing import workbooks
+
+        kind = request.query_params.get("format", "xlsx")
+        queryset = self.filter_queryset(self.get_queryset())
+        return export_response(kind, workbooks.listing_export_rows(queryset), "listings", "Listings")
 
     def _job_response(self, job: Any) -> Response:
         data = SyncJobSerializer(job, context=self.get_serializer_context()).data

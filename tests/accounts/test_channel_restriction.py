@@ -166,3 +166,15 @@ def test_a_limited_channel_manager_cannot_add_channels(make_user, two_channels, 
     assert response.status_code == 403
     assert "an admin adds new channels" in str(response.json())
     assert not type(two_channels["allowed"]).objects.filter(name="New").exists()
+
+
+def test_audit_log_hides_entries_of_other_channels(limited_client, two_channels, editor_client):
+    url = reverse("accounts:auditentry_list")
+    limited = limited_client.get(url, {"model": "listing"}).content.decode()
+    unrestricted = editor_client.get(url, {"model": "listing"}).content.decode()
+    assert f"on {two_channels['allowed'].name}" in limited
+    assert f"on {two_channels['other'].name}" not in limited
+    assert f"on {two_channels['other'].name}" in unrestricted
+    channels_page = limited_client.get(url, {"model": "channel"}).content.decode()
+    assert "Allowed Shop" in channels_page
+    assert "Other Etsy" not in channels_page

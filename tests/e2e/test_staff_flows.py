@@ -174,16 +174,16 @@ def test_import_workbook_commit_and_undo(page, staff_login, tmp_path):
     nav(page, "Imports")
     page.set_input_files("#id_file", str(path))
     page.click("#import-upload-submit")
-    run_queue()
-    page.reload()
+    run_queue()  # the page polls the batch and reloads itself when the worker is done (no reload by the test:
+    # a second one racing the page's own made Chromium drop the page)
     expect(page.locator("#import-count-create")).to_have_text("2")
     page.click("#import-confirm-button")
-    run_queue()
-    page.reload()
+    run_queue()  # ...and the page shows the result by itself again
     expect(page.locator("#import-status")).to_have_text("Imported")
     assert set(Product.objects.values_list("sku", flat=True)) == {"IMP-1", "IMP-2"}
     page.click("#import-undo-button")
-    run_queue()
-    page.reload()
+    expect(page.locator("#import-status")).to_have_text("Undoing")  # queued for the worker, polled by the page
+    assert Product.objects.filter(sku__in=["IMP-1", "IMP-2"]).count() == 2
+    run_queue()  # ...and the page shows the result by itself again
     expect(page.locator("#import-status")).to_have_text(re.compile("Undone", re.IGNORECASE))
     assert not Product.objects.filter(sku__in=["IMP-1", "IMP-2"]).exists()

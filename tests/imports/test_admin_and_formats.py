@@ -1,5 +1,6 @@
 import io
 from decimal import Decimal
+from unittest.mock import patch
 
 import openpyxl
 import pytest
@@ -10,6 +11,7 @@ from catalog.importing.services import import_file
 from catalog.models import ImportBatch, ImportBatchStatus, Product
 from catalog.resources import ProductResource
 from catalog.services import category_create, product_create
+from catalog.tasks import import_batch_undo_task
 
 from .conftest import product_rows, write_xlsx
 
@@ -55,6 +57,13 @@ def test_admin_lists_batches_and_undoes_them(staff_client, tmp_path):
     batch = import_file(path=write_xlsx(tmp_path / "a.xlsx", product_rows(2)))
     page = staff_client.get("/admin/catalog/importbatch/").content.decode()
     assert f'href="/imports/{batch.pk}/"' in page
-    staff_client.post("/admin/catalog/importbatch/", {"action": "undo", "_selected_action": [batch.pk]})
+    # when the admin action runs, the undo is queued, not run in the request
+    with patch("catalog.importing.services.enqueue") as enqueue:
+        staff_client.post("/admin/catalog/importbatch/", {"action": "undo", "_selected_action": [batch.pk]})
+    assert [c.args for c in enqueue.call_args_list] == [(import_batch_undo_task, batch.pk)]
+    assert ImportBatch.objects.get().status == ImportBatchStatus.UNDOING
+    assert Product.objects.count() == 2
+    # and the worker undoes it
+    import_batch_undo_task(batch.pk)
     assert ImportBatch.objects.get().status == ImportBatchStatus.UNDONE
     assert not Product.objects.exists()

@@ -94,11 +94,27 @@ def test_upload_preview_confirm_progress_summary_and_undo(staff_client, tmp_path
     sheet = openpyxl.load_workbook(io.BytesIO(errors.content)).active
     assert [r[0] for r in sheet.iter_rows(values_only=True)] == ["sku", "BAD SKU"]
 
-    # when undone
-    staff_client.post(f"/imports/{batch.pk}/undo/")
+    # when undo is asked for: the request only queues it, and the page shows the undo's progress
+    response = staff_client.post(f"/imports/{batch.pk}/undo/")
+    assert response.status_code == 302
+    assert [f.__name__ for f, _ in queued][-1] == "import_batch_undo_task"
+    assert Product.objects.count() == 4
+    status = staff_client.get(f"/imports/{batch.pk}/status/").json()
+    assert (status["status"], status["is_running"], status["processed"], status["total"]) == ("undoing", True, 0, 4)
+    page = staff_client.get(f"/imports/{batch.pk}/").content.decode()
+    assert 'data-running="1"' in page
+    assert 'id="import-undo"' not in page
+    assert "<span>Created</span>" in page  # the counts are what the import did, not a preview
+
+    # when the worker runs the undo
+    tasks.import_batch_undo_task(batch.pk)
+
+    # then everything is back, and the status says so
     batch.refresh_from_db()
     assert batch.status == ImportBatchStatus.UNDONE
     assert list(Product.objects.values_list("sku", "price")) == [("P-000000", Decimal("9.00"))]
+    status = staff_client.get(f"/imports/{batch.pk}/status/").json()
+    assert (status["status"], status["is_running"], status["percent"]) == ("undone", False, 100)
 
 
 def test_refused_upload_shows_the_reason_on_the_form(staff_client, tmp_path, queued):

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 from catalog.importing.columns import COLUMNS
-from catalog.importing.services import import_batch_undo, import_file
+from catalog.importing.services import import_batch_undo, import_batch_undo_request, import_file
 from catalog.importing.workbooks import (
     error_workbook,
     export_csv,
@@ -68,7 +68,7 @@ def test_undo_twice_is_refused(tmp_path):
     batch = import_file(path=write_xlsx(tmp_path / "u.xlsx", [["sku", "title", "price"], ["A", "a", 1]]))
     import_batch_undo(batch=batch)
     with pytest.raises(ApplicationError, match="Only an imported batch can be undone; this one is Undone"):
-        import_batch_undo(batch=batch)
+        import_batch_undo_request(batch=batch)
 
 
 def test_undo_restores_variant_updates(tmp_path):

@@ -1,0 +1,205 @@
+"""Plain-SQL helpers of the import engine: prepared INSERT/UPDATE of many rows and the SKU lookup.
+
+The ORM's bulk paths compile every value of every row (bulk_create, bulk_update's CASE WHEN, `.values()` with
+per-value converters); at 100k rows that was most of an import. These build each statement once per model and
+prepare only the values that need it, the way the fields themselves would (`get_db_prep_save`, converters).
+"""
+
+import decimal
+import functools
+import json
+import operator
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, cast
+
+from django.db import connection, models
+from django.db.models import Model
+
+from ..models import ImportRow
+
+
+def _preparers(fields: list[Any]) -> list[Callable[[Any], Any]]:
+    """Per-field value adapters: identity where the driver takes the Python value as is (most columns), the
+    field's own `get_db_prep_save` otherwise (JSON, datetimes), so values match what the ORM would send."""
+    plain: tuple[type, ...] = (models.CharField, models.TextField, models.IntegerField, models.DecimalField)
+    plain += (models.ForeignKey, models.BooleanField, models.BigIntegerField, models.PositiveIntegerField)
+    out: list[Callable[[Any], Any]] = []
+    for f in fields:
+        if isinstance(f, plain) and not isinstance(f, models.JSONField):
+            out.append(_identity)
+        elif isinstance(f, models.DateTimeField):  # every row of a chunk carries the same timestamp
+            out.append(functools.lru_cache(maxsize=4)(functools.partial(f.get_db_prep_save, connection=connection)))
+        elif isinstance(f, models.JSONField):
+            out.append(_json_preparer(f))
+        else:
+            out.append(functools.partial(f.get_db_prep_save, connection=connection))
+    return out
+
+
+def _json_preparer(field: models.JSONField) -> Callable[[Any], Any]:
+    """The field's own preparation, with the empty dict and list (most attributes, options, snapshots) prepared
+    once: json.dumps through the field's encoder costs ~2.4 us a value."""
+    prepare = functools.partial(field.get_db_prep_save, connection=connection)
+    empty_dict, empty_list = prepare({}), prepare([])
+
+    def prep(value: Any) -> Any:
+        if not value and type(value) is dict:
+            return empty_dict
+        if not value and type(value) is list:
+            return empty_list
+        return prepare(value)
+
+    return prep
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def executemany_insert(model: type[Model], rows: list[dict[str, Any]]) -> None:
+    """INSERT rows (attname dicts, full set of columns) with one prepared statement.
+
+    bulk_create compiles every value through the ORM and splits SQLite inserts into ~40-row statements (999
+    parameters); with 24 columns that was 70 % of a 100k-row import. Ids are read back by the caller.
+    """
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    preparers = _preparers(fields)
+    plain = [f for f, p in zip(fields, preparers, strict=True) if p is _identity]
+    special_fields = [(f, p) for f, p in zip(fields, preparers, strict=True) if p is not _identity]
+    special = [(f.attname, p) for f, p in special_fields]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(f.column)) for f in plain + [f for f, _ in special_fields])
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+    take = operator.itemgetter(*[f.attname for f in plain])  # one C call per row for the plain columns
+    params = [take(row) + tuple([p(row[a]) for a, p in special]) for row in rows]
+    if connection.vendor == "postgresql":
+        # COPY streams the rows in one command; executemany was ~5x slower here (benchmarks/bench_import.py)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(  # type: ignore[attr-defined]
+                f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+            ) as copy,
+        ):
+            for values in params:
+                copy.write_row(values)
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def executemany_update(model: type[Model], rows: list[dict[str, Any]], names: list[str]) -> None:
+    """UPDATE many rows with one prepared statement (`rows` are attname dicts with "id").
+
+    One round trip per chunk, unlike `bulk_update`, whose CASE WHEN per column is ~5x slower on SQLite
+    (reliability.md §1).
+    """
+    if not rows:
+        return
+    fields = [cast(models.Field, model._meta.get_field(n)) for n in names]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE id = %s"  # noqa: S608 - names from model meta
+    prep = list(zip([f.attname for f in fields], _preparers(fields), strict=True))
+    params = [[p(row[a]) for a, p in prep] + [row["id"]] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def insert_import_rows(rows: list[ImportRow]) -> None:
+    """Insert undo/error rows in one statement (bulk_create needs ~10 statements per 1,000 on SQLite)."""
+    fields = [f.attname for f in ImportRow._meta.concrete_fields if not f.primary_key]
+    executemany_insert(ImportRow, [{name: getattr(row, name) for name in fields} for row in rows])
+
+
+class RowReader:
+    """Fetch rows of a model by upper-case SKU as attname dicts, with one prepared SELECT per chunk.
+
+    The ORM's `.values()` spent ~10 ms per 1,000 SKUs compiling the IN list and running per-value converters,
+    three times the query itself; this builds the SQL once and converts only the columns that need it (JSON
+    text, and on SQLite decimals stored as REAL), exactly as the ORM's converters would.
+    """
+
+    def __init__(self, model: type[Model], names: tuple[str, ...], parent_sku: tuple[Any, str, str] | None = None):
+        quote = connection.ops.quote_name
+        fields = [cast(models.Field, model._meta.get_field(n)) for n in names]
+        self.names = [f.attname for f in fields]
+        columns = [f"t.{quote(str(f.column))}" for f in fields]
+        joins = ""
+        if parent_sku:  # the parent's SKU, for messages such as "Variant 'X' belongs to product Y"
+            parent, fk, column = parent_sku
+            joins = f" JOIN {quote(parent._meta.db_table)} p ON p.id = t.{quote(fk)}"
+            columns.append(f"p.{quote(column)}")
+            self.names.append("parent_sku")
+        self.sql = f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} t{joins} WHERE "
+        self.id_sql = f"SELECT UPPER(t.sku), t.id FROM {quote(model._meta.db_table)} t WHERE "
+        self.converters = [(i, c) for i, f in enumerate(fields) if (c := _converter(f)) is not None]
+
+    def by_sku(self, keys: set[str], *, lock: bool = False) -> dict[str, dict[str, Any]]:
+        if not keys:
+            return {}
+        where, params = _sku_in(keys)
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql + where + (" FOR UPDATE OF t" if lock else ""), params)
+            rows = cursor.fetchall()
+        return self._convert(rows)
+
+    def ids_by_sku(self, keys: set[str]) -> dict[str, int]:
+        """Upper-case SKU -> id (the ids of rows just inserted, which executemany and COPY do not return)."""
+        if not keys:
+            return {}
+        where, params = _sku_in(keys)
+        with connection.cursor() as cursor:
+            cursor.execute(self.id_sql + where, params)
+            return dict(cursor.fetchall())
+
+    def _convert(self, rows: list[Any]) -> dict[str, dict[str, Any]]:
+        names, converters, out = self.names, self.converters, {}
+        for values in rows:
+            if converters:
+                values = list(values)
+                for i, convert in converters:
+                    if values[i] is not None:
+                        values[i] = convert(values[i])
+            row = dict(zip(names, values, strict=True))
+            out[row["sku"].upper()] = row
+        return out
+
+
+def _sku_in(keys: set[str]) -> tuple[str, list[Any]]:
+    """`UPPER(t.sku)` among `keys` (both forms use the unique UPPER(sku) index). PostgreSQL gets one array
+    parameter: an IN list of 1,000 placeholders took 30-40 % longer to bind and plan (2.4 vs 1.7 ms, 8.8 vs
+    6.2 ms for 1,000 SKUs missing / found)."""
+    if connection.vendor == "postgresql":
+        return "UPPER(t.sku) = ANY(%s)", [list(keys)]
+    return "UPPER(t.sku) IN (" + ", ".join(["%s"] * len(keys)) + ")", list(keys)
+
+
+def _json_value(value: Any) -> Any:
+    """JSON text as Python; the empty object and list (most rows' attributes/options) without the decoder."""
+    if value == "{}":
+        return {}
+    if value == "[]":
+        return []
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+_SQLITE_DECIMALS = decimal.Context(prec=15)  # what Django's SQLite converter uses for REAL-stored decimals
+
+
+def _converter(field: models.Field) -> Callable[[Any], Any] | None:
+    if isinstance(field, models.JSONField):
+        return _json_value
+    if isinstance(field, models.DecimalField) and connection.vendor == "sqlite":
+        step = Decimal(1).scaleb(-int(field.decimal_places or 0))
+
+        def to_decimal(value: Any) -> Decimal:
+            if isinstance(value, float):
+                return _SQLITE_DECIMALS.create_decimal_from_float(value).quantize(step)
+            return Decimal(value).quantize(step)
+
+        return to_decimal
+    return None
