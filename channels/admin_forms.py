@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from syncing.connectors import CONNECTORS
 
 from .models import Channel
-from .services import credentials_clean
+from .services import CHANNEL_EDITABLE_FIELDS, credentials_clean
 
 
 def parse_credentials(text: str) -> dict[str, str]:
@@ -59,36 +59,8 @@ class ChannelForm(forms.ModelForm):
 
     class Meta:
         model = Channel
-        fields = (
-            "name",
-            "marketplace",
-            "country",
-            "currency",
-            "language",
-            "is_active",
-            "base_url",
-            "shop_id",
-            "rate_limit_per_second",
-            "rate_limit_burst",
-            "title_max_length",
-            "min_images",
-            "max_images",
-            "main_image_min_px",
-            "main_image_white_background",
-            "required_attributes",
-            "allowed_categories",
-            "price_currency_rate",
-            "price_adjust_type",
-            "price_adjust_value",
-            "price_rounding_ending",
-            "price_min",
-            "price_max",
-            "stock_percent",
-            "stock_buffer",
-            "stock_max",
-            "conflict_policy",
-            "pull_interval_hours",
-        )
+        # the fields the services accept, plus the allowed categories; the admin lays them out in fieldsets
+        fields = (*CHANNEL_EDITABLE_FIELDS, "allowed_categories")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

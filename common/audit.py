@@ -229,6 +229,35 @@ def audit_record(
     )
 
 
+# Columns of a bulk-written audit entry, in the order both bulk writers bind them: who (4), what (4), when (2).
+ENTRY_COLUMNS = (
+    "actor_id", "actor_kind", "actor_label", "content_type_id",
+    "object_id", "object_repr", "action", "changes",
+    "request_id", "created_at",
+)  # fmt: skip
+
+
+def _entry_insert(model: type[models.Model], actor: AuditActor | None) -> tuple[str, list[Any], list[Any]]:
+    """For the bulk writers: `INSERT INTO <audit table> (<ENTRY_COLUMNS>)` and the values every entry of one call
+    shares, (who: actor id, kind, label, content type) and (when: request id, time)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    from accounts.logging import request_id_var
+    from accounts.models import AuditEntry
+
+    kind, label, user = (actor or current_actor()).resolve()
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=True)
+    created_at = AuditEntry._meta.get_field("created_at")
+    qn = connection.ops.quote_name
+    head = [user.pk if user is not None else None, kind, label[:200], content_type.pk]
+    tail = [
+        request_id_var.get() if request_id_var.get() != "-" else "",
+        created_at.get_db_prep_save(created_at.get_default(), connection),
+    ]
+    return f"INSERT INTO {qn(AuditEntry._meta.db_table)} ({', '.join(qn(c) for c in ENTRY_COLUMNS)})", head, tail
+
+
 def audit_record_bulk(
     model: type[models.Model],
     rows: Iterable[models.Model | tuple[models.Model, dict[str, list[Any]]]],
@@ -241,22 +270,15 @@ def audit_record_bulk(
     `rows` holds saved instances (their full snapshot is recorded as the change for create/delete) or
     `(instance, changes)` pairs. Returns the number of entries written.
     """
-    from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 
-    from accounts.logging import request_id_var
     from accounts.models import AuditEntry
 
-    kind, label, user = (actor or current_actor()).resolve()
-    content_type = ContentType.objects.get_for_model(model, for_concrete_model=True)
-    request_id = request_id_var.get() if request_id_var.get() != "-" else ""
+    insert, shared_head, shared_tail = _entry_insert(model, actor)
     changes_field = AuditEntry._meta.get_field("changes")
-    created_at = AuditEntry._meta.get_field("created_at")
     # Every entry shares who/when; only the object and its changes differ. One executemany of a prepared
     # single-row INSERT: bulk_create built a model instance per entry and, on SQLite, split the rows into
     # statements of 83 (999 parameters), which cost ~100 us an entry.
-    shared_head = [user.pk if user is not None else None, kind, label[:200], content_type.pk]
-    shared_tail = [request_id, created_at.get_db_prep_save(created_at.get_default(), connection)]
     params = []
     for row in rows:
         instance, changes = row if isinstance(row, tuple) else (row, None)
@@ -275,13 +297,7 @@ def audit_record_bulk(
         )
     if not params:
         return 0
-    qn = connection.ops.quote_name
-    columns = ["actor_id", "actor_kind", "actor_label", "content_type_id", "object_id", "object_repr", "action"]
-    columns += ["changes", "request_id", "created_at"]
-    sql = (
-        f"INSERT INTO {qn(AuditEntry._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
+    sql = f"{insert} VALUES ({', '.join(['%s'] * len(ENTRY_COLUMNS))})"
     with connection.cursor() as cursor:
         for start in range(0, len(params), AUDIT_INSERT_BATCH):
             cursor.executemany(sql, params[start : start + AUDIT_INSERT_BATCH])
@@ -392,15 +408,11 @@ def audit_record_created_sql(
     `[null, value]` pairs, built by the database's JSON functions from the stored row (alias `t`); `repr_sql` is
     an SQL expression over `t` and `joins` for the entry's object_repr. Returns the number of entries written.
     """
-    from django.contrib.contenttypes.models import ContentType
     from django.db import connection
-
-    from accounts.logging import request_id_var
-    from accounts.models import AuditEntry
 
     if not pks:
         return 0
-    kind, label, user = (actor or current_actor()).resolve()
+    insert, shared_head, shared_tail = _entry_insert(model, actor)
 
     def qn(name: Any) -> str:
         return str(connection.ops.quote_name(str(name)))
@@ -422,25 +434,13 @@ def audit_record_created_sql(
 
     json_object, json_array = ("jsonb_build_object", "jsonb_build_array") if postgres else ("json_object", "json_array")
     pairs = ", ".join(f"'{name}', {json_array}(NULL, {value_sql(name)})" for name in fields)
-    created_at = AuditEntry._meta.get_field("created_at")
-    columns = ["actor_id", "actor_kind", "actor_label", "content_type_id", "object_id", "object_repr", "action"]
-    columns += ["changes", "request_id", "created_at"]
+    pk = f"t.{qn(model._meta.pk.column)}"
     sql = (
-        f"INSERT INTO {qn(AuditEntry._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
-        f"SELECT %s, %s, %s, %s, CAST(t.{qn(model._meta.pk.column)} AS VARCHAR(64)), substr({repr_sql}, 1, 200), "
-        f"'create', {json_object}({pairs}), %s, %s "
-        f"FROM {qn(model._meta.db_table)} t {joins} "
-        f"WHERE t.{qn(model._meta.pk.column)} IN ({', '.join(['%s'] * len(pks))})"
+        f"{insert} SELECT %s, %s, %s, %s, CAST({pk} AS VARCHAR(64)), substr({repr_sql}, 1, 200), 'create', "
+        f"{json_object}({pairs}), %s, %s FROM {qn(model._meta.db_table)} t {joins} "
+        f"WHERE {pk} IN ({', '.join(['%s'] * len(pks))})"
     )
-    params = [
-        user.pk if user is not None else None,
-        kind,
-        label[:200],
-        ContentType.objects.get_for_model(model, for_concrete_model=True).pk,
-        request_id_var.get() if request_id_var.get() != "-" else "",
-        created_at.get_db_prep_save(created_at.get_default(), connection),
-        *pks,
-    ]
+    params = [*shared_head, *shared_tail, *pks]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
