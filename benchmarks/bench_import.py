@@ -6,7 +6,9 @@ create  = import service commit of 100k new products (ImportRun, chunks of 1000)
 upsert  = the same file with 10 % of the rows changed, committed as updates           goal <= 2.5x floor
 dry run = check of the 10 %-changed file (nothing written)                            goal <= 1.5x floor
 
-Each stage runs in a fresh Python process so its peak RSS (ru_maxrss) is its own. SQLite always (a fresh file);
+Each stage runs in a fresh Python process so its peak RSS (ru_maxrss) is its own, with DEBUG off as in a
+production worker (with DEBUG on, Django's debug cursor also formats every statement's parameters: on SQLite
+one extra `SELECT QUOTE(?), ...` per lookup of 1,000 SKUs). SQLite always (a fresh file);
 PostgreSQL too when DATABASE_URL points at one. Also prints queries per 1,000 rows for 1k and 5k-row files.
 Run: `.venv/bin/python benchmarks/run.py import` (BENCH_IMPORT_ROWS=20000 for a quicker run).
 """
@@ -248,7 +250,7 @@ def main() -> None:
         size = files["base"].stat().st_size / 1024 / 1024
         took = time.perf_counter() - started
         print(f"generated {ROWS:,} x {len(HEADER)} xlsx ({size:.1f} MB, seed {SEED}) in {took:.1f}s")
-        env = dict(os.environ, MEDIA_ROOT=str(tmpdir / "media"))
+        env = dict(os.environ, MEDIA_ROOT=str(tmpdir / "media"), DEBUG="false")
         env["DATABASE_URL"] = f"sqlite:///{tmpdir / 'bench.sqlite3'}"
         _database_run("SQLite", env, files)
         if os.environ.get("DATABASE_URL", "").startswith("postgres"):

@@ -29,6 +29,7 @@ from . import columns as col
 from .channels import channel_names
 from .rows import Row, RowParser
 from .sql import RowReader, executemany_insert, executemany_update, insert_import_rows
+from .unchanged import UnchangedRows
 
 CHUNK_SIZE = 1000  # django-import-export's measured sweet spot for bulk writes (reliability.md §1)
 FIRST_ERRORS_KEPT = 50
@@ -164,17 +165,17 @@ class ImportRun:
 
     # --- driving ---
 
-    def chunks(self) -> Iterator[list[Row]]:
-        """Product rows first, then variant rows, so every parent exists before its variants."""
-        parser = RowParser(self.cmap)
-        variants: list[Row] = []
-        chunk: list[Row] = []
-        for number, cells in self.raw_rows:
-            row = parser.parse(number, cells)
-            if row.parent_sku:
-                variants.append(row)
+    def chunks(self) -> Iterator[list[tuple[int, list[Any]]]]:
+        """Raw rows in chunks: product rows first, then variant rows, so every parent exists before its variants."""
+        parent_at = self.cmap.index.get("parent_sku")
+        variants: list[tuple[int, list[Any]]] = []
+        chunk: list[tuple[int, list[Any]]] = []
+        for item in self.raw_rows:
+            cells = item[1]
+            if parent_at is not None and parent_at < len(cells) and not col.is_blank(cells[parent_at]):
+                variants.append(item)
                 continue
-            chunk.append(row)
+            chunk.append(item)
             if len(chunk) >= CHUNK_SIZE:
                 yield chunk
                 chunk = []
@@ -186,15 +187,20 @@ class ImportRun:
             yield chunk
 
     def run(self) -> None:
-        for chunk in self.chunks():
-            if self.commit:
+        parse = RowParser(self.cmap).parse
+        unchanged = UnchangedRows.for_run(self)
+        for raw in self.chunks():
+            if unchanged is not None:
+                raw = unchanged.split(raw)  # counts (and skips) the rows holding exactly what is stored
+            chunk = [parse(number, cells) for number, cells in raw]
+            if chunk and self.commit:
                 try:
                     with transaction.atomic():
                         self.process(chunk)
                 except RejectAll:
                     self._keep_errors(chunk)  # outside the rolled-back chunk, so the error workbook has them
                     raise
-            else:
+            elif chunk:
                 self.process(chunk)
             self.processed += len(chunk)
             if self.on_progress:
@@ -239,7 +245,8 @@ class ImportRun:
         else:
             self.seen[key] = (row.number, "variant" if row.parent_sku else "product")
 
-    def _category(self, path: tuple[str, ...]) -> Category | None:
+    def category_for_path(self, path: tuple[str, ...]) -> Category | None:
+        """The category a path names (created at commit, None in a dry run when it does not exist yet)."""
         found = self.categories_as_written.get(path, False)  # rows repeat a few spellings: skip lower-casing
         if found is not False:
             return found  # type: ignore[return-value]
@@ -290,7 +297,7 @@ class ImportRun:
         values = row.values
         if "description" in values and (existing is None or values["description"] != existing["description"]):
             values["description"] = clean_description(values["description"])
-        category = self._category(row.category_path) if row.category_path else None
+        category = self.category_for_path(row.category_path) if row.category_path else None
         if category is not None or row.category_path:
             values["category_id"] = category.pk if category else -1  # -1: a category created at commit
         if existing is None:

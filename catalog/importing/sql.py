@@ -141,7 +141,7 @@ class RowReader:
     def by_sku(self, keys: set[str], *, lock: bool = False) -> dict[str, dict[str, Any]]:
         if not keys:
             return {}
-        where, params = _sku_in(keys)
+        where, params = sku_in(keys)
         with connection.cursor() as cursor:
             cursor.execute(self.sql + where + (" FOR UPDATE OF t" if lock else ""), params)
             rows = cursor.fetchall()
@@ -151,7 +151,7 @@ class RowReader:
         """Upper-case SKU -> id (the ids of rows just inserted, which executemany and COPY do not return)."""
         if not keys:
             return {}
-        where, params = _sku_in(keys)
+        where, params = sku_in(keys)
         with connection.cursor() as cursor:
             cursor.execute(self.id_sql + where, params)
             return dict(cursor.fetchall())
@@ -169,7 +169,7 @@ class RowReader:
         return out
 
 
-def _sku_in(keys: set[str]) -> tuple[str, list[Any]]:
+def sku_in(keys: set[str]) -> tuple[str, list[Any]]:
     """`UPPER(t.sku)` among `keys` (both forms use the unique UPPER(sku) index). PostgreSQL gets one array
     parameter: an IN list of 1,000 placeholders took 30-40 % longer to bind and plan (2.4 vs 1.7 ms, 8.8 vs
     6.2 ms for 1,000 SKUs missing / found)."""
