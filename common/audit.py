@@ -392,6 +392,29 @@ def connect_audit_signals() -> list[type[models.Model]]:
     return models_
 
 
+MAX_PK_RANGES = 20
+
+
+def pk_ranges_sql(column: str, pks: list[int]) -> tuple[str, list[int]]:
+    """A WHERE condition selecting `pks` from `column`: `BETWEEN` per run of consecutive ids when there are few.
+
+    Rows inserted together get consecutive ids, so 1,000 new rows are usually one range: two parameters for
+    the planner and the driver instead of an IN list of 1,000 (which psycopg's client-side binding quotes one
+    value at a time, and which PostgreSQL may plan as a sequential scan while a new table has no statistics).
+    """
+    ordered = sorted(set(pks))
+    ranges: list[list[int]] = []
+    for pk in ordered:
+        if ranges and ranges[-1][1] + 1 == pk:
+            ranges[-1][1] = pk
+        else:
+            ranges.append([pk, pk])
+            if len(ranges) > MAX_PK_RANGES:
+                return f"{column} IN ({', '.join(['%s'] * len(ordered))})", ordered
+    condition = " OR ".join(f"{column} BETWEEN %s AND %s" for _ in ranges)
+    return f"({condition})", [bound for pair in ranges for bound in pair]
+
+
 def audit_record_created_sql(
     model: type[models.Model],
     pks: list[int],
@@ -435,12 +458,12 @@ def audit_record_created_sql(
     json_object, json_array = ("jsonb_build_object", "jsonb_build_array") if postgres else ("json_object", "json_array")
     pairs = ", ".join(f"'{name}', {json_array}(NULL, {value_sql(name)})" for name in fields)
     pk = f"t.{qn(model._meta.pk.column)}"
+    where, where_params = pk_ranges_sql(pk, pks)
     sql = (
         f"{insert} SELECT %s, %s, %s, %s, CAST({pk} AS VARCHAR(64)), substr({repr_sql}, 1, 200), 'create', "
-        f"{json_object}({pairs}), %s, %s FROM {qn(model._meta.db_table)} t {joins} "
-        f"WHERE {pk} IN ({', '.join(['%s'] * len(pks))})"
+        f"{json_object}({pairs}), %s, %s FROM {qn(model._meta.db_table)} t {joins} WHERE {where}"
     )
-    params = [*shared_head, *shared_tail, *pks]
+    params = [*shared_head, *shared_tail, *where_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)

@@ -7,6 +7,7 @@ undo/error rows and one progress update. The checks are the catalog's own: the s
 (`catalog.validators`), the same Product/Variant `clean()` rules, run on values already in memory.
 """
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -83,6 +84,59 @@ def _audited(model: type[Model]) -> list[tuple[str, str]]:
         for f in model._meta.concrete_fields
         if not f.primary_key and f.name not in IGNORED_FIELDS and not isinstance(f, models.BinaryField)
     ]
+
+
+@contextlib.contextmanager
+def postgres_bulk_session(commit: bool) -> Iterator[None]:
+    """On PostgreSQL, commit the chunks of an import without waiting for each WAL flush.
+
+    With `synchronous_commit` off a server crash can lose the last few hundred milliseconds of commits, but
+    never part of one and never out of order: the chunks and the batch's record of what they created (its
+    progress update) go together, so the batch stays undoable and a redelivered task resumes where the
+    surviving chunks end. The import then stops paying a WAL flush on each of its ~200 commits per 100k rows.
+    SQLite runs in WAL mode with synchronous=NORMAL already (config/settings.py).
+    """
+    if not commit or connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+class TableStatistics:
+    """Keep PostgreSQL's planner statistics in step with tables an import grows.
+
+    A table that grows from empty to 100k rows inside one import is never analysed by autovacuum in time: the
+    planner keeps its empty-table estimates and answers each 1,000-SKU lookup with a sequential scan (69 ms
+    at 100k rows, against 5 ms by the UPPER(sku) index once analysed), so a 100k-row import grew quadratic.
+    ANALYZE after every doubling of the rows this run added costs a handful of ANALYZEs per import.
+    """
+
+    FIRST = 1000
+
+    def __init__(self) -> None:
+        self.added: dict[type[Model], int] = {}
+        self.known: dict[type[Model], int] = {}
+
+    def grew(self, model: type[Model], rows: int) -> None:
+        if connection.vendor != "postgresql" or not rows:
+            return
+        added = self.added[model] = self.added.get(model, 0) + rows
+        if model not in self.known:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
+                found = cursor.fetchone()
+            self.known[model] = max(int(found[0]) if found else 0, 0)
+        if added >= max(self.FIRST, self.known[model]):
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            self.known[model] += added
+            self.added[model] = 0
 
 
 class RejectAll(Exception):
@@ -162,6 +216,7 @@ class ImportRun:
         )
         self.audit_actor = AuditActor("import", f"import batch #{batch.pk}", user=self.actor)
         self.audited = {Product: _audited(Product), Variant: _audited(Variant)}
+        self.statistics = TableStatistics()
 
     # --- driving ---
 
@@ -187,6 +242,10 @@ class ImportRun:
             yield chunk
 
     def run(self) -> None:
+        with postgres_bulk_session(self.commit):
+            self._run_chunks()
+
+    def _run_chunks(self) -> None:
         parse = RowParser(self.cmap).parse
         unchanged = UnchangedRows.for_run(self)
         for raw in self.chunks():
@@ -442,13 +501,16 @@ class ImportRun:
             (Product, new_products, self.created_products),
             (Variant, new_variants, self.created_variants),
         ):
-            executemany_insert(model, [r.target for r in rows])  # type: ignore[misc]
-            if rows:
+            new_ids = executemany_insert(model, [r.target for r in rows])  # type: ignore[misc]
+            self.statistics.grew(model, len(rows))
+            if rows and new_ids is None:
                 reader = self.product_reader if model is Product else self.variant_reader
-                ids = reader.ids_by_sku({r.sku.upper() for r in rows})  # type: ignore[union-attr]
-                for row in rows:
-                    row.target["id"] = ids[row.sku.upper()]  # type: ignore[index,union-attr]
-                _ranges(list(ids.values()), ranges)
+                by_sku = reader.ids_by_sku({r.sku.upper() for r in rows})  # type: ignore[union-attr]
+                new_ids = [by_sku[row.sku.upper()] for row in rows]  # type: ignore[union-attr]
+            if rows:
+                for row, pk in zip(rows, new_ids, strict=True):  # type: ignore[arg-type]
+                    row.target["id"] = pk  # type: ignore[index]
+                _ranges(new_ids, ranges)  # type: ignore[arg-type]
         updated = [r for r in chunk if r.action == "update"]
         snapshots = self._write_updates(updated)
         self._audit(new_products, new_variants, updated)
