@@ -13,7 +13,7 @@ from catalog.importing.rows import CONVERTERS, RowParser
 from catalog.importing.services import import_file
 from catalog.importing.unchanged import UnchangedRows
 from catalog.models import AttributeDefinition, Product
-from catalog.services import category_create, product_create, product_update
+from catalog.services import product_create, product_update
 
 from .conftest import write_xlsx
 
@@ -95,7 +95,7 @@ def test_tricky_rows_get_the_same_verdict_with_and_without_the_filter(tmp_path, 
     rows.append(_stored_row(8))  # row 8 again: a duplicate SKU, reported on the later row
     rows[9][7] = None  # blank compare-at price: cleared
     rows[10][12] = "Draft"  # another spelling of the stored status
-    rows[11][9] = dt.datetime(2026, 1, 1)  # a date where a number belongs
+    rows[11][9] = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # a date where a number belongs
 
     # when
     with_filter, without = _both_ways(tmp_path, monkeypatch, rows, "tricky.xlsx")
@@ -239,4 +239,5 @@ def test_a_column_of_unique_values_stops_memoising(monkeypatch):
     for n in range(30):
         parser.parse(n, [f"S-{n}", f"{n:08d}"])
     memo = parser.plan[0][5]
-    assert memo is not None and len(memo) == 10
+    assert memo is not None
+    assert len(memo) == 10
