@@ -95,7 +95,7 @@ def test_tricky_rows_get_the_same_verdict_with_and_without_the_filter(tmp_path, 
     rows.append(_stored_row(8))  # row 8 again: a duplicate SKU, reported on the later row
     rows[9][7] = None  # blank compare-at price: cleared
     rows[10][12] = "Draft"  # another spelling of the stored status
-    rows[11][9] = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # a date where a number belongs
+    rows[11][9] = dt.date(2026, 1, 1)  # a date where a number belongs
 
     # when
     with_filter, without = _both_ways(tmp_path, monkeypatch, rows, "tricky.xlsx")
