@@ -12,7 +12,9 @@ Each stage runs in a fresh Python process so its peak RSS (ru_maxrss) is its own
 production worker (with DEBUG on, Django's debug cursor also formats every statement's parameters: on SQLite
 one extra `SELECT QUOTE(?), ...` per lookup of 1,000 SKUs). SQLite always (a fresh file);
 PostgreSQL too when DATABASE_URL points at one. Also prints queries per 1,000 rows for 1k and 5k-row files.
-Run: `.venv/bin/python benchmarks/run.py import` (BENCH_IMPORT_ROWS=20000 for a quicker run).
+The sequence of stages runs BENCH_IMPORT_REPEAT times (default 3) and medians are printed, with each run's
+ratio. Run: `.venv/bin/python benchmarks/run.py import` (BENCH_IMPORT_ROWS=20000 BENCH_IMPORT_REPEAT=1 for a
+quicker run).
 """
 
 import json
@@ -27,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
 SEED = 20261123
+REPEAT = int(os.environ.get("BENCH_IMPORT_REPEAT", "3"))
 HEADER = ["sku", "title", "description", "brand", "category", "price", "currency", "compare_at_price"]
 HEADER += ["cost_price", "quantity", "barcode", "weight_grams"]
 CATEGORIES = ["Home > Kitchen", "Home > Garden", "Apparel > Men", "Apparel > Women", "Toys", "Sports > Outdoor"]
@@ -200,30 +203,48 @@ def _run(stage: str, path: Path, env: dict) -> dict:
     raise RuntimeError(f"stage {stage} failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
 
 
+def _median(results: list[dict]) -> dict:
+    """The run with the median time (its other figures come with it)."""
+    return sorted(results, key=lambda r: r["seconds"])[len(results) // 2]
+
+
+def _spread(results: list[dict]) -> str:
+    times = sorted(r["seconds"] for r in results)
+    return f"{times[0]:.2f}-{times[-1]:.2f}s"
+
+
 def _database_run(label: str, env: dict, files: dict[str, Path]) -> None:
     _run("reset", files["base"], env)
     _run("queries", files["q1000"], env)  # warm-up: creates the categories, so both counts below are steady
     queries = {n: _run("queries", files[f"q{n}"], env) for n in (1000, 5000)}
-    floor = _run("floor", files["base"], env)
     unaudited = _run("create-noaudit", files["base"], env)
-    _run("reset", files["base"], env)
-    dry_new = _run("dry", files["base"], env)
-    create = _run("create", files["base"], env)
-    dry_changed = _run("dry", files["changed"], env)
-    upsert = _run("upsert", files["changed"], env)
-    dry = _run("dry", files["changed"], env)
+    runs: dict[str, list[dict]] = {name: [] for name in ("floor", "dry new", "create", "dry 10%", "upsert", "dry")}
+    for _ in range(REPEAT):  # the whole sequence again: each stage needs the catalogue the one before left
+        runs["floor"].append(_run("floor", files["base"], env))
+        _run("reset", files["base"], env)
+        runs["dry new"].append(_run("dry", files["base"], env))
+        runs["create"].append(_run("create", files["base"], env))
+        runs["dry 10%"].append(_run("dry", files["changed"], env))
+        runs["upsert"].append(_run("upsert", files["changed"], env))
+        runs["dry"].append(_run("dry", files["changed"], env))
+    median = {name: _median(results) for name, results in runs.items()}
+    floor, create = median["floor"], median["create"]
     f = floor["seconds"]
     print(
-        f"[{label}] rows={ROWS:,} floor={f:.2f}s (calamine parse {floor['parse']:.2f}s + executemany "
-        f"{floor['insert']:.2f}s; CPU of this process {floor['cpu']:.2f}s) peak {floor['peak_rss_mb']:.0f} MB"
+        f"[{label}] rows={ROWS:,} medians of {REPEAT} runs; floor={f:.2f}s (calamine parse {floor['parse']:.2f}s + "
+        f"executemany {floor['insert']:.2f}s; CPU of this process {floor['cpu']:.2f}s) peak "
+        f"{floor['peak_rss_mb']:.0f} MB; floors seen {_spread(runs['floor'])}"
     )
-    stages = [("create", create, 2.0), ("upsert 10%", upsert, 2.5), ("dry new", dry_new, 1.5)]
-    stages += [("dry 10%", dry_changed, 1.5), ("dry same", dry, 1.5)]
-    for name, result, goal in stages:
+    stages = [("create", "create", 2.0), ("upsert 10%", "upsert", 2.5), ("dry new", "dry new", 1.5)]
+    stages += [("dry 10%", "dry 10%", 1.5), ("dry same", "dry", 1.5)]
+    for name, key, goal in stages:
+        result = median[key]
         ratio = result["seconds"] / f
+        ratios = sorted(r["seconds"] / fl["seconds"] for r, fl in zip(runs[key], runs["floor"], strict=True))
         print(
             f"[{label}] {name:<11} {result['seconds']:6.2f}s  {ROWS / result['seconds']:8,.0f} rows/s  "
-            f"ratio {ratio:4.2f}x (goal <= {goal}x: {'met' if ratio <= goal else 'NOT met'})  "
+            f"ratio {ratio:4.2f}x (goal <= {goal}x: {'met' if ratio <= goal else 'NOT met'}; per run "
+            f"{', '.join(f'{x:.2f}' for x in ratios)})  "
             f"created={result['created']} updated={result['updated']} unchanged={result['unchanged']}  "
             f"CPU {result['cpu']:.2f}s ({result['cpu'] / floor['cpu']:.2f}x the floor's)  "
             f"peak RSS {result['peak_rss_mb']:.0f} MB"

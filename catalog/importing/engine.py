@@ -217,6 +217,7 @@ class ImportRun:
         self.audit_actor = AuditActor("import", f"import batch #{batch.pk}", user=self.actor)
         self.audited = {Product: _audited(Product), Variant: _audited(Variant)}
         self.statistics = TableStatistics()
+        self.not_products: set[str] = set()  # SKUs of this chunk already found not to be products
 
     # --- driving ---
 
@@ -248,19 +249,28 @@ class ImportRun:
     def _run_chunks(self) -> None:
         parse = RowParser(self.cmap).parse
         unchanged = UnchangedRows.for_run(self)
-        for raw in self.chunks():
+
+        def prepare(raw: list[tuple[int, list[Any]]]) -> list[Row]:
             if unchanged is not None:
                 raw = unchanged.split(raw)  # counts (and skips) the rows holding exactly what is stored
-            chunk = [parse(number, cells) for number, cells in raw]
-            if chunk and self.commit:
-                try:
+                self.not_products = unchanged.absent
+            return [parse(number, cells) for number, cells in raw]
+
+        for raw in self.chunks():
+            chunk: list[Row] = []
+            if self.commit:
+                try:  # the check of stored rows belongs to the chunk's transaction (nothing changes in between)
                     with transaction.atomic():
-                        self.process(chunk)
+                        chunk = prepare(raw)
+                        if chunk:
+                            self.process(chunk)
                 except RejectAll:
                     self._keep_errors(chunk)  # outside the rolled-back chunk, so the error workbook has them
                     raise
-            elif chunk:
-                self.process(chunk)
+            else:
+                chunk = prepare(raw)
+                if chunk:
+                    self.process(chunk)
             self.processed += len(chunk)
             if self.on_progress:
                 self.on_progress(self)
@@ -294,7 +304,8 @@ class ImportRun:
     def _lookup(self, chunk: list[Row]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
         keys = {r.sku.upper() for r in chunk if r.sku} | {r.parent_sku.upper() for r in chunk if r.parent_sku}
         lock = self.commit and connection.features.has_select_for_update
-        return self.product_reader.by_sku(keys, lock=lock), self.variant_reader.by_sku(keys, lock=lock)
+        products = self.product_reader.by_sku(keys - self.not_products, lock=lock)
+        return products, self.variant_reader.by_sku(keys, lock=lock)
 
     def _dedupe(self, row: Row) -> None:
         key = row.sku.upper()  # type: ignore[union-attr]

@@ -71,6 +71,7 @@ class UnchangedRows:
         self.blanks = (None,) * len(blank_at)
         self.category_ids: dict[Any, Any] = {None: None}
         self.plain_categories: dict[int | None, bool] = {None: True}
+        self.absent: set[str] = set()
         quote = connection.ops.quote_name
         float_cast = "CAST({} AS DOUBLE PRECISION)" if connection.vendor == "postgresql" else "{}"
         columns = [float_cast.format(f"t.{quote(n)}") if n in NUMERIC else f"t.{quote(n)}" for n in self.names]
@@ -103,6 +104,7 @@ class UnchangedRows:
                 counts[key] = counts.get(key, 0) + 1
         unique = [k for k, n in counts.items() if n == 1]
         stored = self._stored(unique) if unique else {}
+        self.absent = set(unique).difference(stored)  # not products: the engine need not look them up again
         if not stored:
             return chunk
         rest: list[tuple[int, list[Any]]] = []
