@@ -8,6 +8,7 @@ undo/error rows and one progress update. The checks are the catalog's own: the s
 """
 
 import contextlib
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ BLANK_REFUSED = (
     "Give a value, or leave the column out to keep the current values."
 )
 UNSAFE_HTML_CHARS = ("<", ">", "&", "\x00")  # text without these is returned unchanged by nh3
+_UNSAFE_HTML = re.compile("[" + re.escape("".join(UNSAFE_HTML_CHARS)) + "]")
 
 
 @dataclass(slots=True)
@@ -167,7 +169,7 @@ def _ranges(ids: list[int], into: list[list[int]]) -> None:
 
 
 def clean_description(text: str) -> str:
-    return sanitize_description(text) if any(c in text for c in UNSAFE_HTML_CHARS) else text
+    return sanitize_description(text) if _UNSAFE_HTML.search(text) else text
 
 
 def _defaults(model: type[Model]) -> dict[str, Any]:
