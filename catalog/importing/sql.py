@@ -16,6 +16,8 @@ from typing import Any, cast
 from django.db import connection, models
 from django.db.models import Model
 
+from common.copy import copy_rows
+
 from ..models import ImportRow
 
 
@@ -79,14 +81,7 @@ def executemany_insert(model: type[Model], rows: list[dict[str, Any]]) -> list[i
     params = [take(row) + tuple([p(row[a]) for a, p in special]) for row in rows]
     if connection.vendor == "postgresql":
         # COPY streams the rows in one command; executemany was ~5x slower here (benchmarks/bench_import.py)
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(  # type: ignore[attr-defined]
-                f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
-            ) as copy,
-        ):
-            for values in params:
-                copy.write_row(values)
+        copy_rows(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN", params)
         return None
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)

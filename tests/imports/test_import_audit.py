@@ -90,3 +90,16 @@ def test_audit_entries_of_creations_are_written_in_bulk_not_per_row(tmp_path):
     # then every entry exists, written by one INSERT ... SELECT per chunk whatever its size
     assert AuditEntry.objects.filter(action="create").count() == 800
     assert (small, large) == (1, 1)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is how PostgreSQL inserts new products")
+def test_the_copy_of_new_products_is_one_logged_statement_per_chunk(tmp_path):
+    # when 600 new rows are committed with the statements captured
+    with CaptureQueriesContext(connection) as ctx:
+        batch = import_file(path=write_xlsx(tmp_path / "c.xlsx", product_rows(600)))
+
+    # then the products went in by one COPY, which the query log shows like any statement
+    assert batch.created_count == 600
+    copies = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("COPY")]
+    assert len(copies) == 1
+    assert copies[0].startswith('COPY "catalog_product" (')
