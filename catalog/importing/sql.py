@@ -59,7 +59,7 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def executemany_insert(model: type[Model], rows: list[dict[str, Any]]) -> list[int] | None:
+def executemany_insert(model: type[Model], rows: list[dict[str, Any]], *, want_ids: bool = True) -> list[int] | None:
     """INSERT rows (attname dicts, full set of columns) with one prepared statement.
 
     bulk_create compiles every value through the ORM and splits SQLite inserts into ~40-row statements (999
@@ -80,12 +80,32 @@ def executemany_insert(model: type[Model], rows: list[dict[str, Any]]) -> list[i
     take = operator.itemgetter(*[f.attname for f in plain])  # one C call per row for the plain columns
     params = [take(row) + tuple([p(row[a]) for a, p in special]) for row in rows]
     if connection.vendor == "postgresql":
-        # COPY streams the rows in one command; executemany was ~5x slower here (benchmarks/bench_import.py)
-        copy_rows(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN", params)
-        return None
+        # COPY streams the rows in one command; executemany was ~5x slower here (benchmarks/bench_import.py).
+        # COPY returns no ids: take them from the table's sequence first (one query) and send them along.
+        table = quote(model._meta.db_table)
+        pk = quote(str(model._meta.pk.column))  # type: ignore[union-attr]
+        ids = _postgres_next_ids(model, len(params)) if want_ids else None
+        if ids is not None:
+            names, params = (
+                f"{pk}, {names}",
+                [(pk_value, *values) for pk_value, values in zip(ids, params, strict=True)],
+            )
+        copy_rows(f"COPY {table} ({names}) FROM STDIN", params)
+        return ids
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
         return _sqlite_new_ids(cursor, model, len(params))
+
+
+def _postgres_next_ids(model: type[Model], count: int) -> list[int] | None:
+    """`count` ids drawn from the sequence of `model`'s identity column (None if it has none)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],  # type: ignore[union-attr]
+        )
+        found = [row[0] for row in cursor.fetchall()]
+    return found if len(found) == count and None not in found else None
 
 
 def _sqlite_new_ids(cursor: Any, model: type[Model], count: int) -> list[int] | None:
@@ -127,7 +147,7 @@ def executemany_update(model: type[Model], rows: list[dict[str, Any]], names: li
 def insert_import_rows(rows: list[ImportRow]) -> None:
     """Insert undo/error rows in one statement (bulk_create needs ~10 statements per 1,000 on SQLite)."""
     fields = [f.attname for f in ImportRow._meta.concrete_fields if not f.primary_key]
-    executemany_insert(ImportRow, [{name: getattr(row, name) for name in fields} for row in rows])
+    executemany_insert(ImportRow, [{name: getattr(row, name) for name in fields} for row in rows], want_ids=False)
 
 
 class RowReader:
