@@ -20,7 +20,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from common.actors import Actor, actor_or_none
-from common.audit import IGNORED_FIELDS, AuditActor, audit_record_bulk, audit_record_created_sql
+from common.audit import IGNORED_FIELDS, AuditActor, audit_record_bulk, audit_record_created_sql, id_ranges
 from listings.services import listings_readiness_refresh
 
 from ..choices import AttributeType
@@ -158,14 +158,6 @@ def _coerce_attribute(kind: str, value: Any) -> Any:
     if kind == AttributeType.TEXT and not isinstance(value, str):
         return str(value)
     return value
-
-
-def _ranges(ids: list[int], into: list[list[int]]) -> None:
-    for pk in sorted(ids):
-        if into and into[-1][1] + 1 == pk:
-            into[-1][1] = pk
-        else:
-            into.append([pk, pk])
 
 
 def clean_description(text: str) -> str:
@@ -339,14 +331,18 @@ class ImportRun:
                 self.categories[key] = parent  # None: created at commit
         return self.categories[key]
 
+    def definitions_for(self, category: Category) -> list[Any]:
+        """The category's attribute definitions (own and inherited), read once per run."""
+        if category.pk not in self.definitions:
+            self.definitions[category.pk] = category_attribute_definitions(category)
+        return self.definitions[category.pk]
+
     def _attribute_errors(self, category: Category | None, attributes: dict[str, Any]) -> dict[str, Any]:
         """Check (and coerce text cells of) attributes like `attributes_validate`, with definitions cached."""
         if category is None:
             return {}
-        if category.pk not in self.definitions:
-            self.definitions[category.pk] = category_attribute_definitions(category)
         problems: dict[str, Any] = {}
-        for definition in self.definitions[category.pk]:
+        for definition in self.definitions_for(category):
             value = attributes.get(definition.code)
             if value in (None, ""):
                 if definition.is_required:
@@ -523,7 +519,7 @@ class ImportRun:
             if rows:
                 for row, pk in zip(rows, new_ids, strict=True):  # type: ignore[arg-type]
                     row.target["id"] = pk  # type: ignore[index]
-                _ranges(new_ids, ranges)  # type: ignore[arg-type]
+                id_ranges(new_ids, into=ranges)  # type: ignore[arg-type]
         updated = [r for r in chunk if r.action == "update"]
         snapshots = self._write_updates(updated)
         self._audit(new_products, new_variants, updated)

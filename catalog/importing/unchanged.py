@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 
 from ..models import Category, Product
-from ..services import category_attribute_definitions
 from . import columns as col
 from .sql import sku_in
 
@@ -165,7 +164,7 @@ class UnchangedRows:
         """Whether the stored category has no attribute definitions (own or inherited)."""
         if category_id not in self.plain_categories:
             category = Category.objects.filter(pk=category_id).first() if category_id is not None else None
-            self.plain_categories[category_id] = not category_attribute_definitions(category)
+            self.plain_categories[category_id] = category is None or not self.run.definitions_for(category)
         return self.plain_categories[category_id]
 
     def _stored(self, keys: list[str]) -> dict[str, tuple[Any, ...]]:
