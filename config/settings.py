@@ -171,6 +171,8 @@ REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=60 * 1024 * 1024)
 # Spreadsheet imports (catalog/importing): each limit is checked before the file is parsed (ASVS 5.2.1-5.2.3).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# PostgreSQL: threads (each with its own connection) writing chunks of new products while the next is checked
+IMPORT_WRITERS = env.int("IMPORT_WRITERS", default=3)
 # A 5.7 MB / 100k-row xlsx unpacks to 63 MB (reliability.md §5), so 50 MB of xlsx is roughly 600 MB unpacked.
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=700 * 1024 * 1024)
 IMPORT_MAX_ZIP_ENTRIES = env.int("IMPORT_MAX_ZIP_ENTRIES", default=2_000)

@@ -8,14 +8,19 @@ undo/error rows and one progress update. The checks are the catalog's own: the s
 """
 
 import contextlib
+import copy
+import queue
 import re
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from django.db import connection, models, transaction
+from django.conf import settings
+from django.db import connection, connections, models, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -212,6 +217,7 @@ class ImportRun:
         self.audited = {Product: _audited(Product), Variant: _audited(Variant)}
         self.statistics = TableStatistics()
         self.not_products: set[str] = set()  # SKUs of this chunk already found not to be products
+        self.shared = threading.Lock()  # created id ranges and table statistics, when writer threads write
 
     # --- driving ---
 
@@ -238,11 +244,20 @@ class ImportRun:
 
     def run(self) -> None:
         with postgres_bulk_session(self.commit):
-            self._run_chunks()
+            if ChunkWriter.usable(self.commit):
+                writer = ChunkWriter(self)
+                try:
+                    self._run_chunks(writer)
+                finally:
+                    writer.close()  # waits for the chunks handed over: what they created is then recorded
+                writer.raise_error()
+            else:
+                self._run_chunks(None)
 
-    def _run_chunks(self) -> None:
+    def _run_chunks(self, writer: "ChunkWriter | None") -> None:
         parse = RowParser(self.cmap).parse
         unchanged = UnchangedRows.for_run(self)
+        parent_at = self.cmap.index.get("parent_sku")
 
         def prepare(raw: list[tuple[int, list[Any]]]) -> list[Row]:
             if unchanged is not None:
@@ -252,12 +267,25 @@ class ImportRun:
 
         for raw in self.chunks():
             chunk: list[Row] = []
+            handed_over = False  # to the writer, which writes it (if anything) and publishes the progress
             if self.commit:
+                if writer is not None:
+                    writer.raise_error()
+                    cells = raw[0][1]
+                    if parent_at is not None and parent_at < len(cells) and not col.is_blank(cells[parent_at]):
+                        writer.drain()  # variants look their parents up: the writer's products must be committed
                 try:  # the check of stored rows belongs to the chunk's transaction (nothing changes in between)
                     with transaction.atomic():
                         chunk = prepare(raw)
+                        handed_over = writer is not None and not chunk  # progress published in order
                         if chunk:
-                            self.process(chunk)
+                            self.process(chunk, write=False)
+                            if writer is not None and ChunkWriter.takes(chunk):
+                                handed_over = True  # written by the writer once this transaction has committed
+                            else:
+                                if writer is not None:
+                                    writer.drain()  # updates keep the row locks of this transaction: write here
+                                self._write(chunk)
                 except RejectAll:
                     self._keep_errors(chunk)  # outside the rolled-back chunk, so the error workbook has them
                     raise
@@ -266,15 +294,23 @@ class ImportRun:
                 if chunk:
                     self.process(chunk)
             self.processed += len(chunk)
-            if self.on_progress:
+            if handed_over:
+                writer.submit(chunk, self.progress_snapshot())  # type: ignore[union-attr]
+            elif self.on_progress:
                 self.on_progress(self)
+
+    def progress_snapshot(self) -> "ImportRun":
+        """A copy of the run's counters as they are now, published by the writer once the chunk is committed."""
+        snapshot = copy.copy(self)
+        snapshot.counts = dict(self.counts)
+        return snapshot
 
     @property
     def rows_per_second(self) -> float:
         elapsed = time.perf_counter() - self.started
         return round(self.processed / elapsed, 1) if elapsed > 0 else 0.0
 
-    def process(self, chunk: list[Row]) -> None:
+    def process(self, chunk: list[Row], write: bool = True) -> None:
         products, variants = self._lookup(chunk)
         for row in chunk:
             if not row.errors:
@@ -290,7 +326,7 @@ class ImportRun:
         if self.commit and self.reject_all and any(r.errors for r in chunk):
             raise RejectAll
         self._keep_errors(chunk)
-        if self.commit:
+        if self.commit and write:
             self._write(chunk)
 
     # --- checks ---
@@ -511,7 +547,8 @@ class ImportRun:
             (Variant, new_variants, self.created_variants),
         ):
             new_ids = executemany_insert(model, [r.target for r in rows])  # type: ignore[misc]
-            self.statistics.grew(model, len(rows))
+            with self.shared:
+                self.statistics.grew(model, len(rows))
             if rows and new_ids is None:
                 reader = self.product_reader if model is Product else self.variant_reader
                 by_sku = reader.ids_by_sku({r.sku.upper() for r in rows})  # type: ignore[union-attr]
@@ -519,7 +556,8 @@ class ImportRun:
             if rows:
                 for row, pk in zip(rows, new_ids, strict=True):  # type: ignore[arg-type]
                     row.target["id"] = pk  # type: ignore[index]
-                id_ranges(new_ids, into=ranges)  # type: ignore[arg-type]
+                with self.shared:
+                    id_ranges(new_ids, into=ranges)  # type: ignore[arg-type]
         updated = [r for r in chunk if r.action == "update"]
         snapshots = self._write_updates(updated)
         self._audit(new_products, new_variants, updated)
@@ -636,3 +674,102 @@ class ImportRun:
                 for r in rows
             ]
         return snapshots
+
+
+# While writer threads wait for the server, hand them the GIL back within 0.5 ms of their answer arriving, not
+# Python's default 5 ms: at ~6 round trips per chunk the default cost a single writer ~3 s per 100k rows.
+SWITCH_INTERVAL = 0.0005
+
+
+class ChunkWriter:
+    """On PostgreSQL, write chunks of new products on other connections while the next chunks are checked.
+
+    A 100k-row create spends about as long waiting for the server (COPY, audit entries, commit) as it spends
+    converting and checking rows in Python. A writer thread takes a checked chunk whose rows are all new products
+    (or unchanged, or failed), writes it in its own transaction and publishes the progress, while the run's
+    own connection goes on with the next chunk: the server's work overlaps the Python's (psycopg waits for
+    the server without the GIL). `IMPORT_WRITERS` threads (3) take chunks in turn, so the server writes
+    several at once (100k new rows: 9.6 s with none, 10.2 s with one, 7.9 s with two, 7.2 s with three, on
+    this 2-core box, 2026-12-02). Chunks with updates are written on the run's connection, in the transaction
+    that locked their rows, after the writer has caught up; so are variant chunks, after the writer has
+    committed the products they may belong to. At most one chunk per thread waits (memory stays flat). The
+    created id ranges and the table statistics are shared under `ImportRun.shared`; progress is published
+    newest-first-wins, as writers may commit out of order.
+
+    Not on SQLite: its writes hold the GIL between rows and one writer at a time is allowed, so a second
+    writing thread only queues. Not inside an outer transaction either (a test, an atomic caller): a second
+    connection could not see its uncommitted rows.
+    """
+
+    def __init__(self, run: ImportRun) -> None:
+        self.run = run
+        self.jobs: queue.Queue[tuple[list[Row], ImportRun] | None] = queue.Queue(maxsize=settings.IMPORT_WRITERS)
+        self.error: BaseException | None = None
+        self.published = -1  # the processed count of the newest progress published
+        self.publishing = threading.Lock()
+        self.switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self.switch_interval, SWITCH_INTERVAL))
+        self.threads = [
+            threading.Thread(target=self._work, name=f"import-{run.batch.pk}-writer-{n}", daemon=True)
+            for n in range(settings.IMPORT_WRITERS)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    @staticmethod
+    def usable(commit: bool) -> bool:
+        postgres = connection.vendor == "postgresql"
+        return commit and postgres and settings.IMPORT_WRITERS > 0 and not connection.in_atomic_block
+
+    @staticmethod
+    def takes(chunk: list[Row]) -> bool:
+        """Whether the writer may write this chunk: nothing in it updates a stored row or is a variant."""
+        return not any(row.action == "update" or row.parent_sku for row in chunk)
+
+    def submit(self, chunk: list[Row], progress: ImportRun) -> None:
+        self.raise_error()
+        self.jobs.put((chunk, progress))
+
+    def drain(self) -> None:
+        """Wait until every chunk handed over is committed (or the writer failed: then raise its error)."""
+        self.jobs.join()
+        self.raise_error()
+
+    def close(self) -> None:
+        for _ in self.threads:
+            self.jobs.put(None)
+        for thread in self.threads:
+            thread.join()
+        sys.setswitchinterval(self.switch_interval)
+
+    def raise_error(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def _work(self) -> None:
+        try:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET synchronous_commit TO OFF")  # as on the run's connection
+            except BaseException as exc:
+                self.error = exc
+            while (job := self.jobs.get()) is not None:
+                try:
+                    if self.error is None:  # after a failure, the chunks still queued are dropped
+                        self._write(*job)
+                except BaseException as exc:  # handed to the run's thread, which raises it
+                    self.error = exc
+                finally:
+                    self.jobs.task_done()
+            self.jobs.task_done()
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    def _write(self, chunk: list[Row], progress: ImportRun) -> None:
+        if chunk:
+            with transaction.atomic():
+                self.run._write(chunk)
+        with self.publishing:  # writers may finish out of order: never publish older counts over newer ones
+            if self.run.on_progress and progress.processed > self.published:
+                self.run.on_progress(progress)
+                self.published = progress.processed

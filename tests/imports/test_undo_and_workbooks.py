@@ -208,11 +208,11 @@ def test_commit_interrupted_and_run_again_can_still_be_undone(tmp_path, monkeypa
     calls = {"n": 0}
     real_process = engine.ImportRun.process
 
-    def dying_process(self, chunk):
+    def dying_process(self, chunk, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("worker killed")
-        return real_process(self, chunk)
+        return real_process(self, chunk, **kwargs)
 
     monkeypatch.setattr(engine.ImportRun, "process", dying_process)
     with pytest.raises(RuntimeError, match="worker killed"):
