@@ -141,12 +141,15 @@ def stage_import(path: str, commit: bool, audit: bool = True) -> dict:
 
 
 def stage_queries(path: str) -> dict:
+    from django.conf import settings
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from catalog.importing.services import import_batch_commit, import_batch_create
     from catalog.models import Product
 
+    # counted on one connection: the PostgreSQL writer threads would run the same statements on their own
+    settings.IMPORT_WRITERS = 0
     with open(path, "rb") as fh:
         batch = import_batch_create(upload=fh, filename="q.xlsx", on_error="skip-rows", start=False)
     with CaptureQueriesContext(connection) as ctx:
