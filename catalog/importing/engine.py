@@ -129,21 +129,27 @@ class TableStatistics:
     def __init__(self) -> None:
         self.added: dict[type[Model], int] = {}
         self.known: dict[type[Model], int] = {}
+        self.lock = threading.Lock()  # writer threads share the counts; no query runs while it is held
 
     def grew(self, model: type[Model], rows: int) -> None:
         if connection.vendor != "postgresql" or not rows:
             return
-        added = self.added[model] = self.added.get(model, 0) + rows
         if model not in self.known:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
                 found = cursor.fetchone()
-            self.known[model] = max(int(found[0]) if found else 0, 0)
-        if added >= max(self.FIRST, self.known[model]):
+            with self.lock:
+                self.known.setdefault(model, max(int(found[0]) if found else 0, 0))
+        with self.lock:
+            added = self.added[model] = self.added.get(model, 0) + rows
+            due = added >= max(self.FIRST, self.known[model])
+            if due:
+                self.known[model] += added
+                self.added[model] = 0
+        if due:
+            # outside the lock: the ANALYZE waits for another writer's open ANALYZE, which must be able to commit
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-            self.known[model] += added
-            self.added[model] = 0
 
 
 class RejectAll(Exception):
@@ -217,7 +223,7 @@ class ImportRun:
         self.audited = {Product: _audited(Product), Variant: _audited(Variant)}
         self.statistics = TableStatistics()
         self.not_products: set[str] = set()  # SKUs of this chunk already found not to be products
-        self.shared = threading.Lock()  # created id ranges and table statistics, when writer threads write
+        self.shared = threading.Lock()  # the created id ranges, when writer threads write (no query under it)
 
     # --- driving ---
 
@@ -547,8 +553,7 @@ class ImportRun:
             (Variant, new_variants, self.created_variants),
         ):
             new_ids = executemany_insert(model, [r.target for r in rows])  # type: ignore[misc]
-            with self.shared:
-                self.statistics.grew(model, len(rows))
+            self.statistics.grew(model, len(rows))
             if rows and new_ids is None:
                 reader = self.product_reader if model is Product else self.variant_reader
                 by_sku = reader.ids_by_sku({r.sku.upper() for r in rows})  # type: ignore[union-attr]
@@ -693,8 +698,9 @@ class ChunkWriter:
     this 2-core box, 2026-12-02). Chunks with updates are written on the run's connection, in the transaction
     that locked their rows, after the writer has caught up; so are variant chunks, after the writer has
     committed the products they may belong to. At most one chunk per thread waits (memory stays flat). The
-    created id ranges and the table statistics are shared under `ImportRun.shared`; progress is published
-    newest-first-wins, as writers may commit out of order.
+    created id ranges are shared under `ImportRun.shared` and the table statistics under their own lock, and no
+    query runs while either is held (an ANALYZE waits for another writer's, which must be free to commit);
+    progress is published newest-wins, as writers may commit out of order.
 
     Not on SQLite: its writes hold the GIL between rows and one writer at a time is allowed, so a second
     writing thread only queues. Not inside an outer transaction either (a test, an atomic caller): a second
