@@ -11,7 +11,6 @@ import contextlib
 import copy
 import queue
 import re
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -681,11 +680,6 @@ class ImportRun:
         return snapshots
 
 
-# While writer threads wait for the server, hand them the GIL back within 0.5 ms of their answer arriving, not
-# Python's default 5 ms: at ~6 round trips per chunk the default cost a single writer ~3 s per 100k rows.
-SWITCH_INTERVAL = 0.0005
-
-
 class ChunkWriter:
     """On PostgreSQL, write chunks of new products on other connections while the next chunks are checked.
 
@@ -693,9 +687,8 @@ class ChunkWriter:
     converting and checking rows in Python. A writer thread takes a checked chunk whose rows are all new products
     (or unchanged, or failed), writes it in its own transaction and publishes the progress, while the run's
     own connection goes on with the next chunk: the server's work overlaps the Python's (psycopg waits for
-    the server without the GIL). `IMPORT_WRITERS` threads (3) take chunks in turn, so the server writes
-    several at once (100k new rows: 9.6 s with none, 10.2 s with one, 7.9 s with two, 7.2 s with three, on
-    this 2-core box, 2026-12-02). Chunks with updates are written on the run's connection, in the transaction
+    the server without the GIL). `IMPORT_WRITERS` threads (3) take chunks in turn, so the server also writes
+    several at once (docs/imports.md has the figures). Chunks with updates are written on the run's connection, in the transaction
     that locked their rows, after the writer has caught up; so are variant chunks, after the writer has
     committed the products they may belong to. At most one chunk per thread waits (memory stays flat). The
     created id ranges are shared under `ImportRun.shared` and the table statistics under their own lock, and no
@@ -713,8 +706,6 @@ class ChunkWriter:
         self.error: BaseException | None = None
         self.published = -1  # the processed count of the newest progress published
         self.publishing = threading.Lock()
-        self.switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self.switch_interval, SWITCH_INTERVAL))
         self.threads = [
             threading.Thread(target=self._work, name=f"import-{run.batch.pk}-writer-{n}", daemon=True)
             for n in range(settings.IMPORT_WRITERS)
@@ -746,7 +737,6 @@ class ChunkWriter:
             self.jobs.put(None)
         for thread in self.threads:
             thread.join()
-        sys.setswitchinterval(self.switch_interval)
 
     def raise_error(self) -> None:
         if self.error is not None:
