@@ -684,16 +684,17 @@ class ChunkWriter:
     """On PostgreSQL, write chunks of new products on other connections while the next chunks are checked.
 
     A 100k-row create spends about as long waiting for the server (COPY, audit entries, commit) as it spends
-    converting and checking rows in Python. A writer thread takes a checked chunk whose rows are all new products
-    (or unchanged, or failed), writes it in its own transaction and publishes the progress, while the run's
-    own connection goes on with the next chunk: the server's work overlaps the Python's (psycopg waits for
-    the server without the GIL). `IMPORT_WRITERS` threads (3) take chunks in turn, so the server also writes
-    several at once (docs/imports.md has the figures). Chunks with updates are written on the run's connection, in the transaction
-    that locked their rows, after the writer has caught up; so are variant chunks, after the writer has
-    committed the products they may belong to. At most one chunk per thread waits (memory stays flat). The
-    created id ranges are shared under `ImportRun.shared` and the table statistics under their own lock, and no
-    query runs while either is held (an ANALYZE waits for another writer's, which must be free to commit);
-    progress is published newest-wins, as writers may commit out of order.
+    converting and checking rows in Python. A writer thread takes a checked chunk whose rows are all new
+    products (or unchanged, or failed), writes it in its own transaction and publishes the progress, while
+    the run's own connection goes on with the next chunk: the server's work overlaps the Python's (psycopg
+    waits for the server without the GIL). `IMPORT_WRITERS` threads (3) take chunks in turn, so the server
+    also writes several at once (docs/imports.md has the figures). Chunks with updates are written on the
+    run's connection, in the transaction that locked their rows, after the writers have caught up; so are
+    variant chunks, after the writers have committed the products they may belong to. At most one chunk per
+    thread waits (memory stays flat). The created id ranges are shared under `ImportRun.shared` and the table
+    statistics under their own lock, and no query runs while either is held (an ANALYZE waits for another
+    writer's, which must be free to commit); progress is published newest-wins, as writers may commit out of
+    order.
 
     Not on SQLite: its writes hold the GIL between rows and one writer at a time is allowed, so a second
     writing thread only queues. Not inside an outer transaction either (a test, an atomic caller): a second
