@@ -9,7 +9,8 @@ import decimal
 import functools
 import json
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
@@ -59,31 +60,97 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def executemany_insert(model: type[Model], rows: list[dict[str, Any]], *, want_ids: bool = True) -> list[int] | None:
-    """INSERT rows (attname dicts, full set of columns) with one prepared statement.
+@dataclass(slots=True)
+class PreparedInsert:
+    """An INSERT of many rows with its values ready for the driver, built apart from running it (`insert_prepare`),
+    so that an import's checking thread can build it while a writer thread runs the previous one."""
 
-    bulk_create compiles every value through the ORM and splits SQLite inserts into ~40-row statements (999
-    parameters); with 24 columns that was 70 % of a 100k-row import. Returns the new ids in row order where
-    they are known without reading them back (see `_sqlite_new_ids`), else None: the caller reads them back.
-    """
-    if not rows:
-        return []
+    table: str
+    names: str  # the quoted column list
+    params: list[Any]  # the rows' values, or the parameters of `statement`
+    count: int
+    statement: str = ""  # SQLite: one INSERT ... SELECT for all the rows
+
+
+def insert_prepare(model: type[Model], rows: list[dict[str, Any]]) -> PreparedInsert:
+    """The values of `rows` (attname dicts, full set of columns) as the driver takes them; on SQLite one
+    `INSERT ... SELECT ... FROM json_each(%s)` statement where the values allow (`_sqlite_rows_json`)."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     preparers = _preparers(fields)
     plain = [f for f, p in zip(fields, preparers, strict=True) if p is _identity]
     special_fields = [(f, p) for f, p in zip(fields, preparers, strict=True) if p is not _identity]
     special = [(f.attname, p) for f, p in special_fields]
     quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
     names = ", ".join(quote(str(f.column)) for f in plain + [f for f, _ in special_fields])
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+    if not rows:
+        return PreparedInsert(table, names, [], 0)
     take = operator.itemgetter(*[f.attname for f in plain])  # one C call per row for the plain columns
     params = [take(row) + tuple([p(row[a]) for a, p in special]) for row in rows]
+    if connection.vendor == "sqlite":
+        statement = _sqlite_rows_json(params)
+        if statement is not None:
+            picks, values = statement
+            sql = f"INSERT INTO {table} ({names}) SELECT {picks} FROM json_each(%s) j ORDER BY j.key"  # noqa: S608
+            return PreparedInsert(table, names, values, len(params), statement=sql)
+    return PreparedInsert(table, names, params, len(params))
+
+
+def insert_prepare_sparse(model: type[Model], rows: list[dict[str, Any]], base: dict[str, Any]) -> PreparedInsert:
+    """`insert_prepare` of rows that each hold some of the columns, the others taking their `base` value.
+
+    On SQLite the statement is built column by column (a column no row sets is one shared value) without
+    completing each row's dict first: ~3 us a row against ~13 us. Elsewhere, or when the values have no JSON
+    form, the rows are completed and go to `insert_prepare`.
+    """
+    if connection.vendor != "sqlite" or not rows:
+        return insert_prepare(model, [{**base, **row} for row in rows])
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    present = set().union(*rows)
+    columns: list[Sequence[Any]] = []
+    for field, prepare in zip(fields, _preparers(fields), strict=True):
+        name, default = field.attname, base[field.attname]
+        if name not in present:
+            values = [default]
+        else:
+            try:
+                values = list(map(operator.itemgetter(name), rows))
+            except KeyError:  # some rows leave it to the default
+                values = [row.get(name, default) for row in rows]
+        columns.append(values if prepare is _identity else [prepare(v) for v in values])
+    statement = _sqlite_json(columns, len(rows))
+    if statement is None:
+        return insert_prepare(model, [{**base, **row} for row in rows])
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(str(f.column)) for f in fields)
+    picks, params = statement
+    sql = f"INSERT INTO {table} ({names}) SELECT {picks} FROM json_each(%s) j ORDER BY j.key"  # noqa: S608
+    return PreparedInsert(table, names, params, len(rows), statement=sql)
+
+
+def executemany_insert(
+    model: type[Model],
+    rows: list[dict[str, Any]],
+    *,
+    want_ids: bool = True,
+    prepared: PreparedInsert | None = None,
+) -> list[int] | None:
+    """INSERT rows (attname dicts, full set of columns; or `prepared` from them) in one or few statements.
+
+    bulk_create compiles every value through the ORM and splits SQLite inserts into ~40-row statements (999
+    parameters); with 24 columns that was 70 % of a 100k-row import. Returns the new ids in row order where
+    they are known without reading them back (see `_sqlite_new_ids`), else None: the caller reads them back.
+    """
+    if prepared is None:
+        prepared = insert_prepare(model, rows)
+    if not prepared.count:
+        return []
+    table, names, params = prepared.table, prepared.names, prepared.params
     if connection.vendor == "postgresql":
         # COPY streams the rows in one command; executemany was ~5x slower here (benchmarks/bench_import.py).
         # COPY returns no ids: take them from the table's sequence first (one query) and send them along.
-        table = quote(model._meta.db_table)
-        pk = quote(str(model._meta.pk.column))  # type: ignore[union-attr]
+        pk = connection.ops.quote_name(str(model._meta.pk.column))  # type: ignore[union-attr]
         ids = _postgres_next_ids(model, len(params)) if want_ids else None
         if ids is not None:
             names, params = (
@@ -93,8 +160,77 @@ def executemany_insert(model: type[Model], rows: list[dict[str, Any]], *, want_i
         copy_rows(f"COPY {table} ({names}) FROM STDIN", params)
         return ids
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-        return _sqlite_new_ids(cursor, model, len(params))
+        if prepared.statement:
+            # one statement takes the write lock for all its rows: they get consecutive ids, in the array's order
+            cursor.execute(prepared.statement, params)
+            last, count = cursor.lastrowid, cursor.rowcount
+            return list(range(last - count + 1, last + 1)) if last and count == prepared.count else None
+        marks = ", ".join(["%s"] * len(params[0]))
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", params)  # noqa: S608
+        return _sqlite_new_ids(cursor, model, prepared.count)
+
+
+_JSON_TYPES = frozenset({str, int, float, type(None), bool})
+_ROWS_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)  # plain values only
+
+
+def _json_plain(value: Any) -> Any:
+    if value.__class__ in _JSON_TYPES:
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int.__int__(value)
+    return value
+
+
+def _sqlite_rows_json(params: list[tuple[Any, ...]]) -> tuple[str, list[Any]] | None:
+    """The SELECT list and parameters that give the rows `params` from `json_each(%s)` (see `_sqlite_json`)."""
+    return _sqlite_json(list(zip(*params, strict=True)), len(params))
+
+
+def _sqlite_json(columns: list[Sequence[Any]], count: int) -> tuple[str, list[Any]] | None:
+    """The SELECT list and parameters that give `count` rows of these column values from `json_each(%s)` (the
+    rows' JSON, the last parameter); a column of one value gives it to every row.
+
+    executemany hands the GIL back and forth once per row (bind in Python, step in C), so a thread writing
+    with it beside a thread converting rows gets one row through per GIL switch interval; one statement runs
+    the whole chunk in C without the GIL. Columns holding the same value on every row (timestamps, actor,
+    defaults) are bound once as parameters and only the others travel in the JSON array of rows, each picked
+    with `->>` (which gives SQL text, integers and reals, NULL for null, 1/0 for booleans: what executemany
+    binds). Decimals go as their text, as Django's adapter sends them. None when a value has no such JSON form
+    (bytes, NaN, a string with NUL, an integer beyond 64 bits): the caller uses executemany.
+    """
+    shared: list[Any] = []
+    varying: list[Sequence[Any]] = []
+    picks: list[str] = []
+    for values in columns:
+        kinds = set(map(type, values))
+        if not _JSON_TYPES.issuperset(kinds):
+            if Decimal in kinds:  # as their text, which Django's adapter sends too
+                values = [str(v) if v.__class__ is Decimal else v for v in values]
+            values = list(map(_json_plain, values))  # choices (str and int enums) as their plain values
+            kinds = set(map(type, values))
+            if not _JSON_TYPES.issuperset(kinds):
+                return None
+        first = values[0]
+        if str in kinds and "\x00" in "".join([v for v in values if v.__class__ is str] if len(kinds) > 1 else values):
+            return None
+        if int in kinds:
+            ints = [v for v in values if v.__class__ is int] if len(kinds) > 1 else values
+            if min(ints) < -(2**63) or max(ints) >= 2**63:
+                return None
+        if len(kinds) == 1 and values.count(first) == len(values):
+            shared.append(first)
+            picks.append("%s")
+        else:
+            varying.append(values)
+            picks.append(f"j.value ->> {len(varying) - 1}")
+    try:
+        rows = _ROWS_ENCODER.encode(list(zip(*varying, strict=True)) if varying else [[]] * count)
+    except ValueError:  # NaN or infinity
+        return None
+    return ", ".join(picks), [*shared, rows]
 
 
 def _postgres_next_ids(model: type[Model], count: int) -> list[int] | None:
@@ -118,12 +254,14 @@ def _sqlite_new_ids(cursor: Any, model: type[Model], count: int) -> list[int] | 
     """
     if not connection.in_atomic_block:
         return None
-    cursor.execute("SELECT last_insert_rowid()")
-    last = cursor.fetchone()[0]
-    first = last - count + 1
     table = connection.ops.quote_name(model._meta.db_table)
-    cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE id BETWEEN %s AND %s", [first, last])  # noqa: S608
-    return list(range(first, last + 1)) if cursor.fetchone()[0] == count else None
+    cursor.execute(
+        f"SELECT last_insert_rowid(), COUNT(*) FROM {table} "  # noqa: S608
+        "WHERE id BETWEEN last_insert_rowid() - %s + 1 AND last_insert_rowid()",
+        [count],
+    )
+    last, found = cursor.fetchone()
+    return list(range(last - count + 1, last + 1)) if found == count else None
 
 
 def executemany_update(model: type[Model], rows: list[dict[str, Any]], names: list[str]) -> None:
@@ -171,6 +309,7 @@ class RowReader:
             self.names.append("parent_sku")
         self.sql = f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} t{joins} WHERE "
         self.id_sql = f"SELECT UPPER(t.sku), t.id FROM {quote(model._meta.db_table)} t WHERE "
+        self.exists_sql = f"SELECT 1 FROM {quote(model._meta.db_table)} t WHERE "
         self.converters = [(i, c) for i, f in enumerate(fields) if (c := _converter(f)) is not None]
 
     def by_sku(self, keys: set[str], *, lock: bool = False) -> dict[str, dict[str, Any]]:
@@ -181,6 +320,14 @@ class RowReader:
             cursor.execute(self.sql + where + (" FOR UPDATE OF t" if lock else ""), params)
             rows = cursor.fetchall()
         return self._convert(rows)
+
+    def any_stored(self, keys: set[str], *others: "RowReader") -> bool:
+        """Whether a row of this reader's model (or of the `others`') has one of these upper-case SKUs."""
+        where, params = sku_in(keys)
+        parts = [reader.exists_sql + where for reader in (self, *others)]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts) + " LIMIT 1", params * len(parts))
+            return cursor.fetchone() is not None
 
     def ids_by_sku(self, keys: set[str]) -> dict[str, int]:
         """Upper-case SKU -> id (the ids of rows just inserted, which executemany and COPY do not return)."""
@@ -209,11 +356,12 @@ def sku_in(keys: set[str]) -> tuple[str, list[Any]]:
     parameter split by the server: an IN list of 1,000 placeholders took 30-40 % longer to bind and plan (2.4 vs
     1.7 ms, 8.8 vs 6.2 ms for 1,000 SKUs missing / found), and a list parameter is quoted by psycopg's
     client-side binding one element at a time (~1 s of a 100k-row import). SKUs never contain a comma
-    (SKU_PATTERN); keys that do are not SKUs and are left out."""
+    (SKU_PATTERN); keys that do are not SKUs and are left out. SQLite gets one JSON array read by json_each:
+    1,000 placeholders cost Django's placeholder rewrite and the binding more than the lookup itself."""
     if connection.vendor == "postgresql":
         joined = ",".join(k for k in keys if "," not in k and "\x00" not in k)
         return "UPPER(t.sku) = ANY(string_to_array(%s, ','))", [joined]
-    return "UPPER(t.sku) IN (" + ", ".join(["%s"] * len(keys)) + ")", list(keys)
+    return "UPPER(t.sku) IN (SELECT value FROM json_each(%s))", [json.dumps(list(keys), ensure_ascii=False)]
 
 
 def _json_value(value: Any) -> Any:

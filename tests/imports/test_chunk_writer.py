@@ -75,10 +75,10 @@ def test_a_commit_through_the_writer_threads_writes_what_the_single_connection_p
     written_by = set()
     original = engine.ChunkWriter._write
 
-    def slow(self, chunk, progress):  # writers lagging behind the checks, as with a busy server
+    def slow(self, chunk, progress, *staged):  # writers lagging behind the checks, as with a busy server
         written_by.add(threading.current_thread().name)
         time.sleep(0.05)
-        return original(self, chunk, progress)
+        return original(self, chunk, progress, *staged)
 
     monkeypatch.setattr(engine.ChunkWriter, "_write", slow)
 
