@@ -254,15 +254,16 @@ class ImportRun:
         parent_at = self.cmap.index.get("parent_sku")
         variants: list[tuple[int, list[Any]]] = []
         chunk: list[tuple[int, list[Any]]] = []
+        size = CHUNK_SIZE  # the first chunk small: a writer thread waits for it
         for item in self.raw_rows:
             cells = item[1]
             if parent_at is not None and parent_at < len(cells) and not col.is_blank(cells[parent_at]):
                 variants.append(item)
                 continue
             chunk.append(item)
-            if len(chunk) >= self.chunk_size:
+            if len(chunk) >= size:
                 yield chunk
-                chunk = []
+                chunk, size = [], self.chunk_size
         for index in range(0, len(variants), self.chunk_size):
             if chunk:
                 yield chunk
@@ -819,7 +820,14 @@ class ChunkWriter:
 
     def submit(self, chunk: list[Row], progress: ImportRun, staged: Staged | None = None) -> None:
         self.raise_error()
-        self.jobs.put((chunk, progress, staged))
+        job = (chunk, progress, staged)
+        if self.sqlite:
+            try:
+                self.jobs.put_nowait(job)
+                return
+            except queue.Full:  # the run's thread would only wait: copy the committed pages meanwhile
+                self._checkpoint()
+        self.jobs.put(job)
 
     def drain(self) -> None:
         """Wait until every chunk handed over is committed (or the writer failed: then raise its error)."""
@@ -829,6 +837,8 @@ class ChunkWriter:
     def close(self) -> None:
         for _ in self.threads:
             self.jobs.put(None)
+        if self.sqlite:
+            self._checkpoint()  # while the writer writes the last chunks; its own checkpoint then has little left
         for thread in self.threads:
             thread.join()
 
@@ -861,12 +871,14 @@ class ChunkWriter:
             connections.close_all()  # this thread's own connection
 
     def _checkpoint(self) -> None:
-        """Copy the import's pages from SQLite's WAL into the database once (PASSIVE: never waits for readers).
+        """Copy the committed pages from SQLite's WAL into the database file (PASSIVE: waits for no one).
 
-        With the default automatic checkpoint every 1,000 pages, a 100k-row create checkpointed ~35 times and
-        each time wrote the same hot index pages to the database file again: ~10 ms per chunk commit, against
-        ~3.5 ms with the automatic checkpoint off and one checkpoint of ~0.4 s at the end (the WAL peaks at ~150
-        MB; `journal_size_limit` shrinks it again).
+        The writer's connection does not checkpoint at its commits: with the default automatic checkpoint every
+        1,000 pages a 100k-row create checkpointed ~35 times, each time writing the same hot index pages again
+        (~10 ms per 1,000-row commit against ~3.5 ms without). Instead the run's thread checkpoints while it
+        would wait for the writer (a full queue, the last chunks), and the writer once more at its end; the WAL
+        peaks at ~150 MB per 100k rows and `journal_size_limit` shrinks it afterwards. A PASSIVE checkpoint
+        runs beside a writing connection: it copies what was committed before it started.
         """
         try:
             with connection.cursor() as cursor:
