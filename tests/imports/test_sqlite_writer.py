@@ -68,7 +68,8 @@ def test_the_json_statement_stores_what_executemany_stores(monkeypatch):
 
     # when inserted with one INSERT ... SELECT FROM json_each, then again with executemany
     prepared = sql.insert_prepare(Product, rows)
-    assert prepared.statement.startswith("INSERT INTO") and "json_each" in prepared.statement
+    assert prepared.statement.startswith("INSERT INTO")
+    assert "json_each" in prepared.statement
     ids = sql.executemany_insert(Product, rows, prepared=prepared)
     by_json = _stored()
     assert [Product.objects.get(pk=pk).sku for pk in ids] == ["JS-1", "JS-2", "JS-3"]  # ids in row order
@@ -79,11 +80,14 @@ def test_the_json_statement_stores_what_executemany_stores(monkeypatch):
 
     # then every stored value and its SQLite type are the same, and the ORM reads them back as given
     assert _stored() == by_json
-    assert by_json[1][6] == "real" and by_json[2][12] == "null"
+    assert by_json[1][6] == "real"
+    assert by_json[2][12] == "null"
     product = Product.objects.get(sku="JS-2")
-    assert product.price == Decimal("1234567.89") and product.cost_price == Decimal("0.10")
+    assert product.price == Decimal("1234567.89")
+    assert product.cost_price == Decimal("0.10")
     assert product.attributes == {"colour": ["red", 1], "size": None, "note": 'a "b"'}
-    assert product.status == "active" and product.category_id == category.pk
+    assert product.status == "active"
+    assert product.category_id == category.pk
     assert Product.objects.get(sku="JS-1").title == rows[0]["title"]
 
 
@@ -107,7 +111,8 @@ def test_rows_holding_some_columns_take_the_others_from_the_shared_values():
     one, two = Product.objects.get(sku="SP-1"), Product.objects.get(sku="SP-2")
     assert (one.brand, one.quantity, one.status, one.version) == ("", 0, "draft", 1)
     assert (two.brand, two.quantity, two.price) == ("Acme", 3, Decimal("6.00"))
-    assert one.created_at == now and two.updated_at == now
+    assert one.created_at == now
+    assert two.updated_at == now
 
 
 @pytest.mark.parametrize(
@@ -234,6 +239,7 @@ def test_the_writer_thread_on_a_database_file_writes_what_the_single_connection_
     # and the id ranges each batch keeps (for its undo) hold exactly the rows it created
     for result in (single, threaded):
         (first_products, _), (second_products, second_variants) = result["ranges"]
-        in_ranges = [pk for ranges in (first_products, second_products) for lo, hi in ranges for pk in range(lo, hi + 1)]
+        ranges = first_products + second_products
+        in_ranges = [pk for lo, hi in ranges for pk in range(lo, hi + 1)]
         assert sorted(in_ranges)[6500:] == result["created"]
         assert [pk for lo, hi in second_variants for pk in range(lo, hi + 1)] == result["created_variants"]
