@@ -74,7 +74,7 @@ class PreparedInsert:
 
 def insert_prepare(model: type[Model], rows: list[dict[str, Any]]) -> PreparedInsert:
     """The values of `rows` (attname dicts, full set of columns) as the driver takes them; on SQLite one
-    `INSERT ... SELECT ... FROM json_each(%s)` statement where the values allow (`_sqlite_rows_json`)."""
+    `INSERT ... SELECT ... FROM json_each(%s)` statement where the values allow (`_sqlite_json`)."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     preparers = _preparers(fields)
     plain = [f for f, p in zip(fields, preparers, strict=True) if p is _identity]
@@ -88,12 +88,17 @@ def insert_prepare(model: type[Model], rows: list[dict[str, Any]]) -> PreparedIn
     take = operator.itemgetter(*[f.attname for f in plain])  # one C call per row for the plain columns
     params = [take(row) + tuple([p(row[a]) for a, p in special]) for row in rows]
     if connection.vendor == "sqlite":
-        statement = _sqlite_rows_json(params)
+        statement = _sqlite_json(list(zip(*params, strict=True)), len(params))
         if statement is not None:
-            picks, values = statement
-            sql = f"INSERT INTO {table} ({names}) SELECT {picks} FROM json_each(%s) j ORDER BY j.key"  # noqa: S608
-            return PreparedInsert(table, names, values, len(params), statement=sql)
+            return _json_insert(table, names, statement, len(params))
     return PreparedInsert(table, names, params, len(params))
+
+
+def _json_insert(table: str, names: str, statement: tuple[str, list[Any]], count: int) -> PreparedInsert:
+    """SQLite's one INSERT of `count` rows from the SELECT list and parameters `_sqlite_json` gave."""
+    picks, params = statement
+    sql = f"INSERT INTO {table} ({names}) SELECT {picks} FROM json_each(%s) j ORDER BY j.key"  # noqa: S608
+    return PreparedInsert(table, names, params, count, statement=sql)
 
 
 def insert_prepare_sparse(model: type[Model], rows: list[dict[str, Any]], base: dict[str, Any]) -> PreparedInsert:
@@ -122,11 +127,8 @@ def insert_prepare_sparse(model: type[Model], rows: list[dict[str, Any]], base: 
     if statement is None:
         return insert_prepare(model, [{**base, **row} for row in rows])
     quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
     names = ", ".join(quote(str(f.column)) for f in fields)
-    picks, params = statement
-    sql = f"INSERT INTO {table} ({names}) SELECT {picks} FROM json_each(%s) j ORDER BY j.key"  # noqa: S608
-    return PreparedInsert(table, names, params, len(rows), statement=sql)
+    return _json_insert(quote(model._meta.db_table), names, statement, len(rows))
 
 
 def executemany_insert(
@@ -182,11 +184,6 @@ def _json_plain(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return int.__int__(value)
     return value
-
-
-def _sqlite_rows_json(params: list[tuple[Any, ...]]) -> tuple[str, list[Any]] | None:
-    """The SELECT list and parameters that give the rows `params` from `json_each(%s)` (see `_sqlite_json`)."""
-    return _sqlite_json(list(zip(*params, strict=True)), len(params))
 
 
 def _sqlite_json(columns: list[Sequence[Any]], count: int) -> tuple[str, list[Any]] | None:
