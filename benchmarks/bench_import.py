@@ -13,7 +13,8 @@ production worker (with DEBUG on, Django's debug cursor also formats every state
 one extra `SELECT QUOTE(?), ...` per lookup of 1,000 SKUs). SQLite always (a fresh file);
 PostgreSQL too when DATABASE_URL points at one. Also prints queries per 1,000 rows for 1k and 5k-row files.
 The sequence of stages runs BENCH_IMPORT_REPEAT times (default 3) and medians are printed, with each run's
-ratio. Run: `.venv/bin/python benchmarks/run.py import` (BENCH_IMPORT_ROWS=20000 BENCH_IMPORT_REPEAT=1 for a
+ratio to a floor measured just before that stage (the load of a shared box drifts within a minute).
+Run: `.venv/bin/python benchmarks/run.py import` (BENCH_IMPORT_ROWS=20000 BENCH_IMPORT_REPEAT=1 for a
 quicker run).
 """
 
@@ -221,15 +222,17 @@ def _database_run(label: str, env: dict, files: dict[str, Path]) -> None:
     _run("queries", files["q1000"], env)  # warm-up: creates the categories, so both counts below are steady
     queries = {n: _run("queries", files[f"q{n}"], env) for n in (1000, 5000)}
     unaudited = _run("create-noaudit", files["base"], env)
-    runs: dict[str, list[dict]] = {name: [] for name in ("floor", "dry new", "create", "dry 10%", "upsert", "dry")}
+    sequence = [("dry new", "dry", "base"), ("create", "create", "base"), ("dry 10%", "dry", "changed")]
+    sequence += [("upsert", "upsert", "changed"), ("dry", "dry", "changed")]
+    runs: dict[str, list[dict]] = {name: [] for name, _, _ in sequence}
+    floors: dict[str, list[dict]] = {name: [] for name, _, _ in sequence}  # the floor measured just before
     for _ in range(REPEAT):  # the whole sequence again: each stage needs the catalogue the one before left
-        runs["floor"].append(_run("floor", files["base"], env))
         _run("reset", files["base"], env)
-        runs["dry new"].append(_run("dry", files["base"], env))
-        runs["create"].append(_run("create", files["base"], env))
-        runs["dry 10%"].append(_run("dry", files["changed"], env))
-        runs["upsert"].append(_run("upsert", files["changed"], env))
-        runs["dry"].append(_run("dry", files["changed"], env))
+        for name, stage, file in sequence:
+            # the box's load drifts over a run: each stage is compared with a floor taken seconds before it
+            floors[name].append(_run("floor", files["base"], env))
+            runs[name].append(_run(stage, files[file], env))
+    runs["floor"] = [result for results in floors.values() for result in results]
     median = {name: _median(results) for name, results in runs.items()}
     floor, create = median["floor"], median["create"]
     f = floor["seconds"]
@@ -242,8 +245,8 @@ def _database_run(label: str, env: dict, files: dict[str, Path]) -> None:
     stages += [("dry 10%", "dry 10%", 1.5), ("dry same", "dry", 1.5)]
     for name, key, goal in stages:
         result = median[key]
-        # each run's stage against the floor of the same run (the load of the box drifts between runs)
-        ratios = sorted(r["seconds"] / fl["seconds"] for r, fl in zip(runs[key], runs["floor"], strict=True))
+        # each run's stage against the floor measured just before it (the load of the box drifts)
+        ratios = sorted(r["seconds"] / fl["seconds"] for r, fl in zip(runs[key], floors[key], strict=True))
         ratio = ratios[len(ratios) // 2]
         print(
             f"[{label}] {name:<11} {result['seconds']:6.2f}s  {ROWS / result['seconds']:8,.0f} rows/s  "

@@ -207,7 +207,7 @@ def to_sku(value: Any) -> str | None:
     return text
 
 
-def _check_digit_ok(text: str) -> bool:
+def check_digit_ok(text: str) -> bool:
     """GS1 mod-10 (the rule of validate_gtin) on the ASCII codes, summed in C: from the right, the digits left
     of the check digit weigh 3, 1, 3, ... (each code is the digit + 48). ~4x faster than int() per digit."""
     codes = text.encode("ascii")
@@ -220,7 +220,7 @@ def to_barcode(value: Any) -> str | None:
     text = to_text(value)
     if text is None:
         return None
-    if len(text) in (8, 12, 13, 14) and text.isdigit() and text.isascii() and _check_digit_ok(text):
+    if len(text) in (8, 12, 13, 14) and text.isdigit() and text.isascii() and check_digit_ok(text):
         return text
     try:
         validate_gtin(text)

@@ -279,3 +279,16 @@ def test_audit_log_rows_summarise_changes():
     assert changes_summary({"title": ["A", "B"], "brand": [None, "Acme"]}) == "title: A → B; brand: — → Acme"
     assert changes_summary(many).endswith("f5: 5 → 6; +2 more")
     assert changes_summary({"description": [None, "x" * 100]}) == "description: — → " + "x" * 59 + "…"
+
+
+@pytest.mark.django_db
+def test_audit_entries_carry_one_index_on_content_type():
+    # given the audit table as migrated
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, AuditEntry._meta.db_table)
+
+    # then one index starts with content_type_id, the object history index (each index costs every audit write)
+    leading = [c["columns"] for c in constraints.values() if c["index"] and c["columns"][:1] == ["content_type_id"]]
+    assert leading == [["content_type_id", "object_id", "created_at"]]

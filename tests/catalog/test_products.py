@@ -52,7 +52,12 @@ def test_variant_sku_may_not_reuse_a_product_sku():
 
 @pytest.mark.parametrize(
     ("barcode", "message_part"),
-    [("4006381333932", "check digit"), ("12345", "8, 12, 13 or 14"), ("40063813339AB", "digits only")],
+    [
+        ("4006381333932", "check digit"),
+        ("12345", "8, 12, 13 or 14"),
+        ("40063813339AB", "digits 0-9 only"),
+        ("\u0664\u0660\u0660\u0666\u0663\u0668\u0661\u0663\u0663\u0663\u0669\u0663\u0661", "digits 0-9 only"),
+    ],
 )
 def test_invalid_gtin_is_refused(barcode, message_part):
     with pytest.raises(ValidationError) as exc:
