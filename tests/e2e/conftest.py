@@ -7,6 +7,7 @@ process (the same code a worker runs), so a test decides when background work ha
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +48,10 @@ def browser(monkeypatch, live_server):
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
+        # The test's own ORM calls ran while Playwright's loop was active, on a connection of that context which
+        # nothing else closes: on PostgreSQL it kept a session open and the test database could not be dropped
+        # at the end ("is being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture
