@@ -34,13 +34,16 @@ def gtin_check_digit(body: str) -> int:
     return (10 - total % 10) % 10
 
 
+GTIN_LENGTHS = frozenset({8, 12, 13, 14})  # GTIN-8, UPC-A, EAN-13, GTIN-14
+
+
 def validate_gtin(value: str) -> None:
     """Accept GTIN-8, UPC-A (12), EAN-13 and GTIN-14 with a correct check digit."""
     if not value:
         return
     if not (value.isdigit() and value.isascii()):  # isdigit alone also takes other scripts' digits and ²
         raise ValidationError(f"Barcode '{value}' must contain the digits 0-9 only.", code="gtin_digits")
-    if len(value) not in (8, 12, 13, 14):
+    if len(value) not in GTIN_LENGTHS:
         raise ValidationError(
             f"Barcode '{value}' has {len(value)} digits; a GTIN has 8, 12, 13 or 14.", code="gtin_length"
         )

@@ -32,14 +32,13 @@ TEXT, MONEY, WHOLE, GTIN, OTHER = 1, 2, 3, 4, 0
 TEXT_LIMITS = {"title": 255, "description": None, "brand": 120}
 FAST_KIND = {"price": MONEY, "compare_at_price": MONEY, "cost_price": MONEY, "quantity": WHOLE}
 FAST_KIND |= {"weight_grams": WHOLE, "title": TEXT, "description": TEXT, "brand": TEXT, "barcode": GTIN}
-GTIN_LENGTHS = frozenset({8, 12, 13, 14})
 MEMO_LIMIT = 4096  # distinct spellings remembered per column; a column of unique values stops memoising there
 _MISSING = object()
 _NO_ERRORS: Sequence[dict[str, Any]] = ()
 _NO_NAMES: Sequence[str] = ()
 _NO_MAP: Mapping[str, Any] = MappingProxyType({})
 _SKU_MATCH = SKU_PATTERN.match
-check_digit_ok = col.check_digit_ok
+_IS_VALID_GTIN = col.is_valid_gtin
 _CENT = Decimal(1).scaleb(-2)
 
 
@@ -148,9 +147,7 @@ class RowParser:
             elif kind == WHOLE and (cls is float or cls is int) and 0 <= raw <= col.INT_MAX and raw == int(raw):
                 values[name] = int(raw)
                 continue
-            elif (
-                kind == GTIN and cls is str and raw.isdigit() and len(raw) in GTIN_LENGTHS and raw.isascii()
-            ) and check_digit_ok(raw):  # a valid code skips the memo below: each row has its own
+            elif kind == GTIN and cls is str and _IS_VALID_GTIN(raw):  # skips the memo: each row has its own
                 values[name] = raw
                 continue
             if cls is str and memo is not None:
