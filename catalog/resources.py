@@ -2,7 +2,7 @@
 
 The admin *export* uses `ProductResource`. Imports (page, admin, CLI) go through `catalog.importing`, which
 validates in bulk with a constant number of queries and keeps undo snapshots; the library's row-by-row import
-would cost about 4 queries per row and process the file twice (reliability.md §1).
+would cost about 4 queries per row and process the file twice (docs/imports.md#background).
 """
 
 from typing import Any

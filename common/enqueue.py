@@ -1,7 +1,7 @@
 """The one place that hands work to django-q2.
 
 With the ORM broker the queue row is written by the current database transaction, so it commits or rolls back
-together with the business rows it refers to (a transactional outbox, reliability.md §3). With Redis the push
+together with the business rows it refers to (a transactional outbox, docs/sync.md#background). With Redis the push
 is deferred to `transaction.on_commit`, so a worker can never pick up a job before its rows are visible.
 
 `delay` postpones a task (backoff retries). With the ORM broker the queue row is written with its lock already

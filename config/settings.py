@@ -99,7 +99,7 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so two writers queue
-    # on the busy timeout instead of failing with "database is locked" on lock upgrade (reliability.md §1).
+    # on the busy timeout instead of failing with "database is locked" on lock upgrade (docs/imports.md#background).
     DATABASES["default"]["OPTIONS"] = {
         "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=30),
         "transaction_mode": "IMMEDIATE",
@@ -174,12 +174,12 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
 # PostgreSQL: threads (each with its own connection) writing chunks of new products while the next is checked
 IMPORT_WRITERS = env.int("IMPORT_WRITERS", default=3)
-# A 5.7 MB / 100k-row xlsx unpacks to 63 MB (reliability.md §5), so 50 MB of xlsx is roughly 600 MB unpacked.
+# A 5.7 MB / 100k-row xlsx unpacks to 63 MB (docs/imports.md#background), so 50 MB of xlsx is roughly 600 MB unpacked.
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=700 * 1024 * 1024)
 IMPORT_MAX_ZIP_ENTRIES = env.int("IMPORT_MAX_ZIP_ENTRIES", default=2_000)
 # image_urls are fetched by the server: refuse private/loopback hosts (SSRF) unless allowed (tests, intranets)
 IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS = env.bool("IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS", default=False)
-IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # one LogEntry per row is the slowest part of admin imports (reliability §1)
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # a LogEntry per row is the slow part of admin imports (docs/imports.md#background)
 
 # --- REST API ---
 REST_FRAMEWORK = {
@@ -195,8 +195,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RolePermission"],
-    # Throttles are a courtesy limit, not the brute-force guard (django-axes is; reliability.md §5). They count in
-    # the default cache: Redis, shared by all workers, when REDIS_URL is set; else per process.
+    # Throttles are a courtesy limit, not the brute-force guard (django-axes is; docs/api.md#throttles). They
+    # count in the default cache: Redis, shared by all workers, when REDIS_URL is set; else per process.
     "DEFAULT_THROTTLE_CLASSES": ["common.api.throttling.AnonIpThrottle", "common.api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "auth_token": env.str("API_TOKEN_THROTTLE_RATE", default="10/min"),

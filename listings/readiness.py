@@ -1,7 +1,7 @@
 """Readiness: every reason a listing cannot (blocking) or should not yet (warning) go live on its channel.
 
 Each rule is a small function over a `ReadinessContext`; `listing_readiness` runs them all in order. The rules
-read the channel's editable rules (defaults from marketplaces.md §x.5) and its category mapping.
+read the channel's editable rules (defaults: docs/marketplaces/<code>.md#listing-limits) and its category mapping.
 """
 
 from collections.abc import Callable, Iterator, Mapping

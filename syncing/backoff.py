@@ -1,6 +1,6 @@
 """Retry timing for marketplace calls: jittered exponential backoff that honours the marketplace's Retry-After.
 
-django-q2 has no backoff (reliability.md §3): a failed task is redelivered after the fixed `retry` interval or
+django-q2 has no backoff (docs/sync.md#background): a failed task is redelivered after the fixed `retry` interval or
 not at all. The sync services therefore decide themselves when the next attempt runs and hand that time to
 `common.enqueue.enqueue(..., delay=...)`.
 """
@@ -12,7 +12,7 @@ from .conf import floats, sync_setting
 
 # 30 s, 2 min, 8 min, 30 min, 2 h: each step about 4x the previous one, the last one caps at two hours, so a
 # marketplace outage of an afternoon is ridden out with five calls per listing instead of hundreds (the
-# naver case in reliability.md §4 shows what unbounded retries cost).
+# naver case in docs/sync.md#background shows what unbounded retries cost).
 DEFAULT_SCHEDULE_SECONDS: tuple[float, ...] = (30, 120, 480, 1800, 7200)
 JITTER_FRACTION = 0.2  # +-20 %: spreads retries of one batch so they do not hit the marketplace together
 RETRY_AFTER_CAP_SECONDS = 6 * 3600  # a Retry-After longer than this is treated as a misconfigured header

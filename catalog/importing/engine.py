@@ -46,7 +46,7 @@ from .sql import (
 from .unchanged import UnchangedRows
 
 logger = logging.getLogger(__name__)
-CHUNK_SIZE = 1000  # django-import-export's measured sweet spot for bulk writes (reliability.md §1)
+CHUNK_SIZE = 1000  # django-import-export's measured sweet spot for bulk writes (docs/imports.md#background)
 # SQLite with a writer thread: chunks of 5,000 rows. Each chunk costs the writer ~6 statements, and each
 # statement's return waits for the checking thread to let go of the GIL (up to the 5 ms switch interval):
 # 1,000-row chunks lost ~3 s of a 100k-row create to that; 5,000 rows keep a write transaction ~0.2 s long.

@@ -9,7 +9,7 @@ from .readers import _is_blank
 
 
 class CalamineXLSX(base_formats.XLSX):
-    """XLSX read with python-calamine (~11x faster than openpyxl read-only, reliability.md §2).
+    """XLSX read with python-calamine (~11x faster than openpyxl read-only, docs/imports.md#background).
 
     Calamine sizes the sheet from its cells, not the declared dimension, and returns formula results. Blank
     rows are dropped. Writing is left to openpyxl (the parent class).

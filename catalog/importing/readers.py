@@ -2,7 +2,7 @@
 
 Every check in `inspect_upload` runs before any parser sees the file (OWASP ASVS 5.2.1-5.2.3): size, extension
 against magic bytes, zip entry count and unpacked size, encrypted or legacy workbooks, XML DOCTYPE/entity
-declarations. Reading uses python-calamine (about 11x faster than openpyxl, reliability.md §2); openpyxl in
+declarations. Reading uses python-calamine (about 11x faster than openpyxl, docs/imports.md#background); openpyxl in
 read-only mode with `reset_dimensions()` is the fallback when calamine cannot open a workbook.
 """
 
@@ -228,7 +228,7 @@ def _read_calamine(path: Path, sheet_name: str) -> Sheet:
         name = _pick_sheet(names, sheet_name)
         sheet = workbook.get_sheet_by_name(name)
         # Calamine sizes the range from the cells it found, not from the declared <dimension>, so a 4-row file
-        # that claims 1,048,576 rows stays 4 rows (Odoo #177586). Blank trailing rows are dropped below.
+        # that claims 1,048,576 rows stays 4 rows (docs/imports.md#background). Blank trailing rows are dropped below.
         _check_row_count(max(0, sheet.height - 1))
         raw = sheet.to_python(skip_empty_area=False)
     finally:

@@ -265,7 +265,7 @@ def executemany_update(model: type[Model], rows: list[dict[str, Any]], names: li
     """UPDATE many rows with one prepared statement (`rows` are attname dicts with "id").
 
     One round trip per chunk, unlike `bulk_update`, whose CASE WHEN per column is ~5x slower on SQLite
-    (reliability.md §1).
+    (docs/imports.md#background).
     """
     if not rows:
         return

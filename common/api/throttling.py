@@ -1,4 +1,4 @@
-"""API throttles (a courtesy limit; see reliability.md §5). Kept apart from common.api to avoid an import cycle
+"""API throttles (a courtesy limit; see docs/api.md#throttles). Kept apart from common.api to avoid an import cycle
 with rest_framework.views, which reads DEFAULT_THROTTLE_CLASSES while it is being imported."""
 
 from typing import Any

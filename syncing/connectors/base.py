@@ -179,7 +179,7 @@ class RateLimit:
 
 @dataclass(frozen=True)
 class ListingRules:
-    """Documented listing limits (marketplaces.md §x.5), the defaults of a channel's readiness rules."""
+    """Documented limits (docs/marketplaces/<code>.md#listing-limits), the defaults of a channel's readiness rules."""
 
     title_max_length: int
     min_images: int = 1

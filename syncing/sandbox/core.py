@@ -1,6 +1,6 @@
 """Sandbox core: request/response objects, the marketplace module base class, faults, throttling and the log.
 
-Extension API (stable; see docs/connectors.md "Adding a seventh marketplace"):
+Extension API (stable; see docs/sandbox.md#adding-a-marketplace-module):
 
 * Write `syncing/sandbox/marketplaces/<code>.py` defining one subclass of `MarketplaceModule` and assign it to
   a module-level name `MODULE`. It is discovered automatically; its URL prefix is `/<code>`.

@@ -1,7 +1,7 @@
 """The sandbox HTTP server: one ThreadingHTTPServer on 127.0.0.1, one URL prefix per marketplace.
 
 `/<code>/...` goes to the marketplace module `<code>` (discovered in `syncing/sandbox/marketplaces/`);
-`/_control/...` is the test/control API (see `control()` below and docs/connectors.md).
+`/_control/...` is the test/control API (see `control()` below and docs/sandbox.md#control-api).
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ def failure_classify(exc: BaseException) -> Failure:
         return replace(base, retry_after=exc.retry_after)
     # A plain ConnectorError is one the connector did not call temporary: only a status that a retry can cure
     # (408/409/429, 5xx) makes it retryable; anything else (4xx, or a marketplace error code in a 200 body)
-    # is terminal, never hammered (reliability.md §4, the naver case).
+    # is terminal, never hammered (docs/sync.md#background, the naver case).
     status = exc.http_status
     if status is not None and (status in RETRYABLE_4XX or status >= 500):
         return base

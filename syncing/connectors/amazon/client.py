@@ -1,6 +1,6 @@
 """Amazon SP-API (Listings Items 2021-08-01) over HTTP: LWA tokens, errors, rate-limit headers.
 
-marketplaces.md §6. No request signing since 2023-10 (SigV4 dropped): each call carries the LWA access token in
+docs/marketplaces/amazon.md. No request signing since 2023-10 (SigV4 dropped): each call carries the LWA access token in
 `x-amz-access-token`. The access token (1 h) comes from exchanging the seller's long-lived refresh token.
 """
 
@@ -59,7 +59,7 @@ class AmazonClient:
         )
 
     def exchange(self) -> dict[str, Any]:
-        """LWA: refresh token -> access token (§6.1)."""
+        """LWA: refresh token -> access token (docs/marketplaces/amazon.md#credentials)."""
         return self._lwa({"grant_type": "refresh_token", "refresh_token": self.refresh_token})
 
     def exchange_code(self, code: str, redirect_uri: str) -> dict[str, Any]:
@@ -160,7 +160,8 @@ class AmazonClient:
 
 
 def consent_url(seller_central: str, *, application_id: str, state: str, beta: bool = False) -> str:
-    """Seller Central consent page (website authorisation workflow, §6.1), e.g. https://sellercentral.amazon.com;
+    """Seller Central consent page of the seller's region (website authorisation workflow,
+    docs/marketplaces/amazon.md#credentials);
     Amazon redirects back with `spapi_oauth_code`, `state` and `selling_partner_id`."""
     query = {"application_id": application_id, "state": state}
     if beta:

@@ -1,4 +1,7 @@
-"""Pure mapping between our dataclasses and SP-API listings items (marketplaces.md §6.3, §6.5)."""
+"""Pure mapping between our dataclasses and SP-API listings items.
+
+Facts: docs/marketplaces/amazon.md#endpoints and docs/marketplaces/amazon.md#listing-limits.
+"""
 
 import re
 from collections.abc import Mapping, Sequence

@@ -1,6 +1,6 @@
 """Etsy Open API v3 over HTTP: OAuth 2.0 bearer tokens + x-api-key, refresh, rate-limit headers, errors.
 
-marketplaces.md §5. No request signing; the authorisation code grant uses PKCE (S256), see `pkce_challenge`.
+docs/marketplaces/etsy.md. No request signing; the authorisation code grant uses PKCE (S256), see `pkce_challenge`.
 """
 
 import base64
@@ -26,7 +26,7 @@ REQUEST_ID_HEADERS = ("x-request-id", "x-etsy-request-uuid")
 
 
 def pkce_challenge(verifier: str) -> str:
-    """S256 code challenge: base64url(sha256(verifier)) without padding (§5.2)."""
+    """S256 code challenge: base64url(sha256(verifier)) without padding (docs/marketplaces/etsy.md#signing)."""
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
@@ -39,7 +39,8 @@ def pkce_verifier() -> str:
 def authorize_url(
     base_url: str, *, client_id: str, redirect_uri: str, scopes: Sequence[str], state: str, verifier: str
 ) -> str:
-    """Where to send the seller to authorise the app (§5.1); keep `state` and `verifier` for the callback."""
+    """Where to send the seller to authorise the app (docs/marketplaces/etsy.md#credentials); keep `state` and
+    `verifier` for the callback."""
     base = base_url.rstrip("/")
     connect = LIVE_CONNECT_URL if urlsplit(base).hostname == LIVE_API_HOST else base + "/oauth/connect"
     query = {

@@ -1,4 +1,7 @@
-"""Pure mapping between our dataclasses and Etsy v3 listing / inventory payloads (marketplaces.md §5.3, §5.5)."""
+"""Pure mapping between our dataclasses and Etsy v3 listing / inventory payloads.
+
+Facts: docs/marketplaces/etsy.md#endpoints and docs/marketplaces/etsy.md#listing-limits.
+"""
 
 import re
 from collections.abc import Mapping

@@ -1,4 +1,7 @@
-"""Lazada Open Platform HTTP client: HMAC-SHA256 signing, token refresh, error translation (marketplaces.md §2)."""
+"""Lazada Open Platform HTTP client: HMAC-SHA256 signing, token refresh, error translation.
+
+Facts: docs/marketplaces/lazada.md.
+"""
 
 import hashlib
 import hmac
@@ -33,13 +36,13 @@ GATEWAYS = {
     "ph": "https://api.lazada.com.ph/rest",
     "id": "https://api.lazada.co.id/rest",
 }
-AUTH_GATEWAY = "https://auth.lazada.com/rest"  # token create/refresh (§2.1)
+AUTH_GATEWAY = "https://auth.lazada.com/rest"  # token create/refresh (docs/marketplaces/lazada.md#credentials)
 THROTTLE_CODES = {"ApiCallLimit", "901", "E901", "4154", "SYS_REQUEST_TOO_FAST"}
 RETRYABLE_CODES = {"E006", "1000", "4147", "ServiceUnavailable", "InternalError"}
 TOKEN_CODES = {"IllegalAccessToken", "InvalidAccessToken", "AccessTokenExpired", "IllegalAccessTokenError"}
 CREDENTIAL_CODES = {"IncompleteSignature", "InvalidAppKey", "InvalidSignMethod", "AppKeyNotExist"}
 BAN_SECONDS = re.compile(r"ban will last (\d+(?:\.\d+)?) seconds?")
-DEFAULT_THROTTLE_WAIT = 1.0  # "retry next second" (§2.4)
+DEFAULT_THROTTLE_WAIT = 1.0  # "retry next second" (docs/marketplaces/lazada.md#rate-limits)
 
 
 def sign(app_secret: str, api_path: str, params: dict[str, str]) -> str:

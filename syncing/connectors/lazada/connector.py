@@ -22,8 +22,8 @@ from ..base import (
 from . import mapping
 from .client import LazadaClient, PartialFailure
 
-PAGE_SIZE = 50  # /products/get limit max 50 (§2.6)
-OFFER_BATCH = 20  # price_quantity/update: max 50 SKUs, 20 recommended (§2.3)
+PAGE_SIZE = 50  # /products/get limit max 50 (docs/marketplaces/lazada.md#endpoints)
+OFFER_BATCH = 20  # max 50 SKUs a call, 20 recommended (docs/marketplaces/lazada.md#endpoints)
 
 
 class LazadaConnector(Connector):

@@ -1,4 +1,7 @@
-"""Pure mapping between our listing dataclasses and Lazada product payloads (marketplaces.md §2.3, §2.5)."""
+"""Pure mapping between our listing dataclasses and Lazada product payloads.
+
+Facts: docs/marketplaces/lazada.md#endpoints and docs/marketplaces/lazada.md#listing-limits.
+"""
 
 import json
 import re
@@ -158,7 +161,7 @@ def offers_payload(offers: Sequence[OfferUpdate]) -> str:
 
 
 def deactivate_body(item_id: str) -> str:
-    """/product/deactivate takes XML in `apiRequestBody` (§2.3)."""
+    """/product/deactivate takes XML in `apiRequestBody` (docs/marketplaces/lazada.md#endpoints)."""
     return f"<Request><Product><ItemId>{escape(item_id)}</ItemId></Product></Request>"
 
 

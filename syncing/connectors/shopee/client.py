@@ -1,4 +1,7 @@
-"""Shopee Open Platform v2 HTTP client: partner signing, token refresh, error translation (marketplaces.md §3)."""
+"""Shopee Open Platform v2 HTTP client: partner signing, token refresh, error translation.
+
+Facts: docs/marketplaces/shopee.md.
+"""
 
 import hashlib
 import hmac
@@ -26,7 +29,8 @@ from .mapping import field_errors
 LIVE_BASE_URL = "https://partner.shopeemobile.com"
 REFRESH_PATH = "/api/v2/auth/access_token/get"
 RETRYABLE_ERRORS = {"error_inner", "error_server", "error_system_busy", "error_network", "error_get_shop_fail"}
-THROTTLE_ERRORS = {"error_too_many_request", "error_rate_limit"}  # unpublished (§3.4): placeholder names
+# Shopee documents no throttle signal: placeholder names (docs/marketplaces/shopee.md#rate-limits)
+THROTTLE_ERRORS = {"error_too_many_request", "error_rate_limit"}
 DEFAULT_THROTTLE_WAIT = 1.0  # seconds, when no Retry-After comes with a 429
 
 

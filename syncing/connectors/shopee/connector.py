@@ -23,7 +23,7 @@ from ..base import (
 from . import mapping
 from .client import ShopeeClient
 
-PAGE_SIZE = 100  # get_item_list page_size max 100 (§3.3); get_item_base_info takes <= 50 ids per call
+PAGE_SIZE = 100  # get_item_list page_size max 100, get_item_base_info <= 50 ids (docs/marketplaces/shopee.md#endpoints)
 INFO_BATCH = 50
 
 

@@ -1,4 +1,7 @@
-"""Pure mapping between our listing dataclasses and Shopee v2 product payloads (marketplaces.md §3.3, §3.5)."""
+"""Pure mapping between our listing dataclasses and Shopee v2 product payloads.
+
+Facts: docs/marketplaces/shopee.md#endpoints and docs/marketplaces/shopee.md#listing-limits.
+"""
 
 import re
 from collections.abc import Mapping, Sequence

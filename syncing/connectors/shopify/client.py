@@ -1,4 +1,4 @@
-"""Shopify Admin GraphQL client: access-token header, cost throttling, token refresh (marketplaces.md §1)."""
+"""Shopify Admin GraphQL client: access-token header, cost throttling, token refresh (docs/marketplaces/shopify.md)."""
 
 import hashlib
 import hmac

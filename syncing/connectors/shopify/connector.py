@@ -26,7 +26,7 @@ from . import mapping
 from .client import ShopifyClient
 
 PAGE_SIZE = 50  # products(first:) costs 2 + first points; 50 keeps a page well under the 1,000-point bucket
-INVENTORY_BATCH = 250  # any input array max 250 items (§1.4)
+INVENTORY_BATCH = 250  # any input array max 250 items (docs/marketplaces/shopify.md#rate-limits)
 NODES_BATCH = 50  # products read per nodes() query for update_offers: ~150 cost points, well under the bucket
 
 Q_SHOP = "query { shop { name myshopifyDomain currencyCode } }"
@@ -285,7 +285,7 @@ class ShopifyConnector(Connector):
     # --- take down ---
 
     def deactivate_listing(self, external_id: str) -> None:
-        """productUpdate status ARCHIVED (productChangeStatus is removed, §1.3)."""
+        """productUpdate status ARCHIVED (productChangeStatus is removed, docs/marketplaces/shopify.md#endpoints)."""
         self._mutate(M_UPDATE, "productUpdate", {"product": {"id": external_id, "status": "ARCHIVED"}})
 
     def delete_listing(self, external_id: str) -> None:

@@ -1,4 +1,7 @@
-"""Pure mapping between our listing dataclasses and Shopify GraphQL inputs/objects (marketplaces.md §1.3)."""
+"""Pure mapping between our listing dataclasses and Shopify GraphQL inputs/objects.
+
+Facts: docs/marketplaces/shopify.md#endpoints.
+"""
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal

@@ -1,7 +1,7 @@
 """TikTok Shop Open API (202309+) over HTTP: signing, the common envelope, token refresh, error translation.
 
-marketplaces.md §4. Every call carries `app_key`, `timestamp` and `sign` in the query and the access token in the
-`x-tts-access-token` header (never signed, never logged). Shop-scoped calls add `shop_cipher`.
+docs/marketplaces/tiktok.md. Every call carries `app_key`, `timestamp` and `sign` in the query and the access
+token in the `x-tts-access-token` header (never signed, never logged). Shop-scoped calls add `shop_cipher`.
 """
 
 import hashlib
@@ -24,16 +24,17 @@ LIVE_AUTH_BASE = "https://auth.tiktok-shops.com"
 LIVE_AUTHORIZE_ROW = "https://services.tiktokshop.com/open/authorize"
 LIVE_AUTHORIZE_US = "https://services.tiktokshops.us/open/authorize"
 
-# Codes from marketplaces.md §4.4.
+# Codes from docs/marketplaces/tiktok.md#errors.
 CODE_TOKEN_EXPIRED = 105002
 CODE_THROTTLED = 36009002
 RETRYABLE_CODES = frozenset({36009002, 36009007, 12001000})
 CREDENTIAL_CODES = frozenset({106001, 36009004})  # bad sign; invalid app key / timestamp / token / shop cipher
-NOT_FOUND_CODES = frozenset({12052700})  # [U] product does not exist (our sandbox's code; not in the doc)
+NOT_FOUND_CODES = frozenset({12052700})  # [U] our sandbox's code (docs/marketplaces/tiktok.md#errors)
 
 
 def sign(app_secret: str, path: str, query: dict[str, str], body: bytes = b"") -> str:
-    """HMAC-SHA256 over secret + path + sorted key/value pairs + body + secret, lowercase hex (§4.2)."""
+    """HMAC-SHA256 over secret + path + sorted key/value pairs + body + secret, lowercase hex
+    (docs/marketplaces/tiktok.md#signing)."""
     parts = [path]
     for key in sorted(k for k in query if k not in ("sign", "access_token")):
         parts.append(f"{key}{query[key]}")
@@ -119,11 +120,13 @@ class TiktokClient:
         return uri
 
     def refresh(self, refresh_token: str) -> dict[str, Any]:
-        """Token refresh (§4.1); any refusal means the seller must authorise again (AuthExpired)."""
+        """Token refresh (docs/marketplaces/tiktok.md#credentials); any refusal means the seller must authorise
+        again (AuthExpired)."""
         return self._token("/api/v2/token/refresh", {"refresh_token": refresh_token, "grant_type": "refresh_token"})
 
     def get_token(self, auth_code: str) -> dict[str, Any]:
-        """End of the authorisation: the `code` from the redirect (30 min, single use) -> tokens (§4.1)."""
+        """End of the authorisation: the `code` from the redirect (30 min, single use) -> tokens
+        (docs/marketplaces/tiktok.md#credentials)."""
         return self._token("/api/v2/token/get", {"auth_code": auth_code, "grant_type": "authorized_code"})
 
     def _token(self, path: str, grant: dict[str, str]) -> dict[str, Any]:
@@ -199,7 +202,8 @@ class TiktokClient:
 
 
 def authorize_url(base_url: str, *, service_id: str, state: str, us: bool = False) -> str:
-    """Where to send the seller to authorise the app (§4.1); the redirect URL is the one set in Partner Center."""
+    """Where to send the seller to authorise the app (docs/marketplaces/tiktok.md#credentials); the redirect URL
+    is the one set in Partner Center."""
     if urlsplit(base_url).hostname == LIVE_API_HOST:
         host = LIVE_AUTHORIZE_US if us else LIVE_AUTHORIZE_ROW
     else:

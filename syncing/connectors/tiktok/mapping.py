@@ -1,4 +1,7 @@
-"""Pure mapping between our dataclasses and TikTok Shop product payloads (marketplaces.md §4.3, §4.5)."""
+"""Pure mapping between our dataclasses and TikTok Shop product payloads.
+
+Facts: docs/marketplaces/tiktok.md#endpoints and docs/marketplaces/tiktok.md#listing-limits.
+"""
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -8,7 +11,7 @@ from ..base import ListingPayload, RemoteListing, VariantPayload
 
 NON_FIELD = "__all__"
 
-# TikTok product/validation codes (§4.4) -> our field names.
+# TikTok product/validation codes (docs/marketplaces/tiktok.md#errors) -> our field names.
 FIELD_BY_CODE: dict[int, str] = {
     12052051: "title",
     12052028: "images",
@@ -17,7 +20,7 @@ FIELD_BY_CODE: dict[int, str] = {
     12052054: "sku",
     12052050: "variants",
 }
-# Fallback for codes the doc does not list: the parameter the message names.
+# Fallback for codes TikTok's docs do not list (docs/marketplaces/tiktok.md#errors): the parameter the message names.
 FIELD_BY_WORD: tuple[tuple[str, str], ...] = (
     ("title", "title"),
     ("description", "description"),
@@ -91,7 +94,8 @@ def product_body(payload: ListingPayload, *, warehouse_id: str, image_uris: Sequ
     dimensions = (payload.length_mm, payload.width_mm, payload.height_mm)
     if all(d is not None for d in dimensions):
         length, width, height = (str((Decimal(d or 0) / Decimal(10)).quantize(Decimal("0.1"))) for d in dimensions)
-        # §4.5: weight and dimensions in the same unit system (KILOGRAM <-> CENTIMETER)
+        # weight and dimensions in the same unit system, KILOGRAM <-> CENTIMETER
+        # (docs/marketplaces/tiktok.md#listing-limits)
         body["package_dimensions"] = {"length": length, "width": width, "height": height, "unit": "CENTIMETER"}
     return body
 

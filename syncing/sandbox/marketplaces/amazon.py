@@ -1,4 +1,4 @@
-"""Amazon SP-API Listings Items 2021-08-01 + Login with Amazon (marketplaces.md §6).
+"""Amazon SP-API Listings Items 2021-08-01 + Login with Amazon (docs/marketplaces/amazon.md).
 
 No request signing (SigV4 dropped 2023-10); calls carry an LWA access token (1 h) in `x-amz-access-token`, obtained
 from `POST /auth/o2/token` with the seller's long-lived refresh token. Submissions are asynchronous: PUT/PATCH answer
@@ -22,21 +22,22 @@ from urllib.parse import unquote, urlencode
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 
-ACCESS_TTL = 3600  # §6.1 LWA access token: 1 hour
-REFRESH_TTL = 365 * 86400  # §6.1 authorisations are renewed every 365 days
+ACCESS_TTL = 3600  # LWA access token: 1 hour (docs/marketplaces/amazon.md#credentials)
+REFRESH_TTL = 365 * 86400  # authorisations are renewed every 365 days (docs/marketplaces/amazon.md#credentials)
 CODE_TTL = 300  # [U] spapi_oauth_code lifetime (single use)
-TITLE_MAX = 200  # §6.5 [S]
-SKU_MAX = 40  # §6.5 [U]
-PAGE_MAX = 20  # §6.6
-SEARCH_CEILING = 1000  # §6.3
-PROHIBITED_TITLE_CHARS = set("!$?_{}^¬¦")  # §6.5
+TITLE_MAX = 200  # [S] (docs/marketplaces/amazon.md#listing-limits)
+SKU_MAX = 40  # [U] (docs/marketplaces/amazon.md#listing-limits)
+PAGE_MAX = 20  # (docs/marketplaces/amazon.md#endpoints)
+SEARCH_CEILING = 1000  # (docs/marketplaces/amazon.md#endpoints)
+PROHIBITED_TITLE_CHARS = set("!$?_{}^¬¦")  # (docs/marketplaces/amazon.md#listing-limits)
 CURRENCY_BY_MARKETPLACE = {"ATVPDKIKX0DER": "USD", "A2EUQ1WTGCTBG2": "CAD", "A1F83G8C2ARO7P": "GBP",
                            "A1PA6795UKMFR9": "EUR", "A1VC38T7YXB528": "JPY"}  # fmt: skip
 REQUIREMENTS = ("LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY")
 PATCH_OPS = ("add", "replace", "merge", "delete")
 ITEM = re.compile(r"/listings/2021-08-01/items/(?P<seller>[^/]+)/(?P<sku>[^/]+)")
 ITEMS = re.compile(r"/listings/2021-08-01/items/(?P<seller>[^/]+)")
-RATES = {"put": 5.0, "patch": 5.0, "delete": 5.0, "get": 5.0, "search": 5.0}  # §6.4 requests per second
+# requests per second (docs/marketplaces/amazon.md#rate-limits)
+RATES = {"put": 5.0, "patch": 5.0, "delete": 5.0, "get": 5.0, "search": 5.0}
 
 
 class AmazonError(Exception):
@@ -53,7 +54,8 @@ class LwaError(Exception):
 
 class AmazonModule(MarketplaceModule):
     code = "amazon"
-    default_rate = RateSetting(rate=5.0, burst=10.0)  # §6.4 usage plan (per operation; burst 5-10)
+    # per operation, burst 5-10 (docs/marketplaces/amazon.md#rate-limits)
+    default_rate = RateSetting(rate=5.0, burst=10.0)
 
     def reset(self) -> None:
         super().reset()
@@ -284,7 +286,8 @@ class AmazonModule(MarketplaceModule):
         return []
 
     def _late_issues(self, attributes: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """Found while processing an ACCEPTED submission (§6.3 'ACCEPTED means queued')."""
+        """Found while processing an ACCEPTED submission ('ACCEPTED means queued',
+        docs/marketplaces/amazon.md#endpoints)."""
         issues = []
         if not _first_value(attributes.get("main_product_image_locator"), "media_location"):
             issues.append(

@@ -1,4 +1,4 @@
-"""Etsy Open API v3 (marketplaces.md §5): x-api-key + OAuth bearer tokens (1 h / 90 d, rotating refresh),
+"""Etsy Open API v3 (docs/marketplaces/etsy.md): x-api-key + OAuth bearer tokens (1 h / 90 d, rotating refresh),
 draft -> active listings, full-replace inventory, QPS + QPD limits with Etsy's headers.
 
 Independent of the connectors. Error bodies are Etsy's `{"error": "..."}` (OAuth: `error` + `error_description`).
@@ -22,15 +22,15 @@ from urllib.parse import urlencode
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 from ..multipart import image_size, parse_multipart
 
-ACCESS_TTL = 3600  # §5.1 access 1 hour
-REFRESH_TTL = 90 * 86400  # §5.1 refresh 90 days
+ACCESS_TTL = 3600  # access 1 hour (docs/marketplaces/etsy.md#credentials)
+REFRESH_TTL = 90 * 86400  # refresh 90 days (docs/marketplaces/etsy.md#credentials)
 CODE_TTL = 600  # [U] authorisation code lifetime (single use)
 DAY = 86400
-DAILY_LIMIT = 10_000  # §5.4 default QPD
-TITLE_MAX = 140  # §5.5 [S]
-TAGS_MAX, TAG_LENGTH_MAX = 13, 20  # §5.5 [S]
+DAILY_LIMIT = 10_000  # default QPD (docs/marketplaces/etsy.md#rate-limits)
+TITLE_MAX = 140  # [S] (docs/marketplaces/etsy.md#listing-limits)
+TAGS_MAX, TAG_LENGTH_MAX = 13, 20  # [S] (docs/marketplaces/etsy.md#listing-limits)
 MATERIALS_MAX = 13  # [U]
-IMAGES_MAX = 20  # §5.5 [V]
+IMAGES_MAX = 20  # (docs/marketplaces/etsy.md#listing-limits)
 OFFERING_QUANTITY_MAX = 999  # [U]
 SKU_MAX = 32  # [U]
 STATES = ("active", "inactive", "sold_out", "draft", "expired")
@@ -66,7 +66,7 @@ Handler = Callable[[Request, dict[str, Any], dict[str, str]], Response]
 
 class EtsyModule(MarketplaceModule):
     code = "etsy"
-    default_rate = RateSetting(rate=10.0, burst=10.0)  # §5.4 default 10 QPS
+    default_rate = RateSetting(rate=10.0, burst=10.0)  # default 10 QPS (docs/marketplaces/etsy.md#rate-limits)
 
     def reset(self) -> None:
         super().reset()
@@ -171,7 +171,8 @@ class EtsyModule(MarketplaceModule):
         raise EtsyError(404, f"Resource not found: {req.path}")
 
     def _authenticate(self, req: Request) -> str:
-        """x-api-key (keystring or keystring:shared_secret, §5.1), then the bearer token."""
+        """x-api-key (keystring or keystring:shared_secret, docs/marketplaces/etsy.md#credentials), then the
+        bearer token."""
         key = req.header("x-api-key")
         if not key:
             raise EtsyError(403, "Missing x-api-key header")
@@ -197,7 +198,8 @@ class EtsyModule(MarketplaceModule):
         return token.shop_id
 
     def _charge(self, shop_id: str) -> dict[str, str]:
-        """QPS token bucket (core) + QPD sliding 24 h window (§5.4); headers as Etsy sends them."""
+        """QPS token bucket (core) + QPD sliding 24 h window; headers as Etsy sends them
+        (docs/marketplaces/etsy.md#rate-limits)."""
         shop = self.shops[shop_id]
         now = self.wall()
         window = self.calls.setdefault(shop_id, deque())
@@ -254,7 +256,7 @@ class EtsyModule(MarketplaceModule):
             raise EtsyError(400, "invalid_grant", "The refresh token is invalid or expired")
         if self.shops[old.shop_id]["keystring"] != params["client_id"]:
             raise EtsyError(400, "invalid_grant", "The refresh token belongs to another client")
-        old.used = True  # refresh tokens rotate (§8.3)
+        old.used = True  # refresh tokens rotate (docs/marketplaces/etsy.md#credentials)
         access = self.tokens.issue("access", old.shop_id, ACCESS_TTL, self._token_value(old.shop_id))
         refresh = self.tokens.issue("refresh", old.shop_id, REFRESH_TTL, self._token_value(old.shop_id))
         body = {
@@ -267,7 +269,7 @@ class EtsyModule(MarketplaceModule):
 
     def _connect(self, req: Request) -> Response:
         """The consent page (www.etsy.com/oauth/connect): the sandbox seller consents at once and is redirected
-        back with `code` and `state`. PKCE S256 is mandatory (§5.1)."""
+        back with `code` and `state`. PKCE S256 is mandatory (docs/marketplaces/etsy.md#signing)."""
         params = {k: v[0] for k, v in req.query.items() if v}
         for name in ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge"):
             if not params.get(name):
@@ -353,7 +355,7 @@ class EtsyModule(MarketplaceModule):
             if not k.startswith("_")
         }
 
-    # --- validation (§5.5) ---
+    # --- validation (docs/marketplaces/etsy.md#listing-limits) ---
 
     def _check_title(self, title: Any) -> str:
         if not isinstance(title, str) or not title.strip():
@@ -598,7 +600,8 @@ class EtsyModule(MarketplaceModule):
         return self._json(200, {**_copy(listing["_inventory"]), "listing": None})
 
     def _put_inventory(self, req: Request, ctx: dict[str, Any], match: dict[str, str]) -> Response:
-        """Full replace (§5.3): read-only fields are refused, every product needs one offering."""
+        """Full replace (docs/marketplaces/etsy.md#endpoints): read-only fields are refused, every product needs
+        one offering."""
         listing = self._listing(match["lid"], ctx["shop"])
         body = self._params(req)
         products = body.get("products")

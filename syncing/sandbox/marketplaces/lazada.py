@@ -1,4 +1,4 @@
-"""Lazada Open Platform (marketplaces.md §2): HMAC signing, 30 d / 180 d tokens, product APIs, Pending QC."""
+"""Lazada Open Platform (docs/marketplaces/lazada.md): HMAC signing, 30 d / 180 d tokens, product APIs, Pending QC."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from typing import Any
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 
-ACCESS_TTL = 30 * 86400  # §2.1 online app: access 30 days
-REFRESH_TTL = 180 * 86400  # §2.1 refresh 180 days; refreshing does not extend it
-TIMESTAMP_WINDOW = 7200  # §2.2 within 7200 s of UTC
-NAME_MAX = 255  # §2.5
-IMAGES_MAX = 8  # §2.5 / error 4169
-BATCH_MAX = 50  # §2.3 price_quantity/update, remove: max 50 SKUs
-PAGE_MAX = 50  # §2.6 /products/get limit
+ACCESS_TTL = 30 * 86400  # online app: access 30 days (docs/marketplaces/lazada.md#credentials)
+REFRESH_TTL = 180 * 86400  # 180 days, not extended by a refresh (docs/marketplaces/lazada.md#credentials)
+TIMESTAMP_WINDOW = 7200  # within 7200 s of UTC (docs/marketplaces/lazada.md#signing)
+NAME_MAX = 255  # (docs/marketplaces/lazada.md#listing-limits)
+IMAGES_MAX = 8  # error 4169 (docs/marketplaces/lazada.md#listing-limits)
+BATCH_MAX = 50  # price_quantity/update, remove: max 50 SKUs (docs/marketplaces/lazada.md#endpoints)
+PAGE_MAX = 50  # /products/get limit (docs/marketplaces/lazada.md#endpoints)
 NON_LEAF_CATEGORIES = {10000001, 10000002}
 IMAGE_HOST = "https://sg-test-11.slatic.net/p/"  # Lazada-hosted image URLs (after /image/migrate)
 AUTH_PATHS = ("/auth/token/create", "/auth/token/refresh")
@@ -46,7 +46,7 @@ class LazadaError(Exception):
 
 class LazadaModule(MarketplaceModule):
     code = "lazada"
-    default_rate = RateSetting(rate=20.0, burst=20.0)  # per-API QPS unpublished (§2.4); configurable
+    default_rate = RateSetting(rate=20.0, burst=20.0)  # QPS unpublished (docs/marketplaces/lazada.md#rate-limits)
 
     def reset(self) -> None:
         super().reset()
@@ -97,7 +97,8 @@ class LazadaModule(MarketplaceModule):
                 return self._error(exc)
 
     def _authenticate(self, path: str, params: dict[str, str]) -> str:
-        """Check app_key, timestamp window and sign (§2.2); then the access token. Return the shop id."""
+        """Check app_key, timestamp window and sign (docs/marketplaces/lazada.md#signing); then the access token.
+        Return the shop id."""
         for name in ("app_key", "timestamp", "sign_method", "sign"):
             if not params.get(name):
                 raise LazadaError("MissingParameter", f'The input parameter "{name}" that is mandatory is missing')

@@ -1,4 +1,7 @@
-"""Shopee Open Platform v2 (marketplaces.md §3): partner signing, 4 h / 30 d tokens, product APIs, REVIEWING."""
+"""Shopee Open Platform v2: partner signing, 4 h / 30 d tokens, product APIs, REVIEWING.
+
+Facts: docs/marketplaces/shopee.md.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +13,19 @@ from typing import Any
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 
-ACCESS_TTL = 4 * 3600  # §3.1 access token 4 hours
-REFRESH_TTL = 30 * 86400  # §3.1 refresh token 30 days, single use
-OLD_ACCESS_GRACE = 300  # §3.1 old access token stays valid 5 more minutes after a refresh
-TIMESTAMP_WINDOW = 300  # §3.2 timestamp valid 5 minutes
+ACCESS_TTL = 4 * 3600  # access token 4 hours (docs/marketplaces/shopee.md#credentials)
+REFRESH_TTL = 30 * 86400  # refresh token 30 days, single use (docs/marketplaces/shopee.md#credentials)
+# the old access token stays valid 5 more minutes after a refresh (docs/marketplaces/shopee.md#credentials)
+OLD_ACCESS_GRACE = 300
+TIMESTAMP_WINDOW = 300  # timestamp valid 5 minutes (docs/marketplaces/shopee.md#signing)
 PUBLIC_PATHS = (
     "/api/v2/auth/token/get",
     "/api/v2/auth/access_token/get",
     "/api/v2/shop/auth_partner",
-    "/api/v2/media_space/upload_image",  # §3.3: signed as a public API
+    "/api/v2/media_space/upload_image",  # signed as a public API (docs/marketplaces/shopee.md#signing)
 )
-# Per-category limits served by get_item_limit (the reference page's sample values, §3.5).
+# Per-category limits served by get_item_limit: the reference's sample values
+# (docs/marketplaces/shopee.md#listing-limits).
 LIMITS = {
     "name_min": 5,
     "name_max": 100,
@@ -48,7 +53,7 @@ class ShopeeError(Exception):
 
 class ShopeeModule(MarketplaceModule):
     code = "shopee"
-    default_rate = RateSetting(rate=20.0, burst=20.0)  # unpublished (§3.4); configurable
+    default_rate = RateSetting(rate=20.0, burst=20.0)  # unpublished (docs/marketplaces/shopee.md#rate-limits)
 
     def reset(self) -> None:
         super().reset()
@@ -100,7 +105,8 @@ class ShopeeModule(MarketplaceModule):
                 return self._error(exc)
 
     def _authenticate(self, req: Request) -> str:
-        """Check partner_id, timestamp and sign (§3.2); for shop APIs also the access token. Return shop_id."""
+        """Check partner_id, timestamp and sign (docs/marketplaces/shopee.md#signing); for shop APIs also the
+        access token. Return shop_id."""
         if req.method not in ("GET", "POST"):
             raise ShopeeError("error_not_found", "Only GET and POST are supported.", 404)
         partner_id, timestamp, sign = req.arg("partner_id"), req.arg("timestamp"), req.arg("sign")
@@ -169,7 +175,7 @@ class ShopeeModule(MarketplaceModule):
         token = self.tokens.valid("refresh", str(body.get("refresh_token") or ""))
         if token is None or token.shop_id != shop_id or str(body.get("partner_id")) != self.shops.get(shop_id):
             raise ShopeeError("error_auth", "Invalid refresh_token.", 403)
-        token.used = True  # single use (§3.1)
+        token.used = True  # single use (docs/marketplaces/shopee.md#credentials)
         for old in list(self.tokens._tokens.values()):
             if old.kind == "access" and old.shop_id == shop_id:
                 old.expires_at = min(old.expires_at or math.inf, self.now() + OLD_ACCESS_GRACE)

@@ -1,8 +1,8 @@
-"""Shopify Admin GraphQL API (marketplaces.md §1): access-token header, cost-based throttling, product mutations.
+"""Shopify Admin GraphQL API: access-token header, cost-based throttling, product mutations.
 
-GraphQL is simulated, not parsed: the root field and its `name: $variable` arguments are read from the query
-text, and the answer always carries the complete object (selection sets are ignored). Aliases and fragments
-are not supported.
+Facts: docs/marketplaces/shopify.md. GraphQL is simulated, not parsed: the root field and its `name: $variable`
+arguments are read from the query text, and the answer always carries the complete object (selection sets are
+ignored). Aliases and fragments are not supported.
 """
 
 from __future__ import annotations
@@ -20,20 +20,22 @@ from urllib.parse import urlencode
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 
 GRAPHQL_PATH = re.compile(r"^/admin/api/(\d{4}-\d{2}|unstable)/graphql\.json$")
-ACCESS_TTL = 3600  # §1.1 expiring offline tokens: 1 hour
+ACCESS_TTL = 3600  # expiring offline tokens: 1 hour (docs/marketplaces/shopify.md#credentials)
 REFRESH_TTL = 90 * 86400  # [U] not documented; configurable via expire_tokens in tests
-TITLE_MAX = 255  # §1.5 [U]
-TAGS_MAX = 250  # §1.5
-MEDIA_MAX = 250  # §1.5 [U]
-INPUT_ARRAY_MAX = 250  # §1.4 any input array max 250 items
+TITLE_MAX = 255  # [U] (docs/marketplaces/shopify.md#listing-limits)
+TAGS_MAX = 250  # (docs/marketplaces/shopify.md#listing-limits)
+MEDIA_MAX = 250  # [U] (docs/marketplaces/shopify.md#listing-limits)
+INPUT_ARRAY_MAX = 250  # any input array max 250 items (docs/marketplaces/shopify.md#rate-limits)
 MUTATION_COST = 10
-IDEMPOTENCY_REQUIRED_FROM = "2026-04"  # §1.3 inventorySetQuantities needs @idempotent from 2026-04
+# inventorySetQuantities needs @idempotent from this version (docs/marketplaces/shopify.md#endpoints)
+IDEMPOTENCY_REQUIRED_FROM = "2026-04"
 STATUSES = ("ACTIVE", "ARCHIVED", "DRAFT")
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 
 
 def shopify_query_hmac(pairs: Mapping[str, str], client_secret: str) -> str:
-    """HMAC-SHA256 hex over the sorted `k=v&...` query without `hmac`/`signature` (OAuth redirects, §1.1)."""
+    """HMAC-SHA256 hex over the sorted `k=v&...` query without `hmac`/`signature` (OAuth redirects,
+    docs/marketplaces/shopify.md#signing)."""
     message = "&".join(f"{k}={v}" for k, v in sorted(pairs.items()) if k not in ("hmac", "signature"))
     return hmac.new(client_secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
@@ -46,7 +48,8 @@ class GraphQLError(Exception):
 
 class ShopifyModule(MarketplaceModule):
     code = "shopify"
-    # Standard plan: restore 100 points/s, bucket 1,000 points (§1.4; figures change over time).
+    # Standard plan: restore 100 points/s, bucket 1,000 points; the figures change over time
+    # (docs/marketplaces/shopify.md#rate-limits).
     default_rate = RateSetting(rate=100.0, burst=1000.0)
 
     def reset(self) -> None:
@@ -213,7 +216,8 @@ class ShopifyModule(MarketplaceModule):
         access = self.tokens.issue("access", shop_id, ACCESS_TTL)
         refresh = self.tokens.issue("refresh", shop_id, REFRESH_TTL)
         if old_refresh is not None:
-            # Since 2026-08-28 the previous refresh token stays valid until the new access token is used (§1.1).
+            # Since 2026-08-28 the previous refresh token stays valid until the new access token is used
+            # (docs/marketplaces/shopify.md#credentials).
             old_refresh.extra["replaced_by"] = access.value
         body = {
             "access_token": access.value,

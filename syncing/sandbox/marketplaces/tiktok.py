@@ -1,7 +1,8 @@
-"""TikTok Shop Open API 202309+ (marketplaces.md §4): signed calls, 7-day tokens, products with AUDITING review.
+"""TikTok Shop Open API 202309+: signed calls, 7-day tokens, products with AUDITING review.
 
-Independent of the connectors: the signature check below is written from §4.2, not imported.
-Codes marked [U] in comments are not in the doc; they are ours, in TikTok's numbering style.
+Facts: docs/marketplaces/tiktok.md. Independent of the connectors: the signature check below is written from
+docs/marketplaces/tiktok.md#signing, not imported. Codes marked [U] in comments are not in TikTok's docs; they
+are ours, in TikTok's numbering style (docs/marketplaces/tiktok.md#errors).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from urllib.parse import urlencode
 from ..core import MarketplaceModule, RateSetting, Request, Response, Token, TokenStore, json_response
 from ..multipart import image_size, parse_multipart
 
-ACCESS_TTL = 7 * 86400  # §4.1 default access lifetime
-REFRESH_TTL = 365 * 86400  # [U] commonly reported; the doc leaves it open
-CODE_TTL = 30 * 60  # §4.1 auth code: 30 minutes, single use
-WINDOW_PAST, WINDOW_FUTURE = 300, 30  # §4.1 timestamp accepted from now-5 min to now+30 s
+ACCESS_TTL = 7 * 86400  # default access lifetime (docs/marketplaces/tiktok.md#credentials)
+REFRESH_TTL = 365 * 86400  # [U] not documented (docs/marketplaces/tiktok.md#credentials)
+CODE_TTL = 30 * 60  # auth code: 30 minutes, single use (docs/marketplaces/tiktok.md#credentials)
+WINDOW_PAST, WINDOW_FUTURE = 300, 30  # timestamp from now-5 min to now+30 s (docs/marketplaces/tiktok.md#signing)
 TITLE_MAX = 255
 TITLE_MIN_OTHER_REGIONS = 25
 TITLE_LIMITS = {"BR": (1, 300), "MX": (1, 300)}
@@ -51,7 +52,7 @@ CURRENCY_BY_REGION = {
 }
 STATUSES = ("DRAFT", "PENDING", "FAILED", "ACTIVATE", "SELLER_DEACTIVATED", "PLATFORM_DEACTIVATED", "FREEZE", "DELETED")
 
-# §4.4 codes
+# Codes (docs/marketplaces/tiktok.md#errors)
 OK = 0
 TOKEN_EXPIRED = 105002
 BAD_SIGN = 106001
@@ -87,7 +88,8 @@ VERSION = r"(?:202309|202502|202509)"
 
 
 def tiktok_signature(secret: str, path: str, params: Mapping[str, str], body: bytes) -> str:
-    """§4.2: secret + path + k1v1k2v2... (sorted, without sign/access_token) + body + secret, HMAC-SHA256 hex."""
+    """secret + path + k1v1k2v2... (sorted, without sign/access_token) + body + secret, HMAC-SHA256 hex
+    (docs/marketplaces/tiktok.md#signing)."""
     text = path
     for key in sorted(params):
         if key in ("sign", "access_token"):
@@ -108,7 +110,8 @@ Handler = Callable[[Request, dict[str, Any], str, dict[str, str]], Response]
 
 class TiktokModule(MarketplaceModule):
     code = "tiktok"
-    default_rate = RateSetting(rate=50.0, burst=50.0)  # §4.4 50 QPS per API per app+shop
+    # 50 QPS per API per app+shop (docs/marketplaces/tiktok.md#rate-limits)
+    default_rate = RateSetting(rate=50.0, burst=50.0)
 
     def reset(self) -> None:
         super().reset()
@@ -207,7 +210,8 @@ class TiktokModule(MarketplaceModule):
         raise TiktokError(INVALID_PATH, f"Invalid path {req.path}", status=404)
 
     def _authenticate(self, req: Request, params: dict[str, str], shop_scoped: bool) -> dict[str, Any]:
-        """§4.1/§4.2: app_key, timestamp window, sign, then x-tts-access-token and shop_cipher."""
+        """app_key, timestamp window, sign, then x-tts-access-token and shop_cipher
+        (docs/marketplaces/tiktok.md#signing)."""
         secret = self.apps.get(params.get("app_key", ""))
         if secret is None:
             raise TiktokError(BAD_CREDENTIALS, "Invalid credentials: app_key is invalid")
@@ -271,7 +275,7 @@ class TiktokModule(MarketplaceModule):
         shop = self.shops[shop_id]
         return {
             "access_token": access.value,
-            "access_token_expire_in": int(access.expires_at or 0),  # absolute Unix time (§4.1)
+            "access_token_expire_in": int(access.expires_at or 0),  # absolute time (docs/marketplaces/tiktok.md)
             "refresh_token": refresh.value,
             "refresh_token_expire_in": int(refresh.expires_at or 0),
             "open_id": f"open-{shop_id}",
@@ -378,7 +382,8 @@ class TiktokModule(MarketplaceModule):
             ]
 
     def _validate(self, body: Mapping[str, Any], shop_id: str, existing: dict[str, Any] | None) -> list[dict[str, Any]]:
-        """§4.5 rules; the first problem found is answered (TikTok reports one code per call)."""
+        """Listing limits (docs/marketplaces/tiktok.md#listing-limits); the first problem found is answered
+        (TikTok reports one code per call)."""
         shop = self.shops[shop_id]
         region = shop["region"]
         title = body.get("title")
@@ -558,7 +563,7 @@ class TiktokModule(MarketplaceModule):
         return self._ok({})
 
     def _inventory(self, req: Request, body: dict[str, Any], shop_id: str, match: dict[str, str]) -> Response:
-        """Per-SKU failures come back in data.errors while code stays 0 (§4.3)."""
+        """Per-SKU failures come back in data.errors while code stays 0 (docs/marketplaces/tiktok.md#endpoints)."""
         product = self._product(match["pid"], shop_id)
         by_id = {s["id"]: s for s in product["skus"]}
         errors = []

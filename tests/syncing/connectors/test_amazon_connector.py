@@ -1,4 +1,4 @@
-"""Amazon SP-API connector against the sandbox over real HTTP (marketplaces.md §6)."""
+"""Amazon SP-API connector against the sandbox over real HTTP (docs/marketplaces/amazon.md)."""
 
 from decimal import Decimal
 
@@ -194,7 +194,7 @@ def test_stored_access_token_is_used_until_it_expires(sandbox, make_connector, s
     second = make_connector(credentials=stored)
     second.check_credentials()
     assert len(saved_tokens) == 1
-    sandbox.advance_clock(3600)  # §6.1: one hour
+    sandbox.advance_clock(3600)  # access tokens live one hour (docs/marketplaces/amazon.md#credentials)
     second.check_credentials()
     assert len(saved_tokens) == 2
 

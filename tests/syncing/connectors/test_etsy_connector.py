@@ -1,4 +1,4 @@
-"""Etsy connector against the sandbox over real HTTP (marketplaces.md §5)."""
+"""Etsy connector against the sandbox over real HTTP (docs/marketplaces/etsy.md)."""
 
 from decimal import Decimal
 
@@ -206,7 +206,7 @@ def test_expired_token_is_refreshed_and_refresh_token_rotates(sandbox, conn, sav
     # channel_set_credentials refuses names the connector does not declare
     assert set(saved_tokens[0]) <= set(EtsyConnector.credential_fields) | set(EtsyConnector.optional_credential_fields)
     assert tokens["refresh_token"] != account["credentials"]["refresh_token"]
-    sandbox.advance_clock(3600 + 1)  # §5.1 access tokens live one hour
+    sandbox.advance_clock(3600 + 1)  # access tokens live one hour (docs/marketplaces/etsy.md#credentials)
     conn.check_credentials()
     assert len(saved_tokens) == 2
 

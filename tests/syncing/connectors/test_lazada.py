@@ -1,4 +1,4 @@
-"""Lazada connector over real HTTP against the sandbox (marketplaces.md §2)."""
+"""Lazada connector over real HTTP against the sandbox (docs/marketplaces/lazada.md)."""
 
 from decimal import Decimal
 
@@ -19,7 +19,7 @@ from syncing.connectors.lazada.connector import LazadaConnector
 
 
 def test_sign_official_vector():
-    # official "HTTP request sample" (GetOrder), §0 vector 1
+    # official "HTTP request sample" (GetOrder), docs/marketplaces/lazada.md#signing
     params = {
         "access_token": "test",
         "app_key": "123456",

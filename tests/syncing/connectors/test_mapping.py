@@ -1,4 +1,4 @@
-"""Pure mapping of Shopee, Lazada and Shopify payloads (recorded shapes from marketplaces.md) to our types."""
+"""Pure mapping of Shopee, Lazada and Shopify payloads (recorded shapes, docs/marketplaces/) to our types."""
 
 import json
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Shopee connector over real HTTP against the sandbox (marketplaces.md §3)."""
+"""Shopee connector over real HTTP against the sandbox (docs/marketplaces/shopee.md)."""
 
 import time
 from decimal import Decimal
@@ -17,7 +17,8 @@ from syncing.connectors.base import (
 from syncing.connectors.shopee.client import sign
 from syncing.connectors.shopee.connector import ShopeeConnector
 
-# Shopee publishes base strings but no key -> sign pair (§0); these were computed with `openssl dgst -hmac`.
+# Shopee publishes base strings but no key -> sign pair; these were computed with `openssl dgst -hmac`
+# (docs/marketplaces/shopee.md#signing).
 PUBLIC_VECTOR = ("partner-key-example", 2001887, "/api/v2/shop/auth_partner", 1655714431)
 PUBLIC_SIGN = "d30f24670e1722a9d80e396a9bfcb4d03bd846870643dbacbb6aba2d38ff7929"
 SHOP_SIGN = "9a2d6b6f1b45c1fb842fe4049b977b3c9bcaf2fc60b8f7d6d0277873dd5c303f"

@@ -1,4 +1,4 @@
-"""Shopify connector over real HTTP against the sandbox (marketplaces.md §1)."""
+"""Shopify connector over real HTTP against the sandbox (docs/marketplaces/shopify.md)."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""TikTok Shop connector against the sandbox over real HTTP (marketplaces.md §4)."""
+"""TikTok Shop connector against the sandbox over real HTTP (docs/marketplaces/tiktok.md)."""
 
 from decimal import Decimal
 
@@ -191,7 +191,7 @@ def test_expired_refresh_token_means_auth_expired(sandbox, conn, saved_tokens):
 
 
 def test_access_token_lifetime_follows_the_sandbox_clock(sandbox, conn, saved_tokens):
-    sandbox.advance_clock(7 * 86400 + 1)  # §4.1: access tokens live 7 days
+    sandbox.advance_clock(7 * 86400 + 1)  # access tokens live 7 days (docs/marketplaces/tiktok.md#credentials)
     conn.check_credentials()
     assert len(saved_tokens) == 1
 

@@ -1,4 +1,5 @@
-"""Official vectors (marketplaces.md §0) and the pure mappings of the TikTok, Etsy and Amazon connectors."""
+"""Official vectors ("Signing" in docs/marketplaces/<code>.md) and the pure mappings of the TikTok, Etsy and
+Amazon connectors."""
 
 from decimal import Decimal
 
