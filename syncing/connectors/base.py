@@ -193,6 +193,8 @@ class ListingRules:
 
 
 TokenSaver = Callable[[Mapping[str, str]], None]
+# Called with a request's cost in rate-limit tokens (1 per HTTP request) before every request a connector sends.
+RequestHook = Callable[[int], None]
 
 
 class Connector(ABC):
@@ -207,10 +209,17 @@ class Connector(ABC):
     default_rate_limit: ClassVar[RateLimit]
     default_rules: ClassVar[ListingRules]
 
-    def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
-        """`on_tokens` is called with new credential values after a token refresh, so the caller can store them."""
+    def __init__(
+        self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None, before_request: RequestHook | None = None
+    ) -> None:
+        """`on_tokens` is called with new credential values after a token refresh, so the caller can store them.
+
+        `before_request` is called before every HTTP request, so the caller can rate-limit it (marketplaces count
+        requests, and one connector call may send several): each connector hands it to its `HttpClient`.
+        """
         self.config = config
         self.on_tokens = on_tokens
+        self.before_request = before_request
 
     @abstractmethod
     def check_credentials(self) -> None:

@@ -1,23 +1,21 @@
 """Connector instances for a channel, and the rate-limit/circuit-breaker state around each call."""
 
-import os
 import threading
 import time
 from collections import deque
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from requests.adapters import HTTPAdapter
 
 from channels.models import Channel
+from channels.selectors import channel_connector_config
 from syncing import ratelimit
 from syncing.conf import sync_setting
 from syncing.connectors import get_connector_class
-from syncing.connectors.base import ChannelConfig, Connector
+from syncing.connectors.base import Connector, RequestHook
 
 from .listing_bridge import channel_credentials_save
 
@@ -49,72 +47,42 @@ _since_acquire = threading.local()  # per push thread: {marketplace: requests se
 
 
 def connector_for(channel: Channel) -> Connector:
-    """A connector for `channel` whose refreshed tokens are saved back, encrypted, on the channel."""
-    config = ChannelConfig(
-        base_url=channel.base_url,
-        shop_id=channel.shop_id,
-        credentials=channel.get_credentials(),
-        country=channel.country,
-        currency=channel.currency,
-        language=channel.language,
-    )
+    """A connector for `channel` whose refreshed tokens are saved back, encrypted, on the channel, and whose every
+    HTTP request first takes a token from the channel's rate-limit bucket."""
 
     def save_tokens(values: Mapping[str, str]) -> None:
         channel_credentials_save(channel=channel, values=dict(values))
 
-    connector = get_connector_class(channel.marketplace)(config, on_tokens=save_tokens)
-    _throttle_each_request(connector, channel)
-    return connector
+    return get_connector_class(channel.marketplace)(
+        channel_connector_config(channel), on_tokens=save_tokens, before_request=_request_throttle(channel)
+    )
 
 
-def _throttle_each_request(connector: Connector, channel: Channel) -> None:
-    """Take a rate-limit token before *every* HTTP request the connector makes.
+def _request_throttle(channel: Channel) -> RequestHook:
+    """The connector's `before_request` hook: take a rate-limit token before *every* HTTP request it makes.
 
     One connector call can be several requests (Lazada migrates each image before a create, and reads the item
-    back after an update), and marketplaces count requests, so the bucket must too. The connectors send every
-    request through `syncing.connectors.http.HttpClient.request`; the instances found on the connector are
-    wrapped here, so connectors stay free of our database.
+    back after an update), and marketplaces count requests, so the bucket must too. The connectors stay free of
+    our database: they only call the hook.
     """
-    from syncing.connectors.http import HttpClient
 
-    seen: list[HttpClient] = []
-    for attr in vars(connector).values():
-        candidates = [attr, *vars(attr).values()] if hasattr(attr, "__dict__") else [attr]
-        seen.extend(c for c in candidates if isinstance(c, HttpClient) and c not in seen)
-    for client in seen:
-        original = client.request
-        client.session.mount("https://", _shared_adapter())
-        client.session.mount("http://", _shared_adapter())
+    def before_request(cost: int) -> None:
+        counts = _requests_since_acquire()
+        counts[channel.marketplace] = counts.get(channel.marketplace, 0) + cost
+        for _ in range(cost):
+            _request_token_take(channel)
 
-        def request(method: str, url: str, _original: Any = original, **kwargs: Any) -> Any:
-            counts = _requests_since_acquire()
-            counts[channel.marketplace] = counts.get(channel.marketplace, 0) + 1
-            due = _prepaid_take(channel)
-            if due is not None:
-                # A token `channel_token_acquire` already took for this call: no bucket round trip of its own.
-                time.sleep(max(0.0, due - time.monotonic()))
-            else:
-                rate, burst = channel_rate(channel)
-                ratelimit.acquire(bucket_key(channel), rate=rate, burst=burst, max_wait=REQUEST_MAX_WAIT_SECONDS)
-            return _original(method, url, **kwargs)
-
-        client.request = request  # type: ignore[method-assign]
+    return before_request
 
 
-_adapter: tuple[int, HTTPAdapter] | None = None
-
-
-def _shared_adapter() -> HTTPAdapter:
-    """One connection pool per worker process, shared by every connector it builds (one per push).
-
-    Connections are kept alive from one push to the next instead of a TCP (and, on a real marketplace, TLS)
-    handshake per push. Cookies and headers stay on each connector's own session. A forked process builds its
-    own pool: sockets are never shared between processes.
-    """
-    global _adapter
-    if _adapter is None or _adapter[0] != os.getpid():
-        _adapter = (os.getpid(), HTTPAdapter(pool_connections=16, pool_maxsize=4))
-    return _adapter[1]
+def _request_token_take(channel: Channel) -> None:
+    due = _prepaid_take(channel)
+    if due is not None:
+        # A token `channel_token_acquire` already took for this call: no bucket round trip of its own.
+        time.sleep(max(0.0, due - time.monotonic()))
+    else:
+        rate, burst = channel_rate(channel)
+        ratelimit.acquire(bucket_key(channel), rate=rate, burst=burst, max_wait=REQUEST_MAX_WAIT_SECONDS)
 
 
 _prepaid_lock = threading.Lock()  # the push threads of a chunk share its channel object and its tokens
@@ -170,7 +138,7 @@ def channel_token_acquire(channel: Channel, operation: str = "listings") -> floa
     """Whether to call `channel` now: 0 when a token is free within TOKEN_MAX_WAIT_SECONDS, else the seconds
     to come back after.
 
-    A token is taken per HTTP request (`_throttle_each_request`). When the answer is "now", the tokens for the
+    A token is taken per HTTP request (`_request_throttle`). When the answer is "now", the tokens for the
     requests the call is expected to make are already taken here, in the same bucket round trip as the question
     (tokens still held from the call before count), and the connector's requests use them, each waiting for
     its time slot; a request beyond them takes its own token.

@@ -11,7 +11,16 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from ..base import AuthExpired, ConnectorError, InvalidCredentials, NotFound, RateLimited, Rejected, RetryableError
+from ..base import (
+    AuthExpired,
+    ConnectorError,
+    InvalidCredentials,
+    NotFound,
+    RateLimited,
+    Rejected,
+    RequestHook,
+    RetryableError,
+)
 from ..http import HttpClient, json_body, retry_after
 
 MARKETPLACE = "Amazon"
@@ -35,6 +44,7 @@ class AmazonClient:
         client_secret: str,
         refresh_token: str,
         timeout: float,
+        before_request: RequestHook | None = None,
         access_token: str = "",
         expires_at: float = 0.0,
         lwa_url: str = "",
@@ -49,7 +59,7 @@ class AmazonClient:
         self.expires_at = expires_at
         self.lwa_url = lwa_url or _lwa_url_for(self.base_url)
         self.clock = clock
-        self.http = HttpClient(MARKETPLACE, timeout)
+        self.http = HttpClient(MARKETPLACE, timeout, before_request=before_request)
         self.session = self.http.session
 
     @property

@@ -22,6 +22,7 @@ from ..base import (
     RateLimit,
     Rejected,
     RemoteListing,
+    RequestHook,
     RetryableError,
     TokenSaver,
     require_credentials,
@@ -48,8 +49,10 @@ class AmazonConnector(Connector):
 
     page_size = 20  # searchListingsItems maximum
 
-    def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
-        super().__init__(config, on_tokens=on_tokens)
+    def __init__(
+        self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None, before_request: RequestHook | None = None
+    ) -> None:
+        super().__init__(config, on_tokens=on_tokens, before_request=before_request)
         creds = config.credentials
         try:
             expires_at = float(creds.get("access_token_expires_at") or 0)
@@ -64,6 +67,7 @@ class AmazonConnector(Connector):
             expires_at=expires_at,
             lwa_url=creds.get("lwa_url", ""),
             timeout=config.timeout,
+            before_request=before_request,
         )
         self.marketplace_id = creds.get("marketplace_id", "")
         self.seller_id = config.shop_id

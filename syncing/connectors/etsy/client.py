@@ -12,7 +12,16 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
-from ..base import AuthExpired, ConnectorError, InvalidCredentials, NotFound, RateLimited, Rejected, RetryableError
+from ..base import (
+    AuthExpired,
+    ConnectorError,
+    InvalidCredentials,
+    NotFound,
+    RateLimited,
+    Rejected,
+    RequestHook,
+    RetryableError,
+)
 from ..http import HttpClient, json_body, retry_after
 from .mapping import field_errors_from_message
 
@@ -68,13 +77,14 @@ class EtsyClient:
         shared_secret: str,
         access_token: str,
         timeout: float,
+        before_request: RequestHook | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.shared_secret = shared_secret
         self.access_token = access_token
         self.timeout = timeout
-        self.http = HttpClient(MARKETPLACE, timeout)
+        self.http = HttpClient(MARKETPLACE, timeout, before_request=before_request)
         self.session = self.http.session
         self.last_rate: dict[str, str] = {}
 

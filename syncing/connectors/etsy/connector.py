@@ -18,6 +18,7 @@ from ..base import (
     PushResult,
     RateLimit,
     RemoteListing,
+    RequestHook,
     RetryableError,
     TokenSaver,
     require_credentials,
@@ -46,8 +47,10 @@ class EtsyConnector(Connector):
 
     page_size = 100  # getListingsByShop accepts 1-100
 
-    def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
-        super().__init__(config, on_tokens=on_tokens)
+    def __init__(
+        self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None, before_request: RequestHook | None = None
+    ) -> None:
+        super().__init__(config, on_tokens=on_tokens, before_request=before_request)
         creds = config.credentials
         self.client = EtsyClient(
             base_url=config.base_url,
@@ -55,6 +58,7 @@ class EtsyConnector(Connector):
             shared_secret=creds.get("shared_secret", ""),
             access_token=creds.get("access_token", ""),
             timeout=config.timeout,
+            before_request=before_request,
         )
         self.refresh_token = creds.get("refresh_token", "")
         self.expires_at = _as_float(creds.get("access_token_expires_at"))

@@ -21,6 +21,7 @@ from ..base import (
     NotFound,
     RateLimited,
     Rejected,
+    RequestHook,
     RetryableError,
     TokenSaver,
     require_credentials,
@@ -68,14 +69,16 @@ class PartialFailure(Rejected):
 
 
 class LazadaClient:
-    def __init__(self, config: ChannelConfig, on_tokens: TokenSaver | None = None) -> None:
+    def __init__(
+        self, config: ChannelConfig, on_tokens: TokenSaver | None = None, before_request: RequestHook | None = None
+    ) -> None:
         self.base_url = (config.base_url or GATEWAYS.get(config.country.lower(), GATEWAYS["sg"])).rstrip("/")
         host = urlsplit(self.base_url).hostname or ""
         # Live: tokens come from the auth gateway. Sandbox or proxy: the same base URL serves /auth/*.
         self.auth_url = AUTH_GATEWAY if host.startswith("api.lazada.") else self.base_url
         self.credentials = dict(config.credentials)
         self.on_tokens = on_tokens
-        self.http = HttpClient("Lazada", config.timeout)
+        self.http = HttpClient("Lazada", config.timeout, before_request=before_request)
         self.clock: Callable[[], float] = time.time
 
     def call(self, method: str, api_path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from ..base import (
     RateLimit,
     Rejected,
     RemoteListing,
+    RequestHook,
     TokenSaver,
 )
 from . import mapping
@@ -36,10 +37,12 @@ class LazadaConnector(Connector):
     default_rules = ListingRules(title_max_length=255, max_images=8)
     page_size: ClassVar[int] = PAGE_SIZE
 
-    def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
-        super().__init__(config, on_tokens=on_tokens)
+    def __init__(
+        self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None, before_request: RequestHook | None = None
+    ) -> None:
+        super().__init__(config, on_tokens=on_tokens, before_request=before_request)
         # The client checks the credentials before each request: building a connector never fails.
-        self.client = LazadaClient(config, on_tokens)
+        self.client = LazadaClient(config, on_tokens, before_request)
         self._migrated: dict[str, str] = {}
 
     def check_credentials(self) -> None:

@@ -19,6 +19,7 @@ from ..base import (
     NotFound,
     RateLimited,
     Rejected,
+    RequestHook,
     RetryableError,
     TokenSaver,
     require_credentials,
@@ -56,12 +57,14 @@ class _TokenInvalid(Exception):
 
 
 class ShopeeClient:
-    def __init__(self, config: ChannelConfig, on_tokens: TokenSaver | None = None) -> None:
+    def __init__(
+        self, config: ChannelConfig, on_tokens: TokenSaver | None = None, before_request: RequestHook | None = None
+    ) -> None:
         self.base_url = (config.base_url or LIVE_BASE_URL).rstrip("/")
         self.shop_id = config.shop_id
         self.credentials = dict(config.credentials)
         self.on_tokens = on_tokens
-        self.http = HttpClient("Shopee", config.timeout)
+        self.http = HttpClient("Shopee", config.timeout, before_request=before_request)
         self.clock: Callable[[], float] = time.time
 
     def call(

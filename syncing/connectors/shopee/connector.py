@@ -17,6 +17,7 @@ from ..base import (
     PushResult,
     RateLimit,
     RemoteListing,
+    RequestHook,
     RetryableError,
     TokenSaver,
 )
@@ -37,10 +38,12 @@ class ShopeeConnector(Connector):
     default_rules = ListingRules(title_max_length=100, max_images=9)
     page_size: ClassVar[int] = PAGE_SIZE
 
-    def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
-        super().__init__(config, on_tokens=on_tokens)
+    def __init__(
+        self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None, before_request: RequestHook | None = None
+    ) -> None:
+        super().__init__(config, on_tokens=on_tokens, before_request=before_request)
         # The client checks the credentials before each request: building a connector never fails.
-        self.client = ShopeeClient(config, on_tokens)
+        self.client = ShopeeClient(config, on_tokens, before_request)
         self._image_ids: dict[str, str] = {}
         self._logistic_ids: list[int] | None = None
 

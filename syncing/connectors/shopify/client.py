@@ -13,6 +13,7 @@ from ..base import (
     ChannelConfig,
     ConnectorError,
     RateLimited,
+    RequestHook,
     RetryableError,
     TokenSaver,
     require_credentials,
@@ -45,11 +46,13 @@ class _TokenInvalid(Exception):
 
 
 class ShopifyClient:
-    def __init__(self, config: ChannelConfig, on_tokens: TokenSaver | None = None) -> None:
+    def __init__(
+        self, config: ChannelConfig, on_tokens: TokenSaver | None = None, before_request: RequestHook | None = None
+    ) -> None:
         self.base_url = shop_base_url(config)
         self.credentials = dict(config.credentials)
         self.on_tokens = on_tokens
-        self.http = HttpClient("Shopify", config.timeout)
+        self.http = HttpClient("Shopify", config.timeout, before_request=before_request)
         self.api_version = API_VERSION
         self.throttle_status: Mapping[str, Any] = {}  # last extensions.cost.throttleStatus seen
 

@@ -19,6 +19,7 @@ from ..base import (
     RateLimit,
     Rejected,
     RemoteListing,
+    RequestHook,
     RetryableError,
     TokenSaver,
 )
@@ -78,10 +79,12 @@ class ShopifyConnector(Connector):
     default_rules = ListingRules(title_max_length=255, max_images=250)
     page_size: ClassVar[int] = PAGE_SIZE
 
-    def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
-        super().__init__(config, on_tokens=on_tokens)
+    def __init__(
+        self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None, before_request: RequestHook | None = None
+    ) -> None:
+        super().__init__(config, on_tokens=on_tokens, before_request=before_request)
         # The client checks the credentials before each request: building a connector never fails.
-        self.client = ShopifyClient(config, on_tokens)
+        self.client = ShopifyClient(config, on_tokens, before_request)
         self._location_id = ""
 
     def check_credentials(self) -> None:

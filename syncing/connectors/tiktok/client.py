@@ -14,7 +14,16 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from ..base import AuthExpired, ConnectorError, InvalidCredentials, NotFound, RateLimited, Rejected, RetryableError
+from ..base import (
+    AuthExpired,
+    ConnectorError,
+    InvalidCredentials,
+    NotFound,
+    RateLimited,
+    Rejected,
+    RequestHook,
+    RetryableError,
+)
 from ..http import HttpClient, json_body, retry_after
 from .mapping import field_for_code
 
@@ -58,6 +67,7 @@ class TiktokClient:
         access_token: str,
         shop_cipher: str,
         timeout: float,
+        before_request: RequestHook | None = None,
         auth_base_url: str = "",
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -69,7 +79,7 @@ class TiktokClient:
         self.timeout = timeout
         self.auth_base_url = (auth_base_url or _auth_base_for(self.base_url)).rstrip("/")
         self.clock = clock
-        self.http = HttpClient(MARKETPLACE, timeout)
+        self.http = HttpClient(MARKETPLACE, timeout, before_request=before_request)
         self.session = self.http.session
 
     # --- calls ---

@@ -19,6 +19,7 @@ from ..base import (
     PushResult,
     RateLimit,
     RemoteListing,
+    RequestHook,
     RetryableError,
     TokenSaver,
     require_credentials,
@@ -52,8 +53,10 @@ class TiktokConnector(Connector):
 
     page_size = 50  # search accepts 1-100
 
-    def __init__(self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None) -> None:
-        super().__init__(config, on_tokens=on_tokens)
+    def __init__(
+        self, config: ChannelConfig, *, on_tokens: TokenSaver | None = None, before_request: RequestHook | None = None
+    ) -> None:
+        super().__init__(config, on_tokens=on_tokens, before_request=before_request)
         creds = config.credentials
         self.client = TiktokClient(
             base_url=config.base_url,
@@ -62,6 +65,7 @@ class TiktokConnector(Connector):
             access_token=creds.get("access_token", ""),
             shop_cipher=creds.get("shop_cipher", ""),
             timeout=config.timeout,
+            before_request=before_request,
             auth_base_url=creds.get("auth_base_url", ""),
         )
         self.refresh_token = creds.get("refresh_token", "")

@@ -13,12 +13,13 @@ from listings.choices import ListingStatus
 from listings.models import Listing
 from syncing import ratelimit
 from syncing.choices import SyncOutcome
+from syncing.connectors.http import HttpClient
 from syncing.models import PushLease, RateBucket, SyncEvent
 from syncing.services import connection as sync_connection
 from syncing.services import listings_publish
 from syncing.services import push as push_service
 
-from .conftest import queued_tasks, run_queue
+from .conftest import FakeConnector, queued_tasks, run_queue
 from .test_sandbox_push import lazada, lazada_listing  # noqa: F401 - fixtures
 
 # Statements one push of a new listing may cost, the chunk's own share included (fake connector; savepoint
@@ -134,6 +135,40 @@ def test_connectors_of_a_process_share_one_connection_pool(lazada):  # noqa: F81
     adapters = {id(c.client.http.session.get_adapter(lazada.base_url)) for c in (first, second)}  # type: ignore[attr-defined]
     assert len(adapters) == 1
     assert first.client.http.session is not second.client.http.session  # type: ignore[attr-defined]
+
+
+class _Transport:
+    def __init__(self, http: HttpClient) -> None:
+        self.http = http
+
+
+class _Api:
+    def __init__(self, http: HttpClient) -> None:
+        self.transport = _Transport(http)
+
+
+class DeeplyNestedConnector(FakeConnector):
+    """A connector that keeps its HTTP client three attributes down: no search for clients would find it."""
+
+    def __init__(self, config, *, on_tokens=None, before_request=None):
+        super().__init__(config, on_tokens=on_tokens, before_request=before_request)
+        self.api = _Api(HttpClient("Deep", config.timeout, before_request=before_request))
+
+    def check_credentials(self) -> None:
+        for _ in range(3):
+            self.api.transport.http.request("GET", self.config.base_url + "/seller/get")
+
+
+def test_every_request_of_a_connector_takes_a_token_however_it_holds_its_client(lazada, sandbox, monkeypatch):  # noqa: F811
+    # given a marketplace whose connector nests its client deeply, and a count of rate-limit tokens taken
+    monkeypatch.setattr(sync_connection, "get_connector_class", lambda code: DeeplyNestedConnector)
+    taken: list[str] = []
+    monkeypatch.setattr(sync_connection.ratelimit, "acquire", lambda key, **kw: taken.append(key) or True)
+    # when one call sends three requests
+    sync_connection.connector_for(lazada).check_credentials()
+    # then each of them took a token from the channel's bucket first
+    assert len(sandbox.log("lazada")) == 3
+    assert taken == [sync_connection.bucket_key(lazada)] * 3
 
 
 def test_chunk_hands_each_listing_to_one_of_several_threads(fake_market, shop, make_listings, monkeypatch, settings):
