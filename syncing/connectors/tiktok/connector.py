@@ -29,6 +29,7 @@ from . import mapping
 from .client import MARKETPLACE, NOT_FOUND_CODES, TiktokClient, TokenExpired
 
 T = TypeVar("T")
+Failures = dict[int, tuple[str, str]]  # item index -> (error code, message) of the items that failed
 
 EARLY_REFRESH_SECONDS = 300
 
@@ -179,64 +180,12 @@ class TiktokConnector(Connector):
         one inventory call for all restocked SKUs (per-SKU failures come back in `data.errors`). Throttling, outages
         and auth errors propagate (the updates are idempotent, so the caller retries the batch); refusals become
         per-item failures."""
-        failures: dict[int, tuple[str, str]] = {}
+        failures: Failures = {}
         by_product: dict[str, list[int]] = {}
         for index, item in enumerate(items):
             by_product.setdefault(item.external_id, []).append(index)
         for product_id, indexes in by_product.items():
-            try:
-                ids = mapping.sku_ids(self._call("GET", f"{PRODUCTS}/{product_id}"))
-            except (RetryableError, AuthExpired):
-                raise
-            except ConnectorError as exc:
-                for i in indexes:
-                    failures[i] = (exc.code, exc.message)
-                continue
-            # A one-SKU product: our SKU is that SKU even if the seller renamed it on TikTok.
-            if len(ids) == 1 and len(indexes) == 1:
-                ids = {items[i].sku: next(iter(ids.values())) for i in indexes}
-            known = []
-            for i in indexes:
-                if items[i].sku in ids:
-                    known.append(i)
-                else:
-                    failures[i] = ("SKU_NOT_FOUND", f"SKU {items[i].sku} is not part of product {product_id}.")
-            currency = self.config.currency or "USD"
-            for i in known:
-                price = items[i].price
-                if price is None:
-                    continue
-                try:
-                    self._call(
-                        "POST",
-                        f"{PRODUCTS}/{product_id}/prices/update",
-                        body=mapping.price_body(ids[items[i].sku], price, currency),
-                    )
-                except (RetryableError, AuthExpired):
-                    raise
-                except ConnectorError as exc:
-                    failures[i] = (exc.code, exc.message)
-            stocked = [i for i in known if items[i].quantity is not None and i not in failures]
-            if stocked:
-                pairs = [(ids[items[i].sku], int(items[i].quantity or 0)) for i in stocked]
-                try:
-                    data = self._call(
-                        "POST",
-                        f"{PRODUCTS}/{product_id}/inventory/update",
-                        body=mapping.inventory_body(pairs, self._warehouse()),
-                    )
-                except (RetryableError, AuthExpired):
-                    raise
-                except ConnectorError as exc:
-                    for i in stocked:
-                        failures[i] = (exc.code, exc.message)
-                    continue
-                index_by_sku_id = {ids[items[i].sku]: i for i in stocked}
-                for error in data.get("errors") or []:
-                    detail = error.get("detail") or {}
-                    i_failed = index_by_sku_id.get(str(detail.get("sku_id", "")))
-                    if i_failed is not None:
-                        failures[i_failed] = (str(error.get("code", "")), str(error.get("message", "")))
+            self._update_product_offers(product_id, items, indexes, failures)
         return [
             ItemResult(
                 sku=item.sku,
@@ -246,6 +195,77 @@ class TiktokConnector(Connector):
             )
             for i, item in enumerate(items)
         ]
+
+    def _update_product_offers(
+        self, product_id: str, items: Sequence[OfferUpdate], indexes: list[int], failures: Failures
+    ) -> None:
+        """The offers `items[i]` (i in `indexes`) of one product: its SKU ids, then the prices, then the stock."""
+        try:
+            ids = mapping.sku_ids(self._call("GET", f"{PRODUCTS}/{product_id}"))
+        except (RetryableError, AuthExpired):
+            raise
+        except ConnectorError as exc:
+            for i in indexes:
+                failures[i] = (exc.code, exc.message)
+            return
+        # A one-SKU product: our SKU is that SKU even if the seller renamed it on TikTok.
+        if len(ids) == 1 and len(indexes) == 1:
+            ids = {items[i].sku: next(iter(ids.values())) for i in indexes}
+        known = []
+        for i in indexes:
+            if items[i].sku in ids:
+                known.append(i)
+            else:
+                failures[i] = ("SKU_NOT_FOUND", f"SKU {items[i].sku} is not part of product {product_id}.")
+        self._reprice(product_id, {i: ids[items[i].sku] for i in known}, items, failures)
+        stocked = [i for i in known if items[i].quantity is not None and i not in failures]
+        if stocked:
+            self._restock(product_id, {i: ids[items[i].sku] for i in stocked}, items, failures)
+
+    def _reprice(
+        self, product_id: str, sku_ids: dict[int, str], items: Sequence[OfferUpdate], failures: Failures
+    ) -> None:
+        """One price call per repriced SKU (`sku_ids`: item index -> TikTok SKU id), so a refusal fails one item."""
+        currency = self.config.currency or "USD"
+        for i, sku_id in sku_ids.items():
+            price = items[i].price
+            if price is None:
+                continue
+            try:
+                self._call(
+                    "POST",
+                    f"{PRODUCTS}/{product_id}/prices/update",
+                    body=mapping.price_body(sku_id, price, currency),
+                )
+            except (RetryableError, AuthExpired):
+                raise
+            except ConnectorError as exc:
+                failures[i] = (exc.code, exc.message)
+
+    def _restock(
+        self, product_id: str, sku_ids: dict[int, str], items: Sequence[OfferUpdate], failures: Failures
+    ) -> None:
+        """One inventory call for the restocked SKUs (`sku_ids`: item index -> TikTok SKU id); per-SKU refusals
+        come back in `data.errors`."""
+        pairs = [(sku_id, int(items[i].quantity or 0)) for i, sku_id in sku_ids.items()]
+        try:
+            data = self._call(
+                "POST",
+                f"{PRODUCTS}/{product_id}/inventory/update",
+                body=mapping.inventory_body(pairs, self._warehouse()),
+            )
+        except (RetryableError, AuthExpired):
+            raise
+        except ConnectorError as exc:
+            for i in sku_ids:
+                failures[i] = (exc.code, exc.message)
+            return
+        index_by_sku_id = {sku_id: i for i, sku_id in sku_ids.items()}
+        for error in data.get("errors") or []:
+            detail = error.get("detail") or {}
+            i_failed = index_by_sku_id.get(str(detail.get("sku_id", "")))
+            if i_failed is not None:
+                failures[i_failed] = (str(error.get("code", "")), str(error.get("message", "")))
 
     def get_listing(self, external_id: str) -> RemoteListing:
         return mapping.remote_listing(self._call("GET", f"{PRODUCTS}/{external_id}"))
