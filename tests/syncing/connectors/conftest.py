@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from syncing.connectors import CONNECTORS
 from syncing.connectors.base import ChannelConfig, ListingPayload
 
 
@@ -37,12 +38,30 @@ def make_payload(image_url):
 
 
 @pytest.fixture
-def channel_config(sandbox):
-    def make(code, timeout=5.0, **credential_overrides):
-        account = sandbox.account(code)
-        credentials = {**account["credentials"], **credential_overrides}
-        return ChannelConfig(
-            base_url=sandbox.url(code), shop_id=account["shop_id"], credentials=credentials, timeout=timeout
+def saved_tokens():
+    """What the connectors built by `connect` hand to `on_tokens`."""
+    return []
+
+
+@pytest.fixture
+def connect(sandbox, saved_tokens):
+    """`connect(code, ...)`: a connector on the sandbox's demo account of `code` (or `account`), its credentials
+    overridden by `credentials`, other ChannelConfig fields (currency, ...) as keywords.
+
+    The sandbox's rate for `code` is raised first: multi-call flows on a quiet machine outrun the marketplaces'
+    real rates, so tests of throttling set their own after.
+    """
+
+    def make(code, *, account=None, credentials=None, timeout=5.0, before_request=None, **config):
+        sandbox.set_rate(code, rate=1000, burst=1000)
+        account = account or sandbox.account(code)
+        channel = ChannelConfig(
+            base_url=sandbox.url(code),
+            shop_id=account["shop_id"],
+            credentials={**account["credentials"], **(credentials or {})},
+            timeout=timeout,
+            **config,
         )
+        return CONNECTORS[code](channel, on_tokens=saved_tokens.append, before_request=before_request)
 
     return make
