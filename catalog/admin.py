@@ -43,6 +43,16 @@ class CategoryAdmin(admin.ModelAdmin):
             created = services.category_create(user=request.user, **data)
             obj.pk, obj.path = created.pk, created.path
 
+    def delete_model(self, request, obj):
+        services.category_delete(category=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for category in queryset:
+            try:
+                services.category_delete(category=category, user=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+
 
 @admin.register(AttributeDefinition)
 class AttributeDefinitionAdmin(admin.ModelAdmin):

@@ -69,7 +69,7 @@ class CategoryViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def perform_destroy(self, instance: Category) -> None:
-        instance.delete()
+        services.category_delete(category=instance, user=self.request.user)
 
 
 # --- Products ---

@@ -1,7 +1,7 @@
 """Catalog services: every write to categories, products, variants and images goes through here."""
 
 from .attributes import attributes_validate, category_attribute_definitions
-from .categories import category_create, category_get_or_create_path, category_update
+from .categories import category_create, category_delete, category_get_or_create_path, category_update
 from .images import image_add, image_delete, image_update
 from .products import (
     product_archive,
@@ -18,6 +18,7 @@ __all__ = [
     "attributes_validate",
     "category_attribute_definitions",
     "category_create",
+    "category_delete",
     "category_get_or_create_path",
     "category_update",
     "image_add",

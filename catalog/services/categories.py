@@ -7,6 +7,7 @@ from django.utils.text import slugify
 
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
+from common.errors import ApplicationError
 from listings.services import listings_readiness_refresh_enqueue
 
 from ..models import PATH_STEP, Category
@@ -68,6 +69,25 @@ def category_update(*, category: Category, user: User = None, **fields: object) 
         )
         listings_readiness_refresh_enqueue(category=category)
     return category
+
+
+@transaction.atomic
+def category_delete(*, category: Category, user: User = None) -> None:
+    """Delete a category that holds no products and no subcategories; its attribute definitions and channel
+    mappings go with it. A category still in use is refused (move or delete what it holds first)."""
+    products = category.products.count()
+    children = category.children.count()
+    if products or children:
+        held = " and ".join(
+            text
+            for count, text in ((products, f"{products} product(s)"), (children, f"{children} subcategory(ies)"))
+            if count
+        )
+        raise ApplicationError(
+            f"Category '{category.name}' still holds {held}; move or delete them first.",
+            extra={"code": "protected"},
+        )
+    category.delete()
 
 
 def category_get_or_create_path(*, names: list[str], user: User = None) -> Category:
