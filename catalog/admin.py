@@ -9,6 +9,7 @@ from common.errors import ApplicationError
 
 from . import services
 from .choices import ProductStatus
+from .fields import VARIANT_FIELDS
 from .importing.formats import CalamineXLSX
 from .importing.services import import_batch_undo_request
 from .models import AttributeDefinition, Category, ImportBatch, Product, ProductImage, Variant
@@ -64,7 +65,7 @@ class AttributeDefinitionAdmin(admin.ModelAdmin):
 class VariantInline(admin.TabularInline):
     model = Variant
     extra = 0
-    fields = ("sku", "options", "price", "compare_at_price", "quantity", "barcode", "position")
+    fields = VARIANT_FIELDS
 
 
 class ProductImageInline(admin.TabularInline):

@@ -7,31 +7,10 @@ from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
 
 from .choices import ProductStatus
+from .fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
 from .models import Category, Product, ProductImage, Variant
 
 MAX_IMAGES_PER_UPLOAD = 20
-
-PRODUCT_FORM_FIELDS = [
-    "sku",
-    "title",
-    "status",
-    "category",
-    "brand",
-    "manufacturer",
-    "mpn",
-    "barcode",
-    "price",
-    "compare_at_price",
-    "cost_price",
-    "currency",
-    "quantity",
-    "weight_grams",
-    "length_mm",
-    "width_mm",
-    "height_mm",
-    "description",
-    "attributes",
-]
 
 
 def category_label(category: Category) -> str:
@@ -71,7 +50,7 @@ class ProductForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = list(PRODUCT_FORM_FIELDS)
+        fields = list(PRODUCT_FIELD_NAMES)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "attributes": forms.Textarea(attrs={"rows": 3}),
@@ -89,7 +68,7 @@ class ProductForm(forms.ModelForm):
 
     def service_fields(self) -> dict[str, Any]:
         """Cleaned values to hand to product_create/product_update."""
-        return {name: self.cleaned_data[name] for name in PRODUCT_FORM_FIELDS if name in self.cleaned_data}
+        return {name: self.cleaned_data[name] for name in PRODUCT_FIELD_NAMES if name in self.cleaned_data}
 
 
 class OptionsField(forms.CharField):
@@ -125,18 +104,15 @@ class OptionsField(forms.CharField):
         return options
 
 
-VARIANT_FORM_FIELDS = ("sku", "options", "price", "compare_at_price", "quantity", "barcode", "position")
-
-
 class VariantForm(forms.ModelForm):
     options = OptionsField(required=False, help_text="e.g. Size=XL, Colour=Red")
 
     class Meta:
         model = Variant
-        fields = list(VARIANT_FORM_FIELDS)
+        fields = list(VARIANT_FIELDS)
 
     def service_fields(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in VARIANT_FORM_FIELDS if name in self.cleaned_data}
+        return {name: self.cleaned_data[name] for name in VARIANT_FIELDS if name in self.cleaned_data}
 
 
 VariantFormSet = inlineformset_factory(

@@ -9,6 +9,7 @@ from typing import Any
 
 from import_export import fields, resources, widgets
 
+from .fields import PRODUCT_SPREADSHEET_FIELDS
 from .importing.workbooks import neutralise
 from .models import Category, Product
 
@@ -28,21 +29,7 @@ class ProductResource(resources.ModelResource):
 
     class Meta:
         model = Product
-        fields = (
-            "sku",
-            "title",
-            "description",
-            "brand",
-            "category",
-            "price",
-            "currency",
-            "compare_at_price",
-            "cost_price",
-            "quantity",
-            "barcode",
-            "weight_grams",
-            "status",
-        )
+        fields = PRODUCT_SPREADSHEET_FIELDS
         export_order = fields
         import_id_fields = ("sku",)
         clean_model_instances = True

@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from catalog import services
 from catalog.choices import ProductStatus
+from catalog.fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
 from catalog.models import Category, Product, ProductImage, Variant
 from common.api import (
     BULK_ITEM_STATUSES,
@@ -96,7 +97,7 @@ class VariantSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Variant
-        fields = ["id", "product", "sku", "options", "price", "compare_at_price", "quantity", "barcode", "position"]
+        fields = ["id", "product", *VARIANT_FIELDS]
         validators: list = []
 
     def get_fields(self) -> dict[str, serializers.Field]:
@@ -177,33 +178,7 @@ class ProductImageUploadSerializer(serializers.Serializer):
 
 # --- Products ---
 
-PRODUCT_FIELDS = [
-    "id",
-    "sku",
-    "title",
-    "description",
-    "brand",
-    "manufacturer",
-    "mpn",
-    "barcode",
-    "category",
-    "price",
-    "compare_at_price",
-    "cost_price",
-    "currency",
-    "quantity",
-    "weight_grams",
-    "length_mm",
-    "width_mm",
-    "height_mm",
-    "status",
-    "attributes",
-    "version",
-    "variants",
-    "images",
-    "created_at",
-    "updated_at",
-]
+PRODUCT_API_FIELDS = ["id", *PRODUCT_FIELD_NAMES, "version", "variants", "images", "created_at", "updated_at"]
 
 
 class ProductSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
@@ -225,7 +200,7 @@ class ProductSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = PRODUCT_FIELDS
+        fields = PRODUCT_API_FIELDS
         read_only_fields = ["created_at", "updated_at"]
         validators: list = []
 

@@ -10,22 +10,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from ..choices import ProductStatus
+from ..fields import PRODUCT_SPREADSHEET_FIELDS
 from ..validators import GTIN_LENGTHS, SKU_MAX_LENGTH, SKU_PATTERN, validate_currency, validate_gtin, validate_sku
 
 COLUMNS = [
-    "sku",
-    "title",
-    "description",
-    "brand",
-    "category",
-    "price",
-    "currency",
-    "compare_at_price",
-    "cost_price",
-    "quantity",
-    "barcode",
-    "weight_grams",
-    "status",
+    *PRODUCT_SPREADSHEET_FIELDS,
     "parent_sku",
     "option1_name",
     "option1_value",

@@ -13,31 +13,11 @@ from common.errors import ApplicationError
 from listings.services import listings_readiness_refresh
 
 from ..choices import ProductStatus
+from ..fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
 from ..models import Product, Variant
 
-PRODUCT_FIELDS = {
-    "sku",
-    "title",
-    "description",
-    "brand",
-    "manufacturer",
-    "mpn",
-    "barcode",
-    "category",
-    "category_id",
-    "price",
-    "compare_at_price",
-    "cost_price",
-    "currency",
-    "quantity",
-    "weight_grams",
-    "length_mm",
-    "width_mm",
-    "height_mm",
-    "status",
-    "attributes",
-}
-VARIANT_FIELDS = {"sku", "options", "price", "compare_at_price", "quantity", "barcode", "position"}
+# What product_create/product_update accept: the declared fields, and `category_id` beside `category`.
+PRODUCT_FIELDS = frozenset({*PRODUCT_FIELD_NAMES, "category_id"})
 
 
 def product_readiness_refresh(product_id: int) -> None:
@@ -124,7 +104,7 @@ def product_archive(*, product: Product, user: User = None) -> Product:
 
 @transaction.atomic
 def variant_create(*, product: Product, user: User = None, **fields: Any) -> Variant:
-    unknown = set(fields) - VARIANT_FIELDS
+    unknown = set(fields).difference(VARIANT_FIELDS)
     if unknown:
         raise ApplicationError(f"Unknown variant field(s): {', '.join(sorted(unknown))}.")
     variant = Variant(product=product, **fields)
@@ -137,7 +117,7 @@ def variant_create(*, product: Product, user: User = None, **fields: Any) -> Var
 
 @transaction.atomic
 def variant_update(*, variant: Variant, user: User = None, **fields: Any) -> Variant:
-    unknown = set(fields) - VARIANT_FIELDS
+    unknown = set(fields).difference(VARIANT_FIELDS)
     if unknown:
         raise ApplicationError(f"Unknown variant field(s): {', '.join(sorted(unknown))}.")
     for name, value in fields.items():
