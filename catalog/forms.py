@@ -1,14 +1,15 @@
 """Forms of the staff catalog pages. They only collect and shape input; every write goes through services."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from .choices import ProductStatus
 from .fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
 from .models import Category, Product, ProductImage, Variant
+from .services import ImageUpload, VariantWrite
 
 MAX_IMAGES_PER_UPLOAD = 20
 
@@ -67,8 +68,11 @@ class ProductForm(forms.ModelForm):
             self.fields["version"].initial = self.instance.version
 
     def service_fields(self) -> dict[str, Any]:
-        """Cleaned values to hand to product_create/product_update."""
+        """Cleaned values to hand to product_save."""
         return {name: self.cleaned_data[name] for name in PRODUCT_FIELD_NAMES if name in self.cleaned_data}
+
+    def service_images(self) -> list[ImageUpload]:
+        return [ImageUpload(upload=f, filename=f.name) for f in self.cleaned_data.get("images") or []]
 
 
 class OptionsField(forms.CharField):
@@ -115,8 +119,30 @@ class VariantForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in VARIANT_FIELDS if name in self.cleaned_data}
 
 
+class BaseVariantFormSet(BaseInlineFormSet):
+    def service_writes(self) -> list[tuple[VariantForm, VariantWrite]]:
+        """What each changed row asks of product_save, paired with its form (to show a refusal beside it)."""
+        rows: list[tuple[VariantForm, VariantWrite]] = []
+        deleted = self.deleted_forms
+        for vform in cast(list[VariantForm], self.forms):
+            existing = vform.instance if vform.instance.pk is not None else None
+            if vform in deleted:
+                if existing:
+                    rows.append((vform, VariantWrite(variant=existing, delete=True)))
+            elif vform.has_changed():
+                rows.append((vform, VariantWrite(fields=vform.service_fields(), variant=existing)))
+        return rows
+
+
 VariantFormSet = inlineformset_factory(
-    Product, Variant, form=VariantForm, extra=1, can_delete=True, max_num=200, validate_max=True
+    Product,
+    Variant,
+    form=VariantForm,
+    formset=BaseVariantFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=200,
+    validate_max=True,
 )
 
 

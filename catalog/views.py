@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +21,14 @@ from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, add_s
 
 from . import services
 from .filters import ProductFilterSet
-from .forms import BULK_STATUS_ACTIONS, ImageUpdateForm, ProductBulkForm, ProductForm, VariantFormSet
+from .forms import (
+    BULK_STATUS_ACTIONS,
+    BaseVariantFormSet,
+    ImageUpdateForm,
+    ProductBulkForm,
+    ProductForm,
+    VariantFormSet,
+)
 from .models import Product, ProductImage
 from .selectors import category_full_names
 
@@ -294,62 +300,27 @@ class ProductEditMixin(StaffWriteMixin):
                 return redirect("catalog:product_detail", pk=product.pk)
         return self.render_forms(form, formset, status=400)
 
-    def save_all(self, form: ProductForm, formset) -> Product | None:
-        """Product, variants and images in one transaction; any refusal rolls all of it back."""
-        user = self.request.user
-        with transaction.atomic():
-            try:
-                product = self.save_product(form)
-            except (ValidationError, ApplicationError) as exc:
-                add_service_errors(form, exc)
-                transaction.set_rollback(True)
-                return None
-            ok = save_variants(formset, product, user)
-            ok = save_images(form, product, user) and ok
-            if not ok:
-                transaction.set_rollback(True)
-                return None
-            return product
-
-    def save_product(self, form: ProductForm) -> Product:
-        fields = form.service_fields()
-        if self.object is None:
-            return services.product_create(user=self.request.user, **fields)
-        return services.product_update(
-            product=self.object, user=self.request.user, expected_version=form.cleaned_data.get("version"), **fields
-        )
-
-
-def save_variants(formset, product: Product, user) -> bool:
-    ok = True
-    for vform in formset.forms:
-        existing = vform.instance.pk is not None
-        if formset._should_delete_form(vform):
-            if existing:
-                services.variant_delete(variant=vform.instance, user=user)
-            continue
-        if not vform.has_changed():
-            continue
+    def save_all(self, form: ProductForm, formset: BaseVariantFormSet) -> Product | None:
+        """Product, variants and images through product_save (all or nothing); refusals go beside their fields."""
+        rows = formset.service_writes()
+        images = form.service_images()
         try:
-            if existing:
-                services.variant_update(variant=vform.instance, user=user, **vform.service_fields())
-            else:
-                services.variant_create(product=product, user=user, **vform.service_fields())
+            return services.product_save(
+                product=self.object,
+                fields=form.service_fields(),
+                variants=[write for _, write in rows],
+                images=images,
+                expected_version=form.cleaned_data.get("version") if self.object else None,
+                user=self.request.user,
+            )
+        except services.ProductPartsError as exc:
+            for index, error in exc.variant_errors.items():
+                add_service_errors(rows[index][0], error)
+            for index, error in exc.image_errors.items():
+                form.add_error("images", f"{images[index].filename}: {error_text(error)}")
         except (ValidationError, ApplicationError) as exc:
-            add_service_errors(vform, exc)
-            ok = False
-    return ok
-
-
-def save_images(form: ProductForm, product: Product, user) -> bool:
-    ok = True
-    for upload in form.cleaned_data.get("images") or []:
-        try:
-            services.image_add(product=product, upload=upload, filename=upload.name, user=user)
-        except (ValidationError, ApplicationError) as exc:
-            form.add_error("images", f"{upload.name}: {error_text(exc)}")
-            ok = False
-    return ok
+            add_service_errors(form, exc)
+        return None
 
 
 class ProductCreateView(ProductEditMixin, View):

@@ -11,8 +11,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from catalog import services
 from catalog.choices import ProductStatus
@@ -22,6 +24,7 @@ from common.api import (
     BULK_ITEM_STATUSES,
     BULK_POLICY_CHOICES,
     BULK_REJECT_ALL,
+    MAX_ID,
     ServiceSerializerMixin,
     StrictCharField,
     StrictIntegerField,
@@ -181,9 +184,33 @@ class ProductImageUploadSerializer(serializers.Serializer):
 PRODUCT_API_FIELDS = ["id", *PRODUCT_FIELD_NAMES, "version", "variants", "images", "created_at", "updated_at"]
 
 
+class ProductVariantSerializer(VariantSerializer):
+    """A variant inside a product write: with `id`, that variant of the product is updated; without, one is added."""
+
+    id = StrictIntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="An existing variant of this product to update."
+    )
+
+    class Meta(VariantSerializer.Meta):
+        read_only_fields = ["product"]
+
+
+def _parts_error(exc: services.ProductPartsError) -> serializers.ValidationError:
+    """The refused variants of a product save as field errors under `variants.<position>.<field>`."""
+    details: list[dict[str, Any]] = [{} for _ in range(max(exc.variant_errors, default=-1) + 1)]
+    for index, error in exc.variant_errors.items():
+        if isinstance(error, DjangoValidationError):
+            details[index] = serializers.as_serializer_error(error)
+        else:
+            details[index] = {api_settings.NON_FIELD_ERRORS_KEY: [error.message]}
+    return serializers.ValidationError({"variants": details})
+
+
 class ProductSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
-    create_service = services.product_create
-    update_service = services.product_update
+    """A product with its variants; a write saves the product and the variants it names in one `product_save`."""
+
+    create_service = services.product_save
+    update_service = services.product_save
     instance_kwarg = "product"
 
     version = StrictIntegerField(
@@ -195,7 +222,12 @@ class ProductSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
     )
     status = serializers.ChoiceField(choices=ProductStatus.choices, required=False)
     attributes = serializers.DictField(required=False, help_text="Values of the category's attributes.")
-    variants = VariantSerializer(many=True, read_only=True)
+    variants = ProductVariantSerializer(
+        many=True,
+        required=False,
+        help_text="On a write: variants to add (no `id`) or to update (`id` of one of the product's variants); "
+        "variants not named stay as they are. Any refused variant refuses the whole write.",
+    )
     images = ProductImageSerializer(many=True, read_only=True)
 
     class Meta:
@@ -204,11 +236,39 @@ class ProductSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
         validators: list = []
 
+    def validate_variants(self, items: list[dict[str, Any]]) -> list[services.VariantWrite]:
+        ids = [item["id"] for item in items if "id" in item]
+        own = {v.pk: v for v in self.instance.variants.filter(pk__in=ids)} if self.instance and ids else {}
+        errors: list[dict[str, Any]] = [{} for _ in items]
+        for index, item in enumerate(items):
+            if "id" in item and item["id"] not in own:
+                errors[index] = {"id": [f"The product has no variant #{item['id']}."]}
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        writes = []
+        for item in items:
+            fields = {k: v for k, v in item.items() if k != "id"}
+            writes.append(services.VariantWrite(fields=fields, variant=own.get(item["id"]) if "id" in item else None))
+        return writes
+
     def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
         version = validated_data.pop("version", None)
+        kwargs = {"variants": validated_data.pop("variants", []), "fields": validated_data}
         if self.instance is not None and version is not None:
-            validated_data["expected_version"] = version
-        return validated_data
+            kwargs["expected_version"] = version
+        return kwargs
+
+    def create(self, validated_data: dict[str, Any]) -> Product:
+        try:
+            return super().create(validated_data)  # type: ignore[no-any-return]
+        except services.ProductPartsError as exc:
+            raise _parts_error(exc) from exc
+
+    def update(self, instance: Product, validated_data: dict[str, Any]) -> Product:
+        try:
+            return super().update(instance, validated_data)  # type: ignore[no-any-return]
+        except services.ProductPartsError as exc:
+            raise _parts_error(exc) from exc
 
     def to_representation(self, instance: Product) -> dict[str, Any]:
         variant = self.fields["variants"].child  # type: ignore[attr-defined]

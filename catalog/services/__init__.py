@@ -4,8 +4,12 @@ from .attributes import attributes_validate, category_attribute_definitions
 from .categories import category_create, category_delete, category_get_or_create_path, category_update
 from .images import image_add, image_delete, image_update
 from .products import (
+    ImageUpload,
+    ProductPartsError,
+    VariantWrite,
     product_archive,
     product_create,
+    product_save,
     product_update,
     sanitize_description,
     sku_taken_error,
@@ -15,6 +19,9 @@ from .products import (
 )
 
 __all__ = [
+    "ImageUpload",
+    "ProductPartsError",
+    "VariantWrite",
     "attributes_validate",
     "category_attribute_definitions",
     "category_create",
@@ -26,6 +33,7 @@ __all__ = [
     "image_update",
     "product_archive",
     "product_create",
+    "product_save",
     "product_update",
     "sanitize_description",
     "sku_taken_error",

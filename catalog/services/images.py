@@ -10,7 +10,7 @@ from common.actors import actor_or_none as _actor
 
 from ..imaging import inspect_image
 from ..models import Product, ProductImage
-from .products import product_readiness_refresh
+from .readiness import product_readiness_refresh
 
 
 def _read(upload: object) -> bytes:

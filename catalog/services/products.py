@@ -1,28 +1,27 @@
 """Writes for products and variants. Every entry point (pages, API, admin, import, tasks) calls these."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import nh3
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
 from common.errors import ApplicationError
-from listings.services import listings_readiness_refresh
 
 from ..choices import ProductStatus
 from ..fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
 from ..models import Product, Variant
+from .images import image_add
+from .readiness import product_readiness_refresh
 
 # What product_create/product_update accept: the declared fields, and `category_id` beside `category`.
 PRODUCT_FIELDS = frozenset({*PRODUCT_FIELD_NAMES, "category_id"})
-
-
-def product_readiness_refresh(product_id: int) -> None:
-    """Re-check the stored readiness verdict of the product's listings after one of its readiness inputs changed."""
-    listings_readiness_refresh(product_ids=[product_id])
 
 
 def sanitize_description(html: str) -> str:
@@ -134,3 +133,106 @@ def variant_delete(*, variant: Variant, user: User = None) -> None:
     product_id = variant.product_id
     variant.delete()
     product_readiness_refresh(product_id)
+
+
+# --- Product with its variants and images ---
+
+
+@dataclass(frozen=True)
+class VariantWrite:
+    """One variant of a `product_save`: created when `variant` is None, else updated, or deleted with `delete`."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    variant: Variant | None = None
+    delete: bool = False
+
+
+@dataclass(frozen=True)
+class ImageUpload:
+    """One new image of a `product_save`: an uploaded file (or bytes) and the name it came with."""
+
+    upload: object
+    filename: str = ""
+
+
+class ProductPartsError(ValidationError):
+    """Variants or images of a `product_save` were refused, so nothing of the save was kept.
+
+    `variant_errors` and `image_errors` map each refused part's position (in the `variants` and `images`
+    given to the service) to its refusal, so that a page or the API can show each error beside its part.
+    """
+
+    def __init__(
+        self,
+        *,
+        variant_errors: dict[int, ValidationError | ApplicationError],
+        image_errors: dict[int, ValidationError | ApplicationError],
+    ) -> None:
+        self.variant_errors = variant_errors
+        self.image_errors = image_errors
+        lines = [f"Variant {i + 1}: {_refusal_text(e)}" for i, e in variant_errors.items()]
+        lines += [f"Image {i + 1}: {_refusal_text(e)}" for i, e in image_errors.items()]
+        super().__init__(lines)
+
+
+def _refusal_text(exc: ValidationError | ApplicationError) -> str:
+    return exc.message if isinstance(exc, ApplicationError) else " ".join(exc.messages)
+
+
+@transaction.atomic
+def product_save(
+    *,
+    product: Product | None = None,
+    fields: dict[str, Any],
+    variants: Sequence[VariantWrite] = (),
+    images: Sequence[ImageUpload] = (),
+    expected_version: int | None = None,
+    user: User = None,
+) -> Product:
+    """Create (`product` None) or update a product together with its variants and new images, all or nothing.
+
+    A refusal of the product itself is raised as it comes (the parts are not tried). Refusals of variants and
+    images are collected, so that a form can show every one of them, and raised as one `ProductPartsError`.
+    Either way the transaction rolls back: no part of a refused save is kept.
+    """
+    if product is None:
+        saved = product_create(user=user, **fields)
+    else:
+        saved = product_update(product=product, user=user, expected_version=expected_version, **fields)
+    variant_errors = _variants_write(saved, variants, user)
+    image_errors = _images_add(saved, images, user)
+    if variant_errors or image_errors:
+        raise ProductPartsError(variant_errors=variant_errors, image_errors=image_errors)
+    return saved
+
+
+def _variants_write(
+    product: Product, writes: Sequence[VariantWrite], user: User
+) -> dict[int, ValidationError | ApplicationError]:
+    errors: dict[int, ValidationError | ApplicationError] = {}
+    for index, write in enumerate(writes):
+        try:
+            if write.variant is None:
+                if not write.delete:
+                    variant_create(product=product, user=user, **write.fields)
+            elif write.variant.product_id != product.pk:
+                raise ValidationError(f"Variant #{write.variant.pk} belongs to another product.", code="invalid")
+            elif write.delete:
+                variant_delete(variant=write.variant, user=user)
+            else:
+                variant_update(variant=write.variant, user=user, **write.fields)
+        except (ValidationError, ApplicationError) as exc:
+            errors[index] = exc
+    return errors
+
+
+def _images_add(
+    product: Product, uploads: Sequence[ImageUpload], user: User
+) -> dict[int, ValidationError | ApplicationError]:
+    errors: dict[int, ValidationError | ApplicationError] = {}
+    for index, image in enumerate(uploads):
+        try:
+            image_add(product=product, upload=image.upload, filename=image.filename, user=user)
+        except (ValidationError, ApplicationError) as exc:
+            errors[index] = exc
+    return errors
