@@ -193,6 +193,9 @@ class ProductVariantSerializer(VariantSerializer):
 
     class Meta(VariantSerializer.Meta):
         read_only_fields = ["product"]
+        # Optional here because an update of a variant named by `id` may leave it out; a new variant without
+        # one is refused by the service (400 on variants.<position>.sku).
+        extra_kwargs = {"sku": {"required": False}}
 
 
 def _parts_error(exc: services.ProductPartsError) -> serializers.ValidationError:

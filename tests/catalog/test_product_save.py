@@ -252,3 +252,11 @@ def test_api_update_naming_a_variant_of_another_product_is_a_field_error(api, pr
     assert [e["field"] for e in response.json()["errors"]] == ["variants.0.id"]
     assert _state(product) == before
     assert Variant.objects.get(pk=stranger.pk).quantity == 0
+
+
+def test_api_new_variant_without_sku_is_a_field_error(api):
+    payload = {"sku": "API-3", "title": "No variant SKU", "price": "5.00", "variants": [{"quantity": 2}]}
+    response = api.post(PRODUCTS, payload, format="json")
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["variants.0.sku"]
+    assert not Product.objects.exists()
