@@ -1,7 +1,5 @@
-"""Request id, security headers, body size limit, session tracking and the audit actor."""
+"""Session tracking and the audit actor (the request id and security headers are common.middleware)."""
 
-import re
-import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -11,63 +9,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
-from accounts.logging import request_id_var
-from common.audit import audit_request
-
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
-
-
-class RequestIdMiddleware:
-    """Take a sane X-Request-ID from the proxy or make one; put it on logs, audit entries and the response."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        request.request_id = request_id  # type: ignore[attr-defined]
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
-        response["X-Request-ID"] = request_id
-        return response
-
-
-class SecurityHeadersMiddleware:
-    """Content-Security-Policy (Django 5.2 has none built in) and a restrictive Permissions-Policy."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if settings.CSP_POLICY and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = settings.CSP_POLICY
-        if "Permissions-Policy" not in response:
-            response["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-        return response
-
-
-class RequestSizeLimitMiddleware:
-    """Refuse a request body above REQUEST_MAX_BYTES before anything reads it (Django has no file size cap)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        limit = settings.REQUEST_MAX_BYTES
-        if limit and length > limit:
-            return JsonResponse(
-                {"detail": f"Request body too large: {length} bytes, the limit is {limit} bytes."}, status=413
-            )
-        return self.get_response(request)
+from accounts.audit import audit_request
+from accounts.services import user_session_touch
 
 
 class UserSessionMiddleware:
@@ -77,8 +20,6 @@ class UserSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from accounts.services import user_session_touch
-
         user: Any = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             reason = user_session_touch(request=request)

@@ -1,13 +1,13 @@
-"""Class-based view mixin that checks roles and answers 403 with a page instead of a traceback."""
+"""Class-based view mixins that check roles and answer 403 with a page instead of a traceback."""
 
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 
-from accounts.roles import can_edit, can_view
+from accounts.roles import AREAS, can_edit, can_view
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -38,6 +38,27 @@ class RoleRequiredMixin(LoginRequiredMixin):
             return super().dispatch(request, *args, **kwargs)
         except PermissionDenied as exc:  # e.g. a service refusing a channel the user is not allowed to use
             return forbidden_response(request, area=self.required_area, message=str(exc))
+
+
+class StaffReadMixin(RoleRequiredMixin):
+    """Any role (viewer and up) reads the staff pages; anonymous visitors go to the login page."""
+
+
+class StaffWriteMixin(RoleRequiredMixin):
+    """Pages and actions that change `required_area` need its edit right, even for GET (form pages): 403 page
+    otherwise, and the login page for anonymous visitors.
+
+    Every view using it names its area (one of `accounts.roles.AREAS`); there is no default. The system check
+    `accounts.checks.staff_write_views_name_an_area` fails at startup for a routed view without one, and a
+    request to such a view is refused rather than let through on the viewer right.
+    """
+
+    write = True
+
+    def has_role_permission(self, request: HttpRequest) -> bool:
+        if self.required_area not in AREAS:
+            raise ImproperlyConfigured(f"{type(self).__name__} uses StaffWriteMixin without a valid required_area")
+        return super().has_role_permission(request)
 
 
 def forbidden_response(request: HttpRequest, *, area: str | None = None, message: str = "") -> HttpResponse:

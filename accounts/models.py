@@ -70,7 +70,7 @@ class ApiToken(models.Model):
 class AuditEntry(models.Model):
     """One create/update/delete of an audited row: who (user or job), what, field-level before/after, when.
 
-    Written only by common.audit; never changed afterwards (the admin is read-only, retention prunes by age).
+    Written only by accounts.audit; never changed afterwards (the admin is read-only, retention prunes by age).
     """
 
     actor = models.ForeignKey(

@@ -33,8 +33,8 @@ def _time_updates(products, label_suffix: str) -> float:
 
 def _audit_overhead() -> None:
     """Alternate rounds with and without audit so cache warm-up and machine noise hit both sides alike."""
+    from accounts.audit import audit_suspended
     from catalog.services import product_create
-    from common.audit import audit_suspended
 
     products = [
         product_create(sku=f"BA-{i:05d}", title=f"Bench {i}", price=Decimal("5"), currency="USD") for i in range(SAVES)
@@ -53,8 +53,8 @@ def _audit_overhead() -> None:
 
 
 def _bulk_throughput() -> None:
+    from accounts.audit import audit_actor, audit_record_bulk
     from catalog.models import Product
-    from common.audit import audit_actor, audit_record_bulk
 
     products = list(Product.objects.all()[:SAVES])
     rows = (products * (AUDIT_ROWS // len(products) + 1))[:AUDIT_ROWS]

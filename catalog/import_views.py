@@ -17,8 +17,8 @@ from django.utils.text import slugify
 from django.views import View
 from django.views.generic import DetailView, FormView
 
+from accounts.mixins import StaffReadMixin
 from common.errors import ApplicationError
-from common.views import StaffReadMixin
 
 from .importing import services, workbooks
 from .models import ImportBatch, ImportErrorPolicy, ImportRow, Product

@@ -3,7 +3,7 @@
 import logging
 from contextlib import AbstractContextManager
 
-from common.audit import audit_actor
+from accounts.audit import audit_actor
 
 from .importing import channels, images, services
 from .models import ImportBatch

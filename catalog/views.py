@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from accounts.mixins import StaffReadMixin, StaffWriteMixin
 from accounts.roles import can_edit, channel_scoped
 from channels.models import Channel
 from common.errors import ApplicationError
-from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, add_service_errors, error_text
+from common.views import CappedPaginator, add_service_errors, error_text
 
 from . import services
 from .filters import ProductFilterSet

@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from accounts.mixins import StaffReadMixin, StaffWriteMixin
 from accounts.roles import allowed_channel_ids, can_edit, channel_scoped
 from catalog.models import AttributeDefinition, Category
 from common.errors import ApplicationError
-from common.views import StaffReadMixin, StaffWriteMixin, add_service_errors, error_text
+from common.views import add_service_errors, error_text
 from listings.choices import ListingStatus
 from listings.models import Listing
 from syncing.connectors.base import ConnectorError

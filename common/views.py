@@ -1,4 +1,4 @@
-"""Shared pieces of the staff pages: access mixins, service-error mapping, capped pagination, the dashboard."""
+"""Shared pieces of the staff pages: service-error mapping and capped pagination (access mixins: accounts.mixins)."""
 
 from functools import cached_property
 from typing import Any
@@ -6,27 +6,12 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
-from django.views.generic import TemplateView
 
-from accounts.mixins import RoleRequiredMixin
-from catalog.selectors import catalog_counts
 from common.errors import ApplicationError
 
 # Counting every match of a search over 100k rows costs as much as the page itself, so we count at most this
 # many and show "10,000+"; sorting the other way or narrowing the filters reaches the rest.
 COUNT_CAP = 10_000
-
-
-class StaffReadMixin(RoleRequiredMixin):
-    """Any role (viewer and up) reads the staff pages; anonymous visitors go to the login page."""
-
-
-class StaffWriteMixin(RoleRequiredMixin):
-    """Pages and actions that change `required_area` need its edit right, even for GET (form pages): 403 page
-    otherwise, and the login page for anonymous visitors."""
-
-    write = True
-    required_area: str | None = "catalog"
 
 
 def add_service_errors(form: BaseForm, exc: ValidationError | ApplicationError, *, prefix: str = "") -> None:
@@ -107,24 +92,3 @@ class CappedPaginator(Paginator):
         rows: Any = self.object_list
         by_id = {obj.pk: obj for obj in rows.order_by().filter(pk__in=ids)}
         return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)  # type: ignore[attr-defined]
-
-
-class DashboardView(StaffReadMixin, TemplateView):
-    """Counts, the channel x status matrix and 14 days of sync outcomes per channel."""
-
-    template_name = "dashboard.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        from common.dashboard import channel_status_matrix, sync_chart, sync_counts
-
-        context = super().get_context_data(**kwargs)
-        context["counts"] = catalog_counts()
-        user = self.request.user
-        context["matrix"] = channel_status_matrix(user)
-        context["sync"] = sync_counts(user)
-        context["charts"] = sync_chart(days=CHART_DAYS, user=user)
-        context["chart_days"] = CHART_DAYS
-        return context
-
-
-CHART_DAYS = 14

@@ -59,13 +59,14 @@ INSTALLED_APPS = [
     "channels",
     "listings",
     "syncing",
+    "operations",
 ]
 
 MIDDLEWARE = [
-    "accounts.middleware.RequestIdMiddleware",
+    "common.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "accounts.middleware.SecurityHeadersMiddleware",
-    "accounts.middleware.RequestSizeLimitMiddleware",
+    "common.middleware.SecurityHeadersMiddleware",
+    "common.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -291,12 +292,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "accounts.logging.RequestIdFilter"},
-        "redact": {"()": "accounts.logging.RedactSecretsFilter"},
+        "request_id": {"()": "common.logging.RequestIdFilter"},
+        "redact": {"()": "common.logging.RedactSecretsFilter"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {"()": "accounts.logging.JsonFormatter"},
+        "json": {"()": "common.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id", "redact"]}

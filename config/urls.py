@@ -1,12 +1,10 @@
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
-from common.health import healthz
-from common.views import DashboardView
-
-urlpatterns = [
-    path("", DashboardView.as_view(), name="dashboard"),
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("operations.urls")),  # the dashboard at "/" and /healthz
     path("accounts/", include("accounts.urls")),
     path("catalog/", include("catalog.urls")),
     path("imports/", include("catalog.import_urls", namespace="imports")),
@@ -14,11 +12,8 @@ urlpatterns = [
     path("listings/", include("listings.urls")),
     path("sync/", include("syncing.urls")),
     path("admin/", admin.site.urls),
-    path("healthz", healthz, name="healthz"),
     path("api/", include("config.api_urls")),  # also mounts accounts.api.urls under /api/v1/
 ]
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
-
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Field, Q, QuerySet
 from django.utils import timezone
 
+from accounts.audit import audit_record_created_sql
 from accounts.roles import channel_access_check
 from catalog.choices import ProductStatus
 from catalog.models import Category, Product, Variant
@@ -21,7 +22,6 @@ from channels.models import Channel
 from channels.selectors import ChannelCategoryRules, channel_category_rules
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
-from common.audit import audit_record_created_sql
 from common.enqueue import enqueue
 from common.errors import ApplicationError
 

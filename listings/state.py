@@ -21,9 +21,9 @@ no-op (tasks are idempotent and may repeat a move).
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import audit_base
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
-from common.audit import audit_base
 from common.errors import ApplicationError
 
 from .choices import ListingStatus

@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView
 
+from accounts.mixins import StaffReadMixin, StaffWriteMixin
 from accounts.roles import can_edit, channel_scoped
 from catalog.filters import ProductFilterSet
 from catalog.models import Product, ProductImage
 from channels.models import Channel
 from common.errors import ApplicationError
-from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, add_service_errors, error_text
+from common.views import CappedPaginator, add_service_errors, error_text
 from syncing.selectors import listing_sync_history
 from syncing.services import listing_remote_accept, listings_publish
 

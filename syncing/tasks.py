@@ -5,7 +5,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from common.audit import audit_actor
+from accounts.audit import audit_actor
 from syncing.models import SyncJob
 
 logger = logging.getLogger(__name__)

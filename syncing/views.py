@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from accounts.mixins import StaffReadMixin, StaffWriteMixin
 from accounts.roles import can_edit, channel_scoped
 from common.errors import ApplicationError
-from common.views import CappedPaginator, StaffReadMixin, StaffWriteMixin, error_text
+from common.views import CappedPaginator, error_text
 
 from .choices import ACTIVE_JOB_STATUSES
 from .filters import SyncEventFilterSet, SyncJobFilterSet

@@ -24,8 +24,9 @@ from django.db import connection, connections, models, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from accounts.audit import IGNORED_FIELDS, AuditActor, audit_record_bulk, audit_record_created_sql
 from common.actors import Actor, actor_or_none
-from common.audit import IGNORED_FIELDS, AuditActor, audit_record_bulk, audit_record_created_sql, id_ranges
+from common.sql import id_ranges
 from listings.services import listings_readiness_refresh
 
 from ..choices import AttributeType

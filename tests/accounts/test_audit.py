@@ -11,6 +11,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.audit import MASK, audit_actor, audit_record_bulk, audit_request, snapshot
 from accounts.models import AuditEntry
 from accounts.selectors import audit_for
 from catalog.demo import demo_image
@@ -25,7 +26,6 @@ from catalog.services import (
     variant_delete,
     variant_update,
 )
-from common.audit import MASK, audit_actor, audit_record_bulk, audit_request, snapshot
 from tests.catalog.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -232,7 +232,7 @@ def test_prune_command_removes_only_entries_past_retention(settings):
 
 
 def test_audit_suspended_records_nothing_inside_the_block():
-    from common.audit import audit_suspended
+    from accounts.audit import audit_suspended
 
     with audit_suspended():
         product = ProductFactory()

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
+from accounts.audit import MASK, audit_actor, audited_models
 from accounts.models import AuditEntry
 from channels.models import AttributeValueMapping, CategoryMapping, Channel
 from channels.services import (
@@ -12,7 +13,6 @@ from channels.services import (
     channel_set_credentials,
     channel_update,
 )
-from common.audit import MASK, audit_actor, audited_models
 from listings.models import Listing
 from listings.services import listing_sync_state_set, listing_update
 

@@ -3,8 +3,8 @@ import pickle
 import pytest
 from django.urls import reverse
 
+from accounts.audit import current_actor
 from catalog.services import product_update
-from common.audit import current_actor
 from syncing import tasks as sync_tasks
 from syncing.tasks import _as_sync_job
 from tests.catalog.factories import ProductFactory

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from accounts.logging import JsonFormatter, RedactSecretsFilter, RequestIdFilter, request_id_var
+from common.logging import JsonFormatter, RedactSecretsFilter, RequestIdFilter, request_id_var
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]

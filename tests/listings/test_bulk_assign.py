@@ -136,7 +136,7 @@ def test_a_chunk_of_only_archived_products_writes_nothing(make_channel):
 
 
 def test_bulk_assign_writes_one_audit_entry_per_new_listing(make_channel, admin_user):
-    from common.audit import audit_actor
+    from accounts.audit import audit_actor
 
     # given
     products = _products(3)

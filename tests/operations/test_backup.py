@@ -4,8 +4,8 @@ import sqlite3
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.management.commands.restore import check_backup
 from catalog.models import Product
+from operations.management.commands.restore import check_backup
 from tests.catalog.factories import ProductFactory
 
 
@@ -84,7 +84,7 @@ def test_restore_refuses_files_that_are_not_our_database(tmp_path, content_case,
 
 @pytest.mark.django_db
 def test_backup_on_postgresql_prints_the_pg_dump_hint(settings):
-    from accounts.management.commands.backup import pg_hint
+    from operations.management.commands.backup import pg_hint
 
     hint = pg_hint({"NAME": "lm", "HOST": "db", "PORT": 5433, "USER": "app"})
     assert "pg_dump --format=custom --no-owner -h db -p 5433 -U app -f listing-manager.dump lm" in hint

@@ -1,4 +1,4 @@
-"""GET /healthz: database, broker and worker heartbeat. 200 when all pass, 503 otherwise (for load balancers)."""
+"""The checks behind GET /healthz: database, broker and worker heartbeat (the view is operations.views.healthz)."""
 
 import logging
 from datetime import timedelta
@@ -6,10 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django_q.brokers import get_broker
+from django_q.status import Stat
+
+from accounts.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +24,6 @@ def check_database() -> dict[str, Any]:
 
 def check_broker() -> dict[str, Any]:
     """The django-q2 queue is reachable (ORM table or Redis) and how many tasks wait in it."""
-    from django_q.brokers import get_broker
-
     broker = get_broker()
     if "orm" in settings.Q_CLUSTER:
         return {"ok": True, "kind": "orm", "queued": broker.queue_size()}
@@ -34,8 +33,6 @@ def check_broker() -> dict[str, Any]:
 
 def check_worker() -> dict[str, Any]:
     """A worker is alive when its heartbeat task ran recently or a cluster publishes its stats."""
-    from accounts.models import WorkerHeartbeat
-
     max_age = timedelta(seconds=settings.HEALTH_WORKER_MAX_AGE)
     beat = WorkerHeartbeat.objects.order_by("-beat_at").first()
     age = (timezone.now() - beat.beat_at).total_seconds() if beat else None
@@ -53,8 +50,6 @@ def check_worker() -> dict[str, Any]:
 
 def _cluster_count() -> int:
     try:
-        from django_q.status import Stat
-
         return len([s for s in Stat.get_all() if s.status != "Stopped"])
     except Exception:  # stats live in the cache; a cache outage is not a worker outage
         logger.warning("healthz: could not read django-q2 cluster stats", exc_info=True)
@@ -62,17 +57,3 @@ def _cluster_count() -> int:
 
 
 CHECKS = {"database": check_database, "broker": check_broker, "worker": check_worker}
-
-
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    results: dict[str, Any] = {}
-    for name, check in CHECKS.items():
-        try:
-            results[name] = check()
-        except Exception as exc:  # any failure of a dependency is a failed check, not a 500
-            logger.warning("healthz: %s check failed: %s", name, type(exc).__name__)
-            results[name] = {"ok": False, "error": type(exc).__name__}
-    healthy = all(r["ok"] for r in results.values())
-    return JsonResponse({"status": "ok" if healthy else "fail", "checks": results}, status=200 if healthy else 503)

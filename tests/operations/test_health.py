@@ -6,7 +6,6 @@ from django_q.models import OrmQ
 from django_q.tasks import async_task
 
 from accounts.models import WorkerHeartbeat
-from accounts.schedules import schedules_ensure
 from accounts.tasks import worker_heartbeat_task
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +46,7 @@ def test_healthz_reports_queued_tasks(client):
 
 
 def test_healthz_fails_cleanly_when_the_database_check_raises(client, monkeypatch):
-    from common import health
+    from operations import health
 
     def broken():
         raise ConnectionError("db down")
@@ -61,14 +60,3 @@ def test_healthz_fails_cleanly_when_the_database_check_raises(client, monkeypatc
 
 def test_healthz_needs_no_login_and_refuses_post(client):
     assert client.post("/healthz").status_code == 405
-
-
-def test_schedules_are_created_idempotently():
-    from django_q.models import Schedule
-
-    schedules_ensure()
-    schedules_ensure()
-    assert set(Schedule.objects.values_list("name", "func")) == {
-        ("accounts.worker_heartbeat", "accounts.tasks.worker_heartbeat_task"),
-        ("accounts.audit_prune", "accounts.tasks.audit_prune_task"),
-    }

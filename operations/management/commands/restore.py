@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from accounts.management.commands.backup import pg_hint
+from operations.management.commands.backup import pg_hint
 
 
 class Command(BaseCommand):
