@@ -13,7 +13,6 @@ from listings.choices import ListingStatus
 from listings.models import Listing
 
 from .choices import ProductStatus
-from .forms import category_label
 from .models import Category, Product
 
 # Columns a list may be sorted by: public name -> ORDER BY fields. `id` breaks ties so that paging is stable.
@@ -80,7 +79,7 @@ class ProductFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.form.fields["category"].label_from_instance = category_label
+        self.form.fields["category"].label_from_instance = Category.indented_name
 
     def filter_search(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
         """SKU prefix (index-friendly) or title substring; a digits-only term also matches the barcode exactly."""

@@ -14,11 +14,6 @@ from .services import ImageUpload, VariantWrite
 MAX_IMAGES_PER_UPLOAD = 20
 
 
-def category_label(category: Category) -> str:
-    """Indented name for a category select, without the per-row ancestor queries of `str(category)`."""
-    return f"{'— ' * category.depth}{category.name}"
-
-
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -62,7 +57,7 @@ class ProductForm(forms.ModelForm):
         category_field: Any = self.fields["category"]
         category_field.queryset = Category.objects.filter(is_active=True)
         category_field.empty_label = "No category"
-        category_field.label_from_instance = category_label
+        category_field.label_from_instance = Category.indented_name
         self.fields["attributes"].help_text = 'JSON object of category attributes, e.g. {"material": "cotton"}.'
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version

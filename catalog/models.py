@@ -8,7 +8,7 @@ from django.db.models.functions import Upper
 from common.models import BaseModel
 
 from .choices import AttributeType, ProductStatus
-from .validators import validate_currency, validate_gtin, validate_sku
+from .validators import attribute_errors, validate_currency, validate_gtin, validate_sku
 
 PATH_STEP = 8  # zero-padded id width in Category.path, so that ordering by path is tree order
 
@@ -60,6 +60,21 @@ class Category(BaseModel):
 
     def descendants(self) -> models.QuerySet["Category"]:
         return Category.objects.filter(path__startswith=self.path).exclude(pk=self.pk)
+
+    def indented_name(self) -> str:
+        """Indented name for a category select, without the per-row ancestor queries of `str(category)`."""
+        return f"{'— ' * self.depth}{self.name}"
+
+    def inherited_attribute_definitions(self) -> list["AttributeDefinition"]:
+        """Definitions of this category and all its ancestors; a nearer category overrides a code."""
+        ids = self.ancestor_ids() or ([self.pk] if self.pk else [])
+        depth = {cid: i for i, cid in enumerate(ids)}
+        by_code: dict[str, AttributeDefinition] = {}
+        for definition in sorted(
+            AttributeDefinition.objects.filter(category_id__in=ids), key=lambda d: depth[d.category_id]
+        ):
+            by_code[definition.code] = definition
+        return list(by_code.values())
 
     def clean(self) -> None:
         if self.parent_id and self.pk:
@@ -145,9 +160,6 @@ class Product(BaseModel):
         return self.variants.exists()
 
     def clean(self) -> None:
-        from .services.attributes import attributes_validate  # local: services import models
-        from .services.products import sku_taken_error
-
         self.sku = (self.sku or "").strip()
         errors: dict[str, list[str]] = {}
         if self.price is not None and self.price < 0:
@@ -160,9 +172,10 @@ class Product(BaseModel):
             taken = sku_taken_error(self.sku, exclude_product=self.pk)
             if taken:
                 errors.setdefault("sku", []).append(taken)
-        attribute_errors = attributes_validate(self.category, self.attributes)
-        if attribute_errors:
-            errors.setdefault("attributes", []).extend(attribute_errors)
+        definitions = self.category.inherited_attribute_definitions() if self.category else []
+        problems = attribute_errors(definitions, self.attributes)
+        if problems:
+            errors.setdefault("attributes", []).extend(problems)
         if errors:
             raise ValidationError(errors)
 
@@ -196,8 +209,6 @@ class Variant(BaseModel):
         return self.price if self.price is not None else self.product.price
 
     def clean(self) -> None:
-        from .services.products import sku_taken_error
-
         self.sku = (self.sku or "").strip()
         if self.sku:
             taken = sku_taken_error(self.sku, exclude_variant=self.pk)
@@ -207,6 +218,23 @@ class Variant(BaseModel):
             isinstance(v, str | int | float) for v in self.options.values()
         ):
             raise ValidationError({"options": 'Options must map option names to values, e.g. {"Size": "XL"}.'})
+
+
+def sku_taken_error(sku: str, *, exclude_product: int | None = None, exclude_variant: int | None = None) -> str | None:
+    """Say which product or variant already uses `sku` (case-insensitive), or None when it is free."""
+    products = Product.objects.filter(sku__iexact=sku.strip())
+    if exclude_product:
+        products = products.exclude(pk=exclude_product)
+    product = products.only("pk", "sku").first()
+    if product:
+        return f"SKU '{sku}' is already used by product #{product.pk} ({product.sku})."
+    variants = Variant.objects.filter(sku__iexact=sku.strip())
+    if exclude_variant:
+        variants = variants.exclude(pk=exclude_variant)
+    variant = variants.only("pk", "sku", "product_id").first()
+    if variant:
+        return f"SKU '{sku}' is already used by a variant of product #{variant.product_id} ({variant.sku})."
+    return None
 
 
 def product_image_path(instance: "ProductImage", filename: str) -> str:

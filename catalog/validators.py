@@ -1,10 +1,14 @@
-"""Pure validators for catalog values (no database access)."""
+"""Pure validators for catalog values (no database access: callers pass what they read, e.g. definitions)."""
 
 import re
-from decimal import Decimal
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
 
 import pycountry
 from django.core.exceptions import ValidationError
+
+from .choices import AttributeType
 
 SKU_PATTERN = re.compile(r"^[A-Za-z0-9._\-/]+$")
 SKU_MAX_LENGTH = 64
@@ -67,3 +71,50 @@ def validate_country(value: str) -> None:
 def validate_non_negative(value: Decimal | None) -> None:
     if value is not None and value < 0:
         raise ValidationError("Must not be negative.", code="negative")
+
+
+class AttributeSpec(Protocol):
+    """What attribute validation reads of an AttributeDefinition."""
+
+    code: str
+    label: str
+    type: str
+    choices: Any
+    is_required: bool
+
+
+def attribute_value_error(definition: AttributeSpec, value: Any) -> str | None:
+    """A message when `value` does not fit the definition's type (or choices), else None."""
+    kind = definition.type
+    if kind == AttributeType.TEXT and not isinstance(value, str):
+        return f"'{definition.code}' must be text, got {value!r}."
+    if kind == AttributeType.BOOLEAN and not isinstance(value, bool):
+        return f"'{definition.code}' must be true or false, got {value!r}."
+    if kind == AttributeType.NUMBER:
+        if isinstance(value, bool):
+            return f"'{definition.code}' must be a number, got {value!r}."
+        try:
+            Decimal(str(value))
+        except InvalidOperation:
+            return f"'{definition.code}' must be a number, got {value!r}."
+    if kind == AttributeType.CHOICE and value not in definition.choices:
+        allowed = ", ".join(str(c) for c in definition.choices)
+        return f"'{definition.code}' must be one of {allowed}; got {value!r}."
+    return None
+
+
+def attribute_errors(definitions: Iterable[AttributeSpec], attributes: Any) -> list[str]:
+    """Human messages for every problem of `attributes` against `definitions`; empty when they are valid."""
+    if not isinstance(attributes, dict):
+        return ["Attributes must be an object of code: value pairs."]
+    errors = []
+    for definition in definitions:
+        value = attributes.get(definition.code)
+        if value in (None, ""):
+            if definition.is_required:
+                errors.append(f"'{definition.code}' ({definition.label}) is required for this category.")
+            continue
+        message = attribute_value_error(definition, value)
+        if message:
+            errors.append(message)
+    return errors

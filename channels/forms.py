@@ -5,7 +5,6 @@ from typing import Any
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from catalog.forms import category_label
 from catalog.models import Category
 from syncing.connectors import CONNECTORS
 
@@ -63,7 +62,7 @@ class ChannelForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: Any = self.fields["allowed_categories"]
-        field.label_from_instance = category_label
+        field.label_from_instance = Category.indented_name
         if self.instance.pk:
             self.fields["allowed_categories"].initial = list(
                 self.instance.allowed_categories.values_list("pk", flat=True)

@@ -32,7 +32,7 @@ from listings.services import listings_readiness_refresh
 from ..choices import AttributeType
 from ..models import Category, ImportBatch, ImportRow, Product, Variant
 from ..services import category_attribute_definitions, category_get_or_create_path, sanitize_description
-from ..services.attributes import _type_error
+from ..validators import attribute_value_error
 from . import columns as col
 from .channels import channel_names
 from .rows import Row, RowParser
@@ -457,7 +457,7 @@ class ImportRun:
                     problems[f"attr:{definition.code}"] = f"'{definition.code}' ({definition.label}) is required."
                 continue
             value = attributes[definition.code] = _coerce_attribute(definition.type, value)
-            message = _type_error(definition, value)
+            message = attribute_value_error(definition, value)
             if message:
                 problems[f"attr:{definition.code}"] = message
         return problems

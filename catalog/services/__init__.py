@@ -1,5 +1,6 @@
 """Catalog services: every write to categories, products, variants and images goes through here."""
 
+from ..models import sku_taken_error
 from .attributes import attributes_validate, category_attribute_definitions
 from .categories import category_create, category_delete, category_get_or_create_path, category_update
 from .images import image_add, image_delete, image_update
@@ -12,7 +13,6 @@ from .products import (
     product_save,
     product_update,
     sanitize_description,
-    sku_taken_error,
     variant_create,
     variant_delete,
     variant_update,

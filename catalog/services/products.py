@@ -29,23 +29,6 @@ def sanitize_description(html: str) -> str:
     return nh3.clean(html or "")
 
 
-def sku_taken_error(sku: str, *, exclude_product: int | None = None, exclude_variant: int | None = None) -> str | None:
-    """Say which product or variant already uses `sku` (case-insensitive), or None when it is free."""
-    products = Product.objects.filter(sku__iexact=sku.strip())
-    if exclude_product:
-        products = products.exclude(pk=exclude_product)
-    product = products.only("pk", "sku").first()
-    if product:
-        return f"SKU '{sku}' is already used by product #{product.pk} ({product.sku})."
-    variants = Variant.objects.filter(sku__iexact=sku.strip())
-    if exclude_variant:
-        variants = variants.exclude(pk=exclude_variant)
-    variant = variants.only("pk", "sku", "product_id").first()
-    if variant:
-        return f"SKU '{sku}' is already used by a variant of product #{variant.product_id} ({variant.sku})."
-    return None
-
-
 def _normalize(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - PRODUCT_FIELDS
     if unknown:
