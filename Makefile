@@ -40,6 +40,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 	DJANGO_ENV=production SECRET_KEY=ci-$$(date +%s)-not-a-real-secret-but-long-enough-for-django-checks \
