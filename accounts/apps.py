@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.core import checks
+from django.db.models.signals import post_migrate
 
 
 class AccountsConfig(AppConfig):
@@ -8,9 +10,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at module top: these modules load models, which Django allows only once apps are ready.
-        from django.core import checks
-        from django.db.models.signals import post_migrate
-
         from accounts import signals  # noqa: F401  (login/logout bookkeeping)
         from accounts.api import schema  # noqa: F401  (OpenAPI security scheme for API tokens)
         from accounts.audit import connect_audit_signals

@@ -6,6 +6,11 @@ channels and their credentials; admin does everything. Superusers pass every che
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+
+from accounts.models import UserProfile
+from channels.models import Channel
+
 VIEWER = "viewer"
 EDITOR = "editor"
 CHANNEL_MANAGER = "channel_manager"
@@ -82,8 +87,6 @@ def allowed_channel_ids(user: Any) -> frozenset[int] | None:
     if user is None or not getattr(user, "is_authenticated", False) or user.is_superuser or is_admin(user):
         return None
     if not hasattr(user, "_lm_channel_ids"):
-        from accounts.models import UserProfile
-
         ids = UserProfile.objects.filter(user=user).values_list("allowed_channel_ids", flat=True).first()
         user._lm_channel_ids = frozenset(int(i) for i in ids) if ids else None
     result: frozenset[int] | None = user._lm_channel_ids
@@ -114,22 +117,16 @@ def channel_access_check(user: Any, channels: Any) -> None:
     `channels` holds Channel instances or ids. Services that take channels from the caller (assign, create,
     publish) call this; jobs and imports acting as the system (user None) are never restricted.
     """
-    from django.core.exceptions import PermissionDenied
-
     ids = allowed_channel_ids(user)
     if ids is None:
         return
     wanted = {int(getattr(c, "pk", c)) for c in channels}
     refused = sorted(wanted - ids)
     if refused:
-        from channels.models import Channel
-
         names = ", ".join(Channel.objects.filter(pk__in=refused).order_by("name").values_list("name", flat=True))
         raise PermissionDenied(f"You are limited to other channels and may not act on: {names or refused}.")
 
 
 def user_channels(request: Any) -> Any:
     """Channels the request's user may use, for filter and form choices (django-filter passes the request)."""
-    from channels.models import Channel
-
     return channel_scoped(Channel.objects.order_by("name"), getattr(request, "user", None), "pk")

@@ -3,12 +3,16 @@
 from datetime import datetime, time
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, Q, QuerySet
+from django.db.models import CharField, Model, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import ApiToken, AuditEntry, UserSession
+from accounts.roles import allowed_channel_ids
+from channels.models import Channel
 
 
 def audit_list(*, filters: dict[str, Any] | None = None, user: Any = None) -> QuerySet[AuditEntry]:
@@ -54,12 +58,6 @@ def api_token_list(*, user: User) -> QuerySet[ApiToken]:
 def _channel_scoped_entries(qs: QuerySet[AuditEntry], user: Any) -> QuerySet[AuditEntry]:
     """Hide entries about channels outside `user`'s restriction: the channels themselves and every audited
     model with a `channel` foreign key (listings, category and attribute value mappings)."""
-    from django.apps import apps
-    from django.db.models import CharField
-    from django.db.models.functions import Cast
-
-    from accounts.roles import allowed_channel_ids
-    from channels.models import Channel
 
     ids = allowed_channel_ids(user)
     if ids is None:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from importlib import import_module
 from typing import Any, cast
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.contrib.sessions.backends.base import SessionBase
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from accounts.choices import SessionEndReason
 from accounts.models import ApiToken, AuditEntry, UserProfile, UserSession, WorkerHeartbeat
-from accounts.roles import ROLES, forget_roles
+from accounts.roles import ROLES, forget_roles, is_admin
 from common.errors import ApplicationError
 
 SESSION_ID_KEY = "_lm_user_session_id"
@@ -57,8 +58,6 @@ def token_create(*, user: User, name: str, days: int | None = None) -> tuple[Api
 @transaction.atomic
 def token_revoke(*, token: ApiToken, user: Any = None) -> ApiToken:
     """Revoke a token (idempotent). Only its owner or an admin may do so."""
-    from accounts.roles import is_admin
-
     if user is not None and token.user_id != user.pk and not is_admin(user):
         raise ApplicationError("You can only revoke your own tokens.")
     if token.revoked_at is None:
@@ -83,8 +82,6 @@ def token_authenticate(*, key: str) -> ApiToken | None:
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    from axes.helpers import get_client_ip_address
-
     return get_client_ip_address(request) or None
 
 
@@ -159,8 +156,6 @@ def user_session_end_current(*, request: HttpRequest, reason: str) -> None:
 @transaction.atomic
 def user_session_end(*, user_session: UserSession, user: Any) -> UserSession:
     """End one login; the browser holding it is logged out on its next request. Owner or admin only."""
-    from accounts.roles import is_admin
-
     own = user_session.user_id == getattr(user, "pk", None)
     if not own and not is_admin(user):
         raise ApplicationError("You can only end your own sessions.")
@@ -172,8 +167,6 @@ def user_session_end(*, user_session: UserSession, user: Any) -> UserSession:
 @transaction.atomic
 def user_sessions_end_all(*, target: User, user: Any) -> int:
     """End every active login of `target` (admin action, e.g. a lost laptop). Returns how many ended."""
-    from accounts.roles import is_admin
-
     if not is_admin(user):
         raise ApplicationError("Only an admin can end all sessions of a user.")
     records = list(UserSession.objects.filter(user=target, ended_at=None))

@@ -6,6 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
+from accounts.roles import channel_scoped
+from channels.models import Channel
+
 from .choices import ProductStatus
 from .fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
 from .models import Category, Product, ProductImage, Variant
@@ -176,8 +179,6 @@ class ProductBulkForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from accounts.roles import channel_scoped
-        from channels.models import Channel  # the catalog does not depend on channels at import time
 
         channel_field: Any = self.fields["channels"]
         channel_field.queryset = channel_scoped(Channel.objects.order_by("name"), user, "pk")

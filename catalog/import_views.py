@@ -18,8 +18,13 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 
 from accounts.mixins import StaffReadMixin
+from accounts.roles import channel_scoped
+from channels.models import Channel
 from common.errors import ApplicationError
+from listings.filters import ListingFilterSet
+from listings.models import Listing
 
+from .filters import ProductFilterSet
 from .importing import services, workbooks
 from .models import ImportBatch, ImportErrorPolicy, ImportRow, Product
 
@@ -222,8 +227,6 @@ class ProductExportView(LoginRequiredMixin, PermissionRequiredMixin, _ExportView
     name, sheet_title = "products", "Products"
 
     def queryset(self, request):
-        from .filters import ProductFilterSet
-
         return filtered(ProductFilterSet, request, Product.objects.all())
 
     def rows(self, queryset):
@@ -237,9 +240,6 @@ class ListingExportView(StaffReadMixin, _ExportView):
     name, sheet_title = "listings", "Listings"
 
     def queryset(self, request):
-        from accounts.roles import channel_scoped
-        from listings.filters import ListingFilterSet
-        from listings.models import Listing
 
         return filtered(ListingFilterSet, request, channel_scoped(Listing.objects.all(), request.user))
 
@@ -247,8 +247,6 @@ class ListingExportView(StaffReadMixin, _ExportView):
         return workbooks.listing_export_rows(queryset)
 
     def filename_base(self, params):
-        from channels.models import Channel
-
         channel = Channel.objects.filter(pk=params.get("channel") or 0).values_list("name", flat=True).first()
         return f"listings-{slugify(channel)}" if channel else "listings"
 

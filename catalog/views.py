@@ -19,6 +19,10 @@ from accounts.roles import can_edit, channel_scoped
 from channels.models import Channel
 from common.errors import ApplicationError
 from common.views import CappedPaginator, add_service_errors, error_text
+from listings.models import Listing
+from listings.readiness import listing_readiness
+from listings.services import listings_bulk_assign
+from listings.views import flash, publish_grouped
 
 from . import services
 from .filters import ProductFilterSet
@@ -104,8 +108,6 @@ class ProductListView(StaffReadMixin, ListView):
 def attach_listing_summaries(products: list[Product], user: Any) -> None:
     """Set `listing_summary` (listed / ready / blocked / unchecked counts, from the stored readiness verdicts) on
     each product of a page: one grouped query for the page, whatever its size (on the user's channels)."""
-    from listings.models import Listing
-
     empty = {"listed": 0, "ready": 0, "blocked": 0, "unchecked": 0}
     rows = (
         channel_scoped(Listing.objects.filter(product_id__in=[p.pk for p in products]), user)
@@ -191,9 +193,6 @@ class ProductBulkView(StaffReadMixin, View):
 
     def listings_action(self, request, action, products, channels, back) -> HttpResponse:
         """Assign the products to channels (draft listings) or publish their listings, through the services."""
-        from listings.models import Listing
-        from listings.services import listings_bulk_assign
-        from listings.views import flash, publish_grouped
 
         if not can_edit(request.user, "listings"):
             messages.error(request, "You may view listings but not change them.")
@@ -246,8 +245,6 @@ class ProductDetailView(StaffReadMixin, DetailView):
 
 def product_listing_rows(product: Product, user: Any = None) -> list[dict[str, Any]]:
     """One row per listing of the product: channel, status badge and readiness issues."""
-    from listings.models import Listing
-    from listings.readiness import listing_readiness
 
     rows = []
     listings = channel_scoped(Listing.objects.filter(product=product), user).select_related(

@@ -1,5 +1,7 @@
 from django.db import models
 
+from syncing.connectors import MARKETPLACE_CHOICES
+
 
 class ChannelConflictPolicy(models.TextChoices):
     """Who wins when a listing was changed both here and on the marketplace since the last sync."""
@@ -17,6 +19,4 @@ class PriceAdjustType(models.TextChoices):
 
 def marketplace_choices() -> list[tuple[str, str]]:
     """Choices read from the connector registry at run time, so a new connector needs no migration."""
-    from syncing.connectors import MARKETPLACE_CHOICES
-
     return list(MARKETPLACE_CHOICES)

@@ -29,6 +29,7 @@ from .effective import EffectiveValue, EffectiveValues, listing_effective_values
 from .models import Listing
 from .readiness import ReadinessIssue, listing_readiness
 from .state import ALLOWED_TRANSITIONS, listing_transition
+from .tasks import listings_readiness_check_new_task, listings_readiness_refresh_task
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -293,8 +294,6 @@ def listings_bulk_assign(
 
 
 def _readiness_check_new_enqueue(channel_ids: list[int]) -> None:
-    from .tasks import listings_readiness_check_new_task
-
     for channel_id in channel_ids:
         enqueue(
             listings_readiness_check_new_task, channel_id, group="readiness", task_name=f"readiness-new-{channel_id}"
@@ -431,8 +430,6 @@ def listings_readiness_refresh_enqueue(*, channel: Channel | None = None, catego
     For changes that touch many listings at once (channel rules, category mappings, category moves). No task when
     no listing is concerned; the task skips listings checked after this request, so a burst of edits is one pass.
     """
-    from .tasks import listings_readiness_refresh_task
-
     listings = Listing.objects.filter(channel=channel) if channel is not None else Listing.objects.all()
     if category is not None:
         listings = listings.filter(product__category__path__startswith=category.path)

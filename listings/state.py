@@ -28,6 +28,7 @@ from common.errors import ApplicationError
 
 from .choices import ListingStatus
 from .models import Listing
+from .readiness import listing_readiness
 
 S = ListingStatus
 
@@ -61,8 +62,6 @@ def listing_transition(*, listing: Listing, to_status: str, user: User = None, r
 
     The row is locked and re-read first, so two workers cannot both move the same listing from one status.
     """
-    from .readiness import listing_readiness  # readiness imports services' effective values
-
     if to_status not in ListingStatus.values:
         raise ApplicationError(
             f"Unknown listing status {to_status!r}; known: {', '.join(ListingStatus.values)}.",

@@ -6,8 +6,6 @@ from datetime import datetime
 from catalog.models import Category
 from channels.models import Channel
 
-from . import services
-
 logger = logging.getLogger(__name__)
 
 
@@ -17,6 +15,8 @@ def listings_readiness_refresh_task(channel_id: int | None, requested_at: str, c
     if channel_id is not None and not Channel.objects.filter(pk=channel_id).exists():
         logger.info("readiness refresh: channel %s is gone; nothing to do", channel_id)
         return
+    from . import services
+
     path = None
     if category_id is not None:
         path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
@@ -33,5 +33,7 @@ def listings_readiness_refresh_task(channel_id: int | None, requested_at: str, c
 
 def listings_readiness_check_new_task(channel_id: int) -> None:
     """Give a verdict to the channel's listings that have none yet (after a large bulk assignment)."""
+    from . import services
+
     checked = services.listings_readiness_refresh(channel_ids=[channel_id], unchecked_only=True)
     logger.info("readiness check of new listings on channel %s: %s listing(s) checked", channel_id, checked)

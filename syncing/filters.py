@@ -1,6 +1,7 @@
 """FilterSets for the sync history, shared by the staff pages and the API."""
 
 import django_filters
+from django.db.models import Q
 
 from accounts.roles import user_channels
 
@@ -45,8 +46,6 @@ class SyncEventFilterSet(django_filters.FilterSet):
         fields = ["job", "channel", "listing", "operation", "outcome", "error_kind", "error_code", "http_status"]
 
     def filter_sku(self, queryset, name, value):
-        from django.db.models import Q
-
         return queryset.filter(Q(listing__product__sku__iexact=value) | Q(listing__variant__sku__iexact=value))
 
     def filter_text(self, queryset, name, value):

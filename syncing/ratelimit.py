@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import redis
 from django.conf import settings
 from django.db import transaction
 
@@ -149,8 +150,6 @@ class RedisBucketStore:
     """Buckets in Redis: each step is one Lua script, atomic on the server; Redis' clock is not used."""
 
     def __init__(self, url: str) -> None:
-        import redis
-
         self.client: Any = redis.Redis.from_url(url)
         self._reserve = self.client.register_script(_REDIS_RESERVE)
         self._penalise = self.client.register_script(_REDIS_PENALISE)

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from accounts.audit import audit_actor
+from channels.models import Channel
+from common.errors import ApplicationError
 from syncing.models import SyncJob
 
 logger = logging.getLogger(__name__)
@@ -72,8 +74,6 @@ def sync_job_pull_task(job_id: int, cursor: str | None = None) -> None:
 
 
 def channel_listings_pull_task(channel_id: int) -> None:
-    from channels.models import Channel
-    from common.errors import ApplicationError
     from syncing.services import channel_listings_pull
 
     channel = Channel.objects.filter(pk=channel_id).first()

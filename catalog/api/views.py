@@ -15,6 +15,8 @@ from rest_framework.response import Response
 
 from catalog import services
 from catalog.api.filters import CategoryFilterSet, ProductApiFilterSet, ProductImageFilterSet, VariantFilterSet
+from catalog.import_views import export_response
+from catalog.importing import workbooks
 from catalog.models import Category, Product, ProductImage, Variant
 from common.api import MAX_ID, bulk_apply
 from common.api.exports import export_action
@@ -109,8 +111,6 @@ class ProductViewSet(
     def export(self, request: Request) -> Any:
         """Download the filtered, sorted products and their variants as XLSX (default) or CSV, in the import's
         columns (the file imports back as unchanged); streamed, formula-like cells neutralised."""
-        from catalog.import_views import export_response
-        from catalog.importing import workbooks
 
         kind = request.query_params.get("format", "xlsx")
         queryset = self.filter_queryset(Product.objects.all())

@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from channels import services
+from channels.choices import marketplace_choices
 from channels.models import Channel
 from common.api import ServiceSerializerMixin, StrictCharField
 
@@ -39,7 +40,6 @@ class ChannelSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from channels.choices import marketplace_choices
 
         self.fields["marketplace"].choices = marketplace_choices()  # type: ignore[attr-defined]
         if self.instance is not None and not isinstance(self.instance, list | tuple):

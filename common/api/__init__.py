@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -286,8 +286,6 @@ def bulk_apply(
     client's fault (anything but validation, domain refusals, 404s) propagate and fail the request as a whole.
     Returns the per-item results and the saved objects (empty after a rejection).
     """
-    from django.db import transaction
-
     results: list[dict[str, Any]] = []
     saved: list[Any] = []
     with transaction.atomic():

@@ -15,6 +15,7 @@ from common.api import (
     StrictIntegerField,
 )
 from listings import services
+from listings.choices import ListingStatus
 from listings.models import Listing
 
 LISTING_FIELDS = [
@@ -84,7 +85,6 @@ class ListingTransitionSerializer(serializers.Serializer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from listings.choices import ListingStatus
 
         self.fields["status"].choices = ListingStatus.choices  # type: ignore[attr-defined]
 

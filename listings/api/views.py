@@ -9,6 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.roles import channel_scoped
+from catalog.import_views import export_response
+from catalog.importing import workbooks
 from common.api import bulk_apply
 from common.api.exports import export_action
 from listings import services
@@ -53,8 +55,6 @@ class ListingViewSet(
     def export(self, request: Request) -> Any:
         """Download the filtered listings (e.g. `?channel=ID`) as XLSX (default) or CSV: channel, SKU, status,
         overrides (blank = inherited), external id and URL, last push and error; only the caller's channels."""
-        from catalog.import_views import export_response
-        from catalog.importing import workbooks
 
         kind = request.query_params.get("format", "xlsx")
         queryset = self.filter_queryset(self.get_queryset())

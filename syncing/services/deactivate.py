@@ -14,6 +14,7 @@ from listings.choices import ListingStatus
 from listings.models import Listing
 from syncing.choices import SyncJobKind, SyncOperation, SyncOutcome
 from syncing.models import SyncJob
+from syncing.tasks import sync_job_deactivate_chunk_task, sync_listing_deactivate_task
 
 from . import connection
 from .classify import failure_classify
@@ -41,7 +42,6 @@ def listings_deactivate(
     if not ids:
         raise ApplicationError("No listings to deactivate: none of them is on the marketplace.")
     job = sync_job_create(channel=channel, kind=SyncJobKind.DEACTIVATE, listing_ids=ids, user=user)
-    from syncing.tasks import sync_job_deactivate_chunk_task
 
     for start in range(0, len(ids), PUSH_CHUNK_SIZE):
         enqueue(
@@ -69,8 +69,6 @@ def sync_listing_deactivate(*, job: SyncJob, listing_id: int) -> str | None:
         return None
     token = listing_lease_claim(listing_id=listing_id)
     if token is None:
-        from syncing.tasks import sync_listing_deactivate_task
-
         with transaction.atomic():
             enqueue(
                 sync_listing_deactivate_task,
@@ -83,8 +81,6 @@ def sync_listing_deactivate(*, job: SyncJob, listing_id: int) -> str | None:
         sync_events_interrupt_stale(listing_id=listing_id)
         wait = connection.channel_token_acquire(listing.channel)
         if wait:
-            from syncing.tasks import sync_listing_deactivate_task
-
             with transaction.atomic():
                 enqueue(sync_listing_deactivate_task, job.pk, listing_id, delay=wait)
             return None

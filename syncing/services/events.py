@@ -1,6 +1,7 @@
 """Writing the append-only sync history: an event is opened before a call and finished once after it."""
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -53,8 +54,6 @@ def sync_event_close(
     detail: dict[str, Any] | None = None,
 ) -> SyncEvent:
     """Finish an open event with its outcome (the one update an event ever gets)."""
-    import time
-
     event.outcome = outcome
     event.is_final = is_final
     event.finished_at = timezone.now()

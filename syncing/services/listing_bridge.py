@@ -15,7 +15,13 @@ from django.utils import timezone
 
 from catalog.models import ProductImage
 from channels.models import Channel
+from channels.services import channel_set_credentials
+from common.errors import ApplicationError
 from listings.models import Listing
+from listings.readiness import listing_readiness
+from listings.selectors import listing_payload_build, listing_payload_hash
+from listings.services import SYNC_FIELDS
+from listings.state import ALLOWED_TRANSITIONS, listing_transition
 from syncing.connectors.base import ListingPayload
 
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
@@ -24,8 +30,6 @@ PACKAGE_FIELDS = ("weight_grams", "length_mm", "width_mm", "height_mm")
 
 def _status_path(current: str, target: str) -> list[str]:
     """The shortest chain of allowed moves from `current` to `target` (e.g. draft -> queued -> publishing)."""
-    from listings.state import ALLOWED_TRANSITIONS
-
     paths: dict[str, list[str]] = {current: []}
     frontier = [current]
     while frontier and target not in paths:
@@ -45,8 +49,6 @@ def listing_status_set(*, listing: Listing, status: str, reason: str = "") -> Li
     Every step is a `listing_transition`, so the table and its readiness gate (for `queued`) still decide; an
     impossible move raises the state machine's own ApplicationError.
     """
-    from common.errors import ApplicationError
-    from listings.state import listing_transition
 
     # Plan from the status in memory (the engine's own last move) and let each locked transition re-read it;
     # only when someone else moved the listing meanwhile is the row read again and the chain planned anew.
@@ -73,8 +75,6 @@ def listing_sync_fields_set(*, listing: Listing, **fields: Any) -> Listing:
     listing's five unique constraints cost ~80 ms per push (profiled), and none of these fields takes part in
     a `clean()` rule; the database constraints (unique external id per channel) still guard every write.
     """
-    from listings.services import SYNC_FIELDS
-
     unknown = sorted(set(fields) - set(SYNC_FIELDS))
     if unknown:
         raise ValueError(f"Not listing sync fields: {', '.join(unknown)}.")
@@ -91,8 +91,6 @@ def public_base_url() -> str:
 
 def listing_payload(listing: Listing) -> ListingPayload:
     """The listing's payload, with image URLs made absolute (marketplaces fetch them from outside)."""
-    from listings.selectors import listing_payload_build
-
     base = public_base_url()
 
     def image_url(image: ProductImage) -> str:
@@ -110,15 +108,11 @@ def listing_payload(listing: Listing) -> ListingPayload:
 
 
 def payload_hash(payload: ListingPayload) -> str:
-    from listings.selectors import listing_payload_hash
-
     return listing_payload_hash(payload)
 
 
 def listing_blocking_issues(listing: Listing) -> list[str]:
     """Human messages of the readiness issues that stop `listing` from going live."""
-    from listings.readiness import listing_readiness
-
     return [issue.message for issue in listing_readiness(listing) if issue.is_blocking]
 
 
@@ -128,6 +122,4 @@ def listing_sku(listing: Listing) -> str:
 
 def channel_credentials_save(*, channel: Channel, values: dict[str, str]) -> None:
     """Store refreshed tokens from a connector, merged over the stored credentials."""
-    from channels.services import channel_set_credentials
-
     channel_set_credentials(channel=channel, credentials=values)

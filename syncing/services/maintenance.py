@@ -9,6 +9,8 @@ from django.utils import timezone
 from syncing.choices import SyncJobKind, SyncJobStatus, SyncOutcome
 from syncing.models import DailyEventSummary, SyncEvent, SyncJob
 
+from .push import push_chunks_enqueue
+
 RETENTION_DAYS = 90
 RETENTION_BATCH_DAYS = 1  # one day per transaction keeps the SQLite writer lock short
 STUCK_AFTER_MINUTES = 30
@@ -57,8 +59,6 @@ def sync_jobs_requeue_stuck(*, stuck_after_minutes: int = STUCK_AFTER_MINUTES) -
     which has no receipts, or a queue row deleted by hand). Listings that already have a final outcome are
     skipped by the push itself, so requeueing too much is harmless.
     """
-    from .push import push_chunks_enqueue
-
     cutoff = timezone.now() - timedelta(minutes=stuck_after_minutes)
     stuck = SyncJob.objects.filter(
         status__in=[SyncJobStatus.QUEUED, SyncJobStatus.RUNNING], kind=SyncJobKind.PUSH, created_at__lt=cutoff

@@ -20,16 +20,19 @@ from common.enqueue import enqueue
 from common.errors import ApplicationError
 from listings.choices import ListingStatus
 from listings.models import Listing
+from listings.services import listing_update
 from syncing.backoff import plan_retry
 from syncing.choices import SyncErrorKind, SyncJobKind, SyncJobStatus, SyncOperation, SyncOutcome
 from syncing.connectors.base import RemoteListing
 from syncing.models import SyncEvent, SyncJob
+from syncing.tasks import sync_job_pull_task
 
 from . import connection
 from .classify import failure_classify, failure_text
 from .events import sync_event_close, sync_event_open
 from .jobs import sync_job_create, sync_job_start
 from .listing_bridge import listing_payload, listing_status_set, listing_sync_fields_set, payload_hash
+from .push import push_chunks_enqueue
 
 DRIFT_FIELDS = ("title", "price", "quantity")
 MAX_PAGES = 10_000  # a guard against a marketplace that returns the same cursor forever
@@ -46,7 +49,6 @@ def channel_listings_pull(*, channel: Channel, user: Actor = None) -> SyncJob:
     if running is not None:
         raise ApplicationError(f"A pull of {channel} is already running (job #{running.pk}).")
     job = sync_job_create(channel=channel, kind=SyncJobKind.PULL, user=user)
-    from syncing.tasks import sync_job_pull_task
 
     enqueue(sync_job_pull_task, job.pk, None, group=f"sync-job-{job.pk}")
     return job
@@ -81,8 +83,6 @@ def sync_job_pull(*, job_id: int, cursor: str | None = None) -> None:
             _pull_finished(job)
             break
     if repush:
-        from .push import push_chunks_enqueue
-
         with transaction.atomic():
             push_job = sync_job_create(
                 channel=channel, kind=SyncJobKind.PUSH, listing_ids=repush, message=f"Our values win (pull #{job.pk})."
@@ -205,8 +205,6 @@ def _record_remote(listing: Listing, remote: RemoteListing, linked: bool, repush
 @transaction.atomic
 def listing_remote_accept(*, listing: Listing, user: Actor = None) -> Listing:
     """Take the marketplace's values of the drifted fields as our overrides, and call the listing in sync."""
-    from listings.services import listing_update
-
     drift = listing.drift or {}
     overrides: dict[str, Any] = {}
     for name, values in drift.items():
@@ -225,8 +223,6 @@ def listing_remote_accept(*, listing: Listing, user: Actor = None) -> Listing:
 
 
 def _pull_failed(job: SyncJob, cursor: str | None, failure: Any) -> None:
-    from syncing.tasks import sync_job_pull_task
-
     if failure.kind == SyncErrorKind.THROTTLED:
         connection.channel_throttled(job.channel, failure.retry_after)
         with transaction.atomic():
