@@ -69,6 +69,22 @@ def test_channel_unknown_credential_field_is_field_error(channel_admin_api, chan
     assert response.json()["errors"][0]["field"] == "credentials"
 
 
+def test_channel_update_refused_credentials_keep_the_settings(channel_admin_api, channel):
+    # given a channel and its stored credentials
+    before = Channel.objects.get(pk=channel.pk)
+    # when one request changes a setting and sends a credential the marketplace does not use
+    response = channel_admin_api.patch(
+        f"/api/v1/channels/{channel.pk}/", {"name": "Renamed", "credentials": {"nope": "x"}}, format="json"
+    )
+    # then the whole update is refused: neither the setting nor the credentials changed
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "credentials"
+    after = Channel.objects.get(pk=channel.pk)
+    assert after.name == before.name == "Shopify US"
+    assert after.updated_at == before.updated_at
+    assert after.get_credentials() == before.get_credentials()
+
+
 def test_editor_cannot_change_channels(api, channel):
     response = api.patch(f"/api/v1/channels/{channel.pk}/", {"name": "Renamed"}, format="json")
     assert response.status_code == 403
