@@ -191,8 +191,8 @@ class ProductBulkView(StaffReadMixin, View):
     def listings_action(self, request, action, products, channels, back) -> HttpResponse:
         """Assign the products to channels (draft listings) or publish their listings, through the services."""
         from listings.models import Listing
-        from listings.services import listings_bulk_assign
-        from listings.views import flash, publish_grouped
+        from listings.services import listings_bulk_assign, listings_publish_grouped
+        from listings.views import flash_publish
 
         if not can_edit(request.user, "listings"):
             messages.error(request, "You may view listings but not change them.")
@@ -216,7 +216,7 @@ class ProductBulkView(StaffReadMixin, View):
         if not chosen:
             messages.error(request, "None of the selected products is listed on those channels; assign them first.")
             return HttpResponseRedirect(back)
-        flash(request, *publish_grouped(chosen, request.user))
+        flash_publish(request, listings_publish_grouped(listings=chosen, user=request.user))
         return HttpResponseRedirect(back)
 
 

@@ -6,8 +6,6 @@ from datetime import datetime
 from catalog.models import Category
 from channels.models import Channel
 
-from . import services
-
 logger = logging.getLogger(__name__)
 
 
@@ -23,7 +21,9 @@ def listings_readiness_refresh_task(channel_id: int | None, requested_at: str, c
         if path is None:
             logger.info("readiness refresh: category %s is gone; nothing to do", category_id)
             return
-    checked = services.listings_readiness_refresh(
+    from listings.services import listings_readiness_refresh
+
+    checked = listings_readiness_refresh(
         channel_ids=None if channel_id is None else [channel_id],
         category_path=path,
         checked_before=datetime.fromisoformat(requested_at),
@@ -33,5 +33,7 @@ def listings_readiness_refresh_task(channel_id: int | None, requested_at: str, c
 
 def listings_readiness_check_new_task(channel_id: int) -> None:
     """Give a verdict to the channel's listings that have none yet (after a large bulk assignment)."""
-    checked = services.listings_readiness_refresh(channel_ids=[channel_id], unchecked_only=True)
+    from listings.services import listings_readiness_refresh
+
+    checked = listings_readiness_refresh(channel_ids=[channel_id], unchecked_only=True)
     logger.info("readiness check of new listings on channel %s: %s listing(s) checked", channel_id, checked)
