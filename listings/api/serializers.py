@@ -46,12 +46,23 @@ LISTING_FIELDS = [
 READ_ONLY = [f for f in LISTING_FIELDS if f not in {"product", "variant", "channel", *services.OVERRIDE_FIELDS}]
 
 
+class BlankAsNullURLField(serializers.URLField):
+    """A read-only URL answered as null when there is none: the schema's `format: uri` does not allow ""."""
+
+    def to_representation(self, value: str) -> Any:
+        return value or None
+
+
 class ListingSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
     """A listing; title, description, price, compare_at_price and quantity override the product (null: inherit)."""
 
     create_service = services.listing_create
     update_service = services.listing_update
     instance_kwarg = "listing"
+
+    external_url = BlankAsNullURLField(
+        read_only=True, allow_null=True, help_text="The listing's page on the marketplace; null until it has one."
+    )
 
     class Meta:
         model = Listing
