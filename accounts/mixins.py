@@ -1,4 +1,5 @@
-"""Class-based view mixins that check roles and answer 403 with a page instead of a traceback."""
+"""Class-based view mixins that check roles and answer 403 with a page instead of a traceback: a page that
+says what is missing, or, for an account without any role, who can grant one."""
 
 from typing import Any
 
@@ -7,7 +8,8 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 
-from accounts.roles import AREAS, can_edit, can_view
+from accounts.roles import ADMIN, AREAS, ROLE_LABELS, ROLES, can_edit, can_view
+from accounts.selectors import role_granter_list
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -33,6 +35,8 @@ class RoleRequiredMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         if not self.has_role_permission(request):
+            if not can_view(request.user):
+                return no_role_response(request)
             return forbidden_response(request, area=self.required_area)
         try:
             return super().dispatch(request, *args, **kwargs)
@@ -65,5 +69,18 @@ def forbidden_response(request: HttpRequest, *, area: str | None = None, message
     """A 403 page that says what is missing (rendered through the normal layout, never a traceback)."""
     context = {"area": area, "message": message or "Your role does not allow this page or action."}
     response = TemplateResponse(request, "accounts/forbidden.html", context, status=403)
+    response.render()
+    return response
+
+
+def no_role_response(request: HttpRequest) -> HttpResponse:
+    """The 403 page of a logged-in account that holds no role yet: it names the administrators who grant roles
+    (every page would refuse it, the dashboard included, so it gets no link to one)."""
+    context = {
+        "granters": role_granter_list(),
+        "roles": [ROLE_LABELS[role] for role in ROLES],
+        "admin_role": ROLE_LABELS[ADMIN],
+    }
+    response = TemplateResponse(request, "accounts/no_role.html", context, status=403)
     response.render()
     return response

@@ -1,4 +1,5 @@
-"""Reads for accounts pages: audit log search, per-object history, a user's sessions and tokens."""
+"""Reads for accounts pages: audit log search, per-object history, a user's sessions and tokens, the people who
+grant roles."""
 
 from datetime import datetime, time
 from typing import Any
@@ -11,8 +12,17 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import ApiToken, AuditEntry, UserSession
-from accounts.roles import allowed_channel_ids
+from accounts.roles import ADMIN, allowed_channel_ids
 from channels.models import Channel
+
+ROLE_GRANTERS_SHOWN = 10  # the no-role page names a few administrators, not a directory
+
+
+def role_granter_list() -> list[User]:
+    """Active accounts that may grant roles (the admin role or superuser), by username; the first few only."""
+    granters = User.objects.filter(Q(is_superuser=True) | Q(groups__name=ADMIN), is_active=True).distinct()
+    granters = granters.order_by("username").only("username", "first_name", "last_name", "email")
+    return list(granters[:ROLE_GRANTERS_SHOWN])
 
 
 def audit_list(*, filters: dict[str, Any] | None = None, user: Any = None) -> QuerySet[AuditEntry]:

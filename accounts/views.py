@@ -53,10 +53,12 @@ def lockout_message() -> str:
 
 
 def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
-    """django-axes lockout answer: JSON 429 for the API, the login page with a clear message otherwise."""
+    """django-axes lockout answer: JSON 429 in the API's error shape (docs/api.md, Errors) for the API, the login
+    page with a clear message otherwise."""
     retry_after = str(_cooloff_seconds() or 60)
     if request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse({"detail": lockout_message()}, status=429)
+        body = {"status": 429, "code": "locked_out", "detail": lockout_message(), "errors": []}
+        response: HttpResponse = JsonResponse(body, status=429)
     else:
         form = AuthenticationForm(request, data=None)
         context = {"form": form, "lockout": lockout_message(), "next": request.GET.get("next", "")}

@@ -22,7 +22,8 @@ from common.views import CappedPaginator, add_service_errors, error_text
 from listings.models import Listing
 from listings.readiness import listing_readiness
 from listings.services import listings_bulk_assign
-from listings.views import flash, publish_grouped
+from listings.views import flash_publish
+from syncing.services import listings_publish_grouped
 
 from . import services
 from .filters import ProductFilterSet
@@ -216,7 +217,7 @@ class ProductBulkView(StaffReadMixin, View):
         if not chosen:
             messages.error(request, "None of the selected products is listed on those channels; assign them first.")
             return HttpResponseRedirect(back)
-        flash(request, *publish_grouped(chosen, request.user))
+        flash_publish(request, listings_publish_grouped(listings=chosen, user=request.user))
         return HttpResponseRedirect(back)
 
 

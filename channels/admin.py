@@ -102,14 +102,13 @@ class ChannelAdmin(admin.ModelAdmin):
         if change:
             stored = Channel.objects.values_list("credentials_encrypted", flat=True).get(pk=obj.pk)
             obj.credentials_encrypted = stored  # the form put merged values here for validation only
-            services.channel_update(channel=obj, user=request.user, **fields)
-            if form.credential_values or form.cleaned_data.get("replace_credentials"):
-                services.channel_set_credentials(
-                    channel=obj,
-                    credentials=form.credential_values,
-                    replace=bool(form.cleaned_data.get("replace_credentials")),
-                    user=request.user,
-                )
+            services.channel_update(
+                channel=obj,
+                credentials=form.credential_values,
+                replace_credentials=bool(form.cleaned_data.get("replace_credentials")),
+                user=request.user,
+                **fields,
+            )
         else:
             created = services.channel_create(user=request.user, credentials=form.credential_values, **fields)
             obj.pk, obj.credentials_encrypted = created.pk, created.credentials_encrypted

@@ -131,11 +131,38 @@ def channel_create(
     return channel
 
 
+def _credentials_merged(channel: Channel, credentials: Mapping[str, Any], *, replace: bool) -> dict[str, str]:
+    """The credentials to store: the cleaned new values merged over the stored ones, or replacing them."""
+    new = credentials_clean(channel.marketplace, credentials)
+    return new if replace else channel.get_credentials() | new
+
+
+def _credentials_missing_check(channel: Channel, values: Mapping[str, str]) -> None:
+    missing = channel.missing_credential_fields(dict(values))
+    if missing:
+        raise ValidationError(
+            {
+                "credentials": f"{channel.connector_class.label} credentials are missing: {', '.join(missing)} "
+                f"(required: {', '.join(channel.connector_class.credential_fields)})."
+            }
+        )
+
+
 @transaction.atomic
 def channel_update(
-    *, channel: Channel, user: User = None, allowed_categories: list[Category] | None = None, **fields: Any
+    *,
+    channel: Channel,
+    user: User = None,
+    allowed_categories: list[Category] | None = None,
+    credentials: Mapping[str, Any] | None = None,
+    replace_credentials: bool = False,
+    **fields: Any,
 ) -> Channel:
-    """Change channel settings (not credentials: see channel_set_credentials)."""
+    """Change channel settings and, in the same transaction, its credentials: all of it is saved or none of it.
+
+    `credentials` are merged over the stored ones (an empty value keeps the stored value), or replace them all
+    when `replace_credentials` is set. Every interface that edits a channel (staff page, admin, API) calls this.
+    """
     _check_fields(fields, CHANNEL_FIELDS, "channel")
     fields = _normalise(dict(fields))
     # Compared with the stored row, not the instance: Django Admin hands over an instance its form already changed.
@@ -143,6 +170,10 @@ def channel_update(
     before = Channel.objects.filter(pk=channel.pk).values(*watched).first() if watched else None
     for key, value in fields.items():
         setattr(channel, key, value)
+    if credentials or replace_credentials:
+        values = _credentials_merged(channel, credentials or {}, replace=replace_credentials)
+        _credentials_missing_check(channel, values)
+        channel.set_credentials(values)
     channel.updated_by = _actor(user)
     channel.full_clean()
     channel.save()
@@ -160,20 +191,11 @@ def channel_update(
 def channel_set_credentials(
     *, channel: Channel, credentials: Mapping[str, Any], replace: bool = False, user: User = None
 ) -> Channel:
-    """Store new credentials, merged over the current ones (empty values keep the old value) or replacing them.
-
-    Also the `on_tokens` callback target after a connector refreshed its tokens.
-    """
-    new = credentials_clean(channel.marketplace, credentials)
-    values = new if replace else channel.get_credentials() | new
-    missing = channel.missing_credential_fields(values)
-    if missing:
-        raise ValidationError(
-            {
-                "credentials": f"{channel.connector_class.label} credentials are missing: {', '.join(missing)} "
-                f"(required: {', '.join(channel.connector_class.credential_fields)})."
-            }
-        )
+    """Store new credentials only, merged over the current ones (empty values keep the old value) or replacing
+    them: the `on_tokens` callback target after a connector refreshed its tokens. People editing a channel go
+    through channel_update, which saves settings and credentials together."""
+    values = _credentials_merged(channel, credentials, replace=replace)
+    _credentials_missing_check(channel, values)
     channel.set_credentials(values)
     channel.updated_by = _actor(user)
     channel.save(update_fields=["credentials_encrypted", "updated_by", "updated_at"])

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -110,7 +109,6 @@ class ChannelEditMixin(StaffWriteMixin):
                 add_service_errors(form, exc)
         return self.render_form(form, status=400)
 
-    @transaction.atomic
     def save(self, form: ChannelForm) -> Channel:
         fields = form.service_fields()
         categories = list(form.cleaned_data.get("allowed_categories") or [])
@@ -124,10 +122,13 @@ class ChannelEditMixin(StaffWriteMixin):
                 **fields,
             )
         channel = Channel.objects.get(pk=self.object.pk)
-        new_credentials = form.credentials(channel.marketplace)
-        if new_credentials:
-            services.channel_set_credentials(channel=channel, credentials=new_credentials, user=self.request.user)
-        return services.channel_update(channel=channel, allowed_categories=categories, user=self.request.user, **fields)
+        return services.channel_update(
+            channel=channel,
+            allowed_categories=categories,
+            credentials=form.credentials(channel.marketplace),
+            user=self.request.user,
+            **fields,
+        )
 
 
 class ChannelCreateView(ChannelEditMixin, View):

@@ -15,7 +15,6 @@ def listings_readiness_refresh_task(channel_id: int | None, requested_at: str, c
     if channel_id is not None and not Channel.objects.filter(pk=channel_id).exists():
         logger.info("readiness refresh: channel %s is gone; nothing to do", channel_id)
         return
-    from . import services
 
     path = None
     if category_id is not None:
@@ -23,7 +22,9 @@ def listings_readiness_refresh_task(channel_id: int | None, requested_at: str, c
         if path is None:
             logger.info("readiness refresh: category %s is gone; nothing to do", category_id)
             return
-    checked = services.listings_readiness_refresh(
+    from listings.services import listings_readiness_refresh
+
+    checked = listings_readiness_refresh(
         channel_ids=None if channel_id is None else [channel_id],
         category_path=path,
         checked_before=datetime.fromisoformat(requested_at),
@@ -33,7 +34,7 @@ def listings_readiness_refresh_task(channel_id: int | None, requested_at: str, c
 
 def listings_readiness_check_new_task(channel_id: int) -> None:
     """Give a verdict to the channel's listings that have none yet (after a large bulk assignment)."""
-    from . import services
+    from listings.services import listings_readiness_refresh
 
-    checked = services.listings_readiness_refresh(channel_ids=[channel_id], unchecked_only=True)
+    checked = listings_readiness_refresh(channel_ids=[channel_id], unchecked_only=True)
     logger.info("readiness check of new listings on channel %s: %s listing(s) checked", channel_id, checked)

@@ -1,7 +1,6 @@
 """Staff pages of listings: the products x channels matrix, the filtered list, and one listing's page with
 effective values, readiness, overrides, drift and history. Writes call listings/syncing services only."""
 
-from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
@@ -21,7 +20,7 @@ from channels.models import Channel
 from common.errors import ApplicationError
 from common.views import CappedPaginator, add_service_errors, error_text
 from syncing.selectors import listing_sync_history
-from syncing.services import listing_remote_accept, listings_publish
+from syncing.services import ChannelPublishResult, listing_remote_accept, listings_publish, listings_publish_grouped
 
 from . import services
 from .choices import ListingStatus
@@ -41,21 +40,6 @@ def safe_next(request: HttpRequest, default: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else default
 
 
-def publish_grouped(listings: list[Listing], user: Any) -> tuple[list[str], list[str]]:
-    """Start one publish job per channel for `listings`; (success lines, refusal lines)."""
-    by_channel: dict[int, list[int]] = defaultdict(list)
-    for listing in listings:
-        by_channel[listing.channel_id].append(listing.pk)
-    done, refused = [], []
-    for channel in channel_scoped(Channel.objects.filter(pk__in=by_channel), user, "pk").order_by("name"):
-        try:
-            job = listings_publish(channel=channel, listing_ids=by_channel[channel.pk], user=user)
-            done.append(f"Publishing {len(by_channel[channel.pk])} listing(s) on {channel.name}: job #{job.pk}.")
-        except (ValidationError, ApplicationError) as exc:
-            refused.append(f"{channel.name}: {error_text(exc)}")
-    return done, refused
-
-
 def flash(request: HttpRequest, done: list[str], refused: list[str]) -> None:
     for line in done:
         messages.success(request, line)
@@ -63,6 +47,14 @@ def flash(request: HttpRequest, done: list[str], refused: list[str]) -> None:
         messages.error(request, line)
     if len(refused) > 10:
         messages.error(request, f"... and {len(refused) - 10} more refused.")
+
+
+def flash_publish(request: HttpRequest, results: list[ChannelPublishResult]) -> None:
+    """Flash a grouped publish: the job started per channel, or why the channel refused."""
+    done = [
+        f"Publishing {len(r.listing_ids)} listing(s) on {r.channel.name}: job #{r.job.pk}." for r in results if r.job
+    ]
+    flash(request, done, [f"{r.channel.name}: {error_text(r.error)}" for r in results if r.error])
 
 
 # --- Matrix ---
@@ -172,15 +164,10 @@ class ListingBulkView(StaffWriteMixin, View):
         listings = list(scoped.select_related("product", "channel"))
         action = form.cleaned_data["action"]
         if action == "publish":
-            flash(request, *publish_grouped(listings, request.user))
+            flash_publish(request, listings_publish_grouped(listings=listings, user=request.user))
             return HttpResponseRedirect(back)
-        done, refused = 0, []
-        for listing in listings:
-            try:
-                listing_transition(listing=listing, to_status=action, user=request.user)
-                done += 1
-            except (ValidationError, ApplicationError) as exc:
-                refused.append(f"{listing}: {error_text(exc)}")
+        done, refusals = services.listings_bulk_transition(listings=listings, to_status=action, user=request.user)
+        refused = [f"{listing}: {error_text(exc)}" for listing, exc in refusals]
         flash(request, [f"{done} listing(s) moved to {ListingStatus(action).label}."] if done else [], refused)
         return HttpResponseRedirect(back)
 

@@ -56,3 +56,5 @@ class SyncErrorKind(models.TextChoices):
 
 
 FINAL_FAILURE_OUTCOMES = (SyncOutcome.REJECTED, SyncOutcome.FAILED)
+# Attempts a person may retry (sync_event_retry): failed ones and ones still waiting for their automatic retry.
+RETRYABLE_OUTCOMES = (SyncOutcome.FAILED, SyncOutcome.REJECTED, SyncOutcome.INTERRUPTED, SyncOutcome.RETRY_SCHEDULED)

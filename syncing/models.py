@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from .choices import SyncErrorKind, SyncJobKind, SyncJobStatus, SyncOperation, SyncOutcome
+from .choices import RETRYABLE_OUTCOMES, SyncErrorKind, SyncJobKind, SyncJobStatus, SyncOperation, SyncOutcome
 
 
 class SyncJob(models.Model):
@@ -95,6 +95,11 @@ class SyncEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.outcome} (attempt {self.attempt})"
+
+    @property
+    def is_retryable(self) -> bool:
+        """A failed attempt on a listing that still exists: sync_event_retry accepts it."""
+        return self.listing_id is not None and self.outcome in RETRYABLE_OUTCOMES
 
 
 class PushLease(models.Model):

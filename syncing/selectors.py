@@ -10,6 +10,7 @@ from django.utils import timezone
 from channels.models import Channel
 from listings.models import Listing
 
+from .choices import RETRYABLE_OUTCOMES
 from .filters import SyncEventFilterSet, SyncJobFilterSet
 from .models import SyncEvent, SyncJob
 
@@ -24,6 +25,12 @@ def sync_event_list(*, filters: dict[str, Any] | None = None) -> QuerySet[SyncEv
     """Events newest first, filtered with SyncEventFilterSet."""
     queryset = SyncEvent.objects.select_related("channel", "listing", "listing__product", "listing__variant", "job")
     return SyncEventFilterSet(filters or {}, queryset=queryset).qs
+
+
+def listing_retryable_event_latest(*, listing: Listing) -> SyncEvent | None:
+    """The listing's newest attempt that a person may retry (see RETRYABLE_OUTCOMES), or None."""
+    events = SyncEvent.objects.filter(listing=listing, outcome__in=RETRYABLE_OUTCOMES)
+    return events.order_by("-created_at", "-id").first()
 
 
 def listing_sync_history(*, listing: Listing, limit: int = 50) -> list[SyncEvent]:

@@ -60,10 +60,3 @@ class ChannelSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
     def create(self, validated_data: dict[str, Any]) -> Channel:
         validated_data.setdefault("credentials", {})
         return super().create(validated_data)
-
-    def update(self, instance: Channel, validated_data: dict[str, Any]) -> Channel:
-        credentials = validated_data.pop("credentials", None)
-        channel = super().update(instance, validated_data)
-        if credentials:
-            channel = services.channel_set_credentials(channel=channel, credentials=credentials, user=self._user())
-        return channel

@@ -9,6 +9,7 @@ from common.api import (
     BULK_POLICY_CHOICES,
     BULK_REJECT_ALL,
     MAX_ID,
+    ErrorSerializer,
     ServiceSerializerMixin,
     StrictCharField,
     StrictDecimalField,
@@ -17,6 +18,7 @@ from common.api import (
 from listings import services
 from listings.choices import ListingStatus
 from listings.models import Listing
+from syncing.api.serializers import SyncJobSerializer
 
 LISTING_FIELDS = [
     "id",
@@ -45,12 +47,23 @@ LISTING_FIELDS = [
 READ_ONLY = [f for f in LISTING_FIELDS if f not in {"product", "variant", "channel", *services.OVERRIDE_FIELDS}]
 
 
+class BlankAsNullURLField(serializers.URLField):
+    """A read-only URL answered as null when there is none: the schema's `format: uri` does not allow ""."""
+
+    def to_representation(self, value: str) -> Any:
+        return value or None
+
+
 class ListingSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
     """A listing; title, description, price, compare_at_price and quantity override the product (null: inherit)."""
 
     create_service = services.listing_create
     update_service = services.listing_update
     instance_kwarg = "listing"
+
+    external_url = BlankAsNullURLField(
+        read_only=True, allow_null=True, help_text="The listing's page on the marketplace; null until it has one."
+    )
 
     class Meta:
         model = Listing
@@ -140,3 +153,28 @@ class ListingBulkResultSerializer(serializers.Serializer):
     applied = serializers.IntegerField()
     failed = serializers.IntegerField()
     results = ListingBulkItemResultSerializer(many=True)
+
+
+PUBLISH_MAX_LISTINGS = 1000  # a few pages of the staff list; larger selections publish per channel by filter
+
+
+class ListingPublishSerializer(serializers.Serializer):
+    listings = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
+        min_length=1,
+        max_length=PUBLISH_MAX_LISTINGS,
+        help_text="Ids of the listings to publish, on any of the caller's channels.",
+    )
+
+
+class ListingPublishChannelSerializer(serializers.Serializer):
+    channel = serializers.IntegerField()
+    listings = serializers.ListField(child=serializers.IntegerField(), help_text="The channel's listings asked for.")
+    job = SyncJobSerializer(allow_null=True, help_text="The publish job started on this channel, or null.")
+    error = ErrorSerializer(allow_null=True, help_text="Why this channel refused (e.g. paused), or null.")
+
+
+class ListingPublishResultSerializer(serializers.Serializer):
+    started = serializers.IntegerField(help_text="Channels on which a publish job started.")
+    refused = serializers.IntegerField(help_text="Channels that refused; the others are not affected.")
+    results = ListingPublishChannelSerializer(many=True, help_text="One entry per channel, channels by name.")

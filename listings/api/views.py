@@ -11,13 +11,14 @@ from rest_framework.response import Response
 from accounts.roles import channel_scoped
 from catalog.import_views import export_response
 from catalog.importing import workbooks
-from common.api import bulk_apply
+from common.api import as_api_exception, bulk_apply, error_body
 from common.api.exports import export_action
 from listings import services
 from listings.models import Listing
 from syncing import services as sync_services
 from syncing.api.serializers import SyncJobSerializer
-from syncing.models import SyncEvent
+from syncing.selectors import listing_retryable_event_latest
+from syncing.services import ChannelPublishResult, listings_publish_grouped
 
 from .filters import ListingApiFilterSet
 from .serializers import (
@@ -26,12 +27,12 @@ from .serializers import (
     ListingBulkCreateSerializer,
     ListingBulkResultSerializer,
     ListingBulkUpdateSerializer,
+    ListingPublishResultSerializer,
+    ListingPublishSerializer,
     ListingSerializer,
     ListingTransitionSerializer,
     ReadinessSerializer,
 )
-
-RETRYABLE_OUTCOMES = ("failed", "rejected", "interrupted", "retry_scheduled")
 
 
 class ListingViewSet(
@@ -85,9 +86,7 @@ class ListingViewSet(
     def retry(self, request: Request, pk: Any = None) -> Response:
         """Retry the listing's latest failed sync attempt (409 when there is none)."""
         listing = self.get_object()
-        event = (
-            SyncEvent.objects.filter(listing=listing, outcome__in=RETRYABLE_OUTCOMES).order_by("-created_at").first()
-        )
+        event = listing_retryable_event_latest(listing=listing)
         if event is None:
             error = exceptions.APIException(
                 "This listing has no failed sync attempt to retry.", code="nothing_to_retry"
@@ -132,6 +131,57 @@ class ListingViewSet(
             products=body.validated_data["products"], channels=body.validated_data["channels"], user=request.user
         )
         return Response(counts)
+
+    @extend_schema(
+        operation_id="v1_listings_publish_many",
+        request=ListingPublishSerializer,
+        responses={202: ListingPublishResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="publish", url_name="publish-many")
+    def publish_many(self, request: Request) -> Response:
+        """Publish listings of several channels: one background job per channel (202 + one result per channel).
+
+        A channel that refuses (e.g. paused) does not stop the others; it carries its error. When every channel
+        refuses, the answer is 409 with each channel's refusal in `errors`."""
+        body = ListingPublishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        wanted = list(dict.fromkeys(body.validated_data["listings"]))
+        found = self.get_queryset().in_bulk(wanted)  # another channel's listing is unknown to a restricted user
+        missing = [pk for pk in wanted if pk not in found]
+        if missing:
+            raise exceptions.ValidationError({"listings": f"Unknown listing id(s): {', '.join(map(str, missing))}."})
+        results = listings_publish_grouped(listings=[found[pk] for pk in wanted], user=request.user)
+        rows = [self._publish_row(result) for result in results]
+        started = sum(1 for result in results if result.job is not None)
+        if not started:
+            raise self._publish_refused(rows)
+        data = {"started": started, "refused": len(rows) - started, "results": rows}
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+    def _publish_row(self, result: ChannelPublishResult) -> dict[str, Any]:
+        error = None
+        if result.error is not None:
+            api_error = as_api_exception(result.error)
+            error = error_body(api_error, getattr(api_error, "status_code", status.HTTP_400_BAD_REQUEST))
+        job = SyncJobSerializer(result.job, context=self.get_serializer_context()).data if result.job else None
+        return {"channel": result.channel.pk, "listings": result.listing_ids, "job": job, "error": error}
+
+    @staticmethod
+    def _publish_refused(rows: list[dict[str, Any]]) -> exceptions.APIException:
+        """A 409 listing every channel's refusal as an error item on `listings`."""
+        items = []
+        for row in rows:
+            error = row["error"]
+            reason = " ".join(item["message"] for item in error["errors"]) or error["detail"]
+            items.append(
+                {"field": "listings", "code": error["code"], "message": f"Channel #{row['channel']}: {reason}"}
+            )
+        refused = exceptions.APIException(
+            "No channel started publishing; see errors for each channel's reason.", code="nothing_published"
+        )
+        refused.status_code = status.HTTP_409_CONFLICT
+        refused.extra = {"errors": items}  # type: ignore[attr-defined]
+        return refused
 
     @extend_schema(request=ListingBulkCreateSerializer, responses={200: ListingBulkResultSerializer})
     @action(detail=False, methods=["post"], url_path="bulk-create")

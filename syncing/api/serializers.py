@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from syncing.choices import SyncErrorKind
 from syncing.models import SyncEvent, SyncJob
 
 
@@ -39,6 +40,13 @@ class SyncJobSerializer(serializers.ModelSerializer):
 
 
 class SyncEventSerializer(serializers.ModelSerializer):
+    error_kind = serializers.ChoiceField(
+        choices=SyncErrorKind.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="How the engine classified a failure; empty when the attempt did not fail.",
+    )
+
     class Meta:
         model = SyncEvent
         fields = [

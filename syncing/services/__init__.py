@@ -5,15 +5,18 @@ from .jobs import sync_job_cancel
 from .maintenance import sync_events_summarise, sync_jobs_requeue_stuck
 from .offers import listings_offers_sync
 from .publish import listings_errors_repush, listings_publish, sync_event_retry
+from .publish_grouped import ChannelPublishResult, listings_publish_grouped
 from .pull import channel_listings_pull, listing_remote_accept
 
 __all__ = [
+    "ChannelPublishResult",
     "channel_listings_pull",
     "listing_remote_accept",
     "listings_deactivate",
     "listings_errors_repush",
     "listings_offers_sync",
     "listings_publish",
+    "listings_publish_grouped",
     "sync_event_retry",
     "sync_events_summarise",
     "sync_job_cancel",

@@ -11,7 +11,7 @@ from common.actors import Actor
 from common.errors import ApplicationError
 from listings.choices import ListingStatus
 from listings.models import Listing
-from syncing.choices import SyncJobKind
+from syncing.choices import RETRYABLE_OUTCOMES, SyncJobKind
 from syncing.models import SyncEvent, SyncJob
 
 from .jobs import sync_job_create
@@ -94,7 +94,7 @@ def sync_event_retry(*, event: SyncEvent, user: Actor = None) -> SyncJob:
     """Retry the listing of one failed event as a new one-listing job."""
     if event.listing_id is None:
         raise ApplicationError("This event has no listing to retry (it was a pull or the listing was deleted).")
-    if event.outcome not in ("failed", "rejected", "interrupted", "retry_scheduled"):
+    if event.outcome not in RETRYABLE_OUTCOMES:
         raise ApplicationError(f"Only failed events can be retried; this one {event.get_outcome_display().lower()}.")
     channel = Channel.objects.get(pk=event.channel_id)
     _channel_usable(channel)

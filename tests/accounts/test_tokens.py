@@ -126,6 +126,7 @@ def test_token_endpoint_locks_out_after_five_failures_even_with_the_right_passwo
     assert locked.status_code == 429
     assert locked["Retry-After"] == str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     assert "Too many failed logins" in locked.json()["detail"]
+    assert locked.json() == {"status": 429, "code": "locked_out", "detail": locked.json()["detail"], "errors": []}
     assert ApiToken.objects.count() == 0
 
 

@@ -1,4 +1,5 @@
 import pytest
+import yaml
 from django.utils import timezone
 from django_q.models import OrmQ
 
@@ -69,6 +70,22 @@ def test_channel_unknown_credential_field_is_field_error(channel_admin_api, chan
     assert response.json()["errors"][0]["field"] == "credentials"
 
 
+def test_channel_update_refused_credentials_keep_the_settings(channel_admin_api, channel):
+    # given a channel and its stored credentials
+    before = Channel.objects.get(pk=channel.pk)
+    # when one request changes a setting and sends a credential the marketplace does not use
+    response = channel_admin_api.patch(
+        f"/api/v1/channels/{channel.pk}/", {"name": "Renamed", "credentials": {"nope": "x"}}, format="json"
+    )
+    # then the whole update is refused: neither the setting nor the credentials changed
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "credentials"
+    after = Channel.objects.get(pk=channel.pk)
+    assert after.name == before.name == "Shopify US"
+    assert after.updated_at == before.updated_at
+    assert after.get_credentials() == before.get_credentials()
+
+
 def test_editor_cannot_change_channels(api, channel):
     response = api.patch(f"/api/v1/channels/{channel.pk}/", {"name": "Renamed"}, format="json")
     assert response.status_code == 403
@@ -99,6 +116,20 @@ def test_listing_create_update_and_filters(api, channel, listable_product, make_
     assert len(ids(product=listable_product.pk)) == 2
     assert ids(status="live") == []
     assert len(ids(status="draft")) == 2
+
+
+def test_listing_external_url_is_null_until_published_and_nullable_in_the_schema(api, ready_listing, anon_api):
+    # given a listing never published (no marketplace page yet)
+    url = f"/api/v1/listings/{ready_listing.pk}/"
+    # then its URL is null, not "" (the schema says format: uri)
+    assert api.get(url).json()["external_url"] is None
+    schema = yaml.safe_load(anon_api.get("/api/schema/").content)
+    field = schema["components"]["schemas"]["Listing"]["properties"]["external_url"]
+    assert (field["format"], field["nullable"], field["readOnly"]) == ("uri", True, True)
+    # when the marketplace gave it a page
+    Listing.objects.filter(pk=ready_listing.pk).update(external_url="https://shop.example/p/1")
+    # then the URL is returned as is
+    assert api.get(url).json()["external_url"] == "https://shop.example/p/1"
 
 
 def test_listing_duplicate_is_409(api, ready_listing):

@@ -246,6 +246,46 @@ def test_channel_update_records_actor_and_validates(admin_user):
     assert channel.country == "US"
 
 
+def test_channel_update_saves_settings_and_credentials_together(admin_user):
+    # given
+    channel = channel_create(**_channel_data(credentials={"access_token": SHOPIFY_TOKEN, "refresh_token": "r-1"}))
+    # when
+    channel_update(channel=channel, user=admin_user, name="Shop B", credentials={"refresh_token": "r-2"})
+    # then
+    channel.refresh_from_db()
+    assert channel.name == "Shop B"
+    assert channel.get_credentials() == {"access_token": SHOPIFY_TOKEN, "refresh_token": "r-2"}
+    assert channel.updated_by == admin_user
+
+
+def test_channel_update_replace_credentials_drops_old_values():
+    channel = channel_create(**_channel_data(credentials={"access_token": SHOPIFY_TOKEN, "refresh_token": "r-1"}))
+    channel_update(channel=channel, credentials={"access_token": "new-token"}, replace_credentials=True)
+    channel.refresh_from_db()
+    assert channel.get_credentials() == {"access_token": "new-token"}
+
+
+@pytest.mark.parametrize(
+    ("credentials", "replace", "message"),
+    [
+        pytest.param({"nope": "x"}, False, "does not use credential field(s) nope", id="unknown_field_case"),
+        pytest.param({"client_id": "abc"}, True, "credentials are missing: access_token", id="missing_case"),
+    ],
+)
+def test_channel_update_refused_credentials_change_nothing(credentials, replace, message):
+    # given
+    channel = channel_create(**_channel_data())
+    stored = Channel.objects.get(pk=channel.pk)
+    # when settings and refused credentials arrive together
+    with pytest.raises(ValidationError) as exc:
+        channel_update(channel=channel, name="Shop B", credentials=credentials, replace_credentials=replace)
+    # then neither is saved
+    assert message in exc.value.message_dict["credentials"][0]
+    after = Channel.objects.get(pk=channel.pk)
+    assert (after.name, after.updated_at) == (stored.name, stored.updated_at)
+    assert after.get_credentials() == {"access_token": SHOPIFY_TOKEN}
+
+
 def test_changing_marketplace_needs_its_credentials():
     channel = channel_create(**_channel_data())
     with pytest.raises(ValidationError) as exc:

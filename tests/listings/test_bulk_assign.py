@@ -7,9 +7,8 @@ from catalog.choices import ProductStatus
 from catalog.models import Product
 from channels.models import Channel
 from common.errors import ApplicationError
-from listings import services
 from listings.models import Listing
-from listings.services import listing_create, listings_bulk_assign
+from listings.services import assign, listing_create, listings_bulk_assign
 from tests.fixtures.channels import bulk_products
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +95,7 @@ def test_no_channel_is_refused():
 
 def test_chunks_are_processed_one_transaction_each(make_channel, monkeypatch):
     # given: tiny chunks so 7 products make 3 chunks
-    monkeypatch.setattr(services, "ASSIGN_CHUNK", 3)
+    monkeypatch.setattr(assign, "ASSIGN_CHUNK", 3)
     products = _products(7)
     channel = make_channel("shopify")
     # when
@@ -111,13 +110,13 @@ def test_ten_thousand_products_on_six_channels_with_a_query_guard(six_channels, 
     # given
     products = _products(10_000)
     listing_create(product=products.order_by("pk").first(), channel=six_channels[0])
-    chunks = 10_000 // services.ASSIGN_CHUNK
+    chunks = 10_000 // assign.ASSIGN_CHUNK
     # per chunk: read ids + statuses, one INSERT ... SELECT, one INSERT ... SELECT of the audit entries,
     # savepoint + release; then the last (empty) read and the content type lookup. The new listings' readiness
     # is left to one queued task per channel (6,000 new listings per chunk is above ASSIGN_SYNC_READINESS_MAX).
     budget = chunks * 5 + 3
     # when
-    with django_assert_max_num_queries(budget), mock.patch("listings.services.enqueue") as enqueue:
+    with django_assert_max_num_queries(budget), mock.patch("listings.services.assign.enqueue") as enqueue:
         counts = listings_bulk_assign(products=products, channels=six_channels)
     # then
     assert AuditEntry.objects.filter(content_type__model="listing", action="create").count() == 60_000

@@ -12,17 +12,16 @@ from django.utils import timezone
 
 from catalog.services import image_delete, product_update, variant_create
 from channels.services import category_mapping_delete, category_mapping_set, channel_update
-from listings import services
 from listings.models import Listing
 from listings.readiness import listing_readiness
-from listings.services import listing_update, listings_bulk_assign, listings_readiness_refresh
+from listings.services import assign, listing_update, listings_bulk_assign, listings_readiness_refresh, verdicts
 from listings.tasks import listings_readiness_refresh_task
 
 pytestmark = pytest.mark.django_db
 
 
 def _stored(listing):
-    listing.refresh_from_db(fields=services.READINESS_FIELDS)
+    listing.refresh_from_db(fields=verdicts.READINESS_FIELDS)
     return listing.readiness_blocking, [issue["code"] for issue in listing.readiness_issues]
 
 
@@ -87,7 +86,7 @@ def test_refresh_queries_are_constant_per_chunk(make_listing, make_channel, monk
         make_listing(channel=channels[index % 3])
 
     def queries(chunk):
-        monkeypatch.setattr(services, "READINESS_CHUNK", chunk)
+        monkeypatch.setattr(verdicts, "READINESS_CHUNK", chunk)
         with CaptureQueriesContext(connection) as ctx:
             assert listings_readiness_refresh() == 9
         return len(ctx.captured_queries)
@@ -103,7 +102,7 @@ def test_category_names_are_read_once_per_refresh_when_messages_need_them(make_l
     channel = make_channel("shopify")
     for _ in range(4):
         make_listing(channel=channel, map_category=False)
-    monkeypatch.setattr(services, "READINESS_CHUNK", 2)
+    monkeypatch.setattr(verdicts, "READINESS_CHUNK", 2)
     # when
     with CaptureQueriesContext(connection) as ctx:
         assert listings_readiness_refresh() == 4
@@ -134,11 +133,11 @@ def test_a_large_bulk_assign_queues_the_checks_per_channel(make_channel, make_li
     from listings.tasks import listings_readiness_check_new_task
 
     # given: a threshold below the assignment's size
-    monkeypatch.setattr(services, "ASSIGN_SYNC_READINESS_MAX", 1)
+    monkeypatch.setattr(assign, "ASSIGN_SYNC_READINESS_MAX", 1)
     channels = [make_channel("shopify"), make_channel("etsy")]
     products = [make_listable_product(), make_listable_product()]
     # when
-    with mock.patch("listings.services.enqueue") as enqueue:
+    with mock.patch("listings.services.assign.enqueue") as enqueue:
         listings_bulk_assign(products=products, channels=channels)
     # then: nothing checked yet, one task per channel
     assert Listing.objects.filter(readiness_checked_at__isnull=True).count() == 4
@@ -158,7 +157,7 @@ def test_a_large_bulk_assign_queues_the_checks_per_channel(make_channel, make_li
 
 @pytest.fixture
 def enqueued():
-    with mock.patch("listings.services.enqueue") as patched:
+    with mock.patch("listings.services.verdicts.enqueue") as patched:
         yield patched
 
 
@@ -245,7 +244,7 @@ def test_the_task_refreshes_the_channel_and_skips_what_was_checked_since(make_li
     # given: a mapping removed without a worker; the stored verdict is stale
     channel = make_channel("shopify")
     listing = make_listing(channel=channel)
-    with mock.patch("listings.services.enqueue"):
+    with mock.patch("listings.services.verdicts.enqueue"):
         category_mapping_delete(mapping=channel.category_mappings.get())
     assert _stored(listing) == (0, [])
     # when: a task requested before the last check has nothing to do

@@ -1,0 +1,48 @@
+"""Writes for listings, one module per subdomain; callers import every listing service from this package.
+
+- `listing`: create, change overrides, record sync bookkeeping; `listings_bulk_transition` (status moves of a
+  selection; one listing's moves live in listings/state.py).
+- `assign`: bulk assignment of products to channels.
+- `verdicts`: the stored readiness verdict and its background refresh.
+
+Effective values (listings/effective.py), readiness (listings/readiness.py) and the state machine
+(listings/state.py) are re-exported here too.
+"""
+
+from listings.effective import EffectiveValue, EffectiveValues, listing_effective_values
+from listings.readiness import ReadinessIssue, listing_readiness
+from listings.state import ALLOWED_TRANSITIONS, listing_transition
+
+from .assign import ASSIGN_CHUNK, ASSIGN_SYNC_READINESS_MAX, listings_bulk_assign
+from .listing import (
+    OVERRIDE_FIELDS,
+    SYNC_FIELDS,
+    listing_create,
+    listing_sync_state_set,
+    listing_update,
+    listings_bulk_transition,
+)
+from .verdicts import READINESS_CHUNK, READINESS_FIELDS, listings_readiness_refresh, listings_readiness_refresh_enqueue
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "ASSIGN_CHUNK",
+    "ASSIGN_SYNC_READINESS_MAX",
+    "OVERRIDE_FIELDS",
+    "READINESS_CHUNK",
+    "READINESS_FIELDS",
+    "SYNC_FIELDS",
+    "EffectiveValue",
+    "EffectiveValues",
+    "ReadinessIssue",
+    "listing_create",
+    "listing_effective_values",
+    "listing_readiness",
+    "listing_sync_state_set",
+    "listing_transition",
+    "listing_update",
+    "listings_bulk_assign",
+    "listings_bulk_transition",
+    "listings_readiness_refresh",
+    "listings_readiness_refresh_enqueue",
+]
