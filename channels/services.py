@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from catalog.models import Category
+from common import events
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
 from common.errors import ApplicationError
-from listings.services import listings_readiness_refresh_enqueue
 from syncing.connectors import get_connector_class
 
+from .events import READINESS_INPUTS_CHANGED
 from .models import RULE_FIELDS, AttributeValueMapping, CategoryMapping, Channel
 
 # The settings a person edits, in the order the form and the API show them (the form, the serializer and the
@@ -183,7 +184,7 @@ def channel_update(
         channel.allowed_categories.set(allowed_categories)
         stale = stale or before != {c.pk for c in allowed_categories}
     if stale:
-        listings_readiness_refresh_enqueue(channel=channel)
+        events.publish(READINESS_INPUTS_CHANGED, channel=channel, category=None)
     return channel
 
 
@@ -220,7 +221,7 @@ def category_mapping_set(
     mapping.updated_by = _actor(user)
     mapping.full_clean()
     mapping.save()
-    listings_readiness_refresh_enqueue(channel=channel, category=category)
+    events.publish(READINESS_INPUTS_CHANGED, channel=channel, category=category)
     return mapping
 
 
@@ -250,7 +251,7 @@ def category_mappings_bulk_set(
         changed, ["external_category_id", "external_category_name", "updated_by", "updated_at"]
     )
     if new or changed:
-        listings_readiness_refresh_enqueue(channel=channel)
+        events.publish(READINESS_INPUTS_CHANGED, channel=channel, category=None)
     return {"created": len(new), "updated": len(changed)}
 
 
@@ -258,7 +259,7 @@ def category_mappings_bulk_set(
 def category_mapping_delete(*, mapping: CategoryMapping, user: User = None) -> None:
     channel, category = mapping.channel, mapping.category
     mapping.delete()
-    listings_readiness_refresh_enqueue(channel=channel, category=category)
+    events.publish(READINESS_INPUTS_CHANGED, channel=channel, category=category)
 
 
 @transaction.atomic

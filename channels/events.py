@@ -1,0 +1,5 @@
+"""Names of the events channel services publish (common.events); other apps subscribe to them."""
+
+# A channel's rules, activity, allowed categories or a category / attribute mapping changed, so the stored
+# readiness of its listings may be stale. Payload: channel (Channel), category (Category | None: only that subtree).
+READINESS_INPUTS_CHANGED = "channel.readiness_inputs_changed"
