@@ -9,8 +9,9 @@ from typing import Any
 
 from import_export import fields, resources, widgets
 
+from common.spreadsheets import neutralise
+
 from .fields import PRODUCT_SPREADSHEET_FIELDS
-from .importing.workbooks import neutralise
 from .models import Category, Product
 
 
@@ -38,7 +39,7 @@ class ProductResource(resources.ModelResource):
         skip_diff = True
 
     def export_field(self, field: fields.Field, instance: Any, **kwargs: Any) -> Any:
-        """Neutralise = + - @ tab CR NUL (the library's own escape covers '=' only; ASVS 1.2.10)."""
+        """Neutralise formula-like text (the library's own escape covers a leading '=' only)."""
         return neutralise(super().export_field(field, instance, **kwargs))
 
     def get_export_queryset(self, request: Any) -> Any:

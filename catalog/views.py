@@ -18,6 +18,7 @@ from accounts.mixins import StaffReadMixin, StaffWriteMixin
 from accounts.roles import can_edit, channel_scoped
 from channels.models import Channel
 from common.errors import ApplicationError
+from common.spreadsheets import csv_row
 from common.views import CappedPaginator, add_service_errors, error_text
 from listings.models import Listing
 from listings.readiness import listing_readiness
@@ -41,7 +42,6 @@ from .selectors import category_full_names
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1_000
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- Product list ---
@@ -133,12 +133,6 @@ def attach_listing_summaries(products: list[Product], user: Any) -> None:
         product.listing_summary = summaries.get(product.pk, empty)  # type: ignore[attr-defined]
 
 
-def _csv_cell(value: object) -> str:
-    """Text that a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_FORMULA_PREFIXES) else text
-
-
 def products_csv(products: list[Product]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
@@ -148,7 +142,7 @@ def products_csv(products: list[Product]) -> HttpResponse:
     names = category_full_names()
     for p in products:
         row = [p.sku, p.title, p.status, names.get(p.category_id or 0, ""), p.brand, p.barcode, p.price]
-        writer.writerow([_csv_cell(v) for v in [*row, p.currency, p.quantity]])
+        writer.writerow(csv_row([*row, p.currency, p.quantity]))
     return response
 
 

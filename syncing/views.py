@@ -14,6 +14,7 @@ from django.views.generic import DetailView, ListView
 from accounts.mixins import StaffReadMixin, StaffWriteMixin
 from accounts.roles import can_edit, channel_scoped
 from common.errors import ApplicationError
+from common.spreadsheets import csv_row
 from common.views import CappedPaginator, error_text
 
 from .choices import ACTIVE_JOB_STATUSES
@@ -23,7 +24,6 @@ from .services import sync_event_retry, sync_job_cancel
 
 AREA = "sync"
 EXPORT_MAX_ROWS = 50_000
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def job_progress(job: SyncJob) -> dict[str, Any]:
@@ -138,11 +138,6 @@ class SyncEventListView(StaffReadMixin, PagedListMixin, ListView):
         return context
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_FORMULA_PREFIXES) else text
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -160,7 +155,7 @@ def events_csv(queryset) -> StreamingHttpResponse:
             sku = e.listing.product.sku if e.listing_id and e.listing else ""
             values = [e.created_at.isoformat(), e.channel.name, sku, e.operation, e.outcome, e.attempt]
             values += [e.http_status, e.error_kind, e.error_code, e.message, e.job_id, e.listing_id]
-            yield writer.writerow([_cell(v) for v in [*values, e.request_id, e.duration_ms]])
+            yield writer.writerow(csv_row([*values, e.request_id, e.duration_ms]))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")

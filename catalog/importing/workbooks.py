@@ -1,8 +1,7 @@
 """Workbooks we write: the template, the error workbook and streamed product exports (CSV and XLSX).
 
-Every text cell we write goes through `neutralise`, which prefixes a `'` when a cell starts with = + - @, tab,
-CR or NUL (OWASP ASVS 1.2.10; django-import-export's own escape covers only '='), so a spreadsheet program
-never evaluates user data as a formula.
+Every text cell we write goes through `common.spreadsheets.neutralise`, so a spreadsheet program never evaluates
+user data as a formula.
 """
 
 import datetime as dt
@@ -17,13 +16,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from common.spreadsheets import csv_row, neutralise
 from listings.models import Listing
 
 from ..models import ImportBatch, ImportRow, Product, Variant
 from .columns import COLUMN_NOTES, COLUMNS
 from .readers import iter_csv_bytes
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00")
 EXPORT_CHUNK = 2000  # rows fetched per query while streaming an export
 LISTING_COLUMNS = [
     "id",
@@ -74,13 +73,6 @@ SAMPLE_ROWS = [
         "option2_value": "Black",
     },
 ]
-
-
-def neutralise(value: Any) -> Any:
-    """Make a cell value safe to open in a spreadsheet program (text only; numbers are left as numbers)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _text_cell(sheet: Any, value: Any) -> WriteOnlyCell:
@@ -255,12 +247,7 @@ def _variant_row(product: Product, variant: Variant) -> list[Any]:
 
 def export_csv(rows: Iterable[list[Any]]) -> Iterator[bytes]:
     yield "\ufeff".encode()  # BOM: Excel then opens the UTF-8 file with the right encoding
-    yield from iter_csv_bytes(_safe(rows))
-
-
-def _safe(rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
-    for row in rows:
-        yield ["" if v is None else neutralise(v) for v in row]
+    yield from iter_csv_bytes(csv_row(row) for row in rows)
 
 
 def export_xlsx_file(rows: Iterable[list[Any]], sheet_title: str = "Products") -> Any:

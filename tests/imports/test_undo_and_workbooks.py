@@ -12,12 +12,12 @@ from catalog.importing.workbooks import (
     export_csv,
     export_rows,
     export_xlsx_file,
-    neutralise,
     template_workbook,
 )
 from catalog.models import ImportBatchStatus, Product, Variant
 from catalog.services import product_create, product_update, variant_create
 from common.errors import ApplicationError
+from common.spreadsheets import neutralise
 
 from .conftest import write_xlsx
 
