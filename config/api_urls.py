@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from catalog.api.imports import ImportBatchViewSet
 from catalog.api.views import CategoryViewSet, ProductImageViewSet, ProductViewSet, VariantViewSet
 from channels.api.views import ChannelViewSet
-from common.api import api_not_found
+from common.api.errors import api_not_found
 from listings.api.views import ListingViewSet
 from syncing.api.views import SyncEventViewSet, SyncJobViewSet
 

@@ -185,12 +185,12 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # a LogEntry per row is the slow part of ad
 # --- REST API ---
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "common.api.schema.ApiAutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["common.api.StrictFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["common.api.filters.StrictFilterBackend"],
     # JSON only (uploads declare multipart themselves): one body format to document, validate and fuzz.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "common.api.ApiPagination",
+    "DEFAULT_PAGINATION_CLASS": "common.api.pagination.ApiPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "common.api.exception_handler",
+    "EXCEPTION_HANDLER": "common.api.errors.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -219,8 +219,8 @@ SPECTACULAR_SETTINGS = {
         "ProductStatusEnum": "catalog.choices.ProductStatus",
         "ListingStatusEnum": "listings.choices.ListingStatus",
         "SyncJobStatusEnum": "syncing.choices.SyncJobStatus",
-        "BulkPolicyEnum": "common.api.BULK_POLICY_CHOICES",
-        "BulkItemStatusEnum": "common.api.BULK_ITEM_STATUSES",
+        "BulkPolicyEnum": "common.api.bulk.BULK_POLICY_CHOICES",
+        "BulkItemStatusEnum": "common.api.bulk.BULK_ITEM_STATUSES",
     },
 }
 

@@ -20,7 +20,7 @@ from accounts.api.serializers import ApiTokenSerializer, TokenObtainSerializer
 from accounts.models import ApiToken
 from accounts.roles import user_roles
 from accounts.services import token_create, token_revoke
-from common.api import error_response
+from common.api.errors import error_response
 from common.errors import ApplicationError
 
 

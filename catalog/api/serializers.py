@@ -20,10 +20,8 @@ from catalog import services
 from catalog.choices import ProductStatus
 from catalog.fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
 from catalog.models import Category, Product, ProductImage, Variant
-from common.api import (
-    BULK_ITEM_STATUSES,
-    BULK_POLICY_CHOICES,
-    BULK_REJECT_ALL,
+from common.api.bulk import BULK_ITEM_STATUSES, BULK_POLICY_CHOICES, BULK_REJECT_ALL
+from common.api.serializers import (
     MAX_ID,
     ServiceSerializerMixin,
     StrictCharField,

@@ -18,8 +18,9 @@ from catalog.api.filters import CategoryFilterSet, ProductApiFilterSet, ProductI
 from catalog.import_views import export_response
 from catalog.importing import workbooks
 from catalog.models import Category, Product, ProductImage, Variant
-from common.api import MAX_ID, bulk_apply
+from common.api.bulk import bulk_apply
 from common.api.exports import export_action
+from common.api.serializers import MAX_ID
 
 from .serializers import (
     BulkResultSerializer,

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from channels import services
 from channels.choices import marketplace_choices
 from channels.models import Channel
-from common.api import ServiceSerializerMixin, StrictCharField
+from common.api.serializers import ServiceSerializerMixin, StrictCharField
 
 CHANNEL_READ_FIELDS = ["id", *services.CHANNEL_EDITABLE_FIELDS, "created_at", "updated_at"]
 

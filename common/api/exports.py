@@ -1,7 +1,7 @@
 """Downloads served by the API (`export` actions of the product and listing viewsets): the renderers that let
 `?format=csv|xlsx` through DRF's content negotiation, a 400 for an unknown format, and the decorator.
 
-Kept out of `common.api` itself: importing `rest_framework.decorators` there would import DRF's views while DRF
+Kept out of `common.api`'s `__init__`: importing `rest_framework.decorators` there would import DRF's views while DRF
 is still loading this package's throttle classes from its settings (a circular import at start-up).
 """
 

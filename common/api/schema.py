@@ -6,7 +6,7 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
 
-from common.api import ErrorSerializer
+from common.api.errors import ErrorSerializer
 
 ERROR_DESCRIPTIONS = {
     "400": "Invalid request: field errors are listed in `errors`.",

@@ -4,12 +4,10 @@ from typing import Any
 
 from rest_framework import serializers
 
-from common.api import (
-    BULK_ITEM_STATUSES,
-    BULK_POLICY_CHOICES,
-    BULK_REJECT_ALL,
+from common.api.bulk import BULK_ITEM_STATUSES, BULK_POLICY_CHOICES, BULK_REJECT_ALL
+from common.api.errors import ErrorSerializer
+from common.api.serializers import (
     MAX_ID,
-    ErrorSerializer,
     ServiceSerializerMixin,
     StrictCharField,
     StrictDecimalField,

@@ -108,7 +108,7 @@ def test_only_the_owner_or_an_admin_may_revoke(editor_user, viewer_user, role_ad
 def test_wrong_password_gets_401_and_creates_no_token(editor_user):
     response = obtain(APIClient(), "editor1", "wrong")
     assert response.status_code == 401
-    assert response.json()["detail"] == "Wrong username or password."  # API error shape (common.api)
+    assert response.json()["detail"] == "Wrong username or password."  # API error shape (common.api.errors)
     assert ApiToken.objects.count() == 0
 
 
