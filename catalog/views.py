@@ -18,8 +18,9 @@ from accounts.mixins import StaffReadMixin, StaffWriteMixin
 from accounts.roles import can_edit, channel_scoped
 from channels.models import Channel
 from common.errors import ApplicationError
+from common.pagination import PagedListMixin
 from common.spreadsheets import csv_row
-from common.views import CappedPaginator, add_service_errors, error_text
+from common.views import add_service_errors, error_text
 from listings.models import Listing
 from listings.readiness import listing_readiness
 from listings.services import listings_bulk_assign
@@ -47,10 +48,9 @@ SEARCH_COUNT_CAP = 1_000
 # --- Product list ---
 
 
-class ProductListView(StaffReadMixin, ListView):
+class ProductListView(StaffReadMixin, PagedListMixin, ListView):
     template_name = "catalog/product_list.html"
     context_object_name = "products"
-    paginator_class = CappedPaginator
 
     def get_paginate_by(self, queryset: Any) -> int:
         try:
@@ -83,14 +83,9 @@ class ProductListView(StaffReadMixin, ListView):
             )
         )
 
-    def paginate_queryset(self, queryset, page_size):
-        """Like ListView's, but an out-of-range page shows the last page instead of a 404."""
-        paginator = self.get_paginator(queryset, page_size)
-        if self.request.GET.get("q", "").strip():
-            # A text search scans rows (LIKE '%term%'); stop counting early, as a search engine says "1,000+".
-            paginator.count_cap = SEARCH_COUNT_CAP  # type: ignore[attr-defined]
-        page = paginator.get_page(self.request.GET.get("page"))
-        return paginator, page, page.object_list, page.has_other_pages()
+    def get_count_cap(self) -> int | None:
+        # A text search scans rows (LIKE '%term%'); stop counting early, as a search engine says "1,000+".
+        return SEARCH_COUNT_CAP if self.request.GET.get("q", "").strip() else None
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

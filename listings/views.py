@@ -18,7 +18,8 @@ from catalog.filters import ProductFilterSet
 from catalog.models import Product, ProductImage
 from channels.models import Channel
 from common.errors import ApplicationError
-from common.views import CappedPaginator, add_service_errors, error_text
+from common.pagination import PagedListMixin
+from common.views import add_service_errors, error_text
 from syncing.selectors import listing_sync_history
 from syncing.services import ChannelPublishResult, listing_remote_accept, listings_publish, listings_publish_grouped
 
@@ -60,12 +61,11 @@ def flash_publish(request: HttpRequest, results: list[ChannelPublishResult]) -> 
 # --- Matrix ---
 
 
-class ListingMatrixView(StaffReadMixin, ListView):
+class ListingMatrixView(StaffReadMixin, PagedListMixin, ListView):
     """Products (filtered like the product list) as rows, channels as columns, each cell a status badge."""
 
     template_name = "listings/listing_matrix.html"
     context_object_name = "products"
-    paginator_class = CappedPaginator
     paginate_by = MATRIX_PAGE_SIZE
 
     def get_queryset(self):
@@ -73,11 +73,6 @@ class ListingMatrixView(StaffReadMixin, ListView):
             self.request.GET or None, queryset=Product.objects.all(), request=self.request
         )
         return self.filterset.qs.only("id", "sku", "title", "status")
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get("page"))
-        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -102,10 +97,9 @@ class ListingMatrixView(StaffReadMixin, ListView):
 # --- List ---
 
 
-class ListingListView(StaffReadMixin, ListView):
+class ListingListView(StaffReadMixin, PagedListMixin, ListView):
     template_name = "listings/listing_list.html"
     context_object_name = "listings"
-    paginator_class = CappedPaginator
     paginate_by = 50
 
     def get_queryset(self):
@@ -133,11 +127,6 @@ class ListingListView(StaffReadMixin, ListView):
             "readiness_blocking",
             "readiness_issues",
         )
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get("page"))
-        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -14,8 +14,9 @@ from django.views.generic import DetailView, ListView
 from accounts.mixins import StaffReadMixin, StaffWriteMixin
 from accounts.roles import can_edit, channel_scoped
 from common.errors import ApplicationError
+from common.pagination import PagedListMixin
 from common.spreadsheets import csv_row
-from common.views import CappedPaginator, error_text
+from common.views import error_text
 
 from .choices import ACTIVE_JOB_STATUSES
 from .filters import SyncEventFilterSet, SyncJobFilterSet
@@ -43,17 +44,7 @@ def job_progress(job: SyncJob) -> dict[str, Any]:
     }
 
 
-class PagedListMixin:
-    request: HttpRequest
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size)  # type: ignore[attr-defined]
-        page = paginator.get_page(self.request.GET.get("page"))
-        return paginator, page, page.object_list, page.has_other_pages()
-
-
 class SyncJobListView(StaffReadMixin, PagedListMixin, ListView):
-    paginator_class = CappedPaginator
     paginate_by = 50
     template_name = "syncing/job_list.html"
     context_object_name = "jobs"
@@ -115,7 +106,6 @@ class SyncJobCancelView(StaffWriteMixin, View):
 
 
 class SyncEventListView(StaffReadMixin, PagedListMixin, ListView):
-    paginator_class = CappedPaginator
     paginate_by = 50
     template_name = "syncing/event_list.html"
     context_object_name = "events"

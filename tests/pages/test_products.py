@@ -101,7 +101,7 @@ def test_list_paginates_and_clamps_out_of_range_pages(editor_client):
 
 
 def test_list_caps_the_count_and_says_so(editor_client, monkeypatch):
-    monkeypatch.setattr("common.views.CappedPaginator.count_cap", 27)
+    monkeypatch.setattr("common.pagination.CappedPaginator.count_cap", 27)
     for n in range(30):
         ProductFactory(sku=f"CAP-{n:02d}")
 
