@@ -1,20 +1,18 @@
-"""Recurring django-q2 schedules of the accounts app; created by `manage.py accounts_schedules`
-(and by the project's setup_schedules command when it exists, which should call `schedules_ensure`)."""
+"""Recurring work of the accounts app, written to django-q2 by `manage.py setup_schedules` (common/schedules.py).
+
+Migration 0003 also creates these two, so /healthz has its heartbeat right after `migrate`; this module is the
+source they are kept in line with.
+"""
 
 from django_q.models import Schedule
 
-SCHEDULES = {
-    "accounts.worker_heartbeat": {
-        "func": "accounts.tasks.worker_heartbeat_task",
-        "schedule_type": Schedule.MINUTES,
-        "minutes": 1,
-    },
-    "accounts.audit_prune": {"func": "accounts.tasks.audit_prune_task", "schedule_type": Schedule.DAILY},
-}
+from common.schedules import ScheduleSpec
+
+SCHEDULES = (
+    ScheduleSpec("accounts.worker_heartbeat", "accounts.tasks.worker_heartbeat_task", minutes=1),
+    ScheduleSpec("accounts.audit_prune", "accounts.tasks.audit_prune_task", schedule_type=Schedule.DAILY),
+)
 
 
-def schedules_ensure() -> list[str]:
-    """Create or update the schedules by name (idempotent); returns their names."""
-    for name, options in SCHEDULES.items():
-        Schedule.objects.update_or_create(name=name, defaults={**options, "repeats": -1})
+def schedule_specs() -> list[ScheduleSpec]:
     return list(SCHEDULES)

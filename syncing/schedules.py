@@ -1,22 +1,11 @@
-"""Recurring work, declared in code and written to django-q2 by `manage.py setup_schedules` (idempotent)."""
-
-from dataclasses import dataclass
-
-from django.db import transaction
-from django_q.models import Schedule
+"""Recurring sync work, written to django-q2 by `manage.py setup_schedules` (common/schedules.py): two static
+jobs and one pull per active channel (the pulls of deleted or paused channels are removed)."""
 
 from channels.models import Channel
+from common.schedules import ScheduleSpec
 
 PULL_PREFIX = "sync-pull-channel-"
-
-
-@dataclass(frozen=True)
-class ScheduleSpec:
-    name: str
-    func: str
-    minutes: int
-    args: str = "()"
-
+PRUNED_PREFIXES = (PULL_PREFIX,)
 
 STATIC_SCHEDULES = (
     ScheduleSpec("sync-retention-daily", "syncing.tasks.sync_events_summarise_task", minutes=24 * 60),
@@ -37,41 +26,3 @@ def schedule_specs() -> list[ScheduleSpec]:
             )
         )
     return specs
-
-
-@transaction.atomic
-def schedules_sync() -> tuple[int, int, int]:
-    """Create or update every declared schedule and drop pulls of channels that are gone or paused.
-
-    Returns (created, updated, deleted). The next run of an existing schedule is kept, so running this at every
-    deploy does not postpone or repeat work.
-    """
-    created = updated = 0
-    wanted = schedule_specs()
-    for spec in wanted:
-        schedule, was_created = Schedule.objects.get_or_create(
-            name=spec.name,
-            defaults={
-                "func": spec.func,
-                "args": spec.args,
-                "schedule_type": Schedule.MINUTES,
-                "minutes": spec.minutes,
-                "repeats": -1,
-            },
-        )
-        if was_created:
-            created += 1
-            continue
-        if (schedule.func, schedule.args, schedule.minutes, schedule.schedule_type) != (
-            spec.func,
-            spec.args,
-            spec.minutes,
-            Schedule.MINUTES,
-        ):
-            schedule.func, schedule.args, schedule.minutes = spec.func, spec.args, spec.minutes
-            schedule.schedule_type, schedule.repeats = Schedule.MINUTES, -1
-            schedule.save()
-            updated += 1
-    names = {spec.name for spec in wanted}
-    deleted, _ = Schedule.objects.filter(name__startswith=PULL_PREFIX).exclude(name__in=names).delete()
-    return created, updated, deleted

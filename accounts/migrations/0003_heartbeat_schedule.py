@@ -1,5 +1,5 @@
 """Create the worker-heartbeat and audit-pruning schedules so /healthz works after any `migrate`
-(`manage.py accounts_schedules` re-applies them idempotently)."""
+(`manage.py setup_schedules` re-applies them from accounts/schedules.py)."""
 
 from django.db import migrations
 

@@ -1,14 +1,14 @@
-"""Create or update the sync schedules declared in syncing/schedules.py (run at every deploy/start)."""
+"""Create or update the schedules every app declares in its `schedules` module (see common/schedules.py)."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from syncing.schedules import schedules_sync
+from common.schedules import schedules_sync
 
 
 class Command(BaseCommand):
-    help = "Create or update the django-q2 schedules declared in code (idempotent)."
+    help = "Create or update the django-q2 schedules declared by every app (idempotent; run at every deploy/start)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         created, updated, deleted = schedules_sync()
