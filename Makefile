@@ -8,8 +8,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SANDBOX_PORT ?= 8100
 PYTEST_WORKERS ?= 2
+# Total line coverage of the project's packages (pyproject.toml [tool.coverage]) below which `make test` fails:
+# 92 = the 2026-12-06 measure rounded down (92.3% on SQLite, 92.6% on PostgreSQL). Raise it as coverage rises.
+COVERAGE_FLOOR ?= 92
 
-.PHONY: run install browser migrate seed test test-fast lint format check bench clean sandbox worker
+.PHONY: install browser migrate seed run worker lint format test test-fast bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,7 +56,7 @@ format: install
 
 test: install browser
 	@echo "test database: $${DATABASE_URL:-sqlite (default)}"
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
 test-fast: install
 	$(BIN)/pytest -q -m "not browser and not slow"
