@@ -4,8 +4,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from catalog.api.imports import ImportBatchViewSet
 from catalog.api.views import CategoryViewSet, ProductImageViewSet, ProductViewSet, VariantViewSet
+from catalog.importing.api import ImportBatchViewSet
 from channels.api.views import ChannelViewSet
 from common.api.errors import api_not_found
 from listings.api.views import ListingViewSet

@@ -7,7 +7,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("operations.urls")),  # the dashboard at "/" and /healthz
     path("accounts/", include("accounts.urls")),
     path("catalog/", include("catalog.urls")),
-    path("imports/", include("catalog.import_urls", namespace="imports")),
+    path("imports/", include("catalog.importing.urls", namespace="imports")),
     path("channels/", include("channels.urls")),
     path("listings/", include("listings.urls")),
     path("sync/", include("syncing.urls")),

@@ -15,8 +15,8 @@ from rest_framework.response import Response
 
 from catalog import services
 from catalog.api.filters import CategoryFilterSet, ProductApiFilterSet, ProductImageFilterSet, VariantFilterSet
-from catalog.import_views import export_response
 from catalog.importing import workbooks
+from catalog.importing.views import export_response
 from catalog.models import Category, Product, ProductImage, Variant
 from common.api.bulk import bulk_apply
 from common.api.exports import export_action

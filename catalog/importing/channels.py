@@ -5,8 +5,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from channels.models import Channel
 from common.actors import Actor
 from common.errors import ApplicationError
+from listings.choices import ListingStatus
+from listings.models import Listing
+from listings.services import listing_create
 
 from ..models import ImportBatch, ImportRow, Product
 
@@ -15,8 +19,6 @@ logger = logging.getLogger(__name__)
 
 def channel_names() -> dict[str, str]:
     """Every channel name by its lower-case form (channels are few; one query per import run)."""
-    from channels.models import Channel
-
     return {name.lower(): name for name in Channel.objects.values_list("name", flat=True)}
 
 
@@ -26,9 +28,6 @@ def import_listings_create(*, batch: ImportBatch, user: Actor = None) -> dict[st
     A product already listed on a channel is skipped (not an error); other refusals (archived product...) are
     kept on the row. The ids of created listings are kept so that undo can remove them.
     """
-    from channels.models import Channel
-    from listings.services import listing_create
-
     channels = {c.name.lower(): c for c in Channel.objects.all()}
     counts = {"created": 0, "skipped": 0, "failed": 0}
     pending = batch.rows.filter(kind=ImportRow.Kind.CHANNELS, after={}).order_by("row_number")
@@ -64,9 +63,6 @@ def import_listings_create(*, batch: ImportBatch, user: Actor = None) -> dict[st
 
 def import_listings_remove(*, batch: ImportBatch, refused: list[dict[str, Any]]) -> int:
     """For undo: delete the draft listings the batch created; listings that moved on are named in `refused`."""
-    from listings.choices import ListingStatus
-    from listings.models import Listing
-
     ids = [
         pk
         for after in batch.rows.filter(kind=ImportRow.Kind.CHANNELS).values_list("after", flat=True)

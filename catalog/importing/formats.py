@@ -4,6 +4,7 @@ import io
 
 import tablib
 from import_export.formats import base_formats
+from python_calamine import CalamineWorkbook
 
 from .readers import _is_blank
 
@@ -16,8 +17,6 @@ class CalamineXLSX(base_formats.XLSX):
     """
 
     def create_dataset(self, in_stream: bytes | str) -> tablib.Dataset:
-        from python_calamine import CalamineWorkbook
-
         data = in_stream.encode() if isinstance(in_stream, str) else in_stream
         workbook = CalamineWorkbook.from_object(io.BytesIO(data))
         try:

@@ -3,7 +3,7 @@
 A 100k-row file runs this loop 1.2 million times, so the common cells take inlined fast paths (text that is
 already a str, money that is a float with whole cents, whole numbers) and repeated text (brands, currencies,
 statuses) is converted once per distinct spelling; anything else goes through the converters of `columns`,
-which word the errors. Both paths give the same values (tests/imports/test_row_fast_paths.py).
+which word the errors. Both paths give the same values (tests/catalog/importing/test_unchanged_rows.py).
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -115,6 +115,16 @@ class RowParser:
         row = Row(number, cells)
         if len(cells) < self.width:  # a short CSV line: the missing cells are blank
             cells = [*cells, *self.padding[len(cells) :]]
+        self._parse_skus(row, cells)
+        blanks = self._parse_fields(row, cells)
+        self._parse_lists(row, cells, blanks)
+        if blanks:
+            row.blanks = blanks
+        if self.options:
+            self._parse_options(row, cells)
+        return row
+
+    def _parse_skus(self, row: Row, cells: list[Any]) -> None:
         sku_at = self.sku_at
         raw = cells[sku_at] if sku_at is not None else None
         sku = raw.strip() if raw.__class__ is str else None
@@ -126,6 +136,9 @@ class RowParser:
                 row.fail("sku", None, "SKU is required.")
         if self.parent_at is not None:
             row.parent_sku = self._one(row, "parent_sku", cells[self.parent_at], col.to_sku)
+
+    def _parse_fields(self, row: Row, cells: list[Any]) -> list[str]:
+        """Convert the field cells into `row.values` (the hot loop); return the names of the blank ones."""
         values = row.values
         blanks: list[str] = []
         for name, position, kind, limit, func, memo in self.plan:  # runs for every cell of the file
@@ -164,6 +177,10 @@ class RowParser:
                 row.fail(name, raw, value.message)
             else:
                 values[name] = value
+        return blanks
+
+    def _parse_lists(self, row: Row, cells: list[Any], blanks: list[str]) -> None:
+        """The category path, the image/channel lists and the attribute cells (blank ones added to `blanks`)."""
         if self.category_at is not None:
             raw = cells[self.category_at]
             if col.is_blank(raw):
@@ -182,11 +199,6 @@ class RowParser:
                     blanks.append(col.ATTRIBUTE_PREFIX + code)
             if attributes:
                 row.attributes = attributes
-        if blanks:
-            row.blanks = blanks
-        if self.options:
-            self._parse_options(row, cells)
-        return row
 
     @staticmethod
     def _convert(func: Callable[[Any], Any], raw: Any) -> Any:

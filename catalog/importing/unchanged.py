@@ -18,16 +18,14 @@ Every other row goes through the full path unchanged.
 
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 
 from ..models import Category, Product
 from . import columns as col
+from .row_checks import RowChecks
 from .sql import sku_in
-
-if TYPE_CHECKING:
-    from .engine import ImportRun
 
 COMPARED: tuple[str, ...] = ("title", "description", "brand", "price", "currency", "compare_at_price")
 COMPARED += ("cost_price", "quantity", "barcode", "weight_grams", "status")
@@ -54,12 +52,24 @@ def _getter(positions: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
     return operator.itemgetter(*positions)
 
 
-class UnchangedRows:
-    """Per-run filter: `split(chunk)` counts the unchanged rows of a raw chunk and returns the rest."""
+class Split(NamedTuple):
+    """What `UnchangedRows.split` found in a raw chunk; the caller counts and records it."""
 
-    def __init__(self, run: "ImportRun") -> None:
-        self.run = run
-        index = run.cmap.index
+    rest: list[tuple[int, list[Any]]]  # the rows left to convert and check
+    unchanged: dict[str, int]  # upper SKU -> row number of each row that holds exactly what is stored
+    absent: set[str]  # upper SKUs looked up and found not to be products
+
+
+class UnchangedRows:
+    """Per-run filter: `split(chunk)` finds the unchanged rows of a raw chunk and returns them apart from the rest.
+
+    It reads the run's checks (the SKUs seen so far; categories and definitions through their caches) and leaves
+    the counting, and the recording of the SKUs it found unchanged, to its caller.
+    """
+
+    def __init__(self, checks: RowChecks) -> None:
+        self.checks = checks
+        index = checks.cmap.index
         self.names = [n for n in COMPARED if n in index]
         self.sku_at = index["sku"]
         self.category_at = index.get("category")
@@ -70,7 +80,6 @@ class UnchangedRows:
         self.blanks = (None,) * len(blank_at)
         self.category_ids: dict[Any, Any] = {None: None}
         self.plain_categories: dict[int | None, bool] = {None: True}
-        self.absent: set[str] = set()
         quote = connection.ops.quote_name
         float_cast = "CAST({} AS DOUBLE PRECISION)" if connection.vendor == "postgresql" else "{}"
         columns = [float_cast.format(f"t.{quote(n)}") if n in NUMERIC else f"t.{quote(n)}" for n in self.names]
@@ -80,19 +89,20 @@ class UnchangedRows:
         self.width = max(positions + ([self.category_at] if self.category_at is not None else [])) + 1
 
     @classmethod
-    def for_run(cls, run: "ImportRun") -> "UnchangedRows | None":
-        cmap = run.cmap
+    def for_sheet(cls, checks: RowChecks) -> "UnchangedRows | None":
+        """The filter for the sheet `checks.cmap` maps, or None when no row of it can take this path."""
+        cmap = checks.cmap
         if "sku" not in cmap.index or cmap.attributes:
             return None
         if not any(n in cmap.index for n in COMPARED) and "category" not in cmap.index:
             return None
-        return cls(run)
+        return cls(checks)
 
-    def split(self, chunk: list[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
-        """Count the chunk's unchanged rows (and note their SKUs as seen); return the rows left to convert."""
+    def split(self, chunk: list[tuple[int, list[Any]]]) -> Split:
+        """Find the chunk's unchanged rows (SKUs unique in the chunk and not seen before); return them and the rest."""
         keys: list[str | None] = []
         counts: dict[str, int] = {}
-        sku_at, seen = self.sku_at, self.run.seen
+        sku_at, seen = self.sku_at, self.checks.seen
         for _, cells in chunk:
             raw = cells[sku_at] if sku_at < len(cells) else None
             key = raw.strip().upper() if raw.__class__ is str else None
@@ -103,21 +113,18 @@ class UnchangedRows:
                 counts[key] = counts.get(key, 0) + 1
         unique = [k for k, n in counts.items() if n == 1]
         stored = self._stored(unique) if unique else {}
-        self.absent = set(unique).difference(stored)  # not products: the engine need not look them up again
+        absent = set(unique).difference(stored)  # not products: the checks need not look them up again
         if not stored:
-            return chunk
+            return Split(chunk, {}, absent)
         rest: list[tuple[int, list[Any]]] = []
-        unchanged = 0
+        unchanged: dict[str, int] = {}
         for item, key in zip(chunk, keys, strict=True):
             found = stored.get(key) if key else None
             if found is None or not self._matches(item[1], found):
                 rest.append(item)
                 continue
-            seen[key] = (item[0], "product")  # type: ignore[index]
-            unchanged += 1
-        self.run.counts["unchanged"] += unchanged
-        self.run.processed += unchanged
-        return rest
+            unchanged[key] = item[0]  # type: ignore[index]
+        return Split(rest, unchanged, absent)
 
     def _matches(self, cells: list[Any], found: tuple[Any, ...]) -> bool:
         if len(cells) < self.width:  # a short CSV line
@@ -149,7 +156,7 @@ class UnchangedRows:
         if raw.__class__ is str and raw.strip():
             try:
                 path = col.to_category_path(raw)
-                category = self.run.category_for_path(path) if path else None
+                category = self.checks.category_for_path(path) if path else None
             except col.CellError:
                 category = None
             if category is not None and category.pk is not None:
@@ -164,7 +171,7 @@ class UnchangedRows:
         """Whether the stored category has no attribute definitions (own or inherited)."""
         if category_id not in self.plain_categories:
             category = Category.objects.filter(pk=category_id).first() if category_id is not None else None
-            self.plain_categories[category_id] = category is None or not self.run.definitions_for(category)
+            self.plain_categories[category_id] = category is None or not self.checks.definitions_for(category)
         return self.plain_categories[category_id]
 
     def _stored(self, keys: list[str]) -> dict[str, tuple[Any, ...]]:

@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.roles import channel_scoped
-from catalog.import_views import export_response
 from catalog.importing import workbooks
+from catalog.importing.views import export_response
 from common.api.bulk import bulk_apply
 from common.api.errors import as_api_exception, error_body
 from common.api.exports import export_action

@@ -119,8 +119,8 @@ def test_import_upload_without_sheet_reads_the_first_and_an_unknown_sheet_is_ref
 def test_import_rollback_queues_the_undo_and_answers_202(api, tmp_path):
     from unittest.mock import patch
 
+    from catalog.importing.tasks import import_batch_undo_task
     from catalog.models import Product
-    from catalog.tasks import import_batch_undo_task
 
     # given a committed batch that created one product
     batch_id = _upload(api, _two_sheet_workbook(), name="two.xlsx").json()["id"]

@@ -303,7 +303,7 @@ def test_seed_demo_ends_with_fresh_verdicts():
 
 def test_import_commit_and_undo_refresh_the_listed_products(ready_listing, tmp_path):
     from catalog.importing.services import import_batch_undo, import_file
-    from tests.imports.conftest import write_csv
+    from tests.catalog.importing.conftest import write_csv
 
     # given: a listed, ready product
     sku = ready_listing.product.sku

@@ -8,10 +8,10 @@ import tablib
 
 from catalog.importing.formats import CalamineODS, CalamineXLSX
 from catalog.importing.services import import_file
+from catalog.importing.tasks import import_batch_undo_task
 from catalog.models import ImportBatch, ImportBatchStatus, Product
 from catalog.resources import ProductResource
 from catalog.services import category_create, product_create
-from catalog.tasks import import_batch_undo_task
 
 from .conftest import product_rows, write_xlsx
 

@@ -1,5 +1,5 @@
 """Imports API: upload a spreadsheet -> batch with preview counts (dry run in the background) -> confirm ->
-rollback; the failed rows as a workbook. The same catalog.importing services as the import pages."""
+rollback; the failed rows as a workbook. The same services as the import pages (views.py)."""
 
 from typing import Any
 
@@ -12,8 +12,8 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.importing import services, workbooks
-from catalog.models import ImportBatch, ImportErrorPolicy
+from ..models import ImportBatch, ImportErrorPolicy
+from . import services, workbooks
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -1,4 +1,4 @@
-"""The PostgreSQL writer threads of an import commit (engine.ChunkWriter) and the COPY text they send."""
+"""The PostgreSQL writer threads of an import commit (writer.ChunkWriter) and the COPY text they send."""
 
 import datetime
 import threading
@@ -12,7 +12,7 @@ from psycopg.types.json import Jsonb
 
 from accounts.models import AuditEntry
 from catalog.choices import ProductStatus
-from catalog.importing import engine, sql
+from catalog.importing import engine, sql, writer, writes
 from catalog.importing.services import import_batch_commit, import_batch_create, import_batch_undo, import_file
 from catalog.models import ImportBatch, Product, Variant
 from catalog.services import product_create
@@ -73,14 +73,14 @@ def test_a_commit_through_the_writer_threads_writes_what_the_single_connection_p
     monkeypatch.setattr(engine, "CHUNK_SIZE", 10)
     settings.IMPORT_WRITERS = 3
     written_by = set()
-    original = engine.ChunkWriter._write
+    original = writer.ChunkWriter._write
 
     def slow(self, chunk, progress, *staged):  # writers lagging behind the checks, as with a busy server
         written_by.add(threading.current_thread().name)
         time.sleep(0.05)
         return original(self, chunk, progress, *staged)
 
-    monkeypatch.setattr(engine.ChunkWriter, "_write", slow)
+    monkeypatch.setattr(writer.ChunkWriter, "_write", slow)
 
     # when committed (valid rows imported, the failing ones reported)
     batch = import_file(path=write_xlsx(tmp_path / "mixed.xlsx", _mixed_rows()), on_error="skip-rows")
@@ -127,7 +127,7 @@ def test_a_writer_that_fails_stops_the_import_and_the_batch_keeps_what_was_commi
                 raise RuntimeError("the server went away")
         return original(model, rows, **kwargs)
 
-    monkeypatch.setattr(engine, "executemany_insert", failing)
+    monkeypatch.setattr(writes, "executemany_insert", failing)
     rows = [["sku", "title", "price"]] + [[f"W-{i:03d}", f"W {i}", "3.00"] for i in range(100)]
     with write_xlsx(tmp_path / "w.xlsx", rows).open("rb") as fh:
         batch = import_batch_create(upload=fh, filename="w.xlsx", on_error="skip-rows", start=False)
@@ -150,12 +150,12 @@ def test_no_writer_thread_inside_an_outer_transaction_or_when_turned_off(tmp_pat
     from django.db import transaction
 
     rows = [["sku", "title", "price"]] + [[f"T-{i:03d}", f"T {i}", "3.00"] for i in range(5)]
-    assert engine.ChunkWriter.usable(True) is True
-    assert engine.ChunkWriter.usable(False) is False  # a dry run writes nothing
+    assert writer.ChunkWriter.usable(True) is True
+    assert writer.ChunkWriter.usable(False) is False  # a dry run writes nothing
     with transaction.atomic():
-        assert engine.ChunkWriter.usable(True) is False
+        assert writer.ChunkWriter.usable(True) is False
     settings.IMPORT_WRITERS = 0
-    assert engine.ChunkWriter.usable(True) is False
+    assert writer.ChunkWriter.usable(True) is False
     batch = import_file(path=write_xlsx(tmp_path / "t.xlsx", rows))
     assert batch.created_count == 5
     assert Product.objects.filter(sku__startswith="T-").count() == 5

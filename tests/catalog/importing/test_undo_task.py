@@ -5,9 +5,9 @@ from unittest.mock import patch
 
 import pytest
 
-from catalog import tasks
-from catalog.importing import services
-from catalog.importing.services import import_batch_undo, import_batch_undo_request, import_file
+from catalog.importing import services, tasks, undo
+from catalog.importing.services import import_batch_undo_request, import_file
+from catalog.importing.undo import import_batch_undo
 from catalog.models import ImportBatch, ImportBatchStatus, Product
 from catalog.services import product_create, product_update
 from common.errors import ApplicationError
@@ -78,8 +78,8 @@ def test_undo_task_refuses_rows_changed_since_and_says_which(committed):
 
 def test_undo_that_dies_half_way_keeps_its_progress_and_resumes(committed, monkeypatch):
     # given chunks of one row, and a worker that dies while restoring the second updated row
-    monkeypatch.setattr(services, "CHUNK_SIZE", 1)
-    real = services._undo_updates
+    monkeypatch.setattr(undo, "CHUNK_SIZE", 1)
+    real = undo._undo_updates
     calls = {"n": 0}
 
     def dies_on_second(*args, **kwargs):
@@ -88,7 +88,7 @@ def test_undo_that_dies_half_way_keeps_its_progress_and_resumes(committed, monke
             raise RuntimeError("worker killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_undo_updates", dies_on_second)
+    monkeypatch.setattr(undo, "_undo_updates", dies_on_second)
     with patch("catalog.importing.services.enqueue"):
         import_batch_undo_request(batch=committed)
     with pytest.raises(RuntimeError):

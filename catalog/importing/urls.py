@@ -1,6 +1,8 @@
+"""The staff pages of the import flow and the exports, under /imports/ (namespace "imports")."""
+
 from django.urls import path
 
-from . import import_views as views
+from . import views
 
 app_name = "imports"
 urlpatterns = [

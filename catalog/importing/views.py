@@ -24,9 +24,9 @@ from common.errors import ApplicationError
 from listings.filters import ListingFilterSet
 from listings.models import Listing
 
-from .filters import ProductFilterSet
-from .importing import services, workbooks
-from .models import ImportBatch, ImportErrorPolicy, ImportRow, Product
+from ..filters import ProductFilterSet
+from ..models import ImportBatch, ImportErrorPolicy, ImportRow, Product
+from . import services, workbooks
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -240,7 +240,6 @@ class ListingExportView(StaffReadMixin, _ExportView):
     name, sheet_title = "listings", "Listings"
 
     def queryset(self, request):
-
         return filtered(ListingFilterSet, request, channel_scoped(Listing.objects.all(), request.user))
 
     def rows(self, queryset):

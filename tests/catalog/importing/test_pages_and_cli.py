@@ -5,7 +5,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
-from catalog import tasks
+from catalog.importing import tasks
 from catalog.models import ImportBatch, ImportBatchStatus, Product
 from catalog.services import product_create
 

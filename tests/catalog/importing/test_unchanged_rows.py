@@ -9,6 +9,7 @@ import pytest
 from catalog.choices import AttributeType
 from catalog.importing import rows as rows_module
 from catalog.importing.columns import map_header
+from catalog.importing.engine import ImportRun
 from catalog.importing.rows import CONVERTERS, RowParser
 from catalog.importing.services import import_file
 from catalog.importing.unchanged import UnchangedRows
@@ -55,7 +56,7 @@ def _both_ways(tmp_path, monkeypatch, rows, name):
     path = write_xlsx(tmp_path / name, [HEADER, *rows])
     with_filter = _summary(import_file(path=path, dry_run=True, on_error="skip-rows"))
     with monkeypatch.context() as patched:
-        patched.setattr(UnchangedRows, "for_run", classmethod(lambda cls, run: None))
+        patched.setattr(UnchangedRows, "for_sheet", classmethod(lambda cls, checks: None))
         without = _summary(import_file(path=path, dry_run=True, on_error="skip-rows"))
     return with_filter, without
 
@@ -79,6 +80,23 @@ def test_a_file_equal_to_the_catalog_is_unchanged_without_converting_a_row(tmp_p
     # then every row is unchanged and none was converted
     assert (batch.created_count, batch.updated_count, batch.unchanged_count) == (0, 0, 12)
     assert parsed == []
+
+
+def test_split_returns_what_it_found_and_leaves_the_counting_to_its_caller(stored):
+    # given a dry run over the stored products' header, and a chunk of a stored row, a changed one and a new one
+    run = ImportRun(batch=stored, cmap=map_header(HEADER), rows=[], sheet_name="Products", commit=False)
+    changed, new = _stored_row(1), _stored_row(99)
+    changed[1] = "Renamed"
+    chunk = [(2, _stored_row(0)), (3, changed), (4, new)]
+
+    # when
+    found = UnchangedRows.for_sheet(run.checks).split(chunk)
+
+    # then the unchanged row comes back by SKU, the others to convert, and the run's counters are untouched
+    assert found.unchanged == {"U-0000": 2}
+    assert [number for number, _ in found.rest] == [3, 4]
+    assert found.absent == {"U-0099"}
+    assert (run.counts["unchanged"], run.processed, run.checks.seen) == (0, 0, {})
 
 
 def test_tricky_rows_get_the_same_verdict_with_and_without_the_filter(tmp_path, stored, monkeypatch):

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalog import tasks
+from catalog.importing import tasks
 from catalog.importing.images import FetchError, image_fetch
 from catalog.importing.services import import_batch_undo, import_file
 from catalog.models import ImportRow, Product, ProductImage

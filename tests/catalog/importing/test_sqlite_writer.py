@@ -18,7 +18,7 @@ from catalog.choices import ProductStatus
 from catalog.importing import sql
 from catalog.models import Category, Product
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's insert statement and writer thread")
 STORED = (
     "sku, title, description, brand, barcode, price, typeof(price), compare_at_price, cost_price, currency, "

@@ -1,0 +1,298 @@
+"""The row checks of an import: what each parsed row does (create, update, unchanged or error), and why not.
+
+The checks are the catalog's own, run on values already in memory: the same validators (`catalog.validators`,
+applied by the parser), the same Product/Variant `clean()` rules and attribute definitions. A chunk's stored
+rows are read with one lookup in products and one in variants, whatever the chunk's size.
+"""
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+from common.actors import Actor
+
+from ..choices import AttributeType
+from ..models import Category
+from ..services import category_attribute_definitions, category_get_or_create_path, sanitize_description
+from ..validators import attribute_value_error
+from . import columns as col
+from .channels import channel_names
+from .rows import Row
+from .sql import RowReader
+
+PRODUCT_FIELDS: tuple[str, ...] = (
+    "title",
+    "description",
+    "brand",
+    "price",
+    "currency",
+    "compare_at_price",
+    "cost_price",
+)
+PRODUCT_FIELDS += ("quantity", "barcode", "weight_grams", "status")
+VARIANT_FIELDS = ("price", "compare_at_price", "quantity", "barcode")
+# The blank-cell rule on updates (a new row simply takes the model defaults):
+# - a column that is absent leaves the field as it is;
+# - a blank cell of a present column clears an optional field to these values;
+# - a blank cell of any other present field column is a per-cell error (nothing on the row is written).
+PRODUCT_CLEARED: dict[str, Any] = {
+    "description": "",
+    "brand": "",
+    "compare_at_price": None,
+    "cost_price": None,
+    "barcode": "",
+    "weight_grams": None,
+}
+VARIANT_CLEARED: dict[str, Any] = {"price": None, "compare_at_price": None, "barcode": ""}
+BLANK_REFUSED = (
+    "{column} cannot be blank on an existing {kind}: a blank cell clears a field, and this one is required. "
+    "Give a value, or leave the column out to keep the current values."
+)
+UNSAFE_HTML_CHARS = ("<", ">", "&", "\x00")  # text without these is returned unchanged by nh3
+_UNSAFE_HTML = re.compile("[" + re.escape("".join(UNSAFE_HTML_CHARS)) + "]")
+
+
+def _coerce_attribute(kind: str, value: Any) -> Any:
+    if kind == AttributeType.NUMBER and isinstance(value, str):
+        try:
+            return int(value) if value.lstrip("-").isdigit() else float(Decimal(value.replace(",", ".")))
+        except ArithmeticError:
+            return value
+    if kind == AttributeType.BOOLEAN and isinstance(value, str | int):
+        return {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}.get(
+            str(value).lower(), value
+        )
+    if kind == AttributeType.TEXT and not isinstance(value, str):
+        return str(value)
+    return value
+
+
+def clean_description(text: str) -> str:
+    return sanitize_description(text) if _UNSAFE_HTML.search(text) else text
+
+
+class RowChecks:
+    """Decide each row's action for one run, remembering what earlier chunks saw (SKUs, categories, definitions).
+
+    `check(chunk)` sets `row.action` (and `row.target`, `row.changes`) or records the row's errors. At commit the
+    stored rows are read locked (on databases that lock rows), in the transaction that writes the chunk.
+    """
+
+    def __init__(
+        self,
+        *,
+        cmap: col.ColumnMap,
+        commit: bool,
+        user: Actor,
+        product_reader: RowReader,
+        variant_reader: RowReader,
+    ) -> None:
+        self.cmap, self.commit, self.user = cmap, commit, user
+        self.product_reader, self.variant_reader = product_reader, variant_reader
+        self.seen: dict[str, tuple[int, str]] = {}  # upper SKU -> (row number, "product" | "variant")
+        self.categories: dict[tuple[str, ...], Category | None] = {}
+        self.categories_as_written: dict[tuple[str, ...], Category | None] = {}
+        self.definitions: dict[int, list[Any]] = {}
+        self.channel_names = channel_names() if cmap.has("channels") else {}
+        self.not_products: set[str] = set()  # SKUs of this chunk already found not to be products
+        self.not_variants: set[str] = set()  # ... and not to be variants
+
+    def check(self, chunk: list[Row]) -> None:
+        products, variants = self._lookup(chunk)
+        for row in chunk:
+            if not row.errors:
+                self._dedupe(row)
+            if not row.errors:
+                if row.parent_sku:
+                    self._variant_row(row, products, variants)
+                else:
+                    self._product_row(row, products, variants)
+            if row.errors:
+                row.action = "error"
+
+    def _lookup(self, chunk: list[Row]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        keys = {r.sku.upper() for r in chunk if r.sku} | {r.parent_sku.upper() for r in chunk if r.parent_sku}
+        lock = self.commit and connection.features.has_select_for_update
+        products = self.product_reader.by_sku(keys - self.not_products, lock=lock)
+        return products, self.variant_reader.by_sku(keys - self.not_variants, lock=lock)
+
+    def _dedupe(self, row: Row) -> None:
+        key = row.sku.upper()  # type: ignore[union-attr]
+        earlier = self.seen.get(key)
+        if earlier:
+            row.fail("sku", row.sku, f"SKU '{row.sku}' is also on row {earlier[0]}; each SKU may appear once.")
+        else:
+            self.seen[key] = (row.number, "variant" if row.parent_sku else "product")
+
+    # --- categories and attributes ---
+
+    def category_for_path(self, path: tuple[str, ...]) -> Category | None:
+        """The category a path names (created at commit, None in a dry run when it does not exist yet)."""
+        found = self.categories_as_written.get(path, False)  # rows repeat a few spellings: skip lower-casing
+        if found is not False:
+            return found  # type: ignore[return-value]
+        key = tuple(n.lower() for n in path)
+        self.categories_as_written[path] = self._category_by_key(key, path)
+        return self.categories_as_written[path]
+
+    def _category_by_key(self, key: tuple[str, ...], path: tuple[str, ...]) -> Category | None:
+        if key not in self.categories:
+            if self.commit:
+                self.categories[key] = category_get_or_create_path(names=list(path), user=self.user)
+            else:
+                parent: Category | None = None
+                for name in path:
+                    parent = Category.objects.filter(parent=parent, name__iexact=name).first()
+                    if parent is None:
+                        break
+                self.categories[key] = parent  # None: created at commit
+        return self.categories[key]
+
+    def definitions_for(self, category: Category) -> list[Any]:
+        """The category's attribute definitions (own and inherited), read once per run."""
+        if category.pk not in self.definitions:
+            self.definitions[category.pk] = category_attribute_definitions(category)
+        return self.definitions[category.pk]
+
+    def _attribute_errors(self, category: Category | None, attributes: dict[str, Any]) -> dict[str, Any]:
+        """Check (and coerce text cells of) attributes like `attributes_validate`, with definitions cached."""
+        if category is None:
+            return {}
+        problems: dict[str, Any] = {}
+        for definition in self.definitions_for(category):
+            value = attributes.get(definition.code)
+            if value in (None, ""):
+                if definition.is_required:
+                    problems[f"attr:{definition.code}"] = f"'{definition.code}' ({definition.label}) is required."
+                continue
+            value = attributes[definition.code] = _coerce_attribute(definition.type, value)
+            message = attribute_value_error(definition, value)
+            if message:
+                problems[f"attr:{definition.code}"] = message
+        return problems
+
+    # --- product rows ---
+
+    def _product_row(self, row: Row, products: dict[str, Any], variants: dict[str, Any]) -> None:
+        key = row.sku.upper()  # type: ignore[union-attr]
+        if key in variants:
+            other = variants[key]
+            row.fail("sku", row.sku, f"SKU '{row.sku}' is a variant of product {other['parent_sku']}; fill parent_sku.")
+            return
+        self._check_channels(row)
+        existing = products.get(key)
+        values = row.values
+        if "description" in values and (existing is None or values["description"] != existing["description"]):
+            values["description"] = clean_description(values["description"])
+        category = self.category_for_path(row.category_path) if row.category_path else None
+        if category is not None or row.category_path:
+            values["category_id"] = category.pk if category else -1  # -1: a category created at commit
+        if existing is None:
+            for required in ("title", "price"):
+                if required not in values:
+                    row.fail(required, None, f"{required.capitalize()} is required for a new product.")
+            target = {**values, "attributes": dict(row.attributes), "sku": row.sku}
+        else:
+            target = existing
+            cleared_attributes = self._apply_blanks(row, values, PRODUCT_CLEARED, "product") if row.blanks else []
+            if row.attributes or cleared_attributes:
+                kept = {k: v for k, v in existing["attributes"].items() if k not in cleared_attributes}
+                values["attributes"] = {**kept, **row.attributes}
+            row.changes = {n: (existing[n], v) for n, v in values.items() if existing[n] != v}
+            for name, (_, new) in row.changes.items():
+                target[name] = new
+        self._product_rules(row, target, category)
+        if row.errors:
+            return
+        row.target = target
+        row.action = "create" if existing is None else ("update" if row.changes else "unchanged")
+
+    @staticmethod
+    def _apply_blanks(row: Row, values: dict[str, Any], cleared: dict[str, Any], kind: str) -> list[str]:
+        """Apply the blank-cell rule of an update (see PRODUCT_CLEARED); return the attribute codes to clear."""
+        attributes: list[str] = []
+        for name in row.blanks:
+            if name in cleared:
+                values[name] = cleared[name]
+            elif name == "category" and kind == "product":
+                values["category_id"] = None
+            elif name.startswith(col.ATTRIBUTE_PREFIX):
+                attributes.append(name[len(col.ATTRIBUTE_PREFIX) :])
+            elif kind == "product" or name in VARIANT_FIELDS:
+                row.fail(name, None, BLANK_REFUSED.format(column=name.capitalize(), kind=kind))
+        return attributes
+
+    def _check_channels(self, row: Row) -> None:
+        if not row.channels:
+            return
+        unknown = [name for name in row.channels if name.lower() not in self.channel_names]
+        if unknown:
+            known = ", ".join(sorted(self.channel_names.values())) or "none yet"
+            row.fail("channels", ", ".join(row.channels), f"Unknown channel '{unknown[0]}'; channels are: {known}.")
+        row.channels = [self.channel_names[n.lower()] for n in row.channels if n.lower() in self.channel_names]
+
+    def _product_rules(self, row: Row, target: dict[str, Any], category: Category | None) -> None:
+        compare, price = target.get("compare_at_price"), target.get("price")
+        if compare is not None and price is not None and compare < price:
+            row.fail("compare_at_price", str(compare), f"Compare-at price {compare} is below the price {price}.")
+        if category is not None:
+            for column, message in self._attribute_errors(category, target["attributes"]).items():
+                row.fail(column, target["attributes"].get(column[5:]), message)
+
+    # --- variant rows ---
+
+    def _variant_row(self, row: Row, products: dict[str, Any], variants: dict[str, Any]) -> None:
+        key = row.sku.upper()  # type: ignore[union-attr]
+        parent = self._variant_parent(row, key, products, variants)
+        if row.errors:
+            return
+        values = {k: v for k, v in row.values.items() if k in VARIANT_FIELDS}
+        if values.get("price") is not None and values["price"] < Decimal("0.01"):
+            row.fail("price", str(values["price"]), "A variant price must be at least 0.01 (blank: the product's).")
+            return
+        existing = variants.get(key)
+        if existing is None:
+            row.target = {**values, "sku": row.sku, "options": dict(row.options)}
+            row.target["product_id"] = parent["id"] if parent else None
+            row.action = "create"
+            return
+        if parent is not None and existing["product_id"] != parent["id"]:
+            row.fail("parent_sku", row.parent_sku, f"Variant '{row.sku}' belongs to product {existing['parent_sku']}.")
+            return
+        if row.blanks:
+            self._apply_blanks(row, values, VARIANT_CLEARED, "variant")
+            if row.errors:
+                return
+        if row.options:
+            values["options"] = {**existing["options"], **row.options}
+        row.changes = {n: (existing[n], v) for n, v in values.items() if existing[n] != v}
+        for name, (_, new) in row.changes.items():
+            existing[name] = new
+        row.target, row.action = existing, ("update" if row.changes else "unchanged")
+
+    def _variant_parent(
+        self, row: Row, key: str, products: dict[str, Any], variants: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The stored parent product of a variant row (None when it is a product row of this file, in a dry run);
+        on a variant row that cannot be, its error."""
+        if row.channels or row.image_urls:
+            column = "channels" if row.channels else "image_urls"
+            row.fail(column, getattr(row, column)[0], f"{column} apply to product rows; leave it blank on variants.")
+            return None
+        if key in products:
+            row.fail("parent_sku", row.parent_sku, f"SKU '{row.sku}' is a product; it cannot become a variant.")
+            return None
+        parent_key = row.parent_sku.upper()  # type: ignore[union-attr]
+        parent = products.get(parent_key)
+        planned = self.seen.get(parent_key)
+        if parent is None and not (planned and planned[1] == "product" and not self.commit):
+            if parent_key in variants:
+                message = f"Parent SKU '{row.parent_sku}' is a variant, not a product."
+            else:
+                message = (
+                    f"Parent SKU '{row.parent_sku}' is neither in the catalog nor a valid product row of this file."
+                )
+            row.fail("parent_sku", row.parent_sku, message)
+        return parent
