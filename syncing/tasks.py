@@ -33,7 +33,7 @@ def sync_job_push_chunk_task(job_id: int, listing_ids: list[int]) -> None:
 
 @_as_sync_job
 def sync_listing_push_task(job_id: int, listing_id: int) -> None:
-    from syncing.services.push import sync_listing_push_guarded
+    from syncing.services.push_listing import sync_listing_push_guarded
 
     job = SyncJob.objects.select_related("channel").filter(pk=job_id).first()
     if job is None or not job.is_active:

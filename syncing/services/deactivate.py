@@ -23,7 +23,8 @@ from .jobs import sync_job_count, sync_job_create, sync_job_final_outcome_exists
 from .leases import listing_lease_claim, listing_lease_release, listing_lease_remaining
 from .listing_bridge import listing_status_set
 from .publish import listing_selection
-from .push import PUSH_CHUNK_SIZE, _after_failure
+from .push import PUSH_CHUNK_SIZE
+from .push_failure import after_failure
 
 
 @transaction.atomic
@@ -93,7 +94,7 @@ def sync_listing_deactivate(*, job: SyncJob, listing_id: int) -> str | None:
         except Exception as exc:  # noqa: BLE001 - classified and acted on
             failure = failure_classify(exc)
             event = sync_event_close(event=event, outcome=SyncOutcome.FAILED, started=started, failure=failure)
-            return _after_failure(job, listing, SyncOperation.DEACTIVATE, failure, event=event)
+            return after_failure(job, listing, SyncOperation.DEACTIVATE, failure, event=event)
         sync_event_close(event=event, outcome=SyncOutcome.SUCCEEDED, started=started, is_final=True)
         connection.channel_call_succeeded(listing.channel)
         listing_status_set(listing=listing, status=ListingStatus.DELISTED, reason="Deactivated on the marketplace.")

@@ -13,8 +13,9 @@ from common.errors import ApplicationError
 from listings.models import Listing
 from syncing.backoff import plan_retry
 from syncing.choices import SyncErrorKind, SyncJobKind, SyncOperation, SyncOutcome
-from syncing.connectors.base import OfferUpdate
+from syncing.connectors.base import ItemResult, OfferUpdate
 from syncing.models import SyncEvent, SyncJob
+from syncing.tasks import sync_job_offers_batch_task
 
 from . import connection
 from .classify import Failure, failure_classify, failure_text
@@ -44,8 +45,6 @@ def listings_offers_sync(
         raise ApplicationError("No published listings to update: price and stock need a listing on the marketplace.")
     kind = SyncJobKind.RESTOCK if stock_only else SyncJobKind.REPRICE
     job = sync_job_create(channel=channel, kind=kind, listing_ids=ids, user=user)
-    from syncing.tasks import sync_job_offers_batch_task
-
     for start in range(0, len(ids), OFFER_BATCH_SIZE):
         enqueue(sync_job_offers_batch_task, job.pk, ids[start : start + OFFER_BATCH_SIZE], group=f"sync-job-{job.pk}")
     return job
@@ -57,16 +56,7 @@ def sync_job_offers_batch(*, job_id: int, listing_ids: Sequence[int]) -> None:
     if job is None or not job.is_active:
         return
     sync_job_start(job=job)
-    done = set(
-        SyncEvent.objects.filter(job=job, listing_id__in=listing_ids, is_final=True).values_list(
-            "listing_id", flat=True
-        )
-    )
-    listings = list(
-        Listing.objects.select_related("channel", "product", "variant")
-        .filter(pk__in=[pk for pk in listing_ids if pk not in done])
-        .order_by("pk")
-    )
+    listings = _listings_pending(job, listing_ids)
     if not listings:
         return
     for listing in listings:
@@ -75,6 +65,38 @@ def sync_job_offers_batch(*, job_id: int, listing_ids: Sequence[int]) -> None:
     if wait:
         _requeue(job, [lst.pk for lst in listings], wait)
         return
+    updates, events = _offer_updates_open(job, listings)
+    started = time.monotonic()
+    try:
+        results = connection.connector_for(job.channel).update_offers(updates)
+    except Exception as exc:  # noqa: BLE001 - classified below
+        failure = failure_classify(exc)
+        closed = [
+            sync_event_close(event=event, outcome=SyncOutcome.FAILED, started=started, failure=failure)
+            for event in events.values()
+        ]
+        _batch_failed(job, listings, closed, failure)
+        return
+    connection.channel_call_succeeded(job.channel)
+    _offer_results_record(job, listings, results, events, started)
+
+
+def _listings_pending(job: SyncJob, listing_ids: Sequence[int]) -> list[Listing]:
+    """The batch's listings that have no final outcome in this job yet (a redelivered batch skips the rest)."""
+    done = set(
+        SyncEvent.objects.filter(job=job, listing_id__in=listing_ids, is_final=True).values_list(
+            "listing_id", flat=True
+        )
+    )
+    return list(
+        Listing.objects.select_related("channel", "product", "variant")
+        .filter(pk__in=[pk for pk in listing_ids if pk not in done])
+        .order_by("pk")
+    )
+
+
+def _offer_updates_open(job: SyncJob, listings: list[Listing]) -> tuple[list[OfferUpdate], dict[str, SyncEvent]]:
+    """The offer update of each listing (stock only for a restock job) and its open event, by SKU."""
     stock_only = job.kind == SyncJobKind.RESTOCK
     updates: list[OfferUpdate] = []
     events: dict[str, SyncEvent] = {}
@@ -91,18 +113,17 @@ def sync_job_offers_batch(*, job_id: int, listing_ids: Sequence[int]) -> None:
         events[updates[-1].sku] = sync_event_open(
             job=job, listing=listing, channel_id=job.channel_id, operation=SyncOperation.OFFERS, attempt=1
         )
-    started = time.monotonic()
-    try:
-        results = connection.connector_for(job.channel).update_offers(updates)
-    except Exception as exc:  # noqa: BLE001 - classified below
-        failure = failure_classify(exc)
-        closed = [
-            sync_event_close(event=event, outcome=SyncOutcome.FAILED, started=started, failure=failure)
-            for event in events.values()
-        ]
-        _batch_failed(job, listings, closed, failure)
-        return
-    connection.channel_call_succeeded(job.channel)
+    return updates, events
+
+
+def _offer_results_record(
+    job: SyncJob,
+    listings: list[Listing],
+    results: Sequence[ItemResult],
+    events: dict[str, SyncEvent],
+    started: float,
+) -> None:
+    """Close each item's event with the marketplace's answer for it; an item it did not answer for fails."""
     by_sku = {listing_sku(lst): lst for lst in listings}
     for result in results:
         event = events.pop(result.sku, None)
@@ -130,8 +151,6 @@ def sync_job_offers_batch(*, job_id: int, listing_ids: Sequence[int]) -> None:
 
 
 def _requeue(job: SyncJob, listing_ids: list[int], delay: float) -> None:
-    from syncing.tasks import sync_job_offers_batch_task
-
     with transaction.atomic():
         enqueue(sync_job_offers_batch_task, job.pk, listing_ids, group=f"sync-job-{job.pk}", delay=delay)
 

@@ -10,7 +10,7 @@ from syncing.choices import SyncErrorKind, SyncJobStatus, SyncOperation, SyncOut
 from syncing.connectors.base import AuthExpired, ConnectorError, RateLimited, Rejected, RetryableError
 from syncing.models import SyncEvent, SyncJob
 from syncing.services import listings_errors_repush, listings_publish, sync_event_retry, sync_job_cancel
-from syncing.services.push import sync_listing_push
+from syncing.services.push_listing import sync_listing_push
 
 from .conftest import queued_tasks, run_queue
 
