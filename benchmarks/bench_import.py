@@ -1,6 +1,8 @@
-"""Import speed and memory against a floor measured in the same run (issue 7).
+"""Import speed and memory against a floor measured in the same run (issue 7, issue 28 §8).
 
-floor   = python-calamine parse of the workbook + one plain `executemany` INSERT of its rows into a fresh table
+floor   = python-calamine parse of the workbook + the database driver's own bulk call on the values exactly
+          as calamine returns them (sqlite3 `executemany`; psycopg `COPY … FROM STDIN`), no Django cursor,
+          no conversion; one transaction
 create  = import service commit of 100k new products (ImportRun, chunks of 1000)      goal <= 2.0x floor
           (also run once without its bulk audit entries, to print what they cost)
 upsert  = the same file with 10 % of the rows changed, committed as updates           goal <= 2.5x floor
@@ -8,16 +10,21 @@ dry run = check of a file (nothing written)                                     
           three ways: the 100k new rows before they exist (every row converted), the 10 %-changed file
           before the upsert (90 % recognised as unchanged from their raw cells), and that file again after
           the upsert (all unchanged)
+CLI     = the whole user flow as a user runs it: `manage.py import_products FILE` (check, then commit) on an
+          empty catalogue, one process: wall time (Django start-up included) and peak RSS (limit 300 MB)
 Each stage runs in a fresh Python process so its peak RSS (ru_maxrss) is its own, with DEBUG off as in a
-production worker (with DEBUG on, Django's debug cursor also formats every statement's parameters: on SQLite
-one extra `SELECT QUOTE(?), ...` per lookup of 1,000 SKUs). SQLite always (a fresh file);
+production worker (with DEBUG on, Django's debug cursor also keeps every statement with its parameters, and
+on SQLite runs one extra `SELECT QUOTE(?), ...` per lookup of 1,000 SKUs). SQLite always (a fresh file);
 PostgreSQL too when DATABASE_URL points at one. Also prints queries per 1,000 rows for 1k and 5k-row files.
 The sequence of stages runs BENCH_IMPORT_REPEAT times (default 3) and medians are printed, with each run's
 ratio to a floor measured just before that stage (the load of a shared box drifts within a minute).
+BENCH_IMPORT_PARTS picks parts (default `stages,cli,extras`). Generated workbooks are kept in var/bench-import/.
 Run: `.venv/bin/python benchmarks/run.py import` (BENCH_IMPORT_ROWS=20000 BENCH_IMPORT_REPEAT=1 for a
 quicker run).
 """
 
+import hashlib
+import inspect
 import json
 import os
 import random
@@ -366,20 +373,31 @@ def _database_run(label: str, env: dict, files: dict[str, Path], logs: Path) -> 
     _run("reset", files["base"], env)
 
 
+def _workbooks() -> dict[str, Path]:
+    """The generated files, kept in var/bench-import/ between runs (the name holds a digest of the generator)."""
+    digest = hashlib.sha256((inspect.getsource(make_rows) + repr(HEADER + CATEGORIES)).encode()).hexdigest()[:10]
+    cache = ROOT / "var" / "bench-import"
+    cache.mkdir(parents=True, exist_ok=True)
+    files = {name: cache / f"{name}-{ROWS}-{SEED}-{digest}.xlsx" for name in ("base", "changed", "q1000", "q5000")}
+    if all(path.exists() for path in files.values()):
+        print(f"workbooks of {ROWS:,} rows (seed {SEED}) reused from {cache}")
+        return files
+    started = time.perf_counter()
+    base = make_rows(ROWS)
+    write_workbook(files["base"], base)
+    write_workbook(files["changed"], make_rows(ROWS, changed_share=0.10))
+    for n in (1000, 5000):
+        write_workbook(files[f"q{n}"], base[:n])
+    size = files["base"].stat().st_size / 1024 / 1024
+    took = time.perf_counter() - started
+    print(f"generated {ROWS:,} x {len(HEADER)} xlsx ({size:.1f} MB, seed {SEED}) in {took:.1f}s")
+    return files
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         tmpdir = Path(tmp)
-        started = time.perf_counter()
-        base = make_rows(ROWS)
-        files = {"base": tmpdir / "base.xlsx", "changed": tmpdir / "changed.xlsx"}
-        write_workbook(files["base"], base)
-        write_workbook(files["changed"], make_rows(ROWS, changed_share=0.10))
-        for n in (1000, 5000):
-            files[f"q{n}"] = tmpdir / f"q{n}.xlsx"
-            write_workbook(files[f"q{n}"], base[:n])
-        size = files["base"].stat().st_size / 1024 / 1024
-        took = time.perf_counter() - started
-        print(f"generated {ROWS:,} x {len(HEADER)} xlsx ({size:.1f} MB, seed {SEED}) in {took:.1f}s")
+        files = _workbooks()
         env = dict(os.environ, MEDIA_ROOT=str(tmpdir / "media"), DEBUG="false")
         env["DATABASE_URL"] = f"sqlite:///{tmpdir / 'bench.sqlite3'}"
         _database_run("SQLite", env, files, tmpdir)
