@@ -1,4 +1,4 @@
-"""Import speed and memory against a floor measured in the same run (issue 7, issue 28 §8).
+"""Import speed and memory against a floor measured in the same run (issue 7; issue 28, part 8).
 
 floor   = python-calamine parse of the workbook + the database driver's own bulk call on the values exactly
           as calamine returns them (sqlite3 `executemany`; psycopg `COPY … FROM STDIN`), no Django cursor,
@@ -282,7 +282,7 @@ SEQUENCE = [("dry new", "dry", "base"), ("create", "create", "base"), ("dry 10%"
 SEQUENCE += [("upsert", "upsert", "changed"), ("dry", "dry", "changed")]
 GOALS = [("create", "create", 2.0), ("upsert 10%", "upsert", 2.5), ("dry new", "dry new", 1.5)]
 GOALS += [("dry 10%", "dry 10%", 1.5), ("dry same", "dry", 1.5)]
-RSS_LIMIT_MB = 300  # the whole CLI run's peak (issue 28 §8)
+RSS_LIMIT_MB = 300  # the whole CLI run's peak (issue 28, part 8)
 
 
 def _measure(env: dict, files: dict[str, Path], logs: Path) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
