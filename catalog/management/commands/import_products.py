@@ -1,7 +1,14 @@
 """Import a product spreadsheet synchronously, with the same service as the upload page."""
 
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.signals import connection_created
 
 from catalog.importing.services import import_file
 from catalog.models import ImportBatchStatus, ImportErrorPolicy
@@ -30,9 +37,10 @@ class Command(BaseCommand):
             if user is None:
                 self._refuse(f"No user named '{options['user']}'.")
         try:
-            batch = import_file(
-                path=options["file"], on_error=options["on_error"], dry_run=options["dry_run"], user=user
-            )
+            with no_query_log():
+                batch = import_file(
+                    path=options["file"], on_error=options["on_error"], dry_run=options["dry_run"], user=user
+                )
         except (FileNotFoundError, IsADirectoryError):
             self._refuse(f"File not found: {options['file']}")
         for error in batch.first_errors:
@@ -61,3 +69,28 @@ class Command(BaseCommand):
         self.stderr.write(message)
         self.stdout.write("created=0 updated=0 unchanged=0 errors=0")
         raise SystemExit(EXIT_REFUSED)
+
+
+@contextmanager
+def no_query_log() -> Iterator[None]:
+    """Keep no debug log of statements while the import runs, on this thread's connections and the writers'.
+
+    With DEBUG on (a development checkout's default) Django keeps up to 9,000 statements per connection with
+    their parameters; an import's inserts carry a whole chunk of rows as one parameter, so a 100k-row file kept
+    ~20 MB and took the command past 300 MB (docs/benchmarks.md). The logs are bounded again afterwards.
+    """
+    touched: list[BaseDatabaseWrapper] = []
+
+    def drop_log(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
+        connection.queries_log = deque(maxlen=0)
+        touched.append(connection)
+
+    for connection in connections.all():
+        drop_log(None, connection)
+    connection_created.connect(drop_log)
+    try:
+        yield
+    finally:
+        connection_created.disconnect(drop_log)
+        for connection in touched:
+            connection.queries_log = deque(maxlen=connection.queries_limit)

@@ -4,6 +4,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 from catalog.importing import tasks
 from catalog.models import ImportBatch, ImportBatchStatus, Product
@@ -211,3 +212,15 @@ def test_cli_exit_2_when_the_file_is_refused(tmp_path):
     code, _, err = _cli(write_csv(tmp_path / "ok.csv", product_rows(1)), "--user", "nobody")
     assert code == 2
     assert "No user named 'nobody'." in err
+
+
+def test_cli_keeps_no_debug_log_of_statements(tmp_path, settings):
+    # Under DEBUG the log held every statement with a chunk of rows as its parameter (docs/benchmarks.md)
+    settings.DEBUG = True
+    connection = connections["default"]
+    code, last, _ = _cli(write_xlsx(tmp_path / "ok.xlsx", product_rows(3)))
+    assert (code, last) == (0, "created=3 updated=0 unchanged=0 errors=0")
+    assert len(connection.queries_log) == 0
+    assert connection.queries_log.maxlen == connection.queries_limit  # bounded again, as before the command
+    Product.objects.count()
+    assert len(connection.queries_log) == 1
