@@ -181,6 +181,9 @@ IMPORT_MAX_ZIP_ENTRIES = env.int("IMPORT_MAX_ZIP_ENTRIES", default=2_000)
 # image_urls are fetched by the server: refuse private/loopback hosts (SSRF) unless allowed (tests, intranets)
 IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS = env.bool("IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS", default=False)
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # a LogEntry per row is the slow part of admin imports (docs/imports.md#background)
+# A character XLSX cannot hold (NUL, other control characters) becomes U+FFFD in the admin's XLSX export instead of
+# failing the whole download with "export failed".
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
 # --- REST API ---
 REST_FRAMEWORK = {

@@ -146,8 +146,6 @@ def api(admin_user, token_client_for):
 def test_every_export_neutralises_formula_prefixes(export, prefix, staff_client, api, make_channel):
     if prefix == "\x00" and connection.vendor == "postgresql":
         pytest.skip("PostgreSQL text cannot hold NUL, so no stored value starts with it")
-    if prefix == "\x00" and export == "products_admin_xlsx":
-        pytest.skip("django-import-export refuses to write NUL into XLSX ('export failed'): no file, nothing to run")
     # given a stored value that starts with a formula prefix
     text = f"{prefix}{PAYLOAD}"
     kind, export_file = EXPORTS[export]
@@ -161,5 +159,7 @@ def test_every_export_neutralises_formula_prefixes(export, prefix, staff_client,
         assert _column(_csv(body), column) == [f"'{text}"]
     else:
         (cell,) = _column(_xlsx(body), column)
-        assert cell.value == "'" + text.replace("\x00", "").replace("\r", "\n")
+        # django-import-export (the admin) writes U+FFFD for a character XLSX cannot hold; our exports drop it
+        dropped = "\ufffd" if export == "products_admin_xlsx" else ""
+        assert cell.value == "'" + text.replace("\x00", dropped).replace("\r", "\n")
         assert cell.data_type == "s"
