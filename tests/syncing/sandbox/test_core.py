@@ -96,6 +96,12 @@ def test_latency_fault_makes_client_time_out(sandbox):
     sandbox.set_faults("shopee", latency_ms=600, times=1)
     with pytest.raises(requests.Timeout):
         requests.get(f"{sandbox.url('shopee')}/api/v2/x", timeout=0.2)
+    # The server still answers (and logs) the slow request after the client gave up; wait for it, so that its log
+    # entry cannot land in the next test's fresh log.
+    deadline = time.monotonic() + 5
+    while not sandbox.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(sandbox.log()) == 1
 
 
 def test_reset_clears_faults_log_and_items(sandbox):
