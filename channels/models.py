@@ -97,7 +97,38 @@ class Channel(BaseModel):
     conflict_policy = models.CharField(
         max_length=16, choices=ChannelConflictPolicy.choices, default=ChannelConflictPolicy.ASK
     )
-    pull_interval_hours = models.PositiveIntegerField(default=6, validators=[MinValueValidator(1)])
+    pull_interval_hours = models.PositiveIntegerField(
+        "full pull every (hours)",
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text="A full reconcile pull reads every remote item; incremental pulls run in between.",
+    )
+    pull_incremental_minutes = models.PositiveIntegerField(
+        "incremental pull every (minutes)",
+        default=15,
+        validators=[MinValueValidator(1)],
+        help_text="Reads only the items updated on the marketplace since the last pull.",
+    )
+    pull_overlap_minutes = models.PositiveIntegerField(
+        default=10, help_text="An incremental pull starts this long before the last remote update it saw."
+    )
+    pull_cursor = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Last remote update seen by a pull (before the overlap)."
+    )
+    last_full_pull_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # --- Push on change (docs/sync.md) ---
+    auto_push_offers = models.BooleanField("push price and stock changes automatically", default=True)
+    auto_push_content = models.BooleanField(
+        "push content changes automatically",
+        default=False,
+        help_text="Off: content changes wait for a person's 'Publish changes'.",
+    )
+    push_debounce_seconds = models.FloatField(
+        default=2.0,
+        validators=[MinValueValidator(0), MaxValueValidator(300)],
+        help_text="Changes within this window are sent together in one batched call.",
+    )
 
     class Meta:
         ordering = ["name"]

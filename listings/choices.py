@@ -14,6 +14,19 @@ class ListingStatus(models.TextChoices):
     PAUSED = "paused", "Paused"
     DELISTED = "delisted", "Delisted"
     OUT_OF_SYNC = "out_of_sync", "Out of sync"
+    SUPPRESSED = "suppressed", "Suppressed"
+
+
+class RemoteStatus(models.TextChoices):
+    """A marketplace's own status of an item, normalised by the connector (raw status kept beside it)."""
+
+    LIVE = "live", "Live"
+    IN_REVIEW = "in_review", "In review"
+    REJECTED = "rejected", "Rejected"
+    INACTIVE = "inactive", "Inactive on the marketplace"
+    SUPPRESSED = "suppressed", "Suppressed"
+    DELETED = "deleted", "Deleted on the marketplace"
+    UNKNOWN = "unknown", "Unknown"
 
 
 class ReadinessSeverity(models.TextChoices):

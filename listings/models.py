@@ -6,7 +6,7 @@ from django.db import models
 
 from common.models import BaseModel
 
-from .choices import ListingStatus
+from .choices import ListingStatus, RemoteStatus
 
 
 class Listing(BaseModel):
@@ -50,6 +50,31 @@ class Listing(BaseModel):
     last_error_code = models.CharField(max_length=64, blank=True)
     last_error_message = models.TextField(blank=True)
     drift = models.JSONField(default=dict, blank=True)
+    # What the marketplace says about the item (normalised by the connector; raw kept beside it).
+    remote_status = models.CharField(max_length=16, choices=RemoteStatus.choices, blank=True, editable=False)
+    remote_raw_status = models.CharField(max_length=64, blank=True, editable=False)
+    remote_issues = models.JSONField(default=list, blank=True, editable=False)
+    remote_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    marketplace_ids = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="Identifiers the marketplace assigned (ASIN, item id, ...)."
+    )
+
+    # --- Push on change and pending until confirmed (docs/sync.md) ---
+    changed_since_push = models.BooleanField(default=False, editable=False)
+    changed_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="First unpushed change.")
+    changed_parts = models.JSONField(
+        default=list, blank=True, editable=False, help_text='What changed: any of "offers", "content".'
+    )
+    pending = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="Values sent to the marketplace and not yet confirmed."
+    )
+    pending_since = models.DateTimeField(null=True, blank=True, editable=False)
+    discarded_change = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Local values a pull discarded because the marketplace wins: {field: {ours, remote, at}}.",
+    )
 
     # --- Stored readiness verdict (listings.services.listings_readiness_refresh keeps it fresh) ---
     # Readiness is computed in Python (listings/readiness.py); storing the verdict lets lists filter on it in SQL.
@@ -95,6 +120,12 @@ class Listing(BaseModel):
             models.Index(fields=["channel", "status"], name="listing_channel_status_idx"),
             # covers "products with a blocked (or unchecked) listing [on this channel]" without reading rows
             models.Index(fields=["readiness_blocking", "channel", "product"], name="listing_readiness_idx"),
+            # the push-on-change sweep reads only the few changed listings of a channel
+            models.Index(
+                fields=["channel", "changed_at"],
+                condition=models.Q(changed_since_push=True),
+                name="listing_changed_idx",
+            ),
         ]
 
     def __str__(self) -> str:

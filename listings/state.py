@@ -6,13 +6,17 @@
     queued        -> publishing, ready, draft, paused, error        worker picked it up / operator cancelled
     publishing    -> in_review, live, queued, error, out_of_sync    marketplace answer / retry later / failure
     in_review     -> live, error, queued, paused, delisted,          review passed or rejected / re-push /
-                     out_of_sync                                      taken down / remote changed
+                     out_of_sync, suppressed                          taken down / remote changed / suppressed
     live          -> queued, in_review, out_of_sync, paused,         republish a change / re-review / drift /
-                     delisted, error                                  deactivate / delete / remote rejection
+                     delisted, error, suppressed                      deactivate / delete / remote rejection /
+                                                                      suppressed by the marketplace
     error         -> draft, ready, queued, paused, delisted          fix and retry
     paused        -> queued, draft, ready, delisted, live            reactivate / edit / delete / reactivated remotely
     delisted      -> draft, ready, queued                            list again
-    out_of_sync   -> queued, live, paused, delisted, error           push ours / accept theirs / park / delete
+    out_of_sync   -> queued, live, paused, delisted, error,          push ours / accept theirs / park / delete /
+                     suppressed                                       marketplace suppressed it
+    suppressed    -> live, queued, in_review, paused, delisted,      issue fixed / re-push / re-review /
+                     error, out_of_sync                               deactivated / deleted / rejected / drift
 
 Moving to `ready` or `queued` also requires no blocking readiness issue. Moving to the current status is a
 no-op (tasks are idempotent and may repeat a move).
@@ -37,12 +41,13 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.READY: frozenset({S.DRAFT, S.QUEUED, S.PAUSED, S.DELISTED}),
     S.QUEUED: frozenset({S.PUBLISHING, S.READY, S.DRAFT, S.PAUSED, S.ERROR}),
     S.PUBLISHING: frozenset({S.IN_REVIEW, S.LIVE, S.QUEUED, S.ERROR, S.OUT_OF_SYNC}),
-    S.IN_REVIEW: frozenset({S.LIVE, S.ERROR, S.QUEUED, S.PAUSED, S.DELISTED, S.OUT_OF_SYNC}),
-    S.LIVE: frozenset({S.QUEUED, S.IN_REVIEW, S.OUT_OF_SYNC, S.PAUSED, S.DELISTED, S.ERROR}),
+    S.IN_REVIEW: frozenset({S.LIVE, S.ERROR, S.QUEUED, S.PAUSED, S.DELISTED, S.OUT_OF_SYNC, S.SUPPRESSED}),
+    S.LIVE: frozenset({S.QUEUED, S.IN_REVIEW, S.OUT_OF_SYNC, S.PAUSED, S.DELISTED, S.ERROR, S.SUPPRESSED}),
     S.ERROR: frozenset({S.DRAFT, S.READY, S.QUEUED, S.PAUSED, S.DELISTED}),
     S.PAUSED: frozenset({S.QUEUED, S.DRAFT, S.READY, S.DELISTED, S.LIVE}),
     S.DELISTED: frozenset({S.DRAFT, S.READY, S.QUEUED}),
-    S.OUT_OF_SYNC: frozenset({S.QUEUED, S.LIVE, S.PAUSED, S.DELISTED, S.ERROR}),
+    S.OUT_OF_SYNC: frozenset({S.QUEUED, S.LIVE, S.PAUSED, S.DELISTED, S.ERROR, S.SUPPRESSED}),
+    S.SUPPRESSED: frozenset({S.LIVE, S.QUEUED, S.IN_REVIEW, S.PAUSED, S.DELISTED, S.ERROR, S.OUT_OF_SYNC}),
 }
 READINESS_GATED = frozenset({S.READY, S.QUEUED})
 TRANSITION_FIELDS = ("status", "status_changed_at", "status_reason", "updated_by", "updated_at")
