@@ -189,6 +189,15 @@ class ListingRules:
     required_attributes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ShopInfo:
+    """What the marketplace's shop call says about the shop ("" where it says nothing): the country it sells in
+    (ISO 3166 alpha-2) and its currency (ISO 4217). See docs/marketplaces/<code>.md#connection-check."""
+
+    region: str = ""
+    currency: str = ""
+
+
 # --- The interface ---
 
 
@@ -224,6 +233,12 @@ class Connector(ABC):
     @abstractmethod
     def check_credentials(self) -> None:
         """Make one cheap authenticated call; raise AuthExpired or ConnectorError when it fails."""
+
+    def shop_info(self) -> ShopInfo:
+        """check_credentials, plus the shop's region and currency where the marketplace's shop call returns them
+        (overridden per marketplace); the default knows neither."""
+        self.check_credentials()
+        return ShopInfo()
 
     @abstractmethod
     def push_listing(self, payload: ListingPayload) -> PushResult:

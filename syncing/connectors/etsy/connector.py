@@ -20,6 +20,7 @@ from ..base import (
     RemoteListing,
     RequestHook,
     RetryableError,
+    ShopInfo,
     TokenSaver,
     require_credentials,
 )
@@ -132,7 +133,12 @@ class EtsyConnector(Connector):
     # --- interface ---
 
     def check_credentials(self) -> None:
-        self._call("GET", self.shop)
+        self.shop_info()
+
+    def shop_info(self) -> ShopInfo:
+        """getShop: its `currency_code` (Etsy returns no shop country)."""
+        shop = self._call("GET", self.shop)
+        return ShopInfo(currency=str(shop.get("currency_code") or "").upper())
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
         """Create: draft -> inventory (SKU, price, stock) -> images -> publish. Update: fields + inventory (and a

@@ -19,6 +19,7 @@ from ..base import (
     RemoteListing,
     RequestHook,
     RetryableError,
+    ShopInfo,
     TokenSaver,
 )
 from . import mapping
@@ -48,7 +49,12 @@ class ShopeeConnector(Connector):
         self._logistic_ids: list[int] | None = None
 
     def check_credentials(self) -> None:
-        self.client.call("GET", "/api/v2/shop/get_shop_info")
+        self.shop_info()
+
+    def shop_info(self) -> ShopInfo:
+        """get_shop_info: its `region` (Shopee returns no currency; one currency per region)."""
+        data = self.client.call("GET", "/api/v2/shop/get_shop_info")
+        return ShopInfo(region=str(data.get("region") or "").upper())
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
         """add_item without an external id, else update_item; REVIEWING shows up as "in_review"."""

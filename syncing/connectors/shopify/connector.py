@@ -21,6 +21,7 @@ from ..base import (
     RemoteListing,
     RequestHook,
     RetryableError,
+    ShopInfo,
     TokenSaver,
 )
 from . import mapping
@@ -88,7 +89,12 @@ class ShopifyConnector(Connector):
         self._location_id = ""
 
     def check_credentials(self) -> None:
-        self.client.graphql(Q_SHOP)
+        self.shop_info()
+
+    def shop_info(self) -> ShopInfo:
+        """The shop query: `currencyCode` (the store currency; the country is not compared, a store sells abroad)."""
+        shop = self.client.graphql(Q_SHOP).get("shop") or {}
+        return ShopInfo(currency=str(shop.get("currencyCode") or "").upper())
 
     # --- push ---
 
