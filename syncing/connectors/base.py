@@ -118,6 +118,7 @@ class ListingPayload:
     image_urls: Sequence[str] = ()
     attributes: Mapping[str, str] = field(default_factory=dict)
     variants: Sequence[VariantPayload] = ()
+    image_alts: Sequence[str] = ()  # alt text of each image in image_urls, same order ("" for none)
     compare_at_price: Decimal | None = None
     weight_grams: int | None = None
     length_mm: int | None = None  # package dimensions (Lazada requires them)

@@ -104,7 +104,10 @@ class ShopifyConnector(Connector):
             product = self._mutate(M_UPDATE, "productUpdate", {"product": mapping.product_input(payload)})["product"]
             self._sync_variants(product, payload)
         else:
-            variables = {"product": mapping.product_input(payload), "media": mapping.media_input(payload.image_urls)}
+            variables = {
+                "product": mapping.product_input(payload),
+                "media": mapping.media_input(payload.image_urls, payload.image_alts),
+            }
             product = self._mutate(M_CREATE, "productCreate", variables)["product"]
             try:
                 self._sync_variants(product, payload)
