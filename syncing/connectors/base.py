@@ -188,6 +188,16 @@ class ListingRules:
     main_image_min_px: int = 500
     main_image_white_background: bool = False
     required_attributes: tuple[str, ...] = ()
+    # What a create needs beyond the channel's editable rules (docs/marketplaces/<code>.md#mandatory-fields);
+    # listings/readiness.py checks each, so a listing shown as ready is not refused on publish.
+    required_fields: tuple[str, ...] = ()  # product fields that must be set (> 0 for numbers)
+    title_min_length: int = 1
+    title_min_exempt_countries: frozenset[str] = frozenset()  # countries where title_min_length does not apply
+    description_min_length: int = 0
+    description_max_length: int | None = None
+    weight_max_grams: int | None = None
+    create_quantity_min: int = 0  # the stock a new item must have
+    variants_supported: bool = True  # False: one listing per variant
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,9 @@ class EtsyConnector(Connector):
     optional_credential_fields = ("shared_secret", "refresh_token", "access_token_expires_at", "shipping_profile_id")
     sensitive_fields = frozenset({"refresh_token", "access_token", "shared_secret"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=10)
-    default_rules = ListingRules(title_max_length=140, max_images=20)
+    default_rules = ListingRules(
+        title_max_length=140, max_images=20, required_fields=("description",), create_quantity_min=1
+    )
 
     page_size = 100  # getListingsByShop accepts 1-100
 

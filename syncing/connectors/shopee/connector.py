@@ -36,7 +36,15 @@ class ShopeeConnector(Connector):
     optional_credential_fields = ("refresh_token", "access_token_expires_at")
     sensitive_fields = frozenset({"partner_key", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=10)
-    default_rules = ListingRules(title_max_length=100, max_images=9)
+    default_rules = ListingRules(
+        title_max_length=100,
+        max_images=9,
+        required_fields=("description", "weight_grams"),
+        title_min_length=5,
+        description_min_length=10,
+        description_max_length=3000,
+        variants_supported=False,
+    )
     page_size: ClassVar[int] = PAGE_SIZE
 
     def __init__(

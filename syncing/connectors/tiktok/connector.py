@@ -51,7 +51,14 @@ class TiktokConnector(Connector):
     )
     sensitive_fields = frozenset({"app_secret", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=50, burst=50)
-    default_rules = ListingRules(title_max_length=255, max_images=9)
+    default_rules = ListingRules(
+        title_max_length=255,
+        max_images=9,
+        title_min_length=25,
+        title_min_exempt_countries=frozenset({"DE", "ES", "FR", "IE", "IT", "JP", "UK", "GB", "US"}),
+        description_max_length=10_000,
+        create_quantity_min=1,
+    )
 
     page_size = 50  # search accepts 1-100
 
