@@ -32,7 +32,9 @@ SYNC_READONLY = (
 )
 
 
-def _message(exc: ValidationError | ApplicationError) -> str:
+def _message(exc: ValidationError | ApplicationError | None) -> str:
+    if exc is None:
+        return ""
     if isinstance(exc, ApplicationError):
         return exc.message
     return "; ".join(exc.messages)

@@ -53,8 +53,8 @@ def sync_event_done_later(*, event: SyncEvent) -> SyncEvent | None:
 
 def sync_events_retry_marked(events: list[SyncEvent]) -> list[SyncEvent]:
     """Set `can_retry` on each event: retryable and not finished since by a later attempt (one query)."""
-    listing_ids = {e.listing_id for e in events if e.is_retryable}
-    done: dict[tuple[int, str], int] = {}
+    listing_ids = {e.listing_id for e in events if e.is_retryable and e.listing_id is not None}
+    done: dict[tuple[int | None, str], int] = {}
     if listing_ids:
         rows = (
             SyncEvent.objects.filter(listing_id__in=listing_ids, outcome__in=DONE_OUTCOMES)
