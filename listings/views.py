@@ -332,16 +332,32 @@ def deactivate_confirmed_or_asked(request: HttpRequest, listings: list[Listing],
             DEACTIVATE_MODES[mode].label,
         )
         return HttpResponseRedirect(back)
+    return deactivate_confirm_page(
+        request,
+        held,
+        title="Deactivate listings on their marketplaces",
+        action_url=reverse("listings:listing_bulk"),
+        cancel_url=back,
+        skipped=len(listings) - len(held),
+        ids=ids,
+        next=back,
+    )
+
+
+def deactivate_confirm_page(
+    request: HttpRequest, listings: list[Listing], *, title: str, action_url: str, cancel_url: str, **extra: Any
+) -> HttpResponse:
+    """The confirmation of a deactivation: the channels and marketplaces it goes to, how many listings, the
+    mode to choose; nothing is sent until it is submitted."""
     context = {
-        "rows": channel_summary(held),
-        "skipped": len(listings) - len(held),
-        "ids": ids,
-        "next": back,
+        "rows": channel_summary(listings),
+        "skipped": 0,
         "modes": DEACTIVATE_MODES.values(),
-        "mode": mode,
-        "action_url": reverse("listings:listing_bulk"),
-        "cancel_url": back,
-        "title": "Deactivate listings on their marketplaces",
+        "mode": deactivate_mode_choice(request),
+        "action_url": action_url,
+        "cancel_url": cancel_url,
+        "title": title,
+        **extra,
     }
     return render(request, "listings/listing_deactivate.html", context)
 
@@ -355,17 +371,14 @@ class ListingDeactivateView(StaffWriteMixin, View):
         listing = get_object_or_404(
             channel_scoped(Listing.objects.select_related("product", "channel"), request.user), pk=pk
         )
-        context = {
-            "listing": listing,
-            "rows": channel_summary([listing]),
-            "skipped": 0,
-            "modes": DEACTIVATE_MODES.values(),
-            "mode": deactivate_mode_choice(request),
-            "action_url": reverse("listings:listing_deactivate", kwargs={"pk": pk}),
-            "cancel_url": reverse("listings:listing_detail", kwargs={"pk": pk}),
-            "title": f"Take {listing.product.sku} off {listing.channel.name}",
-        }
-        return render(request, "listings/listing_deactivate.html", context)
+        return deactivate_confirm_page(
+            request,
+            [listing],
+            title=f"Take {listing.product.sku} off {listing.channel.name}",
+            action_url=reverse("listings:listing_deactivate", kwargs={"pk": pk}),
+            cancel_url=reverse("listings:listing_detail", kwargs={"pk": pk}),
+            listing=listing,
+        )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         listing = get_object_or_404(channel_scoped(Listing.objects.select_related("channel"), request.user), pk=pk)
@@ -396,17 +409,13 @@ class ProductDelistView(StaffWriteMixin, View):
                 channel_scoped(Listing.objects.filter(product=product), request.user)
             ).select_related("channel")
         )
-        context = {
-            "product": product,
-            "rows": channel_summary(held),
-            "skipped": 0,
-            "modes": DEACTIVATE_MODES.values(),
-            "mode": deactivate_mode_choice(request),
-            "action_url": reverse("listings:product_delist", kwargs={"product_pk": product_pk}),
-            "cancel_url": reverse("catalog:product_detail", kwargs={"pk": product_pk}),
-            "title": f"Delist {product.sku} everywhere",
-        }
-        return render(request, "listings/listing_deactivate.html", context)
+        return deactivate_confirm_page(
+            request,
+            held,
+            title=f"Delist {product.sku} everywhere",
+            action_url=reverse("listings:product_delist", kwargs={"product_pk": product_pk}),
+            cancel_url=reverse("catalog:product_detail", kwargs={"pk": product_pk}),
+        )
 
     def post(self, request: HttpRequest, product_pk: int) -> HttpResponse:
         product = get_object_or_404(Product, pk=product_pk)

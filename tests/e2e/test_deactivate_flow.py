@@ -13,18 +13,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def live_listing(make_channel, make_listing, sandbox, settings):
+def live_listing(make_sandbox_channel, make_listing, settings):
     settings.SYNC_RETRY_SCHEDULE = (0.1, 0.1, 0.1)
-    account = sandbox.account("shopify")
-    channel = make_channel(
-        "shopify",
-        name="Shopify US",
-        base_url=sandbox.url("shopify"),
-        shop_id=account["shop_id"],
-        credentials=account["credentials"],
-        rate_limit_per_second=200,
-        rate_limit_burst=5,
-    )
+    channel = make_sandbox_channel("shopify", name="Shopify US")
     listing = make_listing(channel=channel)
     listings_publish(channel=channel, listing_ids=[listing.pk])
     run_queue()

@@ -35,19 +35,11 @@ def test_the_sandbox_refuses_an_alt_text_shopify_would_refuse(sandbox, shopify):
 
 
 @pytest.mark.django_db
-def test_a_published_listing_sends_the_product_images_alt_text(make_channel, make_listing, sandbox):
+def test_a_published_listing_sends_the_product_images_alt_text(make_sandbox_channel, make_listing, sandbox):
     from syncing.services import listings_publish
     from tests.syncing.engine.conftest import run_queue
 
-    account = sandbox.account("shopify")
-    channel = make_channel(
-        "shopify",
-        base_url=sandbox.url("shopify"),
-        shop_id=account["shop_id"],
-        credentials=account["credentials"],
-        rate_limit_per_second=200,
-        rate_limit_burst=5,
-    )
+    channel = make_sandbox_channel("shopify")
     listing = make_listing(channel=channel)
     ProductImage.objects.filter(product=listing.product).update(alt_text="Listable product on white")
     listings_publish(channel=channel, listing_ids=[listing.pk])

@@ -19,18 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def shopify(make_channel, sandbox, settings):
+def shopify(make_sandbox_channel, settings):
     settings.SYNC_RETRY_SCHEDULE = (0.1, 0.1, 0.1)
-    account = sandbox.account("shopify")
-    return make_channel(
-        "shopify",
-        name="Shopify US",
-        base_url=sandbox.url("shopify"),
-        shop_id=account["shop_id"],
-        credentials=account["credentials"],
-        rate_limit_per_second=200,
-        rate_limit_burst=5,
-    )
+    return make_sandbox_channel("shopify", name="Shopify US")
 
 
 @pytest.fixture
