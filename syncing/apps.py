@@ -8,9 +8,10 @@ class SyncingConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: services need the app registry, which is ready only now.
-        from catalog.events import PRODUCT_ARCHIVING
+        from catalog.events import PRODUCT_ARCHIVING, PRODUCTS_ARCHIVING_CHECK
         from common import events
 
-        from .services.deactivate import product_archiving_listings_check
+        from .services.deactivate import product_archiving_listings_check, products_archiving_check
 
         events.subscribe(PRODUCT_ARCHIVING, product_archiving_listings_check)
+        events.subscribe(PRODUCTS_ARCHIVING_CHECK, products_archiving_check)

@@ -243,3 +243,14 @@ def product_archiving_listings_check(*, product: Any, user: Actor = None, deacti
             f"{product.sku} was not archived: its listings could not be deactivated ({reasons}).",
             extra={"code": "deactivation_refused", "channels": channels},
         )
+
+
+def products_archiving_check(*, product_ids: Sequence[int], refusals: dict[int, str]) -> None:
+    """The catalog's PRODUCTS_ARCHIVING_CHECK handler (an import archiving products): each product a marketplace
+    still holds gets the channels it is on."""
+    held = listings_on_marketplace(Listing.objects.filter(product_id__in=product_ids)).select_related("channel")
+    channels: dict[int, set[str]] = {}
+    for listing in held:
+        channels.setdefault(listing.product_id, set()).add(listing.channel.name)
+    for product_id, names in channels.items():
+        refusals[product_id] = f"The product is on {', '.join(sorted(names))}"

@@ -187,3 +187,18 @@ def test_archive_page_warns_and_offers_to_deactivate(staff_client, live_listing,
 def test_archiving_a_product_on_no_marketplace_needs_no_flag(make_listing, shopify):
     listing = make_listing(channel=shopify)
     assert product_archive(product=listing.product).status == "archived"
+
+
+def test_an_import_cannot_archive_a_product_still_on_a_marketplace(live_listing, make_listing, shopify, tmp_path):
+    from catalog.importing.services import import_file
+    from tests.catalog.importing.conftest import write_xlsx
+
+    # Given a live product and one on no marketplace, when a file archives both
+    idle = make_listing(channel=shopify).product
+    rows = [["sku", "status"], [live_listing.product.sku, "archived"], [idle.sku, "archived"]]
+    batch = import_file(path=write_xlsx(tmp_path / "archive.xlsx", rows), on_error="skip-rows")
+    # Then the live one is refused, naming the channel, and the other is archived
+    assert (batch.updated_count, batch.error_count) == (1, 1)
+    assert Product.objects.get(pk=live_listing.product_id).status == "active"
+    assert Product.objects.get(pk=idle.pk).status == "archived"
+    assert "The product is on Shopify US: archiving it here would leave it for sale there." in str(batch.first_errors)
