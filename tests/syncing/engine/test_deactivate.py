@@ -202,3 +202,37 @@ def test_an_import_cannot_archive_a_product_still_on_a_marketplace(live_listing,
     assert Product.objects.get(pk=live_listing.product_id).status == "active"
     assert Product.objects.get(pk=idle.pk).status == "archived"
     assert "The product is on Shopify US: archiving it here would leave it for sale there." in str(batch.first_errors)
+
+
+def test_admin_deactivate_action_confirms_naming_the_channel_then_runs(staff_client, live_listing, sandbox):
+    url = reverse("admin:listings_listing_changelist")
+    data = {"action": "deactivate_on_marketplace", "_selected_action": [live_listing.pk]}
+    page = staff_client.post(url, data).content.decode()
+    assert "<strong>Shopify US</strong>: 1 listing" in page
+    assert not SyncJob.objects.filter(kind="deactivate").exists()
+    response = staff_client.post(url, {**data, "confirm": "yes"}, follow=True)
+    assert "Shopify US: deactivating as job #" in response.content.decode()
+    run_queue()
+    assert Listing.objects.get(pk=live_listing.pk).status == ListingStatus.DELISTED
+
+
+def test_admin_refuses_to_delete_a_listing_the_marketplace_holds(staff_client, live_listing):
+    url = reverse("admin:listings_listing_delete", args=[live_listing.pk])
+    assert staff_client.get(url).status_code == 403
+    assert Listing.objects.filter(pk=live_listing.pk).exists()
+
+
+def test_the_event_list_hides_retry_on_work_a_later_attempt_did(staff_client, live_listing):
+    from syncing.choices import SyncOutcome
+
+    failed = SyncEvent.objects.create(
+        channel_id=live_listing.channel_id, listing=live_listing, operation="update", outcome=SyncOutcome.FAILED
+    )
+    retry_url = reverse("syncing:event_retry", kwargs={"pk": failed.pk})
+    assert retry_url in staff_client.get(reverse("syncing:event_list")).content.decode()
+    SyncEvent.objects.create(
+        channel_id=live_listing.channel_id, listing=live_listing, operation="update", outcome=SyncOutcome.SUCCEEDED
+    )
+    assert retry_url not in staff_client.get(reverse("syncing:event_list")).content.decode()
+    listing_page = staff_client.get(reverse("listings:listing_detail", kwargs={"pk": live_listing.pk}))
+    assert retry_url not in listing_page.content.decode()
