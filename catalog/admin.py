@@ -106,7 +106,7 @@ class ProductAdmin(ExportMixin, admin.ModelAdmin):
     readonly_fields = ("version", *AUDIT_FIELDS)
     list_select_related = ("category",)
     inlines = [VariantInline, ProductImageInline]
-    actions = ["make_active", "archive"]
+    actions = ["make_active", "archive", "archive_and_deactivate"]
     list_per_page = 50
     show_full_result_count = False
 
@@ -143,10 +143,20 @@ class ProductAdmin(ExportMixin, admin.ModelAdmin):
             "Activated",
         )
 
-    @admin.action(description="Archive")
+    @admin.action(description="Archive (refused while on a marketplace)")
     def archive(self, request, queryset):
         _run_service(
             self, request, queryset, lambda p: services.product_archive(product=p, user=request.user), "Archived"
+        )
+
+    @admin.action(description="Archive and deactivate its listings on the marketplaces")
+    def archive_and_deactivate(self, request, queryset):
+        _run_service(
+            self,
+            request,
+            queryset,
+            lambda p: services.product_archive(product=p, user=request.user, deactivate_listings=True),
+            "Archived (listings being deactivated)",
         )
 
 

@@ -70,6 +70,14 @@ def _categories(user) -> list[Category]:
     return leaves
 
 
+def _demo_package(i: int) -> dict[str, int]:
+    """Package length/width/height in mm, from the product number (not the random stream, so the demo's other
+    values stay as they were)."""
+    if i % 7 == 0:
+        return {}
+    return {"length_mm": 100 + (i * 37) % 400, "width_mm": 50 + (i * 53) % 250, "height_mm": 20 + (i * 17) % 150}
+
+
 def seed_demo_catalog(*, products: int = 240, user=None, with_images: bool = True) -> dict[str, int]:
     """Create the demo catalog; rows that already exist (by SKU) are left alone, so it can run again."""
     rng = random.Random(20261123)
@@ -103,6 +111,8 @@ def seed_demo_catalog(*, products: int = 240, user=None, with_images: bool = Tru
             currency="USD",
             quantity=rng.randrange(0, 300),
             weight_grams=rng.randrange(80, 3000),
+            # Package size (Lazada requires it); every 7th product has none, to show that readiness rule.
+            **_demo_package(i),
             status=ProductStatus.ACTIVE if i % 10 else ProductStatus.DRAFT,
             attributes=attributes,
         )

@@ -25,6 +25,7 @@ from listings.models import Listing
 from listings.readiness import listing_readiness
 from listings.services import listings_bulk_assign
 from listings.views import flash_publish
+from syncing.selectors import listings_on_marketplace
 from syncing.services import listings_publish_grouped
 
 from . import services
@@ -229,6 +230,7 @@ class ProductDetailView(StaffReadMixin, DetailView):
         context["images"] = list(product.images.all())
         context["variants"] = list(product.variants.all())
         context["can_edit"] = can_edit(self.request.user, "catalog")
+        context["can_edit_listings"] = can_edit(self.request.user, "listings")
         context["listing_rows"] = product_listing_rows(product, self.request.user)
         return context
 
@@ -364,4 +366,43 @@ class ImageDeleteView(StaffWriteMixin, View):
             messages.success(request, f"Image {name} deleted.")
         except (ValidationError, ApplicationError) as exc:
             messages.error(request, error_text(exc))
+        return redirect("catalog:product_detail", pk=pk)
+
+
+# --- Archive ---
+
+
+class ProductArchiveView(StaffWriteMixin, View):
+    """Archive a product: GET warns, naming the channels it is still on; POST archives it, and with
+    "deactivate_listings" ticked takes those listings off the marketplaces too (docs/sync.md#deactivation)."""
+
+    required_area = "catalog"
+
+    def channels_on_marketplace(self, product: Product) -> list[dict[str, Any]]:
+        held = listings_on_marketplace(Listing.objects.filter(product=product)).select_related("channel")
+        counts: dict[int, dict[str, Any]] = {}
+        for listing in held:
+            row = counts.setdefault(
+                listing.channel_id,
+                {"name": listing.channel.name, "marketplace": listing.channel.get_marketplace_display(), "count": 0},
+            )
+            row["count"] += 1
+        return sorted(counts.values(), key=lambda row: row["name"])
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        product = get_object_or_404(Product, pk=pk)
+        context = {"product": product, "channels": self.channels_on_marketplace(product)}
+        return render(request, "catalog/product_archive.html", context)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        product = get_object_or_404(Product, pk=pk)
+        deactivate = request.POST.get("deactivate_listings") == "on"
+        try:
+            services.product_archive(product=product, user=request.user, deactivate_listings=deactivate)
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, error_text(exc))
+            context = {"product": product, "channels": self.channels_on_marketplace(product)}
+            return render(request, "catalog/product_archive.html", context, status=409)
+        done = " Its listings are being deactivated on the marketplaces." if deactivate else ""
+        messages.success(request, f"{product.sku} archived.{done}")
         return redirect("catalog:product_detail", pk=pk)

@@ -13,7 +13,7 @@ from catalog.demo import TREE
 from catalog.models import Category, Product
 from common.actors import Actor as User
 from listings.services import listings_bulk_assign
-from syncing.sandbox.demo import DEMO_ACCOUNTS
+from syncing.sandbox.demo import DEMO_ACCOUNTS, demo_channel_account
 
 from .models import CategoryMapping, Channel
 from .services import category_mappings_bulk_set, channel_create
@@ -94,7 +94,7 @@ def _channel(code: str, user: User) -> Channel:
     existing = Channel.objects.filter(name=name).first()
     if existing is not None:
         return existing  # keep whatever an operator changed since
-    account = DEMO_ACCOUNTS[code]
+    account = demo_channel_account(code)
     return channel_create(
         name=name,
         marketplace=code,

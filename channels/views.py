@@ -26,7 +26,7 @@ from listings.models import Listing
 from syncing.connectors.base import ConnectorError
 from syncing.models import SyncJob
 from syncing.selectors import channel_sync_health
-from syncing.services.connection import connector_for
+from syncing.services.connection import channel_connection_test
 
 from . import services
 from .forms import ChannelForm
@@ -309,7 +309,7 @@ class ChannelTestConnectionView(StaffWriteMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         channel = channel_for_user(request, pk)
         try:
-            connector_for(channel).check_credentials()
+            compared = channel_connection_test(channel)
         except ConnectorError as exc:
             messages.error(request, f"Connection to {channel.name} failed: {exc}")
         except (ValidationError, ApplicationError) as exc:
@@ -318,5 +318,5 @@ class ChannelTestConnectionView(StaffWriteMixin, View):
             logger.exception("connection test of channel %s failed", channel.pk)
             messages.error(request, f"Connection to {channel.name} failed: internal error (see the server log).")
         else:
-            messages.success(request, f"Connected to {channel.name}: the credentials work.")
+            messages.success(request, f"Connected to {channel.name}: the credentials work; {compared}.")
         return redirect("channels:channel_detail", pk=pk)

@@ -1,8 +1,12 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
 from common.errors import ApplicationError
+from syncing.selectors import listings_on_marketplace
+from syncing.services import listings_deactivate_grouped, listings_publish_grouped
 
 from . import services
 from .admin_forms import ListingForm
@@ -28,7 +32,9 @@ SYNC_READONLY = (
 )
 
 
-def _message(exc: ValidationError | ApplicationError) -> str:
+def _message(exc: ValidationError | ApplicationError | None) -> str:
+    if exc is None:
+        return ""
     if isinstance(exc, ApplicationError):
         return exc.message
     return "; ".join(exc.messages)
@@ -64,7 +70,7 @@ class ListingAdmin(admin.ModelAdmin):
     list_per_page = 50
     autocomplete_fields = ("product", "variant")
     readonly_fields = ("readiness_report", "effective_values", *SYNC_READONLY, *AUDIT_FIELDS)
-    actions = ["mark_ready", "queue_for_publishing", "pause", "back_to_draft", "delist"]
+    actions = ["mark_ready", "queue_for_publishing", "pause", "back_to_draft", "delist", "deactivate_on_marketplace"]
     fieldsets = (
         (None, {"fields": ("product", "variant", "channel", "status", "status_reason")}),
         ("Readiness", {"fields": ("readiness_report",)}),
@@ -151,7 +157,7 @@ class ListingAdmin(admin.ModelAdmin):
         moved = 0
         for listing in queryset:
             try:
-                services.listing_transition(
+                services.listing_status_move(
                     listing=listing, to_status=to_status, user=request.user, reason="admin action"
                 )
                 moved += 1
@@ -168,11 +174,15 @@ class ListingAdmin(admin.ModelAdmin):
     def mark_ready(self, request, queryset):
         self._transition(request, queryset, ListingStatus.READY)
 
-    @admin.action(description="Queue for publishing (checks readiness)")
+    @admin.action(description="Publish / push now (checks readiness)")
     def queue_for_publishing(self, request, queryset):
-        self._transition(request, queryset, ListingStatus.QUEUED)
+        for result in listings_publish_grouped(listings=list(queryset.select_related("channel")), user=request.user):
+            if result.job is not None:
+                self.message_user(request, f"{result.channel.name}: publishing as job #{result.job.pk}.")
+            else:
+                self.message_user(request, f"{result.channel.name}: {_message(result.error)}", messages.ERROR)
 
-    @admin.action(description="Pause")
+    @admin.action(description="Pause (not on a marketplace)")
     def pause(self, request, queryset):
         self._transition(request, queryset, ListingStatus.PAUSED)
 
@@ -180,6 +190,47 @@ class ListingAdmin(admin.ModelAdmin):
     def back_to_draft(self, request, queryset):
         self._transition(request, queryset, ListingStatus.DRAFT)
 
-    @admin.action(description="Delist")
+    @admin.action(description="Delist (not on a marketplace)")
     def delist(self, request, queryset):
         self._transition(request, queryset, ListingStatus.DELISTED)
+
+    @admin.action(description="Deactivate on marketplace…")
+    def deactivate_on_marketplace(self, request, queryset):
+        """Take the selected listings off sale on their marketplaces, after a page naming the channels."""
+        held = listings_on_marketplace(queryset).select_related("channel", "product")
+        if request.POST.get("confirm") == "yes":
+            for result in listings_deactivate_grouped(listings=list(held), user=request.user):
+                if result.job is not None:
+                    self.message_user(request, f"{result.channel.name}: deactivating as job #{result.job.pk}.")
+                else:
+                    self.message_user(request, f"{result.channel.name}: {_message(result.error)}", messages.ERROR)
+            return None
+        channels: dict[str, int] = {}
+        for listing in held:
+            channels[listing.channel.name] = channels.get(listing.channel.name, 0) + 1
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Deactivate on marketplace",
+            "opts": self.model._meta,
+            "queryset": queryset,
+            "channels": sorted(channels.items()),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/listings/listing/deactivate_confirm.html", context)
+
+    def has_delete_permission(self, request, obj=None):
+        """A listing the marketplace still holds is deactivated there first ("Deactivate on marketplace")."""
+        if obj is not None and listings_on_marketplace(Listing.objects.filter(pk=obj.pk)).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        held = set(listings_on_marketplace(queryset).values_list("pk", flat=True))
+        if held:
+            self.message_user(
+                request,
+                f"{len(held)} listing(s) left alone: still on the marketplace; deactivate them there first.",
+                messages.WARNING,
+            )
+        super().delete_queryset(request, queryset.exclude(pk__in=held))

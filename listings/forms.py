@@ -40,7 +40,8 @@ LISTING_BULK_ACTIONS = [
     ("publish", "Publish / push now"),
     ("ready", "Mark ready"),
     ("draft", "Back to draft"),
-    ("paused", "Pause"),
+    ("paused", "Pause (not on a marketplace)"),
+    ("deactivate", "Deactivate on marketplace…"),
 ]
 
 

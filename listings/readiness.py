@@ -224,6 +224,94 @@ def rule_quantity(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
         yield ReadinessIssue("out_of_stock", "quantity", "Quantity on this channel is 0.", WARNING)
 
 
+FIELD_LABELS = {
+    "weight_grams": "package weight",
+    "length_mm": "package length",
+    "width_mm": "package width",
+    "height_mm": "package height",
+    "description": "description",
+    "brand": "brand",
+    "barcode": "barcode",
+}
+
+
+def _field_value(ctx: ReadinessContext, name: str) -> Any:
+    if name == "description":
+        return (ctx.values.description.value or "").strip()
+    return getattr(ctx.listing.product, name, None)
+
+
+def rule_marketplace_fields(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
+    """What the marketplace requires on a create beyond the channel's editable rules (its connector's
+    ListingRules; docs/marketplaces/<code>.md#mandatory-fields)."""
+    channel = ctx.listing.channel
+    rules = channel.connector_class.default_rules
+    market = channel.connector_class.label
+    for name in rules.required_fields:
+        value = _field_value(ctx, name)
+        if value in (None, "") or (isinstance(value, int | float) and value <= 0):
+            label = FIELD_LABELS.get(name, name)
+            yield ReadinessIssue(
+                f"{name}_missing", name, f"{market} requires the {label}; the product has none.", BLOCKING
+            )
+    yield from _marketplace_text_limits(ctx, rules, market)
+    weight = ctx.listing.product.weight_grams
+    if rules.weight_max_grams is not None and weight is not None and weight > rules.weight_max_grams:
+        yield ReadinessIssue(
+            "weight_too_heavy",
+            "weight_grams",
+            f"{market} takes packages up to {rules.weight_max_grams / 1000:g} kg; "
+            f"this one weighs {weight / 1000:g} kg.",
+            BLOCKING,
+        )
+    quantity = ctx.values.quantity.value
+    if not ctx.listing.external_id and quantity < rules.create_quantity_min:
+        yield ReadinessIssue(
+            "quantity_too_low_to_create",
+            "quantity",
+            f"{market} creates an item only with stock of at least {rules.create_quantity_min}; "
+            f"the quantity on {channel.name} is {quantity}.",
+            BLOCKING,
+        )
+    if not rules.variants_supported and ctx.listing.variant_id is None and ctx.listing.product.variants.exists():
+        yield ReadinessIssue(
+            "variants_unsupported",
+            "variants",
+            f"{market} listings are one variant each here: list each variant of {ctx.listing.product.sku} "
+            "as its own listing.",
+            BLOCKING,
+        )
+
+
+def _marketplace_text_limits(ctx: ReadinessContext, rules: Any, market: str) -> Iterator[ReadinessIssue]:
+    title = ctx.values.title.value.strip()
+    country = (ctx.listing.channel.country or "").upper()
+    if title and len(title) < rules.title_min_length and country not in rules.title_min_exempt_countries:
+        yield ReadinessIssue(
+            "title_too_short",
+            "title",
+            f"Title has {len(title)} characters; {market} in {country or 'this country'} needs at least "
+            f"{rules.title_min_length}.",
+            BLOCKING,
+        )
+    description = (ctx.values.description.value or "").strip()
+    if description and len(description) < rules.description_min_length:
+        yield ReadinessIssue(
+            "description_too_short",
+            "description",
+            f"Description has {len(description)} characters; {market} needs at least {rules.description_min_length}.",
+            BLOCKING,
+        )
+    limit = rules.description_max_length
+    if limit is not None and len(ctx.values.description.value or "") > limit:
+        yield ReadinessIssue(
+            "description_too_long",
+            "description",
+            f"Description has {len(ctx.values.description.value or '')} characters; {market} allows at most {limit}.",
+            BLOCKING,
+        )
+
+
 RULES: tuple[Rule, ...] = (
     rule_product_active,
     rule_channel_active,
@@ -235,6 +323,7 @@ RULES: tuple[Rule, ...] = (
     rule_category,
     rule_price,
     rule_quantity,
+    rule_marketplace_fields,
 )
 
 

@@ -97,6 +97,7 @@ def listing_payload_build(listing: Listing, *, image_url: ImageUrl = _default_im
         barcode=(variant.barcode if variant is not None and variant.barcode else product.barcode),
         category_id=category.external_category_id if category else "",
         image_urls=tuple(image_url(image) for image in images),
+        image_alts=tuple(image.alt_text for image in images),
         attributes=attributes,
         variants=tuple(variants),
         compare_at_price=values.compare_at_price.value,
@@ -121,5 +122,7 @@ def listing_payload_hash(payload: ListingPayload) -> str:
     """
     data = dataclasses.asdict(payload)
     data.pop("external_id", None)
+    if not any(data.get("image_alts") or ()):
+        data.pop("image_alts", None)  # no alt text: the same hash as before alt texts were sent
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=_json_default, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -99,3 +99,50 @@ def listing_transition(*, listing: Listing, to_status: str, user: User = None, r
     listing.updated_by = _actor(user)
     listing.save(update_fields=list(TRANSITION_FIELDS))
     return listing
+
+
+# --- Moves a person makes (docs/sync.md#deactivation) ---
+
+# What the marketplace holds for a listing that has an external id in one of these statuses: something a buyer
+# can see or that is on its way there. Archiving its product and "Delist everywhere" act on these.
+ON_MARKETPLACE_STATUSES = frozenset({S.QUEUED, S.PUBLISHING, S.IN_REVIEW, S.LIVE, S.ERROR, S.OUT_OF_SYNC, S.SUPPRESSED})
+# Statuses only the sync engine sets, from the marketplace's answer (or a job it runs): never by hand. The same
+# set: a status that says "the marketplace has it" is one only the marketplace's answer may set.
+ENGINE_ONLY_STATUSES = ON_MARKETPLACE_STATUSES
+# Statuses that, for a listing the marketplace holds (it has an external id), say what the marketplace did.
+MARKETPLACE_STATE_STATUSES = frozenset({S.PAUSED, S.DELISTED})
+
+
+def manual_move_refusal(listing: Listing, to_status: str) -> str:
+    """Why a person may not move `listing` to `to_status` by hand ("" when they may).
+
+    Statuses that state what the marketplace shows follow only the marketplace's answer: pausing or delisting a
+    listing the marketplace holds goes through "Deactivate on marketplace", publishing through "Publish".
+    """
+    label = _label(to_status)
+    if to_status in ENGINE_ONLY_STATUSES:
+        hint = "Publish the listing" if to_status in (S.QUEUED, S.PUBLISHING, S.IN_REVIEW, S.LIVE) else "Sync it"
+        return f"{label} is set only by the sync engine from the marketplace's answer; {hint} instead."
+    if to_status in MARKETPLACE_STATE_STATUSES and listing.external_id:
+        action = "Pause on marketplace" if to_status == S.PAUSED else "Deactivate on marketplace"
+        return (
+            f"This listing is on the marketplace (id {listing.external_id}): {label} is set only once the "
+            f'marketplace confirmed it. Use "{action}" instead.'
+        )
+    return ""
+
+
+def manual_moves(listing: Listing) -> list[str]:
+    """The statuses a person may move `listing` to by hand (for the status form)."""
+    allowed = ALLOWED_TRANSITIONS.get(listing.status, frozenset())
+    return sorted(status for status in allowed if not manual_move_refusal(listing, status))
+
+
+def listing_status_move(*, listing: Listing, to_status: str, user: User = None, reason: str = "") -> Listing:
+    """A person's status move (page, API, admin, bulk): the state machine, minus the statuses only the
+    marketplace's answer may set (manual_move_refusal)."""
+    listing.refresh_from_db(fields=["status", "external_id"])
+    refusal = manual_move_refusal(listing, to_status) if to_status in ListingStatus.values else ""
+    if refusal and to_status != listing.status:
+        raise ApplicationError(refusal, extra={"code": "marketplace_status", "to": to_status})
+    return listing_transition(listing=listing, to_status=to_status, user=user, reason=reason)

@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:pk>/publish/", views.ListingActionView.as_view(action="publish"), name="listing_publish"),
     path("<int:pk>/accept-remote/", views.ListingActionView.as_view(action="accept_remote"), name="listing_accept"),
     path("<int:pk>/transition/", views.ListingActionView.as_view(action="transition"), name="listing_transition"),
+    path("<int:pk>/deactivate/", views.ListingDeactivateView.as_view(), name="listing_deactivate"),
+    path("product/<int:product_pk>/delist/", views.ProductDelistView.as_view(), name="product_delist"),
 ]

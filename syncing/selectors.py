@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from channels.models import Channel
 from listings.models import Listing
+from listings.state import ON_MARKETPLACE_STATUSES
 
-from .choices import RETRYABLE_OUTCOMES
+from .choices import RETRYABLE_OUTCOMES, SyncOperation, SyncOutcome
 from .filters import SyncEventFilterSet, SyncJobFilterSet
 from .models import SyncEvent, SyncJob
 
@@ -27,15 +28,61 @@ def sync_event_list(*, filters: dict[str, Any] | None = None) -> QuerySet[SyncEv
     return SyncEventFilterSet(filters or {}, queryset=queryset).qs
 
 
+# Operations whose work one success finishes for the others: a full push also sends price and stock.
+_PUSH_FAMILY = (SyncOperation.CREATE, SyncOperation.UPDATE, SyncOperation.LOOKUP)
+DONE_BY: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(_PUSH_FAMILY, _PUSH_FAMILY),
+    SyncOperation.OFFERS: (*_PUSH_FAMILY, SyncOperation.OFFERS),
+    SyncOperation.DEACTIVATE: (SyncOperation.DEACTIVATE,),
+}
+DONE_OUTCOMES = (SyncOutcome.SUCCEEDED, SyncOutcome.SKIPPED)
+
+
+def sync_event_done_later(*, event: SyncEvent) -> SyncEvent | None:
+    """A later attempt on the same listing that finished this event's work (any job), or None."""
+    if event.listing_id is None:
+        return None
+    later = SyncEvent.objects.filter(
+        listing_id=event.listing_id,
+        pk__gt=event.pk,
+        outcome__in=DONE_OUTCOMES,
+        operation__in=DONE_BY.get(event.operation, (event.operation,)),
+    )
+    return later.order_by("pk").only("pk", "job_id", "created_at").first()
+
+
+def sync_events_retry_marked(events: list[SyncEvent]) -> list[SyncEvent]:
+    """Set `can_retry` on each event: retryable and not finished since by a later attempt (one query)."""
+    listing_ids = {e.listing_id for e in events if e.is_retryable and e.listing_id is not None}
+    done: dict[tuple[int | None, str], int] = {}
+    if listing_ids:
+        rows = (
+            SyncEvent.objects.filter(listing_id__in=listing_ids, outcome__in=DONE_OUTCOMES)
+            .values("listing_id", "operation")
+            .annotate(last=Max("pk"))
+        )
+        done = {(row["listing_id"], row["operation"]): row["last"] for row in rows}
+    for event in events:
+        family = DONE_BY.get(event.operation, (event.operation,))
+        latest_done = max((done.get((event.listing_id, op), 0) for op in family), default=0)
+        event.can_retry = event.is_retryable and latest_done < event.pk  # type: ignore[attr-defined]
+    return events
+
+
 def listing_retryable_event_latest(*, listing: Listing) -> SyncEvent | None:
-    """The listing's newest attempt that a person may retry (see RETRYABLE_OUTCOMES), or None."""
+    """The listing's newest attempt that a person may retry (see RETRYABLE_OUTCOMES) and whose work no later
+    attempt finished (a retry button never stays on work another job already did), or None."""
     events = SyncEvent.objects.filter(listing=listing, outcome__in=RETRYABLE_OUTCOMES)
-    return events.order_by("-created_at", "-id").first()
+    event = events.order_by("-created_at", "-id").first()
+    if event is None or sync_event_done_later(event=event) is not None:
+        return None
+    return event
 
 
 def listing_sync_history(*, listing: Listing, limit: int = 50) -> list[SyncEvent]:
-    """The listing's attempts, newest first (for its page)."""
-    return list(SyncEvent.objects.select_related("job").filter(listing=listing).order_by("-created_at", "-id")[:limit])
+    """The listing's attempts, newest first (for its page), each with `can_retry` (sync_events_retry_marked)."""
+    events = SyncEvent.objects.select_related("job").filter(listing=listing).order_by("-created_at", "-id")
+    return sync_events_retry_marked(list(events[:limit]))
 
 
 @dataclass(frozen=True)
@@ -76,3 +123,10 @@ def channel_sync_health(*, channel: Channel) -> ChannelSyncHealth:
         last_pull=last_pull,
         active_jobs=active,
     )
+
+
+def listings_on_marketplace(queryset: QuerySet[Listing] | None = None) -> QuerySet[Listing]:
+    """Listings the marketplace holds and may show to buyers: an external id and a status in
+    ON_MARKETPLACE_STATUSES (docs/sync.md#deactivation)."""
+    queryset = Listing.objects.all() if queryset is None else queryset
+    return queryset.exclude(external_id="").filter(status__in=ON_MARKETPLACE_STATUSES)

@@ -21,6 +21,7 @@ from common.views import error_text
 from .choices import ACTIVE_JOB_STATUSES
 from .filters import SyncEventFilterSet, SyncJobFilterSet
 from .models import SyncEvent, SyncJob
+from .selectors import sync_events_retry_marked
 from .services import sync_event_retry, sync_job_cancel
 
 AREA = "sync"
@@ -74,10 +75,12 @@ class SyncJobDetailView(StaffReadMixin, DetailView):
         context = super().get_context_data(**kwargs)
         job = self.object
         context["progress"] = job_progress(job)
-        context["events"] = list(
-            SyncEvent.objects.filter(job=job)
-            .select_related("listing", "listing__product")
-            .order_by("-created_at", "-id")[:100]
+        context["events"] = sync_events_retry_marked(
+            list(
+                SyncEvent.objects.filter(job=job)
+                .select_related("listing", "listing__product")
+                .order_by("-created_at", "-id")[:100]
+            )
         )
         context["can_edit"] = can_edit(self.request.user, AREA)
         return context
@@ -125,6 +128,7 @@ class SyncEventListView(StaffReadMixin, PagedListMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
         context["can_edit"] = can_edit(self.request.user, AREA)
+        context["events"] = sync_events_retry_marked(list(context["events"]))
         return context
 
 

@@ -342,3 +342,13 @@ class BulkResultSerializer(serializers.Serializer):
     applied = serializers.IntegerField(help_text="Items saved.")
     failed = serializers.IntegerField(help_text="Items refused.")
     results = BulkItemResultSerializer(many=True)
+
+
+class ProductArchiveSerializer(serializers.Serializer):
+    """Body of POST /products/{id}/archive/ (docs/sync.md#deactivation)."""
+
+    deactivate_listings = serializers.BooleanField(
+        default=False,
+        help_text="Also take the product's listings off their marketplaces (one deactivation job per channel). "
+        "Without it, a product still on a marketplace is refused with 409 `live_listings` naming the channels.",
+    )

@@ -25,6 +25,7 @@ from common.api.serializers import MAX_ID
 from .serializers import (
     BulkResultSerializer,
     CategorySerializer,
+    ProductArchiveSerializer,
     ProductBulkCreateSerializer,
     ProductBulkUpdateSerializer,
     ProductImageSerializer,
@@ -156,11 +157,17 @@ class ProductViewSet(
         product = serializer.save()
         serializer.instance = self.get_queryset().get(pk=product.pk)
 
-    @extend_schema(request=None, responses={200: ProductSerializer})
+    @extend_schema(request=ProductArchiveSerializer, responses={200: ProductSerializer})
     @action(detail=True, methods=["post"])
     def archive(self, request: Request, pk: str | None = None) -> Response:
-        """Archive the product (status `archived`); listings keep their history."""
-        product = services.product_archive(product=self.get_object(), user=request.user)
+        """Archive the product (status `archived`); listings keep their history. A product still on a marketplace
+        needs `{"deactivate_listings": true}` (its listings are then deactivated in background jobs); without it
+        the answer is 409 `live_listings` with the `channels` it is on."""
+        body = ProductArchiveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        product = services.product_archive(
+            product=self.get_object(), user=request.user, deactivate_listings=body.validated_data["deactivate_listings"]
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=product.pk)).data)
 
     @extend_schema(

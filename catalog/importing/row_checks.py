@@ -11,9 +11,11 @@ from typing import Any
 
 from django.db import connection
 
+from common import events
 from common.actors import Actor
 
-from ..choices import AttributeType
+from ..choices import AttributeType, ProductStatus
+from ..events import PRODUCTS_ARCHIVING_CHECK
 from ..models import Category
 from ..services import category_attribute_definitions, category_get_or_create_path, sanitize_description
 from ..validators import attribute_value_error
@@ -109,8 +111,35 @@ class RowChecks:
                     self._variant_row(row, products, variants)
                 else:
                     self._product_row(row, products, variants)
+        self._check_archiving(chunk)
+        for row in chunk:
             if row.errors:
                 row.action = "error"
+
+    @staticmethod
+    def _check_archiving(chunk: list[Row]) -> None:
+        """A row that archives a product still on a marketplace is refused (docs/sync.md#deactivation): the
+        import cannot take listings off the marketplaces, the product page and the API can."""
+        archiving = {
+            row.target["id"]: row
+            for row in chunk
+            if not row.errors
+            and row.action != "create"
+            and row.changes.get("status", (None, None))[1] == ProductStatus.ARCHIVED
+            and row.target
+            and row.target.get("id")
+        }
+        if not archiving:
+            return
+        refusals: dict[int, str] = {}
+        events.publish(PRODUCTS_ARCHIVING_CHECK, product_ids=list(archiving), refusals=refusals)
+        for product_id, reason in refusals.items():
+            archiving[product_id].fail(
+                "status",
+                ProductStatus.ARCHIVED,
+                f"{reason}: archiving it here would leave it for sale there. Archive it from the product page or "
+                'the API with its listings deactivated ("deactivate_listings": true).',
+            )
 
     def _lookup(self, chunk: list[Row]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
         keys = {r.sku.upper() for r in chunk if r.sku} | {r.parent_sku.upper() for r in chunk if r.parent_sku}

@@ -10,11 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
+from common import events
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
 from common.errors import ApplicationError
 
 from ..choices import ProductStatus
+from ..events import PRODUCT_ARCHIVING
 from ..fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
 from ..models import Product, Variant
 from .images import image_add
@@ -59,9 +61,17 @@ def product_create(*, user: User = None, **fields: Any) -> Product:
 
 @transaction.atomic
 def product_update(
-    *, product: Product, user: User = None, expected_version: int | None = None, **fields: Any
+    *,
+    product: Product,
+    user: User = None,
+    expected_version: int | None = None,
+    deactivate_listings: bool = False,
+    **fields: Any,
 ) -> Product:
-    """Apply `fields`; with `expected_version`, refuse when someone else saved the product in between."""
+    """Apply `fields`; with `expected_version`, refuse when someone else saved the product in between.
+
+    Archiving a product that is on a marketplace is refused unless `deactivate_listings` asks to take its
+    listings off there too (the PRODUCT_ARCHIVING event; docs/sync.md#deactivation)."""
     if expected_version is not None:
         current = Product.objects.select_for_update().values_list("version", flat=True).get(pk=product.pk)
         if current != expected_version:
@@ -69,6 +79,8 @@ def product_update(
                 f"Product {product.sku} was changed by someone else (version {current}, you had {expected_version}).",
                 extra={"code": "version_conflict", "current_version": current},
             )
+    if fields.get("status") == ProductStatus.ARCHIVED and _stored_status(product) != ProductStatus.ARCHIVED:
+        events.publish(PRODUCT_ARCHIVING, product=product, user=user, deactivate_listings=deactivate_listings)
     for name, value in _normalize(fields).items():
         setattr(product, name, value)
     product.updated_by = _actor(user)
@@ -80,8 +92,17 @@ def product_update(
     return product
 
 
-def product_archive(*, product: Product, user: User = None) -> Product:
-    return product_update(product=product, user=user, status=ProductStatus.ARCHIVED)
+def _stored_status(product: Product) -> str | None:
+    if product.pk is None:
+        return None
+    return Product.objects.filter(pk=product.pk).values_list("status", flat=True).first()
+
+
+def product_archive(*, product: Product, user: User = None, deactivate_listings: bool = False) -> Product:
+    """Archive the product; see product_update for a product still on a marketplace."""
+    return product_update(
+        product=product, user=user, status=ProductStatus.ARCHIVED, deactivate_listings=deactivate_listings
+    )
 
 
 @transaction.atomic

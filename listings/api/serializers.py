@@ -176,3 +176,14 @@ class ListingPublishResultSerializer(serializers.Serializer):
     started = serializers.IntegerField(help_text="Channels on which a publish job started.")
     refused = serializers.IntegerField(help_text="Channels that refused; the others are not affected.")
     results = ListingPublishChannelSerializer(many=True, help_text="One entry per channel, channels by name.")
+
+
+class ListingDeactivateSerializer(serializers.Serializer):
+    """Body of POST /listings/{id}/deactivate/ (optional): what the marketplace does (docs/sync.md#deactivation)."""
+
+    mode = serializers.ChoiceField(
+        choices=[("delist", "delist"), ("pause", "pause"), ("delete", "delete")],
+        default="delist",
+        help_text="delist: inactive on the marketplace, status delisted; pause: inactive there, status paused; "
+        "delete: removed there, status delisted and the external id forgotten.",
+    )

@@ -28,6 +28,7 @@ from .serializers import (
     ListingBulkCreateSerializer,
     ListingBulkResultSerializer,
     ListingBulkUpdateSerializer,
+    ListingDeactivateSerializer,
     ListingPublishResultSerializer,
     ListingPublishSerializer,
     ListingSerializer,
@@ -74,12 +75,17 @@ class ListingViewSet(
         job = sync_services.listings_publish(channel=listing.channel, listing_ids=[listing.pk], user=request.user)
         return self._job_response(job)
 
-    @extend_schema(request=None, responses={202: SyncJobSerializer})
+    @extend_schema(request=ListingDeactivateSerializer, responses={202: SyncJobSerializer})
     @action(detail=True, methods=["post"])
     def deactivate(self, request: Request, pk: Any = None) -> Response:
-        """Take the listing off the marketplace in a background job."""
+        """Take the listing off its marketplace in a background job (`mode`: delist, pause or delete). The
+        status changes only once the marketplace confirmed; 409 `not_on_marketplace` when it has no external id."""
+        body = ListingDeactivateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         listing = self.get_object()
-        job = sync_services.listings_deactivate(channel=listing.channel, listing_ids=[listing.pk], user=request.user)
+        job = sync_services.listings_deactivate(
+            channel=listing.channel, listing_ids=[listing.pk], mode=body.validated_data["mode"], user=request.user
+        )
         return self._job_response(job)
 
     @extend_schema(request=None, responses={202: SyncJobSerializer})
@@ -108,10 +114,11 @@ class ListingViewSet(
     @extend_schema(request=ListingTransitionSerializer, responses={200: ListingSerializer})
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: Any = None) -> Response:
-        """Move the listing to another status (e.g. pause it); refused with 409 when the state machine forbids it."""
+        """Move the listing to another status by hand (e.g. park a draft); 409 when the state machine forbids it,
+        and 409 `marketplace_status` for a status only the marketplace's answer sets (use `deactivate`)."""
         body = ListingTransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        listing = services.listing_transition(
+        listing = services.listing_status_move(
             listing=self.get_object(),
             to_status=body.validated_data["status"],
             reason=body.validated_data["reason"],

@@ -11,7 +11,7 @@ Effective values (listings/effective.py), readiness (listings/readiness.py) and 
 
 from listings.effective import EffectiveValue, EffectiveValues, listing_effective_values
 from listings.readiness import ReadinessIssue, listing_readiness
-from listings.state import ALLOWED_TRANSITIONS, listing_transition
+from listings.state import ALLOWED_TRANSITIONS, listing_status_move, listing_transition, manual_moves
 
 from .assign import ASSIGN_CHUNK, ASSIGN_SYNC_READINESS_MAX, listings_bulk_assign
 from .listing import (
@@ -38,9 +38,11 @@ __all__ = [
     "listing_create",
     "listing_effective_values",
     "listing_readiness",
+    "listing_status_move",
     "listing_sync_state_set",
     "listing_transition",
     "listing_update",
+    "manual_moves",
     "listings_bulk_assign",
     "listings_bulk_transition",
     "listings_readiness_refresh",

@@ -14,7 +14,7 @@ from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
 from common.errors import ApplicationError
 from listings.models import Listing
-from listings.state import listing_transition
+from listings.state import listing_status_move
 
 from .verdicts import READINESS_FIELDS, listings_readiness_refresh
 
@@ -112,7 +112,7 @@ def listings_bulk_transition(
     moved, refused = 0, []
     for listing in listings:
         try:
-            listing_transition(listing=listing, to_status=to_status, user=user)
+            listing_status_move(listing=listing, to_status=to_status, user=user)
         except (ValidationError, ApplicationError) as exc:
             refused.append((listing, exc))
         else:

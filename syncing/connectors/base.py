@@ -118,6 +118,7 @@ class ListingPayload:
     image_urls: Sequence[str] = ()
     attributes: Mapping[str, str] = field(default_factory=dict)
     variants: Sequence[VariantPayload] = ()
+    image_alts: Sequence[str] = ()  # alt text of each image in image_urls, same order ("" for none)
     compare_at_price: Decimal | None = None
     weight_grams: int | None = None
     length_mm: int | None = None  # package dimensions (Lazada requires them)
@@ -187,6 +188,25 @@ class ListingRules:
     main_image_min_px: int = 500
     main_image_white_background: bool = False
     required_attributes: tuple[str, ...] = ()
+    # What a create needs beyond the channel's editable rules (docs/marketplaces/<code>.md#mandatory-fields);
+    # listings/readiness.py checks each, so a listing shown as ready is not refused on publish.
+    required_fields: tuple[str, ...] = ()  # product fields that must be set (> 0 for numbers)
+    title_min_length: int = 1
+    title_min_exempt_countries: frozenset[str] = frozenset()  # countries where title_min_length does not apply
+    description_min_length: int = 0
+    description_max_length: int | None = None
+    weight_max_grams: int | None = None
+    create_quantity_min: int = 0  # the stock a new item must have
+    variants_supported: bool = True  # False: one listing per variant
+
+
+@dataclass(frozen=True)
+class ShopInfo:
+    """What the marketplace's shop call says about the shop ("" where it says nothing): the country it sells in
+    (ISO 3166 alpha-2) and its currency (ISO 4217). See docs/marketplaces/<code>.md#connection-check."""
+
+    region: str = ""
+    currency: str = ""
 
 
 # --- The interface ---
@@ -224,6 +244,12 @@ class Connector(ABC):
     @abstractmethod
     def check_credentials(self) -> None:
         """Make one cheap authenticated call; raise AuthExpired or ConnectorError when it fails."""
+
+    def shop_info(self) -> ShopInfo:
+        """check_credentials, plus the shop's region and currency where the marketplace's shop call returns them
+        (overridden per marketplace); the default knows neither."""
+        self.check_credentials()
+        return ShopInfo()
 
     @abstractmethod
     def push_listing(self, payload: ListingPayload) -> PushResult:

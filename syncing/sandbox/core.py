@@ -325,7 +325,7 @@ class Sandbox:
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._log: list[dict[str, Any]] = []
         self._seq = 0
-        self._demo_accounts: dict[str, dict[str, Any]] = {}
+        self._demo_accounts: dict[str, dict[str, dict[str, Any]]] = {}  # code -> shop id -> account
         self.modules: dict[str, MarketplaceModule] = {}
         for cls in modules:
             self.modules[cls.code] = cls(self)
@@ -339,18 +339,19 @@ class Sandbox:
     # --- accounts ---
 
     def load_accounts(self, accounts: Mapping[str, Mapping[str, Any]]) -> None:
-        """Register demo accounts ({code: {"shop_id", "credentials", "options"?}}); kept for reset()."""
+        """Register demo accounts ({code: {"shop_id", "credentials", "options"?}}); kept for reset(). Called again
+        with another shop of a marketplace, it adds that shop beside the first."""
         for code, account in accounts.items():
             if code not in self.modules:
                 continue
-            self._demo_accounts[code] = dict(account)
+            self._demo_accounts.setdefault(code, {})[str(account["shop_id"])] = dict(account)
             self._add_demo(code)
 
     def _add_demo(self, code: str) -> None:
-        account = self._demo_accounts[code]
-        self.modules[code].add_account(
-            str(account["shop_id"]), dict(account["credentials"]), **dict(account.get("options") or {})
-        )
+        for account in self._demo_accounts[code].values():
+            self.modules[code].add_account(
+                str(account["shop_id"]), dict(account["credentials"]), **dict(account.get("options") or {})
+            )
 
     def add_account(self, code: str, shop_id: str, credentials: Mapping[str, str], **options: Any) -> dict[str, str]:
         with self.lock:

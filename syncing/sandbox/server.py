@@ -39,9 +39,10 @@ def discover_modules() -> list[type[MarketplaceModule]]:
 def build_sandbox(*, load_demo: bool = True, clock: Clock | None = None, seed: int = 0) -> Sandbox:
     sandbox = Sandbox(discover_modules(), clock=clock, seed=seed)
     if load_demo:
-        from .demo import DEMO_ACCOUNTS
+        from .demo import DEMO_ACCOUNTS, DEMO_CHANNEL_ACCOUNTS
 
         sandbox.load_accounts(DEMO_ACCOUNTS)
+        sandbox.load_accounts(DEMO_CHANNEL_ACCOUNTS)
     return sandbox
 
 

@@ -1,6 +1,12 @@
 """Sync engine services (see docs/sync.md). Import from here; the submodules are split by subject."""
 
-from .deactivate import listings_deactivate
+from .deactivate import (
+    DEACTIVATE_MODES,
+    ChannelDeactivateResult,
+    listings_deactivate,
+    listings_deactivate_grouped,
+    product_listings_deactivate,
+)
 from .jobs import sync_job_cancel
 from .maintenance import sync_events_summarise, sync_jobs_requeue_stuck
 from .offers import listings_offers_sync
@@ -9,6 +15,10 @@ from .publish_grouped import ChannelPublishResult, listings_publish_grouped
 from .pull import channel_listings_pull, listing_remote_accept
 
 __all__ = [
+    "DEACTIVATE_MODES",
+    "ChannelDeactivateResult",
+    "listings_deactivate_grouped",
+    "product_listings_deactivate",
     "ChannelPublishResult",
     "channel_listings_pull",
     "listing_remote_accept",

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from channels.models import Channel
 from channels.selectors import channel_connector_config
+from common.errors import ApplicationError
 from syncing import ratelimit
 from syncing.conf import sync_setting
 from syncing.connectors import get_connector_class
@@ -208,3 +209,32 @@ def channel_auth_pause(channel: Channel) -> None:
     """Stop calling a channel whose authorisation expired: it stays paused until someone reconnects it."""
     Channel.objects.filter(pk=channel.pk).update(is_active=False)
     channel.is_active = False
+
+
+def channel_connection_test(channel: Channel) -> str:
+    """ "Test connection": the credentials work, and the shop sells where the channel says, in its currency.
+
+    One read-only call (the marketplace's shop call, docs/marketplaces/<code>.md#connection-check). Raises the
+    connector's error when the credentials fail, and ApplicationError (code `shop_mismatch`) when the shop's
+    region or currency differs from the channel's: publishing would then be refused, or priced wrongly.
+    Returns what was compared, for the success message.
+    """
+    info = connector_for(channel).shop_info()
+    wanted = {"region": (channel.country or "").upper(), "currency": (channel.currency or "").upper()}
+    found = {"region": info.region.upper(), "currency": info.currency.upper()}
+    differ = [name for name in ("region", "currency") if found[name] and wanted[name] and found[name] != wanted[name]]
+    if differ:
+        said = " and ".join(f"{name} {found[name]}" for name in differ)
+        ours = " and ".join(f"{name} {wanted[name]}" for name in differ)
+        raise ApplicationError(
+            f"The credentials work, but they open a shop with {said} while {channel.name} is set to {ours}: "
+            "the marketplace would refuse or misprice every listing. Connect the shop of this channel's country, "
+            "or correct the channel's country and currency.",
+            extra={"code": "shop_mismatch", "shop": found, "channel": wanted},
+        )
+    checked = [f"{name} {found[name]}" for name in ("region", "currency") if found[name]]
+    return (
+        f"shop {' and '.join(checked)} match the channel"
+        if checked
+        else "the marketplace does not report region or currency"
+    )

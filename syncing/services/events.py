@@ -153,7 +153,8 @@ def attempt_history(*, job_id: int, listing_id: int, interrupt_open: bool = Fals
         if outcome == SyncOutcome.IN_PROGRESS and interrupt_open:
             # The outcome the event gets below; the other counts read it the same either way.
             still_open, outcome, error_kind = True, SyncOutcome.INTERRUPTED, SyncErrorKind.INTERRUPTED
-        if in_job and operation in PUSH_OPERATIONS:
+        # A job is a push or a deactivation: its own attempts count, so a deactivation also gives up in time.
+        if in_job and (operation in PUSH_OPERATIONS or operation == SyncOperation.DEACTIVATE):
             attempts += 1
             failures += error_kind in (SyncErrorKind.RETRYABLE, SyncErrorKind.INTERNAL)
             throttles += error_kind == SyncErrorKind.THROTTLED

@@ -11,8 +11,9 @@ from common.actors import Actor
 from common.errors import ApplicationError
 from listings.choices import ListingStatus
 from listings.models import Listing
-from syncing.choices import RETRYABLE_OUTCOMES, SyncJobKind
+from syncing.choices import RETRYABLE_OUTCOMES, SyncJobKind, SyncOperation
 from syncing.models import SyncEvent, SyncJob
+from syncing.selectors import sync_event_done_later
 
 from .jobs import sync_job_create
 from .push import push_chunks_enqueue
@@ -96,8 +97,19 @@ def sync_event_retry(*, event: SyncEvent, user: Actor = None) -> SyncJob:
         raise ApplicationError("This event has no listing to retry (it was a pull or the listing was deleted).")
     if event.outcome not in RETRYABLE_OUTCOMES:
         raise ApplicationError(f"Only failed events can be retried; this one {event.get_outcome_display().lower()}.")
+    done = sync_event_done_later(event=event)
+    if done is not None:
+        raise ApplicationError(
+            f"Nothing to retry: a later attempt (event #{done.pk}, job #{done.job_id}) already did this work.",
+            extra={"code": "already_done"},
+        )
     channel = Channel.objects.get(pk=event.channel_id)
     _channel_usable(channel)
+    if event.operation == SyncOperation.DEACTIVATE:
+        from .deactivate import job_deactivate_mode, listings_deactivate  # deactivate builds on this module
+
+        mode = job_deactivate_mode(event.job).code if event.job is not None else "delist"
+        return listings_deactivate(channel=channel, listing_ids=[event.listing_id], mode=mode, user=user)
     job = sync_job_create(
         channel=channel,
         kind=SyncJobKind.PUSH,

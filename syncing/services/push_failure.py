@@ -14,7 +14,7 @@ from listings.choices import ListingStatus
 from listings.models import Listing
 from syncing import tasks
 from syncing.backoff import plan_retry
-from syncing.choices import SyncErrorKind, SyncJobKind, SyncOutcome
+from syncing.choices import SyncErrorKind, SyncJobKind, SyncOperation, SyncOutcome
 from syncing.models import SyncEvent, SyncJob
 
 from . import connection
@@ -104,8 +104,9 @@ def finish_failed(
         )
     code = failure.code if failure else kind
     listing_sync_fields_set(listing=listing, last_error_code=code[:64], last_error_message=message)
-    # A listing that was never sent (not ready, channel paused) keeps its status; the reason is shown.
-    if kind not in (SyncErrorKind.READINESS, SyncErrorKind.PAUSED):
+    # A listing that was never sent (not ready, channel paused) keeps its status; the reason is shown. A refused
+    # deactivation leaves the item where it was on the marketplace, so the listing keeps its status too.
+    if kind not in (SyncErrorKind.READINESS, SyncErrorKind.PAUSED) and operation != SyncOperation.DEACTIVATE:
         listing_status_set(listing=listing, status=ListingStatus.ERROR, reason=message)
     sync_job_count(job_id=job.pk, outcome=outcome)
     return outcome

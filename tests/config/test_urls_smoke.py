@@ -28,6 +28,9 @@ WRITE_FORMS = [
     ("catalog:product_update", {"pk": "pk"}, "editor"),
     ("channels:channel_create", {}, "channel_manager"),
     ("channels:channel_update", {"pk": "channel_pk"}, "channel_manager"),
+    ("listings:listing_deactivate", {"pk": "listing_pk"}, "editor"),
+    ("listings:product_delist", {"product_pk": "pk"}, "editor"),
+    ("catalog:product_archive", {"pk": "pk"}, "editor"),
 ]
 WRITE_POSTS = [
     ("catalog:image_update", {"pk": "pk", "image_pk": "image_pk"}),

@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from catalog.services import product_archive
 from listings.models import Listing
+from syncing.models import SyncJob
 
 pytestmark = pytest.mark.django_db
 
@@ -45,18 +46,21 @@ def test_change_page_shows_issues_and_effective_values(staff_client, make_listin
     assert "12.00" in html
 
 
-def test_queue_action_refuses_a_blocked_listing_with_its_reason(staff_client, make_listing, ready_listing):
+def test_publish_action_starts_a_job_instead_of_setting_queued_by_hand(staff_client, make_listing, ready_listing):
+    # Given a ready and a blocked listing; when the admin's publish action runs on both
     blocked = make_listing(map_category=False)
     response = staff_client.post(
         reverse("admin:listings_listing_changelist"),
         {"action": "queue_for_publishing", "_selected_action": [blocked.pk, ready_listing.pk]},
         follow=True,
     )
-    html = response.content.decode()
-    assert f"Listing #{blocked.pk} ({blocked.product.sku}): This listing cannot be queued yet:" in html
-    assert "1 listing(s) moved to Queued." in html
+    # Then one publish job covers them (the engine refuses the blocked one with its readiness reason) and no
+    # status was set by hand
+    jobs = list(SyncJob.objects.order_by("pk"))
+    assert jobs
+    assert f"Shopify US: publishing as job #{jobs[0].pk}." in response.content.decode()
+    assert ready_listing.pk in jobs[0].listing_ids
     assert Listing.objects.get(pk=blocked.pk).status == "draft"
-    assert Listing.objects.get(pk=ready_listing.pk).status == "queued"
 
 
 def test_illegal_action_reports_the_table(staff_client, ready_listing):

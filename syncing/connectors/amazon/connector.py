@@ -44,7 +44,11 @@ class AmazonConnector(Connector):
     sensitive_fields = frozenset({"lwa_client_secret", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=5, burst=10)
     default_rules = ListingRules(
-        title_max_length=200, max_images=9, main_image_min_px=1000, main_image_white_background=True
+        title_max_length=200,
+        max_images=9,
+        main_image_min_px=1000,
+        main_image_white_background=True,
+        variants_supported=False,
     )
 
     page_size = 20  # searchListingsItems maximum

@@ -20,6 +20,7 @@ from ..base import (
     RemoteListing,
     RequestHook,
     RetryableError,
+    ShopInfo,
     TokenSaver,
     require_credentials,
 )
@@ -43,7 +44,9 @@ class EtsyConnector(Connector):
     optional_credential_fields = ("shared_secret", "refresh_token", "access_token_expires_at", "shipping_profile_id")
     sensitive_fields = frozenset({"refresh_token", "access_token", "shared_secret"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=10)
-    default_rules = ListingRules(title_max_length=140, max_images=20)
+    default_rules = ListingRules(
+        title_max_length=140, max_images=20, required_fields=("description",), create_quantity_min=1
+    )
 
     page_size = 100  # getListingsByShop accepts 1-100
 
@@ -132,7 +135,12 @@ class EtsyConnector(Connector):
     # --- interface ---
 
     def check_credentials(self) -> None:
-        self._call("GET", self.shop)
+        self.shop_info()
+
+    def shop_info(self) -> ShopInfo:
+        """getShop: its `currency_code` (Etsy returns no shop country)."""
+        shop = self._call("GET", self.shop)
+        return ShopInfo(currency=str(shop.get("currency_code") or "").upper())
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
         """Create: draft -> inventory (SKU, price, stock) -> images -> publish. Update: fields + inventory (and a

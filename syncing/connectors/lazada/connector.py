@@ -34,7 +34,13 @@ class LazadaConnector(Connector):
     optional_credential_fields = ("refresh_token", "access_token_expires_at")
     sensitive_fields = frozenset({"app_secret", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=10)
-    default_rules = ListingRules(title_max_length=255, max_images=8)
+    default_rules = ListingRules(
+        title_max_length=255,
+        max_images=8,
+        required_fields=("weight_grams", "length_mm", "width_mm", "height_mm"),
+        description_max_length=25_000,
+        weight_max_grams=40_000,
+    )
     page_size: ClassVar[int] = PAGE_SIZE
 
     def __init__(

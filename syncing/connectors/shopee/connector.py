@@ -19,6 +19,7 @@ from ..base import (
     RemoteListing,
     RequestHook,
     RetryableError,
+    ShopInfo,
     TokenSaver,
 )
 from . import mapping
@@ -35,7 +36,15 @@ class ShopeeConnector(Connector):
     optional_credential_fields = ("refresh_token", "access_token_expires_at")
     sensitive_fields = frozenset({"partner_key", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=10)
-    default_rules = ListingRules(title_max_length=100, max_images=9)
+    default_rules = ListingRules(
+        title_max_length=100,
+        max_images=9,
+        required_fields=("description", "weight_grams"),
+        title_min_length=5,
+        description_min_length=10,
+        description_max_length=3000,
+        variants_supported=False,
+    )
     page_size: ClassVar[int] = PAGE_SIZE
 
     def __init__(
@@ -48,7 +57,12 @@ class ShopeeConnector(Connector):
         self._logistic_ids: list[int] | None = None
 
     def check_credentials(self) -> None:
-        self.client.call("GET", "/api/v2/shop/get_shop_info")
+        self.shop_info()
+
+    def shop_info(self) -> ShopInfo:
+        """get_shop_info: its `region` (Shopee returns no currency; one currency per region)."""
+        data = self.client.call("GET", "/api/v2/shop/get_shop_info")
+        return ShopInfo(region=str(data.get("region") or "").upper())
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
         """add_item without an external id, else update_item; REVIEWING shows up as "in_review"."""

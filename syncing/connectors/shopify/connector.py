@@ -21,6 +21,7 @@ from ..base import (
     RemoteListing,
     RequestHook,
     RetryableError,
+    ShopInfo,
     TokenSaver,
 )
 from . import mapping
@@ -88,7 +89,12 @@ class ShopifyConnector(Connector):
         self._location_id = ""
 
     def check_credentials(self) -> None:
-        self.client.graphql(Q_SHOP)
+        self.shop_info()
+
+    def shop_info(self) -> ShopInfo:
+        """The shop query: `currencyCode` (the store currency; the country is not compared, a store sells abroad)."""
+        shop = self.client.graphql(Q_SHOP).get("shop") or {}
+        return ShopInfo(currency=str(shop.get("currencyCode") or "").upper())
 
     # --- push ---
 
@@ -98,7 +104,10 @@ class ShopifyConnector(Connector):
             product = self._mutate(M_UPDATE, "productUpdate", {"product": mapping.product_input(payload)})["product"]
             self._sync_variants(product, payload)
         else:
-            variables = {"product": mapping.product_input(payload), "media": mapping.media_input(payload.image_urls)}
+            variables = {
+                "product": mapping.product_input(payload),
+                "media": mapping.media_input(payload.image_urls, payload.image_alts),
+            }
             product = self._mutate(M_CREATE, "productCreate", variables)["product"]
             try:
                 self._sync_variants(product, payload)

@@ -10,6 +10,7 @@ from typing import Any
 from ..base import ListingPayload, RemoteListing, VariantPayload
 
 STATUS = {"ACTIVE": "live", "DRAFT": "inactive", "ARCHIVED": "inactive"}
+ALT_MAX = 512  # CreateMediaInput.alt: Shopify keeps up to 512 characters (docs/marketplaces/shopify.md)
 # Shopify input field names (last non-numeric element of userErrors.field) -> our field names.
 FIELDS = {
     "title": "title",
@@ -93,8 +94,13 @@ def sku_search(sku: str) -> str:
     return f'sku:"{clean}" OR tag:"{sku_tag(clean)}"'
 
 
-def media_input(urls: Sequence[str]) -> list[dict[str, str]]:
-    return [{"originalSource": url, "mediaContentType": "IMAGE"} for url in urls]
+def media_input(urls: Sequence[str], alts: Sequence[str] = ()) -> list[dict[str, str]]:
+    """CreateMediaInput per image, with its alt text (Shopify keeps at most ALT_MAX characters)."""
+    media = []
+    for index, url in enumerate(urls):
+        alt = (alts[index] if index < len(alts) else "") or ""
+        media.append({"originalSource": url, "mediaContentType": "IMAGE", "alt": alt[:ALT_MAX]})
+    return media
 
 
 def _money(value: Decimal | None) -> str | None:

@@ -21,6 +21,7 @@ from ..base import (
     RemoteListing,
     RequestHook,
     RetryableError,
+    ShopInfo,
     TokenSaver,
     require_credentials,
 )
@@ -50,7 +51,14 @@ class TiktokConnector(Connector):
     )
     sensitive_fields = frozenset({"app_secret", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=50, burst=50)
-    default_rules = ListingRules(title_max_length=255, max_images=9)
+    default_rules = ListingRules(
+        title_max_length=255,
+        max_images=9,
+        title_min_length=25,
+        title_min_exempt_countries=frozenset({"DE", "ES", "FR", "IE", "IT", "JP", "UK", "GB", "US"}),
+        description_max_length=10_000,
+        create_quantity_min=1,
+    )
 
     page_size = 50  # search accepts 1-100
 
@@ -146,12 +154,18 @@ class TiktokConnector(Connector):
     # --- interface ---
 
     def check_credentials(self) -> None:
+        self.shop_info()
+
+    def shop_info(self) -> ShopInfo:
+        """Get Authorized Shops: the shop with our cipher, and its `region` (TikTok returns no currency)."""
         data = self._call("GET", "/authorization/202309/shops", shop_scoped=False)
-        ciphers = {str(s.get("cipher")) for s in data.get("shops") or [] if isinstance(s, dict)}
-        if self.client.shop_cipher not in ciphers:
+        shops = {str(s.get("cipher")): s for s in data.get("shops") or [] if isinstance(s, dict)}
+        shop = shops.get(self.client.shop_cipher)
+        if shop is None:
             raise InvalidCredentials(
                 f"{MARKETPLACE}: the app is not authorised for this shop (unknown shop_cipher).", code="shop_cipher"
             )
+        return ShopInfo(region=str(shop.get("region") or "").upper())
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
         uris = [self._image_uri(url) for url in payload.image_urls]

@@ -59,6 +59,7 @@ class ShopeeModule(MarketplaceModule):
         super().reset()
         self.partners: dict[str, str] = {}  # partner_id -> partner_key
         self.shops: dict[str, str] = {}  # shop_id -> partner_id
+        self.regions: dict[str, str] = {}  # shop_id -> region (option "region", default SG)
         self.tokens = TokenStore(self)
         self.item_store: dict[int, dict[str, Any]] = {}
         self.next_item_id = 3_000_000_001
@@ -68,6 +69,7 @@ class ShopeeModule(MarketplaceModule):
         partner_id = str(credentials["partner_id"])
         self.partners[partner_id] = credentials["partner_key"]
         self.shops[str(shop_id)] = partner_id
+        self.regions[str(shop_id)] = str(options.get("region", "SG")).upper()
         access = self.tokens.issue("access", shop_id, ACCESS_TTL, credentials.get("access_token"))
         refresh = self.tokens.issue("refresh", shop_id, REFRESH_TTL, credentials.get("refresh_token"))
         return {**credentials, "access_token": access.value, "refresh_token": refresh.value}
@@ -199,7 +201,7 @@ class ShopeeModule(MarketplaceModule):
         raise ShopeeError("error_param", "Invalid code.", 400)  # the sandbox has no seller login page
 
     def _shop_info(self, req: Request, shop_id: str) -> Response:
-        body = {"shop_name": f"Sandbox shop {shop_id}", "region": "SG", "status": "NORMAL"}
+        body = {"shop_name": f"Sandbox shop {shop_id}", "region": self.regions.get(shop_id, "SG"), "status": "NORMAL"}
         return json_response(200, {**body, "error": "", "message": "", "request_id": self.new_request_id()})
 
     def _item_limit(self, req: Request, _shop: str) -> Response:

@@ -25,6 +25,7 @@ REFRESH_TTL = 90 * 86400  # [U] not documented; configurable via expire_tokens i
 TITLE_MAX = 255  # [U] (docs/marketplaces/shopify.md#listing-limits)
 TAGS_MAX = 250  # (docs/marketplaces/shopify.md#listing-limits)
 MEDIA_MAX = 250  # [U] (docs/marketplaces/shopify.md#listing-limits)
+MEDIA_ALT_MAX = 512  # CreateMediaInput.alt (docs/marketplaces/shopify.md)
 INPUT_ARRAY_MAX = 250  # any input array max 250 items (docs/marketplaces/shopify.md#rate-limits)
 MUTATION_COST = 10
 # inventorySetQuantities needs @idempotent from this version (docs/marketplaces/shopify.md#endpoints)
@@ -286,6 +287,15 @@ class ShopifyModule(MarketplaceModule):
         if len(media) > MEDIA_MAX:
             errors.append({"field": ["media"], "message": f"Media count exceeds {MEDIA_MAX}", "code": "INVALID"})
         for index, entry in enumerate(media):
+            alt = entry.get("alt", "")
+            if not isinstance(alt, str) or len(alt) > MEDIA_ALT_MAX:
+                errors.append(
+                    {
+                        "field": ["media", str(index), "alt"],
+                        "message": f"Alt must be a string of at most {MEDIA_ALT_MAX} characters",
+                        "code": "INVALID",
+                    }
+                )
             if not str(entry.get("originalSource") or "").startswith(("http://", "https://")):
                 errors.append(
                     {

@@ -196,9 +196,20 @@ def test_listing_retry_of_failed_attempt(api, ready_listing):
 
 
 def test_listing_transition_is_checked_by_state_machine(api, ready_listing):
-    response = api.post(f"/api/v1/listings/{ready_listing.pk}/transition/", {"status": "live"}, format="json")
+    # Given a delisted draft, when it is moved to paused (a manual status the table does not allow from delisted)
+    Listing.objects.filter(pk=ready_listing.pk).update(status="delisted")
+    response = api.post(f"/api/v1/listings/{ready_listing.pk}/transition/", {"status": "paused"}, format="json")
+    # Then the state machine refuses it
     assert response.status_code == 409
     assert response.json()["code"] == "illegal_transition"
+    assert Listing.objects.get(pk=ready_listing.pk).status == "delisted"
+
+
+def test_listing_transition_refuses_a_status_only_the_marketplace_sets(api, ready_listing):
+    response = api.post(f"/api/v1/listings/{ready_listing.pk}/transition/", {"status": "live"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "marketplace_status"
+    assert "only by the sync engine" in response.json()["detail"]
     assert Listing.objects.get(pk=ready_listing.pk).status == "draft"
 
 

@@ -1,0 +1,13 @@
+"""Names of the events catalog services publish (common.events); upper apps subscribe to them."""
+
+# A product is about to be archived (published inside product_update's transaction, before the save). Payload:
+# product (Product), user, deactivate_listings (bool: the caller asked to take its listings off the
+# marketplaces). The syncing app subscribes: it refuses the archive while the product is on a marketplace and
+# the caller did not ask, and otherwise starts the deactivation jobs (docs/sync.md#deactivation). A handler's
+# ApplicationError rolls the archive back.
+PRODUCT_ARCHIVING = "catalog.product_archiving"
+
+# An import is about to archive existing products (its check phase; no product is written yet). Payload:
+# product_ids (list[int]), refusals (dict[int, str]): a handler adds product id -> why it may not be archived
+# here (e.g. "on Shopify US"), and the import refuses those rows with that message.
+PRODUCTS_ARCHIVING_CHECK = "catalog.products_archiving_check"
