@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "listings",
     "syncing",
     "operations",
+    "intake",
 ]
 
 MIDDLEWARE = [
