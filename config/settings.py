@@ -225,6 +225,7 @@ SPECTACULAR_SETTINGS = {
         "SyncJobStatusEnum": "syncing.choices.SyncJobStatus",
         "BulkPolicyEnum": "common.api.bulk.BULK_POLICY_CHOICES",
         "BulkItemStatusEnum": "common.api.bulk.BULK_ITEM_STATUSES",
+        "IntakePhaseEnum": "intake.choices.PhaseName",
     },
 }
 

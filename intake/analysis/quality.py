@@ -48,10 +48,12 @@ def hamming(a: str, b: str) -> int:
 
 def photo_metrics(img: Image.Image) -> dict[str, Any]:
     grey = grey_at_measure_size(img)
+    # Sharpness on the contrast-stretched picture: a dim but focused photo is "too dark", not also "blurry".
+    stretched = np.asarray(ImageOps.autocontrast(Image.fromarray(grey.astype(np.uint8))), dtype=np.float64)
     return {
         "width": img.width,
         "height": img.height,
-        "sharpness": round(laplacian_variance(grey), 1),
+        "sharpness": round(laplacian_variance(stretched), 1),
         "brightness": round(float(grey.mean()), 1),
         "white_background_share": round(white_border_share(grey), 3),
         "dhash": difference_hash(grey),

@@ -126,7 +126,7 @@ def intake_item_create(
         user=owner,
     )
     if start:
-        intake_start(item=item, user=owner)
+        item = intake_start(item=item, user=owner)
     return item
 
 
