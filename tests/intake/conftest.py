@@ -33,34 +33,3 @@ def run_pipeline():
         return IntakeItem.objects.get(pk=item.pk)
 
     return run
-
-
-@pytest.fixture
-def small_catalog(db):
-    """A seller's catalog of two categories to train the category classifier on."""
-    from tests.catalog.factories import CategoryFactory, ProductFactory
-
-    kitchen = CategoryFactory(name="Kitchen")
-    shoes = CategoryFactory(name="Footwear")
-    titles = {
-        kitchen: [
-            "Electric kettle 1.7 L",
-            "Steel kettle KT-100",
-            "Glass kettle with filter",
-            "Travel kettle 0.5 L",
-            "Cordless kettle stainless",
-            "Kettle and toaster set",
-        ],
-        shoes: [
-            "Trail running shoe",
-            "Leather boot brown",
-            "Canvas sneaker white",
-            "Hiking boot waterproof",
-            "Sandal summer beach",
-            "Running shoe lightweight",
-        ],
-    }
-    for category, names in titles.items():
-        for title in names:
-            ProductFactory(title=title, category=category)
-    return {"kitchen": kitchen, "shoes": shoes}
