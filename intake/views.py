@@ -149,6 +149,7 @@ class IntakeItemDetailView(IntakeAccessMixin, TemplateView):
             log_levels=LogLevel.choices,
             review_form=kwargs.get("review_form") or self._review_form(item),
             analysis=phases.get(PhaseName.ANALYSIS),
+            research=phases.get(PhaseName.RESEARCH),
         )
         return context
 

@@ -2,7 +2,8 @@
 attributes and barcode, and draft listings on the chosen channels with their readiness computed. Nothing is
 published: a person reviews and publishes. An item whose GTIN matched a catalog product reuses that product.
 
-Output schema (version 1): {"product_id", "created": bool, "variant_id", "images": int,
+The price is the typical price of the research phase (0 without one, which the readiness rules block).
+Output schema (version 1): {"product_id", "created": bool, "variant_id", "images": int, "price",
 "listings": [{"listing_id", "channel", "readiness_blocking", "issues": [...]}], "notes": [...]}.
 """
 
@@ -17,6 +18,7 @@ from catalog.validators import attribute_value_error
 from common.errors import ApplicationError
 from listings.services import listing_create
 
+from ..choices import PhaseName, PhaseStatus
 from ..models import IntakeItem
 from .items import photo_bytes
 
@@ -24,9 +26,15 @@ OUTPUT_VERSION = 1
 ATTRIBUTE_SOURCES = {"colour": "colour", "color": "colour", "size": "size", "condition": "condition"}
 
 
+def _research_price(item: IntakeItem) -> dict[str, str] | None:
+    research = item.phases.filter(phase=PhaseName.RESEARCH, status=PhaseStatus.COMPLETED).first()
+    return research.output.get("price") if research is not None else None
+
+
 def input_for(item: IntakeItem) -> dict[str, Any]:
     return {
         "fields": {k: v.get("value") for k, v in sorted(item.fields.items())},
+        "price": _research_price(item),
         "channels": sorted(item.hint_channels.values_list("pk", flat=True)),
         "photos": [p.sha256 for p in item.photos.order_by("position")],
     }
@@ -72,6 +80,8 @@ def _new_product(item: IntakeItem, output: dict[str, Any]) -> Product:
     category = Category.objects.filter(pk=_value(item, "category")).first()
     size, colour, gtin = _value(item, "size"), _value(item, "colour"), _value(item, "barcode") or ""
     options = {k: str(v) for k, v in (("Size", size), ("Colour", colour)) if v}
+    price = _research_price(item)
+    output["price"] = price
     product = product_create(
         user=item.owner,
         sku=_free_sku(f"INTAKE-{item.pk}"),
@@ -80,7 +90,8 @@ def _new_product(item: IntakeItem, output: dict[str, Any]) -> Product:
         mpn=str(_value(item, "model") or "")[:64],
         barcode="" if options else gtin,
         category=category,
-        price=Decimal("0"),
+        price=Decimal(price["typical"]) if price else Decimal("0"),
+        currency=price["currency"] if price else "USD",
         status=ProductStatus.DRAFT,
         attributes=_attributes(item, category),
     )
@@ -101,7 +112,9 @@ def apply(item: IntakeItem, output: dict[str, Any]) -> None:
     if not _value(item, "name"):
         raise ApplicationError("The item has no name; review it first.")
     product = _matched_product(item)
-    output.update({"created": product is None, "variant_id": None, "images": 0, "listings": [], "notes": []})
+    output.update(
+        {"created": product is None, "variant_id": None, "images": 0, "price": None, "listings": [], "notes": []}
+    )
     if product is None:
         product = _new_product(item, output)
     else:
@@ -125,4 +138,4 @@ def apply(item: IntakeItem, output: dict[str, Any]) -> None:
 
 
 def summary(output: dict[str, Any]) -> dict[str, Any]:
-    return {k: output.get(k) for k in ("product_id", "created", "variant_id", "images", "notes")}
+    return {k: output.get(k) for k in ("product_id", "created", "variant_id", "images", "price", "notes")}

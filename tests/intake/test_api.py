@@ -114,7 +114,7 @@ def test_control_actions_and_review_through_the_api(intake_api, intake_user, run
     body = reviewed.json()
     assert body["confidence"] == 100
     assert body["fields"]["name"]["value"] == "Grey cloth"
-    assert body["current_phase"] == "listing"
+    assert body["current_phase"] == "research"
     item = run_pipeline(IntakeItem.objects.get(pk=item_id))
     assert item.status == IntakeStatus.COMPLETED
     logs = intake_api.get(f"/api/v1/intake/{item_id}/logs/", {"level": "warning"}).json()["results"]
@@ -124,6 +124,7 @@ def test_control_actions_and_review_through_the_api(intake_api, intake_user, run
     assert {p["phase"]: p["status"] for p in detail["phases"]} == {
         "photo_check": "completed",
         "analysis": "completed",
+        "research": "completed",
         "listing": "completed",
     }
 

@@ -157,7 +157,7 @@ def test_the_worker_path_runs_the_whole_pipeline(intake_user, small_catalog):
         hint_name="ACME electric kettle",
         hint_condition="new",
     )
-    assert run_queue() == 3  # photo check, analysis, listing
+    assert run_queue() == 4  # photo check, analysis, research, listing
     item.refresh_from_db()
     assert item.status == IntakeStatus.COMPLETED
     assert item.product.title == "ACME electric kettle"

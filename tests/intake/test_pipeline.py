@@ -140,7 +140,13 @@ def test_review_resumes_and_drafts_a_new_product_with_variant_photos_and_listing
     [listing] = product.listings.all()
     assert listing.channel == channel
     assert listing.status == "draft"
-    assert listing.readiness_blocking > 0  # e.g. no price yet: never publishable without a person
+    assert listing.readiness_blocking > 0  # e.g. no description: never publishable without a person
+    # and the price is the typical price of the similar kettles of our catalog (research phase)
+    research = IntakePhase.objects.get(item=item, phase=PhaseName.RESEARCH).output
+    assert research["sources"] == ["our catalog"]
+    assert research["price"] == {"min": "19.90", "typical": "19.90", "max": "19.90", "currency": "USD"}
+    assert "kettle" in research["matches"][0]["title"].lower()
+    assert str(product.price) == "19.90"
     assert all(f["confidence"] == 100 for f in item.fields.values())
     assert item.fields["name"]["evidence"][-1] == {"kind": "review", "user": "picker1"}
 
