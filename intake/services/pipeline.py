@@ -118,7 +118,9 @@ def _advance(item: IntakeItem, record: IntakePhase, output: dict[str, Any]) -> N
 def _finish(item_id: int, phase: str, digest: str, output: dict[str, Any], started: float) -> None:
     item = IntakeItem.objects.select_for_update().get(pk=item_id)
     record = IntakePhase.objects.select_for_update().get(item=item, phase=phase)
-    if item.status != IntakeStatus.PROCESSING or item.current_phase != phase:
+    if item.status != IntakeStatus.PROCESSING or item.current_phase != phase or record.status != PhaseStatus.RUNNING:
+        # Stopped meanwhile, or stopped and queued again (pending), or finished by a parallel delivery: this run's
+        # output is not the one wanted.
         intake_log(item=item, phase=phase, message="Stopped before the end: output discarded.", action="stopped")
         return
     module = PHASES[phase]
@@ -147,10 +149,17 @@ def _finish(item_id: int, phase: str, digest: str, output: dict[str, Any], start
 def _fail(item_id: int, phase: str, message: str, stopped: bool) -> None:
     item = IntakeItem.objects.select_for_update().get(pk=item_id)
     record = IntakePhase.objects.select_for_update().get(item=item, phase=phase)
+    outdated = f"An outdated run ended: {message}"
+    if record.status == PhaseStatus.PENDING:  # stopped and queued again meanwhile: the new run decides
+        intake_log(item=item, phase=phase, message=outdated, action="stopped")
+        return
     if stopped or item.status != IntakeStatus.PROCESSING:
         record.status = PhaseStatus.STOPPED
         record.save(update_fields=["status"])
         intake_log(item=item, phase=phase, message=f"Stopped at step '{message}'.", action="stopped")
+        return
+    if record.status != PhaseStatus.RUNNING:  # completed by a parallel delivery of the same task
+        intake_log(item=item, phase=phase, message=outdated, action="stopped")
         return
     record.status = PhaseStatus.FAILED
     record.error_message = message

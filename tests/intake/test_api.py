@@ -142,3 +142,11 @@ def test_intake_paths_are_in_the_schema(anon_api):
     ):
         assert path in schema["paths"], path
     assert "multipart/form-data" in schema["paths"]["/api/v1/intake/"]["post"]["requestBody"]["content"]
+
+
+def test_list_endpoint_queries_do_not_grow_with_items(intake_user, intake_api, django_assert_max_num_queries):
+    for n in range(6):
+        intake_item_create(owner=intake_user, photos=[upload(plain_photo(seed=n)), upload(plain_photo(seed=n + 50))])
+    with django_assert_max_num_queries(12):
+        response = intake_api.get("/api/v1/intake/")
+    assert response.json()["count"] == 6

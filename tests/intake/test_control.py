@@ -162,3 +162,22 @@ def test_the_worker_path_runs_the_whole_pipeline(intake_user, small_catalog):
     assert item.status == IntakeStatus.COMPLETED
     assert item.product.title == "ACME electric kettle"
     assert item.product.category == small_catalog["kitchen"]
+
+
+def test_a_run_overtaken_by_stop_and_retry_does_not_write_its_output(item, intake_user, run_pipeline):
+    # given the photo check began on a worker, then was stopped and queued again before that worker finished
+    from intake.services import pipeline
+
+    began = pipeline._begin(item.pk, PhaseName.PHOTO_CHECK)
+    assert began is not None
+    intake_stop(item=item, user=intake_user)
+    intake_phase_retry(item=item, phase=PhaseName.PHOTO_CHECK, user=intake_user)
+    # when the old run finishes
+    pipeline._finish(item.pk, PhaseName.PHOTO_CHECK, began[3], {"photos": [], "usable": 0}, 0.0)
+    # then its output is discarded; the queued retry does the work
+    record = IntakePhase.objects.get(item=item, phase=PhaseName.PHOTO_CHECK)
+    assert (record.status, record.output) == (PhaseStatus.PENDING, {})
+    item = run_pipeline(item)
+    record.refresh_from_db()
+    assert record.status == PhaseStatus.COMPLETED
+    assert record.output["usable"] == 1

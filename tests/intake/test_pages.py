@@ -92,3 +92,12 @@ def test_stop_and_retry_buttons_post_to_the_services(intake_user):
     assert "there is nothing to stop" in response.content.decode()
     client.post(reverse("intake:item_retry", args=[item.pk]), {"phase": "photo_check"})
     assert IntakeItem.objects.get(pk=item.pk).status == IntakeStatus.PROCESSING
+
+
+def test_list_page_queries_do_not_grow_with_items(intake_user, django_assert_max_num_queries):
+    for n in range(6):
+        intake_item_create(owner=intake_user, photos=[upload(plain_photo(seed=n))], hint_name=f"Item {n}")
+    client = _client(intake_user)
+    with django_assert_max_num_queries(14):
+        html = client.get(reverse("intake:item_list")).content.decode()
+    assert html.count('data-item="') == 6
