@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from catalog.models import Category
+from catalog.selectors import category_full_names
 from catalog.validators import validate_gtin
 
 from ..analysis import barcodes as barcode_rules
@@ -198,7 +199,9 @@ def _category(item: IntakeItem, engine: Any, fields: dict, lines: list, match: d
             *(line["text"] for line in lines),
         ]
     )
-    guesses = engine.suggest_category(text, fingerprint=catalog_fingerprint(), examples=catalog_training_examples)
+    guesses = engine.suggest_category(
+        text, fingerprint=catalog_fingerprint(), examples=catalog_training_examples, categories=category_full_names
+    )
     names = {c.pk: c.full_name for c in Category.objects.filter(pk__in=[g.label for g in guesses])}
     candidates = [
         {"category_id": g.label, "name": names.get(g.label, "?"), "probability": round(g.probability, 3)}
