@@ -17,6 +17,9 @@ from PIL import Image
 
 from . import barcodes, classifier, colours, ocr
 
+Examples = Callable[[], tuple[list[str], list[int]]]  # our catalog's (texts, category ids), read when needed
+CategoryNames = Callable[[], dict[int, str]]  # category id -> full name, read when needed
+
 
 class AnalysisEngine(ABC):
     code: str = ""
@@ -37,12 +40,7 @@ class AnalysisEngine(ABC):
 
     @abstractmethod
     def suggest_category(
-        self,
-        text: str,
-        *,
-        fingerprint: str,
-        examples: Callable[[], tuple[list[str], list[int]]],
-        categories: Callable[[], dict[int, str]],
+        self, text: str, *, fingerprint: str, examples: Examples, categories: CategoryNames
     ) -> list[classifier.CategoryGuess]:
         """The likeliest categories of `text`; `examples()` gives our catalog's (texts, category ids) and
         `categories()` the category names, each read only if the engine needs it."""
@@ -70,12 +68,7 @@ class OfflineEngine(AnalysisEngine):
         return colours.dominant_colours(img)
 
     def suggest_category(
-        self,
-        text: str,
-        *,
-        fingerprint: str,
-        examples: Callable[[], tuple[list[str], list[int]]],
-        categories: Callable[[], dict[int, str]],
+        self, text: str, *, fingerprint: str, examples: Examples, categories: CategoryNames
     ) -> list[classifier.CategoryGuess]:
         return classifier.suggest_category(text, fingerprint=fingerprint, examples=examples)
 
@@ -92,12 +85,7 @@ class HttpEngine(OfflineEngine):
         return f"http-1; {settings.INTAKE_HTTP_ENGINE_MODEL}"
 
     def suggest_category(
-        self,
-        text: str,
-        *,
-        fingerprint: str,
-        examples: Callable[[], tuple[list[str], list[int]]],
-        categories: Callable[[], dict[int, str]],
+        self, text: str, *, fingerprint: str, examples: Examples, categories: CategoryNames
     ) -> list[classifier.CategoryGuess]:
         names = categories()
         if not text.strip() or not names:
