@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= 2
 # 92 = the 2026-12-06 measure rounded down (92.3% on SQLite, 92.6% on PostgreSQL). Raise it as coverage rises.
 COVERAGE_FLOOR ?= 92
 
-.PHONY: install browser migrate seed run worker lint format test test-fast bench clean
+.PHONY: install browser ocr migrate seed run worker lint format test test-fast bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,11 +20,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) ocr
 
 # Debian's Chromium for the Playwright page tests (Playwright's own browser download cannot work offline).
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+# Debian's tesseract-ocr (with its English data) for the photo intake's label reading (docs/intake.md); no model is
+# downloaded at run time.
+ocr:
+	@command -v tesseract >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr >/dev/null)
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -54,7 +59,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install browser
+test: install browser ocr
 	@echo "test database: $${DATABASE_URL:-sqlite (default)}"
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 

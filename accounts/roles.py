@@ -15,15 +15,27 @@ VIEWER = "viewer"
 EDITOR = "editor"
 CHANNEL_MANAGER = "channel_manager"
 ADMIN = "admin"
-ROLES: tuple[str, ...] = (VIEWER, EDITOR, CHANNEL_MANAGER, ADMIN)
-ROLE_LABELS = {VIEWER: "Viewer", EDITOR: "Editor", CHANNEL_MANAGER: "Channel manager", ADMIN: "Admin"}
+# Photo intake (docs/intake.md): intake staff upload and see their own items; intake supervisors see everyone's.
+INTAKE = "intake"
+INTAKE_SUPERVISOR = "intake_supervisor"
+ROLES: tuple[str, ...] = (VIEWER, EDITOR, CHANNEL_MANAGER, ADMIN, INTAKE, INTAKE_SUPERVISOR)
+ROLE_LABELS = {
+    VIEWER: "Viewer",
+    EDITOR: "Editor",
+    CHANNEL_MANAGER: "Channel manager",
+    ADMIN: "Admin",
+    INTAKE: "Intake",
+    INTAKE_SUPERVISOR: "Intake supervisor",
+}
 
-AREAS = frozenset({"catalog", "listings", "imports", "sync", "channels", "admin"})
+AREAS = frozenset({"catalog", "listings", "imports", "sync", "channels", "admin", "intake"})
 EDIT_AREAS: dict[str, frozenset[str]] = {
     VIEWER: frozenset(),
     EDITOR: frozenset({"catalog", "listings", "imports", "sync"}),
     CHANNEL_MANAGER: frozenset({"channels"}),
     ADMIN: AREAS,
+    INTAKE: frozenset({"intake"}),
+    INTAKE_SUPERVISOR: frozenset({"intake"}),
 }
 _CACHE_ATTR = "_lm_role_names"
 
@@ -130,3 +142,10 @@ def channel_access_check(user: Any, channels: Any) -> None:
 def user_channels(request: Any) -> Any:
     """Channels the request's user may use, for filter and form choices (django-filter passes the request)."""
     return channel_scoped(Channel.objects.order_by("name"), getattr(request, "user", None), "pk")
+
+
+def can_see_all_intake(user: Any) -> bool:
+    """Intake supervisors, admins and superusers see every intake item; everyone else only their own."""
+    if not can_view(user):
+        return False
+    return bool(user.is_superuser or user_roles(user) & {ADMIN, INTAKE_SUPERVISOR})

@@ -6,7 +6,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
-from accounts.roles import ADMIN, CHANNEL_MANAGER, EDITOR, ROLES, VIEWER
+from accounts.roles import ADMIN, CHANNEL_MANAGER, EDITOR, INTAKE, INTAKE_SUPERVISOR, ROLES, VIEWER
 
 # App labels whose models a role may change in the Django admin.
 ROLE_EDIT_APPS: dict[str, tuple[str, ...] | None] = {
@@ -14,6 +14,8 @@ ROLE_EDIT_APPS: dict[str, tuple[str, ...] | None] = {
     EDITOR: ("catalog", "listings", "syncing"),
     CHANNEL_MANAGER: ("channels",),
     ADMIN: None,  # every permission
+    INTAKE: ("intake",),
+    INTAKE_SUPERVISOR: ("intake",),
 }
 
 

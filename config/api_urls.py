@@ -8,6 +8,7 @@ from catalog.api.views import CategoryViewSet, ProductImageViewSet, ProductViewS
 from catalog.importing.api import ImportBatchViewSet
 from channels.api.views import ChannelViewSet
 from common.api.errors import api_not_found
+from intake.api.views import IntakeItemViewSet
 from listings.api.views import ListingViewSet
 from syncing.api.views import SyncEventViewSet, SyncJobViewSet
 
@@ -21,6 +22,7 @@ router.register("channels", ChannelViewSet, basename="channel")
 router.register("listings", ListingViewSet, basename="listing")
 router.register("sync-jobs", SyncJobViewSet, basename="sync-job")
 router.register("sync-events", SyncEventViewSet, basename="sync-event")
+router.register("intake", IntakeItemViewSet, basename="intake")
 
 app_name = "api"
 urlpatterns = [

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "listings",
     "syncing",
     "operations",
+    "intake",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,7 @@ SPECTACULAR_SETTINGS = {
         "SyncJobStatusEnum": "syncing.choices.SyncJobStatus",
         "BulkPolicyEnum": "common.api.bulk.BULK_POLICY_CHOICES",
         "BulkItemStatusEnum": "common.api.bulk.BULK_ITEM_STATUSES",
+        "IntakePhaseEnum": "intake.choices.PhaseName",
     },
 }
 
@@ -308,3 +310,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Photo intake (docs/intake.md#engines) ---
+# The analysis engine: "offline" (default; zxing-cpp, tesseract, scikit-learn on this CPU) or "http", an
+# OpenAI-compatible chat-completions endpoint that suggests the category (off unless set; nothing leaves the
+# machine otherwise).
+INTAKE_ENGINE = env.str("INTAKE_ENGINE", default="offline")
+INTAKE_HTTP_ENGINE_URL = env.str("INTAKE_HTTP_ENGINE_URL", default="")
+INTAKE_HTTP_ENGINE_MODEL = env.str("INTAKE_HTTP_ENGINE_MODEL", default="")
+INTAKE_HTTP_ENGINE_KEY = env.str("INTAKE_HTTP_ENGINE_KEY", default="")
+INTAKE_HTTP_ENGINE_TIMEOUT = env.float("INTAKE_HTTP_ENGINE_TIMEOUT", default=30.0)

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("channels/", include("channels.urls")),
     path("listings/", include("listings.urls")),
     path("sync/", include("syncing.urls")),
+    path("intake/", include("intake.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),  # also mounts accounts.api.urls under /api/v1/
 ]

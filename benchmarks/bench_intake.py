@@ -1,0 +1,115 @@
+"""Photo intake speed (docs/intake.md): barcode decode rate per photo condition, the photo check verdict after an
+upload (goal <= 2 s) and upload -> draft listing for an item with a readable barcode (goal <= 15 s), phases run
+in this process the way the worker runs them. The bench makes its own photos (rendered barcodes, printed labels).
+Run: `.venv/bin/python benchmarks/run.py intake`.
+"""
+
+import io
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+VERDICT_GOAL_S = 2.0
+DRAFT_GOAL_S = 15.0
+PHOTOS_PER_CONDITION = 20
+CONDITIONS = {
+    "clear": {},
+    "rotated 20°": {"rotate": 20},
+    "blurred (1.5 px)": {"blur": 1.5},
+    "blurred (2.5 px)": {"blur": 2.5},
+    "dim (30 %)": {"brightness": 0.3},
+}
+
+
+def _gtin(rng: random.Random) -> str:
+    from catalog.validators import gtin_check_digit
+
+    body = "".join(str(rng.randrange(10)) for _ in range(12))
+    return body + str(gtin_check_digit(body))
+
+
+def _decode_rates() -> None:
+    from PIL import Image
+
+    from intake.analysis.barcodes import read_barcodes
+    from tests.intake.photos import label_photo
+
+    rng = random.Random(25)
+    for name, options in CONDITIONS.items():
+        hits, times = 0, []
+        for _ in range(PHOTOS_PER_CONDITION):
+            gtin = _gtin(rng)
+            img = Image.open(io.BytesIO(label_photo(barcode=gtin, **options)))
+            started = time.perf_counter()
+            found = read_barcodes(img)
+            times.append(time.perf_counter() - started)
+            hits += any(b["text"] == gtin for b in found)
+        print(
+            f"barcode decode {name}: {hits}/{PHOTOS_PER_CONDITION} ({hits / PHOTOS_PER_CONDITION:.0%}), "
+            f"median {statistics.median(times) * 1000:.0f} ms per photo"
+        )
+
+
+def _pipeline_timings() -> None:
+    from django.contrib.auth.models import Group, User
+
+    from intake.choices import IntakeStatus
+    from intake.models import IntakeItem
+    from intake.services import intake_item_create, intake_phase_run
+    from tests.catalog.factories import CategoryFactory, ProductFactory
+    from tests.intake.photos import label_photo, plain_photo, upload
+
+    user = User.objects.create_user("bench-picker", password="x")
+    user.groups.add(Group.objects.get(name="intake"))
+    kitchen = CategoryFactory(name="Kitchen")
+    ProductFactory(title="ACME kettle", barcode="4006381333931", category=kitchen)
+    ProductFactory(title="Other thing", category=CategoryFactory(name="Other"))
+    verdicts, drafts = [], []
+    for n in range(3):
+        photos = [upload(label_photo(barcode="4006381333931", lines=("ACME", f"run {n}"))), upload(plain_photo(seed=n))]
+        started = time.perf_counter()
+        item = intake_item_create(owner=user, photos=photos, hint_condition="new")
+        intake_phase_run(item_id=item.pk, phase="photo_check")
+        verdicts.append(time.perf_counter() - started)
+        for _ in range(4):
+            item = IntakeItem.objects.get(pk=item.pk)
+            if not item.is_running:
+                break
+            intake_phase_run(item_id=item.pk, phase=item.current_phase)
+        drafts.append(time.perf_counter() - started)
+        assert item.status == IntakeStatus.COMPLETED, item.status
+    verdict, draft = statistics.median(verdicts), statistics.median(drafts)
+    print(
+        f"photo check verdict after upload (2 photos): median {verdict:.2f} s "
+        f"(goal {VERDICT_GOAL_S} s, ratio {verdict / VERDICT_GOAL_S:.2f})"
+    )
+    print(
+        f"upload -> draft listing, readable barcode: median {draft:.2f} s "
+        f"(goal {DRAFT_GOAL_S} s, ratio {draft / DRAFT_GOAL_S:.2f})"
+    )
+    print("throughput with 2 workers: not measured yet")
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_intake_"))
+    settings.MEDIA_ROOT = tmp / "media"
+    _decode_rates()
+    if connection.vendor == "sqlite":
+        connection.settings_dict["TEST"]["NAME"] = str(tmp / "bench.sqlite3")
+    old_name = connection.creation.create_test_db(verbosity=0, keepdb=False)
+    try:
+        _pipeline_timings()
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""A thin wrapper around Debian's tesseract (through pytesseract) and the label facts read from its words.
+
+tesseract is installed by `make ocr`; without it, OCR reports itself unavailable and the fields it would have
+filled go to review (docs/intake.md#phase-1).
+"""
+
+import re
+import shutil
+from typing import Any
+
+import pytesseract
+from PIL import Image, ImageOps
+
+OCR_MIN_SIDE = 1200  # px: smaller photos are enlarged first; tesseract reads ~20 px letters best
+OCR_MIN_WORD_CONFIDENCE = 40  # tesseract's per-word confidence (0-100) below which a word is noise
+OCR_TIMEOUT = 20  # seconds per photo
+SIZE_PATTERN = re.compile(r"\b(\d+(?:[.,]\d+)?)\s?(ml|l|g|kg|mm|cm|m|in|oz|lb|gb|tb|w|v|mah)\b", re.IGNORECASE)
+NEW_WORDS = re.compile(r"\b(brand[\s-]new|new|sealed|factory[\s-]sealed|unopened)\b", re.IGNORECASE)
+USED_WORDS = re.compile(r"\b(used|pre-owned|second[\s-]hand)\b", re.IGNORECASE)
+REFURBISHED_WORDS = re.compile(r"\b(refurbished|renewed)\b", re.IGNORECASE)
+MODEL_PATTERN = re.compile(r"\b([A-Z]{1,5}-?\d{2,6}[A-Z0-9-]*)\b")
+LABELLED = re.compile(r"^\s*(brand|model|size|name)\s*[:=]\s*(.+)$", re.IGNORECASE)
+
+
+def tesseract_version() -> str:
+    if not shutil.which("tesseract"):
+        return ""
+    try:
+        return str(pytesseract.get_tesseract_version())
+    except (pytesseract.TesseractNotFoundError, OSError):
+        return ""
+
+
+def read_words(img: Image.Image) -> list[dict[str, Any]]:
+    """The words tesseract reads: text, confidence, box [x, y, w, h] in the photo's pixels and line number."""
+    grey = ImageOps.autocontrast(ImageOps.exif_transpose(img).convert("L"))
+    scale = max(1.0, OCR_MIN_SIDE / min(grey.size))
+    if scale > 1:
+        grey = grey.resize((round(grey.width * scale), round(grey.height * scale)), Image.Resampling.LANCZOS)
+    data = pytesseract.image_to_data(grey, output_type=pytesseract.Output.DICT, timeout=OCR_TIMEOUT)
+    words = []
+    for i, text in enumerate(data["text"]):
+        conf = float(data["conf"][i])
+        if not text.strip() or conf < OCR_MIN_WORD_CONFIDENCE:
+            continue
+        box = [round(data[k][i] / scale) for k in ("left", "top", "width", "height")]
+        line = f"{data['block_num'][i]}.{data['par_num'][i]}.{data['line_num'][i]}"
+        words.append({"text": text.strip(), "confidence": round(conf), "box": box, "line": line})
+    return words
+
+
+def lines_of(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Words grouped into lines: text, the lowest word confidence, and the box around them."""
+    by_line: dict[str, list[dict[str, Any]]] = {}
+    for word in words:
+        by_line.setdefault(word["line"], []).append(word)
+    lines = []
+    for group in by_line.values():
+        x0 = min(w["box"][0] for w in group)
+        y0 = min(w["box"][1] for w in group)
+        x1 = max(w["box"][0] + w["box"][2] for w in group)
+        y1 = max(w["box"][1] + w["box"][3] for w in group)
+        lines.append(
+            {
+                "text": " ".join(w["text"] for w in group),
+                "confidence": min(w["confidence"] for w in group),
+                "box": [x0, y0, x1 - x0, y1 - y0],
+            }
+        )
+    return lines
+
+
+def label_facts(lines: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """brand, model, size and condition words found in label lines, each with the line it came from."""
+    facts: dict[str, dict[str, Any]] = {}
+
+    def keep(field: str, value: str, line: dict[str, Any]) -> None:
+        if field not in facts and value.strip():
+            facts[field] = {"value": value.strip(" .,;:"), "line": line}
+
+    for line in lines:
+        text = line["text"]
+        labelled = LABELLED.match(text)
+        if labelled:
+            keep(labelled.group(1).lower(), labelled.group(2), line)
+        size = SIZE_PATTERN.search(text)
+        if size:
+            keep("size", f"{size.group(1)} {size.group(2)}", line)
+        if REFURBISHED_WORDS.search(text):
+            keep("condition", "refurbished", line)
+        elif USED_WORDS.search(text):
+            keep("condition", "used", line)
+        elif NEW_WORDS.search(text):
+            keep("condition", "new", line)
+        model = MODEL_PATTERN.search(text)
+        if model:
+            keep("model", model.group(1), line)
+    return facts
