@@ -1,4 +1,4 @@
-"""Shopify images carry their alt text (docs/marketplaces/shopify.md#images): connector, engine, sandbox."""
+"""Shopify images carry their alt text (docs/marketplaces/shopify.md#mandatory-fields): connector, engine, sandbox."""
 
 import pytest
 
