@@ -290,6 +290,10 @@ if PRODUCTION:
     CSRF_COOKIE_SAMESITE = "Lax"
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# Records at or above this level are also stored in the database (operations.SystemLog, docs/operations.md).
+SYSTEM_LOG_ENABLED = env.bool("SYSTEM_LOG_ENABLED", default=True)
+SYSTEM_LOG_LEVEL = env.str("SYSTEM_LOG_LEVEL", default="WARNING")
+SYSTEM_LOG_RETENTION_DAYS = env.int("SYSTEM_LOG_RETENTION_DAYS", default=30)
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
@@ -303,8 +307,9 @@ LOGGING = {
         "json": {"()": "common.logging.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id", "redact"]}
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id", "redact"]},
+        "database": {"()": "operations.systemlog.DatabaseLogHandler", "level": SYSTEM_LOG_LEVEL},
     },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "root": {"handlers": ["console", "database"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -1,0 +1,7 @@
+"""Thin django-q2 entry points for operations (each calls one service)."""
+
+
+def system_log_purge_task() -> None:
+    from operations.services.system_log import system_log_purge
+
+    system_log_purge()
