@@ -9,7 +9,7 @@ from catalog.importing.api import ImportBatchViewSet
 from channels.api.views import ChannelViewSet
 from common.api.errors import api_not_found
 from listings.api.views import ListingViewSet
-from operations.api.views import SystemLogViewSet
+from operations.api.views import JobViewSet, OperationsViewSet, SystemLogViewSet
 from syncing.api.views import SyncEventViewSet, SyncJobViewSet
 
 router = DefaultRouter()
@@ -23,6 +23,8 @@ router.register("listings", ListingViewSet, basename="listing")
 router.register("sync-jobs", SyncJobViewSet, basename="sync-job")
 router.register("sync-events", SyncEventViewSet, basename="sync-event")
 router.register("system-logs", SystemLogViewSet, basename="system-log")
+router.register("jobs", JobViewSet, basename="job")
+router.register("operations", OperationsViewSet, basename="operations")
 
 app_name = "api"
 urlpatterns = [

@@ -224,6 +224,7 @@ SPECTACULAR_SETTINGS = {
         "SyncJobStatusEnum": "syncing.choices.SyncJobStatus",
         "BulkPolicyEnum": "common.api.bulk.BULK_POLICY_CHOICES",
         "BulkItemStatusEnum": "common.api.bulk.BULK_ITEM_STATUSES",
+        "JobStatusEnum": "operations.choices.JobStatus",
     },
 }
 
@@ -294,6 +295,9 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 SYSTEM_LOG_ENABLED = env.bool("SYSTEM_LOG_ENABLED", default=True)
 SYSTEM_LOG_LEVEL = env.str("SYSTEM_LOG_LEVEL", default="WARNING")
 SYSTEM_LOG_RETENTION_DAYS = env.int("SYSTEM_LOG_RETENTION_DAYS", default=30)
+# Statements slower than this are sampled into the system log (0 turns it off; docs/operations.md#slow-queries).
+SLOW_QUERY_MS = env.int("SLOW_QUERY_MS", default=100)
+SLOW_QUERY_SAMPLE_RATE = env.float("SLOW_QUERY_SAMPLE_RATE", default=1.0)
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,

@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from .models import SystemLog
+from common.errors import ApplicationError
+
+from .models import Job, JobLogLine, SystemLog
+from .services.jobs import job_stop
 
 
 @admin.register(SystemLog)
@@ -22,3 +25,37 @@ class SystemLogAdmin(admin.ModelAdmin):
     @admin.display(description="Message")
     def short_message(self, obj: SystemLog) -> str:
         return obj.message[:120]
+
+
+class JobLogLineInline(admin.TabularInline):
+    model = JobLogLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "level", "message"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Operations jobs (maintenance, backups, restore checks); the stop action calls the same service as the page."""
+
+    list_display = ["id", "type", "status", "stage", "processed", "total", "warning_count", "created_by", "created_at"]
+    list_filter = ["type", "status"]
+    search_fields = ["=id", "error", "stage"]
+    readonly_fields = [f.name for f in Job._meta.fields]
+    inlines = [JobLogLineInline]
+    actions = ["stop_jobs"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Stop the selected jobs")
+    def stop_jobs(self, request, queryset):
+        for job in queryset:
+            try:
+                job_stop(job=job, user=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.WARNING)

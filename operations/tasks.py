@@ -5,3 +5,9 @@ def system_log_purge_task() -> None:
     from operations.services.system_log import system_log_purge
 
     system_log_purge()
+
+
+def job_execute_task(job_id: int) -> None:
+    from operations.services.runners import job_execute
+
+    job_execute(job_id=job_id)

@@ -49,7 +49,7 @@ def test_record_logged_inside_a_rolled_back_transaction_is_stored(system_log):
     assert not Category.objects.filter(name="Gone").exists()
     record = SystemLog.objects.get()
     assert (record.level, record.message, record.logger) == (logging.WARNING, "half-way there", "tests.operations")
-    assert record.function == "test_record_logged_inside_a_rolled_back_transaction_is_stored"
+    assert record.function == "write_log_and_fail"
     assert record.module == "test_system_log"
     assert record.extra == {"sku": "A-1"}
     assert record.request_id == ""
