@@ -9,7 +9,7 @@ from catalog.importing.api import ImportBatchViewSet
 from channels.api.views import ChannelViewSet
 from common.api.errors import api_not_found
 from listings.api.views import ListingViewSet
-from operations.api.views import JobViewSet, OperationsViewSet, SystemLogViewSet
+from operations.api.views import BackupViewSet, JobViewSet, OperationsViewSet, SystemLogViewSet
 from syncing.api.views import SyncEventViewSet, SyncJobViewSet
 
 router = DefaultRouter()
@@ -25,6 +25,7 @@ router.register("sync-events", SyncEventViewSet, basename="sync-event")
 router.register("system-logs", SystemLogViewSet, basename="system-log")
 router.register("jobs", JobViewSet, basename="job")
 router.register("operations", OperationsViewSet, basename="operations")
+router.register("backups", BackupViewSet, basename="backup")
 
 app_name = "api"
 urlpatterns = [

@@ -298,6 +298,11 @@ SYSTEM_LOG_RETENTION_DAYS = env.int("SYSTEM_LOG_RETENTION_DAYS", default=30)
 # Statements slower than this are sampled into the system log (0 turns it off; docs/operations.md#slow-queries).
 SLOW_QUERY_MS = env.int("SLOW_QUERY_MS", default=100)
 SLOW_QUERY_SAMPLE_RATE = env.float("SLOW_QUERY_SAMPLE_RATE", default=1.0)
+# Scheduled backups (docs/operations.md#backups): where, how often (0 = no schedule) and how many are kept.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups")))
+BACKUP_INTERVAL_MINUTES = env.int("BACKUP_INTERVAL_MINUTES", default=24 * 60)
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=7)
+BACKUP_TIMEOUT = env.int("BACKUP_TIMEOUT", default=3600)  # seconds pg_dump / pg_restore may take
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,

@@ -2,7 +2,8 @@ from django.contrib import admin, messages
 
 from common.errors import ApplicationError
 
-from .models import Job, JobLogLine, SystemLog
+from .models import Backup, Job, JobLogLine, SystemLog
+from .services.backups import backup_check_start
 from .services.jobs import job_stop
 
 
@@ -59,3 +60,25 @@ class JobAdmin(admin.ModelAdmin):
                 job_stop(job=job, user=request.user)
             except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.WARNING)
+
+
+@admin.register(Backup)
+class BackupAdmin(admin.ModelAdmin):
+    """Backups are written by the backup job; here they are listed and checked, not edited."""
+
+    list_display = ["id", "file_name", "vendor", "size_bytes", "sha256", "schema_version", "created_at"]
+    search_fields = ["path", "=sha256"]
+    readonly_fields = [f.name for f in Backup._meta.fields]
+    actions = ["check_backups"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Restore dry run (checksum and schema version) as a job")
+    def check_backups(self, request, queryset):
+        for backup in queryset:
+            job = backup_check_start(backup=backup, user=request.user)
+            self.message_user(request, f"{backup.file_name}: restore dry run queued as {job.public_id}.")

@@ -127,3 +127,34 @@ class JobLogLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}: {self.message[:60]}"
+
+
+class Backup(models.Model):
+    """One database backup file and what a restore checks it against: its SHA-256 and the migrations applied.
+
+    The same facts are written next to the file as `<file>.json`, so a file copied to another machine can still
+    be checked by `manage.py restore`. Rows of files in BACKUP_DIR beyond the newest BACKUP_KEEP are removed with
+    their files after each backup.
+    """
+
+    path = models.CharField(max_length=500, unique=True)
+    vendor = models.CharField(max_length=20)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    schema_version = models.CharField(max_length=40, help_text="Count and hash of the applied migrations.")
+    migrations = models.JSONField(default=list, blank=True, help_text='["app.0001_name", ...] applied at backup.')
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="backup_sha256_hex"),
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def file_name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]

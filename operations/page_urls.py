@@ -24,4 +24,7 @@ urlpatterns = [
     path("logs/", views.SystemLogListView.as_view(), name="systemlog_list"),
     path("tables/", views.TableStatsView.as_view(), name="tables"),
     path("tables/maintenance/", views.MaintenanceStartView.as_view(), name="maintenance"),
+    path("backups/", views.BackupListView.as_view(), name="backup_list"),
+    path("backups/new/", views.BackupStartView.as_view(), name="backup_start"),
+    path("backups/<int:pk>/check/", views.BackupCheckView.as_view(), name="backup_check"),
 ]

@@ -11,3 +11,9 @@ def job_execute_task(job_id: int) -> None:
     from operations.services.runners import job_execute
 
     job_execute(job_id=job_id)
+
+
+def backup_scheduled_task() -> None:
+    from operations.services.backups import backup_run_now
+
+    backup_run_now()

@@ -3,11 +3,12 @@
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template import loader
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -21,13 +22,15 @@ from common.errors import ApplicationError
 from common.logging import request_id_var
 from common.pagination import PagedListMixin
 from common.views import error_text
+from operations.choices import JobType
 from operations.dashboard import channel_status_matrix, sync_chart, sync_counts
 from operations.dbstats import slow_queries, table_stats
 from operations.filters import SystemLogFilterSet
 from operations.forms import JobFilterForm, MaintenanceForm
 from operations.health import CHECKS
 from operations.job_sources import JobList, JobRecord, LogLine, job_get
-from operations.models import SystemLog
+from operations.models import Backup, Job, SystemLog
+from operations.services.backups import backup_check_start, backup_start
 from operations.services.jobs import job_stop_any
 from operations.services.maintenance import maintenance_start
 
@@ -198,6 +201,47 @@ class MaintenanceStartView(AdminPageMixin, View):
             messages.error(request, exc.message)
             return redirect("operations:tables")
         messages.success(request, f"Maintenance queued as {job.public_id}.")
+        return redirect("operations:job_detail", public_id=job.public_id)
+
+
+# --- Backups ---
+
+
+class BackupListView(AdminPageMixin, PagedListMixin, ListView):
+    paginate_by = 50
+    template_name = "operations/backup_list.html"
+    context_object_name = "backups"
+
+    def get_queryset(self):
+        return Backup.objects.select_related("job").order_by("-created_at", "-id")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            backup_dir=settings.BACKUP_DIR,
+            keep=settings.BACKUP_KEEP,
+            interval=settings.BACKUP_INTERVAL_MINUTES,
+            last_jobs=Job.objects.filter(type__in=[JobType.BACKUP, JobType.RESTORE_CHECK])[:10],
+        )
+        return context
+
+
+class BackupStartView(AdminPageMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        job = backup_start(user=request.user)
+        messages.success(request, f"Backup queued as {job.public_id}.")
+        return redirect("operations:job_detail", public_id=job.public_id)
+
+
+class BackupCheckView(AdminPageMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        backup = get_object_or_404(Backup, pk=pk)
+        job = backup_check_start(backup=backup, user=request.user)
+        messages.success(request, f"Restore dry run of {backup.file_name} queued as {job.public_id}.")
         return redirect("operations:job_detail", public_id=job.public_id)
 
 

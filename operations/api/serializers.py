@@ -1,10 +1,13 @@
 """Operations API serializers: system log records, jobs in the one shape, maintenance requests, tables."""
 
+from pathlib import Path
+from typing import Any
+
 from rest_framework import serializers
 
 from common.api.serializers import StrictBooleanField
 from operations.choices import JobStatus
-from operations.models import SystemLog
+from operations.models import Backup, SystemLog
 
 
 class SystemLogSerializer(serializers.ModelSerializer):
@@ -110,3 +113,27 @@ class TablesSerializer(serializers.Serializer):
     total_bytes = serializers.IntegerField()
     tables = TableStatSerializer(many=True)
     slow_queries = SlowQueriesSerializer()
+
+
+class BackupSerializer(serializers.ModelSerializer):
+    file_name = serializers.CharField(read_only=True)
+    is_present = serializers.SerializerMethodField(help_text="The file is still on disk.")
+
+    class Meta:
+        model = Backup
+        fields = [
+            "id",
+            "file_name",
+            "path",
+            "vendor",
+            "size_bytes",
+            "sha256",
+            "schema_version",
+            "is_present",
+            "job",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_is_present(self, backup: Any) -> bool:
+        return Path(backup.path).is_file()

@@ -13,12 +13,14 @@ from operations.dbstats import slow_queries, table_stats
 from operations.filters import SystemLogFilterSet
 from operations.forms import JobFilterForm
 from operations.job_sources import JobList, job_get
-from operations.models import SystemLog
+from operations.models import Backup, SystemLog
+from operations.services.backups import backup_check_start, backup_start
 from operations.services.jobs import job_stop_any
 from operations.services.maintenance import maintenance_start
 
 from .permissions import AdminRolePermission
 from .serializers import (
+    BackupSerializer,
     JobDetailSerializer,
     JobSerializer,
     MaintenanceRequestSerializer,
@@ -130,4 +132,25 @@ class OperationsViewSet(viewsets.ViewSet):
         body = MaintenanceRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         job = maintenance_start(user=request.user, **body.validated_data)
+        return Response(job_detail_data(job.public_id, request.user), status=status.HTTP_202_ACCEPTED)
+
+
+class BackupViewSet(viewsets.ReadOnlyModelViewSet):
+    """Backups with size, SHA-256 and schema version (admin role). `POST` starts a backup job; `check` starts a
+    restore dry run (checksum, readable file, schema version) as a job. Restoring itself is `manage.py restore`."""
+
+    queryset = Backup.objects.order_by("-created_at", "-id")
+    serializer_class = BackupSerializer
+    permission_classes = [AdminRolePermission]
+    filter_backends: list[Any] = []
+
+    @extend_schema(request=None, responses={202: JobDetailSerializer})
+    def create(self, request: Request) -> Response:
+        job = backup_start(user=request.user)
+        return Response(job_detail_data(job.public_id, request.user), status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: JobDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def check(self, request: Request, pk: Any = None) -> Response:
+        job = backup_check_start(backup=self.get_object(), user=request.user)
         return Response(job_detail_data(job.public_id, request.user), status=status.HTTP_202_ACCEPTED)

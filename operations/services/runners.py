@@ -8,6 +8,7 @@ from accounts.audit import audit_actor
 from common.errors import ApplicationError
 from operations.choices import JobStatus, JobType, LogLevel
 from operations.models import Job
+from operations.services.backups import backup_runner, restore_check_runner
 from operations.services.jobs import JobRun, JobStopped, job_claim, job_finish
 from operations.services.maintenance import maintenance_runner
 from operations.systemlog import job_logging
@@ -16,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 RUNNERS: dict[str, Callable[[JobRun], dict[str, Any]]] = {
     JobType.MAINTENANCE: maintenance_runner,
+    JobType.BACKUP: backup_runner,
+    JobType.RESTORE_CHECK: restore_check_runner,
 }
 
 
