@@ -240,6 +240,8 @@ SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=3600)  # logged o
 SESSION_COOKIE_AGE = SESSION_MAX_AGE
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
 HEALTH_WORKER_MAX_AGE = env.int("HEALTH_WORKER_MAX_AGE", default=180)  # seconds since the last worker heartbeat
+HEALTH_QUEUE_MAX_AGE = env.int("HEALTH_QUEUE_MAX_AGE", default=900)  # seconds the oldest available task may wait
+HEALTH_DISK_MIN_FREE_MB = env.int("HEALTH_DISK_MIN_FREE_MB", default=200)
 
 # django-axes: 5 failures per username+IP (never per IP alone, so one proxy IP cannot lock everybody out).
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("jobs/<jobid:public_id>/", views.JobDetailView.as_view(), name="job_detail"),
     path("jobs/<jobid:public_id>/progress/", views.JobProgressView.as_view(), name="job_progress"),
     path("jobs/<jobid:public_id>/stop/", views.JobStopView.as_view(), name="job_stop"),
+    path("health/", views.HealthView.as_view(), name="health"),
     path("logs/", views.SystemLogListView.as_view(), name="systemlog_list"),
     path("tables/", views.TableStatsView.as_view(), name="tables"),
     path("tables/maintenance/", views.MaintenanceStartView.as_view(), name="maintenance"),

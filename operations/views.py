@@ -27,7 +27,7 @@ from operations.dashboard import channel_status_matrix, sync_chart, sync_counts
 from operations.dbstats import slow_queries, table_stats
 from operations.filters import SystemLogFilterSet
 from operations.forms import JobFilterForm, MaintenanceForm
-from operations.health import CHECKS
+from operations.health import health_report
 from operations.job_sources import JobList, JobRecord, LogLine, job_get
 from operations.models import Backup, Job, SystemLog
 from operations.services.backups import backup_check_start, backup_start
@@ -66,15 +66,20 @@ class DashboardView(StaffReadMixin, TemplateView):
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """GET /healthz: 200 when every check passes, 503 otherwise (for load balancers); no login needed."""
-    results: dict[str, Any] = {}
-    for name, check in CHECKS.items():
-        try:
-            results[name] = check()
-        except Exception as exc:  # any failure of a dependency is a failed check, not a 500
-            logger.warning("healthz: %s check failed: %s", name, type(exc).__name__)
-            results[name] = {"ok": False, "error": type(exc).__name__}
-    healthy = all(r["ok"] for r in results.values())
+    healthy, results = health_report()
     return JsonResponse({"status": "ok" if healthy else "fail", "checks": results}, status=200 if healthy else 503)
+
+
+class HealthView(AdminPageMixin, TemplateView):
+    """The /healthz checks as a page, with the figures each check reports."""
+
+    template_name = "operations/health.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        healthy, results = health_report()
+        context.update(healthy=healthy, checks=results)
+        return context
 
 
 # --- System log ---
