@@ -181,9 +181,10 @@ def three_jobs(queued, channel, admin_user):
     return op, SyncJob.objects.get(pk=sync.pk), batch
 
 
-def test_api_lists_every_table_in_one_shape(admin_api, three_jobs):
+def test_api_lists_every_table_in_one_shape(admin_api, three_jobs, django_assert_max_num_queries):
     op, sync, batch = three_jobs
-    response = admin_api.get("/api/v1/jobs/")
+    with django_assert_max_num_queries(12):
+        response = admin_api.get("/api/v1/jobs/")
     assert response.status_code == 200
     rows = {r["id"]: r for r in response.json()["results"]}
     assert set(rows) == {f"job-{op.pk}", f"sync-{sync.pk}", f"import-{batch.pk}"}
