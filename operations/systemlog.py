@@ -144,20 +144,18 @@ class DatabaseLogHandler(QueueHandler):
         self.dropped = 0
         self._listener: _Listener | None = None
         self._pid = 0
-        self._start_lock = threading.Lock()
         _handlers.append(self)
 
     def _ensure_listener(self) -> None:
+        """Start this process's writer thread. Called from emit(), which logging already serialises with the
+        handler's lock (re-initialised after a fork, unlike a lock of our own, which a fork could leave held)."""
         if self._listener is not None and self._pid == os.getpid():
             return
-        with self._start_lock:
-            if self._listener is not None and self._pid == os.getpid():
-                return
-            if self._pid != os.getpid():  # a forked child: the parent's queue and thread are not ours
-                self.queue = queue.Queue(QUEUE_SIZE)
-            self._pid = os.getpid()
-            self._listener = _Listener(self.queue, _DatabaseWriter())
-            self._listener.start()
+        if self._pid != os.getpid():  # a forked child: the parent's queue and thread are not ours
+            self.queue = queue.Queue(QUEUE_SIZE)
+        self._pid = os.getpid()
+        self._listener = _Listener(self.queue, _DatabaseWriter())
+        self._listener.start()
 
     def emit(self, record: logging.LogRecord) -> None:
         if not getattr(settings, "SYSTEM_LOG_ENABLED", True):
