@@ -31,6 +31,15 @@ def redact(text: str) -> str:
     return text
 
 
+def record_extras(record: logging.LogRecord) -> dict[str, str | int | float | bool | None]:
+    """The `extra=` fields of a record (not the standard LogRecord attributes), as JSON-safe values."""
+    return {
+        key: value if isinstance(value, str | int | float | bool | type(None)) else repr(value)
+        for key, value in vars(record).items()
+        if key not in _STANDARD_ATTRS and not key.startswith("_")
+    }
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
@@ -57,9 +66,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", request_id_var.get()),
         }
-        for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRS and not key.startswith("_") and key not in payload:
-                payload[key] = value if isinstance(value, str | int | float | bool | type(None)) else repr(value)
+        for key, value in record_extras(record).items():
+            payload.setdefault(key, value)
         if record.exc_info:
             payload["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(payload, ensure_ascii=False)

@@ -10,6 +10,7 @@ from channels.api.views import ChannelViewSet
 from common.api.errors import api_not_found
 from intake.api.views import IntakeItemViewSet
 from listings.api.views import ListingViewSet
+from operations.api.views import BackupViewSet, JobViewSet, OperationsViewSet, SystemLogViewSet
 from syncing.api.views import SyncEventViewSet, SyncJobViewSet
 
 router = DefaultRouter()
@@ -23,6 +24,10 @@ router.register("listings", ListingViewSet, basename="listing")
 router.register("sync-jobs", SyncJobViewSet, basename="sync-job")
 router.register("sync-events", SyncEventViewSet, basename="sync-event")
 router.register("intake", IntakeItemViewSet, basename="intake")
+router.register("system-logs", SystemLogViewSet, basename="system-log")
+router.register("jobs", JobViewSet, basename="job")
+router.register("operations", OperationsViewSet, basename="operations")
+router.register("backups", BackupViewSet, basename="backup")
 
 app_name = "api"
 urlpatterns = [

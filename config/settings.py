@@ -226,6 +226,7 @@ SPECTACULAR_SETTINGS = {
         "BulkPolicyEnum": "common.api.bulk.BULK_POLICY_CHOICES",
         "BulkItemStatusEnum": "common.api.bulk.BULK_ITEM_STATUSES",
         "IntakePhaseEnum": "intake.choices.PhaseName",
+        "JobStatusEnum": "operations.choices.JobStatus",
     },
 }
 
@@ -241,6 +242,8 @@ SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=3600)  # logged o
 SESSION_COOKIE_AGE = SESSION_MAX_AGE
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
 HEALTH_WORKER_MAX_AGE = env.int("HEALTH_WORKER_MAX_AGE", default=180)  # seconds since the last worker heartbeat
+HEALTH_QUEUE_MAX_AGE = env.int("HEALTH_QUEUE_MAX_AGE", default=900)  # seconds the oldest available task may wait
+HEALTH_DISK_MIN_FREE_MB = env.int("HEALTH_DISK_MIN_FREE_MB", default=200)
 
 # django-axes: 5 failures per username+IP (never per IP alone, so one proxy IP cannot lock everybody out).
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -292,6 +295,18 @@ if PRODUCTION:
     CSRF_COOKIE_SAMESITE = "Lax"
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# Records at or above this level are also stored in the database (operations.SystemLog, docs/operations.md).
+SYSTEM_LOG_ENABLED = env.bool("SYSTEM_LOG_ENABLED", default=True)
+SYSTEM_LOG_LEVEL = env.str("SYSTEM_LOG_LEVEL", default="WARNING")
+SYSTEM_LOG_RETENTION_DAYS = env.int("SYSTEM_LOG_RETENTION_DAYS", default=30)
+# Statements slower than this are sampled into the system log (0 turns it off; docs/operations.md#slow-queries).
+SLOW_QUERY_MS = env.int("SLOW_QUERY_MS", default=100)
+SLOW_QUERY_SAMPLE_RATE = env.float("SLOW_QUERY_SAMPLE_RATE", default=1.0)
+# Scheduled backups (docs/operations.md#backups): where, how often (0 = no schedule) and how many are kept.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups")))
+BACKUP_INTERVAL_MINUTES = env.int("BACKUP_INTERVAL_MINUTES", default=24 * 60)
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=7)
+BACKUP_TIMEOUT = env.int("BACKUP_TIMEOUT", default=3600)  # seconds pg_dump / pg_restore may take
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
@@ -305,9 +320,10 @@ LOGGING = {
         "json": {"()": "common.logging.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id", "redact"]}
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id", "redact"]},
+        "database": {"()": "operations.systemlog.DatabaseLogHandler", "level": SYSTEM_LOG_LEVEL},
     },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "root": {"handlers": ["console", "database"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 

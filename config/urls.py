@@ -12,9 +12,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("listings/", include("listings.urls")),
     path("sync/", include("syncing.urls")),
     path("intake/", include("intake.urls")),
+    path("operations/", include("operations.page_urls")),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),  # also mounts accounts.api.urls under /api/v1/
 ]
+
+handler500 = "operations.views.server_error"  # shows the request id, linked to the system log
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -13,6 +13,9 @@ pytest_plugins: list[str] = sorted(
 
 def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The database log handler writes from its own thread and connection; tests that want it use the
+    # `system_log` fixture of tests/operations (a transactional test).
+    settings.SYSTEM_LOG_ENABLED = False
 
 
 @pytest.fixture(autouse=True)

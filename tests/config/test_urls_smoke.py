@@ -21,6 +21,7 @@ READ_PAGES = [
     ("syncing:job_detail", {"pk": "job_pk"}),
     ("syncing:job_progress", {"pk": "job_pk"}),
     ("syncing:event_list", {}),
+    ("operations:job_list", {}),
 ]
 # (url name, kwargs, role allowed to write)
 WRITE_FORMS = [

@@ -17,7 +17,7 @@ def test_healthz_is_503_when_no_worker_ever_beat(client):
     body = response.json()
     assert body["status"] == "fail"
     assert body["checks"]["database"]["ok"] is True
-    assert body["checks"]["broker"] == {"ok": True, "kind": "orm", "queued": 0}
+    assert body["checks"]["broker"] == {"ok": True, "kind": "orm", "queued": 0, "oldest_age_seconds": None}
     assert body["checks"]["worker"]["ok"] is False
     assert body["checks"]["worker"]["error"] == "no worker heartbeat"
 
@@ -60,3 +60,67 @@ def test_healthz_fails_cleanly_when_the_database_check_raises(client, monkeypatc
 
 def test_healthz_needs_no_login_and_refuses_post(client):
     assert client.post("/healthz").status_code == 405
+
+
+def test_healthz_fails_when_the_oldest_queued_task_waits_too_long(client, settings):
+    settings.HEALTH_QUEUE_MAX_AGE = 60
+    worker_heartbeat_task()
+    async_task("math.floor", 1.5)
+    OrmQ.objects.update(lock=timezone.now() - timedelta(seconds=90))
+    body = client.get("/healthz").json()
+    assert body["status"] == "fail"
+    assert body["checks"]["broker"]["ok"] is False
+    assert body["checks"]["broker"]["error"].startswith("the oldest queued task has waited 9")
+    assert body["checks"]["broker"]["error"].endswith("s (limit 60 s)")
+
+
+def test_a_delayed_retry_is_not_a_backlog(client, settings):
+    settings.HEALTH_QUEUE_MAX_AGE = 60
+    worker_heartbeat_task()
+    async_task("math.floor", 1.5)
+    OrmQ.objects.update(lock=timezone.now() + timedelta(seconds=600))
+    body = client.get("/healthz").json()
+    assert body["checks"]["broker"]["oldest_age_seconds"] is None
+    assert body["status"] == "ok"
+
+
+def test_healthz_reports_cache_disk_and_recent_successes(client, settings, make_channel):
+    from operations.models import Backup
+    from syncing.models import SyncJob
+
+    worker_heartbeat_task()
+    finished = timezone.now() - timedelta(hours=1)
+    SyncJob.objects.create(kind="pull", channel=make_channel("shopify"), status="succeeded", finished_at=finished)
+    Backup.objects.create(path="/tmp/x.sqlite3", vendor="sqlite", sha256="a" * 64, schema_version="1-x")
+    body = client.get("/healthz").json()
+    assert body["checks"]["cache"] == {"ok": True, "backend": "LocMemCache"}
+    assert body["checks"]["disk"]["ok"] is True
+    assert body["checks"]["disk"]["media_free_mb"] > 0
+    recent = body["checks"]["recent"]
+    assert recent["last_sync_succeeded_at"] == finished.isoformat()
+    assert recent["backup_overdue"] is False
+    assert recent["last_backup_at"] is not None
+
+
+def test_low_disk_fails_the_probe(client, settings):
+    settings.HEALTH_DISK_MIN_FREE_MB = 10**12
+    worker_heartbeat_task()
+    body = client.get("/healthz").json()
+    assert (body["status"], body["checks"]["disk"]["ok"]) == ("fail", False)
+    assert "MB free (limit 1000000000000 MB)" in body["checks"]["disk"]["error"]
+
+
+def test_no_backup_yet_is_overdue_but_does_not_fail_the_probe(client, settings):
+    settings.BACKUP_INTERVAL_MINUTES = 60
+    worker_heartbeat_task()
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["checks"]["recent"]["backup_overdue"] is True
+
+
+def test_health_page_is_for_admins(staff_client, viewer_client):
+    worker_heartbeat_task()
+    body = staff_client.get("/operations/health/").content.decode()
+    assert "oldest_age_seconds" in body
+    assert "last_backup_at" in body
+    assert viewer_client.get("/operations/health/").status_code == 403

@@ -1,54 +1,43 @@
-import sqlite3
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import connection
 
-from operations.management.commands.backup import pg_hint
+from common.errors import ApplicationError
+from operations.choices import JobStatus, JobType
+from operations.services.backups import backup_restore
+from operations.services.jobs import job_create
+from operations.services.runners import job_execute
 
 
 class Command(BaseCommand):
-    help = "Replace the SQLite database with a backup file (checked first). Stop the web server and workers first."
+    help = (
+        "Replace the database with a backup file after a restore dry run (checksum, readable file, schema "
+        "version). Stop the web server and workers first. --dry-run only checks."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("backup", help="a file written by `manage.py backup`")
-        parser.add_argument("--database", default="default")
+        parser.add_argument("backup", help="a file written by `manage.py backup` or a backup job")
+        parser.add_argument("--dry-run", action="store_true", help="check the file and stop")
         parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     def handle(self, *args, **options):
-        db = settings.DATABASES[options["database"]]
-        if db["ENGINE"] != "django.db.backends.sqlite3":
-            self.stdout.write(pg_hint(db))
+        source = Path(options["backup"]).resolve()
+        check = job_create(type=JobType.RESTORE_CHECK, parameters={"path": str(source)}, inline=True)
+        check = job_execute(job_id=check.pk) or check
+        for line in check.log_lines.order_by("id"):
+            self.stdout.write(line.message)
+        if check.status not in (JobStatus.SUCCEEDED, JobStatus.COMPLETED_WITH_WARNINGS):
+            raise CommandError(f"restore refused ({check.public_id}): {check.error}")
+        if options["dry_run"]:
+            self.stdout.write(self.style.SUCCESS(f"dry run passed ({check.public_id}): {source} can be restored"))
             return
-        source = Path(options["backup"])
-        if not source.is_file():
-            raise CommandError(f"{source} does not exist")
-        check_backup(source)
         if not options["yes"]:
-            answer = input(f"Replace database {db['NAME']} with {source}? Type 'yes': ")
+            answer = input(f"Replace database {connection.settings_dict['NAME']} with {source}? Type 'yes': ")
             if answer.strip().lower() != "yes":
                 raise CommandError("restore cancelled")
-        connection = connections[options["database"]]
-        connection.ensure_connection()
-        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src:
-            src.backup(connection.connection)
-        src.close()
+        try:
+            backup_restore(path=source)
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
         self.stdout.write(self.style.SUCCESS(f"database restored from {source}"))
-
-
-def check_backup(source: Path) -> None:
-    """Refuse files that are not an intact SQLite database with our migrations table."""
-    try:
-        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src:
-            (result,) = src.execute("PRAGMA integrity_check").fetchone()
-            has_migrations = src.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='django_migrations'"
-            ).fetchone()
-        src.close()
-    except sqlite3.DatabaseError as exc:
-        raise CommandError(f"{source} is not a SQLite database: {exc}") from exc
-    if result != "ok":
-        raise CommandError(f"{source} failed the integrity check: {result}")
-    if not has_migrations:
-        raise CommandError(f"{source} is not a Listing Manager database (no django_migrations table)")

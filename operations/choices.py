@@ -1,0 +1,39 @@
+from django.db import models
+
+
+class LogLevel(models.IntegerChoices):
+    """The standard `logging` levels, stored as their numbers so `level >= WARNING` is one index range."""
+
+    DEBUG = 10, "Debug"
+    INFO = 20, "Info"
+    WARNING = 30, "Warning"
+    ERROR = 40, "Error"
+    CRITICAL = 50, "Critical"
+
+
+class JobStatus(models.TextChoices):
+    """One vocabulary for every long task (docs/operations.md#jobs); the adapters map SyncJob/ImportBatch to it."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    COMPLETED_WITH_WARNINGS = "completed_with_warnings", "Completed with warnings"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+FINAL_JOB_STATUSES = (
+    JobStatus.SUCCEEDED,
+    JobStatus.COMPLETED_WITH_WARNINGS,
+    JobStatus.FAILED,
+    JobStatus.CANCELLED,
+)
+
+
+class JobType(models.TextChoices):
+    """Types of the tasks recorded as `operations.Job` (sync and import jobs keep their own tables)."""
+
+    MAINTENANCE = "maintenance", "Database maintenance"
+    BACKUP = "backup", "Backup"
+    RESTORE_CHECK = "restore_check", "Restore dry run"

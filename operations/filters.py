@@ -1,0 +1,28 @@
+"""FilterSets of the operations records, shared by the staff pages and the API."""
+
+import django_filters
+from django.db.models import Q
+
+from .choices import LogLevel
+from .models import SystemLog
+
+
+class SystemLogFilterSet(django_filters.FilterSet):
+    """Search the system log: minimum level, logger prefix, text, request id, job and time."""
+
+    level = django_filters.ChoiceFilter(
+        choices=LogLevel.choices, field_name="level", lookup_expr="gte", label="Level (and above)"
+    )
+    logger = django_filters.CharFilter(field_name="logger", lookup_expr="startswith", label="Logger starts with")
+    q = django_filters.CharFilter(method="filter_text", label="Text contains")
+    request_id = django_filters.CharFilter(field_name="request_id", label="Request id")
+    job = django_filters.CharFilter(field_name="job", label="Job")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="From")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="Until")
+
+    class Meta:
+        model = SystemLog
+        fields = ["level", "logger", "request_id", "job"]
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(Q(message__icontains=value) | Q(stack_trace__icontains=value))

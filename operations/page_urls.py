@@ -1,0 +1,31 @@
+from django.urls import path, register_converter
+
+from operations import views
+
+
+class PublicJobId:
+    regex = r"[a-z]+-[0-9]{1,18}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(PublicJobId, "jobid")
+
+app_name = "operations"
+urlpatterns = [
+    path("", views.JobListView.as_view(), name="job_list"),
+    path("jobs/<jobid:public_id>/", views.JobDetailView.as_view(), name="job_detail"),
+    path("jobs/<jobid:public_id>/progress/", views.JobProgressView.as_view(), name="job_progress"),
+    path("jobs/<jobid:public_id>/stop/", views.JobStopView.as_view(), name="job_stop"),
+    path("health/", views.HealthView.as_view(), name="health"),
+    path("logs/", views.SystemLogListView.as_view(), name="systemlog_list"),
+    path("tables/", views.TableStatsView.as_view(), name="tables"),
+    path("tables/maintenance/", views.MaintenanceStartView.as_view(), name="maintenance"),
+    path("backups/", views.BackupListView.as_view(), name="backup_list"),
+    path("backups/new/", views.BackupStartView.as_view(), name="backup_start"),
+    path("backups/<int:pk>/check/", views.BackupCheckView.as_view(), name="backup_check"),
+]

@@ -1,0 +1,1 @@
+"""Operations services (writes): the system log purge, jobs, table maintenance and backups."""
