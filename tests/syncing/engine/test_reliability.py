@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -130,13 +131,39 @@ class Scenario:
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.cluster = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
+            [sys.executable, "manage.py", "worker"],
             cwd=ROOT,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def use_default_timing(self) -> None:
+        """Run with the production defaults of the queue, the lease and the chunk size (restart scenarios)."""
+        for name in ("Q_TIMEOUT", "Q_RETRY", "SYNC_LEASE_SECONDS", "SYNC_PUSH_CHUNK_SIZE"):
+            self.env.pop(name, None)
+
+    def terminate(self) -> float:
+        """SIGTERM the cluster's main process (what a process manager does) and return how long it took to exit;
+        every process it started must be gone too."""
+        assert self.cluster is not None
+        procs = [psutil.Process(self.cluster.pid), *psutil.Process(self.cluster.pid).children(recursive=True)]
+        started = time.monotonic()
+        self.cluster.send_signal(signal.SIGTERM)
+        self.cluster.wait(timeout=60)
+        took = time.monotonic() - started
+        _, alive = psutil.wait_procs(procs, timeout=5)
+        assert alive == [], f"left running: {alive}"
+        self.cluster = None
+        return took
+
+    def hidden_queue_rows(self) -> int:
+        """Queue rows still locked (taken by a worker): after a graceful stop there must be none."""
+        rows = self.query("SELECT lock FROM django_q_ormq")
+        now = datetime.now(UTC)
+        locks = [lock if isinstance(lock, datetime) else datetime.fromisoformat(lock) for (lock,) in rows]
+        return sum((lock if lock.tzinfo else lock.replace(tzinfo=UTC)) > now for lock in locks)
 
     def kill_cluster(self) -> None:
         """SIGKILL the whole cluster: guard, pusher, monitor and workers at once (a power cut)."""
@@ -396,3 +423,65 @@ def test_a_push_that_kills_its_worker_is_stopped_after_three_deliveries(scenario
     # nothing about the poison SKU reached the marketplace (each attempt died before sending)
     remote_skus = sorted(sku["SellerSku"] for item in sandbox.items("lazada") for sku in item["skus"])
     assert remote_skus == ["REL-00000", "REL-00002"]
+
+
+def _live_count(scenario) -> int:
+    return scenario.query("SELECT COUNT(*) FROM listings_listing WHERE status = 'live'")[0][0]
+
+
+def test_cluster_killed_mid_run_recovers_within_90_s_with_default_settings(scenario, sandbox):
+    # given 60 listings published with the default queue and lease timing, to a marketplace that answers slowly
+    scenario.use_default_timing()
+    created = scenario.create(60)
+    sandbox.set_faults("lazada", latency_ms=400)
+    job_id = scenario.run("publish", channel_id=created["channel_id"], listing_ids=created["listing_ids"])["job_id"]
+    scenario.start()
+    scenario.wait_for(lambda: _live_count(scenario) >= 3, 90, "the first listings live")
+    # when the whole cluster is killed 3 s later (a power cut) and a new one starts
+    time.sleep(3)
+    scenario.kill_cluster()
+    assert scenario.job(job_id)["processed"] < 60
+    restarted = time.monotonic()
+    scenario.start()
+    # then every listing is live within 90 s of the restart (the dead cluster's tasks and push leases come back
+    # within Q_RETRY and SYNC_LEASE_SECONDS, 30 s each), each exactly once on the marketplace
+    job = scenario.wait_job_done(job_id, timeout=150)
+    took = time.monotonic() - restarted
+    assert job["succeeded"] == 60, job
+    assert_each_live_exactly_once(scenario, 60)
+    assert took < 90, f"all live {took:.0f} s after the restart"
+    message = scenario.query("SELECT message FROM syncing_syncjob WHERE id = ?", job_id)[0][0]
+    interrupted = scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'interrupted'")[0][0]
+    assert ("Interrupted:" in message and "resumed at" in message) == (interrupted > 0), message
+
+
+def test_sigterm_stops_within_the_grace_period_and_hands_the_rest_back(scenario, sandbox):
+    # given 60 listings being published with the default settings
+    scenario.use_default_timing()
+    created = scenario.create(60)
+    sandbox.set_faults("lazada", latency_ms=400)
+    job_id = scenario.run("publish", channel_id=created["channel_id"], listing_ids=created["listing_ids"])["job_id"]
+    scenario.start()
+    scenario.wait_for(lambda: _live_count(scenario) >= 3, 90, "the first listings live")
+    # when the cluster gets SIGTERM mid-run
+    took = scenario.terminate()
+    # then it exits within Q_STOP_SECONDS (10 s; the stop itself is bounded by it), nothing it took stays hidden
+    # from the next cluster, and nothing is left half-done
+    assert took < 12, f"exited {took:.1f} s after SIGTERM"
+    assert scenario.hidden_queue_rows() == 0
+    assert scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'in_progress'")[0][0] == 0
+    assert scenario.job(job_id)["processed"] < 60
+    # and the next cluster finishes the rest, once each
+    restarted = time.monotonic()
+    scenario.start()
+    job = scenario.wait_job_done(job_id, timeout=120)
+    assert job["succeeded"] == 60, job
+    assert_each_live_exactly_once(scenario, 60)
+    assert scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'interrupted'")[0][0] == 0
+    assert time.monotonic() - restarted < 60
+
+
+def test_idle_cluster_stops_at_once_on_sigterm(scenario):
+    scenario.start()
+    scenario.wait_for(lambda: "running" in scenario.log_tail(), 60, "the cluster running")
+    assert scenario.terminate() < 5
