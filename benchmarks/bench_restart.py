@@ -49,6 +49,8 @@ def main() -> None:
                 directory = tmp / f"{name}-{n}"
                 directory.mkdir()
                 scenario = reliability.Scenario(directory, template, control)
+                if os.environ.get("REDIS_URL"):  # a database of the bench's own: emptied before each run
+                    reliability.redis_database_use(scenario.env, os.environ["REDIS_URL"])
                 try:
                     figures[name].append(scenario_run(scenario, control, count))
                 finally:

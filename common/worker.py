@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
+from django_q.brokers import get_broker
 from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
@@ -68,19 +69,24 @@ def task_hand_back(task: dict[str, Any]) -> None:
     if uses_orm_broker():
         task_rows_hand_back([task.get("ack_id") or 0])
         return
-    from django_q.brokers import get_broker
-
     broker = get_broker()
+    if task.get("ack_id") and hasattr(broker, "hand_back"):
+        broker.hand_back(task["ack_id"])  # common.brokers.RedisWithReceipts
+        return
     package = {key: value for key, value in task.items() if key not in ("ack_id", "cluster")}
     broker.connection.lpush(broker.list_key, SignedPackage.dumps(package))
 
 
-def _renew_while_running(ack_id: int, done: threading.Event) -> None:
+def _renew_while_running(ack_id: int | str, done: threading.Event) -> None:
     period = max(1.0, visibility_seconds() / 3)
+    broker = None if uses_orm_broker() else get_broker()
     try:
         while True:
-            lock = timezone.now() + timedelta(seconds=visibility_seconds())
-            OrmQ.objects.using(Conf.ORM).filter(pk=ack_id).update(lock=lock)
+            if broker is None:
+                lock = timezone.now() + timedelta(seconds=visibility_seconds())
+                OrmQ.objects.using(Conf.ORM).filter(pk=ack_id).update(lock=lock)
+            elif hasattr(broker, "renew"):
+                broker.renew(ack_id)  # common.brokers.RedisWithReceipts
             if done.wait(period):
                 return
     except Exception:  # noqa: BLE001 - the row then comes back after Q_RETRY, as without renewal
@@ -102,7 +108,7 @@ def task_started(sender: Any, func: Any = None, task: dict[str, Any] | None = No
     _running["task"] = task
     if _slot is not None and isinstance(ack_id, int):
         _slot.value = ack_id
-    if uses_orm_broker() and isinstance(ack_id, int) and not task.get("sync"):
+    if ack_id and not task.get("sync"):
         done = threading.Event()
         _running["done"] = done
         threading.Thread(target=_renew_while_running, args=(ack_id, done), name="task-renewal", daemon=True).start()
@@ -125,7 +131,7 @@ def _ask_to_stop(signum: int, frame: Any) -> None:
 def _hand_back_and_exit(signum: int, frame: Any) -> None:
     task = _running.get("task")
     if task is not None and not uses_orm_broker():
-        task_hand_back(task)  # the ORM row is handed back by the cluster once this process is gone
+        task_hand_back(task)  # Redis; the ORM row is handed back by the cluster once this process is gone
     os._exit(1)
 
 

@@ -139,6 +139,7 @@ Q_CLUSTER = {
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["broker_class"] = "common.brokers.RedisWithReceipts"  # django-q2's, plus the ORM broker's receipts
 else:
     Q_CLUSTER["orm"] = "default"
 # SIGTERM/Ctrl-C: running tasks get this long to finish before they are handed back and the cluster exits.

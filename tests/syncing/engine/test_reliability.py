@@ -169,6 +169,10 @@ class Scenario:
 
     def hidden_queue_rows(self) -> int:
         """Queue rows still locked (taken by a worker): after a graceful stop there must be none."""
+        if self.env.get("REDIS_URL"):
+            import redis
+
+            return int(redis.from_url(self.env["REDIS_URL"]).zcard(REDIS_TAKEN_KEY))
         rows = self.query("SELECT lock FROM django_q_ormq")
         now = datetime.now(UTC)
         locks = [lock if isinstance(lock, datetime) else datetime.fromisoformat(lock) for (lock,) in rows]
@@ -257,6 +261,40 @@ def scenario(tmp_path, migrated_template, sandbox):
     yield scenario
     scenario.stop()
     scenario.drop()
+
+
+REDIS_SERVER = os.environ.get("LM_TEST_REDIS", "redis://127.0.0.1:6379")
+REDIS_FIRST_DB = 10  # + the xdist worker's number: each test running at the same time has a database of its own
+REDIS_TAKEN_KEY = "django_q:listing-manager:q:until"  # common.brokers.RedisWithReceipts: tasks taken, not acked
+
+
+def redis_database_use(env: dict, url: str) -> None:
+    """Point a scenario's processes at an emptied Redis database (broker, rate buckets, cache)."""
+    import redis
+
+    client = redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"no Redis at {REDIS_SERVER}")
+    client.flushdb()
+    env["REDIS_URL"] = url
+
+
+@pytest.fixture(params=["orm", "redis"])
+def broker(request, scenario, worker_id):
+    """Run the test on the ORM broker, then on Redis (django-q2's broker with receipts, common/brokers.py)."""
+    if request.param == "orm":
+        yield "orm"
+        return
+    index = int(worker_id[2:]) if worker_id.startswith("gw") else 0
+    url = f"{REDIS_SERVER}/{REDIS_FIRST_DB + index}"
+    redis_database_use(scenario.env, url)
+    yield "redis"
+    scenario.stop()
+    import redis
+
+    redis.from_url(url).flushdb()
 
 
 def lazada_creates(sandbox) -> list[dict]:
@@ -499,7 +537,7 @@ def restart_after_sigterm(scenario, sandbox, count: int = 60) -> dict:
     }
 
 
-def test_cluster_killed_mid_run_recovers_within_90_s_with_default_settings(scenario, sandbox):
+def test_cluster_killed_mid_run_recovers_within_90_s_with_default_settings(scenario, sandbox, broker):
     # given 60 listings being published with the default settings, when the whole cluster is killed 3 s after the
     # first listings went live (a power cut) and a new cluster starts
     run = restart_after_kill(scenario, sandbox)
@@ -515,7 +553,7 @@ def test_cluster_killed_mid_run_recovers_within_90_s_with_default_settings(scena
     assert noted == (run["interrupted"] > 0), run
 
 
-def test_sigterm_stops_within_the_grace_period_and_hands_the_rest_back(scenario, sandbox):
+def test_sigterm_stops_within_the_grace_period_and_hands_the_rest_back(scenario, sandbox, broker):
     # given 60 listings being published with the default settings, when the cluster gets SIGTERM mid-run
     run = restart_after_sigterm(scenario, sandbox)
     # then it exits within Q_STOP_SECONDS (10 s; the stop is bounded by it, 2 s of slack for a loaded box),
@@ -532,7 +570,7 @@ def test_sigterm_stops_within_the_grace_period_and_hands_the_rest_back(scenario,
     assert run["finished_s"] < 60, run
 
 
-def test_idle_cluster_stops_at_once_on_sigterm(scenario):
+def test_idle_cluster_stops_at_once_on_sigterm(scenario, broker):
     scenario.start()
     scenario.wait_for(lambda: "running" in scenario.log_tail(), 60, "the cluster running")
     assert scenario.terminate() < 5
