@@ -20,13 +20,14 @@ from datetime import timedelta
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
-from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
+
+from common.enqueue import uses_orm_broker
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +42,6 @@ _slot: "Synchronized[int] | None" = None  # shared with the cluster: the ORM row
 def stop_requested() -> bool:
     """True once this worker was asked to stop: hand out no more work, queue the rest, return."""
     return _stopping.is_set()
-
-
-def uses_orm_broker() -> bool:
-    return "orm" in settings.Q_CLUSTER
 
 
 def visibility_seconds() -> float:
