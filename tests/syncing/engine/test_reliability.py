@@ -574,3 +574,34 @@ def test_idle_cluster_stops_at_once_on_sigterm(scenario, broker):
     scenario.start()
     scenario.wait_for(lambda: "running" in scenario.log_tail(), 60, "the cluster running")
     assert scenario.terminate() < 5
+
+
+def test_a_push_running_past_the_grace_period_is_handed_back(scenario, sandbox, broker):
+    # given a cluster with a 3 s grace period pushing to a marketplace that takes 5 s per request
+    scenario.use_default_timing()
+    scenario.env["Q_STOP_SECONDS"] = "3"
+    created = scenario.create(6)
+    sandbox.set_faults("lazada", latency_ms=5000)
+    job_id = scenario.run("publish", channel_id=created["channel_id"], listing_ids=created["listing_ids"])["job_id"]
+    scenario.start()
+    scenario.wait_for(
+        lambda: scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'in_progress'")[0][0],
+        90,
+        "a push in flight",
+    )
+    # when it gets SIGTERM while the pushes are still waiting for the marketplace
+    took = scenario.terminate()
+    # then it does not wait for them: it exits within the grace period (plus slack for a loaded box), and the
+    # task it cut short is visible to the next cluster at once
+    assert took < 8, f"exited {took:.1f} s after SIGTERM"
+    assert scenario.hidden_queue_rows() == 0
+    cut_off = scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'in_progress'")[0][0]
+    assert cut_off >= 1
+    # and the next cluster finishes the job: the cut-off pushes are marked interrupted and looked up by SKU, so
+    # every listing is live exactly once
+    sandbox.clear_faults("lazada")
+    scenario.start()
+    job = scenario.wait_job_done(job_id, timeout=150)
+    assert job["succeeded"] == 6, job
+    assert_each_live_exactly_once(scenario, 6)
+    assert scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'interrupted'")[0][0] == cut_off
