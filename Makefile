@@ -42,7 +42,7 @@ run: seed
 	HOST=$(HOST) PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) PY=$(PY) bash scripts/run.sh
 
 worker: install
-	$(PY) manage.py qcluster
+	$(PY) manage.py worker
 
 lint: install
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ with DJANGO_ENV=production, which then *requires* SECRET_KEY, CREDENTIALS_KEY an
 
 import base64
 import hashlib
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -121,21 +122,30 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Background jobs (django-q2) ---
+# Workers: `manage.py worker` (docs/sync.md, "Stopping and restarting workers"). A running task's queue row is
+# re-locked every Q_RETRY/3 s by its worker (common/worker.py), so Q_RETRY is how soon the work of a dead worker
+# comes back, not a bound on task length; Q_TIMEOUT still kills a task that runs too long.
 Q_CLUSTER = {
     "name": "listing-manager",
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": env.int("Q_TIMEOUT", default=600),  # a task running longer than this is killed
-    "retry": env.int("Q_RETRY", default=720),  # must exceed timeout: redelivery after a worker died
+    "retry": env.int("Q_RETRY", default=30),  # visibility of a taken task whose worker stopped renewing it
     "max_attempts": env.int("Q_MAX_ATTEMPTS", default=3),
     "save_limit": 500,
     "catch_up": False,
     "poll": 0.5,
     "ack_failures": True,
+    "queue_limit": env.int("Q_WORKERS", default=2),  # tasks taken ahead: one per worker (they wait unrenewed)
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["broker_class"] = "common.brokers.RedisWithReceipts"  # django-q2's, plus the ORM broker's receipts
 else:
     Q_CLUSTER["orm"] = "default"
+# SIGTERM/Ctrl-C: running tasks get this long to finish before they are handed back and the cluster exits.
+Q_STOP_SECONDS = env.float("Q_STOP_SECONDS", default=10.0)
+# django-q2 warns when retry < timeout (a task would be redelivered while it runs); the renewal above prevents that.
+warnings.filterwarnings("ignore", message="Retry and timeout are misconfigured")
 
 # --- Auth ---
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,10 +3,20 @@
 set -u
 PY=${PY:-.venv/bin/python}
 pids=()
+alive() {
+  local pid
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && return 0; done
+  return 1
+}
 cleanup() {
   trap - INT TERM EXIT
-  echo; echo "stopping..."
+  echo; echo "stopping (the worker finishes or hands back its tasks within ${Q_STOP_SECONDS:-10} s)..."
   kill "${pids[@]}" 2>/dev/null
+  # The worker bounds its own stop by Q_STOP_SECONDS; anything still there 5 s later is killed.
+  local grace=${Q_STOP_SECONDS:-10}
+  local limit=$((SECONDS + ${grace%.*} + 5))
+  while alive && ((SECONDS < limit)); do sleep 0.2; done
+  alive && kill -9 "${pids[@]}" 2>/dev/null
   wait "${pids[@]}" 2>/dev/null
 }
 trap cleanup INT TERM EXIT
@@ -17,7 +27,7 @@ fi
 if $PY manage.py help setup_schedules >/dev/null 2>&1; then
   $PY manage.py setup_schedules
 fi
-$PY manage.py qcluster & pids+=($!)
+$PY manage.py worker & pids+=($!)
 $PY manage.py runserver "${HOST:-127.0.0.1}:${PORT:-8000}" --noreload & pids+=($!)
 echo "Listing Manager: http://${HOST:-127.0.0.1}:${PORT:-8000}/  (admin: /admin/)  Ctrl-C stops everything"
 wait -n "${pids[@]}"

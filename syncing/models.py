@@ -2,8 +2,12 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .choices import RETRYABLE_OUTCOMES, SyncErrorKind, SyncJobKind, SyncJobStatus, SyncOperation, SyncOutcome
+
+# A running job with no progress for this long says so on its page (a worker may have died under it).
+STALLED_AFTER_SECONDS = 60
 
 
 class SyncJob(models.Model):
@@ -53,6 +57,18 @@ class SyncJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (SyncJobStatus.QUEUED, SyncJobStatus.RUNNING)
+
+    @property
+    def interruption_notes(self) -> list[str]:
+        """What the job page adds to the progress: a worker died under it (and when the work resumed), or a
+        running job has made no progress for a while (its worker may be gone; the work comes back by itself)."""
+        notes = [line for line in self.message.splitlines() if line.startswith("Interrupted:")]
+        if self.status == SyncJobStatus.RUNNING and self.heartbeat_at is not None:
+            idle = timezone.now() - self.heartbeat_at
+            if idle.total_seconds() > STALLED_AFTER_SECONDS:
+                at = timezone.localtime(self.heartbeat_at)
+                notes.append(f"no progress since {at:%H:%M:%S} {at.tzname()}: waiting for a worker")
+        return notes
 
 
 class SyncEvent(models.Model):

@@ -41,7 +41,12 @@ def job_progress(job: SyncJob) -> dict[str, Any]:
         "failed": job.failed,
         "skipped": job.skipped,
         "done": not job.is_active,
-        "label": f"{job.processed}/{job.total} done · {job.succeeded} ok · {job.failed} failed · {job.skipped} skipped",
+        "label": " · ".join(
+            [
+                f"{job.processed}/{job.total} done · {job.succeeded} ok · {job.failed} failed · {job.skipped} skipped",
+                *job.interruption_notes,
+            ]
+        ),
     }
 
 

@@ -94,12 +94,25 @@ def job_claim(*, job_id: int) -> Job | None:
     stale = now - timedelta(seconds=settings.Q_CLUSTER.get("timeout", 600))
     job = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, heartbeat_at__lt=stale).first()
     if job is None:
+        _takeover_check_later(job_id=job_id, stale=stale)
         return None
     job.retry_count += 1
     job.heartbeat_at = now
     job.save(update_fields=["retry_count", "heartbeat_at"])
     job_log(job=job, message=f"Taken over after the previous worker stopped (retry {job.retry_count}).")
     return job
+
+
+def _takeover_check_later(*, job_id: int, stale: Any) -> None:
+    """A running job with a fresh heartbeat: a duplicate delivery, or its worker has just died or been stopped
+    (a stopped worker hands its task back at once, a dead one's comes back within Q_RETRY: docs/sync.md, "Stopping
+    and restarting workers"). Deliver the task again when the heartbeat would be stale, so such a job is taken
+    over then instead of staying "running" for ever; if it is still alive by then, the check repeats."""
+    beat = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).values_list("heartbeat_at", flat=True).first()
+    if beat is None:
+        return
+    with transaction.atomic():
+        enqueue(job_execute_task, job_id, group="operations.takeover", delay=(beat - stale).total_seconds() + 1)
 
 
 def job_finish(*, job: Job, status: str, result: dict[str, Any] | None = None, error: str = "") -> bool:

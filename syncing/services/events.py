@@ -113,13 +113,33 @@ def sync_event_record(
 
 
 def sync_events_interrupt_stale(*, listing_id: int) -> int:
-    """Mark the listing's still-open events as interrupted; called by the lease holder, so they are dead."""
-    return SyncEvent.objects.filter(listing_id=listing_id, outcome=SyncOutcome.IN_PROGRESS).update(
+    """Mark the listing's still-open events as interrupted; called by the lease holder, so they are dead.
+
+    Their jobs say so ("Interrupted: ... resumed at ..."), so a job whose worker died does not just look stuck.
+    """
+    stale = SyncEvent.objects.filter(listing_id=listing_id, outcome=SyncOutcome.IN_PROGRESS)
+    job_ids = {pk for pk in stale.values_list("job_id", flat=True) if pk}
+    now = timezone.now()
+    count = stale.update(
         outcome=SyncOutcome.INTERRUPTED,
         error_kind=SyncErrorKind.INTERRUPTED,
         message=INTERRUPTED_MESSAGE,
-        finished_at=timezone.now(),
+        finished_at=now,
     )
+    for job in SyncJob.objects.filter(pk__in=job_ids).only("message"):
+        SyncJob.objects.filter(pk=job.pk).update(message=job_message_interrupted(job.message, now))
+    return count
+
+
+INTERRUPTED_JOB_NOTE = "Interrupted:"
+
+
+def job_message_interrupted(message: str, resumed_at: datetime) -> str:
+    """The job's message with its interruption note set to the latest resume (one such line, the last)."""
+    at = timezone.localtime(resumed_at)
+    note = f"{INTERRUPTED_JOB_NOTE} a worker stopped mid-push; resumed at {at:%H:%M:%S} {at.tzname()}."
+    lines = [line for line in message.splitlines() if not line.startswith(INTERRUPTED_JOB_NOTE)]
+    return "\n".join([*lines, note])
 
 
 @dataclass(frozen=True)

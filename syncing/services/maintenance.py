@@ -55,9 +55,10 @@ def sync_events_summarise(*, older_than_days: int = RETENTION_DAYS) -> int:
 def sync_jobs_requeue_stuck(*, stuck_after_minutes: int = STUCK_AFTER_MINUTES) -> list[int]:
     """Re-enqueue listings of push jobs that made no progress for a while (their queue rows were lost).
 
-    With the ORM broker a crashed worker's task comes back by itself; this catches the rest (Redis broker,
-    which has no receipts, or a queue row deleted by hand). Listings that already have a final outcome are
-    skipped by the push itself, so requeueing too much is harmless.
+    A crashed worker's task comes back by itself within Q_RETRY (the ORM row's lock, or the receipt of
+    common.brokers.RedisWithReceipts); this catches the rest (a Redis task lost between pop and receipt, a queue
+    row deleted by hand). Listings that already have a final outcome are skipped by the push itself, so
+    requeueing too much is harmless.
     """
     cutoff = timezone.now() - timedelta(minutes=stuck_after_minutes)
     stuck = SyncJob.objects.filter(

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connections, transaction
 
 from common.enqueue import enqueue
+from common.worker import stop_requested
 from listings.models import Listing
 from syncing import tasks
 from syncing.choices import SyncJobKind, SyncOutcome
@@ -140,6 +141,12 @@ class _Chunk:
     def _take(self) -> int | None:
         with self.lock:
             if self.stopped or self.handled >= len(self.listing_ids):
+                return None
+            if stop_requested():
+                # The worker is stopping (deploy, Ctrl-C): the pushes in flight finish, the rest is queued again
+                # for the next cluster (docs/sync.md, "Stopping and restarting workers").
+                self._requeue(self.listing_ids[self.handled :], delay=None)
+                self.stopped = True
                 return None
             if time.monotonic() >= self.deadline:
                 # Long enough for one task (throttled, slow marketplace): the rest becomes a new task, well

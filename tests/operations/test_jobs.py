@@ -169,6 +169,23 @@ def test_a_running_job_whose_worker_died_is_taken_over_once(queued, fake_runner,
     assert (job.status, job.retry_count) == (JobStatus.SUCCEEDED, 1)
 
 
+def test_a_running_job_with_a_fresh_heartbeat_is_checked_again_when_it_would_be_stale(queued, fake_runner, settings):
+    # given a running job whose worker beat 10 s ago (alive, or just died: its task came back early)
+    fake_runner(steps=1)
+    job = job_create(type=JobType.MAINTENANCE)
+    queued.clear()
+    recent = timezone.now() - timedelta(seconds=10)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=recent, heartbeat_at=recent)
+    # when its task is delivered
+    assert job_execute(job_id=job.pk) is None
+    # then it is not run twice now, but delivered again once the heartbeat would be stale
+    assert queued == [("job_execute_task", (job.pk,))]
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED)
+    queued.clear()
+    assert job_execute(job_id=job.pk) is None
+    assert queued == []  # an ended job is not checked again
+
+
 # --- One list of every table ---
 
 

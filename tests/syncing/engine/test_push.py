@@ -236,7 +236,7 @@ def test_one_interrupted_delivery_is_retried_with_lookup(fake_market, shop, make
 
 
 def test_second_worker_on_the_same_listing_defers(fake_market, shop, make_listings):
-    from syncing.services.leases import listing_lease_claim
+    from syncing.services.leases import lease_seconds, listing_lease_claim
 
     (listing,) = make_listings(1)
     job = listings_publish(channel=shop, listing_ids=[listing.pk])
@@ -248,7 +248,7 @@ def test_second_worker_on_the_same_listing_defers(fake_market, shop, make_listin
     assert fake_market.calls == []
     ((row, task),) = queued_tasks()
     assert task["args"] == (job.pk, listing.pk)
-    assert row.lock > timezone.now() + timedelta(seconds=60)
+    assert row.lock > timezone.now() + timedelta(seconds=lease_seconds() - 5)
 
 
 def test_duplicate_delivery_after_success_does_nothing(fake_market, shop, make_listings):

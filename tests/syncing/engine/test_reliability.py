@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -57,21 +58,30 @@ def _migrate(database_url: str) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory):
-    """A migrated SQLite file, or the name of a migrated PostgreSQL template database."""
+def template_create(directory: Path):
+    """A migrated SQLite file in `directory`, or the name of a migrated PostgreSQL template database."""
     if ON_POSTGRES:
         name = f"lm_reliability_tpl_{uuid.uuid4().hex[:8]}"
         _pg_admin(f'CREATE DATABASE "{name}"')
         _migrate(_pg_url(name))
-        yield name
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        return
-    path = tmp_path_factory.mktemp("reliability") / "template.sqlite3"
+        return name
+    path = directory / "template.sqlite3"
     _migrate(f"sqlite:///{path}")
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    yield path
+    return path
+
+
+def template_drop(template) -> None:
+    if ON_POSTGRES:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    template = template_create(tmp_path_factory.mktemp("reliability"))
+    yield template
+    template_drop(template)
 
 
 class Scenario:
@@ -130,13 +140,43 @@ class Scenario:
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.cluster = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
+            [sys.executable, "manage.py", "worker"],
             cwd=ROOT,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def use_default_timing(self) -> None:
+        """Run with the production defaults of the queue, the lease and the chunk size (restart scenarios)."""
+        for name in ("Q_TIMEOUT", "Q_RETRY", "SYNC_LEASE_SECONDS", "SYNC_PUSH_CHUNK_SIZE"):
+            self.env.pop(name, None)
+
+    def terminate(self) -> float:
+        """SIGTERM the cluster's main process (what a process manager does) and return how long it took to exit;
+        every process it started must be gone too."""
+        assert self.cluster is not None
+        procs = [psutil.Process(self.cluster.pid), *psutil.Process(self.cluster.pid).children(recursive=True)]
+        started = time.monotonic()
+        self.cluster.send_signal(signal.SIGTERM)
+        self.cluster.wait(timeout=60)
+        took = time.monotonic() - started
+        _, alive = psutil.wait_procs(procs, timeout=5)
+        assert alive == [], f"left running: {alive}"
+        self.cluster = None
+        return took
+
+    def hidden_queue_rows(self) -> int:
+        """Queue rows still locked (taken by a worker): after a graceful stop there must be none."""
+        if self.env.get("REDIS_URL"):
+            import redis
+
+            return int(redis.from_url(self.env["REDIS_URL"]).zcard(REDIS_TAKEN_KEY))
+        rows = self.query("SELECT lock FROM django_q_ormq")
+        now = datetime.now(UTC)
+        locks = [lock if isinstance(lock, datetime) else datetime.fromisoformat(lock) for (lock,) in rows]
+        return sum((lock if lock.tzinfo else lock.replace(tzinfo=UTC)) > now for lock in locks)
 
     def kill_cluster(self) -> None:
         """SIGKILL the whole cluster: guard, pusher, monitor and workers at once (a power cut)."""
@@ -221,6 +261,40 @@ def scenario(tmp_path, migrated_template, sandbox):
     yield scenario
     scenario.stop()
     scenario.drop()
+
+
+REDIS_SERVER = os.environ.get("LM_TEST_REDIS", "redis://127.0.0.1:6379")
+REDIS_FIRST_DB = 10  # + the xdist worker's number: each test running at the same time has a database of its own
+REDIS_TAKEN_KEY = "django_q:listing-manager:q:until"  # common.brokers.RedisWithReceipts: tasks taken, not acked
+
+
+def redis_database_use(env: dict, url: str) -> None:
+    """Point a scenario's processes at an emptied Redis database (broker, rate buckets, cache)."""
+    import redis
+
+    client = redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"no Redis at {REDIS_SERVER}")
+    client.flushdb()
+    env["REDIS_URL"] = url
+
+
+@pytest.fixture(params=["orm", "redis"])
+def broker(request, scenario, worker_id):
+    """Run the test on the ORM broker, then on Redis (django-q2's broker with receipts, common/brokers.py)."""
+    if request.param == "orm":
+        yield "orm"
+        return
+    index = int(worker_id[2:]) if worker_id.startswith("gw") else 0
+    url = f"{REDIS_SERVER}/{REDIS_FIRST_DB + index}"
+    redis_database_use(scenario.env, url)
+    yield "redis"
+    scenario.stop()
+    import redis
+
+    redis.from_url(url).flushdb()
 
 
 def lazada_creates(sandbox) -> list[dict]:
@@ -396,3 +470,138 @@ def test_a_push_that_kills_its_worker_is_stopped_after_three_deliveries(scenario
     # nothing about the poison SKU reached the marketplace (each attempt died before sending)
     remote_skus = sorted(sku["SellerSku"] for item in sandbox.items("lazada") for sku in item["skus"])
     assert remote_skus == ["REL-00000", "REL-00002"]
+
+
+def _live_count(scenario) -> int:
+    return scenario.query("SELECT COUNT(*) FROM listings_listing WHERE status = 'live'")[0][0]
+
+
+def _remote_duplicates(scenario) -> int:
+    """Remote items beyond one per SKU (0 when nothing was created twice)."""
+    skus = [sku["SellerSku"] for item in scenario.sandbox.items("lazada") for sku in item["skus"]]
+    return len(skus) - len(set(skus))
+
+
+def _publish_and_run(scenario, sandbox, count: int) -> int:
+    """`count` listings published with the default queue and lease timing to a slow marketplace, a cluster
+    running until the first three are live; the job id."""
+    scenario.use_default_timing()
+    created = scenario.create(count)
+    sandbox.set_faults("lazada", latency_ms=400)
+    job_id = scenario.run("publish", channel_id=created["channel_id"], listing_ids=created["listing_ids"])["job_id"]
+    scenario.start()
+    scenario.wait_for(lambda: _live_count(scenario) >= 3, 90, "the first listings live")
+    return job_id
+
+
+def restart_after_kill(scenario, sandbox, count: int = 60) -> dict:
+    """Publish, SIGKILL the whole cluster 3 s after the first listings went live, start a new one: figures."""
+    job_id = _publish_and_run(scenario, sandbox, count)
+    time.sleep(3)
+    scenario.kill_cluster()
+    processed_at_kill = scenario.job(job_id)["processed"]
+    restarted = time.monotonic()
+    scenario.start()
+    job = scenario.wait_job_done(job_id, timeout=240)
+    return {
+        "job_id": job_id,
+        "job": job,
+        "processed_at_kill": processed_at_kill,
+        "recovered_s": time.monotonic() - restarted,
+        "duplicates": _remote_duplicates(scenario),
+        "interrupted": scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'interrupted'")[0][0],
+        "message": scenario.query("SELECT message FROM syncing_syncjob WHERE id = ?", job_id)[0][0],
+    }
+
+
+def restart_after_sigterm(scenario, sandbox, count: int = 60) -> dict:
+    """Publish, SIGTERM the cluster once the first listings are live, start a new one: figures."""
+    job_id = _publish_and_run(scenario, sandbox, count)
+    stop_s = scenario.terminate()
+    at_stop = {
+        "processed_at_stop": scenario.job(job_id)["processed"],
+        "hidden_rows": scenario.hidden_queue_rows(),
+        "in_progress": scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'in_progress'")[0][0],
+    }
+    restarted = time.monotonic()
+    scenario.start()
+    job = scenario.wait_job_done(job_id, timeout=240)
+    return {
+        "job_id": job_id,
+        "job": job,
+        "stop_s": stop_s,
+        **at_stop,
+        "finished_s": time.monotonic() - restarted,
+        "duplicates": _remote_duplicates(scenario),
+        "interrupted": scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'interrupted'")[0][0],
+    }
+
+
+def test_cluster_killed_mid_run_recovers_within_90_s_with_default_settings(scenario, sandbox, broker):
+    # given 60 listings being published with the default settings, when the whole cluster is killed 3 s after the
+    # first listings went live (a power cut) and a new cluster starts
+    run = restart_after_kill(scenario, sandbox)
+    assert run["processed_at_kill"] < 60
+    # then every listing is live within 90 s of the restart (the dead cluster's tasks and push leases come back
+    # within Q_RETRY and SYNC_LEASE_SECONDS, 30 s each), each exactly once on the marketplace
+    assert run["job"]["succeeded"] == 60, run
+    assert_each_live_exactly_once(scenario, 60)
+    assert run["duplicates"] == 0
+    assert run["recovered_s"] < 90, run
+    # and the job says a worker died under it, when there was a push in flight to notice it by
+    noted = "Interrupted:" in run["message"] and "resumed at" in run["message"]
+    assert noted == (run["interrupted"] > 0), run
+
+
+def test_sigterm_stops_within_the_grace_period_and_hands_the_rest_back(scenario, sandbox, broker):
+    # given 60 listings being published with the default settings, when the cluster gets SIGTERM mid-run
+    run = restart_after_sigterm(scenario, sandbox)
+    # then it exits within Q_STOP_SECONDS (10 s; the stop is bounded by it, 2 s of slack for a loaded box),
+    # nothing it took stays hidden from the next cluster, and no push was cut off mid-call
+    assert run["stop_s"] < 12, run
+    assert run["hidden_rows"] == 0, run
+    assert run["in_progress"] == 0, run
+    assert run["processed_at_stop"] < 60, run
+    # and the next cluster finishes the rest, once each
+    assert run["job"]["succeeded"] == 60, run
+    assert_each_live_exactly_once(scenario, 60)
+    assert run["duplicates"] == 0
+    assert run["interrupted"] == 0, run
+    assert run["finished_s"] < 60, run
+
+
+def test_idle_cluster_stops_at_once_on_sigterm(scenario, broker):
+    scenario.start()
+    scenario.wait_for(lambda: "running" in scenario.log_tail(), 60, "the cluster running")
+    assert scenario.terminate() < 5
+
+
+def test_a_push_running_past_the_grace_period_is_handed_back(scenario, sandbox, broker):
+    # given a cluster with a 3 s grace period pushing to a marketplace that takes 5 s per request
+    scenario.use_default_timing()
+    scenario.env["Q_STOP_SECONDS"] = "3"
+    created = scenario.create(6)
+    sandbox.set_faults("lazada", latency_ms=5000)
+    job_id = scenario.run("publish", channel_id=created["channel_id"], listing_ids=created["listing_ids"])["job_id"]
+    scenario.start()
+    scenario.wait_for(
+        lambda: scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'in_progress'")[0][0],
+        90,
+        "a push in flight",
+    )
+    # when it gets SIGTERM while the pushes are still waiting for the marketplace
+    took = scenario.terminate()
+    # then it does not wait for them: it exits within the grace period (plus slack for a loaded box), and the
+    # task it cut short is visible to the next cluster at once
+    assert took < 8, f"exited {took:.1f} s after SIGTERM"
+    assert scenario.hidden_queue_rows() == 0
+    cut_off = scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'in_progress'")[0][0]
+    assert cut_off >= 1
+    # and the next cluster finishes the job: the cut-off pushes are marked interrupted and looked up by SKU, so
+    # every listing is live exactly once
+    sandbox.clear_faults("lazada")
+    scenario.start()
+    job = scenario.wait_job_done(job_id, timeout=150)
+    assert job["succeeded"] == 6, job
+    assert_each_live_exactly_once(scenario, 6)
+    assert scenario.query("SELECT COUNT(*) FROM syncing_syncevent WHERE outcome = 'interrupted'")[0][0] == cut_off
