@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from ..base import (
@@ -187,6 +188,7 @@ class TiktokConnector(Connector):
             raw_status=str(audit.get("status", "AUDITING")),
             review_notes=tuple(mapping.review_notes(data)),
             raw=data,
+            marketplace_ids=mapping.marketplace_ids({"product_id": product_id, "skus": data.get("skus") or []}),
         )
 
     def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
@@ -292,11 +294,13 @@ class TiktokConnector(Connector):
                 return listing
         return None
 
-    def pull_listings(self, cursor: str | None = None) -> Page[RemoteListing]:
+    def pull_listings(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteListing]:
+        """Search body `update_time_ge` (unix s) filters by update time (docs/marketplaces/tiktok.md)."""
         query = {"page_size": str(self.page_size)}
         if cursor:
             query["page_token"] = cursor
-        data = self._call("POST", SEARCH, query=query, body={})
+        body = {"update_time_ge": int(updated_since.timestamp())} if updated_since else {}
+        data = self._call("POST", SEARCH, query=query, body=body)
         products = [mapping.remote_listing(p) for p in data.get("products") or [] if isinstance(p, dict)]
         return Page(items=products, next_cursor=str(data.get("next_page_token") or "") or None)
 

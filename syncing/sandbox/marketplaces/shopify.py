@@ -269,7 +269,11 @@ class ShopifyModule(MarketplaceModule):
             raise GraphQLError("first must be between 1 and 250", "MAX_PAGE_SIZE")
         after = int(args["after"]) if str(args.get("after") or "").isdigit() else 0
         matching = [p for p in sorted(self.products.values(), key=lambda p: p["id"]) if p["shop_id"] == shop_id]
-        terms = _search_terms(str(args.get("query") or ""))
+        search = str(args.get("query") or "")
+        since = re.search(r"\bupdated_at:>=?'?\"?([0-9T:\-.]+Z?)", search)
+        if since:  # "updated_at:>='2026-01-01T00:00:00Z'" (the only range term the sandbox reads)
+            matching = [p for p in matching if p["updatedAt"] >= _iso(_parse_iso(since.group(1)))]
+        terms = _search_terms(search)
         if terms:
             matching = [p for p in matching if any(_matches(p, field, value) for field, value in terms)]
         matching = [p for p in matching if p["id"] > after]
@@ -740,3 +744,7 @@ def _iso(timestamp: float) -> str:
 
 
 MODULE = ShopifyModule
+
+
+def _parse_iso(text: str) -> float:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
