@@ -305,6 +305,36 @@ def listing_remote_accept(*, listing: Listing, user: Actor = None) -> Listing:
     return listing
 
 
+@transaction.atomic
+def listing_discarded_push_again(*, listing: Listing, user: Actor = None) -> SyncJob:
+    """ "Push my value again": make the local values a pull discarded ours again and publish them; returns the job.
+
+    The values become the listing's overrides (the marketplace's values had replaced them), `discarded_change`
+    is cleared, and the listing is published like any other change.
+    """
+    from .publish import listings_publish  # publish imports push, which this module also uses
+
+    discarded = dict(listing.discarded_change or {})
+    if not discarded:
+        raise ApplicationError("No local change was discarded on this listing: there is nothing to push again.")
+    overrides: dict[str, Any] = {}
+    for name, values in discarded.items():
+        ours = str((values or {}).get("ours", ""))
+        try:
+            if name == "price":
+                overrides["price"] = Decimal(ours)
+            elif name == "quantity":
+                overrides["quantity"] = int(Decimal(ours))
+            elif name == "title" and ours:
+                overrides["title"] = ours
+        except (InvalidOperation, ValueError):
+            raise ApplicationError(f"The discarded {name} {ours!r} is not a valid value any more.") from None
+    if overrides:
+        listing_update(listing=listing, user=user, **overrides)
+    listing_remote_fields_set(listing=listing, discarded_change={})
+    return listings_publish(channel=listing.channel, listing_ids=[listing.pk], user=user)
+
+
 def _pull_failed(job: SyncJob, cursor: str | None, failure: Any, since: str = "") -> None:
     if failure.kind == SyncErrorKind.THROTTLED:
         connection.channel_throttled(job.channel, failure.retry_after)

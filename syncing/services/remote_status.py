@@ -66,7 +66,7 @@ def listing_remote_fields_set(*, listing: Listing, **fields: Any) -> Listing:
     return listing
 
 
-def _ids_merged(listing: Listing, ids: Any) -> dict[str, str]:
+def ids_merged(listing: Listing, ids: Any) -> dict[str, str]:
     return {**(listing.marketplace_ids or {}), **{k: str(v) for k, v in dict(ids).items() if v}}
 
 
@@ -147,7 +147,7 @@ def listing_remote_status_apply(*, listing: Listing, remote: RemoteListing) -> l
         "remote_raw_status": str(remote.raw_status)[:64],
         "remote_issues": [dict(issue) for issue in remote.issues],
         "remote_updated_at": remote.updated_at,
-        "marketplace_ids": _ids_merged(listing, remote.marketplace_ids),
+        "marketplace_ids": ids_merged(listing, remote.marketplace_ids),
     }
     if (listing.remote_status, listing.remote_raw_status) != (status, fields["remote_raw_status"]):
         changes.append(f"marketplace status {fields['remote_raw_status'] or status}")
