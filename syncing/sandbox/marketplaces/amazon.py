@@ -341,7 +341,7 @@ class AmazonModule(MarketplaceModule):
         live = item["live"]
         live["issues"] = [i for i in live["issues"] if i.get("code") not in ("99300", "99400")]
         item["_inactive"] = state == "inactive"
-        for reason in reasons or (self.rejection_reasons() if state in ("suppressed", "rejected") else []):
+        for reason in (reasons or self.rejection_reasons()) if state in ("suppressed", "rejected") else []:
             issue = self._issue("99300" if state == "rejected" else "99400", reason, [])
             if state == "suppressed":
                 issue["enforcements"] = {

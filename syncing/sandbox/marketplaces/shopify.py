@@ -627,6 +627,21 @@ class ShopifyModule(MarketplaceModule):
     def items(self) -> list[dict[str, Any]]:
         return [self._public(p) for p in self.products.values()]
 
+    def set_remote_state(self, item_id: str, state: str, reasons: list[str]) -> dict[str, Any]:
+        """Shopify has no review and no suppression: a product is archived (by the merchant), deleted or active."""
+        number = item_id.rsplit("/", 1)[-1]
+        product = self.products.get(int(number)) if number.isdigit() else None
+        if product is None:
+            raise ValueError(f"No Shopify product {item_id}.")
+        if state in ("rejected", "suppressed"):
+            raise ValueError("Shopify has no review or suppression; states: live, inactive, deleted.")
+        if state == "deleted":
+            del self.products[product["id"]]
+            return {}
+        product["status"] = "ACTIVE" if state == "live" else "ARCHIVED"
+        product["updatedAt"] = _iso(self.now())
+        return self._public(product)
+
     def edit_item(self, item_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         number = item_id.rsplit("/", 1)[-1]
         product = self.products.get(int(number)) if number.isdigit() else None
