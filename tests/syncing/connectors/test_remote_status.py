@@ -9,7 +9,6 @@ import pytest
 from syncing.connectors.base import REMOTE_STATUSES, NotFound
 
 from .markets import MARKETS
-from .test_contract import conn, make_connector, market, payload  # noqa: F401 - fixtures of the contract
 
 # What each marketplace can do to an item by itself (the sandbox refuses the others, as the marketplace has none).
 STATES = {
@@ -32,15 +31,15 @@ ID_KEYS = {
 }
 
 
-def _read(conn, external_id):
+def _read(connector, external_id):
     try:
-        return conn.get_listing(external_id)
+        return connector.get_listing(external_id)
     except NotFound:
         return None
 
 
 @pytest.mark.parametrize("state", ["rejected", "suppressed", "inactive", "deleted"])
-def test_marketplace_side_state_is_read_back(market, conn, payload, sandbox, state):  # noqa: F811
+def test_marketplace_side_state_is_read_back(market, conn, payload, sandbox, state):
     if state not in STATES[market.code]:
         pytest.skip(f"{market.code} has no {state} state")
     created = conn.push_listing(payload())
@@ -55,7 +54,8 @@ def test_marketplace_side_state_is_read_back(market, conn, payload, sandbox, sta
         return
     assert remote is not None
     assert (remote.status, bool(remote.raw_status)) == (state, True)
-    assert remote.updated_at is not None and before.updated_at is not None
+    assert remote.updated_at is not None
+    assert before.updated_at is not None
     assert remote.updated_at > before.updated_at
     if state in ("rejected", "suppressed"):
         assert any("watermark" in issue["message"] for issue in remote.issues), remote.issues
@@ -65,7 +65,7 @@ def test_marketplace_side_state_is_read_back(market, conn, payload, sandbox, sta
 
 
 @pytest.mark.parametrize("market", REVIEWED, ids=lambda m: m.code, indirect=True)
-def test_review_rejects_with_the_marketplace_reasons(market, conn, payload, sandbox):  # noqa: F811
+def test_review_rejects_with_the_marketplace_reasons(market, conn, payload, sandbox):
     sandbox.set_review(market.code, 60, "reject", reasons=["Brand is not authorised"])
     created = conn.push_listing(payload())
     assert created.status == "in_review"
@@ -77,15 +77,15 @@ def test_review_rejects_with_the_marketplace_reasons(market, conn, payload, sand
 
 
 def test_unknown_raw_status_is_reported_as_unknown(connect, make_payload, sandbox):
-    conn = connect("lazada")
-    created = conn.push_listing(make_payload())
+    lazada = connect("lazada")
+    created = lazada.push_listing(make_payload())
     sandbox.edit_item("lazada", created.external_id, status="Frozen-By-Ops")
-    remote = conn.get_listing(created.external_id)
+    remote = lazada.get_listing(created.external_id)
     assert (remote.status, remote.raw_status) == ("unknown", "Frozen-By-Ops")
     assert remote.status in REMOTE_STATUSES
 
 
-def test_pull_reads_only_items_updated_since(market, conn, payload, sandbox):  # noqa: F811
+def test_pull_reads_only_items_updated_since(market, conn, payload, sandbox):
     # given three items, then (an hour later on the marketplace's clock) one edited there
     ids = [conn.push_listing(payload(sku=f"MUG-00{n}")).external_id for n in range(3)]
     sandbox.advance_clock(3600)
