@@ -96,5 +96,7 @@ def sync_events_summarise_task() -> None:
 
 def sync_jobs_requeue_stuck_task() -> None:
     from syncing.services import sync_jobs_requeue_stuck
+    from syncing.services.maintenance import sync_pulls_fail_stuck
 
     sync_jobs_requeue_stuck()
+    sync_pulls_fail_stuck()

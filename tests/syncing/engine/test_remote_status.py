@@ -283,3 +283,19 @@ def test_refresh_and_push_again_refuse_what_they_cannot_do(linked, make_listing,
     with pytest.raises(ApplicationError, match="already running"):
         channel_listings_pull(channel=listing.channel, full=False)
     assert SyncJob.objects.count() == 2
+
+
+def test_a_lost_pull_is_ended_so_the_next_one_can_start(make_channel):
+    from syncing.services.maintenance import sync_pulls_fail_stuck
+
+    channel = make_channel("shopify")
+    lost = channel_listings_pull(channel=channel)
+    SyncJob.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    fresh_channel = make_channel("lazada")
+    fresh = channel_listings_pull(channel=fresh_channel)
+    assert sync_pulls_fail_stuck(stuck_after_minutes=30) == [lost.pk]
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (lost.status, fresh.status) == ("failed", "queued")
+    assert "no progress" in lost.message
+    channel_listings_pull(channel=channel)  # the channel is free again
