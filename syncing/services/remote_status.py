@@ -18,8 +18,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
+from common.errors import ApplicationError
 from listings.choices import ListingStatus, RemoteStatus
 from listings.models import Listing
 from listings.state import ALLOWED_TRANSITIONS
@@ -165,18 +167,27 @@ def listing_remote_status_apply(*, listing: Listing, remote: RemoteListing) -> l
         logger.info("listing %s: remote status %s does not move %s", listing.pk, status, listing.status)
         move = None
     if move is not None:
-        target, reason = move
-        if target == ListingStatus.ERROR:
-            listing_sync_fields_set(
-                listing=listing, last_error_code="remote_rejected", last_error_message=reason[:2000]
-            )
-        if target == ListingStatus.DELISTED and listing.external_id:
-            ids = {**listing.marketplace_ids, "deleted_external_id": listing.external_id}
-            listing_remote_fields_set(listing=listing, marketplace_ids=ids)
-            listing_sync_fields_set(listing=listing, external_id="", last_pushed_hash="")
-        listing_status_set(listing=listing, status=target, reason=reason)
-        changes.append(f"status {target}: {reason}")
+        try:
+            with transaction.atomic():
+                _move(listing, *move)
+        except ApplicationError as exc:  # never let one listing stop a pull: keep what the marketplace said
+            logger.warning("listing %s: could not follow remote status %s: %s", listing.pk, status, exc.message)
+            listing.refresh_from_db()  # the rolled-back writes
+            changes.append(f"status not changed: {exc.message}")
+        else:
+            changes.append(f"status {move[0]}: {move[1]}")
     return changes
+
+
+def _move(listing: Listing, target: str, reason: str) -> None:
+    """Follow the marketplace: the error text of a rejection, the released id of a deletion, then the status."""
+    if target == ListingStatus.ERROR:
+        listing_sync_fields_set(listing=listing, last_error_code="remote_rejected", last_error_message=reason[:2000])
+    if target == ListingStatus.DELISTED and listing.external_id:
+        ids = {**listing.marketplace_ids, "deleted_external_id": listing.external_id}
+        listing_remote_fields_set(listing=listing, marketplace_ids=ids)
+        listing_sync_fields_set(listing=listing, external_id="", last_pushed_hash="")
+    listing_status_set(listing=listing, status=target, reason=reason)
 
 
 def remote_deleted(listing: Listing, *, raw_status: str = "NOT_FOUND") -> RemoteListing:
