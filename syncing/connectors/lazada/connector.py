@@ -126,16 +126,24 @@ class LazadaConnector(Connector):
         return mapping.to_remote(products[0]) if products else None
 
     def pull_listings(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteListing]:
-        """`update_after` (ISO 8601) filters by update time (docs/marketplaces/lazada.md#incremental-pull)."""
-        offset = int(cursor or 0)
-        params = {"filter": "all", "limit": str(self.page_size), "offset": str(offset)}
+        """`update_after` (ISO 8601) filters by update time (docs/marketplaces/lazada.md#incremental-pull).
+
+        `filter=all` leaves deleted items out, so an incremental pull then reads `filter=deleted` with the same
+        `update_after` (cursor `<filter>:<offset>`); a full pull finds deletions by looking up unseen listings.
+        """
+        phase, _, offset_text = (cursor or ("all:0" if updated_since else "0")).rpartition(":")
+        offset = int(offset_text or 0)
+        params = {"filter": phase or "all", "limit": str(self.page_size), "offset": str(offset)}
         if updated_since is not None:
             params["update_after"] = iso_z(updated_since)
         data = self.client.call("GET", "/products/get", params).get("data") or {}
         products = data.get("products") or []
         total = int(data.get("total_products") or 0)
         next_offset = offset + len(products)
-        next_cursor = str(next_offset) if products and next_offset < total else None
+        prefix = f"{phase}:" if phase else ""
+        next_cursor = f"{prefix}{next_offset}" if products and next_offset < total else None
+        if next_cursor is None and phase == "all":
+            next_cursor = "deleted:0"
         return Page(items=[mapping.to_remote(p) for p in products], next_cursor=next_cursor)
 
     def deactivate_listing(self, external_id: str) -> None:

@@ -39,6 +39,9 @@ PRODUCTS = "/product/202309/products"
 SEARCH = "/product/202502/products/search"
 
 
+DELETED_PHASE = "deleted:"  # incremental pull cursor prefix: the search of deleted products
+
+
 class TiktokConnector(Connector):
     code = "tiktok"
     label = "TikTok Shop"
@@ -295,14 +298,26 @@ class TiktokConnector(Connector):
         return None
 
     def pull_listings(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteListing]:
-        """Search body `update_time_ge` (unix s) filters by update time (docs/marketplaces/tiktok.md)."""
+        """Search body `update_time_ge` (unix s) filters by update time (docs/marketplaces/tiktok.md).
+
+        The default search leaves deleted products out, so an incremental pull then searches `status: DELETED`
+        with the same `update_time_ge` (cursor `deleted:<page token>`).
+        """
+        deleted = bool(cursor and cursor.startswith(DELETED_PHASE))
+        token = cursor.removeprefix(DELETED_PHASE) if cursor else ""
         query = {"page_size": str(self.page_size)}
-        if cursor:
-            query["page_token"] = cursor
-        body = {"update_time_ge": int(updated_since.timestamp())} if updated_since else {}
+        if token:
+            query["page_token"] = token
+        body: dict[str, Any] = {"update_time_ge": int(updated_since.timestamp())} if updated_since else {}
+        if deleted:
+            body["status"] = "DELETED"
         data = self._call("POST", SEARCH, query=query, body=body)
         products = [mapping.remote_listing(p) for p in data.get("products") or [] if isinstance(p, dict)]
-        return Page(items=products, next_cursor=str(data.get("next_page_token") or "") or None)
+        next_token = str(data.get("next_page_token") or "")
+        if next_token:
+            return Page(items=products, next_cursor=f"{DELETED_PHASE}{next_token}" if deleted else next_token)
+        next_cursor = DELETED_PHASE if updated_since is not None and not deleted else None
+        return Page(items=products, next_cursor=next_cursor)
 
     def deactivate_listing(self, external_id: str) -> None:
         data = self._call("POST", f"{PRODUCTS}/deactivate", body={"product_ids": [external_id]})

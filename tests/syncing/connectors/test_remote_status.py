@@ -109,3 +109,22 @@ def test_pull_reads_only_items_updated_since(market, conn, payload, sandbox):
         if cursor is None:
             break
     assert set(ids) <= set(full)
+
+
+@pytest.mark.parametrize(
+    "market", [m for m in MARKETS if m.code in ("lazada", "shopee", "tiktok")], ids=lambda m: m.code, indirect=True
+)
+def test_incremental_pull_also_reads_deletions(market, conn, payload, sandbox):
+    kept, gone = (conn.push_listing(payload(sku=f"MUG-00{n}")).external_id for n in range(2))
+    since = datetime.fromtimestamp(sandbox.sandbox.clock.now(), tz=UTC) + timedelta(seconds=30)
+    sandbox.advance_clock(60)
+    sandbox.set_remote_state(market.code, gone, "deleted")
+    seen, cursor = {}, None
+    for _ in range(20):
+        page = conn.pull_listings(cursor, updated_since=since)
+        seen.update({item.external_id: item.status for item in page.items})
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == {gone: "deleted"}
+    assert kept not in seen

@@ -299,3 +299,16 @@ def test_a_lost_pull_is_ended_so_the_next_one_can_start(make_channel):
     assert (lost.status, fresh.status) == ("failed", "queued")
     assert "no progress" in lost.message
     channel_listings_pull(channel=channel)  # the channel is free again
+
+
+def test_incremental_pull_delists_a_listing_deleted_on_the_marketplace(linked, sandbox):
+    listing = linked(MARKETS[1])  # lazada
+    _read_back(listing, "pull")  # the full pull sets the cursor
+    sandbox.advance_clock(3600)
+    sandbox.set_remote_state("lazada", listing.external_id, "deleted")
+    channel_listings_pull(channel=listing.channel, full=False)
+    run_queue()
+    listing.refresh_from_db()
+    assert (listing.status, listing.remote_status, listing.external_id) == (ListingStatus.DELISTED, "deleted", "")
+    lists = [e["query"].get("filter") for e in sandbox.log("lazada") if e["path"].endswith("/products/get")]
+    assert lists[-2:] == ["all", "deleted"]
