@@ -275,12 +275,22 @@ def _record_remote(listing: Listing, remote: RemoteListing, linked: bool, repush
 
 
 def _discarded_record(listing: Listing, drift: dict[str, dict[str, str]]) -> None:
-    """Remember the local values the marketplace's win replaces ({field: {ours, remote, at}})."""
+    """Remember the local values the marketplace's win replaces ({field: {ours, remote, at, override}}).
+
+    `override` is the listing's own override before the marketplace's value replaced it (None: the value came
+    from the product and the channel rules), so pushing it again restores exactly what we had.
+    """
     at = timezone.now().isoformat()
     discarded = dict(listing.discarded_change or {})
     for name, values in drift.items():
-        if values.get("ours") != values.get("remote"):
-            discarded[name] = {"ours": values.get("ours", ""), "remote": values.get("remote", ""), "at": at}
+        if values.get("ours") != values.get("remote") and name not in discarded:
+            before = getattr(listing, name, None)
+            discarded[name] = {
+                "ours": values.get("ours", ""),
+                "remote": values.get("remote", ""),
+                "at": at,
+                "override": None if before is None else str(before),
+            }
     if discarded != (listing.discarded_change or {}):
         listing_remote_fields_set(listing=listing, discarded_change=discarded)
 
@@ -309,8 +319,9 @@ def listing_remote_accept(*, listing: Listing, user: Actor = None) -> Listing:
 def listing_discarded_push_again(*, listing: Listing, user: Actor = None) -> SyncJob:
     """ "Push my value again": make the local values a pull discarded ours again and publish them; returns the job.
 
-    The values become the listing's overrides (the marketplace's values had replaced them), `discarded_change`
-    is cleared, and the listing is published like any other change.
+    Each field gets back the override it had before the marketplace's value replaced it (none: the product and
+    the channel rules decide again); a record without that note makes the discarded value the override.
+    `discarded_change` is cleared, and the listing is published like any other change.
     """
     from .publish import listings_publish  # publish imports push, which this module also uses
 
@@ -319,7 +330,12 @@ def listing_discarded_push_again(*, listing: Listing, user: Actor = None) -> Syn
         raise ApplicationError("No local change was discarded on this listing: there is nothing to push again.")
     overrides: dict[str, Any] = {}
     for name, values in discarded.items():
-        ours = str((values or {}).get("ours", ""))
+        values = values or {}
+        if "override" in values and values["override"] is None:
+            if name in ("price", "quantity", "title"):
+                overrides[name] = None
+            continue
+        ours = str(values.get("override") if values.get("override") is not None else values.get("ours", ""))
         try:
             if name == "price":
                 overrides["price"] = Decimal(ours)

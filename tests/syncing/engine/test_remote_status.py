@@ -255,6 +255,7 @@ def test_marketplace_wins_keeps_the_discarded_change_and_pushes_it_again(
     assert listing.price == Decimal("25.00")
     assert listing.discarded_change["price"]["ours"] == "20"
     assert listing.discarded_change["price"]["remote"] == "25"
+    assert listing.discarded_change["price"]["override"] is None
     # when the operator pushes their value again
     job = listing_discarded_push_again(listing=listing)
     run_queue()
@@ -262,7 +263,7 @@ def test_marketplace_wins_keeps_the_discarded_change_and_pushes_it_again(
     listing.refresh_from_db()
     assert job.succeeded == 1
     assert listing.discarded_change == {}
-    assert listing.price == Decimal("20")
+    assert listing.price is None  # no override any more: the product's price applies again, as before
     item = next(i for i in sandbox.items("lazada") if str(i["item_id"]) == listing.external_id)
     assert Decimal(str(item["skus"][0]["price"])) == Decimal("20")
 
