@@ -42,7 +42,14 @@ class ChannelAdmin(admin.ModelAdmin):
     list_display = ("name", "marketplace", "country", "currency", "is_active", "shop_id", "credential_names")
     list_filter = ("marketplace", "is_active", "country")
     search_fields = ("name", "shop_id")
-    readonly_fields = ("stored_credentials", "circuit_open_until", "consecutive_failures", *AUDIT_FIELDS)
+    readonly_fields = (
+        "stored_credentials",
+        "pull_cursor",
+        "last_full_pull_at",
+        "circuit_open_until",
+        "consecutive_failures",
+        *AUDIT_FIELDS,
+    )
     filter_horizontal = ("allowed_categories",)
     inlines = [CategoryMappingInline, AttributeValueMappingInline]
     actions = ["assign_active_products"]
@@ -77,7 +84,18 @@ class ChannelAdmin(admin.ModelAdmin):
         ),
         (
             "Sync",
-            {"fields": ("conflict_policy", "pull_interval_hours", "circuit_open_until", "consecutive_failures")},
+            {
+                "fields": (
+                    "conflict_policy",
+                    "pull_interval_hours",
+                    "pull_incremental_minutes",
+                    "pull_overlap_minutes",
+                    "pull_cursor",
+                    "last_full_pull_at",
+                    "circuit_open_until",
+                    "consecutive_failures",
+                )
+            },
         ),
         ("History", {"classes": ("collapse",), "fields": AUDIT_FIELDS}),
     )

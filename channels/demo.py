@@ -11,6 +11,7 @@ from django.conf import settings
 from catalog.choices import ProductStatus
 from catalog.demo import TREE
 from catalog.models import Category, Product
+from channels.choices import ChannelConflictPolicy
 from common.actors import Actor as User
 from listings.services import listings_bulk_assign
 from syncing.sandbox.demo import DEMO_ACCOUNTS, demo_channel_account
@@ -59,7 +60,14 @@ DEMO_CHANNELS: dict[str, tuple[str, str, str, str, dict[str, Any]]] = {
             "price_rounding_ending": Decimal("0.00"),
         },
     ),
-    "etsy": ("Etsy US", "US", "USD", "en", {"main_image_min_px": DEMO_IMAGE_PX, "stock_percent": 50}),
+    # seed 002: on Etsy the marketplace wins a conflict (docs/sync.md#conflicts)
+    "etsy": (
+        "Etsy US",
+        "US",
+        "USD",
+        "en",
+        {"main_image_min_px": DEMO_IMAGE_PX, "stock_percent": 50, "conflict_policy": ChannelConflictPolicy.REMOTE_WINS},
+    ),
     "amazon": ("Amazon US", "US", "USD", "en", {"price_adjust_type": "percent", "price_adjust_value": Decimal("8")}),
 }
 

@@ -34,7 +34,7 @@ SECTIONS = [
         ],
     ),
     ("Stock rule", ["stock_percent", "stock_buffer", "stock_max"]),
-    ("Sync", ["conflict_policy", "pull_interval_hours"]),
+    ("Sync", ["conflict_policy", "pull_interval_hours", "pull_incremental_minutes", "pull_overlap_minutes"]),
 ]
 
 

@@ -44,6 +44,8 @@ CHANNEL_EDITABLE_FIELDS: tuple[str, ...] = (
     "stock_max",
     "conflict_policy",
     "pull_interval_hours",
+    "pull_incremental_minutes",
+    "pull_overlap_minutes",
 )
 # ...plus the circuit-breaker state the sync engine sets through the same services.
 CHANNEL_FIELDS = {*CHANNEL_EDITABLE_FIELDS, "circuit_open_until", "consecutive_failures"}
@@ -62,6 +64,8 @@ READINESS_INPUT_FIELDS = CHANNEL_FIELDS - {
     "rate_limit_burst",
     "conflict_policy",
     "pull_interval_hours",
+    "pull_incremental_minutes",
+    "pull_overlap_minutes",
     "circuit_open_until",
     "consecutive_failures",
 }

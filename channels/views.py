@@ -84,6 +84,7 @@ class ChannelDetailView(StaffReadMixin, DetailView):
         context["allowed_categories"] = list(channel.allowed_categories.all())
         context["attribute_mapping_count"] = AttributeValueMapping.objects.filter(channel=channel).count()
         context["can_edit"] = can_edit(self.request.user, AREA)
+        context["can_sync"] = can_edit(self.request.user, "sync")  # "Pull now" (templates/channels/_pull_now.html)
         return context
 
 

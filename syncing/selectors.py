@@ -100,7 +100,7 @@ class ChannelSyncHealth:
 def channel_sync_health(*, channel: Channel) -> ChannelSyncHealth:
     now = timezone.now()
     open_until = channel.circuit_open_until if channel.circuit_open_until and channel.circuit_open_until > now else None
-    last_pull = SyncJob.objects.filter(channel=channel, kind="pull").order_by("-created_at").first()
+    last_pull = SyncJob.objects.filter(channel=channel, kind="pull", listing_ids=[]).order_by("-created_at").first()
     active = SyncJob.objects.filter(channel=channel, status__in=["queued", "running"]).count()
     if not channel.is_active:
         last_auth = (

@@ -67,13 +67,14 @@ def sync_listing_deactivate_task(job_id: int, listing_id: int) -> None:
 
 
 @_as_sync_job
-def sync_job_pull_task(job_id: int, cursor: str | None = None) -> None:
+def sync_job_pull_task(job_id: int, cursor: str | None = None, since: str = "") -> None:
     from syncing.services.pull import sync_job_pull
 
-    sync_job_pull(job_id=job_id, cursor=cursor)
+    sync_job_pull(job_id=job_id, cursor=cursor, since=since)
 
 
-def channel_listings_pull_task(channel_id: int) -> None:
+def channel_listings_pull_task(channel_id: int, full: bool = True) -> None:
+    """Scheduled pull: `full` for the daily reconcile, else incremental (docs/sync.md#pull)."""
     from syncing.services import channel_listings_pull
 
     channel = Channel.objects.filter(pk=channel_id).first()
@@ -82,7 +83,7 @@ def channel_listings_pull_task(channel_id: int) -> None:
         return
     try:
         with audit_actor("sync", f"scheduled pull of channel #{channel_id}"):
-            channel_listings_pull(channel=channel)
+            channel_listings_pull(channel=channel, full=full)
     except ApplicationError as exc:
         logger.info("scheduled pull of channel %s not started: %s", channel_id, exc.message)
 
@@ -95,5 +96,7 @@ def sync_events_summarise_task() -> None:
 
 def sync_jobs_requeue_stuck_task() -> None:
     from syncing.services import sync_jobs_requeue_stuck
+    from syncing.services.maintenance import sync_pulls_fail_stuck
 
     sync_jobs_requeue_stuck()
+    sync_pulls_fail_stuck()

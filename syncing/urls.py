@@ -10,4 +10,7 @@ urlpatterns = [
     path("jobs/<int:pk>/cancel/", views.SyncJobCancelView.as_view(), name="job_cancel"),
     path("events/", views.SyncEventListView.as_view(), name="event_list"),
     path("events/<int:pk>/retry/", views.SyncEventRetryView.as_view(), name="event_retry"),
+    path("channels/<int:pk>/pull/", views.ChannelPullView.as_view(), name="channel_pull"),
+    path("listings/<int:pk>/refresh/", views.ListingRefreshView.as_view(), name="listing_refresh"),
+    path("listings/<int:pk>/push-again/", views.ListingPushAgainView.as_view(), name="listing_push_again"),
 ]

@@ -22,7 +22,13 @@ from .choices import ACTIVE_JOB_STATUSES
 from .filters import SyncEventFilterSet, SyncJobFilterSet
 from .models import SyncEvent, SyncJob
 from .selectors import sync_events_retry_marked
-from .services import sync_event_retry, sync_job_cancel
+from .services import (
+    channel_listings_pull,
+    listing_discarded_push_again,
+    listing_remote_refresh,
+    sync_event_retry,
+    sync_job_cancel,
+)
 
 AREA = "sync"
 EXPORT_MAX_ROWS = 50_000
@@ -175,3 +181,64 @@ class SyncEventRetryView(StaffWriteMixin, View):
         except (ValidationError, ApplicationError) as exc:
             messages.error(request, error_text(exc))
         return redirect("syncing:event_list")
+
+
+# --- Pull now, refresh a listing, push a discarded value again (docs/sync.md#pull) ---
+
+
+class ChannelPullView(StaffWriteMixin, View):
+    """ "Pull now" on the channel page: an incremental pull, or a full one when `full` is ticked."""
+
+    required_area = AREA
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        from channels.models import Channel
+
+        channel = get_object_or_404(channel_scoped(Channel.objects.all(), request.user, "pk"), pk=pk)
+        try:
+            job = channel_listings_pull(channel=channel, user=request.user, full=bool(request.POST.get("full")))
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, error_text(exc))
+            return redirect("channels:channel_detail", pk=pk)
+        messages.success(request, f"Pulling {channel.name} from the marketplace (job #{job.pk}).")
+        return redirect("syncing:job_detail", pk=job.pk)
+
+
+class _ListingSyncActionView(StaffWriteMixin, View):
+    required_area = "listings"
+    http_method_names = ["post"]
+
+    def act(self, request: HttpRequest, listing: Any) -> SyncJob:
+        raise NotImplementedError
+
+    done = ""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        from listings.models import Listing
+
+        listing = get_object_or_404(channel_scoped(Listing.objects.all(), request.user), pk=pk)
+        try:
+            job = self.act(request, listing)
+            messages.success(request, f"{self.done} (job #{job.pk}).")
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, error_text(exc))
+        return redirect("listings:listing_detail", pk=pk)
+
+
+class ListingRefreshView(_ListingSyncActionView):
+    """ "Refresh from marketplace" on the listing page."""
+
+    done = "Reading the listing back from the marketplace"
+
+    def act(self, request: HttpRequest, listing: Any) -> SyncJob:
+        return listing_remote_refresh(listing=listing, user=request.user)
+
+
+class ListingPushAgainView(_ListingSyncActionView):
+    """ "Push my value again" for the local change a pull discarded."""
+
+    done = "Pushing your value again"
+
+    def act(self, request: HttpRequest, listing: Any) -> SyncJob:
+        return listing_discarded_push_again(listing=listing, user=request.user)

@@ -9,7 +9,14 @@ from channels.choices import marketplace_choices
 from channels.models import Channel
 from common.api.serializers import ServiceSerializerMixin, StrictCharField
 
-CHANNEL_READ_FIELDS = ["id", *services.CHANNEL_EDITABLE_FIELDS, "created_at", "updated_at"]
+CHANNEL_READ_FIELDS = [
+    "id",
+    *services.CHANNEL_EDITABLE_FIELDS,
+    "pull_cursor",
+    "last_full_pull_at",
+    "created_at",
+    "updated_at",
+]
 
 
 class ChannelSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
@@ -35,7 +42,7 @@ class ChannelSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = Channel
         fields = [*CHANNEL_READ_FIELDS, "credentials", "credential_fields_set", "credential_fields_missing"]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["pull_cursor", "last_full_pull_at", "created_at", "updated_at"]
         validators: list = []
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -60,3 +67,12 @@ class ChannelSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
     def create(self, validated_data: dict[str, Any]) -> Channel:
         validated_data.setdefault("credentials", {})
         return super().create(validated_data)
+
+
+class ChannelPullSerializer(serializers.Serializer):
+    """Body of POST /channels/{id}/pull/."""
+
+    full = serializers.BooleanField(
+        default=False,
+        help_text="true: read every remote listing (reconcile); false: only those updated since the last pull.",
+    )

@@ -3,12 +3,18 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from accounts.roles import allowed_channel_ids, channel_scoped
 from channels.models import Channel
+from syncing import services as sync_services
+from syncing.api.serializers import SyncJobSerializer
 
-from .serializers import ChannelSerializer
+from .serializers import ChannelPullSerializer, ChannelSerializer
 
 
 class ChannelViewSet(
@@ -31,6 +37,25 @@ class ChannelViewSet(
 
     def get_queryset(self) -> Any:
         return channel_scoped(super().get_queryset(), self.request.user, "pk")
+
+    def get_required_role_area(self, request: Any) -> str:
+        return "sync" if self.action == "pull" else self.required_role_area
+
+    @extend_schema(request=ChannelPullSerializer, responses={202: SyncJobSerializer})
+    @action(detail=True, methods=["post"])
+    def pull(self, request: Request, pk: Any = None) -> Response:
+        """Pull now: read the channel's listings back from the marketplace in a background job (202 + the job).
+
+        `{"full": false}` (default) reads only what changed since the last pull; `true` reads everything. 409 when
+        the channel is paused or a pull of it is already running.
+        """
+        body = ChannelPullSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = sync_services.channel_listings_pull(
+            channel=self.get_object(), user=request.user, full=body.validated_data["full"]
+        )
+        data = SyncJobSerializer(job, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
 
     def create(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         if allowed_channel_ids(request.user) is not None:

@@ -102,6 +102,22 @@ class ListingViewSet(
             raise error
         return self._job_response(sync_services.sync_event_retry(event=event, user=request.user))
 
+    @extend_schema(request=None, responses={202: SyncJobSerializer})
+    @action(detail=True, methods=["post"])
+    def refresh(self, request: Request, pk: Any = None) -> Response:
+        """Refresh from marketplace: read the listing's status, issues and values back now (202 + the job).
+
+        409 when the listing was never published, its channel is paused or a refresh is already running.
+        """
+        return self._job_response(sync_services.listing_remote_refresh(listing=self.get_object(), user=request.user))
+
+    @extend_schema(request=None, responses={202: SyncJobSerializer})
+    @action(detail=True, methods=["post"], url_path="push-again")
+    def push_again(self, request: Request, pk: Any = None) -> Response:
+        """Push my value again: the local values a pull discarded ("marketplace wins") are published (202 + job)."""
+        listing = self.get_object()
+        return self._job_response(sync_services.listing_discarded_push_again(listing=listing, user=request.user))
+
     @extend_schema(responses={200: ReadinessSerializer})
     @action(detail=True, methods=["get"])
     def readiness(self, request: Request, pk: Any = None) -> Response:

@@ -7,6 +7,7 @@ frozen dataclasses below and interpret the error classes (retry, back off, refre
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -126,14 +127,63 @@ class ListingPayload:
     height_mm: int | None = None
 
 
+# Normalised remote statuses (the values of listings.choices.RemoteStatus; connectors import no Django code).
+LIVE, IN_REVIEW, REJECTED, INACTIVE, SUPPRESSED, DELETED, UNKNOWN = (
+    "live",
+    "in_review",
+    "rejected",
+    "inactive",
+    "suppressed",
+    "deleted",
+    "unknown",
+)
+REMOTE_STATUSES = frozenset({LIVE, IN_REVIEW, REJECTED, INACTIVE, SUPPRESSED, DELETED, UNKNOWN})
+
+
+def remote_issue(code: str, message: str, *, severity: str = "error", fix: str = "", enforcement: str = "") -> dict:
+    """One marketplace issue in the shape every connector reports (docs/sync.md#remote-status)."""
+    return {
+        "code": str(code),
+        "message": str(message),
+        "severity": str(severity).lower(),
+        "fix": str(fix),
+        "enforcement": str(enforcement),
+    }
+
+
+def status_lookup(table: Mapping[str, str], raw: str) -> str:
+    """The normalised status of a raw marketplace status; `unknown` for a value the table does not know."""
+    return table.get(raw, UNKNOWN)
+
+
+def remote_time(value: Any, *, millis: bool = False) -> datetime | None:
+    """A marketplace timestamp (ISO 8601 text, or epoch seconds / milliseconds) as an aware UTC datetime."""
+    if value in (None, ""):
+        return None
+    try:
+        if isinstance(value, int | float) or str(value).strip().lstrip("-").isdigit():
+            seconds = float(value) / (1000.0 if millis else 1.0)
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def iso_z(moment: datetime) -> str:
+    """`2026-12-06T19:55:05Z`: ISO 8601 in UTC, whole seconds (the form every marketplace filter accepts)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass(frozen=True)
 class PushResult:
     external_id: str
-    status: str  # our vocabulary: "live", "in_review", "rejected", "inactive"
+    status: str  # normalised: one of REMOTE_STATUSES ("live", "in_review", "rejected", "inactive", ...)
     external_url: str = ""
     raw_status: str = ""
     review_notes: Sequence[str] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
+    marketplace_ids: Mapping[str, str] = field(default_factory=dict)  # ASIN, item/product/SKU/model ids
 
 
 @dataclass(frozen=True)
@@ -159,9 +209,12 @@ class RemoteListing:
     title: str
     price: Decimal | None
     quantity: int | None
-    status: str  # our vocabulary, as in PushResult
+    status: str  # normalised, one of REMOTE_STATUSES
     raw_status: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict)
+    issues: Sequence[Mapping[str, str]] = ()  # remote_issue() dicts: rejection reasons, listing issues
+    updated_at: datetime | None = None  # the marketplace's last update of the item (UTC)
+    marketplace_ids: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -268,8 +321,13 @@ class Connector(ABC):
         """Look a listing up by our SKU (used before retrying a create whose response was lost)."""
 
     @abstractmethod
-    def pull_listings(self, cursor: str | None = None) -> Page[RemoteListing]:
-        """One page of all remote listings; `next_cursor` None on the last page."""
+    def pull_listings(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteListing]:
+        """One page of the remote listings (those updated at or after `updated_since` when given).
+
+        `next_cursor` None on the last page. Each marketplace uses its own "updated since" filter, or reads newest
+        updated first and stops at `updated_since` (docs/marketplaces/<code>.md#incremental-pull). A connector may
+        return a few items older than `updated_since`; callers must be idempotent.
+        """
 
     @abstractmethod
     def deactivate_listing(self, external_id: str) -> None:

@@ -251,6 +251,7 @@ class MarketplaceModule:
         """Forget every item, account and token. Subclasses call super().reset() then clear their own state."""
         self.review_delay = 0.0  # sandbox seconds an item stays in review; 0 = live at once
         self.review_outcome = "approve"  # or "reject"
+        self.review_reasons: list[str] = []  # the marketplace's reasons when a review rejects
 
     def add_account(self, shop_id: str, credentials: Mapping[str, str], **options: Any) -> dict[str, str]:
         """Register an app/shop with these credentials; return the credentials a connector should use."""
@@ -274,6 +275,14 @@ class MarketplaceModule:
     def expire_tokens(self, shop_id: str, which: str = "access") -> None:
         """Expire the access (or "refresh", or "both") token of one shop at once."""
         raise NotImplementedError
+
+    def set_remote_state(self, item_id: str, state: str, reasons: list[str]) -> dict[str, Any]:
+        """The marketplace acts on an item by itself: `state` is one of REMOTE_STATES (see Sandbox).
+
+        Each module writes it in its own vendor shape (status values, reasons, issues) and bumps the item's
+        update time; a state the marketplace does not have raises ValueError naming the ones it has.
+        """
+        raise NotImplementedError(f"{self.code}: the sandbox cannot change an item's state on this marketplace.")
 
     # --- helpers ---
 
@@ -307,7 +316,11 @@ class MarketplaceModule:
         if until is None or self.now() < until:
             return None
         del item["_review_until"]
+        item["_reviewed_at"] = until  # modules use it as the item's update time
         return self.review_outcome
+
+    def rejection_reasons(self) -> list[str]:
+        return list(self.review_reasons) or ["The item does not meet the marketplace's listing policy."]
 
 
 # --- The sandbox ---
@@ -450,7 +463,9 @@ class Sandbox:
 
     # --- review ---
 
-    def set_review(self, code: str, delay_seconds: float, outcome: str = "approve") -> None:
+    def set_review(
+        self, code: str, delay_seconds: float, outcome: str = "approve", reasons: Iterable[str] = ()
+    ) -> None:
         if outcome not in ("approve", "reject"):
             raise ValueError("outcome must be 'approve' or 'reject'.")
         if delay_seconds < 0:
@@ -459,6 +474,18 @@ class Sandbox:
             module = self.module(code)
             module.review_delay = float(delay_seconds)
             module.review_outcome = outcome
+            module.review_reasons = [str(r) for r in reasons]
+
+    # --- the marketplace acting on its own (docs/sandbox.md#control-api) ---
+
+    REMOTE_STATES = ("live", "inactive", "suppressed", "rejected", "deleted")
+
+    def set_remote_state(self, code: str, item_id: str, state: str, reasons: Iterable[str] = ()) -> dict[str, Any]:
+        """Suppress (with issues), deactivate, delete, reject or reinstate an item as the marketplace would."""
+        if state not in self.REMOTE_STATES:
+            raise ValueError(f"state must be one of {', '.join(self.REMOTE_STATES)}.")
+        with self.lock:
+            return self.module(code).set_remote_state(str(item_id), state, [str(r) for r in reasons])
 
     # --- drift, tokens, items ---
 

@@ -225,9 +225,20 @@ def _control_action(sandbox: Sandbox, method: str, action: str, data: dict[str, 
         return {"ok": True}
     if action == "review":
         sandbox.set_review(
-            _required(data, "marketplace"), float(data.get("delay_seconds", 0)), data.get("outcome", "approve")
+            _required(data, "marketplace"),
+            float(data.get("delay_seconds", 0)),
+            data.get("outcome", "approve"),
+            list(data.get("reasons") or []),
         )
         return {"ok": True}
+    if action == "remote_state":
+        item = sandbox.set_remote_state(
+            _required(data, "marketplace"),
+            str(_required(data, "item_id")),
+            str(_required(data, "state")),
+            list(data.get("reasons") or []),
+        )
+        return {"item": item}
     if action == "clock":
         if "speed" in data:
             sandbox.clock.set_speed(float(data["speed"]))

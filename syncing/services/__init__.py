@@ -12,7 +12,7 @@ from .maintenance import sync_events_summarise, sync_jobs_requeue_stuck
 from .offers import listings_offers_sync
 from .publish import listings_errors_repush, listings_publish, sync_event_retry
 from .publish_grouped import ChannelPublishResult, listings_publish_grouped
-from .pull import channel_listings_pull, listing_remote_accept
+from .pull import channel_listings_pull, listing_discarded_push_again, listing_remote_accept, listing_remote_refresh
 
 __all__ = [
     "DEACTIVATE_MODES",
@@ -21,7 +21,9 @@ __all__ = [
     "product_listings_deactivate",
     "ChannelPublishResult",
     "channel_listings_pull",
+    "listing_discarded_push_again",
     "listing_remote_accept",
+    "listing_remote_refresh",
     "listings_deactivate",
     "listings_errors_repush",
     "listings_offers_sync",

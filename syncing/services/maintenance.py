@@ -80,6 +80,29 @@ def sync_jobs_requeue_stuck(*, stuck_after_minutes: int = STUCK_AFTER_MINUTES) -
     return requeued
 
 
+def sync_pulls_fail_stuck(*, stuck_after_minutes: int = STUCK_AFTER_MINUTES) -> list[int]:
+    """End pull jobs that made no progress for a while (their worker or queue row was lost) as failed.
+
+    A pull holds its channel (one pull at a time), so a lost one would block every scheduled pull after it;
+    the next pull starts from the channel's cursor, which only a finished pull moves, so nothing is skipped.
+    """
+    cutoff = timezone.now() - timedelta(minutes=stuck_after_minutes)
+    stuck = (
+        SyncJob.objects.filter(
+            status__in=[SyncJobStatus.QUEUED, SyncJobStatus.RUNNING], kind=SyncJobKind.PULL, created_at__lt=cutoff
+        )
+        .exclude(heartbeat_at__gte=cutoff)
+        .exclude(events__created_at__gte=cutoff)
+    )
+    ids = list(stuck.values_list("pk", flat=True).distinct())
+    SyncJob.objects.filter(pk__in=ids).update(
+        status=SyncJobStatus.FAILED,
+        finished_at=timezone.now(),
+        message=f"Pull stopped: no progress for {stuck_after_minutes} minutes (its worker was lost).",
+    )
+    return ids
+
+
 def _job_listing_ids(job: SyncJob) -> list[int]:
     """The listings a push job was started for (recorded on the job when it was created)."""
     return [int(pk) for pk in (job.listing_ids or [])]

@@ -45,6 +45,7 @@ from .listing_bridge import (
     payload_hash,
 )
 from .push_failure import after_failure, finish_failed
+from .remote_status import ids_merged, listing_remote_fields_set
 
 logger = logging.getLogger(__name__)
 
@@ -332,6 +333,8 @@ def _push_succeeded_record(
         last_error_message=notes if status == ListingStatus.ERROR else "",
         drift={},
     )
+    if result.marketplace_ids:  # ids the marketplace assigned (docs/sync.md#remote-status)
+        listing_remote_fields_set(listing=listing, marketplace_ids=ids_merged(listing, result.marketplace_ids))
     listing_status_set(listing=listing, status=status, reason=notes)
     pushed = {"title": payload.title, "price": str(payload.price), "quantity": payload.quantity}
     outcome = SyncOutcome.REJECTED if status == ListingStatus.ERROR else SyncOutcome.SUCCEEDED

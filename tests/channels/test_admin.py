@@ -34,6 +34,8 @@ def _form_data(**overrides):
         "stock_buffer": "0",
         "conflict_policy": "ask",
         "pull_interval_hours": "6",
+        "pull_incremental_minutes": "15",
+        "pull_overlap_minutes": "10",
         "required_attributes": "[]",
         "category_mappings-TOTAL_FORMS": "0",
         "category_mappings-INITIAL_FORMS": "0",

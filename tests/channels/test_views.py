@@ -30,6 +30,8 @@ def _channel_form(**overrides):
         "stock_buffer": "0",
         "conflict_policy": "ask",
         "pull_interval_hours": "6",
+        "pull_incremental_minutes": "15",
+        "pull_overlap_minutes": "10",
         "required_attributes": "[]",
         "cred_access_token": SECRET,
     }

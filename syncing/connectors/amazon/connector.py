@@ -4,6 +4,7 @@ The listing's external id is our SKU (Amazon keys listings items by seller SKU; 
 """
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -25,6 +26,7 @@ from ..base import (
     RequestHook,
     RetryableError,
     TokenSaver,
+    iso_z,
     require_credentials,
 )
 from . import mapping
@@ -126,6 +128,7 @@ class AmazonConnector(Connector):
             raw_status=status,
             review_notes=tuple(mapping.issue_notes(issues)),
             raw=response,
+            marketplace_ids=mapping.marketplace_ids({"sku": response.get("sku") or sku, **response}),
         )
 
     def _product_type(self, sku: str) -> str:
@@ -187,8 +190,11 @@ class AmazonConnector(Connector):
         except NotFound:
             return None
 
-    def pull_listings(self, cursor: str | None = None) -> Page[RemoteListing]:
+    def pull_listings(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteListing]:
+        """searchListingsItems; `lastUpdatedAfter` filters by update time (docs/marketplaces/amazon.md)."""
         params = {"pageSize": str(self.page_size), "includedData": READ_DATA}
+        if updated_since is not None:
+            params.update(lastUpdatedAfter=iso_z(updated_since), sortBy="lastUpdatedDate", sortOrder="ASC")
         if cursor:
             params["pageToken"] = cursor
         data = self._call("GET", f"{ITEMS}/{quote(self.seller_id, safe='')}", params=params)

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..base import ListingPayload, RemoteListing
+from ..base import ListingPayload, RemoteListing, remote_issue, remote_time
 
 NON_FIELD = "__all__"
 AMAZON_ATTRIBUTE = re.compile(r"[a-z][a-z0-9_]*")
@@ -132,10 +132,44 @@ def issue_notes(issues: Sequence[Mapping[str, Any]]) -> list[str]:
     return [f"{i.get('severity', '')} {i.get('code', '')}: {i.get('message', '')}".strip() for i in issues]
 
 
+# Enforcement actions that take a listing (or its visibility) away (docs/marketplaces/amazon.md#remote-status).
+SUPPRESSING_ACTIONS = frozenset({"LISTING_SUPPRESSED", "SEARCH_SUPPRESSED", "CATALOG_ITEM_REMOVED"})
+
+
+def _enforcement(issue: Mapping[str, Any]) -> str:
+    enforcements = issue.get("enforcements") or {}
+    actions = enforcements.get("actions") if isinstance(enforcements, Mapping) else None
+    return ",".join(str(a.get("action", "")) for a in actions or [] if isinstance(a, Mapping))
+
+
+def issues_of(item: Mapping[str, Any]) -> tuple[dict[str, str], ...]:
+    """Listing issues with their enforcement actions; the fix names the attributes to correct."""
+    out = []
+    for issue in item.get("issues") or []:
+        if not isinstance(issue, Mapping):
+            continue
+        names = ", ".join(str(n) for n in issue.get("attributeNames") or [])
+        fix = f"Correct {names} and submit again." if names else "Correct the listing in Seller Central or here."
+        out.append(
+            remote_issue(
+                str(issue.get("code", "")),
+                str(issue.get("message", "")),
+                severity=str(issue.get("severity", "ERROR")),
+                fix=fix,
+                enforcement=_enforcement(issue),
+            )
+        )
+    return tuple(out)
+
+
 def status_of(item: Mapping[str, Any]) -> tuple[str, str]:
-    """(our status, raw). No summary yet = still being processed; ERROR issues = rejected; BUYABLE = live."""
+    """(normalised status, raw). An issue with a suppressing enforcement = suppressed; ERROR issues = rejected;
+    no summary yet = still being processed; BUYABLE = live; otherwise inactive."""
     issues = [i for i in item.get("issues") or [] if isinstance(i, Mapping)]
     summaries = [s for s in item.get("summaries") or [] if isinstance(s, Mapping)]
+    actions = {a for i in issues for a in _enforcement(i).split(",") if a}
+    if actions & SUPPRESSING_ACTIONS:
+        return "suppressed", ",".join(sorted(actions & SUPPRESSING_ACTIONS))
     if any(i.get("severity") == "ERROR" for i in issues):
         return "rejected", "ERROR_ISSUES"
     if not summaries:
@@ -150,6 +184,19 @@ def _decimal(value: Any) -> Decimal | None:
         return Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
+
+
+def marketplace_ids(item: Mapping[str, Any]) -> dict[str, str]:
+    """The SKU and, once Amazon matched or created the catalog item, its ASIN (from the summary or identifiers)."""
+    summaries = [s for s in item.get("summaries") or [] if isinstance(s, Mapping)]
+    asin = str(summaries[0].get("asin") or "") if summaries else ""
+    for entry in item.get("identifiers") or []:
+        if not asin and isinstance(entry, Mapping):
+            asin = str(entry.get("asin") or "")
+    ids = {"sku": str(item.get("sku", ""))}
+    if asin:
+        ids["asin"] = asin
+    return ids
 
 
 def remote_listing(item: Mapping[str, Any]) -> RemoteListing:
@@ -172,4 +219,7 @@ def remote_listing(item: Mapping[str, Any]) -> RemoteListing:
         status=status,
         raw_status=raw,
         raw=dict(item),
+        issues=issues_of(item),
+        updated_at=remote_time(summary.get("lastUpdatedDate")),
+        marketplace_ids=marketplace_ids(item),
     )

@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -130,6 +131,7 @@ class EtsyConnector(Connector):
             external_url=str(listing.get("url", "")),
             raw_status=raw,
             raw=listing,
+            marketplace_ids=mapping.marketplace_ids(listing),
         )
 
     # --- interface ---
@@ -214,23 +216,32 @@ class EtsyConnector(Connector):
             cursor = page.next_cursor
         return None
 
-    def pull_listings(self, cursor: str | None = None) -> Page[RemoteListing]:
-        """Cursor `<state>:<offset>`: offset/limit within one state, then the next state."""
-        return self._page(cursor or f"{STATES[0]}:0", limit=self.page_size)
+    def pull_listings(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteListing]:
+        """Cursor `<state>:<offset>`: offset/limit within one state, then the next state.
 
-    def _page(self, cursor: str, *, limit: int) -> Page[RemoteListing]:
+        Etsy has no "updated since" filter: an incremental pull reads each state newest-updated first
+        (`sort_on=updated`) and leaves the state at the first listing older than `updated_since`
+        (docs/marketplaces/etsy.md#incremental-pull).
+        """
+        return self._page(cursor or f"{STATES[0]}:0", limit=self.page_size, since=updated_since)
+
+    def _page(self, cursor: str, *, limit: int, since: datetime | None = None) -> Page[RemoteListing]:
         state, _, offset_text = cursor.partition(":")
         if state not in STATES or not offset_text.isdigit():
             raise ValueError(f"Not an Etsy cursor: {cursor!r}.")
         offset = int(offset_text)
         while True:
-            data = (
-                self._call("GET", f"{self.shop}/listings", params={"state": state, "limit": limit, "offset": offset})
-                or {}
-            )
+            params: dict[str, Any] = {"state": state, "limit": limit, "offset": offset}
+            if since is not None:
+                params.update(sort_on="updated", sort_order="desc")
+            data = self._call("GET", f"{self.shop}/listings", params=params) or {}
             results = [r for r in data.get("results") or [] if isinstance(r, dict)]
             count = int(data.get("count") or 0)
-            if offset + len(results) < count and results:
+            reached = False
+            if since is not None:
+                newer = [r for r in results if _updated(r) >= since.timestamp()]
+                reached, results = len(newer) < len(results), newer
+            if offset + len(results) < count and results and not reached:
                 next_cursor: str | None = f"{state}:{offset + len(results)}"
             else:
                 position = STATES.index(state)
@@ -244,6 +255,10 @@ class EtsyConnector(Connector):
 
     def delete_listing(self, external_id: str) -> None:
         self._call("DELETE", f"/listings/{external_id}")
+
+
+def _updated(listing: dict[str, Any]) -> float:
+    return _as_float(listing.get("updated_timestamp") or listing.get("last_modified_timestamp"))
 
 
 def _as_float(value: object) -> float:

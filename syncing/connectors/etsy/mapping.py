@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ..base import ListingPayload, RemoteListing
+from ..base import ListingPayload, RemoteListing, remote_time, status_lookup
 
 NON_FIELD = "__all__"
 CUSTOM_PROPERTY_ID = 513  # Etsy's first custom variation property
@@ -32,7 +32,15 @@ FIELD_BY_PARAM: tuple[tuple[str, str], ...] = (
 )
 READ_ONLY_PRODUCT = ("product_id", "is_deleted")
 READ_ONLY_OFFERING = ("offering_id", "is_deleted")
-STATUS_BY_STATE = {"active": "live", "draft": "inactive", "inactive": "inactive", "sold_out": "inactive"}
+# Etsy listing state -> normalised status (docs/marketplaces/etsy.md#remote-status); Etsy has no review and no
+# suppression; a deleted listing is a 404.
+STATUS_BY_STATE = {
+    "active": "live",
+    "draft": "inactive",
+    "inactive": "inactive",
+    "sold_out": "inactive",
+    "expired": "inactive",
+}
 
 
 def field_errors_from_message(message: str) -> dict[str, list[str]]:
@@ -167,7 +175,7 @@ def _listing_price(listing: Mapping[str, Any]) -> Decimal | None:
 
 def status_of(listing: Mapping[str, Any]) -> tuple[str, str]:
     raw = str(listing.get("state", ""))
-    return STATUS_BY_STATE.get(raw, "inactive"), raw
+    return status_lookup(STATUS_BY_STATE, raw), raw
 
 
 def listing_sku(listing: Mapping[str, Any]) -> str:
@@ -191,4 +199,15 @@ def remote_listing(listing: Mapping[str, Any]) -> RemoteListing:
         status=status,
         raw_status=raw,
         raw=dict(listing),
+        updated_at=remote_time(listing.get("updated_timestamp") or listing.get("last_modified_timestamp")),
+        marketplace_ids=marketplace_ids(listing),
     )
+
+
+def marketplace_ids(listing: Mapping[str, Any]) -> dict[str, str]:
+    ids = {"listing_id": str(listing.get("listing_id", ""))}
+    inventory = listing.get("inventory") or {}
+    products = inventory.get("products") if isinstance(inventory, Mapping) else None
+    if products:
+        ids["product_ids"] = ",".join(str(p.get("product_id", "")) for p in products if isinstance(p, Mapping))
+    return ids

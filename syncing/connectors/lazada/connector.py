@@ -1,7 +1,8 @@
 """Lazada connector: composes the HTTP client and the payload mapping."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, ClassVar
 
 from ..base import (
@@ -19,6 +20,7 @@ from ..base import (
     RemoteListing,
     RequestHook,
     TokenSaver,
+    iso_z,
 )
 from . import mapping
 from .client import LazadaClient, PartialFailure
@@ -78,6 +80,7 @@ class LazadaConnector(Connector):
             raw_status=raw_status,
             review_notes=notes,
             raw=created,
+            marketplace_ids=created_ids(created),
         )
 
     def _result(self, remote: RemoteListing) -> PushResult:
@@ -91,6 +94,7 @@ class LazadaConnector(Connector):
             raw_status=remote.raw_status,
             review_notes=notes,
             raw=remote.raw,
+            marketplace_ids=remote.marketplace_ids,
         )
 
     def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
@@ -121,14 +125,25 @@ class LazadaConnector(Connector):
         products = (self.client.call("GET", "/products/get", params).get("data") or {}).get("products") or []
         return mapping.to_remote(products[0]) if products else None
 
-    def pull_listings(self, cursor: str | None = None) -> Page[RemoteListing]:
-        offset = int(cursor or 0)
-        params = {"filter": "all", "limit": str(self.page_size), "offset": str(offset)}
+    def pull_listings(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteListing]:
+        """`update_after` (ISO 8601) filters by update time (docs/marketplaces/lazada.md#incremental-pull).
+
+        `filter=all` leaves deleted items out, so an incremental pull then reads `filter=deleted` with the same
+        `update_after` (cursor `<filter>:<offset>`); a full pull finds deletions by looking up unseen listings.
+        """
+        phase, _, offset_text = (cursor or ("all:0" if updated_since else "0")).rpartition(":")
+        offset = int(offset_text or 0)
+        params = {"filter": phase or "all", "limit": str(self.page_size), "offset": str(offset)}
+        if updated_since is not None:
+            params["update_after"] = iso_z(updated_since)
         data = self.client.call("GET", "/products/get", params).get("data") or {}
         products = data.get("products") or []
         total = int(data.get("total_products") or 0)
         next_offset = offset + len(products)
-        next_cursor = str(next_offset) if products and next_offset < total else None
+        prefix = f"{phase}:" if phase else ""
+        next_cursor = f"{prefix}{next_offset}" if products and next_offset < total else None
+        if next_cursor is None and phase == "all":
+            next_cursor = "deleted:0"
         return Page(items=[mapping.to_remote(p) for p in products], next_cursor=next_cursor)
 
     def deactivate_listing(self, external_id: str) -> None:
@@ -152,3 +167,13 @@ class LazadaConnector(Connector):
             data = self.client.call("POST", "/image/migrate", {"payload": body})
             self._migrated[url] = str(data["data"]["image"]["url"])
         return self._migrated[url]
+
+
+def created_ids(created: Mapping[str, Any]) -> dict[str, str]:
+    """Item id and SKU ids from a /product/create answer (`sku_list[]{shop_sku, seller_sku, sku_id}`)."""
+    skus = [s for s in created.get("sku_list") or [] if isinstance(s, Mapping)]
+    ids = {"item_id": str(created.get("item_id") or "")}
+    if skus:
+        ids["sku_ids"] = ",".join(str(s.get("sku_id") or "") for s in skus)
+        ids["shop_skus"] = ",".join(str(s.get("shop_sku") or "") for s in skus)
+    return ids

@@ -10,15 +10,16 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
-from ..base import ListingPayload, OfferUpdate, Rejected, RemoteListing
+from ..base import ListingPayload, OfferUpdate, Rejected, RemoteListing, remote_issue, remote_time, status_lookup
 
+# Lazada item status -> normalised status (docs/marketplaces/lazada.md#remote-status).
 STATUS = {
     "Active": "live",
     "InActive": "inactive",
     "Pending QC": "in_review",
     "Rejected": "rejected",
-    "Deleted": "inactive",
-    "Suspended": "inactive",
+    "Deleted": "deleted",
+    "Suspended": "suppressed",
 }
 # Lazada payload field names (in `detail[].field`) -> our field names.
 DETAIL_FIELDS = {
@@ -180,7 +181,29 @@ def to_remote(product: Mapping[str, Any]) -> RemoteListing:
         title=str((product.get("attributes") or {}).get("name") or ""),
         price=price,
         quantity=quantity,
-        status=STATUS.get(raw_status, "inactive"),
+        status=status_lookup(STATUS, raw_status),
         raw_status=raw_status,
         raw=dict(product),
+        issues=issues_of(product),
+        updated_at=remote_time(product.get("updated_time"), millis=True),
+        marketplace_ids=marketplace_ids(product),
     )
+
+
+def issues_of(product: Mapping[str, Any]) -> tuple[dict[str, str], ...]:
+    """QC's `rejectReason` ("; "-separated reasons) of a rejected or suspended item."""
+    if str(product.get("status") or "") not in ("Rejected", "Suspended"):
+        return ()
+    reasons = [r.strip() for r in str(product.get("rejectReason") or "").split(";") if r.strip()]
+    code = "QC_REJECTED" if product.get("status") == "Rejected" else "SUSPENDED"
+    fix = "Correct the listing and publish again; Lazada reviews it again."
+    return tuple(remote_issue(code, reason, fix=fix) for reason in reasons)
+
+
+def marketplace_ids(product: Mapping[str, Any]) -> dict[str, str]:
+    skus = [s for s in product.get("skus") or [] if isinstance(s, Mapping)]
+    ids = {"item_id": str(product.get("item_id") or "")}
+    if skus:
+        ids["sku_ids"] = ",".join(str(s.get("SkuId") or "") for s in skus)
+        ids["shop_skus"] = ",".join(str(s.get("ShopSku") or "") for s in skus)
+    return ids

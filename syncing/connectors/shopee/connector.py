@@ -1,9 +1,12 @@
 """Shopee connector: composes the HTTP client and the payload mapping."""
 
+import time
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, ClassVar
 
 from ..base import (
+    DELETED,
     AuthExpired,
     ChannelConfig,
     Connector,
@@ -27,6 +30,8 @@ from .client import ShopeeClient
 
 PAGE_SIZE = 100  # get_item_list page_size max 100, get_item_base_info <= 50 ids (docs/marketplaces/shopee.md#endpoints)
 INFO_BATCH = 50
+WINDOW_SECONDS = 15 * 24 * 3600  # get_item_list update_time windows: at most 15 days (docs/marketplaces/shopee.md)
+CLOCK_SKEW = 3600  # the last window ends an hour after our clock, so a marketplace clock ahead of ours loses nothing
 
 
 class ShopeeConnector(Connector):
@@ -87,6 +92,7 @@ class ShopeeConnector(Connector):
             raw_status=raw_status,
             review_notes=notes,
             raw=item,
+            marketplace_ids={"item_id": item_id},
         )
 
     def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
@@ -138,20 +144,39 @@ class ShopeeConnector(Connector):
         while True:
             page = self.pull_listings(cursor)
             for listing in page.items:
-                if listing.sku == sku:
+                if listing.sku == sku and listing.status != DELETED:
                     return listing
             cursor = page.next_cursor
             if cursor is None:
                 return None
 
-    def pull_listings(self, cursor: str | None = None) -> Page[RemoteListing]:
-        params = {"offset": int(cursor or 0), "page_size": self.page_size, "item_status": list(mapping.LISTED_STATUSES)}
+    def pull_listings(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteListing]:
+        """get_item_list by offset; with `updated_since`, in update_time windows of at most 15 days.
+
+        The cursor is `<offset>` for a full read and `<window start>:<offset>` for an incremental one
+        (docs/marketplaces/shopee.md#incremental-pull).
+        """
+        params: dict[str, Any] = {"page_size": self.page_size, "item_status": list(mapping.PULLED_STATUSES)}
+        window_end = 0
+        if updated_since is None:
+            params["offset"] = int(cursor or 0)
+        else:
+            start_text, _, offset_text = (cursor or f"{int(updated_since.timestamp())}:0").partition(":")
+            window_start = int(start_text)
+            ceiling = int(time.time()) + CLOCK_SKEW
+            window_end = min(window_start + WINDOW_SECONDS, ceiling)
+            params.update(offset=int(offset_text or 0), update_time_from=window_start, update_time_to=window_end)
         data = self.client.call("GET", "/api/v2/product/get_item_list", params=params).get("response") or {}
         ids = [str(entry["item_id"]) for entry in data.get("item") or []]
         listings: list[RemoteListing] = []
         for start in range(0, len(ids), INFO_BATCH):
             listings += self._base_info(ids[start : start + INFO_BATCH])
-        next_cursor = str(data["next_offset"]) if data.get("has_next_page") else None
+        if updated_since is None:
+            next_cursor = str(data["next_offset"]) if data.get("has_next_page") else None
+        elif data.get("has_next_page"):
+            next_cursor = f"{params['update_time_from']}:{data['next_offset']}"
+        else:  # this window is done: the next one, until the windows reach now
+            next_cursor = f"{window_end + 1}:0" if window_end < int(time.time()) else None
         return Page(items=listings, next_cursor=next_cursor)
 
     def deactivate_listing(self, external_id: str) -> None:

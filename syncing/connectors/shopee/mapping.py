@@ -8,18 +8,21 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..base import ListingPayload, Rejected, RemoteListing
+from ..base import SUPPRESSED, ListingPayload, Rejected, RemoteListing, remote_issue, remote_time, status_lookup
 
 # Shopee item_status -> our status vocabulary.
+# (A NORMAL item with `deboost` true is suppressed: docs/marketplaces/shopee.md#remote-status.)
 STATUS = {
     "NORMAL": "live",
     "REVIEWING": "in_review",
     "BANNED": "rejected",
     "UNLIST": "inactive",
-    "SELLER_DELETE": "inactive",
-    "SHOPEE_DELETE": "inactive",
+    "SELLER_DELETE": "deleted",
+    "SHOPEE_DELETE": "deleted",
 }
 LISTED_STATUSES = ("NORMAL", "UNLIST", "REVIEWING", "BANNED")
+# A pull also reads deleted items, so a deletion on Shopee reaches the listing.
+PULLED_STATUSES = (*LISTED_STATUSES, "SELLER_DELETE", "SHOPEE_DELETE")
 
 # Shopee validation error codes (without the "product." prefix) -> our field names.
 ERROR_FIELDS = {
@@ -135,10 +138,31 @@ def to_remote(item: Mapping[str, Any]) -> RemoteListing:
         title=str(item.get("item_name") or ""),
         price=price,
         quantity=quantity,
-        status=STATUS.get(raw_status, "inactive"),
+        status=status_of(item),
         raw_status=raw_status,
         raw=dict(item),
+        issues=issues_of(item),
+        updated_at=remote_time(item.get("update_time")),
+        marketplace_ids={"item_id": str(item["item_id"])},
     )
+
+
+def status_of(item: Mapping[str, Any]) -> str:
+    raw_status = str(item.get("item_status") or "")
+    if raw_status == "NORMAL" and item.get("deboost"):
+        return SUPPRESSED
+    return status_lookup(STATUS, raw_status)
+
+
+def issues_of(item: Mapping[str, Any]) -> tuple[dict[str, str], ...]:
+    if str(item.get("item_status") or "") == "BANNED":
+        code, fix = "BANNED", "Edit the item to follow Shopee's listing rules; Shopee reviews it again."
+    elif item.get("deboost"):
+        code, fix = "DEBOOST", "Fix the item's violation so Shopee stops reducing its visibility."
+    else:
+        return ()
+    reasons = [str(r) for r in item.get("item_violation_reasons") or []] or [f"Shopee status {code}."]
+    return tuple(remote_issue(code, reason, fix=fix) for reason in reasons)
 
 
 def item_url(shop_id: str, item_id: str) -> str:

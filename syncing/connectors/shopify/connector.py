@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, ClassVar
 
 from ..base import (
@@ -23,6 +24,7 @@ from ..base import (
     RetryableError,
     ShopInfo,
     TokenSaver,
+    iso_z,
 )
 from . import mapping
 from .client import ShopifyClient
@@ -121,6 +123,7 @@ class ShopifyConnector(Connector):
             external_url=str(remote.raw.get("onlineStoreUrl") or ""),
             raw_status=remote.raw_status,
             raw=remote.raw,
+            marketplace_ids=remote.marketplace_ids,
         )
 
     def _sync_variants(self, product: Mapping[str, Any], payload: ListingPayload) -> None:
@@ -288,8 +291,10 @@ class ShopifyConnector(Connector):
         nodes = data.get("nodes") or []
         return mapping.to_remote(nodes[0]) if nodes else None
 
-    def pull_listings(self, cursor: str | None = None) -> Page[RemoteListing]:
-        data = self.client.graphql(Q_PRODUCTS, {"first": self.page_size, "after": cursor, "query": None})["products"]
+    def pull_listings(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteListing]:
+        """Search syntax `updated_at:>=` filters by update time (docs/marketplaces/shopify.md#incremental-pull)."""
+        query = f"updated_at:>='{iso_z(updated_since)}'" if updated_since else None
+        data = self.client.graphql(Q_PRODUCTS, {"first": self.page_size, "after": cursor, "query": query})["products"]
         info = data.get("pageInfo") or {}
         next_cursor = str(info["endCursor"]) if info.get("hasNextPage") and info.get("endCursor") else None
         return Page(items=[mapping.to_remote(node) for node in data.get("nodes") or []], next_cursor=next_cursor)

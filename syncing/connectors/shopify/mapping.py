@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..base import ListingPayload, RemoteListing, VariantPayload
+from ..base import ListingPayload, RemoteListing, VariantPayload, remote_time, status_lookup
 
+# Shopify ProductStatus -> normalised status (docs/marketplaces/shopify.md#remote-status); no review, no suppression.
 STATUS = {"ACTIVE": "live", "DRAFT": "inactive", "ARCHIVED": "inactive"}
 ALT_MAX = 512  # CreateMediaInput.alt: Shopify keeps up to 512 characters (docs/marketplaces/shopify.md)
 # Shopify input field names (last non-numeric element of userErrors.field) -> our field names.
@@ -149,7 +150,22 @@ def to_remote(product: Mapping[str, Any]) -> RemoteListing:
         title=str(product.get("title") or ""),
         price=Decimal(str(first["price"])) if first.get("price") is not None else None,
         quantity=int(product["totalInventory"]) if product.get("totalInventory") is not None else None,
-        status=STATUS.get(raw_status, "inactive"),
+        status=status_lookup(STATUS, raw_status),
         raw_status=raw_status,
         raw=dict(product),
+        updated_at=remote_time(product.get("updatedAt")),
+        marketplace_ids=marketplace_ids(product),
     )
+
+
+def marketplace_ids(product: Mapping[str, Any]) -> dict[str, str]:
+    """Product id plus every variant's id and inventory item id (comma-separated in variant order)."""
+    variants = [v for v in (product.get("variants") or {}).get("nodes") or [] if isinstance(v, Mapping)]
+    ids = {"product_id": str(product.get("id") or "")}
+    variant_ids = [str(v.get("id") or "") for v in variants if v.get("id")]
+    items = [str((v.get("inventoryItem") or {}).get("id") or "") for v in variants]
+    if variant_ids:
+        ids["variant_ids"] = ",".join(variant_ids)
+    if any(items):
+        ids["inventory_item_ids"] = ",".join(i for i in items if i)
+    return ids

@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from ..base import (
@@ -36,6 +37,9 @@ EARLY_REFRESH_SECONDS = 300
 
 PRODUCTS = "/product/202309/products"
 SEARCH = "/product/202502/products/search"
+
+
+DELETED_PHASE = "deleted:"  # incremental pull cursor prefix: the search of deleted products
 
 
 class TiktokConnector(Connector):
@@ -187,6 +191,7 @@ class TiktokConnector(Connector):
             raw_status=str(audit.get("status", "AUDITING")),
             review_notes=tuple(mapping.review_notes(data)),
             raw=data,
+            marketplace_ids=mapping.marketplace_ids({"product_id": product_id, "skus": data.get("skus") or []}),
         )
 
     def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
@@ -292,13 +297,27 @@ class TiktokConnector(Connector):
                 return listing
         return None
 
-    def pull_listings(self, cursor: str | None = None) -> Page[RemoteListing]:
+    def pull_listings(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteListing]:
+        """Search body `update_time_ge` (unix s) filters by update time (docs/marketplaces/tiktok.md).
+
+        The default search leaves deleted products out, so an incremental pull then searches `status: DELETED`
+        with the same `update_time_ge` (cursor `deleted:<page token>`).
+        """
+        deleted = bool(cursor and cursor.startswith(DELETED_PHASE))
+        token = cursor.removeprefix(DELETED_PHASE) if cursor else ""
         query = {"page_size": str(self.page_size)}
-        if cursor:
-            query["page_token"] = cursor
-        data = self._call("POST", SEARCH, query=query, body={})
+        if token:
+            query["page_token"] = token
+        body: dict[str, Any] = {"update_time_ge": int(updated_since.timestamp())} if updated_since else {}
+        if deleted:
+            body["status"] = "DELETED"
+        data = self._call("POST", SEARCH, query=query, body=body)
         products = [mapping.remote_listing(p) for p in data.get("products") or [] if isinstance(p, dict)]
-        return Page(items=products, next_cursor=str(data.get("next_page_token") or "") or None)
+        next_token = str(data.get("next_page_token") or "")
+        if next_token:
+            return Page(items=products, next_cursor=f"{DELETED_PHASE}{next_token}" if deleted else next_token)
+        next_cursor = DELETED_PHASE if updated_since is not None and not deleted else None
+        return Page(items=products, next_cursor=next_cursor)
 
     def deactivate_listing(self, external_id: str) -> None:
         data = self._call("POST", f"{PRODUCTS}/deactivate", body={"product_ids": [external_id]})

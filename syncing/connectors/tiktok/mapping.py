@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..base import ListingPayload, RemoteListing, VariantPayload
+from ..base import ListingPayload, RemoteListing, VariantPayload, remote_issue, remote_time, status_lookup
 
 NON_FIELD = "__all__"
 
@@ -113,18 +113,47 @@ def inventory_body(sku_ids_and_quantities: Sequence[tuple[str, int]], warehouse_
     }
 
 
+# TikTok product status -> normalised status (docs/marketplaces/tiktok.md#remote-status).
+STATUS = {
+    "ACTIVATE": "live",
+    "PENDING": "in_review",
+    "FAILED": "rejected",
+    "DRAFT": "inactive",
+    "SELLER_DEACTIVATED": "inactive",
+    "PLATFORM_DEACTIVATED": "suppressed",
+    "FREEZE": "suppressed",
+    "DELETED": "deleted",
+}
+
+
 def status_of(product: Mapping[str, Any]) -> tuple[str, str]:
-    """(our status, TikTok's raw status). Audit in progress wins over the product status."""
+    """(normalised status, TikTok's raw status). Audit in progress wins over the product status."""
     raw = str(product.get("status", ""))
     audit = product.get("audit") or {}
     audit_status = str(audit.get("status", "")) if isinstance(audit, Mapping) else ""
     if audit_status == "AUDITING" or raw == "PENDING":
         return "in_review", raw or audit_status
-    if raw == "ACTIVATE":
-        return "live", raw
-    if raw == "FAILED":
-        return "rejected", raw
-    return "inactive", raw
+    return status_lookup(STATUS, raw), raw
+
+
+def issues_of(product: Mapping[str, Any]) -> tuple[dict[str, str], ...]:
+    """`audit_failed_reasons[]{position, reasons[], suggestions[]}` as issues (the suggestion is the fix)."""
+    issues = []
+    for entry in product.get("audit_failed_reasons") or []:
+        if not isinstance(entry, Mapping):
+            continue
+        fix = " ".join(str(s) for s in entry.get("suggestions") or [])
+        for reason in entry.get("reasons") or []:
+            issues.append(remote_issue(str(entry.get("position") or "product"), str(reason), fix=fix))
+    return tuple(issues)
+
+
+def marketplace_ids(product: Mapping[str, Any]) -> dict[str, str]:
+    skus = [s for s in product.get("skus") or [] if isinstance(s, Mapping)]
+    ids = {"product_id": str(product.get("id") or product.get("product_id") or "")}
+    if skus:
+        ids["sku_ids"] = ",".join(str(s.get("id") or "") for s in skus)
+    return ids
 
 
 def _price(sku: Mapping[str, Any]) -> Decimal | None:
@@ -160,6 +189,9 @@ def remote_listing(product: Mapping[str, Any]) -> RemoteListing:
         status=status,
         raw_status=raw,
         raw=dict(product),
+        issues=issues_of(product),
+        updated_at=remote_time(product.get("update_time")),
+        marketplace_ids=marketplace_ids(product),
     )
 
 

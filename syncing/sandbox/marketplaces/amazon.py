@@ -302,7 +302,8 @@ class AmazonModule(MarketplaceModule):
             bad = "".join(sorted(PROHIBITED_TITLE_CHARS & set(name)))
             issues.append(self._issue("90003", f"'item_name' contains prohibited characters: {bad}", ["item_name"]))
         if self.review_outcome == "reject":
-            issues.append(self._issue("99300", "The listing was suppressed after review.", []))
+            reasons = self.review_reasons or ["The listing was rejected after review."]
+            issues.extend(self._issue("99300", reason, []) for reason in reasons)
         return issues
 
     # --- processing ---
@@ -321,8 +322,35 @@ class AmazonModule(MarketplaceModule):
             "productType": item["productType"],
             "attributes": copy.deepcopy(item["attributes"]),
             "issues": self._late_issues(item["attributes"]),
-            "lastUpdatedDate": _iso(self.now()),
+            "lastUpdatedDate": _iso(item.pop("_reviewed_at", None) or self.now()),
         }
+        item.pop("_inactive", None)
+
+    def set_remote_state(self, item_id: str, state: str, reasons: list[str]) -> dict[str, Any]:
+        """Amazon suppresses (an issue with an enforcement action), rejects (ERROR issues), closes or deletes."""
+        found = [(key, item) for key, item in self.listings.items() if key[1] == item_id]
+        if not found:
+            raise ValueError(f"No Amazon listing with SKU {item_id}.")
+        key, item = found[0]
+        if state == "deleted":
+            del self.listings[key]
+            return {}
+        self._settle(item)
+        if "live" not in item:
+            self._process(item)
+        live = item["live"]
+        live["issues"] = [i for i in live["issues"] if i.get("code") not in ("99300", "99400")]
+        item["_inactive"] = state == "inactive"
+        for reason in (reasons or self.rejection_reasons()) if state in ("suppressed", "rejected") else []:
+            issue = self._issue("99300" if state == "rejected" else "99400", reason, [])
+            if state == "suppressed":
+                issue["enforcements"] = {
+                    "actions": [{"action": "LISTING_SUPPRESSED"}],
+                    "exemption": {"status": "NOT_EXEMPT"},
+                }
+            live["issues"].append(issue)
+        live["lastUpdatedDate"] = _iso(self.now())
+        return self._view(item, self.sellers[key[0]]["marketplace_id"], {"summaries", "issues"})
 
     def _submission(self, item: Mapping[str, Any], status: str, issues: list[dict[str, Any]]) -> dict[str, Any]:
         return {"sku": item["sku"], "status": status, "submissionId": item.get("_submission") or str(uuid.uuid4()),
@@ -429,11 +457,17 @@ class AmazonModule(MarketplaceModule):
                 offset = int(token.removeprefix("pt-"), 16)
             except ValueError:
                 raise AmazonError(400, "InvalidInput", "'pageToken' is invalid.") from None
-        mine = sorted((i for (s, _), i in self.listings.items() if s == seller), key=lambda i: i["sku"])[
-            :SEARCH_CEILING
-        ]
+        mine = sorted((i for (s, _), i in self.listings.items() if s == seller), key=lambda i: i["sku"])
         for item in mine:
             self._settle(item)
+        after = req.arg("lastUpdatedAfter")  # ISO 8601 (docs/marketplaces/amazon.md#incremental-pull)
+        if after:
+            try:
+                threshold = _iso(datetime.fromisoformat(after.replace("Z", "+00:00")).timestamp())
+            except ValueError:
+                raise AmazonError(400, "InvalidInput", "'lastUpdatedAfter' must be an ISO 8601 date.") from None
+            mine = [i for i in mine if (i.get("live") or {}).get("lastUpdatedDate", i["createdDate"]) >= threshold]
+        mine = mine[:SEARCH_CEILING]
         page = mine[offset : offset + size]
         included = _included(req)
         pagination: dict[str, str] = {}
@@ -480,7 +514,7 @@ class AmazonModule(MarketplaceModule):
         stock = attributes.get("fulfillment_availability") or [{"quantity": 0}]
         offer = attributes.get("purchasable_offer")
         flags = []
-        if not errors:
+        if not errors and not item.get("_inactive"):
             flags.append("DISCOVERABLE")
             if offer and stock[0].get("quantity", 0) > 0:
                 flags.insert(0, "BUYABLE")

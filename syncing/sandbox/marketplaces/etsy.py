@@ -460,7 +460,7 @@ class EtsyModule(MarketplaceModule):
             if listing["quantity"] <= 0:
                 raise EtsyError(400, "quantity: a listing needs stock before it can be active")
         listing["state"] = state
-        listing["state_timestamp"] = int(self.now())
+        listing["state_timestamp"] = listing["updated_timestamp"] = int(self.now())
 
     # --- handlers ---
 
@@ -586,11 +586,16 @@ class EtsyModule(MarketplaceModule):
         if not offset_text.isdigit():
             raise EtsyError(400, "offset: must be a non-negative integer")
         limit, offset = int(limit_text), int(offset_text)
+        sort_on, sort_order = req.arg("sort_on", "created"), req.arg("sort_order", "desc")
+        if sort_on not in SORT_KEYS or sort_order not in ("asc", "ascending", "desc", "descending"):
+            raise EtsyError(400, f"sort_on: one of {', '.join(SORT_KEYS)}; sort_order: asc or desc")
         found = [
             lst
             for key, lst in sorted(self.listings.items())
             if str(lst["shop_id"]) == shop_id and lst["state"] == state
         ]
+        if req.arg("sort_on"):  # findAllShopListings' sort_on / sort_order (docs/marketplaces/etsy.md)
+            found.sort(key=SORT_KEYS[sort_on], reverse=sort_order.startswith("desc"))
         return self._json(
             200, {"count": len(found), "results": [self._public(x) for x in found[offset : offset + limit]]}
         )
@@ -670,6 +675,20 @@ class EtsyModule(MarketplaceModule):
     def items(self) -> list[dict[str, Any]]:
         return [self._public(x) for x in self.listings.values()]
 
+    def set_remote_state(self, item_id: str, state: str, reasons: list[str]) -> dict[str, Any]:
+        """Etsy has no review and no suppression state: a listing is deactivated, deleted or active again."""
+        listing = self.listings.get(item_id)
+        if listing is None:
+            raise ValueError(f"No Etsy listing {item_id}.")
+        if state in ("rejected", "suppressed"):
+            raise ValueError("Etsy has no review or suppression; states: live, inactive, deleted.")
+        if state == "deleted":
+            del self.listings[item_id]
+            return {}
+        listing["state"] = "active" if state == "live" else "inactive"
+        listing["state_timestamp"] = listing["updated_timestamp"] = int(self.now())
+        return self._public(listing)
+
     def edit_item(self, item_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Seller edit on etsy.com: title, price, quantity, state."""
         listing = self.listings.get(item_id)
@@ -696,6 +715,14 @@ class EtsyModule(MarketplaceModule):
             listing["state"] = changes["state"]
         listing["updated_timestamp"] = int(self.now())
         return self._public(listing)
+
+
+SORT_KEYS: dict[str, Any] = {
+    "created": lambda x: (x["created_timestamp"], x["listing_id"]),
+    "updated": lambda x: (x["updated_timestamp"], x["listing_id"]),
+    "price": lambda x: (x["price"]["amount"], x["listing_id"]),
+    "score": lambda x: x["listing_id"],
+}
 
 
 def _int_list(body: Mapping[str, Any], name: str) -> list[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -327,8 +328,11 @@ class LazadaModule(MarketplaceModule):
         outcome = self.review_due(item)
         if outcome is not None and item["status"] == "Pending QC":
             item["status"] = "Active" if outcome == "approve" else "Rejected"
+            item["updated_time"] = int(item.pop("_reviewed_at", self.now()) * 1000)
             if outcome == "reject":
-                item["rejectReason"] = "Images do not meet the Lazada image guidelines"
+                item["rejectReason"] = "; ".join(
+                    self.review_reasons or ["Images do not meet the Lazada image guidelines"]
+                )
 
     def _update(self, params: dict[str, str], shop_id: str) -> Response:
         product = self._product_input(params)
@@ -455,6 +459,8 @@ class LazadaModule(MarketplaceModule):
         except ValueError:
             raise LazadaError("E005", "sku_seller_list must be a JSON array") from None
         wanted = STATUS_FILTERS[filter_name]
+        # update_after: ISO 8601 (docs/marketplaces/lazada.md#incremental-pull); compared in sandbox time.
+        update_after = _iso_ms(params["update_after"]) if params.get("update_after") else None
         matching = []
         for item in sorted(self.products.values(), key=lambda i: i["item_id"]):
             self._settle(item)
@@ -463,6 +469,8 @@ class LazadaModule(MarketplaceModule):
             if wanted is not None and item["status"] not in wanted:
                 continue
             if sku_filter is not None and not sku_filter & {s["SellerSku"] for s in item["skus"]}:
+                continue
+            if update_after is not None and item["updated_time"] < update_after:
                 continue
             matching.append(item)
         offset, limit = int(offset_raw), int(limit_raw)
@@ -501,6 +509,27 @@ class LazadaModule(MarketplaceModule):
         for item in self.products.values():
             self._settle(item)
         return [self._public(item) for item in self.products.values()]
+
+    REMOTE_STATUS = {
+        "live": "Active",
+        "inactive": "InActive",
+        "suppressed": "Suspended",
+        "rejected": "Rejected",
+        "deleted": "Deleted",
+    }
+
+    def set_remote_state(self, item_id: str, state: str, reasons: list[str]) -> dict[str, Any]:
+        """Lazada QC rejects or suspends with a `rejectReason`; the seller centre deactivates or deletes."""
+        item = self.products.get(int(item_id)) if item_id.isdigit() else None
+        if item is None:
+            raise ValueError(f"No Lazada item {item_id}.")
+        item["status"] = self.REMOTE_STATUS[state]
+        if state in ("rejected", "suppressed"):
+            item["rejectReason"] = "; ".join(reasons or self.rejection_reasons())
+        elif state == "live":
+            item["rejectReason"] = ""
+        item["updated_time"] = int(self.now() * 1000)
+        return self._public(item)
 
     def edit_item(self, item_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         item = self.products.get(int(item_id)) if item_id.isdigit() else None
@@ -555,3 +584,14 @@ def _xml_to_dict(node: ET.Element) -> Any:
 
 
 MODULE = LazadaModule
+
+
+def _iso_ms(text: str) -> int:
+    """Lazada's ISO 8601 date ("2026-01-01T00:00:00+08:00", or with a Z) as epoch milliseconds."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip().replace(" ", "+").replace("Z", "+00:00"))
+    except ValueError:
+        raise LazadaError("E005", f"update_after must be an ISO 8601 date, not {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp() * 1000)

@@ -329,6 +329,9 @@ class ShopeeModule(MarketplaceModule):
         outcome = self.review_due(item)
         if outcome is not None and item["item_status"] == "REVIEWING":
             item["item_status"] = "NORMAL" if outcome == "approve" else "BANNED"
+            item["update_time"] = int(item.pop("_reviewed_at", self.now()))
+            if outcome == "reject":
+                item["_reasons"] = self.rejection_reasons()
 
     def _update_item(self, req: Request, shop_id: str) -> Response:
         data = self._body(req)
@@ -437,6 +440,9 @@ class ShopeeModule(MarketplaceModule):
             self._settle(item)
         matching = [i for i in sorted(self.item_store.values(), key=lambda i: i["item_id"]) if i["shop_id"] == shop_id]
         matching = [i for i in matching if i["item_status"] in statuses]
+        window = _time_window(req.arg("update_time_from"), req.arg("update_time_to"))
+        if window is not None:
+            matching = [i for i in matching if window[0] <= i["update_time"] <= window[1]]
         page = matching[offset : offset + size]
         more = offset + size < len(matching)
         return self._ok(
@@ -467,6 +473,9 @@ class ShopeeModule(MarketplaceModule):
             "create_time": item["create_time"],
             "update_time": item["update_time"],
             "has_model": False,
+            "deboost": bool(item.get("deboost")),
+            # Sandbox assumption (docs/marketplaces/shopee.md#remote-status): why Shopee banned or deboosted it.
+            "item_violation_reasons": list(item.get("_reasons") or []),
         }
 
     # --- control ---
@@ -474,7 +483,19 @@ class ShopeeModule(MarketplaceModule):
     def items(self) -> list[dict[str, Any]]:
         for item in self.item_store.values():
             self._settle(item)
-        return [dict(item) for item in self.item_store.values()]
+        return [{k: v for k, v in item.items() if not k.startswith("_")} for item in self.item_store.values()]
+
+    def set_remote_state(self, item_id: str, state: str, reasons: list[str]) -> dict[str, Any]:
+        """Shopee bans (rejected), deboosts (suppressed), unlists or deletes an item by itself."""
+        item = self.item_store.get(int(item_id)) if item_id.isdigit() else None
+        if item is None:
+            raise ValueError(f"No Shopee item {item_id}.")
+        status = {"live": "NORMAL", "inactive": "UNLIST", "suppressed": "NORMAL", "rejected": "BANNED"}
+        item["item_status"] = status.get(state, "SHOPEE_DELETE")
+        item["deboost"] = state == "suppressed"
+        item["_reasons"] = (reasons or self.rejection_reasons()) if state in ("suppressed", "rejected") else []
+        item["update_time"] = int(self.now())
+        return self._public(item)
 
     def edit_item(self, item_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         item = self.item_store.get(int(item_id)) if item_id.isdigit() else None
@@ -487,6 +508,20 @@ class ShopeeModule(MarketplaceModule):
         item.update(changes)
         item["update_time"] = int(self.now())
         return dict(item)
+
+
+WINDOW_MAX = 15 * 24 * 3600  # update_time_from..update_time_to at most 15 days (docs/marketplaces/shopee.md)
+
+
+def _time_window(start: str, end: str) -> tuple[int, int] | None:
+    """get_item_list's update_time_from/update_time_to (unix seconds, both or neither, at most 15 days apart)."""
+    if not start and not end:
+        return None
+    if not (start.isdigit() and end.isdigit()):
+        raise ShopeeError("product.error_param", "update_time_from and update_time_to must both be unix seconds", 400)
+    if int(end) < int(start) or int(end) - int(start) > WINDOW_MAX:
+        raise ShopeeError("product.error_param", "update_time_to must be within 15 days after update_time_from", 400)
+    return int(start), int(end)
 
 
 MODULE = ShopeeModule

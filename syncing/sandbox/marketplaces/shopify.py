@@ -269,7 +269,11 @@ class ShopifyModule(MarketplaceModule):
             raise GraphQLError("first must be between 1 and 250", "MAX_PAGE_SIZE")
         after = int(args["after"]) if str(args.get("after") or "").isdigit() else 0
         matching = [p for p in sorted(self.products.values(), key=lambda p: p["id"]) if p["shop_id"] == shop_id]
-        terms = _search_terms(str(args.get("query") or ""))
+        search = str(args.get("query") or "")
+        since = re.search(r"\bupdated_at:>=?'?\"?([0-9T:\-.]+Z?)", search)
+        if since:  # "updated_at:>='2026-01-01T00:00:00Z'" (the only range term the sandbox reads)
+            matching = [p for p in matching if p["updatedAt"] >= _iso(_parse_iso(since.group(1)))]
+        terms = _search_terms(search)
         if terms:
             matching = [p for p in matching if any(_matches(p, field, value) for field, value in terms)]
         matching = [p for p in matching if p["id"] > after]
@@ -623,6 +627,21 @@ class ShopifyModule(MarketplaceModule):
     def items(self) -> list[dict[str, Any]]:
         return [self._public(p) for p in self.products.values()]
 
+    def set_remote_state(self, item_id: str, state: str, reasons: list[str]) -> dict[str, Any]:
+        """Shopify has no review and no suppression: a product is archived (by the merchant), deleted or active."""
+        number = item_id.rsplit("/", 1)[-1]
+        product = self.products.get(int(number)) if number.isdigit() else None
+        if product is None:
+            raise ValueError(f"No Shopify product {item_id}.")
+        if state in ("rejected", "suppressed"):
+            raise ValueError("Shopify has no review or suppression; states: live, inactive, deleted.")
+        if state == "deleted":
+            del self.products[product["id"]]
+            return {}
+        product["status"] = "ACTIVE" if state == "live" else "ARCHIVED"
+        product["updatedAt"] = _iso(self.now())
+        return self._public(product)
+
     def edit_item(self, item_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         number = item_id.rsplit("/", 1)[-1]
         product = self.products.get(int(number)) if number.isdigit() else None
@@ -740,3 +759,7 @@ def _iso(timestamp: float) -> str:
 
 
 MODULE = ShopifyModule
+
+
+def _parse_iso(text: str) -> float:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()

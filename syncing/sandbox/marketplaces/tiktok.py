@@ -373,13 +373,48 @@ class TiktokModule(MarketplaceModule):
 
     def _settle(self, product: dict[str, Any]) -> None:
         outcome = self.review_due(product)
+        if outcome is not None:
+            product["update_time"] = int(product.pop("_reviewed_at", self.now()))
         if outcome == "approve":
             product["status"], product["audit"] = "ACTIVATE", {"status": "APPROVED"}
         elif outcome == "reject":
             product["status"], product["audit"] = "FAILED", {"status": "REJECTED"}
             product["audit_failed_reasons"] = [
-                {"position": "product", "reasons": ["Images do not meet the platform's requirements"]}
+                {
+                    "position": "product",
+                    "reasons": self.review_reasons or ["Images do not meet the platform's requirements"],
+                    "suggestions": ["Edit the product and submit it again."],
+                }
             ]
+
+    REMOTE_STATUS = {
+        "live": "ACTIVATE",
+        "inactive": "SELLER_DEACTIVATED",
+        "suppressed": "PLATFORM_DEACTIVATED",
+        "rejected": "FAILED",
+        "deleted": "DELETED",
+    }
+
+    def set_remote_state(self, item_id: str, state: str, reasons: list[str]) -> dict[str, Any]:
+        """TikTok rejects an audit (FAILED), deactivates an item for a policy (PLATFORM_DEACTIVATED) or deletes it."""
+        product = self.products.get(item_id)
+        if product is None:
+            raise ValueError(f"No TikTok product {item_id}.")
+        product["status"] = self.REMOTE_STATUS[state]
+        product.pop("_review_until", None)
+        product.pop("audit_failed_reasons", None)
+        if state == "rejected":
+            product["audit"] = {"status": "REJECTED"}
+        if state in ("rejected", "suppressed"):
+            product["audit_failed_reasons"] = [
+                {
+                    "position": "product",
+                    "reasons": reasons or self.rejection_reasons(),
+                    "suggestions": ["Edit the product and submit it again."],
+                }
+            ]
+        product["update_time"] = int(self.now())
+        return self._public(product)
 
     def _validate(self, body: Mapping[str, Any], shop_id: str, existing: dict[str, Any] | None) -> list[dict[str, Any]]:
         """Listing limits (docs/marketplaces/tiktok.md#listing-limits); the first problem found is answered
@@ -601,6 +636,7 @@ class TiktokModule(MarketplaceModule):
         def apply(product: dict[str, Any]) -> None:
             product["status"] = "SELLER_DEACTIVATED"
             product.pop("_review_until", None)
+            product["update_time"] = int(self.now())
 
         return self._bulk(body, shop_id, apply)
 
@@ -608,6 +644,7 @@ class TiktokModule(MarketplaceModule):
         def apply(product: dict[str, Any]) -> None:
             if product["status"] == "SELLER_DEACTIVATED":
                 product["status"] = "ACTIVATE"
+                product["update_time"] = int(self.now())
 
         return self._bulk(body, shop_id, apply)
 
@@ -615,6 +652,7 @@ class TiktokModule(MarketplaceModule):
         def apply(product: dict[str, Any]) -> None:
             product["status"] = "DELETED"
             product.pop("_review_until", None)
+            product["update_time"] = int(self.now())
 
         return self._bulk(body, shop_id, apply)
 
@@ -630,11 +668,18 @@ class TiktokModule(MarketplaceModule):
         seller_skus = body.get("seller_skus") or []
         if not isinstance(seller_skus, list) or not all(isinstance(sku, str) for sku in seller_skus):
             raise TiktokError(BAD_PARAM, "seller_skus must be a list of strings")
+        since, until = body.get("update_time_ge"), body.get("update_time_le")
+        if any(v is not None and not isinstance(v, int) for v in (since, until)):
+            raise TiktokError(BAD_PARAM, "update_time_ge and update_time_le must be unix seconds")
         found = []
         for product in sorted(self.products.values(), key=lambda p: p["id"]):
             if product["_shop"] != shop_id:
                 continue
             self._settle(product)
+            if (since is not None and product["update_time"] < since) or (
+                until is not None and product["update_time"] > until
+            ):
+                continue
             if wanted_status == "ALL" and product["status"] == "DELETED":
                 continue
             if wanted_status != "ALL" and product["status"] != wanted_status:

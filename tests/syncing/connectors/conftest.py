@@ -7,6 +7,8 @@ import pytest
 from syncing.connectors import CONNECTORS
 from syncing.connectors.base import ChannelConfig, ListingPayload
 
+from .markets import MARKETS
+
 
 @pytest.fixture
 def image_url(sandbox):
@@ -65,3 +67,39 @@ def connect(sandbox, saved_tokens):
         return CONNECTORS[code](channel, on_tokens=saved_tokens.append, before_request=before_request)
 
     return make
+
+
+# --- one marketplace at a time (the contract in test_contract.py and test_remote_status.py) ---
+
+
+@pytest.fixture(params=MARKETS, ids=lambda m: m.code)
+def market(request):
+    return request.param
+
+
+@pytest.fixture
+def make_connector(connect, market):
+    def make(*, account=None, timeout=5.0, before_request=None, **credentials):
+        return connect(
+            market.code,
+            account=account,
+            credentials=credentials,
+            timeout=timeout,
+            before_request=before_request,
+            **market.config,
+        )
+
+    return make
+
+
+@pytest.fixture
+def conn(make_connector):
+    return make_connector()
+
+
+@pytest.fixture
+def payload(make_payload, market):
+    def build(sku="MUG-001", **overrides):
+        return make_payload(**{"sku": sku, **market.payload, **overrides})
+
+    return build

@@ -29,39 +29,6 @@ def test_every_registered_connector_has_a_row():
     assert sorted(m.code for m in MARKETS) == sorted(CONNECTORS)
 
 
-@pytest.fixture(params=MARKETS, ids=lambda m: m.code)
-def market(request):
-    return request.param
-
-
-@pytest.fixture
-def make_connector(connect, market):
-    def make(*, account=None, timeout=5.0, before_request=None, **credentials):
-        return connect(
-            market.code,
-            account=account,
-            credentials=credentials,
-            timeout=timeout,
-            before_request=before_request,
-            **market.config,
-        )
-
-    return make
-
-
-@pytest.fixture
-def conn(make_connector):
-    return make_connector()
-
-
-@pytest.fixture
-def payload(make_payload, market):
-    def build(sku="MUG-001", **overrides):
-        return make_payload(**{"sku": sku, **market.payload, **overrides})
-
-    return build
-
-
 def _raises(refusal: Refusal, call: Callable[[], Any]) -> Exception:
     with pytest.raises(refusal.error) as caught:
         call()

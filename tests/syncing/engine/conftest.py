@@ -7,6 +7,7 @@ reliability tests in test_reliability.py run real workers against the real sandb
 import itertools
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -97,7 +98,7 @@ class FakeConnector(Connector):
                 return self._remote(external_id)
         return None
 
-    def pull_listings(self, cursor: str | None = None) -> Page[RemoteListing]:
+    def pull_listings(self, cursor: str | None = None, updated_since: Any = None) -> Page[RemoteListing]:
         self.market.calls.append(("pull", cursor or ""))
         self.market.next_fault()
         ids = sorted(self.market.items)

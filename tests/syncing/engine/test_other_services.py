@@ -280,13 +280,17 @@ def test_setup_schedules_is_idempotent(fake_market, shop, make_channel):
         "sync-requeue-stuck",
         f"sync-pull-channel-{shop.pk}",
         f"sync-pull-channel-{other.pk}",
+        f"sync-pull-incremental-channel-{shop.pk}",
+        f"sync-pull-incremental-channel-{other.pk}",
     }
     pull = Schedule.objects.get(name=f"sync-pull-channel-{shop.pk}")
-    assert (pull.minutes, pull.args) == (6 * 60, f"({shop.pk},)")
+    assert (pull.minutes, pull.args) == (24 * 60, f"({shop.pk}, True)")  # the daily full reconcile
+    incremental = Schedule.objects.get(name=f"sync-pull-incremental-channel-{shop.pk}")
+    assert (incremental.minutes, incremental.args) == (15, f"({shop.pk}, False)")
     # when a channel is paused and the command runs again
     type(other).objects.filter(pk=other.pk).update(is_active=False)
     call_command("setup_schedules")
-    assert sync_schedules.count() == 3
+    assert sync_schedules.count() == 4
     assert Schedule.objects.get(name=f"sync-pull-channel-{shop.pk}").next_run == pull.next_run
 
 
