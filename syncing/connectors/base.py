@@ -262,6 +262,65 @@ class ShopInfo:
     currency: str = ""
 
 
+ORDER_STATUSES = (
+    "unpaid",
+    "paid",
+    "partially_shipped",
+    "shipped",
+    "delivered",
+    "cancelled",
+    "refunded",
+    "partially_refunded",
+)
+
+
+@dataclass(frozen=True)
+class RemoteOrderLine:
+    """One line of a marketplace order, as the marketplace reports it (docs/marketplaces/<code>.md#orders)."""
+
+    external_line_id: str  # unique within the order
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    line_total: Decimal
+    title: str = ""
+    cancelled_quantity: int = 0
+    refunded_quantity: int = 0
+    shipped_quantity: int = 0
+    restocked_quantity: int = 0  # of the refunded units, those the marketplace says went back to stock
+
+
+@dataclass(frozen=True)
+class RemoteOrder:
+    """One order, normalised: `status` is one of ORDER_STATUSES, `raw_status` the marketplace's own.
+
+    Money is in `currency`; times are UTC. Buyer data is limited to what fulfilment needs.
+    """
+
+    external_id: str  # unique per channel
+    status: str
+    raw_status: str
+    currency: str
+    lines: Sequence[RemoteOrderLine]
+    subtotal: Decimal = Decimal("0")
+    shipping: Decimal = Decimal("0")
+    tax: Decimal = Decimal("0")
+    discount: Decimal = Decimal("0")
+    total: Decimal = Decimal("0")
+    marketplace_fees: Decimal | None = None
+    placed_at: datetime | None = None
+    paid_at: datetime | None = None
+    shipped_at: datetime | None = None
+    updated_at: datetime | None = None
+    buyer_id: str = ""  # the marketplace's buyer id (channel-scoped)
+    buyer_name: str = ""
+    buyer_email: str = ""
+    shipping_address: Mapping[str, str] = field(
+        default_factory=dict
+    )  # name, line1, line2, city, region, postcode, country, phone
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
 # --- The interface ---
 
 
@@ -328,6 +387,14 @@ class Connector(ABC):
         updated first and stops at `updated_since` (docs/marketplaces/<code>.md#incremental-pull). A connector may
         return a few items older than `updated_since`; callers must be idempotent.
         """
+
+    def pull_orders(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteOrder]:
+        """One page of orders updated at or after `updated_since` (all when None); `next_cursor` None at the end.
+
+        Overridden per marketplace with its documented order calls; callers must be idempotent (the same order may
+        come twice, and by webhook too).
+        """
+        raise NotImplementedError(f"{self.label}: pulling orders is not supported yet.")
 
     @abstractmethod
     def deactivate_listing(self, external_id: str) -> None:
