@@ -1,4 +1,4 @@
-"""Incremental pull: 10,000 remote items of which 50 changed since the cursor (issue 18, docs/sync.md#pull).
+"""Incremental pull: 10,000 remote items of which 50 changed since the cursor (issue 18, docs/sync.md#pull-and-drift).
 
 For each marketplace the sandbox holds 10,000 items (one created through the connector, then copied inside the
 sandbox with new ids), all last updated two days ago except 50 updated now. An incremental pull from a cursor one

@@ -60,7 +60,7 @@ DEMO_CHANNELS: dict[str, tuple[str, str, str, str, dict[str, Any]]] = {
             "price_rounding_ending": Decimal("0.00"),
         },
     ),
-    # seed 002: on Etsy the marketplace wins a conflict (docs/sync.md#conflicts)
+    # seed 002: on Etsy the marketplace wins a conflict (docs/sync.md#drift-and-conflicts)
     "etsy": (
         "Etsy US",
         "US",

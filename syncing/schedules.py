@@ -1,6 +1,6 @@
 """Recurring sync work, written to django-q2 by `manage.py setup_schedules` (common/schedules.py): two static
 jobs and two pulls per active channel, an incremental one every `pull_incremental_minutes` and a full reconcile
-every `pull_interval_hours` (the pulls of deleted or paused channels are removed). docs/sync.md#pull."""
+every `pull_interval_hours` (the pulls of deleted or paused channels are removed). docs/sync.md#pull-and-drift."""
 
 from channels.models import Channel
 from common.schedules import ScheduleSpec

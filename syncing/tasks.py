@@ -74,7 +74,7 @@ def sync_job_pull_task(job_id: int, cursor: str | None = None, since: str = "") 
 
 
 def channel_listings_pull_task(channel_id: int, full: bool = True) -> None:
-    """Scheduled pull: `full` for the daily reconcile, else incremental (docs/sync.md#pull)."""
+    """Scheduled pull: `full` for the daily reconcile, else incremental (docs/sync.md#pull-and-drift)."""
     from syncing.services import channel_listings_pull
 
     channel = Channel.objects.filter(pk=channel_id).first()

@@ -183,7 +183,7 @@ class SyncEventRetryView(StaffWriteMixin, View):
         return redirect("syncing:event_list")
 
 
-# --- Pull now, refresh a listing, push a discarded value again (docs/sync.md#pull) ---
+# --- Pull now, refresh a listing, push a discarded value again (docs/sync.md#pull-and-drift) ---
 
 
 class ChannelPullView(StaffWriteMixin, View):

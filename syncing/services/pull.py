@@ -2,7 +2,7 @@
 
 A full pull reads every remote item; an incremental one only those the marketplace updated since the channel's
 `pull_cursor` (the last remote update a pull saw, minus the channel's overlap), so repeating it changes nothing.
-A refresh reads one listing. All three hand each item to the same code (docs/sync.md#pull).
+A refresh reads one listing. All three hand each item to the same code (docs/sync.md#pull-and-drift).
 
 Drift is a field-level diff `{field: {"ours", "last_pushed", "remote"}}` for the fields a seller can change on
 the marketplace (title, price, quantity). What happens next is the channel's conflict policy:
