@@ -14,6 +14,10 @@ STATIC_SCHEDULES = (
     ScheduleSpec("sync-requeue-stuck", "syncing.tasks.sync_jobs_requeue_stuck_task", minutes=10),
 )
 
+# Push on change (docs/sync.md): the safety sweep sends marks that no push picked up (a worker died).
+AUTOPUSH_SCHEDULES = (ScheduleSpec("sync-autopush-sweep", "syncing.tasks.autopush_sweep_task", minutes=1),)
+STATIC_SCHEDULES += AUTOPUSH_SCHEDULES
+
 
 def schedule_specs() -> list[ScheduleSpec]:
     """Every schedule that should exist now: the static ones plus two pulls per active channel."""
