@@ -9,7 +9,7 @@ PULL_PREFIX = "sync-pull-channel-"  # the full reconcile (kept name: existing sc
 INCREMENTAL_PREFIX = "sync-pull-incremental-channel-"
 PRUNED_PREFIXES = (PULL_PREFIX, INCREMENTAL_PREFIX)
 
-STATIC_SCHEDULES = (
+STATIC_SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("sync-retention-daily", "syncing.tasks.sync_events_summarise_task", minutes=24 * 60),
     ScheduleSpec("sync-requeue-stuck", "syncing.tasks.sync_jobs_requeue_stuck_task", minutes=10),
 )

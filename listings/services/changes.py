@@ -126,30 +126,30 @@ def listings_changes_mark_for_products(
     category: Category | None = None,
     parts: Collection[str],
     **_: object,
-) -> int:
+) -> None:
     """Handler of `catalog.listing_inputs_changed`: mark the listings of the products (or of a category subtree)."""
     if not parts:
-        return 0
+        return
     listings = Listing.objects.all()
     if product_ids is not None:
         listings = listings.filter(product_id__in=list(product_ids))
     elif category is not None:
         listings = listings.filter(product__category__path__startswith=category.path)
     else:
-        return 0
-    return _mark_scope(listings, parts)
+        return
+    _mark_scope(listings, parts)
 
 
 def listings_changes_mark_for_channel(
     *, channel: Channel, category: Category | None = None, parts: Collection[str], **_: object
-) -> int:
+) -> None:
     """Handler of `channel.payload_inputs_changed`: mark the channel's listings (or those of a category subtree)."""
     if not parts:
-        return 0
+        return
     listings = Listing.objects.filter(channel=channel)
     if category is not None:
         listings = listings.filter(product__category__path__startswith=category.path)
-    return _mark_scope(listings, parts)
+    _mark_scope(listings, parts)
 
 
 def listings_changes_clear(*, sent: Mapping[int, datetime | None], parts: Collection[str]) -> list[int]:

@@ -278,6 +278,7 @@ def test_setup_schedules_is_idempotent(fake_market, shop, make_channel):
     assert names == {
         "sync-retention-daily",
         "sync-requeue-stuck",
+        "sync-autopush-sweep",
         f"sync-pull-channel-{shop.pk}",
         f"sync-pull-channel-{other.pk}",
         f"sync-pull-incremental-channel-{shop.pk}",

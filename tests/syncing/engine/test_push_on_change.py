@@ -10,7 +10,7 @@ from listings.models import Listing
 from syncing.models import SyncJob
 from syncing.services import listings_publish
 
-from .conftest import queued_tasks, run_queue
+from .conftest import run_queue
 
 
 @pytest.fixture
