@@ -29,6 +29,7 @@ from listings.models import Listing
 from listings.services import AUTO_PUSH_STATUSES, PART_CONTENT, PART_OFFERS
 from syncing import tasks
 from syncing.choices import SyncJobKind, SyncJobStatus
+from syncing.conf import sync_setting
 from syncing.models import SyncEvent, SyncJob
 
 from .offers import listings_offers_sync
@@ -64,7 +65,9 @@ def autopush_enqueue(channel: Channel, *, delay: float | None = None) -> None:
 def listings_in_flight(channel: Channel) -> set[int]:
     """Listings an active push or price/stock job of the channel still has to send (it will read their current
     values when it does): a second send now would only repeat it."""
-    recent = timezone.now() - timedelta(seconds=IN_FLIGHT_SECONDS)
+    recent = timezone.now() - timedelta(
+        seconds=sync_setting("SYNC_AUTOPUSH_IN_FLIGHT_SECONDS", IN_FLIGHT_SECONDS, float)
+    )
     jobs = list(
         SyncJob.objects.filter(
             channel=channel,
