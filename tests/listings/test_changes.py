@@ -193,7 +193,8 @@ def test_attribute_value_mapping_marks_when_it_changes_a_sent_value(make_listing
     listing = make_listing()
     product_update(product=listing.product, attributes={"color": "red"})
     listing = _live(listing)
-    attribute_value_mapping_set(channel=listing.channel, attribute_code="color", our_value="red", marketplace_value="Rot")
+    channel = listing.channel
+    attribute_value_mapping_set(channel=channel, attribute_code="color", our_value="red", marketplace_value="Rot")
     assert _state(listing) == (True, ["content"])
 
 

@@ -12,7 +12,7 @@ def _remote_prices(sandbox) -> dict[str, float]:
     return {sku["SellerSku"]: float(sku["price"]) for item in sandbox.items("lazada") for sku in item["skus"]}
 
 
-def test_cluster_killed_mid_price_update_loses_no_change(scenario: Scenario, sandbox):
+def test_cluster_killed_mid_price_update_loses_no_change(scenario: Scenario, sandbox):  # noqa: F811 - the fixture
     # given 8 live listings
     created = scenario.create(8)
     ids = created["listing_ids"]
@@ -38,8 +38,10 @@ def test_cluster_killed_mid_price_update_loses_no_change(scenario: Scenario, san
     scenario.start()
     # then every listing ends with the last price on the marketplace and no mark left
     scenario.wait_for(
-        lambda: set(_remote_prices(sandbox).values()) == {31.0}
-        and not scenario.query("SELECT COUNT(*) FROM listings_listing WHERE changed_since_push = ?", True)[0][0],
+        lambda: (
+            set(_remote_prices(sandbox).values()) == {31.0}
+            and not scenario.query("SELECT COUNT(*) FROM listings_listing WHERE changed_since_push = ?", True)[0][0]
+        ),
         120,
         "the last prices on the marketplace",
     )
