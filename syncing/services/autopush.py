@@ -32,7 +32,7 @@ from syncing.choices import SyncJobKind, SyncJobStatus
 from syncing.conf import sync_setting
 from syncing.models import SyncEvent, SyncJob
 
-from .offers import listings_offers_sync
+from .offers import listings_offers_sync, offers_first_batch, sync_job_offers_batch
 from .publish import listing_selection, listings_publish
 
 logger = logging.getLogger(__name__)
@@ -120,11 +120,16 @@ def channel_autopush(*, channel_id: int) -> dict[str, int]:
         if channel.auto_push_offers
         else []
     )
+    offers_job = None
     with transaction.atomic():
         if offer_ids:
-            listings_offers_sync(channel=channel, listing_ids=offer_ids, message=AUTOPUSH_MESSAGE)
+            offers_job = listings_offers_sync(
+                channel=channel, listing_ids=offer_ids, message=AUTOPUSH_MESSAGE, first_inline=True
+            )
         if content_ids:
             listings_publish(channel=channel, listing_ids=content_ids, message=AUTOPUSH_MESSAGE)
+    if offers_job is not None:  # the first batch now, in this task: one queue hop less between edit and market
+        sync_job_offers_batch(job_id=offers_job.pk, listing_ids=offers_first_batch(offers_job))
     return {PART_OFFERS: len(offer_ids), PART_CONTENT: len(content_ids)}
 
 

@@ -38,6 +38,7 @@ from .listing_bridge import listing_payload, listing_sku, listing_sync_fields_se
 from .publish import listing_selection
 
 OFFER_BATCH_SIZE = 50  # Shopify input arrays <= 250, Lazada/Shopee batch endpoints take 50
+INLINE_SAFETY_SECONDS = 30.0  # the queued copy of a batch run inline waits this long (then finds it done)
 
 
 @transaction.atomic
@@ -49,8 +50,14 @@ def listings_offers_sync(
     stock_only: bool = False,
     user: Actor = None,
     message: str = "",
+    first_inline: bool = False,
 ) -> SyncJob:
-    """Send price and stock (or stock only) of published listings; content pushes on the channel wait for it."""
+    """Send price and stock (or stock only) of published listings; content pushes on the channel wait for it.
+
+    `first_inline`: the caller runs the first batch itself once this transaction committed (push on change
+    saves a queue hop); its queue row is still written, delayed, as the safety net for a caller that dies, and
+    finds the batch done otherwise.
+    """
     if not channel.is_active:
         raise ApplicationError(f"Channel {channel} is paused; reconnect or activate it first.")
     selected = listing_selection(channel=channel, listing_ids=listing_ids, filters=filters).exclude(external_id="")
@@ -60,8 +67,15 @@ def listings_offers_sync(
     kind = SyncJobKind.RESTOCK if stock_only else SyncJobKind.REPRICE
     job = sync_job_create(channel=channel, kind=kind, listing_ids=ids, message=message, user=user)
     for start in range(0, len(ids), OFFER_BATCH_SIZE):
-        enqueue(sync_job_offers_batch_task, job.pk, ids[start : start + OFFER_BATCH_SIZE], group=f"sync-job-{job.pk}")
+        delay = INLINE_SAFETY_SECONDS if first_inline and start == 0 else None
+        batch = ids[start : start + OFFER_BATCH_SIZE]
+        enqueue(sync_job_offers_batch_task, job.pk, batch, group=f"sync-job-{job.pk}", delay=delay)
     return job
+
+
+def offers_first_batch(job: SyncJob) -> list[int]:
+    """The listings of a job's first batch (what `first_inline` leaves to its caller)."""
+    return list(job.listing_ids[:OFFER_BATCH_SIZE])
 
 
 def sync_job_offers_batch(*, job_id: int, listing_ids: Sequence[int]) -> None:
