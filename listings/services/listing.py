@@ -31,6 +31,8 @@ SYNC_FIELDS = {
     "last_error_code",
     "last_error_message",
     "drift",
+    "pending",
+    "pending_since",
 }
 
 

@@ -31,8 +31,6 @@ from listings.services import (
     PART_CONTENT,
     PART_OFFERS,
     listings_changes_clear,
-    listings_pending_confirm,
-    listings_pending_set,
 )
 from syncing import tasks
 from syncing.choices import SyncErrorKind, SyncOperation, SyncOutcome
@@ -254,8 +252,19 @@ def _mark_clear(listing: Listing) -> None:
     listings_changes_clear(sent={listing.pk: getattr(listing, "_sent_mark", None)}, parts=[PART_OFFERS, PART_CONTENT])
 
 
+def _pending_record(listing: Listing, payload: ListingPayload) -> None:
+    """What this update of a remote item sends becomes pending (one UPDATE: the row was read at the start of the
+    push). A create records nothing before its answer: the listing is `publishing` until then, and what the
+    answer leaves unconfirmed (in review) is written with the answer."""
+    pending = {**(listing.pending or {}), **payload_pending(payload)}
+    since = listing.pending_since or timezone.now()
+    Listing.objects.filter(pk=listing.pk).update(pending=pending, pending_since=since)
+    listing.pending, listing.pending_since = pending, since
+
+
 def _push_event_open(job: SyncJob, listing: Listing, payload: ListingPayload, phash: str, attempt: int) -> SyncEvent:
-    listings_pending_set(values={listing.pk: payload_pending(payload)})
+    if payload.external_id:
+        _pending_record(listing, payload)
     return sync_event_open(
         job=job,
         listing=listing,
@@ -354,7 +363,14 @@ def _push_succeeded_record(
     status = RESULT_STATUS.get(result.status, ListingStatus.IN_REVIEW)
     notes = "; ".join(result.review_notes)
     now = timezone.now()
+    # A live answer confirms everything sent; a review confirms price and stock, the content stays pending until
+    # a status check or pull sees it live; a rejection leaves nothing pending (the error says why).
+    sent = payload_pending(payload)
+    confirmed = {k for k in sent if k in OFFER_KEYS} if status == ListingStatus.IN_REVIEW else set(sent)
+    pending = {k: v for k, v in {**(listing.pending or {}), **sent}.items() if k not in confirmed}
     listing_sync_fields_set(
+        pending=pending,
+        pending_since=(listing.pending_since or now) if pending else None,
         listing=listing,
         external_id=result.external_id,
         external_url=result.external_url or listing.external_url,
@@ -368,11 +384,6 @@ def _push_succeeded_record(
     if result.marketplace_ids:  # ids the marketplace assigned (docs/sync.md#remote-status)
         listing_remote_fields_set(listing=listing, marketplace_ids=ids_merged(listing, result.marketplace_ids))
     listing_status_set(listing=listing, status=status, reason=notes)
-    # A live answer confirms everything sent; a review confirms price and stock, the content stays pending until
-    # a status check or pull sees it live; a rejection leaves nothing pending (the error says why).
-    pending = payload_pending(payload)
-    confirmed = [k for k in pending if k in OFFER_KEYS] if status == ListingStatus.IN_REVIEW else list(pending)
-    listings_pending_confirm(keys={listing.pk: confirmed})
     _mark_clear(listing)
     pushed = {"title": payload.title, "price": str(payload.price), "quantity": payload.quantity}
     outcome = SyncOutcome.REJECTED if status == ListingStatus.ERROR else SyncOutcome.SUCCEEDED
