@@ -93,13 +93,17 @@ def listings_changes_mark(*, listings: QuerySet[Listing], parts: Collection[str]
 def listings_changes_mark_exact(*, listing_ids: Iterable[int], parts: Collection[str]) -> int:
     """Mark only those of the listings whose marketplace payload differs from what was last pushed.
 
-    For small selections (a form, an API call): builds each payload (a few queries per listing).
+    For small selections (a form, an API call): builds each payload (a few queries per listing). A listing that
+    is already marked is marked again whatever its payload: a push may be sending the previous change right now,
+    and only a new `changed_at` keeps its mark for the next push (e.g. an edit that reverts the previous one).
     """
     listings = listings_with_payload_inputs(
         Listing.objects.filter(pk__in=list(listing_ids), status__in=MARKED_STATUSES).exclude(external_id="")
     )
     changed = [
-        listing.pk for listing in listings if listing_marketplace_payload_hash(listing) != listing.last_pushed_hash
+        listing.pk
+        for listing in listings
+        if listing.changed_since_push or listing_marketplace_payload_hash(listing) != listing.last_pushed_hash
     ]
     if not changed:
         return 0

@@ -19,6 +19,7 @@ from common.enqueue import enqueue
 from common.errors import ApplicationError
 from listings.models import Listing
 from listings.services import (
+    AUTO_PUSH_STATUSES,
     PART_OFFERS,
     listings_changes_clear,
     listings_pending_confirm,
@@ -123,20 +124,30 @@ class _Sent:
             lst.pk: lst.changed_at if lst.changed_since_push and PART_OFFERS in lst.changed_parts else None
             for lst in listings
         }
-        self.offers_only = {lst.pk for lst in listings if lst.changed_since_push and lst.changed_parts == [PART_OFFERS]}
+        # Listings whose content on the marketplace is what was last pushed: after their price/stock update the
+        # marketplace holds exactly the payload built now, so its hash becomes the last pushed one.
+        self.content_clean = {
+            lst.pk
+            for lst in listings
+            if (lst.changed_parts == [PART_OFFERS] if lst.changed_since_push else lst.status in AUTO_PUSH_STATUSES)
+        }
+        self.stock_only = False
         self.hashes: dict[int, str] = {}
         self.pending: dict[int, dict[str, str]] = {}
 
     def settle(self, listing_ids: list[int], *, confirmed: bool) -> None:
-        """These listings' sends ended (confirmed by the marketplace or finally refused): clear their marks and
-        pending values; a confirmed offers-only change also makes the payload hash the last pushed one."""
+        """These listings' sends ended (confirmed by the marketplace or finally refused): clear their marks (the
+        ones read before sending) and pending values. A confirmed update also says what the marketplace holds
+        now: the payload built for it when its content was clean, else unknown ("": never "unchanged")."""
         if not listing_ids:
             return
         listings_pending_confirm(keys={pk: self.pending.get(pk, {}).keys() for pk in listing_ids})
-        cleared = listings_changes_clear(sent={pk: self.marks.get(pk) for pk in listing_ids}, parts=[PART_OFFERS])
+        listings_changes_clear(sent={pk: self.marks.get(pk) for pk in listing_ids}, parts=[PART_OFFERS])
         if confirmed:
-            for pk in set(cleared) & self.offers_only:
+            known = [] if self.stock_only else [pk for pk in listing_ids if pk in self.content_clean]
+            for pk in known:
                 Listing.objects.filter(pk=pk).update(last_pushed_hash=self.hashes[pk])
+            Listing.objects.filter(pk__in=[pk for pk in listing_ids if pk not in known]).update(last_pushed_hash="")
 
 
 def _skip_unchanged(job: SyncJob, listings: list[Listing], sent: _Sent) -> list[Listing]:
@@ -208,6 +219,7 @@ def _offer_updates_open(
     listings_pending_set(values=sent.pending)
     if stock_only:  # a restock does not send the price: the "offers" mark stays for a full price/stock update
         sent.marks = dict.fromkeys(sent.marks)
+        sent.stock_only = True
     return updates, events
 
 

@@ -213,3 +213,25 @@ def test_publish_changes_by_filter_pushes_content_and_an_in_review_answer_keeps_
     assert "price" not in listing.pending
     assert listing.pending_since is not None
     assert listing.changed_since_push is False
+
+
+def test_an_edit_reverting_the_one_being_sent_is_sent_too(live_listing, sandbox, monkeypatch):
+    from syncing.services import offers
+
+    product = live_listing.product
+    original_price = product.price
+    original = offers.listings_pending_set
+    reverted = []
+
+    def revert_between_read_and_send(**kwargs):
+        original(**kwargs)
+        if not reverted:  # the person undoes the edit while it is on its way: back to what was last pushed
+            reverted.append(True)
+            product_update(product=product, price=original_price)
+
+    monkeypatch.setattr(offers, "listings_pending_set", revert_between_read_and_send)
+    product_update(product=product, price=Decimal("42.00"))
+    run_queue()
+    assert Decimal(_shopify_price(sandbox, live_listing.external_id)) == original_price
+    live_listing.refresh_from_db()
+    assert live_listing.changed_since_push is False
