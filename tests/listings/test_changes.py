@@ -20,6 +20,9 @@ from listings.services import listing_update, listings_changes_clear, listings_c
 from tests.catalog.importing.conftest import write_xlsx
 
 
+PACKAGE = ("weight_grams", "length_mm", "width_mm", "height_mm", "barcode", "manufacturer", "mpn")
+
+
 def _live(listing: Listing, external_id: str = "") -> Listing:
     """Make the listing look pushed: live, with an external id and the hash of what it sends now."""
     row = listings_with_payload_inputs(Listing.objects.filter(pk=listing.pk)).get()
@@ -107,6 +110,7 @@ def test_staff_form_marks(live_listing, editor_client):
         "attributes": "{}",
         "description": product.description,
         "version": str(product.version),
+        **{name: "" if getattr(product, name) is None else str(getattr(product, name)) for name in PACKAGE},
         "variants-TOTAL_FORMS": "0",
         "variants-INITIAL_FORMS": "0",
         "variants-MIN_NUM_FORMS": "0",
