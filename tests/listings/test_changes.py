@@ -19,7 +19,6 @@ from listings.selectors import listing_marketplace_payload_hash, listings_with_p
 from listings.services import listing_update, listings_changes_clear, listings_changes_mark
 from tests.catalog.importing.conftest import write_xlsx
 
-
 PACKAGE = ("weight_grams", "length_mm", "width_mm", "height_mm", "barcode", "manufacturer", "mpn")
 
 
