@@ -38,6 +38,7 @@ def test_setup_schedules_creates_every_declared_schedule(make_channel):
         ("accounts.audit_prune", "accounts.tasks.audit_prune_task", Schedule.DAILY),
         ("sync-retention-daily", "syncing.tasks.sync_events_summarise_task", Schedule.MINUTES),
         ("sync-requeue-stuck", "syncing.tasks.sync_jobs_requeue_stuck_task", Schedule.MINUTES),
+        ("sync-autopush-sweep", "syncing.tasks.autopush_sweep_task", Schedule.MINUTES),
         (f"sync-pull-channel-{shop.pk}", "syncing.tasks.channel_listings_pull_task", Schedule.MINUTES),
         ("operations.system_log_purge", "operations.tasks.system_log_purge_task", Schedule.DAILY),
         ("operations.backup", "operations.tasks.backup_scheduled_task", Schedule.MINUTES),
