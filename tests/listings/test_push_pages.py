@@ -34,7 +34,7 @@ def test_changes_not_pushed_shows_everywhere_and_filters(make_listing, channel, 
     detail = editor_client.get(reverse("listings:listing_detail", kwargs={"pk": changed.pk})).content.decode()
     assert "Changes not pushed" in detail
     assert "publish-changes-button" in detail
-    assert "Pending since" in detail
+    assert "not confirmed yet" in detail  # the pending values (templates/listings/_remote.html)
     assert "26.00" in detail
     quiet_page = editor_client.get(reverse("listings:listing_detail", kwargs={"pk": quiet.pk})).content.decode()
     assert "data-changes-not-pushed" not in quiet_page
