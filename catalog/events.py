@@ -11,3 +11,8 @@ PRODUCT_ARCHIVING = "catalog.product_archiving"
 # product_ids (list[int]), refusals (dict[int, str]): a handler adds product id -> why it may not be archived
 # here (e.g. "on Shopify US"), and the import refuses those rows with that message.
 PRODUCTS_ARCHIVING_CHECK = "catalog.products_archiving_check"
+
+# Products changed in a way that may change what their listings send to a marketplace (docs/sync.md,
+# "Push on change"). Payload: product_ids (collection of int, or None with `category`), category (Category |
+# None: every product in that subtree), parts (frozenset of "offers" / "content").
+LISTING_INPUTS_CHANGED = "catalog.listing_inputs_changed"

@@ -97,6 +97,7 @@ class ChannelAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        ("Push on change", {"fields": ("auto_push_offers", "auto_push_content", "push_debounce_seconds")}),
         ("History", {"classes": ("collapse",), "fields": AUDIT_FIELDS}),
     )
 

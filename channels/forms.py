@@ -35,6 +35,7 @@ SECTIONS = [
     ),
     ("Stock rule", ["stock_percent", "stock_buffer", "stock_max"]),
     ("Sync", ["conflict_policy", "pull_interval_hours", "pull_incremental_minutes", "pull_overlap_minutes"]),
+    ("Push on change", ["auto_push_offers", "auto_push_content", "push_debounce_seconds"]),
 ]
 
 

@@ -16,7 +16,7 @@ from common.actors import actor_or_none as _actor
 from common.errors import ApplicationError
 from syncing.connectors import get_connector_class
 
-from .events import READINESS_INPUTS_CHANGED
+from .events import PAYLOAD_INPUTS_CHANGED, READINESS_INPUTS_CHANGED
 from .models import RULE_FIELDS, AttributeValueMapping, CategoryMapping, Channel
 
 # The settings a person edits, in the order the form and the API show them (the form, the serializer and the
@@ -46,6 +46,10 @@ CHANNEL_EDITABLE_FIELDS: tuple[str, ...] = (
     "pull_interval_hours",
     "pull_incremental_minutes",
     "pull_overlap_minutes",
+    # push on change (docs/sync.md)
+    "auto_push_offers",
+    "auto_push_content",
+    "push_debounce_seconds",
 )
 # ...plus the circuit-breaker state the sync engine sets through the same services.
 CHANNEL_FIELDS = {*CHANNEL_EDITABLE_FIELDS, "circuit_open_until", "consecutive_failures"}
@@ -68,7 +72,28 @@ READINESS_INPUT_FIELDS = CHANNEL_FIELDS - {
     "pull_overlap_minutes",
     "circuit_open_until",
     "consecutive_failures",
+    "auto_push_offers",
+    "auto_push_content",
+    "push_debounce_seconds",
 }
+
+# Channel fields that the listings' payload reads, by part ("offers": price and stock; docs/sync.md).
+PAYLOAD_OFFER_FIELDS = frozenset(
+    {"price_currency_rate", "price_adjust_type", "price_adjust_value", "price_rounding_ending", "price_min"}
+    | {"price_max", "stock_percent", "stock_buffer", "stock_max", "currency"}
+)
+PAYLOAD_CONTENT_FIELDS = frozenset({"max_images", "currency"})
+PAYLOAD_PARTS = (("offers", PAYLOAD_OFFER_FIELDS), ("content", PAYLOAD_CONTENT_FIELDS))
+
+
+def _payload_changed(channel: Channel, category: Category | None, fields: Sequence[str] | None = None) -> None:
+    """Publish `channel.payload_inputs_changed` with the parts the changed `fields` feed (None: content)."""
+    if fields is None:
+        parts = frozenset({"content"})
+    else:
+        parts = frozenset(part for part, names in PAYLOAD_PARTS if names & set(fields))
+    if parts:
+        events.publish(PAYLOAD_INPUTS_CHANGED, channel=channel, category=category, parts=parts)
 
 
 def _check_fields(fields: Mapping[str, Any], allowed: set[str], what: str) -> None:
@@ -171,7 +196,7 @@ def channel_update(
     _check_fields(fields, CHANNEL_FIELDS, "channel")
     fields = _normalise(dict(fields))
     # Compared with the stored row, not the instance: Django Admin hands over an instance its form already changed.
-    watched = sorted(set(fields) & READINESS_INPUT_FIELDS)
+    watched = sorted(set(fields) & (READINESS_INPUT_FIELDS | PAYLOAD_OFFER_FIELDS | PAYLOAD_CONTENT_FIELDS))
     before = Channel.objects.filter(pk=channel.pk).values(*watched).first() if watched else None
     for key, value in fields.items():
         setattr(channel, key, value)
@@ -182,7 +207,9 @@ def channel_update(
     channel.updated_by = _actor(user)
     channel.full_clean()
     channel.save()
-    stale = before is not None and any(before[key] != getattr(channel, key) for key in watched)
+    changed = [key for key in watched if before is not None and before[key] != getattr(channel, key)]
+    _payload_changed(channel, None, changed)
+    stale = any(key in READINESS_INPUT_FIELDS for key in changed)
     if allowed_categories is not None:
         before = set(channel.allowed_categories.values_list("pk", flat=True))
         channel.allowed_categories.set(allowed_categories)
@@ -226,6 +253,7 @@ def category_mapping_set(
     mapping.full_clean()
     mapping.save()
     events.publish(READINESS_INPUTS_CHANGED, channel=channel, category=category)
+    _payload_changed(channel, category)
     return mapping
 
 
@@ -256,6 +284,7 @@ def category_mappings_bulk_set(
     )
     if new or changed:
         events.publish(READINESS_INPUTS_CHANGED, channel=channel, category=None)
+        _payload_changed(channel, None)
     return {"created": len(new), "updated": len(changed)}
 
 
@@ -264,6 +293,7 @@ def category_mapping_delete(*, mapping: CategoryMapping, user: User = None) -> N
     channel, category = mapping.channel, mapping.category
     mapping.delete()
     events.publish(READINESS_INPUTS_CHANGED, channel=channel, category=category)
+    _payload_changed(channel, category)
 
 
 @transaction.atomic
@@ -281,9 +311,12 @@ def attribute_value_mapping_set(
     mapping.updated_by = _actor(user)
     mapping.full_clean()
     mapping.save()
+    _payload_changed(channel, None)
     return mapping
 
 
 @transaction.atomic
 def attribute_value_mapping_delete(*, mapping: AttributeValueMapping, user: User = None) -> None:
+    channel = mapping.channel
     mapping.delete()
+    _payload_changed(channel, None)

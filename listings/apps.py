@@ -8,9 +8,17 @@ class ListingsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: services need the app registry, which is ready only now.
-        from channels.events import READINESS_INPUTS_CHANGED
+        from catalog.events import LISTING_INPUTS_CHANGED
+        from channels.events import PAYLOAD_INPUTS_CHANGED, READINESS_INPUTS_CHANGED
         from common import events
 
-        from .services import listings_readiness_refresh_enqueue
+        from .services import (
+            listings_changes_mark_for_channel,
+            listings_changes_mark_for_products,
+            listings_readiness_refresh_enqueue,
+        )
 
         events.subscribe(READINESS_INPUTS_CHANGED, listings_readiness_refresh_enqueue)
+        # Push on change (docs/sync.md): writes below listings mark the listings whose payload they change.
+        events.subscribe(LISTING_INPUTS_CHANGED, listings_changes_mark_for_products)
+        events.subscribe(PAYLOAD_INPUTS_CHANGED, listings_changes_mark_for_channel)

@@ -44,6 +44,9 @@ class ListingFilterSet(django_filters.FilterSet):
         choices=LISTING_READINESS_CHOICES, method="filter_readiness", label="Readiness", empty_label="Any readiness"
     )
     has_error = django_filters.BooleanFilter(method="filter_has_error", label="Has an error")
+    changed_since_push = django_filters.BooleanFilter(
+        field_name="changed_since_push", label="Changes not pushed", widget=forms.NullBooleanSelect
+    )
     sort = django_filters.ChoiceFilter(
         method="filter_sort",
         label="Sort",

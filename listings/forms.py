@@ -38,6 +38,7 @@ class ListingTransitionForm(forms.Form):
 
 LISTING_BULK_ACTIONS = [
     ("publish", "Publish / push now"),
+    ("publish_changes", "Publish changes"),
     ("ready", "Mark ready"),
     ("draft", "Back to draft"),
     ("paused", "Pause (not on a marketplace)"),

@@ -3,10 +3,13 @@
 import dataclasses
 import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urljoin
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from catalog.models import ProductImage
@@ -126,3 +129,42 @@ def listing_payload_hash(payload: ListingPayload) -> str:
         data.pop("image_alts", None)  # no alt text: the same hash as before alt texts were sent
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=_json_default, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+PACKAGE_FIELDS = ("weight_grams", "length_mm", "width_mm", "height_mm")
+
+
+def public_base_url() -> str:
+    """Where marketplaces download our images from (setting PUBLIC_BASE_URL, env of the same name)."""
+    return str(getattr(settings, "PUBLIC_BASE_URL", "") or os.environ.get("PUBLIC_BASE_URL", DEFAULT_PUBLIC_BASE_URL))
+
+
+def listing_marketplace_payload(listing: Listing) -> ListingPayload:
+    """The payload the sync engine sends: image URLs made absolute (marketplaces fetch them from outside)."""
+    base = public_base_url()
+
+    def image_url(image: ProductImage) -> str:
+        return urljoin(base, image.image.url)
+
+    payload = listing_payload_build(listing, image_url=image_url)
+    # Package dimensions joined ListingPayload after the payload builder was written; fill the ones it left
+    # empty from the product so marketplaces that require them (Lazada) get them.
+    missing = {
+        name: getattr(listing.product, name)
+        for name in PACKAGE_FIELDS
+        if hasattr(payload, name) and getattr(payload, name) is None and getattr(listing.product, name, None)
+    }
+    return dataclasses.replace(payload, **missing) if missing else payload
+
+
+def listing_marketplace_payload_hash(listing: Listing) -> str:
+    """The hash `last_pushed_hash` is compared with: has anything the marketplace sees changed?"""
+    return listing_payload_hash(listing_marketplace_payload(listing))
+
+
+def listings_with_payload_inputs(listings: QuerySet[Listing]) -> QuerySet[Listing]:
+    """`listings` with everything a payload reads joined or prefetched (a few queries however many)."""
+    return listings.select_related("product", "product__category", "variant", "channel").prefetch_related(
+        "product__images", "product__variants"
+    )

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
@@ -26,6 +26,8 @@ from syncing.services import (
     ChannelDeactivateResult,
     ChannelPublishResult,
     listing_remote_accept,
+    listings_changes_publish,
+    listings_changes_publish_grouped,
     listings_deactivate,
     listings_deactivate_grouped,
     listings_publish,
@@ -68,6 +70,45 @@ def flash_publish(request: HttpRequest, results: list[ChannelPublishResult]) -> 
     flash(request, done, [f"{r.channel.name}: {error_text(r.error)}" for r in results if r.error])
 
 
+def flash_publish_changes(request: HttpRequest, listing_ids: list[int]) -> None:
+    """Run "Publish changes" on the listings (per channel) and say what started and what each channel refused."""
+    results = listings_changes_publish_grouped(listing_ids=listing_ids, user=request.user)
+    done, refused = [], []
+    for result in results:
+        jobs = [job for job in result["jobs"].values() if job is not None]
+        if result["error"]:
+            refused.append(f"{result['channel'].name}: {result['error']}")
+        else:
+            numbers = ", ".join(f"#{job.pk}" for job in jobs)
+            count, name = len(result["listing_ids"]), result["channel"].name
+            done.append(f"Publishing the changes of {count} listing(s) on {name}: job {numbers}.")
+    if not results:
+        refused.append("No listings selected on your channels.")
+    flash(request, done, refused)
+
+
+class ListingPublishChangesView(StaffWriteMixin, View):
+    """ "Publish changes" of every listing matching the list's filters (all pages, not only the selection)."""
+
+    required_area = AREA
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        back = safe_next(request, reverse("listings:listing_list"))
+        data = QueryDict(request.POST.get("filters", ""))
+        queryset = channel_scoped(Listing.objects.all(), request.user)
+        filterset = ListingFilterSet(data, queryset=queryset, request=request)
+        if not filterset.is_valid():
+            messages.error(request, "These filters are not valid; filter the list again.")
+            return HttpResponseRedirect(back)
+        ids = list(filterset.qs.filter(changed_since_push=True).values_list("pk", flat=True))
+        if not ids:
+            messages.error(request, "No matching listing has changes that are not pushed.")
+            return HttpResponseRedirect(back)
+        flash_publish_changes(request, ids)
+        return HttpResponseRedirect(back)
+
+
 # --- Matrix ---
 
 
@@ -93,7 +134,17 @@ class ListingMatrixView(StaffReadMixin, PagedListMixin, ListView):
         listings = (
             channel_scoped(Listing.objects.all(), user)
             .filter(product_id__in=[p.pk for p in products], variant__isnull=True)
-            .only("pk", "product_id", "channel_id", "status", "status_reason", "last_error_message")
+            .only(
+                "pk",
+                "product_id",
+                "channel_id",
+                "status",
+                "status_reason",
+                "last_error_message",
+                "changed_since_push",
+                "changed_at",
+                "changed_parts",
+            )
         )
         for listing in listings:
             cells[(listing.product_id, listing.channel_id)] = listing
@@ -136,6 +187,9 @@ class ListingListView(StaffReadMixin, PagedListMixin, ListView):
             "channel__name",
             "readiness_blocking",
             "readiness_issues",
+            "changed_since_push",
+            "changed_at",
+            "changed_parts",
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -167,6 +221,9 @@ class ListingBulkView(StaffWriteMixin, View):
             return HttpResponseRedirect(back)
         if action == "deactivate":
             return deactivate_confirmed_or_asked(request, listings, back, form.cleaned_data["ids"])
+        if action == "publish_changes":
+            flash_publish_changes(request, [listing.pk for listing in listings])
+            return HttpResponseRedirect(back)
         done, refusals = services.listings_bulk_transition(listings=listings, to_status=action, user=request.user)
         refused = [f"{listing}: {error_text(exc)}" for listing, exc in refusals]
         flash(request, [f"{done} listing(s) moved to {ListingStatus(action).label}."] if done else [], refused)
@@ -269,6 +326,10 @@ class ListingActionView(StaffWriteMixin, View):
         if self.action == "publish":
             job = listings_publish(channel=listing.channel, listing_ids=[listing.pk], user=request.user)
             return f"Publishing {listing.product.sku} on {listing.channel.name}: job #{job.pk}."
+        if self.action == "publish_changes":
+            jobs = listings_changes_publish(channel=listing.channel, listing_ids=[listing.pk], user=request.user)
+            numbers = ", ".join(f"#{job.pk}" for job in jobs.values() if job is not None)
+            return f"Publishing the changes of {listing.product.sku} on {listing.channel.name}: job {numbers}."
         if self.action == "accept_remote":
             listing_remote_accept(listing=listing, user=request.user)
             return "Took the marketplace's values; the listing is in sync again."

@@ -9,10 +9,14 @@ PULL_PREFIX = "sync-pull-channel-"  # the full reconcile (kept name: existing sc
 INCREMENTAL_PREFIX = "sync-pull-incremental-channel-"
 PRUNED_PREFIXES = (PULL_PREFIX, INCREMENTAL_PREFIX)
 
-STATIC_SCHEDULES = (
+STATIC_SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("sync-retention-daily", "syncing.tasks.sync_events_summarise_task", minutes=24 * 60),
     ScheduleSpec("sync-requeue-stuck", "syncing.tasks.sync_jobs_requeue_stuck_task", minutes=10),
 )
+
+# Push on change (docs/sync.md): the safety sweep sends marks that no push picked up (a worker died).
+AUTOPUSH_SCHEDULES = (ScheduleSpec("sync-autopush-sweep", "syncing.tasks.autopush_sweep_task", minutes=1),)
+STATIC_SCHEDULES += AUTOPUSH_SCHEDULES
 
 
 def schedule_specs() -> list[ScheduleSpec]:

@@ -88,6 +88,20 @@ def channel_listings_pull_task(channel_id: int, full: bool = True) -> None:
         logger.info("scheduled pull of channel %s not started: %s", channel_id, exc.message)
 
 
+def channel_autopush_task(channel_id: int) -> None:
+    """Push on change: send the channel's marked changes (docs/sync.md)."""
+    from syncing.services.autopush import channel_autopush
+
+    with audit_actor("sync", f"push on change of channel #{channel_id}"):
+        channel_autopush(channel_id=channel_id)
+
+
+def autopush_sweep_task() -> None:
+    from syncing.services.autopush import autopush_sweep
+
+    autopush_sweep()
+
+
 def sync_events_summarise_task() -> None:
     from syncing.services import sync_events_summarise
 

@@ -18,6 +18,7 @@ from common.actors import Actor, actor_or_none
 from listings.services import listings_readiness_refresh
 
 from ..models import ImportBatch, ImportBatchStatus, ImportRow, Product, Variant
+from ..services.readiness import CONTENT, OFFERS, payload_parts, products_payload_changed
 from . import columns as col
 from .channels import import_listings_remove
 from .engine import CHUNK_SIZE
@@ -180,7 +181,9 @@ def _undo_updates(
         done.append(obj)
     extra = ["version"] if model is Product else []
     executemany_update(model, done, sorted(names) + extra + ["updated_at", "updated_by_id"])
-    listings_readiness_refresh(product_ids={o["id"] if model is Product else o["product_id"] for o in done})
+    touched = {o["id"] if model is Product else o["product_id"] for o in done}
+    listings_readiness_refresh(product_ids=touched)
+    products_payload_changed(touched, payload_parts(names, variant=model is not Product))
     return len(done)
 
 
@@ -191,6 +194,7 @@ def _delete_variants(batch: ImportBatch, variants: Any, refused: list[dict[str, 
     parents = set(removable.values_list("product_id", flat=True))
     deleted = int(removable.delete()[1].get("catalog.Variant", 0))
     listings_readiness_refresh(product_ids=parents)
+    products_payload_changed(parents, {OFFERS, CONTENT})
     return deleted
 
 

@@ -19,6 +19,7 @@ from common.sql import id_ranges
 from listings.services import listings_readiness_refresh
 
 from ..models import ImportBatch, ImportRow, Product, Variant
+from ..services.readiness import CONTENT, OFFERS, payload_parts, products_payload_changed
 from . import columns as col
 from .rows import Row
 from .sql import (
@@ -168,6 +169,25 @@ class ChunkWrites:
         }
         if touched:
             listings_readiness_refresh(product_ids=touched)
+        self._mark_changed(chunk)
+
+    def _mark_changed(self, chunk: list[Row]) -> None:
+        """Tell listings which products' payloads this chunk changed, grouped by part: at most three set-based
+        marks per chunk, never one per row (docs/sync.md, "Push on change")."""
+        by_parts: dict[frozenset[str], set[int]] = {}
+        for r in chunk:
+            if r.action == "update":
+                parts = payload_parts(r.changes, variant=bool(r.parent_sku))
+            elif r.action == "create" and r.parent_sku:
+                parts = frozenset({OFFERS, CONTENT})
+            else:
+                continue
+            if parts:
+                by_parts.setdefault(parts, set()).add(
+                    r.target["product_id"] if r.parent_sku else r.target["id"]  # type: ignore[index]
+                )
+        for parts, product_ids in by_parts.items():
+            products_payload_changed(product_ids, parts)
 
     def _audit(self, new_products: list[Row], new_variants: list[Row], updated: list[Row]) -> None:
         """One audit entry per written row, a fixed number of statements per chunk (the writes bypass the signals).

@@ -5,12 +5,15 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.text import slugify
 
+from common import events
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
 from common.errors import ApplicationError
 from listings.services import listings_readiness_refresh_enqueue
 
+from ..events import LISTING_INPUTS_CHANGED
 from ..models import PATH_STEP, Category
+from .readiness import CONTENT
 
 
 def _path_for(category: Category, parent: Category | None) -> str:
@@ -68,6 +71,8 @@ def category_update(*, category: Category, user: User = None, **fields: object) 
             depth=F("depth") + depth_shift,
         )
         listings_readiness_refresh_enqueue(category=category)
+        # its products now inherit another category mapping on each channel (docs/sync.md, "Push on change")
+        events.publish(LISTING_INPUTS_CHANGED, product_ids=None, category=category, parts=frozenset({CONTENT}))
     return category
 
 

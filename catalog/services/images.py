@@ -10,7 +10,7 @@ from common.actors import actor_or_none as _actor
 
 from ..imaging import inspect_image
 from ..models import Product, ProductImage
-from .readiness import product_readiness_refresh
+from .readiness import CONTENT, product_readiness_refresh, products_payload_changed
 
 
 def _read(upload: object) -> bytes:
@@ -69,6 +69,7 @@ def image_add(
     image.full_clean()
     image.save()
     product_readiness_refresh(product.pk)
+    products_payload_changed([product.pk], {CONTENT})
     return image
 
 
@@ -96,6 +97,7 @@ def image_update(
     image.full_clean()
     image.save()
     product_readiness_refresh(image.product_id)
+    products_payload_changed([image.product_id], {CONTENT})
     return image
 
 
@@ -111,5 +113,6 @@ def image_delete(*, image: ProductImage, user: User = None) -> None:
             nxt.is_primary = True
             nxt.save(update_fields=["is_primary"])
     product_readiness_refresh(product_id)
+    products_payload_changed([product_id], {CONTENT})
     if name:
         transaction.on_commit(lambda: storage.delete(name))

@@ -20,7 +20,17 @@ from ..events import PRODUCT_ARCHIVING
 from ..fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
 from ..models import Product, Variant
 from .images import image_add
-from .readiness import product_readiness_refresh
+from .readiness import (
+    PRODUCT_CONTENT_FIELDS,
+    PRODUCT_OFFER_FIELDS,
+    VARIANT_CONTENT_FIELDS,
+    payload_parts,
+    product_readiness_refresh,
+    products_payload_changed,
+)
+
+PAYLOAD_FIELDS = sorted((PRODUCT_OFFER_FIELDS | PRODUCT_CONTENT_FIELDS) - {"category"})
+VARIANT_PAYLOAD_FIELDS = sorted(PRODUCT_OFFER_FIELDS | VARIANT_CONTENT_FIELDS)
 
 # What product_create/product_update accept: the declared fields, and `category_id` beside `category`.
 PRODUCT_FIELDS = frozenset({*PRODUCT_FIELD_NAMES, "category_id"})
@@ -81,6 +91,8 @@ def product_update(
             )
     if fields.get("status") == ProductStatus.ARCHIVED and _stored_status(product) != ProductStatus.ARCHIVED:
         events.publish(PRODUCT_ARCHIVING, product=product, user=user, deactivate_listings=deactivate_listings)
+    # Compared with the stored row, not the instance: Django Admin hands over an instance its form already changed.
+    before = Product.objects.filter(pk=product.pk).values(*PAYLOAD_FIELDS).first() or {}
     for name, value in _normalize(fields).items():
         setattr(product, name, value)
     product.updated_by = _actor(user)
@@ -89,6 +101,8 @@ def product_update(
     product.save()
     product.refresh_from_db(fields=["version"])
     product_readiness_refresh(product.pk)
+    changed = [name for name in PAYLOAD_FIELDS if before.get(name) != getattr(product, name)]
+    products_payload_changed([product.pk], payload_parts(changed))
     return product
 
 
@@ -115,6 +129,7 @@ def variant_create(*, product: Product, user: User = None, **fields: Any) -> Var
     variant.full_clean()
     variant.save()
     product_readiness_refresh(product.pk)
+    products_payload_changed([product.pk], payload_parts(VARIANT_PAYLOAD_FIELDS, variant=True))
     return variant
 
 
@@ -123,12 +138,15 @@ def variant_update(*, variant: Variant, user: User = None, **fields: Any) -> Var
     unknown = set(fields).difference(VARIANT_FIELDS)
     if unknown:
         raise ApplicationError(f"Unknown variant field(s): {', '.join(sorted(unknown))}.")
+    before = Variant.objects.filter(pk=variant.pk).values(*VARIANT_PAYLOAD_FIELDS).first() or {}
     for name, value in fields.items():
         setattr(variant, name, value)
     variant.updated_by = _actor(user)
     variant.full_clean()
     variant.save()
     product_readiness_refresh(variant.product_id)
+    changed = [name for name in VARIANT_PAYLOAD_FIELDS if before.get(name) != getattr(variant, name)]
+    products_payload_changed([variant.product_id], payload_parts(changed, variant=True))
     return variant
 
 
@@ -137,6 +155,7 @@ def variant_delete(*, variant: Variant, user: User = None) -> None:
     product_id = variant.product_id
     variant.delete()
     product_readiness_refresh(product_id)
+    products_payload_changed([product_id], payload_parts(VARIANT_PAYLOAD_FIELDS, variant=True))
 
 
 # --- Product with its variants and images ---

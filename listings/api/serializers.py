@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.api.bulk import BULK_ITEM_STATUSES, BULK_POLICY_CHOICES, BULK_REJECT_ALL
@@ -41,8 +42,47 @@ LISTING_FIELDS = [
     "readiness_checked_at",
     "created_at",
     "updated_at",
+    # what is sent and what the marketplace said (docs/sync.md, "Push on change", "Pending until confirmed")
+    "effective",
+    "changed_since_push",
+    "changed_at",
+    "changed_parts",
+    "pending",
+    "pending_since",
+    "remote_status",
+    "remote_issues",
+    "channel_payload",
 ]
 READ_ONLY = [f for f in LISTING_FIELDS if f not in {"product", "variant", "channel", *services.OVERRIDE_FIELDS}]
+EFFECTIVE_FIELDS = ("title", "description", "price", "compare_at_price", "quantity")
+
+
+class EffectiveValueSerializer(serializers.Serializer):
+    value = serializers.CharField(allow_null=True, help_text="The value sent (prices and quantities as text).")
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a field named like Field.source
+        choices=["listing", "variant", "product", "variants", "none"],
+        help_text="Where it comes from: a listing override, the variant, the product, the sum of the variants.",
+    )
+    rule = serializers.CharField(help_text="How it was produced, e.g. 'product, base 19.90, +10 % = 21.89'.")
+
+
+class EffectiveSerializer(serializers.Serializer):
+    title = EffectiveValueSerializer()
+    description = EffectiveValueSerializer()
+    price = EffectiveValueSerializer()
+    compare_at_price = EffectiveValueSerializer()
+    quantity = EffectiveValueSerializer()
+
+
+def effective_data(listing: Listing) -> dict[str, dict[str, Any]]:
+    """Each effective value of the listing with its source and rule, as the listing page shows them."""
+    values = services.listing_effective_values(listing)
+    data = {}
+    for name in EFFECTIVE_FIELDS:
+        item = getattr(values, name)
+        value = item.value
+        data[name] = {"value": None if value is None else str(value), "source": item.source, "rule": item.rule}
+    return data
 
 
 class BlankAsNullURLField(serializers.URLField):
@@ -62,12 +102,36 @@ class ListingSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
     external_url = BlankAsNullURLField(
         read_only=True, allow_null=True, help_text="The listing's page on the marketplace; null until it has one."
     )
+    effective = serializers.SerializerMethodField(
+        help_text="Each value sent to the marketplace with the override, base value and channel rule behind it."
+    )
+    changed_since_push = serializers.BooleanField(
+        read_only=True, help_text="A change the marketplace does not have yet ('Changes not pushed')."
+    )
+    changed_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="When it was last changed.")
+    changed_parts = serializers.ListField(
+        child=serializers.ChoiceField(choices=["offers", "content"]),
+        read_only=True,
+        help_text='What changed: "offers" (price, stock) and/or "content" (the rest).',
+    )
+    pending = serializers.DictField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Values sent to the marketplace and not confirmed yet, as text.",
+    )
+    pending_since = serializers.DateTimeField(read_only=True, allow_null=True)
+    remote_issues = serializers.JSONField(read_only=True, help_text="The marketplace's issues with the item.")
+    channel_payload = serializers.JSONField(read_only=True, help_text="What the marketplace last answered.")
 
     class Meta:
         model = Listing
         fields = LISTING_FIELDS
         read_only_fields = READ_ONLY
         validators: list = []
+
+    @extend_schema_field(EffectiveSerializer)
+    def get_effective(self, listing: Listing) -> dict[str, dict[str, Any]]:
+        return effective_data(listing)
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
@@ -187,3 +251,35 @@ class ListingDeactivateSerializer(serializers.Serializer):
         help_text="delist: inactive on the marketplace, status delisted; pause: inactive there, status paused; "
         "delete: removed there, status delisted and the external id forgotten.",
     )
+
+
+class ListingPublishChangesSerializer(serializers.Serializer):
+    listings = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        min_length=1,
+        max_length=PUBLISH_MAX_LISTINGS,
+        help_text="Ids of the listings whose changes to publish.",
+    )
+    filters = serializers.DictField(
+        required=False,
+        help_text="Instead of ids: every listing matching these list filters (e.g. {'channel': 3, 'q': 'TSHIRT'}).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("listings" in attrs) == ("filters" in attrs):
+            raise serializers.ValidationError("Give either `listings` (ids) or `filters`, not both.")
+        return attrs
+
+
+class ListingPublishChangesChannelSerializer(serializers.Serializer):
+    channel = serializers.IntegerField()
+    listings = serializers.ListField(child=serializers.IntegerField(), help_text="The channel's listings asked for.")
+    offers_job = SyncJobSerializer(allow_null=True, help_text="The price/stock update started, or null.")
+    content_job = SyncJobSerializer(allow_null=True, help_text="The push of content changes started, or null.")
+    error = serializers.CharField(allow_blank=True, help_text="Why this channel sent nothing, or empty.")
+
+
+class ListingPublishChangesResultSerializer(serializers.Serializer):
+    started = serializers.IntegerField(help_text="Channels on which changes went out.")
+    results = ListingPublishChangesChannelSerializer(many=True)

@@ -4,6 +4,7 @@
   selection; one listing's moves live in listings/state.py).
 - `assign`: bulk assignment of products to channels.
 - `verdicts`: the stored readiness verdict and its background refresh.
+- `changes`: push on change: the "changed since push" mark, its compare-and-clear, and pending values.
 
 Effective values (listings/effective.py), readiness (listings/readiness.py) and the state machine
 (listings/state.py) are re-exported here too.
@@ -14,6 +15,20 @@ from listings.readiness import ReadinessIssue, listing_readiness
 from listings.state import ALLOWED_TRANSITIONS, listing_status_move, listing_transition, manual_moves
 
 from .assign import ASSIGN_CHUNK, ASSIGN_SYNC_READINESS_MAX, listings_bulk_assign
+from .changes import (
+    AUTO_PUSH_STATUSES,
+    MARKED_STATUSES,
+    PART_CONTENT,
+    PART_OFFERS,
+    listings_changes_clear,
+    listings_changes_mark,
+    listings_changes_mark_exact,
+    listings_changes_mark_for_channel,
+    listings_changes_mark_for_products,
+    listings_pending_confirm,
+    listings_pending_set,
+    parts_for_fields,
+)
 from .listing import (
     OVERRIDE_FIELDS,
     SYNC_FIELDS,
@@ -27,6 +42,18 @@ from .verdicts import READINESS_CHUNK, READINESS_FIELDS, listings_readiness_refr
 __all__ = [
     "ALLOWED_TRANSITIONS",
     "ASSIGN_CHUNK",
+    "AUTO_PUSH_STATUSES",
+    "MARKED_STATUSES",
+    "PART_CONTENT",
+    "PART_OFFERS",
+    "listings_changes_clear",
+    "listings_changes_mark",
+    "listings_changes_mark_exact",
+    "listings_changes_mark_for_channel",
+    "listings_changes_mark_for_products",
+    "listings_pending_confirm",
+    "listings_pending_set",
+    "parts_for_fields",
     "ASSIGN_SYNC_READINESS_MAX",
     "OVERRIDE_FIELDS",
     "READINESS_CHUNK",

@@ -16,6 +16,7 @@ from common.errors import ApplicationError
 from listings.models import Listing
 from listings.state import listing_status_move
 
+from .changes import LISTING_CONTENT_FIELDS, LISTING_OFFER_FIELDS, listings_changes_mark_exact, parts_for_fields
 from .verdicts import READINESS_FIELDS, listings_readiness_refresh
 
 OVERRIDE_FIELDS = {"title", "description", "price", "compare_at_price", "quantity"}
@@ -30,6 +31,8 @@ SYNC_FIELDS = {
     "last_error_code",
     "last_error_message",
     "drift",
+    "pending",
+    "pending_since",
 }
 
 
@@ -76,8 +79,13 @@ def listing_create(
 
 @transaction.atomic
 def listing_update(*, listing: Listing, user: User = None, **overrides: Any) -> Listing:
-    """Change overrides; None (or an empty title) clears an override so the product value is used again."""
+    """Change overrides; None (or an empty title) clears an override so the product value is used again.
+
+    A change the marketplace would see marks the listing changed since push (docs/sync.md, "Push on change").
+    """
     _check_overrides(overrides)
+    # Compared with the stored row, not the instance: Django Admin hands over an instance its form already changed.
+    before = Listing.objects.filter(pk=listing.pk).values(*OVERRIDE_FIELDS).first() or {}
     for name, value in overrides.items():
         if name in ("title", "description") and isinstance(value, str) and not value.strip():
             value = None
@@ -85,8 +93,12 @@ def listing_update(*, listing: Listing, user: User = None, **overrides: Any) -> 
     listing.updated_by = _actor(user)
     listing.full_clean()
     listing.save()
+    changed = [name for name in OVERRIDE_FIELDS if before.get(name) != getattr(listing, name)]
+    parts = parts_for_fields(changed, offers=LISTING_OFFER_FIELDS, content=LISTING_CONTENT_FIELDS)
+    if parts:
+        listings_changes_mark_exact(listing_ids=[listing.pk], parts=parts)
     listings_readiness_refresh(listing_ids=[listing.pk])
-    listing.refresh_from_db(fields=READINESS_FIELDS)
+    listing.refresh_from_db(fields=[*READINESS_FIELDS, "changed_since_push", "changed_at", "changed_parts"])
     return listing
 
 

@@ -1,5 +1,6 @@
 """Sync engine services (see docs/sync.md). Import from here; the submodules are split by subject."""
 
+from .autopush import channel_autopush, listings_changes_publish, listings_changes_publish_grouped
 from .deactivate import (
     DEACTIVATE_MODES,
     ChannelDeactivateResult,
@@ -20,6 +21,9 @@ __all__ = [
     "listings_deactivate_grouped",
     "product_listings_deactivate",
     "ChannelPublishResult",
+    "channel_autopush",
+    "listings_changes_publish",
+    "listings_changes_publish_grouped",
     "channel_listings_pull",
     "listing_discarded_push_again",
     "listing_remote_accept",

@@ -4,28 +4,20 @@ Statuses change only through the listings state machine, sync fields only throug
 and payloads are built by the listings selectors.
 """
 
-import os
-from dataclasses import replace
 from typing import Any
-from urllib.parse import urljoin
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import ProductImage
 from channels.models import Channel
 from channels.services import channel_set_credentials
 from common.errors import ApplicationError
 from listings.models import Listing
 from listings.readiness import listing_readiness
-from listings.selectors import listing_payload_build, listing_payload_hash
+from listings.selectors import listing_marketplace_payload, listing_payload_hash
 from listings.services import SYNC_FIELDS
 from listings.state import ALLOWED_TRANSITIONS, listing_transition
 from syncing.connectors.base import ListingPayload
-
-DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
-PACKAGE_FIELDS = ("weight_grams", "length_mm", "width_mm", "height_mm")
 
 
 def _status_path(current: str, target: str) -> list[str]:
@@ -84,27 +76,9 @@ def listing_sync_fields_set(*, listing: Listing, **fields: Any) -> Listing:
     return listing
 
 
-def public_base_url() -> str:
-    """Where marketplaces download our images from (setting PUBLIC_BASE_URL, env of the same name)."""
-    return str(getattr(settings, "PUBLIC_BASE_URL", "") or os.environ.get("PUBLIC_BASE_URL", DEFAULT_PUBLIC_BASE_URL))
-
-
 def listing_payload(listing: Listing) -> ListingPayload:
-    """The listing's payload, with image URLs made absolute (marketplaces fetch them from outside)."""
-    base = public_base_url()
-
-    def image_url(image: ProductImage) -> str:
-        return urljoin(base, image.image.url)
-
-    payload = listing_payload_build(listing, image_url=image_url)
-    # Package dimensions joined ListingPayload after the payload builder was written; fill the ones it left
-    # empty from the product so marketplaces that require them (Lazada) get them.
-    missing = {
-        name: getattr(listing.product, name)
-        for name in PACKAGE_FIELDS
-        if hasattr(payload, name) and getattr(payload, name) is None and getattr(listing.product, name, None)
-    }
-    return replace(payload, **missing) if missing else payload
+    """The listing's payload as sent, with image URLs made absolute (listings.selectors builds it)."""
+    return listing_marketplace_payload(listing)
 
 
 def payload_hash(payload: ListingPayload) -> str:

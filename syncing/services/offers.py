@@ -1,7 +1,14 @@
-"""Price and stock only: batched offer updates that run ahead of content pushes on the same channel."""
+"""Price and stock only: batched offer updates that run ahead of content pushes on the same channel.
+
+Push on change (docs/sync.md) sends through here too: each batch records what it sends as `pending`, clears the
+pending values the marketplace's answer confirms, and clears the listings' "offers" mark only for the change it
+read before sending (compare-and-clear on `changed_at`); a marked listing whose payload is what was last pushed
+is skipped unsent.
+"""
 
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -11,6 +18,13 @@ from common.actors import Actor
 from common.enqueue import enqueue
 from common.errors import ApplicationError
 from listings.models import Listing
+from listings.services import (
+    AUTO_PUSH_STATUSES,
+    PART_OFFERS,
+    listings_changes_clear,
+    listings_pending_confirm,
+    listings_pending_set,
+)
 from syncing.backoff import plan_retry
 from syncing.choices import SyncErrorKind, SyncJobKind, SyncOperation, SyncOutcome
 from syncing.connectors.base import ItemResult, OfferUpdate
@@ -21,10 +35,11 @@ from . import connection
 from .classify import Failure, failure_classify, failure_text
 from .events import sync_event_close, sync_event_open, sync_events_interrupt_stale
 from .jobs import sync_job_count, sync_job_create, sync_job_start
-from .listing_bridge import listing_payload, listing_sku, listing_sync_fields_set
+from .listing_bridge import listing_payload, listing_sku, listing_sync_fields_set, payload_hash
 from .publish import listing_selection
 
 OFFER_BATCH_SIZE = 50  # Shopify input arrays <= 250, Lazada/Shopee batch endpoints take 50
+INLINE_SAFETY_SECONDS = 30.0  # the queued copy of a batch run inline waits this long (then finds it done)
 
 
 @transaction.atomic
@@ -35,8 +50,15 @@ def listings_offers_sync(
     filters: Mapping[str, Any] | None = None,
     stock_only: bool = False,
     user: Actor = None,
+    message: str = "",
+    first_inline: bool = False,
 ) -> SyncJob:
-    """Send price and stock (or stock only) of published listings; content pushes on the channel wait for it."""
+    """Send price and stock (or stock only) of published listings; content pushes on the channel wait for it.
+
+    `first_inline`: the caller runs the first batch itself once this transaction committed (push on change
+    saves a queue hop); its queue row is still written, delayed, as the safety net for a caller that dies, and
+    finds the batch done otherwise.
+    """
     if not channel.is_active:
         raise ApplicationError(f"Channel {channel} is paused; reconnect or activate it first.")
     selected = listing_selection(channel=channel, listing_ids=listing_ids, filters=filters).exclude(external_id="")
@@ -44,10 +66,17 @@ def listings_offers_sync(
     if not ids:
         raise ApplicationError("No published listings to update: price and stock need a listing on the marketplace.")
     kind = SyncJobKind.RESTOCK if stock_only else SyncJobKind.REPRICE
-    job = sync_job_create(channel=channel, kind=kind, listing_ids=ids, user=user)
+    job = sync_job_create(channel=channel, kind=kind, listing_ids=ids, message=message, user=user)
     for start in range(0, len(ids), OFFER_BATCH_SIZE):
-        enqueue(sync_job_offers_batch_task, job.pk, ids[start : start + OFFER_BATCH_SIZE], group=f"sync-job-{job.pk}")
+        delay = INLINE_SAFETY_SECONDS if first_inline and start == 0 else None
+        batch = ids[start : start + OFFER_BATCH_SIZE]
+        enqueue(sync_job_offers_batch_task, job.pk, batch, group=f"sync-job-{job.pk}", delay=delay)
     return job
+
+
+def offers_first_batch(job: SyncJob) -> list[int]:
+    """The listings of a job's first batch (what `first_inline` leaves to its caller)."""
+    return list(job.listing_ids[:OFFER_BATCH_SIZE])
 
 
 def sync_job_offers_batch(*, job_id: int, listing_ids: Sequence[int]) -> None:
@@ -65,7 +94,11 @@ def sync_job_offers_batch(*, job_id: int, listing_ids: Sequence[int]) -> None:
     if wait:
         _requeue(job, [lst.pk for lst in listings], wait)
         return
-    updates, events = _offer_updates_open(job, listings)
+    sent = _Sent(listings)
+    listings = _skip_unchanged(job, listings, sent)
+    if not listings:
+        return
+    updates, events = _offer_updates_open(job, listings, sent)
     started = time.monotonic()
     try:
         results = connection.connector_for(job.channel).update_offers(updates)
@@ -75,10 +108,74 @@ def sync_job_offers_batch(*, job_id: int, listing_ids: Sequence[int]) -> None:
             sync_event_close(event=event, outcome=SyncOutcome.FAILED, started=started, failure=failure)
             for event in events.values()
         ]
-        _batch_failed(job, listings, closed, failure)
+        _batch_failed(job, listings, closed, failure, sent)
         return
     connection.channel_call_succeeded(job.channel)
-    _offer_results_record(job, listings, results, events, started)
+    _offer_results_record(job, listings, results, events, started, sent)
+
+
+class _Sent:
+    """What one batch read and sent per listing: the mark it read (compare-and-clear), payload hashes, pending."""
+
+    def __init__(self, listings: list[Listing]) -> None:
+        # Read with the listing rows, before any payload is built: a change committed after this read moves
+        # `changed_at`, so the clear below leaves its mark for the next push.
+        self.marks: dict[int, datetime | None] = {
+            lst.pk: lst.changed_at if lst.changed_since_push and PART_OFFERS in lst.changed_parts else None
+            for lst in listings
+        }
+        # Listings whose content on the marketplace is what was last pushed: after their price/stock update the
+        # marketplace holds exactly the payload built now, so its hash becomes the last pushed one.
+        self.content_clean = {
+            lst.pk
+            for lst in listings
+            if (lst.changed_parts == [PART_OFFERS] if lst.changed_since_push else lst.status in AUTO_PUSH_STATUSES)
+        }
+        self.stock_only = False
+        self.hashes: dict[int, str] = {}
+        self.pending: dict[int, dict[str, str]] = {}
+
+    def settle(self, listing_ids: list[int], *, confirmed: bool) -> None:
+        """These listings' sends ended (confirmed by the marketplace or finally refused): clear their marks (the
+        ones read before sending) and pending values. A confirmed update also says what the marketplace holds
+        now: the payload built for it when its content was clean, else unknown ("": never "unchanged")."""
+        if not listing_ids:
+            return
+        listings_pending_confirm(keys={pk: self.pending.get(pk, {}).keys() for pk in listing_ids})
+        listings_changes_clear(sent={pk: self.marks.get(pk) for pk in listing_ids}, parts=[PART_OFFERS])
+        if confirmed:
+            known = [] if self.stock_only else [pk for pk in listing_ids if pk in self.content_clean]
+            for pk in known:
+                Listing.objects.filter(pk=pk).update(last_pushed_hash=self.hashes[pk])
+            Listing.objects.filter(pk__in=[pk for pk in listing_ids if pk not in known]).update(last_pushed_hash="")
+
+
+def _skip_unchanged(job: SyncJob, listings: list[Listing], sent: _Sent) -> list[Listing]:
+    """Marked listings whose whole payload is what was last pushed have nothing to send: record them skipped
+    and clear their mark; return the others."""
+    keep: list[Listing] = []
+    skipped: list[int] = []
+    for listing in listings:
+        sent.hashes[listing.pk] = payload_hash(listing_payload(listing))
+        if sent.marks.get(listing.pk) is not None and sent.hashes[listing.pk] == listing.last_pushed_hash:
+            skipped.append(listing.pk)
+        else:
+            keep.append(listing)
+    for listing in listings:
+        if listing.pk in skipped:
+            event = sync_event_open(
+                job=job, listing=listing, channel_id=job.channel_id, operation=SyncOperation.OFFERS, attempt=1
+            )
+            sync_event_close(
+                event=event,
+                outcome=SyncOutcome.SKIPPED,
+                started=time.monotonic(),
+                is_final=True,
+                message="Nothing changed since the last push.",
+            )
+            sync_job_count(job_id=job.pk, outcome=SyncOutcome.SKIPPED)
+    sent.settle(skipped, confirmed=False)
+    return keep
 
 
 def _listings_pending(job: SyncJob, listing_ids: Sequence[int]) -> list[Listing]:
@@ -95,13 +192,19 @@ def _listings_pending(job: SyncJob, listing_ids: Sequence[int]) -> list[Listing]
     )
 
 
-def _offer_updates_open(job: SyncJob, listings: list[Listing]) -> tuple[list[OfferUpdate], dict[str, SyncEvent]]:
-    """The offer update of each listing (stock only for a restock job) and its open event, by SKU."""
+def _offer_updates_open(
+    job: SyncJob, listings: list[Listing], sent: _Sent
+) -> tuple[list[OfferUpdate], dict[str, SyncEvent]]:
+    """The offer update of each listing (stock only for a restock job) and its open event, by SKU; what is sent
+    is recorded as pending (docs/sync.md, "Pending until confirmed")."""
     stock_only = job.kind == SyncJobKind.RESTOCK
     updates: list[OfferUpdate] = []
     events: dict[str, SyncEvent] = {}
     for listing in listings:
         payload = listing_payload(listing)
+        sent.pending[listing.pk] = {"quantity": str(payload.quantity)}
+        if not stock_only:
+            sent.pending[listing.pk]["price"] = str(payload.price)
         updates.append(
             OfferUpdate(
                 sku=listing_sku(listing),
@@ -113,6 +216,10 @@ def _offer_updates_open(job: SyncJob, listings: list[Listing]) -> tuple[list[Off
         events[updates[-1].sku] = sync_event_open(
             job=job, listing=listing, channel_id=job.channel_id, operation=SyncOperation.OFFERS, attempt=1
         )
+    listings_pending_set(values=sent.pending)
+    if stock_only:  # a restock does not send the price: the "offers" mark stays for a full price/stock update
+        sent.marks = dict.fromkeys(sent.marks)
+        sent.stock_only = True
     return updates, events
 
 
@@ -122,9 +229,13 @@ def _offer_results_record(
     results: Sequence[ItemResult],
     events: dict[str, SyncEvent],
     started: float,
+    sent: _Sent,
 ) -> None:
     """Close each item's event with the marketplace's answer for it; an item it did not answer for fails."""
     by_sku = {listing_sku(lst): lst for lst in listings}
+    answered = {result.sku: result.ok for result in results if result.sku in events}
+    sent.settle([lst.pk for sku, lst in by_sku.items() if answered.get(sku)], confirmed=True)
+    sent.settle([lst.pk for sku, lst in by_sku.items() if answered.get(sku) is False], confirmed=False)
     for result in results:
         event = events.pop(result.sku, None)
         if event is None:
@@ -155,7 +266,9 @@ def _requeue(job: SyncJob, listing_ids: list[int], delay: float) -> None:
         enqueue(sync_job_offers_batch_task, job.pk, listing_ids, group=f"sync-job-{job.pk}", delay=delay)
 
 
-def _batch_failed(job: SyncJob, listings: list[Listing], events: list[SyncEvent], failure: Failure) -> None:
+def _batch_failed(
+    job: SyncJob, listings: list[Listing], events: list[SyncEvent], failure: Failure, sent: _Sent
+) -> None:
     """Retry the whole batch later, or give up on every listing in it with the marketplace's message."""
     if failure.kind == SyncErrorKind.THROTTLED:
         connection.channel_throttled(job.channel, failure.retry_after)
@@ -174,6 +287,10 @@ def _batch_failed(job: SyncJob, listings: list[Listing], events: list[SyncEvent]
             return
     final = SyncOutcome.REJECTED if failure.kind == SyncErrorKind.REJECTED else SyncOutcome.FAILED
     SyncEvent.objects.filter(pk__in=[e.pk for e in events]).update(outcome=final, is_final=True)
+    # Given up: the values are not pending any more and the mark goes (the error stays on the listing); a paused
+    # channel keeps its marks for when it is active again.
+    if failure.kind != SyncErrorKind.AUTH:
+        sent.settle([lst.pk for lst in listings], confirmed=False)
     if failure.kind == SyncErrorKind.AUTH:
         connection.channel_auth_pause(job.channel)
     for listing in listings:

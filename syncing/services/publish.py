@@ -26,6 +26,7 @@ LISTING_FILTERS: dict[str, str] = {
     "brand": "product__brand__iexact",
     "sku": "product__sku__icontains",
     "has_error": "last_error_message__gt",
+    "changed_since_push": "changed_since_push",
 }
 
 
@@ -67,6 +68,7 @@ def listings_publish(
     listing_ids: Sequence[int] | None = None,
     filters: Mapping[str, Any] | None = None,
     user: Actor = None,
+    message: str = "",
 ) -> SyncJob:
     """Publish (create or update) the chosen listings of `channel` in the background; returns the job.
 
@@ -80,7 +82,7 @@ def listings_publish(
     )
     if not ids:
         raise ApplicationError("No listings to publish: the selection is empty or every listing is paused.")
-    job = sync_job_create(channel=channel, kind=SyncJobKind.PUSH, listing_ids=ids, user=user)
+    job = sync_job_create(channel=channel, kind=SyncJobKind.PUSH, listing_ids=ids, message=message, user=user)
     push_chunks_enqueue(job=job, listing_ids=ids)
     return job
 

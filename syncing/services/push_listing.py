@@ -27,6 +27,11 @@ from common.enqueue import enqueue
 from common.errors import ApplicationError
 from listings.choices import ListingStatus
 from listings.models import Listing
+from listings.services import (
+    PART_CONTENT,
+    PART_OFFERS,
+    listings_changes_clear,
+)
 from syncing import tasks
 from syncing.choices import SyncErrorKind, SyncOperation, SyncOutcome
 from syncing.connectors.base import Connector, ListingPayload, PushResult
@@ -56,6 +61,22 @@ RESULT_STATUS = {
     "inactive": ListingStatus.DELISTED,
     "rejected": ListingStatus.ERROR,
 }
+OFFER_KEYS = ("price", "compare_at_price", "quantity")
+
+
+def payload_pending(payload: ListingPayload) -> dict[str, str]:
+    """What a push sends, as text, for `Listing.pending` (docs/sync.md, "Pending until confirmed")."""
+    values = {
+        "title": payload.title,
+        "description": payload.description,
+        "price": str(payload.price),
+        "quantity": str(payload.quantity),
+        "images": str(len(payload.image_urls)),
+        "category": payload.category_id,
+    }
+    if payload.compare_at_price is not None:
+        values["compare_at_price"] = str(payload.compare_at_price)
+    return values
 
 
 def sync_listing_push_guarded(*, job: SyncJob, listing_id: int, prefetched: Listing | None = None) -> str | None:
@@ -156,12 +177,14 @@ def _push_leased(job: SyncJob, listing: Listing, lease: Lease) -> str | None:
     refused = _refuse_before_sending(job, listing, history)
     if refused:
         return refused
+    # The mark as read with the row, before the payload is built: only this change is cleared after the push.
+    listing._sent_mark = listing.changed_at if listing.changed_since_push else None  # type: ignore[attr-defined]
     payload = listing_payload(listing)
     phash = payload_hash(payload)
     if (
         listing.external_id
         and phash == listing.last_pushed_hash
-        and listing.status in (ListingStatus.LIVE, ListingStatus.IN_REVIEW)
+        and listing.status in (ListingStatus.LIVE, ListingStatus.IN_REVIEW, ListingStatus.SUPPRESSED)
     ):
         return _skip_unchanged(job, listing, phash)
     # Look before creating when an earlier create may have succeeded unseen, or when the listing once had an
@@ -220,10 +243,28 @@ def _skip_unchanged(job: SyncJob, listing: Listing, phash: str) -> str:
         message="Nothing changed since the last push.",
     )
     sync_job_count(job_id=job.pk, outcome=SyncOutcome.SKIPPED)
+    _mark_clear(listing)
     return SyncOutcome.SKIPPED
 
 
+def _mark_clear(listing: Listing) -> None:
+    """Clear the listing's "changed since push" mark if it is still the one read before the payload was built."""
+    listings_changes_clear(sent={listing.pk: getattr(listing, "_sent_mark", None)}, parts=[PART_OFFERS, PART_CONTENT])
+
+
+def _pending_record(listing: Listing, payload: ListingPayload) -> None:
+    """What this update of a remote item sends becomes pending (one UPDATE: the row was read at the start of the
+    push). A create records nothing before its answer: the listing is `publishing` until then, and what the
+    answer leaves unconfirmed (in review) is written with the answer."""
+    pending = {**(listing.pending or {}), **payload_pending(payload)}
+    since = listing.pending_since or timezone.now()
+    Listing.objects.filter(pk=listing.pk).update(pending=pending, pending_since=since)
+    listing.pending, listing.pending_since = pending, since
+
+
 def _push_event_open(job: SyncJob, listing: Listing, payload: ListingPayload, phash: str, attempt: int) -> SyncEvent:
+    if payload.external_id:
+        _pending_record(listing, payload)
     return sync_event_open(
         job=job,
         listing=listing,
@@ -322,7 +363,14 @@ def _push_succeeded_record(
     status = RESULT_STATUS.get(result.status, ListingStatus.IN_REVIEW)
     notes = "; ".join(result.review_notes)
     now = timezone.now()
+    # A live answer confirms everything sent; a review confirms price and stock, the content stays pending until
+    # a status check or pull sees it live; a rejection leaves nothing pending (the error says why).
+    sent = payload_pending(payload)
+    confirmed = {k for k in sent if k in OFFER_KEYS} if status == ListingStatus.IN_REVIEW else set(sent)
+    pending = {k: v for k, v in {**(listing.pending or {}), **sent}.items() if k not in confirmed}
     listing_sync_fields_set(
+        pending=pending,
+        pending_since=(listing.pending_since or now) if pending else None,
         listing=listing,
         external_id=result.external_id,
         external_url=result.external_url or listing.external_url,
@@ -336,6 +384,7 @@ def _push_succeeded_record(
     if result.marketplace_ids:  # ids the marketplace assigned (docs/sync.md#remote-status)
         listing_remote_fields_set(listing=listing, marketplace_ids=ids_merged(listing, result.marketplace_ids))
     listing_status_set(listing=listing, status=status, reason=notes)
+    _mark_clear(listing)
     pushed = {"title": payload.title, "price": str(payload.price), "quantity": payload.quantity}
     outcome = SyncOutcome.REJECTED if status == ListingStatus.ERROR else SyncOutcome.SUCCEEDED
     sync_event_close(

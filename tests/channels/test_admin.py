@@ -36,6 +36,8 @@ def _form_data(**overrides):
         "pull_interval_hours": "6",
         "pull_incremental_minutes": "15",
         "pull_overlap_minutes": "10",
+        "auto_push_offers": "on",
+        "push_debounce_seconds": "2",
         "required_attributes": "[]",
         "category_mappings-TOTAL_FORMS": "0",
         "category_mappings-INITIAL_FORMS": "0",

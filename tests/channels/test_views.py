@@ -32,6 +32,8 @@ def _channel_form(**overrides):
         "pull_interval_hours": "6",
         "pull_incremental_minutes": "15",
         "pull_overlap_minutes": "10",
+        "auto_push_offers": "on",
+        "push_debounce_seconds": "2",
         "required_attributes": "[]",
         "cred_access_token": SECRET,
     }

@@ -148,7 +148,25 @@ def push_twice(args: dict) -> dict:
     return out
 
 
-COMMANDS = {"create": create, "create_many": create_many, "publish": publish, "push_twice": push_twice}
+def edit_prices(args: dict) -> dict:
+    """A person saves a new price on each listing's product (push on change marks and queues them)."""
+    from decimal import Decimal
+
+    from catalog.services import product_update
+    from listings.models import Listing
+
+    for listing in Listing.objects.select_related("product").filter(pk__in=args["listing_ids"]):
+        product_update(product=listing.product, price=Decimal(args["price"]))
+    return {"edited": len(args["listing_ids"])}
+
+
+COMMANDS = {
+    "create": create,
+    "create_many": create_many,
+    "publish": publish,
+    "push_twice": push_twice,
+    "edit_prices": edit_prices,
+}
 
 
 if __name__ == "__main__":

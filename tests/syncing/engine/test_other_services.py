@@ -278,6 +278,7 @@ def test_setup_schedules_is_idempotent(fake_market, shop, make_channel):
     assert names == {
         "sync-retention-daily",
         "sync-requeue-stuck",
+        "sync-autopush-sweep",
         f"sync-pull-channel-{shop.pk}",
         f"sync-pull-channel-{other.pk}",
         f"sync-pull-incremental-channel-{shop.pk}",
@@ -290,7 +291,7 @@ def test_setup_schedules_is_idempotent(fake_market, shop, make_channel):
     # when a channel is paused and the command runs again
     type(other).objects.filter(pk=other.pk).update(is_active=False)
     call_command("setup_schedules")
-    assert sync_schedules.count() == 4
+    assert sync_schedules.count() == 5  # the paused channel's pulls are gone
     assert Schedule.objects.get(name=f"sync-pull-channel-{shop.pk}").next_run == pull.next_run
 
 
