@@ -48,7 +48,7 @@ class StockRef:
 class OrderMarket:
     """Hooks a marketplace module implements to support orders (mixed into its MarketplaceModule)."""
 
-    order_events: tuple[str, ...] = ()
+    partial_cancel = True  # False: the marketplace cancels whole orders only
 
     def order_default_shop(self) -> str:
         raise NotImplementedError
@@ -204,6 +204,8 @@ class OrderBook:
             "ship": lambda li: li["quantity"] - li["cancelled"] - li["shipped"],
             "refund": lambda li: li["quantity"] - li["cancelled"] - li["refunded"],
         }[action]
+        if action == "cancel" and lines and not self.market.partial_cancel:
+            raise ValueError(f"{self.module.code} cancels whole orders only; send no 'lines'.")
         by_sku = {li["sku"]: li for li in order["lines"]}
         if not lines:
             picked = [(li, room(li), action == "refund") for li in order["lines"] if room(li) > 0]
