@@ -6,6 +6,7 @@ body is not what the marketplace sends (docs/marketplaces/<code>.md#orders).
 """
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -77,6 +78,15 @@ def hex_signature(key: str, message: bytes) -> str:
 
 def b64_signature(key: str, message: bytes) -> str:
     return base64.b64encode(hmac_sha256(key, message)).decode()
+
+
+def standard_webhook_key(secret: str) -> bytes:
+    """The HMAC key of a Standard Webhooks `whsec_…` secret: its base64 part decoded (the raw text otherwise)."""
+    raw = secret.removeprefix("whsec_")
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        return raw.encode()
 
 
 def json_payload(marketplace: str, raw_body: bytes) -> dict[str, Any]:
