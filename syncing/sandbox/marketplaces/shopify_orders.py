@@ -1,6 +1,6 @@
 """Shopify orders in the sandbox: the GraphQL `orders` query and REST-shaped order webhooks signed with HMAC.
 
-Facts: /work docs "marketplaces-orders.md" §1, summarised in docs/marketplaces/shopify.md#orders.
+Facts: docs/marketplaces/shopify.md#orders.
 """
 
 from __future__ import annotations
