@@ -54,6 +54,13 @@ def map_status(table: Mapping[str, str], raw: str) -> str:
     return status if status in ORDER_STATUSES else SAFE_UNKNOWN_STATUS
 
 
+def address(**fields: Any) -> dict[str, str]:
+    """A shipping address in RemoteOrder's keys (name, line1, line2, city, region, postcode, country, phone); each
+    value as text, "" when absent."""
+    keys = ("name", "line1", "line2", "city", "region", "postcode", "country", "phone")
+    return {key: str(fields.get(key) or "") for key in keys}
+
+
 def header(headers: Mapping[str, str], name: str) -> str:
     """A header value, case-insensitively (HTTP/2 lowercases names); "" when absent."""
     wanted = name.lower()

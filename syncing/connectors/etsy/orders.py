@@ -16,6 +16,7 @@ from ..base import Page, RemoteOrder, RemoteOrderLine, remote_time
 from ..orders import (
     WebhookEvent,
     WebhookRejected,
+    address,
     header,
     json_payload,
     map_status,
@@ -105,16 +106,15 @@ def to_order(row: Mapping[str, Any]) -> RemoteOrder:
         buyer_id=str(row.get("buyer_user_id") or ""),
         buyer_name=str(row.get("name") or ""),
         buyer_email=str(row.get("buyer_email") or ""),
-        shipping_address={
-            "name": str(row.get("name") or ""),
-            "line1": str(row.get("first_line") or ""),
-            "line2": str(row.get("second_line") or ""),
-            "city": str(row.get("city") or ""),
-            "region": str(row.get("state") or ""),
-            "postcode": str(row.get("zip") or ""),
-            "country": str(row.get("country_iso") or ""),
-            "phone": "",
-        },
+        shipping_address=address(
+            name=row.get("name"),
+            line1=row.get("first_line"),
+            line2=row.get("second_line"),
+            city=row.get("city"),
+            region=row.get("state"),
+            postcode=row.get("zip"),
+            country=row.get("country_iso"),
+        ),
         raw=dict(row),
     )
 

@@ -14,6 +14,7 @@ from ..orders import (
     SAFE_UNKNOWN_STATUS,
     WebhookEvent,
     WebhookRejected,
+    address,
     check_signature,
     header,
     hex_signature,
@@ -119,7 +120,7 @@ def to_order(row: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> Remo
         )
     all_statuses = [str(i.get("status") or "") for i in items] or [str(s) for s in row.get("statuses") or []]
     price, shipping, voucher = money(row.get("price")), money(row.get("shipping_fee")), money(row.get("voucher"))
-    address = row.get("address_shipping") or {}
+    ship_to = row.get("address_shipping") or {}
     paid_times = [int(i["payment_time"]) for i in items if str(i.get("payment_time") or "").isdigit()]
     name = " ".join(str(row.get(k) or "") for k in ("customer_first_name", "customer_last_name")).strip()
     return RemoteOrder(
@@ -136,16 +137,16 @@ def to_order(row: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> Remo
         paid_at=remote_time(min(paid_times), millis=True) if paid_times else None,
         updated_at=remote_time(row.get("updated_at")),
         buyer_name=name,
-        shipping_address={
-            "name": " ".join(str(address.get(k) or "") for k in ("first_name", "last_name")).strip(),
-            "line1": str(address.get("address1") or ""),
-            "line2": str(address.get("address2") or ""),
-            "city": str(address.get("city") or ""),
-            "region": str(address.get("address3") or ""),
-            "postcode": str(address.get("post_code") or ""),
-            "country": str(address.get("country") or ""),
-            "phone": str(address.get("phone") or ""),
-        },
+        shipping_address=address(
+            name=" ".join(str(ship_to.get(k) or "") for k in ("first_name", "last_name")).strip(),
+            line1=ship_to.get("address1"),
+            line2=ship_to.get("address2"),
+            city=ship_to.get("city"),
+            region=ship_to.get("address3"),
+            postcode=ship_to.get("post_code"),
+            country=ship_to.get("country"),
+            phone=ship_to.get("phone"),
+        ),
         raw={**row, "order_items": list(items)},
     )
 

@@ -12,6 +12,7 @@ from ..base import Page, RemoteOrder, RemoteOrderLine, remote_time
 from ..orders import (
     WebhookEvent,
     WebhookRejected,
+    address,
     check_signature,
     header,
     hex_signature,
@@ -115,7 +116,7 @@ def to_order(row: Mapping[str, Any]) -> RemoteOrder:
         )
     if status == "paid" and any(line.shipped_quantity for line in lines):
         status = "partially_shipped"
-    address = row.get("recipient_address") or {}
+    ship_to = row.get("recipient_address") or {}
     subtotal = sum((line.line_total for line in lines), money(0))
     return RemoteOrder(
         external_id=str(row.get("order_sn") or ""),
@@ -130,17 +131,16 @@ def to_order(row: Mapping[str, Any]) -> RemoteOrder:
         paid_at=remote_time(row.get("pay_time")),
         updated_at=remote_time(row.get("update_time")),
         buyer_id=str(row.get("buyer_user_id") or ""),
-        buyer_name=str(address.get("name") or row.get("buyer_username") or ""),
-        shipping_address={
-            "name": str(address.get("name") or ""),
-            "line1": str(address.get("full_address") or ""),
-            "line2": "",
-            "city": str(address.get("city") or ""),
-            "region": str(address.get("state") or ""),
-            "postcode": str(address.get("zipcode") or ""),
-            "country": str(address.get("region") or ""),
-            "phone": str(address.get("phone") or ""),
-        },
+        buyer_name=str(ship_to.get("name") or row.get("buyer_username") or ""),
+        shipping_address=address(
+            name=ship_to.get("name"),
+            line1=ship_to.get("full_address"),
+            city=ship_to.get("city"),
+            region=ship_to.get("state"),
+            postcode=ship_to.get("zipcode"),
+            country=ship_to.get("region"),
+            phone=ship_to.get("phone"),
+        ),
         raw=dict(row),
     )
 

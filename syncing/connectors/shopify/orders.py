@@ -11,6 +11,7 @@ from ..base import Page, RemoteOrder, RemoteOrderLine, iso_z, remote_time
 from ..orders import (
     WebhookEvent,
     WebhookRejected,
+    address,
     b64_signature,
     check_signature,
     header,
@@ -113,7 +114,7 @@ def to_order(node: Mapping[str, Any]) -> RemoteOrder:
             )
         )
     financial = str(node.get("displayFinancialStatus") or "")
-    address = node.get("shippingAddress") or {}
+    ship_to = node.get("shippingAddress") or {}
     return RemoteOrder(
         external_id=str(node.get("id") or ""),
         status=status_of(node),
@@ -132,16 +133,16 @@ def to_order(node: Mapping[str, Any]) -> RemoteOrder:
         buyer_id=str((node.get("customer") or {}).get("id") or ""),
         buyer_name=str((node.get("customer") or {}).get("displayName") or ""),
         buyer_email=str(node.get("email") or ""),
-        shipping_address={
-            "name": str(address.get("name") or ""),
-            "line1": str(address.get("address1") or ""),
-            "line2": str(address.get("address2") or ""),
-            "city": str(address.get("city") or ""),
-            "region": str(address.get("province") or ""),
-            "postcode": str(address.get("zip") or ""),
-            "country": str(address.get("countryCodeV2") or ""),
-            "phone": str(address.get("phone") or ""),
-        },
+        shipping_address=address(
+            name=ship_to.get("name"),
+            line1=ship_to.get("address1"),
+            line2=ship_to.get("address2"),
+            city=ship_to.get("city"),
+            region=ship_to.get("province"),
+            postcode=ship_to.get("zip"),
+            country=ship_to.get("countryCodeV2"),
+            phone=ship_to.get("phone"),
+        ),
         raw=dict(node),
     )
 

@@ -12,6 +12,7 @@ from ..base import Page, RemoteOrder, RemoteOrderLine, remote_time
 from ..orders import (
     WebhookEvent,
     WebhookRejected,
+    address,
     check_signature,
     header,
     hex_signature,
@@ -89,11 +90,11 @@ def to_order(row: Mapping[str, Any]) -> RemoteOrder:
     if refunded and status != "cancelled":
         status = "refunded" if refunded >= live else "partially_refunded"
     payment = row.get("payment") or {}
-    address = row.get("recipient_address") or {}
+    ship_to = row.get("recipient_address") or {}
     city = next(
         (
             str(d.get("address_name") or "")
-            for d in address.get("district_info") or []
+            for d in ship_to.get("district_info") or []
             if d.get("address_level_name") == "City"
         ),
         "",
@@ -113,17 +114,16 @@ def to_order(row: Mapping[str, Any]) -> RemoteOrder:
         paid_at=remote_time(row.get("paid_time")),
         updated_at=remote_time(row.get("update_time")),
         buyer_id=str(row.get("user_id") or ""),
-        buyer_name=str(address.get("name") or ""),
-        shipping_address={
-            "name": str(address.get("name") or ""),
-            "line1": str(address.get("address_line1") or ""),
-            "line2": str(address.get("address_line2") or ""),
-            "city": city,
-            "region": "",
-            "postcode": str(address.get("postal_code") or ""),
-            "country": str(address.get("region_code") or ""),
-            "phone": str(address.get("phone_number") or ""),
-        },
+        buyer_name=str(ship_to.get("name") or ""),
+        shipping_address=address(
+            name=ship_to.get("name"),
+            line1=ship_to.get("address_line1"),
+            line2=ship_to.get("address_line2"),
+            city=city,
+            postcode=ship_to.get("postal_code"),
+            country=ship_to.get("region_code"),
+            phone=ship_to.get("phone_number"),
+        ),
         raw=dict(row),
     )
 

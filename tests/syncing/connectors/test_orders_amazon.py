@@ -8,8 +8,15 @@ import requests
 
 from syncing.connectors.base import ConnectorError, iso_z
 
+from .order_helpers import find, pull_all, stock
+
 CONFIG = {"currency": "USD", "language": "en", "country": "US"}
 LATER = 300  # sandbox seconds to move on so new orders are older than the 2-minute rule's bound
+
+
+def one(conn, sandbox, order_id):
+    sandbox.advance_clock(LATER)
+    return find(conn, order_id)
 
 
 @pytest.fixture
@@ -20,25 +27,6 @@ def amazon(connect, make_payload):
         make_payload(sku="CUP-002", quantity=3, title="Ceramic cup 200 ml", currency="USD", category_id="DRINKING_CUP")
     )
     return conn
-
-
-def pull_all(conn, since=None):
-    orders, cursor = [], None
-    while True:
-        page = conn.pull_orders(cursor, since)
-        orders += page.items
-        cursor = page.next_cursor
-        if cursor is None:
-            return orders
-
-
-def one(conn, sandbox, order_id):
-    sandbox.advance_clock(LATER)
-    return next(o for o in pull_all(conn) if o.external_id == order_id)
-
-
-def stock(conn, sku):
-    return conn.find_by_sku(sku).quantity
 
 
 def test_place_pay_ship_cancel(amazon, buyer, sandbox):

@@ -10,6 +10,8 @@ import pytest
 from syncing.connectors.etsy.orders import verify_webhook
 from syncing.connectors.orders import WebhookRejected
 
+from .order_helpers import find, pull_all, stock
+
 
 @pytest.fixture
 def etsy(connect, make_payload):
@@ -20,55 +22,37 @@ def etsy(connect, make_payload):
     return conn
 
 
-def pull_all(conn, since=None):
-    orders, cursor = [], None
-    while True:
-        page = conn.pull_orders(cursor, since)
-        orders += page.items
-        cursor = page.next_cursor
-        if cursor is None:
-            return orders
-
-
-def one(conn, order_id):
-    return next(o for o in pull_all(conn) if o.external_id == order_id)
-
-
-def stock(conn, sku):
-    return conn.find_by_sku(sku).quantity
-
-
 def test_place_pay_ship_refund_cancel(etsy, buyer):
     _, placed = buyer(
         "place", "etsy", lines=[{"sku": "MUG-001", "quantity": 2}, {"sku": "CUP-002", "quantity": 1}], paid=False
     )
     order_id = placed["order_id"]
     assert (stock(etsy, "MUG-001"), stock(etsy, "CUP-002")) == (3, 2)
-    order = one(etsy, order_id)
+    order = find(etsy, order_id)
     assert (order.status, order.raw_status, order.currency) == ("unpaid", "open", "USD")
     assert {line.sku: line.quantity for line in order.lines} == {"MUG-001": 2, "CUP-002": 1}
     assert order.total == order.lines[0].unit_price * 2 + order.lines[1].unit_price
     buyer("pay", "etsy", order_id)
-    assert one(etsy, order_id).status == "paid"
+    assert find(etsy, order_id).status == "paid"
     buyer("ship", "etsy", order_id, lines=[{"sku": "CUP-002", "quantity": 1}])
-    order = one(etsy, order_id)
+    order = find(etsy, order_id)
     assert order.status == "partially_shipped"
     assert {line.sku: line.shipped_quantity for line in order.lines} == {"MUG-001": 0, "CUP-002": 1}
     buyer("ship", "etsy", order_id)
-    assert one(etsy, order_id).status == "shipped"
+    assert find(etsy, order_id).status == "shipped"
     buyer("refund", "etsy", order_id, lines=[{"sku": "MUG-001", "quantity": 1, "restock": True}])
-    order = one(etsy, order_id)
+    order = find(etsy, order_id)
     assert (order.status, order.raw_status) == ("partially_refunded", "partially refunded")
     assert stock(etsy, "MUG-001") == 4
     buyer("refund", "etsy", order_id)
-    order = one(etsy, order_id)
+    order = find(etsy, order_id)
     assert order.status == "refunded"
     assert all(line.refunded_quantity == line.quantity for line in order.lines)
 
     _, other = buyer("place", "etsy", lines=[{"sku": "CUP-002", "quantity": 1}])
     assert buyer("cancel", "etsy", other["order_id"], lines=[{"sku": "CUP-002", "quantity": 1}])[0] == 400
     buyer("cancel", "etsy", other["order_id"])
-    order = one(etsy, other["order_id"])
+    order = find(etsy, other["order_id"])
     assert (order.status, order.lines[0].cancelled_quantity) == ("cancelled", 1)
 
 

@@ -10,6 +10,8 @@ from syncing.connectors.base import ConnectorError
 from syncing.connectors.lazada.orders import verify_webhook
 from syncing.connectors.orders import WebhookRejected
 
+from .order_helpers import find, line_quantities, pull_all, stock
+
 APP_KEY, APP_SECRET = "100001", "sandbox-lazada-secret"
 
 
@@ -21,57 +23,32 @@ def lazada(connect, make_payload):
     return conn
 
 
-def pull_all(conn, since=None):
-    orders, cursor = [], None
-    while True:
-        page = conn.pull_orders(cursor, since)
-        orders += page.items
-        cursor = page.next_cursor
-        if cursor is None:
-            return orders
-
-
-def one(conn, order_id):
-    return next(o for o in pull_all(conn) if o.external_id == order_id)
-
-
-def stock(conn, sku):
-    return conn.find_by_sku(sku).quantity
-
-
-def lines(order):
-    return {
-        line.sku: (line.quantity, line.shipped_quantity, line.cancelled_quantity, line.refunded_quantity)
-        for line in order.lines
-    }
-
-
 def test_place_pay_ship_cancel_refund(lazada, buyer):
     _, placed = buyer(
         "place", "lazada", lines=[{"sku": "MUG-001", "quantity": 3}, {"sku": "CUP-002", "quantity": 1}], paid=False
     )
     order_id = placed["order_id"]
     assert (stock(lazada, "MUG-001"), stock(lazada, "CUP-002")) == (2, 2)
-    order = one(lazada, order_id)
+    order = find(lazada, order_id)
     assert (order.status, order.raw_status) == ("unpaid", "unpaid")
-    assert lines(order) == {"MUG-001": (3, 0, 0, 0), "CUP-002": (1, 0, 0, 0)}
+    assert line_quantities(order) == {"MUG-001": (3, 0, 0, 0), "CUP-002": (1, 0, 0, 0)}
     assert len(order.raw["order_items"]) == 4  # one item per unit
     buyer("pay", "lazada", order_id)
-    assert one(lazada, order_id).status == "paid"
+    assert find(lazada, order_id).status == "paid"
     buyer("cancel", "lazada", order_id, lines=[{"sku": "CUP-002", "quantity": 1}])
-    order = one(lazada, order_id)
+    order = find(lazada, order_id)
     assert order.status == "paid"
-    assert lines(order)["CUP-002"] == (1, 0, 1, 0)
+    assert line_quantities(order)["CUP-002"] == (1, 0, 1, 0)
     assert stock(lazada, "CUP-002") == 3
     buyer("ship", "lazada", order_id, lines=[{"sku": "MUG-001", "quantity": 2}])
-    order = one(lazada, order_id)
-    assert (order.status, lines(order)["MUG-001"]) == ("partially_shipped", (3, 2, 0, 0))
+    order = find(lazada, order_id)
+    assert (order.status, line_quantities(order)["MUG-001"]) == ("partially_shipped", (3, 2, 0, 0))
     buyer("ship", "lazada", order_id)
-    assert one(lazada, order_id).status == "shipped"
+    assert find(lazada, order_id).status == "shipped"
     buyer("refund", "lazada", order_id, lines=[{"sku": "MUG-001", "quantity": 1, "restock": True}])
-    order = one(lazada, order_id)
+    order = find(lazada, order_id)
     assert order.status == "partially_refunded"
-    assert lines(order)["MUG-001"] == (3, 2, 0, 1)
+    assert line_quantities(order)["MUG-001"] == (3, 2, 0, 1)
     assert stock(lazada, "MUG-001") == 3
 
 

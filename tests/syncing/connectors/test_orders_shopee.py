@@ -11,6 +11,8 @@ import requests
 from syncing.connectors.orders import WebhookRejected
 from syncing.connectors.shopee.orders import verify_webhook
 
+from .order_helpers import find, pull_all, stock
+
 PARTNER_KEY = "sandbox-shopee-partner-key"
 DAY = 86400
 
@@ -23,42 +25,23 @@ def shopee(connect, make_payload):
     return conn
 
 
-def pull_all(conn, since=None):
-    orders, cursor, pages = [], None, 0
-    while True:
-        page = conn.pull_orders(cursor, since)
-        orders += page.items
-        pages += 1
-        cursor = page.next_cursor
-        if cursor is None:
-            return orders
-
-
-def one(conn, order_id):
-    return next(o for o in pull_all(conn) if o.external_id == order_id)
-
-
-def stock(conn, sku):
-    return conn.find_by_sku(sku).quantity
-
-
 def test_place_pay_ship_cancel_refund(shopee, buyer):
     _, placed = buyer("place", "shopee", lines=[{"sku": "MUG-001", "quantity": 2}], paid=False)
     order_id = placed["order_id"]
     assert stock(shopee, "MUG-001") == 3
-    order = one(shopee, order_id)
+    order = find(shopee, order_id)
     assert (order.status, order.raw_status) == ("unpaid", "UNPAID")
     assert [(line.sku, line.quantity) for line in order.lines] == [("MUG-001", 2)]
     assert order.currency == "MYR"
     buyer("pay", "shopee", order_id)
-    assert one(shopee, order_id).status == "paid"
+    assert find(shopee, order_id).status == "paid"
     buyer("ship", "shopee", order_id, lines=[{"sku": "MUG-001", "quantity": 1}])
-    order = one(shopee, order_id)
+    order = find(shopee, order_id)
     assert (order.status, order.lines[0].shipped_quantity) == ("partially_shipped", 1)
     buyer("ship", "shopee", order_id)
-    assert one(shopee, order_id).status == "shipped"
+    assert find(shopee, order_id).status == "shipped"
     buyer("refund", "shopee", order_id, lines=[{"sku": "MUG-001", "quantity": 1, "restock": True}])
-    order = one(shopee, order_id)
+    order = find(shopee, order_id)
     assert (order.status, order.raw_status) == ("partially_refunded", "TO_RETURN")
     assert stock(shopee, "MUG-001") == 4
 
@@ -67,7 +50,7 @@ def test_place_pay_ship_cancel_refund(shopee, buyer):
     assert status == 400
     assert "whole orders" in body["error"]
     buyer("cancel", "shopee", other["order_id"])
-    order = one(shopee, other["order_id"])
+    order = find(shopee, other["order_id"])
     assert (order.status, order.lines[0].cancelled_quantity) == ("cancelled", 3)
     assert stock(shopee, "CUP-002") == 3
 

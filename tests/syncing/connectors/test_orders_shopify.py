@@ -9,6 +9,13 @@ import pytest
 from syncing.connectors.orders import WebhookRejected
 from syncing.connectors.shopify.orders import verify_webhook
 
+from .order_helpers import find, pull_all, stock
+
+
+def one(conn, order_id):
+    return find(conn, f"gid://shopify/Order/{order_id}")
+
+
 SECRET = "sandbox-shopify-secret"  # the demo app's client secret
 
 
@@ -18,24 +25,6 @@ def shopify(connect, make_payload):
     conn.push_listing(make_payload(sku="MUG-001", quantity=5))
     conn.push_listing(make_payload(sku="CUP-002", quantity=3, title="Ceramic cup 200 ml"))
     return conn
-
-
-def pull_all(conn, since=None):
-    orders, cursor = [], None
-    while True:
-        page = conn.pull_orders(cursor, since)
-        orders += page.items
-        cursor = page.next_cursor
-        if cursor is None:
-            return orders
-
-
-def one(conn, order_id):
-    return next(o for o in pull_all(conn) if o.external_id == f"gid://shopify/Order/{order_id}")
-
-
-def stock(shopify, sku):
-    return shopify.find_by_sku(sku).quantity
 
 
 def test_place_pay_ship_partial_refund(shopify, buyer):

@@ -9,6 +9,8 @@ import pytest
 from syncing.connectors.orders import WebhookRejected
 from syncing.connectors.tiktok.orders import verify_webhook
 
+from .order_helpers import find, line_quantities, pull_all, stock
+
 APP_KEY, APP_SECRET = "tts-sandbox-app", "sandbox-tiktok-secret"
 
 
@@ -22,61 +24,36 @@ def tiktok(connect, make_payload):
     return conn
 
 
-def pull_all(conn, since=None):
-    orders, cursor = [], None
-    while True:
-        page = conn.pull_orders(cursor, since)
-        orders += page.items
-        cursor = page.next_cursor
-        if cursor is None:
-            return orders
-
-
-def one(conn, order_id):
-    return next(o for o in pull_all(conn) if o.external_id == order_id)
-
-
-def stock(conn, sku):
-    return conn.find_by_sku(sku).quantity
-
-
-def lines(order):
-    return {
-        line.sku: (line.quantity, line.shipped_quantity, line.cancelled_quantity, line.refunded_quantity)
-        for line in order.lines
-    }
-
-
 def test_place_pay_ship_cancel_refund(tiktok, buyer):
     _, placed = buyer(
         "place", "tiktok", lines=[{"sku": "MUG-001", "quantity": 3}, {"sku": "CUP-002", "quantity": 2}], paid=False
     )
     order_id = placed["order_id"]
     assert (stock(tiktok, "MUG-001"), stock(tiktok, "CUP-002")) == (2, 1)
-    order = one(tiktok, order_id)
+    order = find(tiktok, order_id)
     assert (order.status, order.raw_status, order.currency) == ("unpaid", "UNPAID", "USD")
-    assert lines(order) == {"MUG-001": (3, 0, 0, 0), "CUP-002": (2, 0, 0, 0)}
+    assert line_quantities(order) == {"MUG-001": (3, 0, 0, 0), "CUP-002": (2, 0, 0, 0)}
     buyer("pay", "tiktok", order_id)
-    assert one(tiktok, order_id).status == "paid"
+    assert find(tiktok, order_id).status == "paid"
     buyer("cancel", "tiktok", order_id, lines=[{"sku": "CUP-002", "quantity": 1}])
-    assert lines(one(tiktok, order_id))["CUP-002"] == (2, 0, 1, 0)
+    assert line_quantities(find(tiktok, order_id))["CUP-002"] == (2, 0, 1, 0)
     assert stock(tiktok, "CUP-002") == 2
     buyer("ship", "tiktok", order_id, lines=[{"sku": "MUG-001", "quantity": 3}])
-    order = one(tiktok, order_id)
+    order = find(tiktok, order_id)
     assert (order.status, order.raw_status) == ("partially_shipped", "PARTIALLY_SHIPPING")
     buyer("ship", "tiktok", order_id)
-    assert one(tiktok, order_id).status == "shipped"
+    assert find(tiktok, order_id).status == "shipped"
     buyer("refund", "tiktok", order_id, lines=[{"sku": "MUG-001", "quantity": 1, "restock": True}])
-    order = one(tiktok, order_id)
+    order = find(tiktok, order_id)
     assert (order.status, order.raw_status) == ("partially_refunded", "IN_TRANSIT")
-    assert lines(order)["MUG-001"] == (3, 3, 0, 1)
+    assert line_quantities(order)["MUG-001"] == (3, 3, 0, 1)
     assert stock(tiktok, "MUG-001") == 3
     buyer(
         "cancel",
         "tiktok",
         (other := buyer("place", "tiktok", lines=[{"sku": "MUG-001", "quantity": 1}])[1])["order_id"],
     )
-    assert one(tiktok, other["order_id"]).status == "cancelled"
+    assert find(tiktok, other["order_id"]).status == "cancelled"
 
 
 def test_refused_beyond_advertised(tiktok, buyer):
