@@ -252,6 +252,9 @@ class MarketplaceModule:
         self.review_delay = 0.0  # sandbox seconds an item stays in review; 0 = live at once
         self.review_outcome = "approve"  # or "reject"
         self.review_reasons: list[str] = []  # the marketplace's reasons when a review rejects
+        from .orders import OrderBook  # orders.py imports this module's names lazily
+
+        self.order_book = OrderBook(self)  # buyer orders (docs/sandbox.md#orders)
 
     def add_account(self, shop_id: str, credentials: Mapping[str, str], **options: Any) -> dict[str, str]:
         """Register an app/shop with these credentials; return the credentials a connector should use."""

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import marketplaces
+from . import marketplaces, orders
 from .clock import Clock
 from .core import MarketplaceModule, Request, Response, Sandbox, json_response, redact_body, redact_query
 
@@ -90,6 +90,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         try:
             if prefix == "_static":
                 response = static_image(rest)
+            elif prefix == "_control" and rest.split("/")[1] in ("orders", "webhooks"):
+                response = orders.control(sandbox, req)
             elif prefix == "_control":
                 response = control(sandbox, req)
             elif prefix in sandbox.modules:

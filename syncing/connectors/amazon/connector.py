@@ -23,13 +23,14 @@ from ..base import (
     RateLimit,
     Rejected,
     RemoteListing,
+    RemoteOrder,
     RequestHook,
     RetryableError,
     TokenSaver,
     iso_z,
     require_credentials,
 )
-from . import mapping
+from . import mapping, orders
 from .client import MARKETPLACE, AmazonClient, TokenExpired
 
 T = TypeVar("T")
@@ -201,6 +202,14 @@ class AmazonConnector(Connector):
         items = [mapping.remote_listing(i) for i in data.get("items") or [] if isinstance(i, dict)]
         pagination = data.get("pagination") or {}
         return Page(items=items, next_cursor=str(pagination.get("nextToken") or "") or None)
+
+    def pull_orders(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteOrder]:
+        """getOrders by LastUpdatedAfter + getOrderItems (docs/marketplaces/amazon.md#orders)."""
+
+        def call(method: str, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+            return self._authed(lambda: self.client.call(method, path, params=params))
+
+        return orders.pull_orders(call, self.marketplace_id, cursor, updated_since)
 
     def deactivate_listing(self, external_id: str) -> None:
         """Amazon has no 'inactive' switch: zero stock takes the offer off sale and keeps the listing."""

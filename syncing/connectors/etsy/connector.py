@@ -19,6 +19,7 @@ from ..base import (
     PushResult,
     RateLimit,
     RemoteListing,
+    RemoteOrder,
     RequestHook,
     RetryableError,
     ShopInfo,
@@ -26,7 +27,7 @@ from ..base import (
     require_credentials,
 )
 from ..images import fetch_image
-from . import mapping
+from . import mapping, orders
 from .client import MARKETPLACE, EtsyClient, TokenExpired
 
 T = TypeVar("T")
@@ -249,6 +250,10 @@ class EtsyConnector(Connector):
             if results or next_cursor is None:
                 return Page(items=[mapping.remote_listing(r) for r in results], next_cursor=next_cursor)
             state, offset = next_cursor.split(":")[0], 0  # skip empty states without an empty page
+
+    def pull_orders(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteOrder]:
+        """getShopReceipts by min_last_modified (docs/marketplaces/etsy.md#orders)."""
+        return orders.pull_orders(self._call, self.shop, cursor, updated_since)
 
     def deactivate_listing(self, external_id: str) -> None:
         self._call("PATCH", f"{self.shop}/listings/{external_id}", form={"state": "inactive"})

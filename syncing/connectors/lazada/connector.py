@@ -18,11 +18,12 @@ from ..base import (
     RateLimit,
     Rejected,
     RemoteListing,
+    RemoteOrder,
     RequestHook,
     TokenSaver,
     iso_z,
 )
-from . import mapping
+from . import mapping, orders
 from .client import LazadaClient, PartialFailure
 
 PAGE_SIZE = 50  # /products/get limit max 50 (docs/marketplaces/lazada.md#endpoints)
@@ -145,6 +146,10 @@ class LazadaConnector(Connector):
         if next_cursor is None and phase == "all":
             next_cursor = "deleted:0"
         return Page(items=[mapping.to_remote(p) for p in products], next_cursor=next_cursor)
+
+    def pull_orders(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteOrder]:
+        """GetOrders by update_after + GetMultipleOrderItems (docs/marketplaces/lazada.md#orders)."""
+        return orders.pull_orders(self.client, cursor, updated_since)
 
     def deactivate_listing(self, external_id: str) -> None:
         self.client.call("POST", "/product/deactivate", {"apiRequestBody": mapping.deactivate_body(external_id)})

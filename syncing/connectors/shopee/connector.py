@@ -20,12 +20,13 @@ from ..base import (
     PushResult,
     RateLimit,
     RemoteListing,
+    RemoteOrder,
     RequestHook,
     RetryableError,
     ShopInfo,
     TokenSaver,
 )
-from . import mapping
+from . import mapping, orders
 from .client import ShopeeClient
 
 PAGE_SIZE = 100  # get_item_list page_size max 100, get_item_base_info <= 50 ids (docs/marketplaces/shopee.md#endpoints)
@@ -178,6 +179,10 @@ class ShopeeConnector(Connector):
         else:  # this window is done: the next one, until the windows reach now
             next_cursor = f"{window_end + 1}:0" if window_end < int(time.time()) else None
         return Page(items=listings, next_cursor=next_cursor)
+
+    def pull_orders(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteOrder]:
+        """≤ 15-day update-time windows walked forward (docs/marketplaces/shopee.md#orders)."""
+        return orders.pull_orders(self.client, cursor, updated_since, self.client.clock)
 
     def deactivate_listing(self, external_id: str) -> None:
         body = {"item_list": [{"item_id": _item_id(external_id), "unlist": True}]}

@@ -20,13 +20,14 @@ from ..base import (
     RateLimit,
     Rejected,
     RemoteListing,
+    RemoteOrder,
     RequestHook,
     RetryableError,
     ShopInfo,
     TokenSaver,
     iso_z,
 )
-from . import mapping
+from . import mapping, orders
 from .client import ShopifyClient
 
 PAGE_SIZE = 50  # products(first:) costs 2 + first points; 50 keeps a page well under the 1,000-point bucket
@@ -298,6 +299,10 @@ class ShopifyConnector(Connector):
         info = data.get("pageInfo") or {}
         next_cursor = str(info["endCursor"]) if info.get("hasNextPage") and info.get("endCursor") else None
         return Page(items=[mapping.to_remote(node) for node in data.get("nodes") or []], next_cursor=next_cursor)
+
+    def pull_orders(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteOrder]:
+        """GraphQL `orders` by update time (docs/marketplaces/shopify.md#orders)."""
+        return orders.pull_orders(self.client, cursor, updated_since)
 
     # --- take down ---
 

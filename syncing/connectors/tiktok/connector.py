@@ -20,6 +20,7 @@ from ..base import (
     PushResult,
     RateLimit,
     RemoteListing,
+    RemoteOrder,
     RequestHook,
     RetryableError,
     ShopInfo,
@@ -27,7 +28,7 @@ from ..base import (
     require_credentials,
 )
 from ..images import fetch_image
-from . import mapping
+from . import mapping, orders
 from .client import MARKETPLACE, NOT_FOUND_CODES, TiktokClient, TokenExpired
 
 T = TypeVar("T")
@@ -318,6 +319,10 @@ class TiktokConnector(Connector):
             return Page(items=products, next_cursor=f"{DELETED_PHASE}{next_token}" if deleted else next_token)
         next_cursor = DELETED_PHASE if updated_since is not None and not deleted else None
         return Page(items=products, next_cursor=next_cursor)
+
+    def pull_orders(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteOrder]:
+        """Order search by update time (docs/marketplaces/tiktok.md#orders)."""
+        return orders.pull_orders(self._call, cursor, updated_since)
 
     def deactivate_listing(self, external_id: str) -> None:
         data = self._call("POST", f"{PRODUCTS}/deactivate", body={"product_ids": [external_id]})

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
+from .amazon_orders import AmazonOrders
 
 ACCESS_TTL = 3600  # LWA access token: 1 hour (docs/marketplaces/amazon.md#credentials)
 REFRESH_TTL = 365 * 86400  # authorisations are renewed every 365 days (docs/marketplaces/amazon.md#credentials)
@@ -52,7 +53,7 @@ class LwaError(Exception):
         self.status, self.error, self.description = status, error, description
 
 
-class AmazonModule(MarketplaceModule):
+class AmazonModule(AmazonOrders, MarketplaceModule):
     code = "amazon"
     # per operation, burst 5-10 (docs/marketplaces/amazon.md#rate-limits)
     default_rate = RateSetting(rate=5.0, burst=10.0)
@@ -114,6 +115,8 @@ class AmazonModule(MarketplaceModule):
                     return self._lwa(req)
                 except LwaError as exc:
                     return self._json(exc.status, {"error_description": exc.description, "error": exc.error})
+            if req.path.startswith("/orders/v0/"):
+                return self.orders_request(req)
             rate_headers: dict[str, str] = {}
             try:
                 op, match = self._route(req)

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 from ..multipart import image_size, parse_multipart
+from .etsy_orders import RECEIPTS, EtsyOrders
 
 ACCESS_TTL = 3600  # access 1 hour (docs/marketplaces/etsy.md#credentials)
 REFRESH_TTL = 90 * 86400  # refresh 90 days (docs/marketplaces/etsy.md#credentials)
@@ -64,7 +65,7 @@ class EtsyError(Exception):
 Handler = Callable[[Request, dict[str, Any], dict[str, str]], Response]
 
 
-class EtsyModule(MarketplaceModule):
+class EtsyModule(EtsyOrders, MarketplaceModule):
     code = "etsy"
     default_rate = RateSetting(rate=10.0, burst=10.0)  # default 10 QPS (docs/marketplaces/etsy.md#rate-limits)
 
@@ -158,6 +159,7 @@ class EtsyModule(MarketplaceModule):
             ("DELETE", LISTING, self._delete),
             ("GET", INVENTORY, self._get_inventory),
             ("PUT", INVENTORY, self._put_inventory),
+            ("GET", RECEIPTS, self._receipts),
         ]
         path_known = False
         for method, pattern, handler in routes:

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
+from .lazada_orders import LazadaOrders
 
 ACCESS_TTL = 30 * 86400  # online app: access 30 days (docs/marketplaces/lazada.md#credentials)
 REFRESH_TTL = 180 * 86400  # 180 days, not extended by a refresh (docs/marketplaces/lazada.md#credentials)
@@ -45,7 +46,7 @@ class LazadaError(Exception):
         self.code, self.message, self.kind, self.detail = code, message, kind, detail
 
 
-class LazadaModule(MarketplaceModule):
+class LazadaModule(LazadaOrders, MarketplaceModule):
     code = "lazada"
     default_rate = RateSetting(rate=20.0, burst=20.0)  # QPS unpublished (docs/marketplaces/lazada.md#rate-limits)
 
@@ -140,6 +141,9 @@ class LazadaModule(MarketplaceModule):
             ("POST", "/product/remove"): self._remove,
             ("GET", "/product/item/get"): self._item_get,
             ("GET", "/products/get"): self._products_get,
+            ("GET", "/orders/get"): lambda p, s: self._ok(self.orders_get(p, s)),
+            ("GET", "/order/items/get"): lambda p, s: self._ok(self.order_items_get(p, s)),
+            ("GET", "/orders/items/get"): lambda p, s: self._ok(self.orders_items_get(p, s)),
         }
         handler = routes.get((req.method, path))
         if handler is None:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
+from .shopee_orders import ShopeeOrders
 
 ACCESS_TTL = 4 * 3600  # access token 4 hours (docs/marketplaces/shopee.md#credentials)
 REFRESH_TTL = 30 * 86400  # refresh token 30 days, single use (docs/marketplaces/shopee.md#credentials)
@@ -51,7 +52,7 @@ class ShopeeError(Exception):
         self.error, self.message, self.status = error, message, status
 
 
-class ShopeeModule(MarketplaceModule):
+class ShopeeModule(ShopeeOrders, MarketplaceModule):
     code = "shopee"
     default_rate = RateSetting(rate=20.0, burst=20.0)  # unpublished (docs/marketplaces/shopee.md#rate-limits)
 
@@ -153,6 +154,8 @@ class ShopeeModule(MarketplaceModule):
             ("POST", "/api/v2/product/update_stock"): self._update_stock,
             ("GET", "/api/v2/product/get_item_base_info"): self._base_info,
             ("GET", "/api/v2/product/get_item_list"): self._item_list,
+            ("GET", "/api/v2/order/get_order_list"): lambda r, s: self._ok(self.order_list(r, s)),
+            ("GET", "/api/v2/order/get_order_detail"): lambda r, s: self._ok(self.order_detail(r, s)),
         }
         handler = routes.get((req.method, req.path))
         if handler is None:

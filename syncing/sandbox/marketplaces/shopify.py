@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
+from .shopify_orders import ShopifyOrders
 
 GRAPHQL_PATH = re.compile(r"^/admin/api/(\d{4}-\d{2}|unstable)/graphql\.json$")
 ACCESS_TTL = 3600  # expiring offline tokens: 1 hour (docs/marketplaces/shopify.md#credentials)
@@ -47,7 +48,7 @@ class GraphQLError(Exception):
         self.message, self.code = message, code
 
 
-class ShopifyModule(MarketplaceModule):
+class ShopifyModule(ShopifyOrders, MarketplaceModule):
     code = "shopify"
     # Standard plan: restore 100 points/s, bucket 1,000 points; the figures change over time
     # (docs/marketplaces/shopify.md#rate-limits).
@@ -149,6 +150,7 @@ class ShopifyModule(MarketplaceModule):
             "product": self._product_query,
             "products": self._products_query,
             "nodes": self._nodes_query,
+            "orders": self.orders_query,
         }
         mutations = {
             "productCreate": self._product_create,
@@ -700,7 +702,7 @@ def _literal(raw: str, variables: Mapping[str, Any]) -> Any:
 
 def _query_cost(root: str, args: Mapping[str, Any]) -> int:
     """Roughly Shopify's calculated cost: 1 per object, 2 + `first` for a connection."""
-    if root == "products":
+    if root in ("products", "orders"):
         return 2 + int(args.get("first") or 0)
     if root == "product":
         return 3

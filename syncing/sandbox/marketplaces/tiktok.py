@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, Token, TokenStore, json_response
 from ..multipart import image_size, parse_multipart
+from .tiktok_orders import TiktokOrders
 
 ACCESS_TTL = 7 * 86400  # default access lifetime (docs/marketplaces/tiktok.md#credentials)
 REFRESH_TTL = 365 * 86400  # [U] not documented (docs/marketplaces/tiktok.md#credentials)
@@ -108,7 +109,7 @@ class TiktokError(Exception):
 Handler = Callable[[Request, dict[str, Any], str, dict[str, str]], Response]
 
 
-class TiktokModule(MarketplaceModule):
+class TiktokModule(TiktokOrders, MarketplaceModule):
     code = "tiktok"
     # 50 QPS per API per app+shop (docs/marketplaces/tiktok.md#rate-limits)
     default_rate = RateSetting(rate=50.0, burst=50.0)
@@ -197,6 +198,8 @@ class TiktokModule(MarketplaceModule):
             ("PUT", rf"/product/{VERSION}/products/{PRODUCT_ID}", self._edit, True),
             ("POST", rf"/product/{VERSION}/products/{PRODUCT_ID}/prices/update", self._prices, True),
             ("POST", rf"/product/{VERSION}/products/{PRODUCT_ID}/inventory/update", self._inventory, True),
+            ("POST", r"/order/202309/orders/search", self._search_orders, True),
+            ("GET", r"/order/202309/orders", self._order_detail, True),
         ]
         path_known = False
         for method, pattern, handler, shop_scoped in routes:

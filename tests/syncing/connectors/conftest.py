@@ -103,3 +103,66 @@ def payload(make_payload, market):
         return make_payload(**{"sku": sku, **market.payload, **overrides})
 
     return build
+
+
+# --- orders (tests/syncing/connectors/test_orders_*.py) ---
+
+
+@pytest.fixture
+def buyer(sandbox):
+    """`buyer("place", code, lines=..., paid=True)` / `buyer("cancel", code, order_id, lines=...)`: the sandbox's
+    buyer-side control API over HTTP; returns (HTTP status, JSON body)."""
+    import requests
+
+    def act(action, code, order_id=None, **body):
+        path = "/_control/orders" if action == "place" else f"/_control/orders/{order_id}/{action}"
+        answer = requests.post(f"{sandbox.base_url}{path}", json={"marketplace": code, **body}, timeout=5)
+        return answer.status_code, answer.json()
+
+    return act
+
+
+@pytest.fixture
+def receiver():
+    """A loopback HTTP server that records every POST (raw body, headers, path) and answers 200."""
+    import queue
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received = queue.Queue()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            received.put({"path": self.path, "headers": dict(self.headers.items()), "body": body})
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/orders"
+    server.received = received
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def subscribe(sandbox):
+    """`subscribe(code, url, shop_id=None)`: point a shop's order webhooks at `url`; returns the answer."""
+    import requests
+
+    def make(code, url, shop_id=None):
+        body = {"marketplace": code, "url": url, "retry_delays": []}
+        if shop_id:
+            body["shop_id"] = shop_id
+        answer = requests.post(f"{sandbox.base_url}/_control/webhooks", json=body, timeout=5)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    return make
