@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
+from . import amazon_catalog
 
 ACCESS_TTL = 3600  # LWA access token: 1 hour (docs/marketplaces/amazon.md#credentials)
 REFRESH_TTL = 365 * 86400  # authorisations are renewed every 365 days (docs/marketplaces/amazon.md#credentials)
@@ -63,6 +64,7 @@ class AmazonModule(MarketplaceModule):
         self.tokens = TokenStore(self)
         self.sellers: dict[str, dict[str, Any]] = {}  # sellerId -> {marketplace_id, client_id}
         self.listings: dict[tuple[str, str], dict[str, Any]] = {}
+        self.catalog = amazon_catalog.AmazonCatalog()  # other sellers' items and offers (amazon_catalog.py)
 
     # --- accounts ---
 
@@ -114,6 +116,8 @@ class AmazonModule(MarketplaceModule):
                     return self._lwa(req)
                 except LwaError as exc:
                     return self._json(exc.status, {"error_description": exc.description, "error": exc.error})
+            if (catalog := amazon_catalog.serve(self, req)) is not None:
+                return catalog
             rate_headers: dict[str, str] = {}
             try:
                 op, match = self._route(req)
