@@ -6,6 +6,7 @@ Frozen dataclasses with defaults, like those of base.py; connectors that offer m
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -36,3 +37,14 @@ class MarketOffers:
     buy_box_price: Decimal | None = None
     list_price: Decimal | None = None
     prices: tuple[Decimal, ...] = ()  # the landed price of every offer returned (at most 20)
+
+
+@runtime_checkable
+class MarketResearch(Protocol):
+    """A connector that can look up other sellers' items and offers (AmazonConnector)."""
+
+    def search_catalog_items(self, *, gtin: str = "", keywords: str = "", page_size: int = 10) -> list[CatalogMatch]:
+        """By GTIN, else by keywords; [] when nothing matches."""
+
+    def get_item_offers(self, asin: str, condition: str = "new") -> MarketOffers:
+        """The competition on one item in a condition (new, used, refurbished, collectible)."""

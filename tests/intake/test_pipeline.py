@@ -144,7 +144,10 @@ def test_review_resumes_and_drafts_a_new_product_with_variant_photos_and_listing
     # and the price is the typical price of the similar kettles of our catalog (research phase)
     research = IntakePhase.objects.get(item=item, phase=PhaseName.RESEARCH).output
     assert research["sources"] == ["our catalog"]
-    assert research["price"] == {"min": "19.90", "typical": "19.90", "max": "19.90", "currency": "USD"}
+    assert research["price"] == {
+        "min": "19.90", "typical": "19.90", "max": "19.90", "currency": "USD", "basis": "similar items"
+    }
+    assert research["notes"] == ["No active Amazon channel: researched in our own catalog only."]
     assert "kettle" in research["matches"][0]["title"].lower()
     assert str(product.price) == "19.90"
     assert all(f["confidence"] == 100 for f in item.fields.values())
