@@ -5,8 +5,9 @@ the competition on the best matches (Product Pricing getItemOffers). Without an 
 and the output says so.
 
 Output schema (version 2): {"matches": [{"source", "title", "link", "price", "currency", "similarity",
-"matched_by": "gtin"|"keywords"|"title", + catalog: "product_id", "sku"; + Amazon: "asin", "brand", "category",
-"category_id", "list_price", "lowest_price", "buy_box_price", "offer_count"}], "price": {"min", "typical", "max",
+"matched_by": "gtin"|"keywords"|"title", "product_id", "sku" (catalog; else null / ""), "asin", "brand",
+"category", "list_price", "offer_count" (Amazon; else "" / null), + Amazon: "category_id", "lowest_price",
+"buy_box_price"}], "price": {"min", "typical", "max",
 "currency", "basis"} | None, "list_price": {"amount", "currency"} | None, "marketplace": {"brand", "category"} | None,
 "channel": {"id", "name"} | None, "searched_by": "gtin"|"keywords"|None, "sources": [...], "notes": [...]}.
 """
@@ -64,6 +65,11 @@ def _catalog_match(product: Product, similarity: float, matched_by: str) -> dict
         "similarity": similarity,
         "matched_by": matched_by,
         "link": reverse("catalog:product_detail", args=[product.pk]),
+        "asin": "",
+        "brand": product.brand,
+        "category": "",
+        "list_price": None,
+        "offer_count": None,
     }
 
 
@@ -90,6 +96,8 @@ def _amazon_match(match: CatalogMatch, offers: MarketOffers | None, similarity: 
     competitive = (offers.buy_box_price or offers.lowest_price) if offers else None
     return {
         "source": "Amazon",
+        "product_id": None,
+        "sku": "",
         "asin": match.item_id,
         "title": match.title,
         "link": match.link,

@@ -45,7 +45,9 @@ def catalog_calls(sandbox):
     return [e for e in sandbox.log("amazon") if e["path"].startswith(("/catalog/", "/products/pricing/"))]
 
 
-def test_research_by_gtin_finds_the_amazon_item_its_prices_brand_and_category(identified, amazon, sandbox):
+def test_research_by_gtin_finds_the_amazon_item_its_prices_brand_and_category(
+    identified, amazon, sandbox, client, intake_user, small_catalog
+):
     item = identified(name="Electric kettle", brand="Acme", barcode=KETTLE)
     record = research(item)
     assert record.status == PhaseStatus.COMPLETED, record.error_message
@@ -68,6 +70,13 @@ def test_research_by_gtin_finds_the_amazon_item_its_prices_brand_and_category(id
     assert calls[0]["query"]["identifiers"] == KETTLE
     assert "keywords" not in calls[0]["query"]
     assert calls[1]["query"]["ItemCondition"] == "New"
+    # and the page names the sources, the list price, Amazon's brand and category, and links the ASIN
+    client.force_login(intake_user)
+    page = client.get(f"/intake/{item.pk}/").content.decode()
+    assert "Amazon Catalog Items (searchCatalogItems) via Amazon US research" in page
+    assert "list price (MSRP) 59.99 USD" in page
+    assert "on Amazon: brand Acme, category Kettles" in page
+    assert f'href="{first["link"]}"' in page
 
 
 def test_research_by_keywords_when_there_is_no_gtin(identified, amazon, sandbox):
