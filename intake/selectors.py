@@ -92,6 +92,11 @@ def catalog_training_examples() -> tuple[list[str], list[int]]:
     return texts, labels
 
 
-def research_channel() -> Channel | None:
-    """The channel market research asks (docs/intake.md#phase-2): the first active Amazon channel, else None."""
-    return Channel.objects.filter(marketplace="amazon", is_active=True).order_by("pk").first()
+def research_channel(owner: Any) -> Channel | None:
+    """The channel market research asks (docs/intake.md#phase-2): the first active Amazon channel the item's owner
+    may use (a user limited to some channels: one of those), else None."""
+    qs = Channel.objects.filter(marketplace="amazon", is_active=True)
+    ids = allowed_channel_ids(owner)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.order_by("pk").first()

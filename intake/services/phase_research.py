@@ -45,7 +45,7 @@ def _value(item: IntakeItem, name: str) -> Any:
 
 def input_for(item: IntakeItem) -> dict[str, Any]:
     payload = {name: _value(item, name) for name in ("name", "brand", "model", "category", "barcode", "condition")}
-    channel = research_channel()
+    channel = research_channel(item.owner)
     payload["channel"] = channel.pk if channel is not None else None
     return payload
 

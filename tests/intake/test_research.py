@@ -163,3 +163,18 @@ def test_research_never_runs_before_the_item_is_identified(identified, amazon, s
     intake_phase_run(item_id=item.pk, phase=PhaseName.RESEARCH)
     assert not IntakePhase.objects.filter(item=item, phase=PhaseName.RESEARCH, status=PhaseStatus.COMPLETED).exists()
     assert catalog_calls(sandbox) == []
+
+
+def test_a_user_limited_to_other_channels_does_not_research_through_this_amazon_channel(
+    identified, amazon, make_sandbox_channel, intake_user, sandbox
+):
+    from accounts.models import UserProfile
+
+    shopify = make_sandbox_channel("shopify")
+    UserProfile.objects.update_or_create(user=intake_user, defaults={"allowed_channel_ids": [shopify.pk]})
+    out = research(identified(name="Kettle", barcode=KETTLE)).output
+    assert out["channel"] is None
+    assert catalog_calls(sandbox) == []
+    # and once allowed, that channel is the one asked
+    UserProfile.objects.filter(user=intake_user).update(allowed_channel_ids=[shopify.pk, amazon.pk])
+    assert research(identified(name="Kettle", barcode=KETTLE)).output["channel"]["id"] == amazon.pk
