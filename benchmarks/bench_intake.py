@@ -1,6 +1,7 @@
 """Photo intake speed (docs/intake.md): barcode decode rate per photo condition, the photo check verdict after an
-upload (goal <= 2 s) and upload -> draft listing for an item with a readable barcode (goal <= 15 s), phases run
-in this process the way the worker runs them. The bench makes its own photos (rendered barcodes, printed labels).
+upload (goal <= 2 s), upload -> draft listing for an item with a readable barcode (goal <= 15 s) and the throughput
+with 2 workers (items per minute), phases run in this process the way the worker runs them.
+The bench makes its own photos (rendered barcodes, printed labels).
 Run: `.venv/bin/python benchmarks/run.py intake`.
 """
 
@@ -14,6 +15,8 @@ from pathlib import Path
 VERDICT_GOAL_S = 2.0
 DRAFT_GOAL_S = 15.0
 PHOTOS_PER_CONDITION = 20
+ITEMS_PER_WORKER = 4
+THROUGHPUT_FLOOR = 8.0  # items per minute with 2 workers: 4 times the 15 s draft goal (one item per 7.5 s)
 CONDITIONS = {
     "clear": {},
     "rotated 20°": {"rotate": 20},
@@ -56,7 +59,6 @@ def _pipeline_timings() -> None:
     from django.contrib.auth.models import Group, User
 
     from intake.choices import IntakeStatus
-    from intake.models import IntakeItem
     from intake.services import intake_item_create, intake_phase_run
     from tests.catalog.factories import CategoryFactory, ProductFactory
     from tests.intake.photos import label_photo, plain_photo, upload
@@ -73,11 +75,7 @@ def _pipeline_timings() -> None:
         item = intake_item_create(owner=user, photos=photos, hint_condition="new")
         intake_phase_run(item_id=item.pk, phase="photo_check")
         verdicts.append(time.perf_counter() - started)
-        for _ in range(4):
-            item = IntakeItem.objects.get(pk=item.pk)
-            if not item.is_running:
-                break
-            intake_phase_run(item_id=item.pk, phase=item.current_phase)
+        item = _run_to_end(item)
         drafts.append(time.perf_counter() - started)
         assert item.status == IntakeStatus.COMPLETED, item.status
     verdict, draft = statistics.median(verdicts), statistics.median(drafts)
@@ -89,7 +87,80 @@ def _pipeline_timings() -> None:
         f"upload -> draft listing, readable barcode: median {draft:.2f} s "
         f"(goal {DRAFT_GOAL_S} s, ratio {draft / DRAFT_GOAL_S:.2f})"
     )
-    print("throughput with 2 workers: not measured yet")
+    _throughput(user)
+
+
+def _run_to_end(item):  # type: ignore[no-untyped-def]
+    from intake.models import IntakeItem
+    from intake.services import intake_phase_run
+
+    for _ in range(8):
+        item = IntakeItem.objects.get(pk=item.pk)
+        if not item.is_running:
+            break
+        intake_phase_run(item_id=item.pk, phase=item.current_phase)
+    return IntakeItem.objects.get(pk=item.pk)
+
+
+def _throughput(user) -> None:  # type: ignore[no-untyped-def]
+    """Items per minute, upload to draft, with 1 and then 2 workers (threads, each with its own connection, taking
+    the next item from a shared list the way two django-q2 workers take tasks)."""
+    from intake.services import intake_item_create
+    from tests.intake.photos import label_photo, upload
+
+    def batch(count: int, offset: int) -> list:
+        return [
+            intake_item_create(
+                owner=user,
+                photos=[upload(label_photo(barcode="4006381333931", lines=("ACME", f"item {offset + n}")))],
+                hint_condition="new",
+            )
+            for n in range(count)
+        ]
+
+    rates = {}
+    for workers in (1, 2):
+        items = batch(ITEMS_PER_WORKER * workers, workers * 100)
+        started = time.perf_counter()
+        failures = _work_in_threads(items, workers)
+        elapsed = time.perf_counter() - started
+        rates[workers] = ITEMS_PER_WORKER * workers * 60 / elapsed
+        assert not failures, failures
+    print(
+        f"throughput with 2 workers: {rates[2]:.1f} items per minute (1 worker {rates[1]:.1f}, "
+        f"2/1 ratio {rates[2] / rates[1]:.2f}; floor {THROUGHPUT_FLOOR} items/min, "
+        f"ratio {rates[2] / THROUGHPUT_FLOOR:.2f})"
+    )
+
+
+def _work_in_threads(items: list, workers: int) -> list[int]:
+    """Run `items` to the end with `workers` threads taking the next one from the list; the pks that failed."""
+    import threading
+
+    from django.db import connection
+
+    from intake.choices import IntakeStatus
+
+    lock, failures = threading.Lock(), []
+
+    def work() -> None:
+        try:
+            while True:
+                with lock:
+                    if not items:
+                        return
+                    item = items.pop()
+                if _run_to_end(item).status != IntakeStatus.COMPLETED:
+                    failures.append(item.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ class IntakeStatus(models.TextChoices):
 
 
 class PhaseName(models.TextChoices):
-    """The phases, in pipeline order (docs/intake.md). Research and SEO are declared but not run yet."""
+    """The phases, in pipeline order (docs/intake.md)."""
 
     PHOTO_CHECK = "photo_check", "0. Photo check"
     ANALYSIS = "analysis", "1. Analysis"

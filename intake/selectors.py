@@ -7,6 +7,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from accounts.roles import allowed_channel_ids, can_see_all_intake, can_view
 from catalog.models import Product, Variant
+from channels.models import Channel
 from listings.models import Listing
 
 from .choices import IntakeStatus, LogLevel
@@ -89,3 +90,13 @@ def catalog_training_examples() -> tuple[list[str], list[int]]:
         texts.append(" ".join(part for part in (title, brand, manufacturer) if part))
         labels.append(int(category_id))
     return texts, labels
+
+
+def research_channel(owner: Any) -> Channel | None:
+    """The channel market research asks (docs/intake.md#phase-2): the first active Amazon channel the item's owner
+    may use (a user limited to some channels: one of those), else None."""
+    qs = Channel.objects.filter(marketplace="amazon", is_active=True)
+    ids = allowed_channel_ids(owner)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.order_by("pk").first()

@@ -150,6 +150,7 @@ class IntakeItemDetailView(IntakeAccessMixin, TemplateView):
             review_form=kwargs.get("review_form") or self._review_form(item),
             analysis=phases.get(PhaseName.ANALYSIS),
             research=phases.get(PhaseName.RESEARCH),
+            seo=phases.get(PhaseName.SEO),
         )
         return context
 

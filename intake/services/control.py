@@ -17,8 +17,14 @@ from ..models import MAX_CONFIDENCE, IntakeItem, IntakePhase
 from ..tasks import intake_phase_run_task
 from .log import intake_log
 
-# The phases run today, in order. SEO (3) is declared in PhaseName and comes in a later slice.
-PIPELINE: tuple[str, ...] = (PhaseName.PHOTO_CHECK, PhaseName.ANALYSIS, PhaseName.RESEARCH, PhaseName.LISTING)
+# The phases, in order (docs/intake.md#phases).
+PIPELINE: tuple[str, ...] = (
+    PhaseName.PHOTO_CHECK,
+    PhaseName.ANALYSIS,
+    PhaseName.RESEARCH,
+    PhaseName.SEO,
+    PhaseName.LISTING,
+)
 REVIEW_THRESHOLD = 80  # analysis confidence below this sends the item to manual review (seed 004)
 REQUIRED_FIELDS = ("name", "category", "condition")
 REVIEW_FIELDS = ("name", "category", "condition", "brand", "model", "size", "colour", "barcode")

@@ -2,7 +2,8 @@
 attributes and barcode, and draft listings on the chosen channels with their readiness computed. Nothing is
 published: a person reviews and publishes. An item whose GTIN matched a catalog product reuses that product.
 
-The price is the typical price of the research phase (0 without one, which the readiness rules block).
+The price is the typical price of the research phase (0 without one, which the readiness rules block); the title
+and description are the SEO phase's, and each listing's title override is that channel's SEO title when it differs.
 Output schema (version 1): {"product_id", "created": bool, "variant_id", "images": int, "price",
 "listings": [{"listing_id", "channel", "readiness_blocking", "issues": [...]}], "notes": [...]}.
 """
@@ -31,10 +32,24 @@ def _research_price(item: IntakeItem) -> dict[str, str] | None:
     return research.output.get("price") if research is not None else None
 
 
+def _seo(item: IntakeItem) -> dict[str, Any]:
+    """The SEO phase's title, description and per-channel titles ({} when it did not run)."""
+    seo = item.phases.filter(phase=PhaseName.SEO, status=PhaseStatus.COMPLETED).first()
+    if seo is None:
+        return {}
+    out = seo.output
+    return {
+        "title": out.get("base_title") or "",
+        "description": out.get("description") or "",
+        "channel_titles": {str(c["channel_id"]): c["title"] for c in out.get("channel_titles") or []},
+    }
+
+
 def input_for(item: IntakeItem) -> dict[str, Any]:
     return {
         "fields": {k: v.get("value") for k, v in sorted(item.fields.items())},
         "price": _research_price(item),
+        "seo": _seo(item),
         "channels": sorted(item.hint_channels.values_list("pk", flat=True)),
         "photos": [p.sha256 for p in item.photos.order_by("position")],
     }
@@ -82,10 +97,12 @@ def _new_product(item: IntakeItem, output: dict[str, Any]) -> Product:
     options = {k: str(v) for k, v in (("Size", size), ("Colour", colour)) if v}
     price = _research_price(item)
     output["price"] = price
+    seo = _seo(item)
     product = product_create(
         user=item.owner,
         sku=_free_sku(f"INTAKE-{item.pk}"),
-        title=str(_value(item, "name"))[:255],
+        title=(seo.get("title") or str(_value(item, "name")))[:255],
+        description=seo.get("description", ""),
         brand=str(_value(item, "brand") or "")[:120],
         mpn=str(_value(item, "model") or "")[:64],
         barcode="" if options else gtin,
@@ -123,7 +140,9 @@ def apply(item: IntakeItem, output: dict[str, Any]) -> None:
         if product.listings.filter(channel=channel, variant__isnull=True).exists():
             output["notes"].append(f"Already listed on {channel.name}.")
             continue
-        listing = listing_create(product=product, channel=channel, user=item.owner)
+        title = _seo(item).get("channel_titles", {}).get(str(channel.pk))
+        overrides = {"title": title} if title and title != product.title else {}
+        listing = listing_create(product=product, channel=channel, user=item.owner, **overrides)
         output["listings"].append(
             {
                 "listing_id": listing.pk,

@@ -22,7 +22,7 @@ from ..analysis.engines import get_engine
 from ..choices import IntakeStatus, LogLevel, PhaseName, PhaseStatus
 from ..models import IntakeItem, IntakePhase
 from ..tasks import intake_phase_run_task
-from . import phase_analysis, phase_listing, phase_photo_check, phase_research
+from . import phase_analysis, phase_listing, phase_photo_check, phase_research, phase_seo
 from .control import REVIEW_THRESHOLD, next_phase
 from .log import intake_log
 
@@ -31,6 +31,7 @@ PHASES: dict[str, ModuleType] = {
     PhaseName.PHOTO_CHECK: phase_photo_check,
     PhaseName.ANALYSIS: phase_analysis,
     PhaseName.RESEARCH: phase_research,
+    PhaseName.SEO: phase_seo,
     PhaseName.LISTING: phase_listing,
 }
 

@@ -51,4 +51,13 @@ def test_upload_live_status_and_review(page, make_user, small_catalog):
     item = IntakeItem.objects.get()
     expect(page.locator("#intake-product")).to_have_text(item.product.sku)
     assert item.product.sku == f"INTAKE-{item.pk}"
-    assert item.product.title == "ACME electric kettle KT-200"
+    assert item.product.title.startswith("ACME electric kettle KT-200")  # + the evidenced size, by the SEO phase
+    # and, on reload, the research sources and the SEO claims with links to their evidence
+    page.reload()
+    expect(page.locator("#intake-research")).to_contain_text("Sources: our catalog")
+    expect(page.locator('[data-role="research-note"]')).to_have_text(
+        "No active Amazon channel: researched in our own catalog only."
+    )
+    expect(page.locator("#intake-seo-bullets")).to_contain_text("Brand: ACME")
+    page.click('#intake-seo-bullets a[href="#field-brand"]')
+    expect(page.locator("#field-brand")).to_be_in_viewport()

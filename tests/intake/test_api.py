@@ -125,6 +125,7 @@ def test_control_actions_and_review_through_the_api(intake_api, intake_user, run
         "photo_check": "completed",
         "analysis": "completed",
         "research": "completed",
+        "seo": "completed",
         "listing": "completed",
     }
 

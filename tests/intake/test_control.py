@@ -157,10 +157,10 @@ def test_the_worker_path_runs_the_whole_pipeline(intake_user, small_catalog):
         hint_name="ACME electric kettle",
         hint_condition="new",
     )
-    assert run_queue() == 4  # photo check, analysis, research, listing
+    assert run_queue() == 5  # photo check, analysis, research, SEO, listing
     item.refresh_from_db()
     assert item.status == IntakeStatus.COMPLETED
-    assert item.product.title == "ACME electric kettle"
+    assert item.product.title.startswith("ACME electric kettle")  # + size and colour, by the SEO phase
     assert item.product.category == small_catalog["kitchen"]
 
 

@@ -131,7 +131,8 @@ def test_review_resumes_and_drafts_a_new_product_with_variant_photos_and_listing
     # then a draft product exists with the reviewed fields, a variant for size and colour, the photos and a listing
     assert item.status == IntakeStatus.COMPLETED
     product = item.product
-    assert product.title == "ACME Kettle KT-200 1.7 L"
+    assert product.title == "ACME Kettle KT-200 1.7 L blue"  # the SEO title: name, then the evidenced colour
+    assert "<li>Brand: ACME</li>" in product.description  # built from the evidenced fields
     assert (product.status, product.brand, product.mpn) == ("draft", "ACME", "KT-200")
     assert product.category == small_catalog["kitchen"]
     [variant] = product.variants.all()
@@ -144,7 +145,14 @@ def test_review_resumes_and_drafts_a_new_product_with_variant_photos_and_listing
     # and the price is the typical price of the similar kettles of our catalog (research phase)
     research = IntakePhase.objects.get(item=item, phase=PhaseName.RESEARCH).output
     assert research["sources"] == ["our catalog"]
-    assert research["price"] == {"min": "19.90", "typical": "19.90", "max": "19.90", "currency": "USD"}
+    assert research["price"] == {
+        "min": "19.90",
+        "typical": "19.90",
+        "max": "19.90",
+        "currency": "USD",
+        "basis": "similar items",
+    }
+    assert research["notes"] == ["No active Amazon channel: researched in our own catalog only."]
     assert "kettle" in research["matches"][0]["title"].lower()
     assert str(product.price) == "19.90"
     assert all(f["confidence"] == 100 for f in item.fields.values())

@@ -30,7 +30,8 @@ from ..base import (
     iso_z,
     require_credentials,
 )
-from . import mapping, orders
+from ..market import CatalogMatch, MarketOffers
+from . import catalog, mapping, orders
 from .client import MARKETPLACE, AmazonClient, TokenExpired
 
 T = TypeVar("T")
@@ -223,3 +224,18 @@ class AmazonConnector(Connector):
 
     def delete_listing(self, external_id: str) -> None:
         self._submission(self._call("DELETE", self._item_path(external_id)), external_id)
+
+    # --- market research (catalog.py; docs/marketplaces/amazon.md#catalog-and-pricing) ---
+
+    def _raw_call(self, method: str, path: str, *, params: dict[str, str]) -> dict[str, Any]:
+        return self._authed(lambda: self.client.call(method, path, params=params))
+
+    def search_catalog_items(self, *, gtin: str = "", keywords: str = "", page_size: int = 10) -> list[CatalogMatch]:
+        """searchCatalogItems by GTIN (identifiers) or else by keywords: other sellers' items too."""
+        return catalog.search_catalog_items(
+            self._raw_call, self.marketplace_id, gtin=gtin, keywords=keywords, page_size=page_size
+        )
+
+    def get_item_offers(self, asin: str, condition: str = "new") -> MarketOffers:
+        """Product Pricing getItemOffers: the competition on one ASIN."""
+        return catalog.get_item_offers(self._raw_call, self.marketplace_id, asin, condition)

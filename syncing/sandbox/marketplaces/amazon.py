@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlencode
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 from .amazon_orders import AmazonOrders
+from . import amazon_catalog
 
 ACCESS_TTL = 3600  # LWA access token: 1 hour (docs/marketplaces/amazon.md#credentials)
 REFRESH_TTL = 365 * 86400  # authorisations are renewed every 365 days (docs/marketplaces/amazon.md#credentials)
@@ -64,6 +65,7 @@ class AmazonModule(AmazonOrders, MarketplaceModule):
         self.tokens = TokenStore(self)
         self.sellers: dict[str, dict[str, Any]] = {}  # sellerId -> {marketplace_id, client_id}
         self.listings: dict[tuple[str, str], dict[str, Any]] = {}
+        self.catalog = amazon_catalog.AmazonCatalog()  # other sellers' items and offers (amazon_catalog.py)
 
     # --- accounts ---
 
@@ -117,6 +119,8 @@ class AmazonModule(AmazonOrders, MarketplaceModule):
                     return self._json(exc.status, {"error_description": exc.description, "error": exc.error})
             if req.path.startswith("/orders/v0/"):
                 return self.orders_request(req)
+            if (catalog := amazon_catalog.serve(self, req)) is not None:
+                return catalog
             rate_headers: dict[str, str] = {}
             try:
                 op, match = self._route(req)
