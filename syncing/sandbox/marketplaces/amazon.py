@@ -21,8 +21,8 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
-from .amazon_orders import AmazonOrders
 from . import amazon_catalog
+from .amazon_orders import AmazonOrders
 
 ACCESS_TTL = 3600  # LWA access token: 1 hour (docs/marketplaces/amazon.md#credentials)
 REFRESH_TTL = 365 * 86400  # authorisations are renewed every 365 days (docs/marketplaces/amazon.md#credentials)
