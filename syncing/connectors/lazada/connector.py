@@ -27,7 +27,7 @@ from . import mapping, orders
 from .client import LazadaClient, PartialFailure
 
 PAGE_SIZE = 50  # /products/get limit max 50 (docs/marketplaces/lazada.md#endpoints)
-OFFER_BATCH = 20  # max 50 SKUs a call, 20 recommended (docs/marketplaces/lazada.md#endpoints)
+OFFER_BATCH = 50  # the documented maximum (20 is only recommended): one call per engine batch of 50 listings
 
 
 class LazadaConnector(Connector):
@@ -99,7 +99,7 @@ class LazadaConnector(Connector):
         )
 
     def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
-        """/product/price_quantity/update in batches of 20 SKUs; failed SKUs come back in `detail`."""
+        """/product/price_quantity/update in batches of up to 50 SKUs; failed SKUs come back in `detail`."""
         results: list[ItemResult] = []
         for start in range(0, len(items), OFFER_BATCH):
             batch = items[start : start + OFFER_BATCH]
