@@ -63,7 +63,7 @@ class FeedForm(forms.ModelForm):
         ]
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # BaseModelForm._post_clean, missing in django-stubs
         if not self.errors:
             try:
                 feed_check(self.instance)

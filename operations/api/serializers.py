@@ -174,7 +174,7 @@ class FeedSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def get_upload_name(self, obj: Feed) -> str:
-        return obj.upload.name.rsplit("/", 1)[-1] if obj.upload else ""
+        return (obj.upload.name or "").rsplit("/", 1)[-1]
 
 
 class FeedPreviewSerializer(serializers.Serializer):
