@@ -104,26 +104,35 @@ def feed_delete(*, feed: Feed, user: Actor = None) -> None:
         transaction.on_commit(schedules_sync)
 
 
-def _source(feed: Feed) -> Source:
+def _source(feed: Feed, password: str | None = None, upload_path: str = "") -> Source:
     return Source(
         source_type=feed.source_type,
         url=feed.url,
         username=feed.username,
-        password=credentials_decrypt(feed.password_encrypted).get("password", ""),
+        password=password if password else credentials_decrypt(feed.password_encrypted).get("password", ""),
         pattern=feed.path_pattern,
-        upload_path=feed.upload.path if feed.upload else "",
+        upload_path=upload_path or (feed.upload.path if feed.upload and feed.pk else ""),
         max_bytes=settings.FEED_MAX_BYTES,
         allow_private=settings.FEED_ALLOW_PRIVATE_HOSTS,
     )
 
 
-def feed_preview(*, feed: Feed) -> dict[str, Any]:
+def feed_preview(*, feed: Feed, password: str | None = None, upload: File | None = None) -> dict[str, Any]:
     """The first PREVIEW_ROWS rows of the feed's first file, as the supplier wrote them and as the mapping makes
-    them (the feed may be unsaved: the edit page previews what is being typed)."""
+    them. The feed may be unsaved: the edit page previews what is being typed, with the password and file typed
+    in (or else the stored ones). Nothing is saved."""
     feed_check(feed)
     with tempfile.TemporaryDirectory(prefix="feed-preview-") as folder:
+        upload_path = ""
+        if upload is not None:
+            target = Path(folder) / "upload"
+            target.mkdir()
+            upload_path = str(target / Path(upload.name or "feed").name)
+            with open(upload_path, "wb") as fh:
+                for chunk in upload.chunks():
+                    fh.write(chunk)
         try:
-            files = fetch(_source(feed), Path(folder))
+            files = fetch(_source(feed, password, upload_path), Path(folder))
             if not files:
                 raise ApplicationError(f"No file matches '{feed.path_pattern or '*'}' at the feed's source.")
             columns, rows = parse_feed(files[0].path, feed.format, feed.record_path, limit=PREVIEW_ROWS)
@@ -284,3 +293,11 @@ def _check_batch(run: JobRun, batch: ImportBatch, name: str, *, committed: bool)
             f"{name}: {batch.error_count} row(s) failed the dry run and the feed rejects the whole file on error; "
             "nothing was imported."
         )
+
+
+def feed_runs(*, feed: Feed | None = None, limit: int = 20) -> list[Job]:
+    """The newest runs (of one feed), for the run history."""
+    runs = Job.objects.filter(type=JobType.FEED_RUN)
+    if feed is not None:
+        runs = runs.filter(parameters__feed=feed.pk)
+    return list(runs.order_by("-created_at", "-id")[:limit])
