@@ -30,7 +30,7 @@ def job_execute(*, job_id: int) -> Job | None:
     if job is None:
         return None
     run = JobRun(job)
-    with job_logging(job.public_id), audit_actor("job", job.public_id, user=job.created_by):
+    with job_logging(job.public_id), audit_actor("job", job.public_id, user=job.created_by), run.heartbeat():
         try:
             result = RUNNERS[job.type](run)
         except JobStopped:
