@@ -219,3 +219,33 @@ def test_upload_feed_without_file():
     assert_failed(run(feed), "has no file yet")
     feed.upload.save("products.csv", ContentFile(SAMPLE.read_bytes()))
     assert run(feed).status == JobStatus.SUCCEEDED
+
+
+def test_each_active_scheduled_feed_gets_a_cron_schedule_kept_in_step_on_save(django_capture_on_commit_callbacks):
+    from django_q.models import Schedule
+
+    from operations.services.feeds import feed_delete, feed_run_scheduled
+
+    with django_capture_on_commit_callbacks(execute=True):
+        feed = make_feed("ftp://ftp.example.com/in/", schedule="0 3 * * *")
+        make_feed("ftp://ftp.example.com/in/", name="unscheduled")
+    schedule = Schedule.objects.get(name=f"operations.feed.{feed.pk}")
+    assert (schedule.schedule_type, schedule.cron) == (Schedule.CRON, "0 3 * * *")
+    assert schedule.func == "operations.tasks.feed_run_scheduled_task"
+    assert Schedule.objects.filter(name__startswith="operations.feed.").count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        feed = feed_save(feed=feed, data={"schedule": "30 4 * * 1"})
+    assert Schedule.objects.get(name=f"operations.feed.{feed.pk}").cron == "30 4 * * 1"
+
+    # the scheduled task starts a run, and skips while one is queued or running
+    first = feed_run_scheduled(feed_id=feed.pk)
+    assert first is not None
+    assert feed_run_scheduled(feed_id=feed.pk) is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        feed_save(feed=feed, data={"is_active": False})
+    assert not Schedule.objects.filter(name__startswith="operations.feed.").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        feed_delete(feed=feed)
+    assert not Feed.objects.filter(pk=feed.pk).exists()
