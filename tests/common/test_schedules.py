@@ -24,7 +24,7 @@ def test_every_app_schedules_module_is_collected():
     assert schedule_modules() == [accounts_schedules, syncing_schedules, operations_schedules]
     specs, prefixes = declared_schedules()
     assert {s.name for s in specs} >= {"accounts.worker_heartbeat", "accounts.audit_prune", "sync-requeue-stuck"}
-    assert prefixes == ("sync-pull-channel-", "operations.backup")
+    assert prefixes == ("sync-pull-channel-", "sync-pull-incremental-channel-", "operations.backup", "operations.feed.")
 
 
 def test_setup_schedules_creates_every_declared_schedule(make_channel):
@@ -39,6 +39,7 @@ def test_setup_schedules_creates_every_declared_schedule(make_channel):
         ("sync-retention-daily", "syncing.tasks.sync_events_summarise_task", Schedule.MINUTES),
         ("sync-requeue-stuck", "syncing.tasks.sync_jobs_requeue_stuck_task", Schedule.MINUTES),
         (f"sync-pull-channel-{shop.pk}", "syncing.tasks.channel_listings_pull_task", Schedule.MINUTES),
+        (f"sync-pull-incremental-channel-{shop.pk}", "syncing.tasks.channel_listings_pull_task", Schedule.MINUTES),
         ("operations.system_log_purge", "operations.tasks.system_log_purge_task", Schedule.DAILY),
         ("operations.backup", "operations.tasks.backup_scheduled_task", Schedule.MINUTES),
     }
