@@ -111,3 +111,12 @@ def test_run_now_while_running_is_refused_with_a_message(admin_client):
     response = admin_client.post(f"/operations/feeds/{feed.pk}/run/", follow=True)
     assert "is already running" in response.content.decode()
     assert Job.objects.count() == 1
+
+
+def test_a_feed_run_links_back_to_its_feed_on_the_job_page(admin_client):
+    from operations.services.feeds import feed_run_start
+
+    feed = Feed.objects.create(name="f", source_type="upload", mapping=DEMO_MAPPING)
+    job = feed_run_start(feed=feed)
+    page = admin_client.get(f"/operations/jobs/{job.public_id}/").content.decode()
+    assert f'href="/operations/feeds/{feed.pk}/"' in page

@@ -249,3 +249,39 @@ def test_each_active_scheduled_feed_gets_a_cron_schedule_kept_in_step_on_save(dj
     with django_capture_on_commit_callbacks(execute=True):
         feed_delete(feed=feed)
     assert not Feed.objects.filter(pk=feed.pk).exists()
+
+
+def test_stop_request_is_honoured_between_files(ftp_server, feed_dir, monkeypatch):
+    from django.utils import timezone
+
+    from operations.models import Job
+    from operations.services import feeds as feeds_service
+    from operations.services import jobs as jobs_service
+
+    monkeypatch.setattr(jobs_service, "STOP_CHECK_SECONDS", 0)
+    shutil.copy(SAMPLE, feed_dir / "products_1.csv")
+    shutil.copy(SAMPLE, feed_dir / "products_2.csv")
+    real_fetch = feeds_service.fetch
+
+    def fetch_then_stop(*args, **kwargs):  # somebody presses Stop while the files download
+        files = real_fetch(*args, **kwargs)
+        Job.objects.filter(type="feed_run").update(stop_requested_at=timezone.now())
+        return files
+
+    monkeypatch.setattr(feeds_service, "fetch", fetch_then_stop)
+    job = run(make_feed(ftp_server))
+    assert job.status == JobStatus.CANCELLED
+    assert Product.objects.count() == 0
+    assert "Stopped on request." in log_text(job)
+
+
+def test_seed_demo_feeds_command_creates_and_runs_the_demo_feed():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("seed_demo_feeds", "--run", stdout=out)
+    assert "demo feed: Etilize demo feed (created)" in out.getvalue()
+    assert "succeeded: read=8 written=8 skipped=0" in out.getvalue()
+    assert Product.objects.filter(sku="BRO-TN760").exists()
