@@ -41,7 +41,7 @@ def ftp_server(feed_dir):
     """A real FTP server on 127.0.0.1 serving feed_dir's parent; yields its ftp:// URL of /incoming/."""
     authorizer = DummyAuthorizer()
     authorizer.add_user(FEED_USER, FEED_PASSWORD, str(feed_dir.parent), perm="elr")
-    handler = type("Handler", (FTPHandler,), {"authorizer": authorizer, "passive_ports": None})
+    handler = type("Handler", (FTPHandler,), {"authorizer": authorizer, "auth_failed_timeout": 0})
     server = FTPServer(("127.0.0.1", 0), handler)
     port = server.socket.getsockname()[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.2, "blocking": True}, daemon=True)
