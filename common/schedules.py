@@ -25,6 +25,7 @@ class ScheduleSpec:
     schedule_type: str = Schedule.MINUTES
     minutes: int | None = None
     args: str = "()"
+    cron: str | None = None  # with schedule_type Schedule.CRON
 
 
 def schedule_modules() -> list[ModuleType]:
@@ -59,6 +60,8 @@ def schedules_sync() -> tuple[int, int, int]:
     wanted, prefixes = declared_schedules()
     for spec in wanted:
         fields = {"func": spec.func, "args": spec.args, "schedule_type": spec.schedule_type, "minutes": spec.minutes}
+        if spec.cron is not None:
+            fields["cron"] = spec.cron
         schedule, was_created = Schedule.objects.get_or_create(name=spec.name, defaults={**fields, "repeats": -1})
         if was_created:
             created += 1

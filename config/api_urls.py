@@ -10,7 +10,7 @@ from channels.api.views import ChannelViewSet
 from common.api.errors import api_not_found
 from intake.api.views import IntakeItemViewSet
 from listings.api.views import ListingViewSet
-from operations.api.views import BackupViewSet, JobViewSet, OperationsViewSet, SystemLogViewSet
+from operations.api.views import BackupViewSet, FeedViewSet, JobViewSet, OperationsViewSet, SystemLogViewSet
 from syncing.api.views import SyncEventViewSet, SyncJobViewSet
 
 router = DefaultRouter()
@@ -28,6 +28,7 @@ router.register("system-logs", SystemLogViewSet, basename="system-log")
 router.register("jobs", JobViewSet, basename="job")
 router.register("operations", OperationsViewSet, basename="operations")
 router.register("backups", BackupViewSet, basename="backup")
+router.register("feeds", FeedViewSet, basename="feed")
 
 app_name = "api"
 urlpatterns = [

@@ -191,6 +191,14 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default
 IMPORT_MAX_ZIP_ENTRIES = env.int("IMPORT_MAX_ZIP_ENTRIES", default=2_000)
 # image_urls are fetched by the server: refuse private/loopback hosts (SSRF) unless allowed (tests, intranets)
 IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS = env.bool("IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS", default=False)
+# Supplier feeds (docs/operations.md#supplier-feeds): the same SSRF guard for feed URLs, and the largest feed file
+FEED_ALLOW_PRIVATE_HOSTS = env.bool("FEED_ALLOW_PRIVATE_HOSTS", default=False)
+FEED_MAX_BYTES = env.int("FEED_MAX_BYTES", default=200 * 1024 * 1024)
+# operations.Job: a running job renews heartbeat_at this often from its own thread; a job without a beat for
+# JOB_STALE_SECONDS is taken over by its task's redelivery (docs/operations.md#jobs)
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=10.0)
+JOB_STALE_SECONDS = env.float("JOB_STALE_SECONDS", default=60.0)
+FEED_SFTP_KNOWN_HOSTS = env.str("FEED_SFTP_KNOWN_HOSTS", default="")  # known_hosts file; empty: keys not checked
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # a LogEntry per row is the slow part of admin imports (docs/imports.md#background)
 # A character XLSX cannot hold (NUL, other control characters) becomes U+FFFD in the admin's XLSX export instead of
 # failing the whole download with "export failed".

@@ -2,8 +2,10 @@ from django.contrib import admin, messages
 
 from common.errors import ApplicationError
 
-from .models import Backup, Job, JobLogLine, SystemLog
+from .forms import FeedForm
+from .models import Backup, Feed, FeedFile, Job, JobLogLine, SystemLog
 from .services.backups import backup_check_start
+from .services.feeds import feed_run_start, feed_save
 from .services.jobs import job_stop
 
 
@@ -82,3 +84,48 @@ class BackupAdmin(admin.ModelAdmin):
         for backup in queryset:
             job = backup_check_start(backup=backup, user=request.user)
             self.message_user(request, f"{backup.file_name}: restore dry run queued as {job.public_id}.")
+
+
+@admin.register(Feed)
+class FeedAdmin(admin.ModelAdmin):
+    """Supplier feeds, saved through feed_save (mapping, cron and URL checks, the password encrypted)."""
+
+    form = FeedForm
+    list_display = ["name", "source_type", "url", "format", "schedule", "is_active", "updated_at"]
+    list_filter = ["source_type", "format", "is_active"]
+    search_fields = ["name", "url"]
+    actions = ["run_now"]
+
+    def save_model(self, request, obj, form, change):
+        upload = form.cleaned_data.get("upload") if "upload" in form.changed_data else None
+        saved = feed_save(
+            feed=Feed.objects.get(pk=obj.pk) if change else None,
+            data=form.field_values(),
+            password=form.password_value(),
+            upload=upload or None,
+            user=request.user,
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    @admin.action(description="Run the selected feeds now")
+    def run_now(self, request, queryset):
+        for feed in queryset:
+            try:
+                job = feed_run_start(feed=feed, user=request.user)
+                self.message_user(request, f"{feed.name}: run queued as {job.public_id}.")
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
+
+
+@admin.register(FeedFile)
+class FeedFileAdmin(admin.ModelAdmin):
+    """Files imported by feeds, by checksum (delete one to import the same file again)."""
+
+    list_display = ["feed", "name", "size_bytes", "sha256", "job", "import_batch_id", "created_at"]
+    list_filter = ["feed"]
+    search_fields = ["name", "=sha256"]
+    readonly_fields = [f.name for f in FeedFile._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -37,3 +37,18 @@ class JobType(models.TextChoices):
     MAINTENANCE = "maintenance", "Database maintenance"
     BACKUP = "backup", "Backup"
     RESTORE_CHECK = "restore_check", "Restore dry run"
+    FEED_RUN = "feed_run", "Supplier feed run"
+
+
+class FeedSourceType(models.TextChoices):
+    SFTP = "sftp", "SFTP"
+    FTP = "ftp", "FTP"
+    HTTP = "http", "HTTP(S) URL"
+    UPLOAD = "upload", "Uploaded file"
+
+
+class FeedFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel (.xlsx)"
+    XML = "xml", "XML"
+    JSON = "json", "JSON"

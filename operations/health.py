@@ -20,7 +20,8 @@ from django_q.models import OrmQ
 from django_q.status import Stat
 
 from accounts.models import WorkerHeartbeat
-from operations.models import Backup
+from operations.choices import JobStatus, JobType
+from operations.models import Backup, Job
 from syncing.choices import SyncJobStatus
 from syncing.models import SyncJob
 
@@ -104,10 +105,19 @@ def check_disk() -> dict[str, Any]:
 
 
 def check_recent() -> dict[str, Any]:
-    """When a sync job and a backup last succeeded (information; never fails the probe). Supplier feeds are not
-    built yet; their last run will be added here."""
+    """When a sync job, a supplier feed run and a backup last succeeded (information; never fails the probe)."""
     last_sync = (
         SyncJob.objects.filter(status=SyncJobStatus.SUCCEEDED, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    last_feed = (
+        Job.objects.filter(
+            type=JobType.FEED_RUN,
+            status__in=[JobStatus.SUCCEEDED, JobStatus.COMPLETED_WITH_WARNINGS],
+            finished_at__isnull=False,
+        )
         .order_by("-finished_at")
         .values_list("finished_at", flat=True)
         .first()
@@ -118,6 +128,7 @@ def check_recent() -> dict[str, Any]:
     return {
         "ok": True,
         "last_sync_succeeded_at": last_sync.isoformat() if last_sync else None,
+        "last_feed_run_succeeded_at": last_feed.isoformat() if last_feed else None,
         "last_backup_at": last_backup.isoformat() if last_backup else None,
         "backup_overdue": overdue,
     }

@@ -135,6 +135,12 @@ def _lines(text: str, level: int = LogLevel.INFO) -> list[LogLine]:
     return [LogLine(None, level, line) for line in text.splitlines() if line.strip()]
 
 
+def _feed_url(job: Job) -> str:
+    """A feed run links to its feed's page (with the run history)."""
+    feed_id = job.parameters.get("feed") if job.type == "feed_run" else None
+    return reverse("operations:feed_edit", args=[feed_id]) if isinstance(feed_id, int) else ""
+
+
 class OperationsJobSource(JobSource):
     prefix = "job"
 
@@ -176,6 +182,7 @@ class OperationsJobSource(JobSource):
             result=obj.result,
             parameters=obj.parameters,
             warnings=obj.warnings,
+            source_url=_feed_url(obj),
             can_stop=obj.is_active and is_admin(user),
         )
 

@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.db import models
 
-from .choices import ACTIVE_JOB_STATUSES, JobStatus, JobType, LogLevel
+from catalog.models import ImportErrorPolicy
+
+from .choices import ACTIVE_JOB_STATUSES, FeedFormat, FeedSourceType, JobStatus, JobType, LogLevel
 
 
 class SystemLog(models.Model):
@@ -158,3 +160,77 @@ class Backup(models.Model):
     @property
     def file_name(self) -> str:
         return self.path.rsplit("/", 1)[-1]
+
+
+class Feed(models.Model):
+    """A supplier feed: where a product file comes from, how its columns map to our import columns, and when it
+    runs (docs/operations.md#supplier-feeds). Each run is an `operations.Job` of type `feed_run`.
+
+    The password is stored only as Fernet ciphertext (`password_encrypted`, the channel credentials' key). The
+    mapping and cron are checked by `operations.feeds.mapping.mapping_check` and `cron_check` before saving.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    source_type = models.CharField(max_length=10, choices=FeedSourceType.choices)
+    url = models.CharField(
+        max_length=500, blank=True, help_text="ftp://host:port/dir/, sftp://host/dir/ or https://host/file.csv."
+    )
+    username = models.CharField(max_length=120, blank=True)
+    password_encrypted = models.TextField(blank=True, default="", editable=False)
+    path_pattern = models.CharField(max_length=200, blank=True, help_text="File name pattern, e.g. products_*.csv.")
+    upload = models.FileField(upload_to="feeds/", blank=True, help_text="The file of an `upload` feed.")
+    format = models.CharField(max_length=8, choices=FeedFormat.choices, default=FeedFormat.CSV)
+    record_path = models.CharField(
+        max_length=200, blank=True, help_text="XML: element path of one record (items/item); JSON: dotted key."
+    )
+    mapping = models.JSONField(default=dict, blank=True)
+    on_error = models.CharField(max_length=12, choices=ImportErrorPolicy.choices, default=ImportErrorPolicy.REJECT_ALL)
+    schedule = models.CharField(max_length=100, blank=True, help_text="Cron expression, e.g. 0 3 * * *.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(source_type__in=FeedSourceType.values), name="feed_source_type_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(format__in=FeedFormat.values), name="feed_format_valid"),
+            models.CheckConstraint(
+                condition=models.Q(on_error__in=ImportErrorPolicy.values), name="feed_on_error_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source_type=FeedSourceType.UPLOAD) | ~models.Q(url=""),
+                name="feed_remote_has_url",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_encrypted)
+
+
+class FeedFile(models.Model):
+    """A feed file imported with success, by its SHA-256: the same file again is skipped as unchanged."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    import_batch_id = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["feed", "sha256"], name="feedfile_feed_sha256_unique"),
+            models.CheckConstraint(condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="feedfile_sha256_hex"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feed_id}: {self.name}"

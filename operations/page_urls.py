@@ -28,4 +28,8 @@ urlpatterns = [
     path("backups/", views.BackupListView.as_view(), name="backup_list"),
     path("backups/new/", views.BackupStartView.as_view(), name="backup_start"),
     path("backups/<int:pk>/check/", views.BackupCheckView.as_view(), name="backup_check"),
+    path("feeds/", views.FeedListView.as_view(), name="feed_list"),
+    path("feeds/new/", views.FeedFormView.as_view(), name="feed_create"),
+    path("feeds/<int:pk>/", views.FeedFormView.as_view(), name="feed_edit"),
+    path("feeds/<int:pk>/run/", views.FeedRunView.as_view(), name="feed_run"),
 ]

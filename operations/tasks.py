@@ -17,3 +17,9 @@ def backup_scheduled_task() -> None:
     from operations.services.backups import backup_run_now
 
     backup_run_now()
+
+
+def feed_run_scheduled_task(feed_id: int) -> None:
+    from operations.services.feeds import feed_run_scheduled
+
+    feed_run_scheduled(feed_id=feed_id)

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -26,11 +26,12 @@ from operations.choices import JobType
 from operations.dashboard import channel_status_matrix, sync_chart, sync_counts
 from operations.dbstats import slow_queries, table_stats
 from operations.filters import SystemLogFilterSet
-from operations.forms import JobFilterForm, MaintenanceForm
+from operations.forms import FeedForm, JobFilterForm, MaintenanceForm
 from operations.health import health_report
 from operations.job_sources import JobList, JobRecord, LogLine, job_get
-from operations.models import Backup, Job, SystemLog
+from operations.models import Backup, Feed, Job, SystemLog
 from operations.services.backups import backup_check_start, backup_start
+from operations.services.feeds import feed_preview, feed_run_start, feed_runs, feed_save
 from operations.services.jobs import job_stop_any
 from operations.services.maintenance import maintenance_start
 
@@ -259,3 +260,72 @@ def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpR
     request_id = getattr(request, "request_id", "") or request_id_var.get()
     template = loader.get_template(template_name)
     return HttpResponse(template.render({"request_id": "" if request_id == "-" else request_id}), status=500)
+
+
+# --- Supplier feeds ---
+
+
+class FeedListView(AdminPageMixin, TemplateView):
+    template_name = "operations/feed_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        feeds = list(Feed.objects.order_by("name"))
+        last = {run.parameters.get("feed"): run for run in feed_runs(limit=500) if run.parameters.get("feed")}
+        context["rows"] = [(feed, last.get(feed.pk)) for feed in feeds]
+        return context
+
+
+class FeedFormView(AdminPageMixin, View):
+    """Create or edit a feed. The Preview button runs the mapping over the first 20 rows of the source's first
+    file with what is typed in the form (nothing saved); Save saves through feed_save."""
+
+    template_name = "operations/feed_form.html"
+
+    def _feed(self, pk: int | None) -> Feed | None:
+        return get_object_or_404(Feed, pk=pk) if pk else None
+
+    def _render(self, request: HttpRequest, form: FeedForm, feed: Feed | None, **extra: Any) -> HttpResponse:
+        context = {"form": form, "feed": feed, "runs": feed_runs(feed=feed) if feed else [], **extra}
+        return render(request, self.template_name, context, status=400 if form.errors else 200)
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        feed = self._feed(pk)
+        initial = {} if feed else {"mapping": {"sku": {"from": ""}}, "format": "csv", "is_active": True}
+        return self._render(request, FeedForm(instance=feed, initial=initial), feed)
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        feed = self._feed(pk)
+        form = FeedForm(request.POST, request.FILES, instance=self._feed(pk))
+        if not form.is_valid():
+            return self._render(request, form, feed)
+        upload = request.FILES.get("upload")
+        if "preview" in request.POST:
+            try:
+                preview = feed_preview(feed=form.instance, password=form.password_value(), upload=upload)
+            except ApplicationError as exc:
+                return self._render(request, form, feed, preview_error=exc.message)
+            return self._render(request, form, feed, preview=preview)
+        try:
+            saved = feed_save(
+                feed=feed, data=form.field_values(), password=form.password_value(), upload=upload, user=request.user
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            return self._render(request, form, feed)
+        messages.success(request, f"Feed '{saved.name}' saved.")
+        return redirect("operations:feed_edit", pk=saved.pk)
+
+
+class FeedRunView(AdminPageMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        feed = get_object_or_404(Feed, pk=pk)
+        try:
+            job = feed_run_start(feed=feed, user=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("operations:feed_edit", pk=feed.pk)
+        messages.success(request, f"Run of '{feed.name}' queued as {job.public_id}.")
+        return redirect("operations:job_detail", public_id=job.public_id)

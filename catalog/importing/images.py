@@ -1,16 +1,14 @@
 """Fetch the `image_urls` of an import in the background and add them with the catalog's image checks."""
 
-import ipaddress
 import logging
-import socket
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from common.actors import Actor
+from common.netguard import HostRefused, host_check
 
 from ..models import ImportBatch, ImportRow, Product
 from ..services import image_add
@@ -25,19 +23,10 @@ class FetchError(Exception):
 
 def _check_host(url: str) -> None:
     """Refuse addresses inside our own network (SSRF) unless the setting allows them (tests, intranets)."""
-    host = urlsplit(url).hostname or ""
-    if not host:
-        raise FetchError("the address has no host")
-    if settings.IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS:
-        return
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except OSError as exc:
-        raise FetchError(f"host '{host}' cannot be resolved") from exc
-    for address in addresses:
-        ip = ipaddress.ip_address(address)
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
-            raise FetchError(f"host '{host}' is a private or local address")
+        host_check(url, allow_private=settings.IMPORT_IMAGE_ALLOW_PRIVATE_HOSTS)
+    except HostRefused as exc:
+        raise FetchError(str(exc)) from exc
 
 
 def image_fetch(url: str) -> bytes:

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from common.api.serializers import StrictBooleanField
 from operations.choices import JobStatus
-from operations.models import Backup, SystemLog
+from operations.models import Backup, Feed, SystemLog
 
 
 class SystemLogSerializer(serializers.ModelSerializer):
@@ -137,3 +137,50 @@ class BackupSerializer(serializers.ModelSerializer):
 
     def get_is_present(self, backup: Any) -> bool:
         return Path(backup.path).is_file()
+
+
+class FeedSerializer(serializers.ModelSerializer):
+    """A supplier feed. `password` is write-only (stored encrypted; `has_password` says whether one is stored;
+    leave it out to keep it, "" to remove it). `mapping`: {"<our column>": {"from": "<their column>", "transform":
+    ...}}, checked with the cron `schedule` and the URL when saved (docs/operations.md#supplier-feeds)."""
+
+    password = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, trim_whitespace=False, style={"input_type": "password"}
+    )
+    has_password = serializers.BooleanField(read_only=True)
+    upload_name = serializers.SerializerMethodField(help_text="File name of an upload feed's file, if any.")
+
+    class Meta:
+        model = Feed
+        fields = [
+            "id",
+            "name",
+            "source_type",
+            "url",
+            "username",
+            "password",
+            "has_password",
+            "path_pattern",
+            "format",
+            "record_path",
+            "mapping",
+            "on_error",
+            "schedule",
+            "is_active",
+            "upload_name",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def get_upload_name(self, obj: Feed) -> str:
+        return (obj.upload.name or "").rsplit("/", 1)[-1]
+
+
+class FeedPreviewSerializer(serializers.Serializer):
+    file = serializers.CharField(help_text="The file previewed (the first one matching the pattern).")
+    their_columns = serializers.ListField(child=serializers.CharField())
+    source_rows = serializers.ListField(child=serializers.DictField(), help_text="Up to 20 rows as in the file.")
+    columns = serializers.ListField(child=serializers.CharField(), help_text="Our columns, from the mapping.")
+    rows = serializers.ListField(child=serializers.DictField(), help_text="The same rows after the mapping.")
+    problems = serializers.ListField(child=serializers.DictField(), help_text="[{row, problems}] cells left empty.")

@@ -9,18 +9,22 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.errors import ApplicationError
 from operations.dbstats import slow_queries, table_stats
 from operations.filters import SystemLogFilterSet
 from operations.forms import JobFilterForm
 from operations.job_sources import JobList, job_get
-from operations.models import Backup, SystemLog
+from operations.models import Backup, Feed, SystemLog
 from operations.services.backups import backup_check_start, backup_start
+from operations.services.feeds import feed_delete, feed_preview, feed_run_start, feed_save
 from operations.services.jobs import job_stop_any
 from operations.services.maintenance import maintenance_start
 
 from .permissions import AdminRolePermission
 from .serializers import (
     BackupSerializer,
+    FeedPreviewSerializer,
+    FeedSerializer,
     JobDetailSerializer,
     JobSerializer,
     MaintenanceRequestSerializer,
@@ -154,3 +158,45 @@ class BackupViewSet(viewsets.ReadOnlyModelViewSet):
     def check(self, request: Request, pk: Any = None) -> Response:
         job = backup_check_start(backup=self.get_object(), user=request.user)
         return Response(job_detail_data(job.public_id, request.user), status=status.HTTP_202_ACCEPTED)
+
+
+class FeedViewSet(viewsets.ModelViewSet):
+    """Supplier feeds (admin role). `run` queues a run (409 while one is running: never two at once);
+    `preview` downloads the first file and returns its first 20 rows before and after the mapping."""
+
+    queryset = Feed.objects.order_by("name")
+    serializer_class = FeedSerializer
+    permission_classes = [AdminRolePermission]
+    filter_backends: list[Any] = []
+
+    def _save(self, serializer: FeedSerializer, feed: Feed | None) -> None:
+        data = dict(serializer.validated_data)
+        password = data.pop("password", None)
+        try:
+            serializer.instance = feed_save(feed=feed, data=data, password=password, user=self.request.user)
+        except ApplicationError as exc:
+            raise exceptions.ValidationError({"non_field_errors": [exc.message]}) from None
+
+    def perform_create(self, serializer: FeedSerializer) -> None:  # type: ignore[override]
+        self._save(serializer, None)
+
+    def perform_update(self, serializer: FeedSerializer) -> None:  # type: ignore[override]
+        self._save(serializer, serializer.instance)
+
+    def perform_destroy(self, instance: Feed) -> None:
+        feed_delete(feed=instance, user=self.request.user)
+
+    @extend_schema(request=None, responses={202: JobDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def run(self, request: Request, pk: Any = None) -> Response:
+        job = feed_run_start(feed=self.get_object(), user=request.user)
+        return Response(job_detail_data(job.public_id, request.user), status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: FeedPreviewSerializer})
+    @action(detail=True, methods=["post"])
+    def preview(self, request: Request, pk: Any = None) -> Response:
+        try:
+            data = feed_preview(feed=self.get_object())
+        except ApplicationError as exc:
+            raise exceptions.ValidationError({"non_field_errors": [exc.message]}) from None
+        return Response(FeedPreviewSerializer(data).data)

@@ -6,13 +6,16 @@ chunks, which raises `JobStopped` once somebody asked the job to stop.
 """
 
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from accounts.roles import can_edit, is_admin
@@ -83,15 +86,21 @@ def job_stop(*, job: Job, user: Actor = None) -> Job:
     return job
 
 
+def job_stale_seconds() -> float:
+    """How old a running job's heartbeat may be before its worker counts as dead: JOB_STALE_SECONDS (a running
+    job beats every JOB_HEARTBEAT_SECONDS from its own thread), never longer than the task timeout."""
+    return min(float(settings.JOB_STALE_SECONDS), float(settings.Q_CLUSTER.get("timeout", 600)))
+
+
 def job_claim(*, job_id: int) -> Job | None:
     """Move a queued job to running, or take over a running one whose worker died (no heartbeat for longer
-    than the task timeout; counted in `retry_count`). None when there is nothing to run (duplicate delivery)."""
+    than job_stale_seconds(); counted in `retry_count`). None when there is nothing to run (duplicate delivery)."""
     now = timezone.now()
     if Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
     ):
         return Job.objects.get(pk=job_id)
-    stale = now - timedelta(seconds=settings.Q_CLUSTER.get("timeout", 600))
+    stale = now - timedelta(seconds=job_stale_seconds())
     job = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, heartbeat_at__lt=stale).first()
     if job is None:
         _takeover_check_later(job_id=job_id, stale=stale)
@@ -150,6 +159,21 @@ class JobRun:
     def log(self, message: str, level: int = LogLevel.INFO) -> None:
         job_log(job=self.job, message=message, level=level)
 
+    @contextmanager
+    def heartbeat(self) -> Iterator[None]:
+        """Renew `heartbeat_at` every JOB_HEARTBEAT_SECONDS from a thread of its own while the runner works, so a
+        runner stuck in one long step (a download, a dry run) is not taken for dead; the beats stop with it."""
+        stop = threading.Event()
+        beat = threading.Thread(
+            target=_beat, args=(self.job.pk, float(settings.JOB_HEARTBEAT_SECONDS), stop), daemon=True
+        )
+        beat.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            beat.join(timeout=10)
+
     def stage(self, name: str, *, total: int | None = None) -> None:
         self.job.stage = name[:120]
         if total is not None:
@@ -205,6 +229,17 @@ class JobRun:
         """Call between chunks: raises JobStopped when a stop was requested."""
         if self.stop_requested():
             raise JobStopped
+
+
+def _beat(job_id: int, interval: float, stop: threading.Event) -> None:
+    try:
+        while not stop.wait(interval):
+            try:
+                Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
+            except DatabaseError:  # a busy database: the next beat tries again
+                logger.warning("job-%s: heartbeat not saved", job_id, exc_info=True)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def job_stop_any(*, public_id: str, user: Actor) -> None:

@@ -9,6 +9,7 @@ from common.errors import ApplicationError
 from operations.choices import JobStatus, JobType, LogLevel
 from operations.models import Job
 from operations.services.backups import backup_runner, restore_check_runner
+from operations.services.feeds import feed_runner
 from operations.services.jobs import JobRun, JobStopped, job_claim, job_finish
 from operations.services.maintenance import maintenance_runner
 from operations.systemlog import job_logging
@@ -19,6 +20,7 @@ RUNNERS: dict[str, Callable[[JobRun], dict[str, Any]]] = {
     JobType.MAINTENANCE: maintenance_runner,
     JobType.BACKUP: backup_runner,
     JobType.RESTORE_CHECK: restore_check_runner,
+    JobType.FEED_RUN: feed_runner,
 }
 
 
@@ -28,7 +30,7 @@ def job_execute(*, job_id: int) -> Job | None:
     if job is None:
         return None
     run = JobRun(job)
-    with job_logging(job.public_id), audit_actor("job", job.public_id, user=job.created_by):
+    with job_logging(job.public_id), audit_actor("job", job.public_id, user=job.created_by), run.heartbeat():
         try:
             result = RUNNERS[job.type](run)
         except JobStopped:

@@ -24,7 +24,7 @@ def test_every_app_schedules_module_is_collected():
     assert schedule_modules() == [accounts_schedules, syncing_schedules, operations_schedules]
     specs, prefixes = declared_schedules()
     assert {s.name for s in specs} >= {"accounts.worker_heartbeat", "accounts.audit_prune", "sync-requeue-stuck"}
-    assert prefixes == ("sync-pull-channel-", "sync-pull-incremental-channel-", "operations.backup")
+    assert prefixes == ("sync-pull-channel-", "sync-pull-incremental-channel-", "operations.backup", "operations.feed.")
 
 
 def test_setup_schedules_creates_every_declared_schedule(make_channel):

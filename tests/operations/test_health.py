@@ -92,6 +92,11 @@ def test_healthz_reports_cache_disk_and_recent_successes(client, settings, make_
     finished = timezone.now() - timedelta(hours=1)
     SyncJob.objects.create(kind="pull", channel=make_channel("shopify"), status="succeeded", finished_at=finished)
     Backup.objects.create(path="/tmp/x.sqlite3", vendor="sqlite", sha256="a" * 64, schema_version="1-x")
+    from operations.models import Job
+
+    feed_done = timezone.now() - timedelta(minutes=5)
+    Job.objects.create(type="feed_run", status="failed", started_at=feed_done, finished_at=feed_done)
+    Job.objects.create(type="feed_run", status="succeeded", started_at=finished, finished_at=finished)
     body = client.get("/healthz").json()
     assert body["checks"]["cache"] == {"ok": True, "backend": "LocMemCache"}
     assert body["checks"]["disk"]["ok"] is True
@@ -100,6 +105,7 @@ def test_healthz_reports_cache_disk_and_recent_successes(client, settings, make_
     assert recent["last_sync_succeeded_at"] == finished.isoformat()
     assert recent["backup_overdue"] is False
     assert recent["last_backup_at"] is not None
+    assert recent["last_feed_run_succeeded_at"] == finished.isoformat()  # the later failed run does not count
 
 
 def test_low_disk_fails_the_probe(client, settings):
