@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from common.api.filters import utc_offset_error
 from common.errors import ApplicationError
 from operations.choices import JobStatus
 from operations.job_sources import SOURCES, job_type_choices
@@ -22,6 +23,15 @@ class JobFilterForm(forms.Form):
     active = forms.NullBooleanField(required=False, widget=forms.CheckboxInput, label="Queued or running only")
     created_after = forms.DateTimeField(required=False, label="From")
     created_before = forms.DateTimeField(required=False, label="Until")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in ("created_after", "created_before"):
+            value = cleaned.get(name)
+            message = utc_offset_error(value) if value is not None else None
+            if message:
+                self.add_error(name, message)
+        return cleaned
 
 
 class MaintenanceForm(forms.Form):

@@ -44,15 +44,20 @@ def _filter_value_error(filterset_class: Any, declared: Any, values: list[str]) 
 MAX_UTC_OFFSET = datetime.timedelta(hours=14)  # the widest offset in use (UTC+14); PostgreSQL refuses ±16 h and more
 
 
+def utc_offset_error(parsed: datetime.datetime) -> str | None:
+    """The message for a date-time whose offset PostgreSQL cannot store (Python accepts up to ±24 h)."""
+    offset = parsed.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        return "Use a time zone offset between -14:00 and +14:00."
+    return None
+
+
 def _datetime_value_error(value: str) -> str | None:
     try:
         parsed = datetime.datetime.fromisoformat(value)
     except ValueError:
         return None  # the filter's own form field reports a malformed date-time
-    offset = parsed.utcoffset()
-    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
-        return "Use a time zone offset between -14:00 and +14:00."
-    return None
+    return utc_offset_error(parsed)
 
 
 class StrictFilterBackend(DjangoFilterBackend):

@@ -15,7 +15,7 @@ from common.api.serializers import (
     StrictIntegerField,
 )
 from listings import services
-from listings.choices import ListingStatus
+from listings.choices import ListingStatus, RemoteStatus
 from listings.models import Listing
 from syncing.api.serializers import SyncJobSerializer
 
@@ -120,6 +120,12 @@ class ListingSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
         help_text="Values sent to the marketplace and not confirmed yet, as text.",
     )
     pending_since = serializers.DateTimeField(read_only=True, allow_null=True)
+    remote_status = serializers.ChoiceField(
+        choices=RemoteStatus.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The marketplace's own status of the item, normalised; empty until it has been read.",
+    )
     remote_issues = serializers.JSONField(read_only=True, help_text="The marketplace's issues with the item.")
     channel_payload = serializers.JSONField(read_only=True, help_text="What the marketplace last answered.")
 

@@ -264,6 +264,14 @@ def test_api_refuses_a_bad_filter(admin_api):
     assert response.status_code == 400
 
 
+def test_api_refuses_a_time_zone_offset_the_database_cannot_store(admin_api):
+    # Python reads offsets up to 24 h; PostgreSQL refuses 16 h and more (found by the schema fuzz as a 500)
+    response = admin_api.get("/api/v1/jobs/", {"created_after": "0456-10-28T07:23:41-16:15"})
+    assert response.status_code == 400
+    assert "between -14:00 and +14:00" in str(response.json())
+    assert admin_api.get("/api/v1/jobs/", {"created_after": "2026-10-28T07:23:41+05:30"}).status_code == 200
+
+
 def test_api_job_detail_has_its_log_and_unknown_is_404(admin_api, three_jobs):
     op, _, _ = three_jobs
     body = admin_api.get(f"/api/v1/jobs/job-{op.pk}/").json()
