@@ -1,0 +1,1 @@
+"""Order writes (docs/orders.md)."""
