@@ -1,0 +1,11 @@
+"""The daily customer housekeeping (common/schedules.py)."""
+
+from django_q.models import Schedule
+
+from common.schedules import ScheduleSpec
+
+
+def schedule_specs() -> list[ScheduleSpec]:
+    return [
+        ScheduleSpec(name="orders.customers_daily", func="orders.tasks.customers_daily", schedule_type=Schedule.DAILY)
+    ]
