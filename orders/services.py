@@ -21,8 +21,8 @@ from syncing.connectors.base import ORDER_STATUSES, RemoteOrder, RemoteOrderLine
 
 from .choices import PAID_STATUSES, RESERVE_AT_PLACEMENT, SHIPPED_STATUSES, OrderStatus, Segment
 from .models import Customer, Order, OrderLine
+from .selectors import LINE_SOURCE
 
-LINE_SOURCE = "orders.orderline"
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postcode", "country", "phone")
 
 
