@@ -86,3 +86,14 @@ def test_stock_pages_and_adjustment(client, editor_user, viewer_user, placed):
     assert stock.safety == 1
     assert stock.oversold
     assert "MUG-1" in client.get("/stock/oversold/").content.decode()
+
+
+def test_admin_lists_and_reads_every_model(staff_client, placed):
+    line = placed.lines.get()
+    stock = Stock.objects.get(sku="MUG-1")
+    for url in ("/admin/orders/order/", f"/admin/orders/order/{placed.pk}/change/", "/admin/orders/orderline/",
+                f"/admin/orders/orderline/{line.pk}/change/", "/admin/orders/customer/",
+                "/admin/inventory/stock/", f"/admin/inventory/stock/{stock.pk}/change/",
+                "/admin/inventory/stockmovement/"):  # fmt: skip
+        assert staff_client.get(url).status_code == 200, url
+    assert staff_client.get("/admin/inventory/stockmovement/add/").status_code == 403
