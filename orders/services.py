@@ -66,7 +66,7 @@ def order_ingest(*, channel: Channel, remote: RemoteOrder, user: User = None) ->
         order.customer = _customer_upsert(channel, remote)
     order.save()
     for remote_line in remote.lines:
-        line = _line_upsert(order, remote_line)
+        line = _line_upsert(order, remote_line, remote.status)
         _line_stock_sync(order, line, user=user)
     if order.customer_id:
         customer_refresh(order.customer)  # type: ignore[arg-type]
@@ -121,21 +121,23 @@ def _order_fields(order: Order, channel: Channel, remote: RemoteOrder) -> None:
         setattr(order, name, value)
 
 
-def _line_upsert(order: Order, remote: RemoteOrderLine) -> OrderLine:
+def _line_upsert(order: Order, remote: RemoteOrderLine, status: str) -> OrderLine:
     line = OrderLine.objects.select_for_update().filter(order=order, external_line_id=remote.external_line_id).first()
     if line is None:
         line = OrderLine(order=order, external_line_id=remote.external_line_id, quantity=remote.quantity)
     quantity = max(line.quantity, remote.quantity)
+    cancelled = min(quantity, max(line.cancelled_quantity, remote.cancelled_quantity))
     shipped = remote.shipped_quantity
-    if order.status in SHIPPED_STATUSES and not shipped:
-        shipped = quantity - remote.cancelled_quantity  # the marketplace says "shipped" without per-line counts
+    if status in SHIPPED_STATUSES and not shipped:
+        # This snapshot says "shipped" without per-line counts: every unit not cancelled (as far as we know) left.
+        shipped = max(0, quantity - cancelled)
     line.quantity = quantity
     line.sku = remote.sku.strip()[:128]
     line.title = remote.title[:255]
     line.unit_price = remote.unit_price
     line.line_total = remote.line_total
     # Counters never go back: an older state arriving late cannot undo a cancel, a shipment or a refund.
-    line.cancelled_quantity = min(quantity, max(line.cancelled_quantity, remote.cancelled_quantity))
+    line.cancelled_quantity = cancelled
     line.shipped_quantity = min(quantity, max(line.shipped_quantity, shipped))
     line.refunded_quantity = min(quantity, max(line.refunded_quantity, remote.refunded_quantity))
     line.restocked_quantity = min(line.refunded_quantity, max(line.restocked_quantity, remote.restocked_quantity))
