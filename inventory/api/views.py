@@ -24,6 +24,7 @@ class StockViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = StockSerializer
     filterset_class = StockFilterSet
     required_role_area = "catalog"
+    extra_error_statuses = {"adjust": ("404",)}  # an unknown SKU
 
     def get_queryset(self) -> Any:
         return stocks().order_by("sku", "id")
