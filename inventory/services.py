@@ -14,6 +14,7 @@ from django.db.models import Q, Sum
 
 from catalog.models import Product, Variant
 from catalog.services import product_update, variant_update
+from catalog.services.readiness import payload_parts, products_payload_changed
 from common.actors import Actor as User
 from common.actors import actor_or_none
 from common.errors import ApplicationError
@@ -192,6 +193,8 @@ def _write_back(stock: Stock) -> None:
         logger.warning("Stock %s: catalog quantity written directly (%s)", stock.sku, exc)
         model = Variant if stock.variant_id else Product
         model.objects.filter(pk=stock.variant_id or stock.product_id).update(quantity=quantity)
+        # ...and the listings still hear of it, as after any catalog quantity change (docs/sync.md).
+        products_payload_changed([stock.product_id], payload_parts(["quantity"], variant=stock.variant_id is not None))
 
 
 # --- Manual changes ---

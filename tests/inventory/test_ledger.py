@@ -141,3 +141,22 @@ def test_data_migration_opens_stock_for_existing_quantities():
     assert Stock.objects.get(variant=variant).on_hand == 2
     assert not Stock.objects.filter(product=with_variants, variant__isnull=True).exists()
     assert StockMovement.objects.get(idempotency_key=f"opening:variant:{variant.pk}").delta == 2
+
+
+def test_a_movement_tells_the_listings_their_offers_changed():
+    from catalog.events import LISTING_INPUTS_CHANGED
+    from common import events
+
+    product = ProductFactory(sku="MUG-9", quantity=3)
+    stock = stock_for_sku("MUG-9")
+    heard = []
+
+    def handler(**payload):
+        heard.append(payload)
+
+    events.subscribe(LISTING_INPUTS_CHANGED, handler)
+    try:
+        movement_apply(stock=stock, bucket=Bucket.COMMITTED, delta=1, reason=Reason.ORDER_PAID, idempotency_key="e")
+    finally:
+        events._handlers[LISTING_INPUTS_CHANGED].remove(handler)
+    assert [(p["product_ids"], p["parts"]) for p in heard] == [([product.pk], frozenset({"offers"}))]
