@@ -6,6 +6,7 @@ from common.schedules import ScheduleSpec
 
 
 def schedule_specs() -> list[ScheduleSpec]:
-    return [
-        ScheduleSpec(name="orders.customers_daily", func="orders.tasks.customers_daily", schedule_type=Schedule.DAILY)
-    ]
+    daily = ScheduleSpec(
+        name="orders.customers_daily", func="orders.tasks.customers_daily_task", schedule_type=Schedule.DAILY
+    )
+    return [daily]

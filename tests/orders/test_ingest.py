@@ -137,3 +137,12 @@ def test_customer_aggregates_segment_and_purge(shop, mug, settings):
     assert customer.purged_at
     assert Order.objects.filter(shipping_address={}).count() == 2
     assert customer.orders_count == 2  # figures stay
+
+
+def test_daily_task_refreshes_segments_and_purges(shop, mug, settings):
+    from orders.tasks import customers_daily_task
+
+    order_ingest(channel=shop, remote=remote_order(order_id="1"))
+    settings.CUSTOMER_RETENTION_DAYS = settings.CUSTOMER_AT_RISK_DAYS = 1  # the order was placed in 2026-11
+    assert customers_daily_task() == {"refreshed": 1, "purged": 1}
+    assert Customer.objects.get().segment == "at_risk"
