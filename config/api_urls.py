@@ -9,8 +9,10 @@ from catalog.importing.api import ImportBatchViewSet
 from channels.api.views import ChannelViewSet
 from common.api.errors import api_not_found
 from intake.api.views import IntakeItemViewSet
+from inventory.api.views import StockMovementViewSet, StockViewSet
 from listings.api.views import ListingViewSet
 from operations.api.views import BackupViewSet, FeedViewSet, JobViewSet, OperationsViewSet, SystemLogViewSet
+from orders.api.views import CustomerViewSet, OrderViewSet
 from syncing.api.views import SyncEventViewSet, SyncJobViewSet
 
 router = DefaultRouter()
@@ -29,6 +31,10 @@ router.register("jobs", JobViewSet, basename="job")
 router.register("operations", OperationsViewSet, basename="operations")
 router.register("backups", BackupViewSet, basename="backup")
 router.register("feeds", FeedViewSet, basename="feed")
+router.register("orders", OrderViewSet, basename="order")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("stock", StockViewSet, basename="stock")
+router.register("stock-movements", StockMovementViewSet, basename="stock-movement")
 
 app_name = "api"
 urlpatterns = [

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "syncing",
     "operations",
     "intake",
+    "inventory",
+    "orders",
 ]
 
 MIDDLEWARE = [
@@ -354,3 +356,9 @@ INTAKE_HTTP_ENGINE_URL = env.str("INTAKE_HTTP_ENGINE_URL", default="")
 INTAKE_HTTP_ENGINE_MODEL = env.str("INTAKE_HTTP_ENGINE_MODEL", default="")
 INTAKE_HTTP_ENGINE_KEY = env.str("INTAKE_HTTP_ENGINE_KEY", default="")
 INTAKE_HTTP_ENGINE_TIMEOUT = env.float("INTAKE_HTTP_ENGINE_TIMEOUT", default=30.0)
+
+# --- Orders and stock (docs/orders.md) ---
+INVENTORY_LOW_STOCK_THRESHOLD = env.int("INVENTORY_LOW_STOCK_THRESHOLD", default=5)  # default per-variant threshold
+CUSTOMER_VIP_SPEND = env.float("CUSTOMER_VIP_SPEND", default=500.0)  # total spent from which a customer is VIP
+CUSTOMER_AT_RISK_DAYS = env.int("CUSTOMER_AT_RISK_DAYS", default=90)  # a repeat customer silent this long is at risk
+CUSTOMER_RETENTION_DAYS = env.int("CUSTOMER_RETENTION_DAYS", default=730)  # personal data purged after the last order

@@ -12,6 +12,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("listings/", include("listings.urls")),
     path("sync/", include("syncing.urls")),
     path("intake/", include("intake.urls")),
+    path("orders/", include("orders.urls")),
+    path("stock/", include("inventory.urls")),
     path("operations/", include("operations.page_urls")),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),  # also mounts accounts.api.urls under /api/v1/

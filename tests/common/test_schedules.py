@@ -9,6 +9,7 @@ from django_q.models import Schedule
 from accounts import schedules as accounts_schedules
 from common.schedules import declared_schedules, schedule_modules, schedules_sync
 from operations import schedules as operations_schedules
+from orders import schedules as orders_schedules
 from syncing import schedules as syncing_schedules
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def test_setup_schedules_is_the_only_schedule_command():
 
 
 def test_every_app_schedules_module_is_collected():
-    assert schedule_modules() == [accounts_schedules, syncing_schedules, operations_schedules]
+    assert schedule_modules() == [accounts_schedules, syncing_schedules, operations_schedules, orders_schedules]
     specs, prefixes = declared_schedules()
     assert {s.name for s in specs} >= {"accounts.worker_heartbeat", "accounts.audit_prune", "sync-requeue-stuck"}
     assert prefixes == ("sync-pull-channel-", "sync-pull-incremental-channel-", "operations.backup", "operations.feed.")
@@ -43,6 +44,7 @@ def test_setup_schedules_creates_every_declared_schedule(make_channel):
         (f"sync-pull-incremental-channel-{shop.pk}", "syncing.tasks.channel_listings_pull_task", Schedule.MINUTES),
         ("operations.system_log_purge", "operations.tasks.system_log_purge_task", Schedule.DAILY),
         ("operations.backup", "operations.tasks.backup_scheduled_task", Schedule.MINUTES),
+        ("orders.customers_daily", "orders.tasks.customers_daily_task", Schedule.DAILY),
     }
     assert set(Schedule.objects.values_list("repeats", flat=True)) == {-1}
 

@@ -1,0 +1,86 @@
+from rest_framework import serializers
+
+from orders.models import Customer, Order, OrderLine
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    stock = serializers.IntegerField(source="stock_id", read_only=True, allow_null=True)
+    variant = serializers.IntegerField(source="variant_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = OrderLine
+        fields = [
+            "id",
+            "external_line_id",
+            "sku",
+            "title",
+            "variant",
+            "stock",
+            "quantity",
+            "unit_price",
+            "line_total",
+            "cancelled_quantity",
+            "shipped_quantity",
+            "refunded_quantity",
+            "restocked_quantity",
+            "oversold",
+        ]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+    channel = serializers.IntegerField(source="channel_id", read_only=True)
+    customer = serializers.IntegerField(source="customer_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "channel",
+            "external_id",
+            "status",
+            "raw_status",
+            "currency",
+            "currency_mismatch",
+            "subtotal",
+            "shipping",
+            "tax",
+            "discount",
+            "total",
+            "marketplace_fees",
+            "placed_at",
+            "paid_at",
+            "shipped_at",
+            "remote_updated_at",
+            "customer",
+            "shipping_address",
+            "payload_hash",
+            "first_seen_at",
+            "last_seen_at",
+            "lines",
+        ]
+        read_only_fields = fields
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    channel = serializers.IntegerField(source="channel_id", read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "channel",
+            "buyer_id",
+            "name",
+            "email",
+            "orders_count",
+            "units",
+            "total_spent",
+            "average_order_value",
+            "first_order_at",
+            "last_order_at",
+            "segment",
+            "purged_at",
+        ]
+        read_only_fields = fields
