@@ -16,3 +16,8 @@ PRODUCTS_ARCHIVING_CHECK = "catalog.products_archiving_check"
 # "Push on change"). Payload: product_ids (collection of int, or None with `category`), category (Category |
 # None: every product in that subtree), parts (frozenset of "offers" / "content").
 LISTING_INPUTS_CHANGED = "catalog.listing_inputs_changed"
+
+# A product or a variant was created one at a time (product_create, variant_create; imports write in bulk and
+# publish nothing). Payload: product (Product) or variant (Variant). The inventory app subscribes: it opens the
+# item's stock row with its quantity (docs/orders.md).
+STOCK_ITEM_CREATED = "catalog.stock_item_created"

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
 
 
 class InventoryConfig(AppConfig):
@@ -8,9 +7,10 @@ class InventoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from catalog.models import Product, Variant
+        # Imported here: services need the app registry, which is ready only now.
+        from catalog.events import STOCK_ITEM_CREATED
+        from common import events
 
-        from . import signals
+        from .services import stock_item_open
 
-        post_save.connect(signals.product_created, sender=Product, dispatch_uid="inventory.product_created")
-        post_save.connect(signals.variant_created, sender=Variant, dispatch_uid="inventory.variant_created")
+        events.subscribe(STOCK_ITEM_CREATED, stock_item_open)

@@ -7,6 +7,7 @@ whatever follows a catalog quantity change (listing pushes) follows the ledger t
 
 import logging
 import uuid
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -43,6 +44,16 @@ def stock_for_product(product: Product) -> Stock:
         raise ApplicationError(f"Product {product.sku} has variants: its stock is kept per variant.")
     stock = Stock.objects.filter(product=product, variant__isnull=True).first()
     return stock or _stock_open(product=product, variant=None, sku=product.sku, quantity=product.quantity)
+
+
+def stock_item_open(*, product: Product | None = None, variant: Variant | None = None, **_: Any) -> None:
+    """Handler of catalog.STOCK_ITEM_CREATED: a new product or variant gets its stock row at once (an opening count
+    of its quantity), so stock pages and low-stock lists show it before its first order. Rows an import writes in
+    bulk are opened on first use instead."""
+    if variant is not None:
+        stock_for_variant(variant)
+    elif product is not None:
+        stock_for_product(product)
 
 
 def stock_for_sku(sku: str) -> Stock | None:

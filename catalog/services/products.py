@@ -16,7 +16,7 @@ from common.actors import actor_or_none as _actor
 from common.errors import ApplicationError
 
 from ..choices import ProductStatus
-from ..events import PRODUCT_ARCHIVING
+from ..events import PRODUCT_ARCHIVING, STOCK_ITEM_CREATED
 from ..fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
 from ..models import Product, Variant
 from .images import image_add
@@ -66,6 +66,7 @@ def product_create(*, user: User = None, **fields: Any) -> Product:
     product.created_by = product.updated_by = _actor(user)
     product.full_clean()
     product.save()
+    events.publish(STOCK_ITEM_CREATED, product=product)
     return product
 
 
@@ -128,6 +129,7 @@ def variant_create(*, product: Product, user: User = None, **fields: Any) -> Var
     variant.created_by = variant.updated_by = _actor(user)
     variant.full_clean()
     variant.save()
+    events.publish(STOCK_ITEM_CREATED, variant=variant)
     product_readiness_refresh(product.pk)
     products_payload_changed([product.pk], payload_parts(VARIANT_PAYLOAD_FIELDS, variant=True))
     return variant

@@ -4,7 +4,7 @@ import pytest
 from django.db.models import Sum
 
 from catalog.models import Product, Variant
-from catalog.services import product_update, variant_create
+from catalog.services import product_create, product_update, variant_create
 from common.errors import ApplicationError
 from inventory.choices import Bucket, Reason
 from inventory.models import Stock, StockMovement
@@ -31,6 +31,15 @@ def test_opening_count_from_catalog_quantity():
     assert (stock.on_hand, stock.committed, stock.available) == (7, 0, 7)
     assert stock.movements.get().reason == Reason.STOCK_COUNT
     assert stock_for_product(product).pk == stock.pk  # opened once
+
+
+def test_creating_through_the_catalog_services_opens_the_stock_row_at_once():
+    # the catalog publishes catalog.stock_item_created; inventory opens the row (no model signal)
+    product = product_create(sku="LAMP-1", title="Desk lamp", price="19.90", quantity=4)
+    stock = Stock.objects.get(product=product, variant__isnull=True)
+    assert (stock.on_hand, stock.available) == (4, 4)
+    variant = variant_create(product=ProductFactory(sku="SOCK"), sku="SOCK-M", options={"Size": "M"}, quantity=6)
+    assert Stock.objects.get(variant=variant).on_hand == 6
 
 
 def test_variant_stock_and_product_with_variants_has_none():
