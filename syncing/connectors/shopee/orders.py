@@ -57,10 +57,11 @@ def pull_orders(
         start = int(updated_since.timestamp()) if updated_since else now - LOOKBACK
         state = {"from": start, "to": min(start + WINDOW, now), "cursor": ""}
     while True:
+        time_to = max(state["to"], state["from"] + 1)
         params = {
             "time_range_field": "update_time",
             "time_from": state["from"],
-            "time_to": max(state["to"], state["from"] + 1),
+            "time_to": time_to,
             "page_size": LIST_PAGE,
             "cursor": state["cursor"],
         }
@@ -68,8 +69,10 @@ def pull_orders(
         order_sns = [str(row["order_sn"]) for row in listing.get("order_list") or [] if row.get("order_sn")]
         if listing.get("more") and listing.get("next_cursor"):
             next_state: dict[str, Any] | None = {**state, "cursor": str(listing["next_cursor"])}
-        elif state["to"] < now:
-            next_state = {"from": state["to"], "to": min(state["to"] + WINDOW, now), "cursor": ""}
+        elif time_to < now:
+            # both ends are inclusive whole seconds: the next window starts one second later, or an order updated
+            # exactly at the boundary would come twice
+            next_state = {"from": time_to + 1, "to": min(time_to + 1 + WINDOW, now), "cursor": ""}
         else:
             next_state = None
         if order_sns or next_state is None:
