@@ -4,6 +4,7 @@ while editing (nothing saved), saves it, runs it, and follows the run from the f
 import json
 
 import pytest
+from django.db import connection
 from playwright.sync_api import expect
 
 from catalog.models import Product
@@ -12,7 +13,15 @@ from operations.models import Feed
 
 from .conftest import PASSWORD, run_queue
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    # The in-memory SQLite test database (one shared cache for the live server's threads and this test) answers
+    # "table is locked" to a write beside another connection's read instead of waiting; seen twice in CI on the
+    # feed run's job rows. This flow runs on PostgreSQL in `make test`; the feed run itself is tested on both.
+    pytest.mark.skipif(connection.vendor == "sqlite", reason="needs a database that waits for locks (PostgreSQL)"),
+]
 
 
 def test_create_feed_with_preview_and_run_it(page, make_user):
