@@ -15,7 +15,21 @@ class AccountsConfig(AppConfig):
         from accounts.audit import connect_audit_signals
         from accounts.checks import staff_write_views_name_an_area
         from accounts.roles_sync import role_permissions_sync
+        from accounts.setting_services import runtime_settings_seed
 
         connect_audit_signals()
+        self._runtime_settings_freshness()
         post_migrate.connect(role_permissions_sync, dispatch_uid="accounts-role-permissions")
+        post_migrate.connect(runtime_settings_seed, sender=self, dispatch_uid="accounts-runtime-settings")
         checks.register(staff_write_views_name_an_area, checks.Tags.urls)
+
+    @staticmethod
+    def _runtime_settings_freshness() -> None:
+        """Compare the runtime settings version at the first read of every request and queued task."""
+        from django.core.signals import request_started
+        from django_q.signals import pre_execute
+
+        from accounts.runtime_settings import runtime_settings_cache_mark_stale
+
+        request_started.connect(runtime_settings_cache_mark_stale, dispatch_uid="accounts.runtime_settings.request")
+        pre_execute.connect(runtime_settings_cache_mark_stale, dispatch_uid="accounts.runtime_settings.task")

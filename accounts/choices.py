@@ -21,3 +21,14 @@ class SessionEndReason(models.TextChoices):
     ADMIN = "admin", "Ended by an admin"
     IDLE = "idle", "Idle timeout"
     EXPIRED = "expired", "Maximum lifetime reached"
+
+
+class SettingDataType(models.TextChoices):
+    """How a runtime setting's value is typed (seed 001 Configuration `data_type`)."""
+
+    STRING = "string", "Text"
+    INTEGER = "integer", "Whole number"
+    DECIMAL = "decimal", "Decimal number"
+    BOOLEAN = "boolean", "Yes / no"
+    JSON = "json", "JSON"
+    SECRET = "secret", "Secret (encrypted, write-only)"

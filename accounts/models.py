@@ -1,9 +1,13 @@
+import re
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
-from accounts.choices import ActorKind, AuditAction, SessionEndReason
+from accounts.choices import ActorKind, AuditAction, SessionEndReason, SettingDataType
 
 
 class UserProfile(models.Model):
@@ -57,6 +61,8 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "API token"
+        verbose_name_plural = "API tokens"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -105,3 +111,69 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+SETTING_KEY_REGEX = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$"
+
+
+class RuntimeSetting(models.Model):
+    """A typed value a seller changes while the shop runs (docs/configuration.md#runtime-settings).
+
+    `value` NULL means "not set": readers get the default. Values are stored JSON-ready: text, integer, decimal as
+    text, boolean, any JSON; a secret as its ciphertext. Written only by `runtime_setting_set`, which validates,
+    audits and bumps the SettingsVersion."""
+
+    key = models.CharField(
+        max_length=100,
+        unique=True,
+        validators=[RegexValidator(SETTING_KEY_REGEX, "Use dotted lower-case names, e.g. sync.interval_minutes.")],
+    )
+    value = models.JSONField(null=True, blank=True)
+    data_type = models.CharField(max_length=10, choices=SettingDataType.choices, default=SettingDataType.STRING)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=50, default="general", db_index=True)
+    is_required = models.BooleanField(default=False, help_text="A value (or a default) must always exist.")
+    is_encrypted = models.BooleanField(default=False, editable=False, help_text="Stored encrypted; never shown.")
+    validation_regex = models.CharField(max_length=300, blank=True, help_text="The value's text must match it.")
+    default_value = models.JSONField(null=True, blank=True, help_text="Used while no value is set.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["category", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(data_type__in=SettingDataType.values), name="runtime_setting_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(data_type=SettingDataType.SECRET, is_encrypted=True)
+                | (~models.Q(data_type=SettingDataType.SECRET) & models.Q(is_encrypted=False)),
+                name="runtime_setting_secret_encrypted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def clean(self) -> None:
+        if self.validation_regex:
+            try:
+                re.compile(self.validation_regex)
+            except re.error as exc:
+                raise ValidationError({"validation_regex": f"Not a valid regular expression: {exc}."}) from None
+        if self.data_type == SettingDataType.SECRET and self.default_value not in (None, ""):
+            raise ValidationError({"default_value": "A secret has no default."})
+
+
+class SettingsVersion(models.Model):
+    """One number bumped by every runtime setting change, read by each process to know its cached settings are
+    out of date (docs/configuration.md#runtime-settings)."""
+
+    name = models.CharField(primary_key=True, max_length=40)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.value}"

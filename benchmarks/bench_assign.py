@@ -14,7 +14,6 @@ Run: `.venv/bin/python benchmarks/run.py assign` (BENCH_ASSIGN_PRODUCTS=2000 for
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -94,28 +93,6 @@ def _worker() -> None:
     print(json.dumps(result))
 
 
-def _run(database_url: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url}
-    out = subprocess.run(
-        [sys.executable, __file__, "--worker"], env=env, capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _postgres_url() -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        return None
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    bench = f"{name.split('?')[0]}_bench_assign"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{bench}"')
-        conn.execute(f'CREATE DATABASE "{bench}"')
-    return f"{base}/{bench}"
-
-
 def _report(r: dict) -> None:
     n = PRODUCTS * len(MARKETPLACES)
     print(f"[{r['vendor']}] {PRODUCTS:,} products × {len(MARKETPLACES)} channels = {n:,} listings")
@@ -139,11 +116,13 @@ def _report(r: dict) -> None:
 
 
 def main() -> None:
+    from benchmarks.databases import postgres_scratch_url, worker_result
+
     with tempfile.TemporaryDirectory() as tmp:
-        _report(_run(f"sqlite:///{tmp}/bench_assign.sqlite3"))
-    postgres = _postgres_url()
+        _report(worker_result(__file__, f"sqlite:///{tmp}/bench_assign.sqlite3"))
+    postgres = postgres_scratch_url("bench_assign")
     if postgres:
-        _report(_run(postgres))
+        _report(worker_result(__file__, postgres))
 
 
 if __name__ == "__main__":

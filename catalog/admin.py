@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ExportMixin
@@ -12,8 +14,18 @@ from .choices import ProductStatus
 from .fields import VARIANT_FIELDS
 from .importing.formats import CalamineXLSX
 from .importing.services import import_batch_undo_request
-from .models import AttributeDefinition, Category, ImportBatch, Product, ProductImage, Variant
+from .models import (
+    AttributeDefinition,
+    Category,
+    CategoryIcon,
+    ImportBatch,
+    MetafieldDefinition,
+    Product,
+    ProductImage,
+    Variant,
+)
 from .resources import ProductResource
+from .services.icons import icon_inspect
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 
@@ -62,6 +74,22 @@ class AttributeDefinitionAdmin(admin.ModelAdmin):
     search_fields = ("code", "label")
 
 
+def image_thumb(image: ProductImage | None, css_class: str = "lm-thumb") -> str:
+    """An <img> sized by static/css/admin.css (the CSP forbids inline styles), or "-" without an image."""
+    if image is None or not image.image:
+        return "-"
+    return format_html('<img class="{}" src="{}" alt="{}" loading="lazy">', css_class, image.image.url, str(image))
+
+
+def primary_images(lookup: str = "images") -> Prefetch:
+    """The primary image of each product, prefetched in one query as `primary_images` (a list of 0 or 1)."""
+    return Prefetch(lookup, queryset=ProductImage.objects.filter(is_primary=True), to_attr="primary_images")
+
+
+def _first(images: list[ProductImage] | None) -> ProductImage | None:
+    return images[0] if images else None
+
+
 class VariantInline(admin.TabularInline):
     model = Variant
     extra = 0
@@ -76,7 +104,7 @@ class ProductImageInline(admin.TabularInline):
 
     @admin.display(description="image")
     def thumb(self, obj: ProductImage) -> str:
-        return format_html('<img src="{}" style="max-height:48px">', obj.image.url) if obj.image else "-"
+        return image_thumb(obj)
 
     def has_add_permission(self, request, obj=None):
         return False  # images are added through image_add (validation + metadata), see the product page
@@ -100,7 +128,19 @@ class ProductAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [ProductResource]
     export_formats = [CalamineXLSX, base_formats.CSV]
     import_export_change_list_template = "admin/catalog/product/change_list_import_export.html"
-    list_display = ("sku", "title", "brand", "category", "price", "currency", "quantity", "status", "updated_at")
+    list_display = (
+        "thumb",
+        "sku",
+        "title",
+        "brand",
+        "category",
+        "price",
+        "currency",
+        "quantity",
+        "status",
+        "updated_at",
+    )
+    list_display_links = ("thumb", "sku")
     list_filter = ("status", "currency", "brand", "category")
     search_fields = ("sku", "title", "barcode", "brand", "mpn")
     readonly_fields = ("version", *AUDIT_FIELDS)
@@ -109,6 +149,13 @@ class ProductAdmin(ExportMixin, admin.ModelAdmin):
     actions = ["make_active", "archive", "archive_and_deactivate"]
     list_per_page = 50
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(primary_images())
+
+    @admin.display(description="image")
+    def thumb(self, obj: Product) -> str:
+        return image_thumb(_first(getattr(obj, "primary_images", None)))
 
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data[f] for f in form.changed_data if f in services.products.PRODUCT_FIELDS}
@@ -162,21 +209,43 @@ class ProductAdmin(ExportMixin, admin.ModelAdmin):
 
 @admin.register(Variant)
 class VariantAdmin(admin.ModelAdmin):
-    list_display = ("sku", "product", "price", "quantity", "barcode")
+    list_display = ("thumb", "sku", "product", "price", "quantity", "barcode")
+    list_display_links = ("thumb", "sku")
     search_fields = ("sku", "product__sku", "barcode")
     list_select_related = ("product",)
-    readonly_fields = AUDIT_FIELDS
+    readonly_fields = ("product_image", *AUDIT_FIELDS)
     raw_id_fields = ("product",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(primary_images("product__images"))
+
+    @admin.display(description="image")
+    def thumb(self, obj: Variant) -> str:
+        """Variants have no images of their own: the product's primary image."""
+        return image_thumb(_first(getattr(obj.product, "primary_images", None)))
+
+    @admin.display(description="product image")
+    def product_image(self, obj: Variant) -> str:
+        return image_thumb(obj.product.images.filter(is_primary=True).first(), "lm-thumb-large")
 
 
 @admin.register(ProductImage)
 class ProductImageAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "product", "width", "height", "is_primary", "white_background")
+    list_display = ("thumb", "__str__", "product", "width", "height", "is_primary", "white_background")
+    list_display_links = ("thumb", "__str__")
     list_filter = ("is_primary",)
     search_fields = ("product__sku", "original_filename", "sha256")
     list_select_related = ("product",)
-    readonly_fields = ("sha256", "width", "height", "file_size", "metadata", "image", *AUDIT_FIELDS)
+    readonly_fields = ("preview", "sha256", "width", "height", "file_size", "metadata", "image", *AUDIT_FIELDS)
     raw_id_fields = ("product",)
+
+    @admin.display(description="image")
+    def thumb(self, obj: ProductImage) -> str:
+        return image_thumb(obj)
+
+    @admin.display(description="preview")
+    def preview(self, obj: ProductImage) -> str:
+        return image_thumb(obj, "lm-thumb-large")
 
     @admin.display(boolean=True)
     def white_background(self, obj: ProductImage) -> bool:
@@ -225,3 +294,97 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 self.message_user(request, f"Import #{batch.pk}: {exc.message}", messages.ERROR)
             else:
                 self.message_user(request, f"Import #{batch.pk}: undo started; its page shows the progress.")
+
+
+@admin.register(MetafieldDefinition)
+class MetafieldDefinitionAdmin(admin.ModelAdmin):
+    """Definitions are written through the catalog services (the same checks as the API)."""
+
+    list_display = ("namespace", "key", "owner_type", "type", "is_required", "updated_at")
+    list_filter = ("owner_type", "type", "is_required")
+    search_fields = ("namespace", "key", "name")
+    readonly_fields = AUDIT_FIELDS
+
+    def save_model(self, request, obj, form, change):
+        fields = {f: form.cleaned_data[f] for f in form.cleaned_data if f in services.metafields.DEFINITION_FIELDS}
+        if change:
+            services.metafield_definition_update(definition=obj, user=request.user, **fields)
+        else:
+            obj.pk = services.metafield_definition_create(user=request.user, **fields).pk
+
+    def delete_model(self, request, obj):
+        try:
+            services.metafield_definition_delete(definition=obj, user=request.user)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
+    def has_delete_permission(self, request, obj=None):
+        # the bulk delete action would bypass the service's check for values still in use
+        return obj is not None and super().has_delete_permission(request, obj)
+
+
+class CategoryIconAdminForm(forms.ModelForm):
+    class Meta:
+        model = CategoryIcon
+        fields = ["category", "image", "status"]
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if image is not None and self.instance.pk is None:
+            icon_inspect(image)  # the service's checks, so a refused file is a form error, not a lost upload
+        return image
+
+
+@admin.register(CategoryIcon)
+class CategoryIconAdmin(admin.ModelAdmin):
+    """Category icons: an upload goes through `category_icon_add` (checks, de-duplication, one active icon);
+    afterwards only the status changes, through `category_icon_set_status`."""
+
+    list_display = ("thumbnail", "__str__", "category", "status", "width", "height", "file_size", "created_at")
+    list_filter = ("status",)
+    search_fields = ("category__name", "original_filename", "sha256")
+    list_select_related = ("category",)
+    raw_id_fields = ("category",)
+    actions = ["make_active", "make_inactive"]
+    form = CategoryIconAdminForm
+
+    @admin.display(description="icon")
+    def thumbnail(self, obj: CategoryIcon) -> str:
+        return format_html('<img src="{}" alt="" width="32" height="32">', obj.image.url) if obj.image else ""
+
+    def get_fields(self, request, obj=None):
+        return ("category", "image") if obj is None else ("category", "image", "status", "sha256", "format")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("category", "image", "sha256", "format", "width", "height", "file_size", *AUDIT_FIELDS)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.category_icon_set_status(icon=obj, status=form.cleaned_data["status"], user=request.user)
+        else:
+            saved = services.category_icon_add(
+                category=form.cleaned_data["category"], upload=form.cleaned_data["image"], user=request.user
+            )
+            obj.pk, obj.sha256 = saved.pk, saved.sha256
+
+    def _set(self, request, queryset, status: str) -> None:
+        for icon in queryset:
+            services.category_icon_set_status(icon=icon, status=status, user=request.user)
+        self.message_user(request, f"{queryset.count()} icon(s) now {status}.")
+
+    @admin.action(description="Make active (the category's other icon becomes inactive)")
+    def make_active(self, request, queryset):
+        self._set(request, queryset, "active")
+
+    @admin.action(description="Make inactive")
+    def make_inactive(self, request, queryset):
+        self._set(request, queryset, "inactive")
+
+    def delete_model(self, request, obj):
+        services.category_icon_delete(icon=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for icon in queryset:
+            services.category_icon_delete(icon=icon, user=request.user)

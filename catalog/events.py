@@ -21,3 +21,19 @@ LISTING_INPUTS_CHANGED = "catalog.listing_inputs_changed"
 # publish nothing). Payload: product (Product) or variant (Variant). The inventory app subscribes: it opens the
 # item's stock row with its quantity (docs/orders.md).
 STOCK_ITEM_CREATED = "catalog.stock_item_created"
+
+# A product is about to be deleted (published inside product_delete's transaction, before the delete). Payload:
+# product (Product), user. The listings app subscribes: it refuses (ApplicationError, code "listed") while a
+# marketplace holds one of the product's listings, naming them, and otherwise deletes its remaining listings.
+PRODUCT_DELETING = "catalog.product_deleting"
+
+# Product or variant prices changed, so the effective price of their listings may have moved (the price
+# history, docs/pricing.md#price-history). Payload: product_ids (list of int), source (str: "import",
+# "rollback", or "" for the running writer's label, common/changes.py), user.
+PRICES_CHANGED = "catalog.prices_changed"
+# An import wrote the `quantity` column of products or variants (its commit, per written chunk, inside the chunk's
+# transaction). Payload: batch (ImportBatch), items (list of dicts: product_id, variant_id (None for a product
+# row), sku, quantity, row), undo (bool, optional: True when an undo of the batch restored these figures).
+# The inventory app subscribes: each becomes an `import` movement of the stock ledger,
+# so that the ledger explains the figure (docs/orders.md#import-quantities).
+STOCK_QUANTITIES_IMPORTED = "catalog.stock_quantities_imported"

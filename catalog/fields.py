@@ -23,8 +23,6 @@ PRODUCT_FIELDS: tuple[ProductField, ...] = (
     ProductField("title"),
     ProductField("description"),
     ProductField("brand"),
-    ProductField("manufacturer", in_spreadsheet=False),
-    ProductField("mpn", in_spreadsheet=False),
     ProductField("category"),
     ProductField("price"),
     ProductField("currency"),
@@ -37,11 +35,39 @@ PRODUCT_FIELDS: tuple[ProductField, ...] = (
     ProductField("width_mm", in_spreadsheet=False),
     ProductField("height_mm", in_spreadsheet=False),
     ProductField("status"),
+    # Content (docs/catalog.md#content): after the original columns, so older files keep their layout.
+    ProductField("short_description"),
+    ProductField("bullet_point_1"),
+    ProductField("bullet_point_2"),
+    ProductField("bullet_point_3"),
+    ProductField("bullet_point_4"),
+    ProductField("bullet_point_5"),
+    ProductField("search_terms"),
+    ProductField("seo_title"),
+    ProductField("seo_description"),
+    ProductField("handle"),
+    ProductField("manufacturer"),
+    ProductField("model_number"),
+    ProductField("mpn"),
     # Attributes are a JSON object: the spreadsheet spreads them over 'attr:<code>' columns instead.
     ProductField("attributes", in_spreadsheet=False),
+    # Metafields are a JSON object too: the spreadsheet spreads them over 'mf:<namespace>.<key>' columns.
+    ProductField("metafields", in_spreadsheet=False),
 )
 PRODUCT_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in PRODUCT_FIELDS)
 PRODUCT_SPREADSHEET_FIELDS: tuple[str, ...] = tuple(f.name for f in PRODUCT_FIELDS if f.in_spreadsheet)
+# The plain-text content fields (all but the HTML short description), with the same blank-clears rule on import.
+PRODUCT_CONTENT_TEXT_FIELDS: tuple[str, ...] = (
+    *(f"bullet_point_{n}" for n in range(1, 6)),
+    "search_terms",
+    "seo_title",
+    "seo_description",
+    "handle",
+    "manufacturer",
+    "model_number",
+    "mpn",
+)
 
 # The editable fields of a variant (its product is set when it is created and never changes).
 VARIANT_FIELDS: tuple[str, ...] = ("sku", "options", "price", "compare_at_price", "quantity", "barcode", "position")
+VARIANT_FIELDS += ("metafields",)

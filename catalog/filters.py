@@ -13,7 +13,7 @@ from listings.choices import ListingStatus
 from listings.models import Listing
 
 from .choices import ProductStatus
-from .models import Category, Product
+from .models import Category, Product, Variant
 
 # Columns a list may be sorted by: public name -> ORDER BY fields. `id` breaks ties so that paging is stable.
 PRODUCT_SORTS: dict[str, tuple[Any, ...]] = {
@@ -37,7 +37,8 @@ PRODUCT_READINESS_CHOICES = [
 def _sort_choices() -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for key in PRODUCT_SORTS:
-        out += [(key, f"{key} ↑"), (f"-{key}", f"{key} ↓")]
+        label = "Created" if key == "id" else key.upper() if key == "sku" else key.capitalize()
+        out += [(key, f"{label} ↑"), (f"-{key}", f"{label} ↓")]
     return out
 
 
@@ -47,13 +48,13 @@ class ProductFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label="Search",
-        widget=forms.TextInput(attrs={"placeholder": "SKU, title or barcode", "type": "search"}),
+        widget=forms.TextInput(attrs={"placeholder": "SKU, title, barcode or variant SKU", "type": "search"}),
     )
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.all(), method="filter_category", label="Category", empty_label="Any category"
     )
     brand = django_filters.CharFilter(field_name="brand", label="Brand")
-    status = django_filters.ChoiceFilter(choices=ProductStatus.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(choices=ProductStatus.choices, label="Status", empty_label="Any status")
     channel = django_filters.ModelChoiceFilter(
         queryset=user_channels, method="filter_channel", label="Listed on", empty_label="Any channel"
     )
@@ -82,14 +83,8 @@ class ProductFilterSet(django_filters.FilterSet):
         self.form.fields["category"].label_from_instance = Category.indented_name
 
     def filter_search(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
-        """SKU prefix (index-friendly) or title substring; a digits-only term also matches the barcode exactly."""
-        term = value.strip()
-        if not term:
-            return queryset
-        condition = Q(sku__istartswith=term) | Q(title__icontains=term)
-        if term.isdigit():
-            condition |= Q(barcode=term)
-        return queryset.filter(condition)
+        """Every word must match (docs/catalog.md#search): "acme skirt" finds "Acme pleated skirt"."""
+        return queryset.filter(product_search_condition(value))
 
     def filter_category(self, queryset: QuerySet[Product], name: str, value: Category) -> QuerySet[Product]:
         """The category and every category below it (one indexed prefix lookup on the materialised path)."""
@@ -134,6 +129,30 @@ class ProductFilterSet(django_filters.FilterSet):
             sort = self.form.cleaned_data.get("sort") if self.is_bound else ""
             self._sorted_qs = queryset.order_by(*product_ordering(sort))
         return self._sorted_qs
+
+
+def _word_condition(word: str, prefix: str = "") -> Q:
+    """One search word: SKU prefix (index-friendly) or title substring on the product or any of its variants'
+    SKUs; a digits-only word also matches the product's or a variant's barcode exactly."""
+    product_ids = f"{prefix}pk__in" if prefix else "pk__in"
+    condition = Q(**{f"{prefix}sku__istartswith": word}) | Q(**{f"{prefix}title__icontains": word})
+    condition |= Q(**{product_ids: Variant.objects.filter(sku__istartswith=word).values("product_id")})
+    if word.isdigit():
+        condition |= Q(**{f"{prefix}barcode": word})
+        condition |= Q(**{product_ids: Variant.objects.filter(barcode=word).values("product_id")})
+    return condition
+
+
+def product_search_condition(value: str, prefix: str = "") -> Q:
+    """The free-text search of products, shared by the product and listing filters (prefix "product__" there).
+
+    The words of the query are matched separately and all of them must match, each anywhere among the SKU,
+    title, barcode and the variants' SKUs and barcodes (docs/catalog.md#search). An empty query matches all.
+    """
+    condition = Q()
+    for word in value.split():
+        condition &= _word_condition(word, prefix)
+    return condition
 
 
 def product_ordering(sort: str | None) -> tuple[Any, ...]:

@@ -8,6 +8,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from accounts.roles import channel_scoped
 from channels.models import Channel
+from common.forms import refuse_long_title
 
 from .choices import ProductStatus
 from .fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
@@ -53,6 +54,15 @@ class ProductForm(forms.ModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "attributes": forms.Textarea(attrs={"rows": 3}),
+            "short_description": forms.Textarea(attrs={"rows": 3}),
+            "seo_description": forms.Textarea(attrs={"rows": 2}),
+            "metafields": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "bullet_point_1": "Key product features (Amazon shows up to 5, each up to 500 characters).",
+            "seo_title": "Shopify search engine title, up to 70 characters; empty: the product title.",
+            "seo_description": "Shopify meta description, up to 320 characters.",
+            "metafields": 'JSON object by "namespace.key", e.g. {"specs.material": "steel"}.',
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -62,12 +72,32 @@ class ProductForm(forms.ModelForm):
         category_field.empty_label = "No category"
         category_field.label_from_instance = Category.indented_name
         self.fields["attributes"].help_text = 'JSON object of category attributes, e.g. {"material": "cotton"}.'
+        refuse_long_title(self.fields["title"])
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            self._quantity_from_ledger()
+
+    def _quantity_from_ledger(self) -> None:
+        """Once a product exists its quantity is derived from the stock ledger (docs/orders.md#the-ledger): shown,
+        not edited here; changes go through the stock page (adjustment, count) or a stock-count upload."""
+        field = self.fields["quantity"]
+        field.disabled = True
+        variants = list(self.instance.variants.values_list("quantity", flat=True))
+        if variants:
+            field.label = "Quantity (total of the variants)"
+            field.initial = sum(variants)
+            self.initial["quantity"] = sum(variants)
+            field.help_text = "Each variant's available stock comes from its stock page."
+        else:
+            field.help_text = "Available stock, from the stock ledger: change it on the stock page."
 
     def service_fields(self) -> dict[str, Any]:
-        """Cleaned values to hand to product_save."""
-        return {name: self.cleaned_data[name] for name in PRODUCT_FIELD_NAMES if name in self.cleaned_data}
+        """Cleaned values to hand to product_save (not a quantity the ledger owns)."""
+        return {
+            name: self.cleaned_data[name]
+            for name in PRODUCT_FIELD_NAMES
+            if name in self.cleaned_data and not (name == "quantity" and self.fields["quantity"].disabled)
+        }
 
     def service_images(self) -> list[ImageUpload]:
         return [ImageUpload(upload=f, filename=f.name) for f in self.cleaned_data.get("images") or []]
@@ -113,8 +143,18 @@ class VariantForm(forms.ModelForm):
         model = Variant
         fields = list(VARIANT_FIELDS)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # derived from the stock ledger once the variant exists (docs/orders.md#the-ledger)
+            self.fields["quantity"].disabled = True
+            self.fields["quantity"].help_text = "Available stock, from the stock ledger."
+
     def service_fields(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in VARIANT_FIELDS if name in self.cleaned_data}
+        return {
+            name: self.cleaned_data[name]
+            for name in VARIANT_FIELDS
+            if name in self.cleaned_data and not (name == "quantity" and self.fields["quantity"].disabled)
+        }
 
 
 class BaseVariantFormSet(BaseInlineFormSet):
@@ -173,9 +213,10 @@ class ProductBulkForm(forms.Form):
     channels: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Channels"
     )
-    ids = forms.TypedMultipleChoiceField(
-        coerce=int, choices=(), required=True, error_messages={"required": "Select at least one product first."}
-    )
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
+    # "Select all N matching this filter": the list's query string; the view re-applies it (never trusting ids).
+    select_all = forms.BooleanField(required=False)
+    filters = forms.CharField(required=False, max_length=4000)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -184,11 +225,42 @@ class ProductBulkForm(forms.Form):
         channel_field.queryset = channel_scoped(Channel.objects.order_by("name"), user, "pk")
         self.fields["ids"].valid_value = lambda value: str(value).isdigit()  # type: ignore[attr-defined]
 
-    def clean_ids(self) -> list[int]:
-        ids = list(dict.fromkeys(self.cleaned_data["ids"]))
-        if len(ids) > BULK_MAX:
-            raise ValidationError(f"Select at most {BULK_MAX} products per bulk action (you selected {len(ids)}).")
-        return ids
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("select_all"):
+            ids = list(dict.fromkeys(cleaned.get("ids") or []))
+            if not ids:
+                raise ValidationError("Select at least one product first.")
+            if len(ids) > BULK_MAX:
+                raise ValidationError(f"Select at most {BULK_MAX} products per bulk action (you selected {len(ids)}).")
+            cleaned["ids"] = ids
+        return cleaned
 
-    def products(self) -> list[Product]:
+    def products(self, matching: Any = None) -> list[Product]:
+        """The checked products, or with `select_all` every product of `matching` (the re-applied filter)."""
+        if self.cleaned_data.get("select_all") and matching is not None:
+            return list(matching.select_related("category"))
         return list(Product.objects.filter(pk__in=self.cleaned_data["ids"]).select_related("category"))
+
+
+class ProductDuplicateForm(forms.Form):
+    """The copy's SKU and title, and one SKU field per variant (named `variant_<id>`, prefilled with a proposal)."""
+
+    sku = forms.CharField(label="New SKU", max_length=64)
+    title = forms.CharField(max_length=255, required=False, help_text="Leave empty to keep the original's title.")
+
+    def __init__(self, *args: Any, product: Product, proposed: dict[int, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.variant_fields: list[tuple[Any, str]] = []
+        for variant in product.variants.order_by("position", "id"):
+            name = f"variant_{variant.pk}"
+            self.fields[name] = forms.CharField(
+                label=f"SKU for the copy of {variant}", max_length=64, initial=proposed.get(variant.pk, "")
+            )
+            self.variant_fields.append((variant, name))
+
+    def variant_skus(self) -> dict[int, str]:
+        return {variant.pk: self.cleaned_data[name] for variant, name in self.variant_fields}
+
+    def bound_variant_fields(self) -> list[tuple[Any, Any]]:
+        return [(variant, self[name]) for variant, name in self.variant_fields]

@@ -7,8 +7,20 @@ from django.db.models.functions import Upper
 
 from common.models import BaseModel
 
-from .choices import AttributeType, ProductStatus
-from .validators import attribute_errors, validate_currency, validate_gtin, validate_sku
+from .choices import AttributeType, IconStatus, MetafieldOwner, MetafieldType, ProductStatus
+from .metafields import key_error, metafields_clean, namespace_error, validations_errors
+from .validators import (
+    BULLET_MAX_LENGTH,
+    HANDLE_MAX_LENGTH,
+    SEO_DESCRIPTION_MAX_LENGTH,
+    SEO_TITLE_MAX_LENGTH,
+    attribute_errors,
+    validate_currency,
+    validate_gtin,
+    validate_handle,
+    validate_search_terms,
+    validate_sku,
+)
 
 PATH_STEP = 8  # zero-padded id width in Category.path, so that ordering by path is tree order
 
@@ -112,6 +124,40 @@ class AttributeDefinition(models.Model):
             raise ValidationError({"choices": "Choices must be a list of values."})
 
 
+def category_icon_path(instance: "CategoryIcon", filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"category-icons/{instance.category_id}/{instance.sha256}.{ext}"
+
+
+class CategoryIcon(BaseModel):
+    """An uploaded icon of a category (seed 001 Icon), shown in the category tree and sent as the Shopify
+    collection image (docs/catalog.md#category-icons). The same bytes are stored once per category (sha256); at
+    most one icon of a category is active."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="icons")
+    image = models.ImageField(upload_to=category_icon_path, width_field="width", height_field="height")
+    original_filename = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, editable=False)
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    file_size = models.PositiveIntegerField(default=0, editable=False)
+    format = models.CharField(max_length=8, editable=False)
+    status = models.CharField(max_length=8, choices=IconStatus.choices, default=IconStatus.ACTIVE, db_index=True)
+
+    class Meta:
+        ordering = ["category_id", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "sha256"], name="categoryicon_unique_content_per_category"),
+            models.UniqueConstraint(
+                fields=["category"], condition=models.Q(status="active"), name="categoryicon_one_active_per_category"
+            ),
+        ]
+        indexes = [models.Index(fields=["category", "status"], name="categoryicon_category_status")]
+
+    def __str__(self) -> str:
+        return self.original_filename or f"icon {self.pk}"
+
+
 class Product(BaseModel):
     """A master catalog product: the one record that every channel listing is derived from."""
 
@@ -120,7 +166,7 @@ class Product(BaseModel):
     description = models.TextField(blank=True, help_text="HTML allowed; scripts and unsafe markup are removed.")
     brand = models.CharField(max_length=120, blank=True, db_index=True)
     manufacturer = models.CharField(max_length=120, blank=True)
-    mpn = models.CharField("MPN", max_length=64, blank=True)
+    mpn = models.CharField("MPN", max_length=64, blank=True, help_text="Manufacturer part number.")
     barcode = models.CharField(max_length=14, blank=True, validators=[validate_gtin], db_index=True)
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="products")
     price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
@@ -139,6 +185,32 @@ class Product(BaseModel):
     status = models.CharField(max_length=16, choices=ProductStatus.choices, default=ProductStatus.DRAFT, db_index=True)
     attributes = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False, help_text="Bumped on every update.")
+
+    # --- Content (docs/catalog.md#content); listings may override some per marketplace ---
+    short_description = models.TextField(blank=True, help_text="A summary (Lazada, Shopee); simple HTML allowed.")
+    bullet_point_1 = models.CharField(max_length=BULLET_MAX_LENGTH, blank=True)
+    bullet_point_2 = models.CharField(max_length=BULLET_MAX_LENGTH, blank=True)
+    bullet_point_3 = models.CharField(max_length=BULLET_MAX_LENGTH, blank=True)
+    bullet_point_4 = models.CharField(max_length=BULLET_MAX_LENGTH, blank=True)
+    bullet_point_5 = models.CharField(max_length=BULLET_MAX_LENGTH, blank=True)
+    search_terms = models.CharField(
+        max_length=250,
+        blank=True,
+        validators=[validate_search_terms],
+        help_text="Backend search terms (Amazon generic_keyword): at most 250 bytes of UTF-8, space-separated.",
+    )
+    seo_title = models.CharField("SEO title", max_length=SEO_TITLE_MAX_LENGTH, blank=True)
+    seo_description = models.CharField("SEO description", max_length=SEO_DESCRIPTION_MAX_LENGTH, blank=True)
+    handle = models.CharField(
+        max_length=HANDLE_MAX_LENGTH,
+        blank=True,
+        validators=[validate_handle],
+        help_text="URL handle on Shopify, e.g. organic-cotton-tshirt; empty: Shopify derives it from the title.",
+    )
+    model_number = models.CharField(max_length=100, blank=True)
+    metafields = models.JSONField(
+        default=dict, blank=True, help_text='Metafield values, {"namespace.key": value} (docs/catalog.md#metafields).'
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -159,6 +231,12 @@ class Product(BaseModel):
     def has_variants(self) -> bool:
         return self.variants.exists()
 
+    @property
+    def bullet_points(self) -> list[str]:
+        """The filled bullet points in order (blank slots are skipped)."""
+        values = (self.bullet_point_1, self.bullet_point_2, self.bullet_point_3, self.bullet_point_4)
+        return [v.strip() for v in (*values, self.bullet_point_5) if v and v.strip()]
+
     def clean(self) -> None:
         self.sku = (self.sku or "").strip()
         errors: dict[str, list[str]] = {}
@@ -176,6 +254,9 @@ class Product(BaseModel):
         problems = attribute_errors(definitions, self.attributes)
         if problems:
             errors.setdefault("attributes", []).extend(problems)
+        self.metafields, problems_by_key = metafields_validate(MetafieldOwner.PRODUCT, self.metafields)
+        if problems_by_key:
+            errors.setdefault("metafields", []).extend(problems_by_key.values())
         if errors:
             raise ValidationError(errors)
 
@@ -195,6 +276,7 @@ class Variant(BaseModel):
     quantity = models.IntegerField(default=0, validators=[MinValueValidator(0)])
     barcode = models.CharField(max_length=14, blank=True, validators=[validate_gtin])
     position = models.PositiveIntegerField(default=0)
+    metafields = models.JSONField(default=dict, blank=True, help_text='{"namespace.key": value}.')
 
     class Meta:
         ordering = ["product_id", "position", "id"]
@@ -218,6 +300,61 @@ class Variant(BaseModel):
             isinstance(v, str | int | float) for v in self.options.values()
         ):
             raise ValidationError({"options": 'Options must map option names to values, e.g. {"Size": "XL"}.'})
+        self.metafields, problems = metafields_validate(MetafieldOwner.VARIANT, self.metafields)
+        if problems:
+            raise ValidationError({"metafields": list(problems.values())})
+
+
+class MetafieldDefinition(BaseModel):
+    """A Shopify-style metafield that products or variants carry in their `metafields` (docs/catalog.md#metafields).
+
+    The (owner, namespace, key) triple is unique; values are checked against `type` and `validations`
+    ({min, max, regex, choices}) on every path, and a required one missing blocks readiness on Shopify.
+    """
+
+    owner_type = models.CharField(max_length=16, choices=MetafieldOwner.choices, default=MetafieldOwner.PRODUCT)
+    namespace = models.CharField(max_length=255)
+    key = models.CharField(max_length=64)
+    name = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
+    type = models.CharField(max_length=32, choices=MetafieldType.choices)
+    validations = models.JSONField(default=dict, blank=True, help_text='e.g. {"min": 1, "max": 10}.')
+    is_required = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["owner_type", "namespace", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_type", "namespace", "key"],
+                name="metafield_definition_unique_key",
+                violation_error_message="A metafield with this owner, namespace and key already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}.{self.key} ({self.owner_type}, {self.type})"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for name, message in (("namespace", namespace_error(self.namespace)), ("key", key_error(self.key))):
+            if message:
+                errors[name] = message
+        problems = validations_errors(self.type, self.validations)
+        if problems:
+            errors["validations"] = " ".join(problems)
+        if errors:
+            raise ValidationError(errors)
+
+
+def metafield_definitions(owner_type: str) -> list[MetafieldDefinition]:
+    return list(MetafieldDefinition.objects.filter(owner_type=owner_type))
+
+
+def metafields_validate(owner_type: str, values: object) -> tuple[dict[str, object], dict[str, str]]:
+    """Normalised metafield values of one owner and the problems by key (no query when there are no values)."""
+    if values == {}:
+        return {}, {}
+    return metafields_clean(metafield_definitions(owner_type) if isinstance(values, dict) else [], values)
 
 
 def sku_taken_error(sku: str, *, exclude_product: int | None = None, exclude_variant: int | None = None) -> str | None:
@@ -328,6 +465,7 @@ class ImportBatch(BaseModel):
     committed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "import batches"
         ordering = ["-id"]
 
     def __str__(self) -> str:

@@ -1,9 +1,13 @@
 """Reads of the catalog used by more than one caller."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db.models import Count, Q, QuerySet
 
-from .choices import ProductStatus
-from .models import Category, Product
+from .choices import IconStatus, MetafieldOwner, ProductStatus
+from .metafields import metafield_text
+from .models import Category, CategoryIcon, MetafieldDefinition, Product
 
 
 def catalog_counts() -> dict[str, int]:
@@ -27,3 +31,34 @@ def category_full_names() -> dict[int, str]:
     rows = list(Category.objects.values_list("pk", "name", "path"))
     names = {pk: name for pk, name, _ in rows}
     return {pk: " > ".join(names.get(int(part), "?") for part in path.split("/") if part) for pk, _, path in rows}
+
+
+def metafield_required_keys() -> tuple[str, ...]:
+    """'namespace.key' of every required product metafield (readiness on Shopify, docs/catalog.md#metafields)."""
+    rows = MetafieldDefinition.objects.filter(owner_type=MetafieldOwner.PRODUCT, is_required=True)
+    return tuple(f"{ns}.{key}" for ns, key in rows.values_list("namespace", "key").order_by("namespace", "key"))
+
+
+def metafield_payload_values(values: Mapping[str, Any], owner_type: str) -> list[tuple[str, str, str, str]]:
+    """(namespace, key, type, value as Shopify text) of the defined metafields among `values` (one query)."""
+    if not values:
+        return []
+    out = []
+    for definition in MetafieldDefinition.objects.filter(owner_type=owner_type).order_by("namespace", "key"):
+        value = values.get(f"{definition.namespace}.{definition.key}")
+        if value is None or value == "":
+            continue
+        out.append((definition.namespace, definition.key, definition.type, metafield_text(definition.type, value)))
+    return out
+
+
+def category_icon_nearest(category: Category) -> CategoryIcon | None:
+    """The active icon of `category`, else of its nearest ancestor with one (docs/catalog.md#category-icons)."""
+    lineage = category.ancestor_ids() or [category.pk]
+    icons = {i.category_id: i for i in CategoryIcon.objects.filter(category_id__in=lineage, status=IconStatus.ACTIVE)}
+    return next((icons[c] for c in reversed(lineage) if c in icons), None)
+
+
+def category_active_icons() -> dict[int, CategoryIcon]:
+    """Every category's active icon, by category id: one query for the category tree."""
+    return {i.category_id: i for i in CategoryIcon.objects.filter(status=IconStatus.ACTIVE)}

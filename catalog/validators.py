@@ -118,3 +118,71 @@ def attribute_errors(definitions: Iterable[AttributeSpec], attributes: Any) -> l
         if message:
             errors.append(message)
     return errors
+
+
+# --- Content fields (docs/catalog.md#content) ---
+
+BULLET_COUNT = 5  # Amazon shows up to five bullet points ("key product features") for sellers
+BULLET_MAX_LENGTH = 500  # Amazon's per-bullet limit in its product type schemas (docs/marketplaces/amazon.md)
+SEARCH_TERMS_MAX_BYTES = 250  # Amazon generic_keyword: 250 bytes of UTF-8, not characters
+SEO_TITLE_MAX_LENGTH = 70  # Shopify's search engine listing preview counts 70 characters
+SEO_DESCRIPTION_MAX_LENGTH = 320  # ... and 320 for the meta description
+HANDLE_MAX_LENGTH = 255
+HANDLE_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+BULLET_FIELDS: tuple[str, ...] = tuple(f"bullet_point_{n}" for n in range(1, BULLET_COUNT + 1))
+
+
+def utf8_length(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def search_terms_error(value: str) -> str | None:
+    """A message when backend search terms exceed Amazon's 250 UTF-8 bytes, else None."""
+    size = utf8_length(value or "")
+    if size > SEARCH_TERMS_MAX_BYTES:
+        return (
+            f"Search terms are {size} bytes in UTF-8 ({len(value)} characters); Amazon takes at most "
+            f"{SEARCH_TERMS_MAX_BYTES} bytes. Remove words (accented and non-Latin letters count 2-4 bytes each)."
+        )
+    return None
+
+
+def validate_search_terms(value: str) -> None:
+    message = search_terms_error(value)
+    if message:
+        raise ValidationError(message, code="search_terms_bytes")
+
+
+def handle_error(value: str) -> str | None:
+    if value and not HANDLE_PATTERN.match(value):
+        return (
+            f"Handle '{value}' may hold lowercase letters, digits and single hyphens only "
+            "(e.g. 'organic-cotton-tshirt')."
+        )
+    return None
+
+
+def validate_handle(value: str) -> None:
+    message = handle_error(value)
+    if message:
+        raise ValidationError(message, code="handle")
+
+
+def bullet_error(value: str, *, limit: int = BULLET_MAX_LENGTH) -> str | None:
+    if value and len(value) > limit:
+        return f"Bullet point has {len(value)} characters; at most {limit} are allowed."
+    return None
+
+
+def bullet_points_errors(values: Any, *, limit: int = BULLET_MAX_LENGTH) -> list[str]:
+    """Problems of a bullet list (a listing override): a list of at most 5 texts, each within `limit`."""
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        return ["Bullet points must be a list of texts."]
+    errors = []
+    if len(values) > BULLET_COUNT:
+        errors.append(f"{len(values)} bullet points given; at most {BULLET_COUNT} are allowed.")
+    for n, value in enumerate(values, start=1):
+        message = bullet_error(value, limit=limit)
+        if message:
+            errors.append(f"Bullet {n}: {message}")
+    return errors

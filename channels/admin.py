@@ -8,6 +8,8 @@ from catalog.choices import ProductStatus
 from catalog.models import Product
 from common.errors import ApplicationError
 from listings.services import listings_bulk_assign, listings_readiness_refresh_enqueue
+from orders.services.pull import channel_orders_pull
+from syncing.services import channel_listings_pull
 
 from . import services
 from .admin_forms import ChannelForm
@@ -52,7 +54,7 @@ class ChannelAdmin(admin.ModelAdmin):
     )
     filter_horizontal = ("allowed_categories",)
     inlines = [CategoryMappingInline, AttributeValueMappingInline]
-    actions = ["assign_active_products"]
+    actions = ["assign_active_products", "pull_listings", "pull_orders"]
     fieldsets = (
         (None, {"fields": ("name", "marketplace", "country", "currency", "language", "is_active")}),
         ("Connection", {"fields": ("base_url", "shop_id", "stored_credentials", *CREDENTIAL_INPUTS)}),
@@ -79,6 +81,7 @@ class ChannelAdmin(admin.ModelAdmin):
                     "price_rounding_ending",
                     ("price_min", "price_max"),
                     ("stock_percent", "stock_buffer", "stock_max"),
+                    ("minimum_stock", "minimum_stock_primary"),
                 )
             },
         ),
@@ -182,6 +185,26 @@ class ChannelAdmin(admin.ModelAdmin):
             f"Created {counts['created']} listing(s); {counts['skipped_existing']} already existed.",
             messages.SUCCESS,
         )
+
+    @admin.action(description="Pull listings from the marketplace now (full)")
+    def pull_listings(self, request, queryset):
+        for channel in queryset:
+            try:
+                job = channel_listings_pull(channel=channel, user=request.user, full=True)
+            except ApplicationError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, f"{channel.name}: pulling listings as job #{job.pk}.", messages.SUCCESS)
+
+    @admin.action(description="Pull orders from the marketplace now")
+    def pull_orders(self, request, queryset):
+        for channel in queryset:
+            try:
+                run = channel_orders_pull(channel=channel, user=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, f"{channel.name}: pulling orders as job orders-{run.pk}.", messages.SUCCESS)
 
 
 def _changed(formset, item) -> set[str]:

@@ -6,26 +6,14 @@ rotate the key (add the new key in front, re-save channels, drop the old key).
 
 import json
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from cryptography.fernet import InvalidToken
 
+from common.crypto import fernet as _fernet
 from common.errors import ApplicationError
 
 MASK = "••••"
 MASK_VISIBLE_CHARS = 4  # last characters left visible so operators can tell two tokens apart
 MASK_MIN_LENGTH = 12  # shorter secrets are masked completely: four characters of eight is too much
-
-
-def _fernet() -> MultiFernet:
-    keys = [k.strip() for k in str(settings.CREDENTIALS_KEY).split(",") if k.strip()]
-    try:
-        return MultiFernet([Fernet(k.encode()) for k in keys])
-    except ValueError:
-        raise ImproperlyConfigured(
-            "CREDENTIALS_KEY must be one or more comma-separated Fernet keys (32 url-safe base64-encoded bytes); "
-            "make one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
-        ) from None
 
 
 def credentials_encrypt(values: dict[str, str]) -> str:

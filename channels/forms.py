@@ -8,6 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from catalog.models import Category
 from syncing.connectors import CONNECTORS
 
+from .credential_help import credential_inputs
 from .models import Channel
 from .services import CHANNEL_EDITABLE_FIELDS
 
@@ -34,18 +35,10 @@ SECTIONS = [
         ],
     ),
     ("Stock rule", ["stock_percent", "stock_buffer", "stock_max"]),
+    ("Minimum stock control", ["minimum_stock", "minimum_stock_primary"]),
     ("Sync", ["conflict_policy", "pull_interval_hours", "pull_incremental_minutes", "pull_overlap_minutes"]),
     ("Push on change", ["auto_push_offers", "auto_push_content", "push_debounce_seconds"]),
 ]
-
-
-def credential_names() -> dict[str, list[str]]:
-    """Credential field name -> the marketplaces that need it."""
-    names: dict[str, list[str]] = {}
-    for code, connector in CONNECTORS.items():
-        for name in connector.credential_fields:
-            names.setdefault(name, []).append(code)
-    return names
 
 
 class ChannelForm(forms.ModelForm):
@@ -69,18 +62,29 @@ class ChannelForm(forms.ModelForm):
                 self.instance.allowed_categories.values_list("pk", flat=True)
             )
             self.fields["marketplace"].disabled = True  # the credentials and ids belong to one marketplace
+            primary: Any = self.fields["minimum_stock_primary"]
+            primary.queryset = primary.queryset.exclude(pk=self.instance.pk)
+        self.marketplace = self._chosen_marketplace()
+        if not self.instance.pk and self.marketplace and (self.initial.get("marketplace") or self.is_bound):
+            # chosen on the first step (or posted): carried along, the credential inputs are that marketplace's
+            self.fields["marketplace"].widget = forms.HiddenInput()
         masked = self.instance.credentials_masked() if self.instance.pk else {}
-        for name, marketplaces in credential_names().items():
+        for name, label, help_text, required in credential_inputs(self.marketplace):
+            state = f"Stored: {masked[name]}. Leave empty to keep it." if name in masked else "Not set."
             self.fields[f"cred_{name}"] = forms.CharField(
-                label=name.replace("_", " "),
-                required=False,
+                label=label if required else f"{label} (optional)",
+                required=False,  # an empty input keeps the stored value; the model says which required ones lack
                 strip=True,
-                widget=forms.PasswordInput(
-                    render_value=False,
-                    attrs={"autocomplete": "new-password", "data-marketplaces": " ".join(marketplaces)},
-                ),
-                help_text=(f"Stored: {masked[name]}. Leave empty to keep it." if name in masked else "Not set."),
+                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+                help_text=f"{help_text} {state}".strip(),
             )
+
+    def _chosen_marketplace(self) -> str:
+        """The channel's marketplace, else the posted one, else the one chosen on the first step; "" if none."""
+        if self.instance.pk:
+            return self.instance.marketplace
+        value = self.data.get("marketplace") if self.is_bound else self.initial.get("marketplace")
+        return value if isinstance(value, str) and value in CONNECTORS else ""
 
     def clean(self) -> dict[str, Any]:
         """Put the credentials on the instance first, so the model's own check (all required ones present) runs
@@ -105,16 +109,18 @@ class ChannelForm(forms.ModelForm):
         return [self[name] for name in self.fields if name.startswith("cred_")]
 
     def sections(self) -> list[tuple[str, list[Any]]]:
-        return [(title, [self[name] for name in names if name in self.fields]) for title, names in SECTIONS]
+        return [
+            (title, [self[name] for name in names if name in self.fields and not self[name].is_hidden])
+            for title, names in SECTIONS
+        ]
+
+    def marketplace_label(self) -> str:
+        return CONNECTORS[self.marketplace].label if self.marketplace else ""
 
     def credentials(self, marketplace: str) -> dict[str, str]:
-        """Non-empty credential inputs that the marketplace uses."""
-        wanted = CONNECTORS[marketplace].credential_fields if marketplace in CONNECTORS else ()
-        return {
-            name: self.cleaned_data.get(f"cred_{name}") or ""
-            for name in wanted
-            if self.cleaned_data.get(f"cred_{name}")
-        }
+        """Non-empty credential inputs that the marketplace uses (required and optional ones)."""
+        wanted = [name for name, *_ in credential_inputs(marketplace)]
+        return {name: self.cleaned_data[f"cred_{name}"] for name in wanted if self.cleaned_data.get(f"cred_{name}")}
 
     def service_fields(self) -> dict[str, Any]:
         fields = {name: self.cleaned_data[name] for name in CHANNEL_FORM_FIELDS if name in self.cleaned_data}

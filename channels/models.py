@@ -90,6 +90,23 @@ class Channel(BaseModel):
     stock_percent = models.PositiveIntegerField(default=100, validators=[MaxValueValidator(100)])
     stock_buffer = models.PositiveIntegerField(default=0, help_text="Units held back from this channel.")
     stock_max = models.PositiveIntegerField(null=True, blank=True)
+    # --- Minimum stock control (VTEX style; docs/orders.md#minimum-stock-control) ---
+    minimum_stock = models.PositiveIntegerField(
+        "minimum stock",
+        null=True,
+        blank=True,
+        help_text="When a SKU's available stock is below this, this channel advertises 0 and the last units sell "
+        "on the primary channel only. Empty: off.",
+    )
+    minimum_stock_primary = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="minimum_stock_secondaries",
+        verbose_name="primary channel",
+        help_text="The channel that keeps selling the last units (required with a minimum stock).",
+    )
 
     # --- Sync engine state ---
     circuit_open_until = models.DateTimeField(null=True, blank=True)
@@ -138,6 +155,20 @@ class Channel(BaseModel):
                 | models.Q(price_max__isnull=True)
                 | models.Q(price_min__lte=models.F("price_max")),
                 name="channel_price_min_not_above_max",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minimum_stock__isnull=True) | models.Q(minimum_stock__gte=0),
+                name="channel_minimum_stock_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minimum_stock__isnull=True, minimum_stock_primary__isnull=True)
+                | models.Q(minimum_stock__isnull=False, minimum_stock_primary__isnull=False),
+                name="channel_minimum_stock_with_primary",
+                violation_error_message="A minimum stock needs a primary channel, and a primary channel a minimum.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(minimum_stock_primary=models.F("id")),
+                name="channel_minimum_stock_primary_not_itself",
             ),
         ]
 
@@ -220,8 +251,41 @@ class Channel(BaseModel):
             errors["price_min"] = [f"Minimum price {self.price_min} is above the maximum {self.price_max}."]
         if self.price_adjust_type == PriceAdjustType.NONE and self.price_adjust_value:
             errors["price_adjust_value"] = ["Choose an adjustment type (percent or fixed) for this value."]
+        errors.update(self._minimum_stock_errors())
         if errors:
             raise ValidationError(errors)
+
+    def _minimum_stock_errors(self) -> dict[str, list[str]]:
+        """Minimum stock control needs a primary channel that is another, active channel which does not hold its
+        own last units back (else the last units would sell nowhere)."""
+        if self.minimum_stock is None and self.minimum_stock_primary_id is None:
+            return {}
+        if self.minimum_stock is None:
+            return {"minimum_stock": ["Set the minimum stock below which this channel advertises 0."]}
+        primary = self.minimum_stock_primary
+        if primary is None:
+            return {"minimum_stock_primary": ["Choose the primary channel that keeps selling the last units."]}
+        if self.pk is not None and primary.pk == self.pk:
+            return {"minimum_stock_primary": ["The primary channel must be another channel."]}
+        if not primary.is_active:
+            return {"minimum_stock_primary": [f"The primary channel {primary.name} is not active."]}
+        if primary.minimum_stock is not None:
+            return {
+                "minimum_stock_primary": [
+                    f"{primary.name} holds its own last units back (minimum stock {primary.minimum_stock}); "
+                    "choose a channel without minimum stock control."
+                ]
+            }
+        if self.pk is not None:
+            names = list(Channel.objects.filter(minimum_stock_primary=self).values_list("name", flat=True))
+            if names:
+                return {
+                    "minimum_stock": [
+                        f"This channel is the primary of {', '.join(names)}: it keeps selling their last units, so it "
+                        "cannot hold its own back."
+                    ]
+                }
+        return {}
 
 
 class CategoryMapping(BaseModel):

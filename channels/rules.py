@@ -26,6 +26,8 @@ class StockRule(Protocol):
     stock_percent: int
     stock_buffer: int
     stock_max: int | None
+    minimum_stock: int | None
+    minimum_stock_primary_id: int | None
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,20 @@ def price_apply_rules(base: Decimal, rule: PriceRule, *, clamp: bool = True) -> 
     return RuleResult(value=value.quantize(CENT), steps=tuple(steps))
 
 
+def holds_last_units(available: int, rule: StockRule) -> bool:
+    """Minimum stock control: below the channel's minimum, it advertises 0 so the last units sell on the primary
+    channel only (docs/orders.md#minimum-stock-control). Off unless both the minimum and the primary are set."""
+    minimum = rule.minimum_stock
+    return minimum is not None and rule.minimum_stock_primary_id is not None and max(int(available), 0) < minimum
+
+
 def stock_apply_rules(available: int, rule: StockRule) -> RuleResult:
-    """Available stock -> quantity offered on the channel: percent (rounded down), minus buffer, capped."""
+    """Available stock -> quantity offered on the channel: minimum stock control, then percent (rounded down),
+    minus buffer, capped."""
     value = max(int(available), 0)
     steps: list[str] = []
+    if holds_last_units(value, rule):
+        return RuleResult(value=0, steps=(f"below minimum stock {rule.minimum_stock}: 0 here, sold on the primary",))
     if rule.stock_percent != 100:
         value = int((Decimal(value) * rule.stock_percent / 100).to_integral_value(rounding=ROUND_FLOOR))
         steps.append(f"{rule.stock_percent} % of {available} = {value}")

@@ -42,6 +42,8 @@ CHANNEL_EDITABLE_FIELDS: tuple[str, ...] = (
     "stock_percent",
     "stock_buffer",
     "stock_max",
+    "minimum_stock",
+    "minimum_stock_primary",
     "conflict_policy",
     "pull_interval_hours",
     "pull_incremental_minutes",
@@ -81,6 +83,7 @@ READINESS_INPUT_FIELDS = CHANNEL_FIELDS - {
 PAYLOAD_OFFER_FIELDS = frozenset(
     {"price_currency_rate", "price_adjust_type", "price_adjust_value", "price_rounding_ending", "price_min"}
     | {"price_max", "stock_percent", "stock_buffer", "stock_max", "currency"}
+    | {"minimum_stock", "minimum_stock_primary"}
 )
 PAYLOAD_CONTENT_FIELDS = frozenset({"max_images", "currency"})
 PAYLOAD_PARTS = (("offers", PAYLOAD_OFFER_FIELDS), ("content", PAYLOAD_CONTENT_FIELDS))
@@ -207,7 +210,8 @@ def channel_update(
     channel.updated_by = _actor(user)
     channel.full_clean()
     channel.save()
-    changed = [key for key in watched if before is not None and before[key] != getattr(channel, key)]
+    # serializable_value: a foreign key compares by id, as values() read it
+    changed = [key for key in watched if before is not None and before[key] != channel.serializable_value(key)]
     _payload_changed(channel, None, changed)
     stale = any(key in READINESS_INPUT_FIELDS for key in changed)
     if allowed_categories is not None:

@@ -23,9 +23,10 @@ from common.errors import ApplicationError
 from common.views import add_service_errors, error_text
 from listings.choices import ListingStatus
 from listings.models import Listing
+from syncing.connectors import CONNECTORS
 from syncing.connectors.base import ConnectorError
 from syncing.models import SyncJob
-from syncing.selectors import channel_sync_health
+from syncing.selectors import channel_sync_health, listings_in_error_count
 from syncing.services.connection import channel_connection_test
 
 from . import services
@@ -85,6 +86,7 @@ class ChannelDetailView(StaffReadMixin, DetailView):
         context["attribute_mapping_count"] = AttributeValueMapping.objects.filter(channel=channel).count()
         context["can_edit"] = can_edit(self.request.user, AREA)
         context["can_sync"] = can_edit(self.request.user, "sync")  # "Pull now" (templates/channels/_pull_now.html)
+        context["errors_count"] = listings_in_error_count(channel=channel)  # templates/channels/_retry_errors.html
         return context
 
 
@@ -136,8 +138,14 @@ class ChannelCreateView(ChannelEditMixin, View):
     required_area = AREA
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """First the marketplace, then the form with that marketplace's own credential fields."""
         self.refuse_restricted(request)
-        return super().get(request, *args, **kwargs)
+        marketplace = request.GET.get("marketplace", "")
+        if marketplace not in CONNECTORS:
+            choices = [(code, connector.label) for code, connector in CONNECTORS.items()]
+            context = {"marketplaces": choices, "unknown_marketplace": marketplace}
+            return render(request, self.template_name, context, status=400 if marketplace else 200)
+        return self.render_form(ChannelForm(initial={"marketplace": marketplace}))
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.refuse_restricted(request)

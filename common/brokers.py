@@ -2,10 +2,10 @@
 
 django-q2's Redis broker pops a task off the list and forgets it: if the cluster dies, the task is gone (only the
 stuck-job requeue would find the work again, after 30 minutes). This subclass keeps what the ORM broker keeps in
-its row lock: each task taken is remembered with a "visible again at" time (`Q_RETRY`), renewed by the running
-task's worker (common/worker.py), cleared when the result is acknowledged, handed back at once by a graceful
-stop, and put back on the list by any cluster once the time has passed (its holder died). Enqueueing is
-unchanged (the same list and package format).
+its row lock: each task taken is remembered with a "visible again at" time (`Q_RETRY`), renewed while it waits in
+the cluster's local queue (common/cluster.py) and while its worker runs it (common/worker.py), cleared when the
+result is acknowledged, handed back at once by a graceful stop, and put back on the list by any cluster once the
+time has passed (its holder died). Enqueueing is unchanged (the same list and package format).
 
 Keys, next to django-q2's list `django_q:<cluster>:q`: `...:q:taken` (hash receipt -> package) and
 `...:q:until` (sorted set receipt -> visible-again time, epoch seconds). Not covered: a cluster dying between

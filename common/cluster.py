@@ -3,7 +3,16 @@
 django-q2's own stop (cluster.py `Sentinel.stop`) waits for the pusher, then lets the workers run every task the
 pusher had already taken into the cluster's local queue before they reach their stop pills, with no time limit;
 its sentinel and workers die at once on a SIGTERM sent to them directly. This subclass (used by
-`manage.py worker`, docs/sync.md "Stopping and restarting workers") changes only the stop:
+`manage.py worker`, docs/sync.md "Stopping and restarting workers") renews the tasks taken ahead and changes the
+stop.
+
+Taken ahead: django-q2's pusher takes tasks from the broker before a worker is free (up to `queue_limit` wait in
+the local queue, one more in the pusher's hand). A worker renews only the task it runs, so a task waiting longer
+than `Q_RETRY` behind long ones became visible again and was delivered twice. Here a thread of the pusher process
+renews, every `Q_RETRY / 3`, the tasks it put in the local queue that no worker has taken yet (the queue is first
+in, first out: the last `qsize()` it put), until a worker starts one and renews it itself.
+
+The stop:
 
 1. the pusher stops taking tasks and each worker is told to finish what it holds (`common.worker.STOP_SIGNAL`):
    a push chunk stops handing out listings, lets the pushes in flight end and queues its rest;
@@ -15,16 +24,20 @@ its sentinel and workers die at once on a SIGTERM sent to them directly. This su
 import logging
 import os
 import signal
+import threading
 import time
 import uuid
+from collections import deque
 from multiprocessing import Value
 from queue import Empty
 from typing import Any
 
 import django_q.cluster
 from django.conf import settings
+from django_q.brokers import get_broker
 from django_q.cluster import Cluster, Sentinel, get_mp_context
 from django_q.conf import Conf
+from django_q.pusher import pusher
 from django_q.status import Stat
 
 from common import worker as lifecycle
@@ -37,6 +50,48 @@ HAND_BACK_MARGIN = 2.5  # of the grace period, kept for the hand-back, the monit
 
 def stop_seconds() -> float:
     return float(getattr(settings, "Q_STOP_SECONDS", STOP_SECONDS))
+
+
+class WaitingTasks:
+    """The cluster's local task queue as the pusher sees it: knows which of the tasks it put still wait."""
+
+    def __init__(self, task_queue: Any) -> None:
+        self.task_queue = task_queue
+        self._put: deque[Any] = deque(maxlen=10_000)  # ack ids in the order put; the queue is FIFO
+        self._putting = False  # a put blocked on a full queue: the task is taken and waits too
+        self._lock = threading.Lock()
+
+    def put(self, task: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            self._put.append(task.get("ack_id"))
+            self._putting = True
+        try:
+            self.task_queue.put(task, *args, **kwargs)
+        finally:
+            self._putting = False
+
+    def ack_ids(self) -> list[Any]:
+        with self._lock:
+            count = self.task_queue.qsize() + self._putting
+            return list(self._put)[-count:] if count > 0 else []
+
+
+def _renew_waiting(waiting: WaitingTasks, broker: Any, stop: Any) -> None:
+    broker = None if lifecycle.uses_orm_broker() else broker
+    while not stop.wait(lifecycle.renewal_period()):
+        try:
+            lifecycle.tasks_renew(waiting.ack_ids(), broker)
+        except Exception:  # noqa: BLE001 - they then come back after Q_RETRY, as without renewal
+            logger.exception("could not renew the waiting tasks")
+
+
+def pusher_renewing_waiting(task_queue: Any, event: Any, broker: Any = None) -> None:
+    """django-q2's pusher, plus a thread renewing the tasks it took that still wait for a worker."""
+    waiting = WaitingTasks(task_queue)
+    if broker is None:
+        broker = get_broker()
+    threading.Thread(target=_renew_waiting, args=(waiting, broker, event), name="waiting-renewal", daemon=True).start()
+    pusher(waiting, event, broker)  # type: ignore[arg-type]  # it only calls put()
 
 
 class GracefulSentinel(Sentinel):
@@ -64,6 +119,9 @@ class GracefulSentinel(Sentinel):
         signal.signal(signal.SIGINT, forward)
         if start:
             self.start()
+
+    def spawn_pusher(self) -> Any:
+        return self.spawn_process(pusher_renewing_waiting, self.task_queue, self.event_out, self.broker)
 
     def spawn_worker(self) -> None:
         """django-q2's worker, run by `common.worker.worker_process_main` (stop signals, running-task slot)."""

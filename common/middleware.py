@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from common.changes import change_source
 from common.logging import request_id_var
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
@@ -24,7 +25,9 @@ class RequestIdMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
         try:
-            response = self.get_response(request)
+            # writes made through the API are labelled "api" in the records that name a source (common/changes.py)
+            with change_source("api" if request.path.startswith("/api/") else ""):
+                response = self.get_response(request)
         finally:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id

@@ -1,5 +1,7 @@
 """The worker side of stopping and restarting django-q2 clusters (docs/sync.md, "Stopping and restarting workers").
 
+- A task taken but still waiting in the cluster's local queue is renewed the same way by the cluster's pusher
+  (`common/cluster.py`, `manage.py worker` only), so no task of a live cluster is delivered twice.
 - While a task runs, a thread of its worker keeps the task's ORM queue row locked for another `Q_RETRY` seconds
   every third of `Q_RETRY`: the row's lock is a heartbeat. A short `Q_RETRY` (30 s) then brings back the work of
   a dead worker quickly, and a long task is never handed out twice while its worker lives.
@@ -74,17 +76,29 @@ def task_hand_back(task: dict[str, Any]) -> None:
     broker.connection.lpush(broker.list_key, SignedPackage.dumps(package))
 
 
+def renewal_period() -> float:
+    return max(1.0, visibility_seconds() / 3)
+
+
+def tasks_renew(ack_ids: list[Any], broker: Any = None) -> None:
+    """Keep tasks taken by this cluster and not finished invisible to every cluster for another `Q_RETRY`."""
+    ids = [ack_id for ack_id in ack_ids if ack_id]
+    if not ids:
+        return
+    if broker is None:
+        lock = timezone.now() + timedelta(seconds=visibility_seconds())
+        OrmQ.objects.using(Conf.ORM).filter(pk__in=ids).update(lock=lock)
+    elif hasattr(broker, "renew"):
+        for receipt in ids:
+            broker.renew(receipt)  # common.brokers.RedisWithReceipts
+
+
 def _renew_while_running(ack_id: int | str, done: threading.Event) -> None:
-    period = max(1.0, visibility_seconds() / 3)
     broker = None if uses_orm_broker() else get_broker()
     try:
         while True:
-            if broker is None:
-                lock = timezone.now() + timedelta(seconds=visibility_seconds())
-                OrmQ.objects.using(Conf.ORM).filter(pk=ack_id).update(lock=lock)
-            elif hasattr(broker, "renew"):
-                broker.renew(ack_id)  # common.brokers.RedisWithReceipts
-            if done.wait(period):
+            tasks_renew([ack_id], broker)
+            if done.wait(renewal_period()):
                 return
     except Exception:  # noqa: BLE001 - the row then comes back after Q_RETRY, as without renewal
         logger.exception("could not renew the queue row of task %s", ack_id)

@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "intake",
     "inventory",
     "orders",
+    "competitors",
+    "pricing",
+    "analytics",
+    "workflow",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout flagged during authenticate() into a response
+    "listings.middleware.ContentChangeMiddleware",  # content versions say 'api' or 'manual' (docs/catalog.md#versions)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -137,7 +142,7 @@ Q_CLUSTER = {
     "catch_up": False,
     "poll": 0.5,
     "ack_failures": True,
-    "queue_limit": env.int("Q_WORKERS", default=2),  # tasks taken ahead: one per worker (they wait unrenewed)
+    "queue_limit": env.int("Q_WORKERS", default=2),  # taken ahead, one per worker; renewed (common/cluster.py)
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
@@ -247,6 +252,9 @@ SPECTACULAR_SETTINGS = {
         "BulkItemStatusEnum": "common.api.bulk.BULK_ITEM_STATUSES",
         "IntakePhaseEnum": "intake.choices.PhaseName",
         "JobStatusEnum": "operations.choices.JobStatus",
+        "ChangesetKindEnum": "listings.choices.ChangesetKind",
+        "PriceKindEnum": "pricing.history_models.PriceKind",
+        "SyncJobKindEnum": "syncing.choices.SyncJobKind",
     },
 }
 
@@ -362,3 +370,37 @@ INVENTORY_LOW_STOCK_THRESHOLD = env.int("INVENTORY_LOW_STOCK_THRESHOLD", default
 CUSTOMER_VIP_SPEND = env.float("CUSTOMER_VIP_SPEND", default=500.0)  # total spent from which a customer is VIP
 CUSTOMER_AT_RISK_DAYS = env.int("CUSTOMER_AT_RISK_DAYS", default=90)  # a repeat customer silent this long is at risk
 CUSTOMER_RETENTION_DAYS = env.int("CUSTOMER_RETENTION_DAYS", default=730)  # personal data purged after the last order
+ORDERS_PULL_INTERVAL_MINUTES = env.int("ORDERS_PULL_INTERVAL_MINUTES", default=2)  # order pull safety net (schedule)
+ANALYTICS_REFRESH_MINUTES = env.int("ANALYTICS_REFRESH_MINUTES", default=10)  # today's figures recomputed this often
+ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=600)  # cached figures live at most this long
+ANALYTICS_MAX_RANGE_DAYS = env.int("ANALYTICS_MAX_RANGE_DAYS", default=366)  # longest from..to the API answers
+# first wait between polls of Amazon's reports, doubled each round (docs/analytics.md#pulling)
+ANALYTICS_REPORT_POLL_SECONDS = env.float("ANALYTICS_REPORT_POLL_SECONDS", default=2.0)
+
+# Runtime settings (docs/configuration.md#runtime-settings): a process compares its cached settings with the
+# database at each request and task, and otherwise at most this many seconds after its last comparison.
+RUNTIME_SETTINGS_MAX_AGE = env.float("RUNTIME_SETTINGS_MAX_AGE", default=5.0)
+SCORES_SWEEP_MINUTES = env.int("SCORES_SWEEP_MINUTES", default=5)  # stale listing scores are recomputed this often
+
+# Costs and margins (docs/pricing.md); a later issue moves these to the runtime settings table.
+COSTS_BASE_CURRENCY = env.str("COSTS_BASE_CURRENCY", default="USD")  # the currency rates table is per 1 unit of this
+COSTS_OVERHEAD_PCT = env.float("COSTS_OVERHEAD_PCT", default=10.0)  # added to the BOM sum (seed 003's view)
+COSTS_PRICE_EXPIRY_ALERT_DAYS = env.int("COSTS_PRICE_EXPIRY_ALERT_DAYS", default=14)  # alert before a price ends
+PRICING_DEFAULT_MARGIN_FLOOR = env.float(
+    "PRICING_DEFAULT_MARGIN_FLOOR", default=20.0
+)  # pricing.default_margin_floor, %
+
+# Competitors and their alerts (docs/competitors.md#settings); checked at start (competitors.checks).
+COMPETITORS_OBSERVE_MINUTES = env.int("COMPETITORS_OBSERVE_MINUTES", default=60)  # schedule: every active competitor
+COMPETITORS_ALERT_WINDOW_MINUTES = env.int("COMPETITORS_ALERT_WINDOW_MINUTES", default=60)  # moves fold into 1 alert
+# Four increasing steps (low, medium, high, critical); a move below the first raises no alert.
+COMPETITORS_PRICE_PCT_THRESHOLDS = env.list("COMPETITORS_PRICE_PCT_THRESHOLDS", default=["2", "5", "10", "20"])  # %
+COMPETITORS_RANK_DELTA_THRESHOLDS = env.list(
+    "COMPETITORS_RANK_DELTA_THRESHOLDS", default=["100", "500", "2000", "10000"]
+)  # sales-rank places
+# Price history (docs/pricing.md#price-history): raw points this many days, then daily aggregates, all gone after
+# PRICE_HISTORY_KEEP_DAYS (seed 003: compress after 30 days, keep 2 years); changes of more listings than
+# PRICE_HISTORY_INLINE_MAX at once (a markup edit, a large import) are recorded by a queued task.
+PRICE_HISTORY_RAW_DAYS = env.int("PRICE_HISTORY_RAW_DAYS", default=30)
+PRICE_HISTORY_KEEP_DAYS = env.int("PRICE_HISTORY_KEEP_DAYS", default=730)
+PRICE_HISTORY_INLINE_MAX = env.int("PRICE_HISTORY_INLINE_MAX", default=200)

@@ -34,3 +34,6 @@ class StockMovementAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
+
+
+from . import cost_admin  # noqa: E402, F401  (suppliers, components, BOM: registered there)

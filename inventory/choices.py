@@ -16,3 +16,11 @@ class Reason(models.TextChoices):
     MANUAL_ADJUSTMENT = "manual_adjustment", "Manual adjustment"
     STOCK_COUNT = "stock_count", "Stock count"
     IMPORT = "import", "Import"
+
+
+class ComponentType(models.TextChoices):
+    RAW_MATERIAL = "raw_material", "Raw material"
+    PACKAGING = "packaging", "Packaging"
+    LABEL = "label", "Label"
+    ACCESSORY = "accessory", "Accessory"
+    SUB_ASSEMBLY = "sub_assembly", "Sub-assembly"

@@ -21,6 +21,9 @@ class StockMovementFilterSet(django_filters.FilterSet):
     reason = django_filters.ChoiceFilter(choices=Reason.choices)
     source_type = django_filters.CharFilter()
     source_id = django_filters.CharFilter()
+    until = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lte", label="Movements made up to this time (ISO 8601)"
+    )
 
     class Meta:
         model = StockMovement

@@ -29,6 +29,7 @@ class Stock(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name_plural = "stock"
         ordering = ["sku"]
         constraints = [
             models.UniqueConstraint(
@@ -85,3 +86,16 @@ class StockMovement(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValueError("Stock movements are append-only.")
         super().save(*args, **kwargs)
+
+
+# Suppliers, components, BOM and landed cost (docs/pricing.md) live in their own module; imported here so that
+# Django registers them with the app.
+from .cost_models import (  # noqa: E402, F401
+    BomLine,
+    Component,
+    ComponentPrice,
+    CurrencyRate,
+    LandedCost,
+    PlannedBatch,
+    Supplier,
+)

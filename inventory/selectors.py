@@ -1,5 +1,7 @@
 """Reads for the stock pages and API."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
@@ -37,8 +39,13 @@ def stocks_oversold() -> QuerySet[Stock]:
     return stocks().filter(oversold=True).order_by(AVAILABLE, "sku")
 
 
-def stock_movements(stock: Stock | None = None, *, bucket: str = "") -> QuerySet[StockMovement]:
+def stock_movements(
+    stock: Stock | None = None, *, bucket: str = "", until: datetime | None = None
+) -> QuerySet[StockMovement]:
+    """The ledger, newest first; `until`: only the movements made by then (what a figure pushed at that time saw)."""
     queryset = StockMovement.objects.select_related("stock", "actor").order_by("-id")
+    if until is not None:
+        queryset = queryset.filter(created_at__lte=until)
     if stock is not None:
         queryset = queryset.filter(stock=stock)
     if bucket:

@@ -7,15 +7,18 @@ whatever follows a catalog quantity change (listing pushes) follows the ledger t
 
 import logging
 import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Upper
+from django.utils import timezone
 
+from catalog.importing.sql import instances_insert, instances_update
 from catalog.models import Product, Variant
-from catalog.services import product_update, variant_update
-from catalog.services.readiness import payload_parts, products_payload_changed
+from catalog.services import stock_quantity_write
 from common.actors import Actor as User
 from common.actors import actor_or_none
 from common.errors import ApplicationError
@@ -68,6 +71,42 @@ def stock_for_sku(sku: str) -> Stock | None:
     if product is None or product.variants.exists():
         return None
     return stock_for_product(product)
+
+
+def stocks_for_skus(skus: Iterable[str]) -> dict[str, Stock | None]:
+    """`stock_for_sku` for many SKUs at once (a page of order lines): keyed by the stripped SKU as given. A few
+    queries for the whole set; a stock opened on first use, or a SKU matched only case-insensitively beyond
+    ASCII, goes through `stock_for_sku` itself."""
+    wanted = {sku.strip() for sku in skus if sku and sku.strip()}
+    found: dict[str, Stock | None] = {}
+    if not wanted:
+        return found
+    upper = {sku.upper() for sku in wanted}
+    variants = {
+        v.sku.upper(): v
+        for v in Variant.objects.select_related("product").annotate(_sku=Upper("sku")).filter(_sku__in=upper)
+    }
+    products = {
+        p.sku.upper(): p
+        for p in Product.objects.annotate(_sku=Upper("sku")).filter(_sku__in=upper - set(variants))
+        .exclude(variants__isnull=False)
+    }  # fmt: skip
+    stocks = Stock.objects.select_related("product", "variant").filter(
+        Q(variant__in=list(variants.values())) | Q(product__in=list(products.values()), variant__isnull=True)
+    )
+    by_variant = {s.variant_id: s for s in stocks if s.variant_id}
+    by_product = {s.product_id: s for s in stocks if not s.variant_id}
+    for sku in sorted(wanted):
+        variant, product = variants.get(sku.upper()), products.get(sku.upper())
+        if variant is not None and variant.pk in by_variant:
+            found[sku] = by_variant[variant.pk]
+        elif variant is None and product is not None and product.pk in by_product:
+            found[sku] = by_product[product.pk]
+        elif variant is None and product is None and sku.isascii():
+            found[sku] = None  # no such SKU (the unique SKU indexes are on UPPER(sku), the same fold for ASCII)
+        else:
+            found[sku] = stock_for_sku(sku)
+    return found
 
 
 def _stock_open(*, product: Product, variant: Variant | None, sku: str, quantity: int) -> Stock:
@@ -188,24 +227,9 @@ def _reconcile_catalog_edit(stock: Stock) -> None:
 
 
 def _write_back(stock: Stock) -> None:
-    """Set the catalog quantity to the available quantity (0 when oversold) through the catalog services."""
-    quantity = max(stock.available, 0)
-    if _catalog_quantity(stock) == quantity:
-        return
-    try:
-        with transaction.atomic():
-            if stock.variant is not None:
-                variant_update(variant=stock.variant, quantity=quantity)
-            else:
-                product_update(product=stock.product, quantity=quantity)
-    except (ValidationError, ApplicationError) as exc:
-        # The product fails its own validation for another reason (e.g. a newly required attribute); the stock
-        # figure must still be right, so it is written alone and the problem logged.
-        logger.warning("Stock %s: catalog quantity written directly (%s)", stock.sku, exc)
-        model = Variant if stock.variant_id else Product
-        model.objects.filter(pk=stock.variant_id or stock.product_id).update(quantity=quantity)
-        # ...and the listings still hear of it, as after any catalog quantity change (docs/sync.md).
-        products_payload_changed([stock.product_id], payload_parts(["quantity"], variant=stock.variant_id is not None))
+    """Set the catalog quantity to the available quantity (0 when oversold). Through the catalog service that
+    writes only the figure: not a content edit, so the product's version (edit forms, If-Match) stays."""
+    stock_quantity_write(product=stock.product, variant=stock.variant, quantity=max(stock.available, 0))
 
 
 # --- Manual changes ---
@@ -239,10 +263,20 @@ def stock_adjust(*, stock: Stock, delta: int, reason: str, user: User = None) ->
     return movement
 
 
-def stock_count(*, stock: Stock, on_hand: int, user: User = None, note: str = "") -> StockMovement | None:
-    """Set on hand to a counted figure (the difference is one stock_count movement); None when it already is."""
-    if on_hand < 0:
-        raise ApplicationError("A counted quantity cannot be negative.")
+def stock_count(
+    *,
+    stock: Stock,
+    on_hand: int,
+    user: User = None,
+    note: str = "",
+    idempotency_key: str = "",
+    source_type: str = "",
+    source_id: str = "",
+) -> StockMovement | None:
+    """Set on hand to a counted figure (the difference is one stock_count movement); None when it already is, or
+    when `idempotency_key` was applied before (an import row committed twice counts once)."""
+    if isinstance(on_hand, bool) or not isinstance(on_hand, int) or on_hand < 0:
+        raise ApplicationError("A counted quantity is a whole number of 0 or more.")
     with transaction.atomic():
         delta = on_hand - _lock(stock).on_hand
         return movement_apply(
@@ -250,7 +284,9 @@ def stock_count(*, stock: Stock, on_hand: int, user: User = None, note: str = ""
             bucket=Bucket.ON_HAND,
             delta=delta,
             reason=Reason.STOCK_COUNT,
-            idempotency_key=f"count:{uuid.uuid4()}",
+            idempotency_key=idempotency_key or f"count:{uuid.uuid4()}",
+            source_type=source_type,
+            source_id=source_id,
             user=user,
             note=note or "Stock count",
         )
@@ -287,18 +323,24 @@ def stock_settings_update(
 # --- Following an order line's state ---
 
 
-def _held(source: Q) -> dict[str, int]:
-    rows = StockMovement.objects.filter(source).values("bucket", "reason").annotate(total=Sum("delta"))
-    held = {"committed": 0, "shipped": 0, "restocked": 0, "count": 0}
-    for row in rows:
-        if row["bucket"] == Bucket.COMMITTED:
-            held["committed"] += row["total"]
-        elif row["reason"] == Reason.ORDER_SHIPPED:
-            held["shipped"] -= row["total"]
-        elif row["reason"] == Reason.REFUND_RESTOCK:
-            held["restocked"] += row["total"]
-    held["count"] = StockMovement.objects.filter(source).count()
-    return held
+@dataclass(frozen=True)
+class Follow:
+    """What one source (an order line) should hold of one stock: its targets, and the reason of a reservation."""
+
+    stock_id: int
+    source_type: str
+    source_id: str
+    targets: StockTargets
+    reserve_reason: str = Reason.ORDER_PAID
+
+
+@dataclass
+class Followed:
+    """What `stocks_follow` did for one Follow: the movements applied and the stock's available quantity after
+    them (the running figure, as if the follows before it had been applied one by one)."""
+
+    moved: list[StockMovement] = field(default_factory=list)
+    available: int = 0
 
 
 @transaction.atomic
@@ -312,21 +354,51 @@ def stock_follow(
     user: User = None,
 ) -> list[StockMovement]:
     """Move the ledger so that what `source` (an order line) holds equals `targets`; nothing when it already does.
+    One follow of `stocks_follow`."""
+    follow = Follow(stock.pk, source_type, str(source_id), targets, reserve_reason)
+    return stocks_follow(follows=[follow], user=user)[0].moved
 
-    What the source holds is read from the ledger itself under the stock's row lock, and each key names the
-    transition (`<source>:<track>:<n>:<held>-><target>`), so a replay, a duplicate or an older state arriving late
-    cannot move stock twice (docs/orders.md#idempotency)."""
-    _lock(stock)
-    source = Q(stock=stock, source_type=source_type, source_id=str(source_id))
-    held = _held(source)
-    base = f"{source_type}:{source_id}"
+
+def _held_many(follows: Sequence[Follow]) -> dict[tuple[int, str, str], dict[str, int]]:
+    """What each source holds of its stock, read from the ledger (one query for all the follows)."""
+    held: dict[tuple[int, str, str], dict[str, int]] = {
+        (f.stock_id, f.source_type, f.source_id): {"committed": 0, "shipped": 0, "restocked": 0, "count": 0}
+        for f in follows
+    }
+    rows = (
+        StockMovement.objects.filter(
+            stock_id__in={f.stock_id for f in follows},
+            source_type__in={f.source_type for f in follows},
+            source_id__in={f.source_id for f in follows},
+        )
+        .values("stock_id", "source_type", "source_id", "bucket", "reason")
+        .annotate(total=Sum("delta"), n=Count("id"))
+    )
+    for row in rows:
+        one = held.get((row["stock_id"], row["source_type"], row["source_id"]))
+        if one is None:
+            continue
+        one["count"] += row["n"]
+        if row["bucket"] == Bucket.COMMITTED:
+            one["committed"] += row["total"]
+        elif row["reason"] == Reason.ORDER_SHIPPED:
+            one["shipped"] -= row["total"]
+        elif row["reason"] == Reason.REFUND_RESTOCK:
+            one["restocked"] += row["total"]
+    return held
+
+
+def _moves(follow: Follow, held: dict[str, int]) -> list[tuple[str, str, int, str]]:
+    """The movements (key, bucket, delta, reason) that take what the source holds to its targets. Each key names
+    the transition (`<source>:<track>:<n>:<held>-><target>`)."""
+    targets = follow.targets
     moves: list[tuple[str, str, int, str, int, int]] = []
     if targets.shipped != held["shipped"]:
         moves.append(("shipped", Bucket.ON_HAND, held["shipped"] - targets.shipped, Reason.ORDER_SHIPPED,
                       held["shipped"], targets.shipped))  # fmt: skip
     if targets.committed != held["committed"]:
         down = targets.committed < held["committed"]
-        reason = reserve_reason if not down else (
+        reason = follow.reserve_reason if not down else (
             Reason.ORDER_SHIPPED if targets.shipped > held["shipped"] else Reason.ORDER_CANCELLED
         )  # fmt: skip
         moves.append(("committed", Bucket.COMMITTED, targets.committed - held["committed"], reason,
@@ -336,18 +408,137 @@ def stock_follow(
                       held["restocked"], targets.restocked))  # fmt: skip
     # Lower `committed` before anything else so the bucket never dips below zero in between.
     moves.sort(key=lambda move: move[2] >= 0 if move[1] == Bucket.COMMITTED else True)
-    applied: list[StockMovement] = []
-    for n, (track, bucket, delta, reason, before, after) in enumerate(moves, start=held["count"]):
-        movement = movement_apply(
-            stock=stock,
-            bucket=bucket,
-            delta=delta,
-            reason=reason,
-            idempotency_key=f"{base}:{track}:{n}:{before}->{after}",
-            source_type=source_type,
-            source_id=str(source_id),
-            user=user,
+    base = f"{follow.source_type}:{follow.source_id}"
+    return [
+        (f"{base}:{track}:{n}:{before}->{after}", bucket, delta, reason)
+        for n, (track, bucket, delta, reason, before, after) in enumerate(moves, start=held["count"])
+    ]
+
+
+@transaction.atomic
+def stocks_follow(*, follows: Sequence[Follow], user: User = None) -> list[Followed]:
+    """Move the ledger so that what each source holds equals its targets, for many sources at once (a page of
+    orders), with the same movements and keys as following them one by one (docs/orders.md#idempotency).
+
+    The stocks are locked (in id order) before what the sources hold is read from the ledger, so a replay, a
+    duplicate or an older state arriving late cannot move stock twice. Each stock that moved is saved, reconciled
+    with a catalog edit and written back to the catalog once, not once per movement: one readiness refresh and
+    one listing change mark per stock and call. Returns one Followed per follow, in order."""
+    results = [Followed() for _ in follows]
+    if not follows:
+        return results
+    stock_ids = sorted({f.stock_id for f in follows})
+    locked = {
+        s.pk: s
+        for s in Stock.objects.select_for_update(of=("self",))
+        .select_related("product", "variant")
+        .filter(pk__in=stock_ids)
+        .order_by("pk")
+    }
+    held = _held_many(follows)
+    planned = [_moves(f, held[(f.stock_id, f.source_type, f.source_id)]) for f in follows]
+    keys = [key for moves in planned for key, *_ in moves]
+    done = set(StockMovement.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    moving = {f.stock_id for f, moves in zip(follows, planned, strict=True) if any(m[0] not in done for m in moves)}
+    for stock_id in sorted(moving):
+        _reconcile_catalog_edit(locked[stock_id])
+    actor = actor_or_none(user)
+    rows: list[StockMovement] = []
+    for follow, moves, result in zip(follows, planned, results, strict=True):
+        stock = locked[follow.stock_id]
+        for key, bucket, delta, reason in moves:
+            if key in done:
+                continue
+            value = getattr(stock, bucket) + delta
+            if bucket in (Bucket.COMMITTED, Bucket.SAFETY) and value < 0:
+                raise ApplicationError(f"{stock.sku}: {bucket} would become {value}; it cannot go below zero.")
+            setattr(stock, bucket, value)
+            done.add(key)
+            movement = StockMovement(
+                stock=stock, bucket=bucket, delta=delta, reason=reason, idempotency_key=key,
+                source_type=follow.source_type, source_id=follow.source_id, actor=actor,
+            )  # fmt: skip
+            rows.append(movement)
+            result.moved.append(movement)
+        result.available = stock.available
+    instances_insert(StockMovement, rows, want_ids=False)
+    now = timezone.now()
+    for stock_id in sorted(moving):
+        stock = locked[stock_id]
+        stock.oversold = stock.available < 0
+        stock.updated_at = now
+        Stock.objects.filter(pk=stock_id).update(
+            on_hand=stock.on_hand, committed=stock.committed, safety=stock.safety, oversold=stock.oversold,
+            updated_at=now,
+        )  # fmt: skip
+        _write_back(stock)
+    return results
+
+
+# --- Quantities an import wrote ---
+
+
+def stock_quantities_imported(*, batch: Any, items: Sequence[dict[str, Any]], undo: bool = False, **_: Any) -> None:
+    """Handler of catalog.STOCK_QUANTITIES_IMPORTED: each imported quantity becomes one `import` movement of on
+    hand, so that the available quantity equals the figure the sheet gave and the ledger explains it
+    (docs/orders.md#import-quantities). Keyed by batch and row (`import:<batch>:quantity:row:<n>`), so a commit
+    resumed after a worker died records each row once. In bulk: a few statements per written chunk (inside the
+    chunk's transaction). The catalog already holds the figure, so nothing is written back. An undo of the batch
+    hands back the figures it restored (`undo=True`): they are recorded the same way, keyed `import:<batch>:undo:…`."""
+    product_ids = {i["product_id"] for i in items if i["variant_id"] is None}
+    with_variants = (
+        set(Variant.objects.filter(product_id__in=product_ids).values_list("product_id", flat=True).distinct())
+        if product_ids
+        else set()
+    )
+    items = [i for i in items if i["variant_id"] is not None or i["product_id"] not in with_variants]
+    if not items:
+        return
+    with transaction.atomic(savepoint=False):
+        found = Stock.objects.select_for_update(of=("self",)).filter(
+            Q(variant_id__in=[i["variant_id"] for i in items if i["variant_id"]])
+            | Q(product_id__in=[i["product_id"] for i in items if not i["variant_id"]], variant__isnull=True)
         )
-        if movement is not None:
-            applied.append(movement)
-    return applied
+        stocks = {(s.product_id, s.variant_id): s for s in found.order_by("pk")}
+        step, what = ("undo", "Undo of import") if undo else ("quantity", "Import")
+        keys = {f"import:{batch.pk}:{step}:row:{i['row']}": i for i in items}
+        held = [k for k, i in keys.items() if (i["product_id"], i["variant_id"]) in stocks]
+        # a stock row opened here has no movement yet: only the held ones may have been recorded by an earlier try
+        done = set(StockMovement.objects.filter(idempotency_key__in=held).values_list("idempotency_key", flat=True))
+        new: list[Stock] = []
+        moves: list[tuple[str, Stock, int, dict[str, Any]]] = []
+        changed: dict[int, Stock] = {}
+        for key, item in keys.items():
+            stock = stocks.get((item["product_id"], item["variant_id"]))
+            if stock is None:
+                stock = Stock(product_id=item["product_id"], variant_id=item["variant_id"], sku=item["sku"])
+                stocks[(item["product_id"], item["variant_id"])] = stock
+                new.append(stock)
+            delta = item["quantity"] - stock.available
+            if key in done or delta == 0:
+                continue
+            stock.on_hand += delta
+            stock.oversold = stock.available < 0
+            if stock.pk is not None:
+                changed[stock.pk] = stock
+            moves.append((key, stock, delta, item))
+        instances_insert(Stock, new)
+        movements = [
+            StockMovement(
+                stock=stock,
+                bucket=Bucket.ON_HAND,
+                delta=delta,
+                reason=Reason.IMPORT,
+                idempotency_key=key,
+                source_type="catalog.importbatch",
+                source_id=str(batch.pk),
+                actor_id=batch.created_by_id,
+                note=f"{what} #{batch.pk}, row {item['row']}: quantity {item['quantity']}",
+            )  # fmt: skip
+            for key, stock, delta, item in moves
+        ]
+        instances_insert(StockMovement, movements, want_ids=False)
+        now = timezone.now()
+        for stock in changed.values():
+            stock.updated_at = now
+        instances_update(Stock, list(changed.values()), ("on_hand", "oversold", "updated_at"))

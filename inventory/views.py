@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.dateparse import parse_datetime
 from django.views.generic import ListView
 
 from accounts.mixins import StaffReadMixin
@@ -13,6 +14,7 @@ from accounts.roles import can_edit
 from common.errors import ApplicationError
 from common.pagination import PagedListMixin
 from common.views import error_text
+from listings.exposure import stock_exposure
 
 from .choices import Bucket
 from .forms import StockAdjustForm, StockSettingsForm
@@ -39,7 +41,10 @@ class StockListView(StaffReadMixin, PagedListMixin, ListView):
         return queryset.filter(sku__icontains=q) if q else queryset
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(kind=self.kind, q=self.request.GET.get("q", ""), **kwargs)
+        can_import = self.request.user.has_perms(("catalog.add_product", "catalog.change_product"))
+        return super().get_context_data(
+            kind=self.kind, q=self.request.GET.get("q", ""), can_import=can_import, **kwargs
+        )
 
 
 class StockDetailView(StaffReadMixin, PagedListMixin, ListView):
@@ -56,13 +61,18 @@ class StockDetailView(StaffReadMixin, PagedListMixin, ListView):
 
     def get_queryset(self):
         bucket = self.request.GET.get("bucket", "")
-        return stock_movements(self.stock, bucket=bucket if bucket in Bucket.values else "")
+        until = parse_datetime(self.request.GET.get("until", "") or "")
+        return stock_movements(self.stock, bucket=bucket if bucket in Bucket.values else "", until=until)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.update(
             stock=self.stock,
             bucket=self.request.GET.get("bucket", ""),
+            until=self.request.GET.get("until", ""),
+            exposure=stock_exposure(
+                product_id=self.stock.product_id, variant=self.stock.variant, available=self.stock.available
+            ),
             can_edit=can_edit(self.request.user, AREA),
             adjust_form=kwargs.get("adjust_form") or StockAdjustForm(),
             settings_form=StockSettingsForm(

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
@@ -11,10 +13,11 @@ from syncing.services import listings_deactivate_grouped, listings_publish_group
 from . import services
 from .admin_forms import ListingForm
 from .choices import ListingStatus
-from .models import Listing
+from .models import Changeset, Listing, ListingVersion, ProductVersion
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
-OVERRIDES = ("title", "description", "price", "compare_at_price", "quantity")
+OVERRIDES: tuple[str, ...] = ("title", "description", "price", "compare_at_price", "quantity")
+OVERRIDES += ("bullet_points", "search_terms", "short_description", "seo_title", "seo_description")
 SYNC_READONLY = (
     "status",
     "status_changed_at",
@@ -234,3 +237,43 @@ class ListingAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
         super().delete_queryset(request, queryset.exclude(pk__in=held))
+
+
+# --- Content versions and changesets (read-only: history is never rewritten; docs/catalog.md#versions) ---
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        """Never from these pages; a product or listing deleted on its own admin page takes its history along."""
+        match = getattr(request, "resolver_match", None)
+        own_pages = f"{self.opts.app_label}_{self.opts.model_name}_"
+        return match is not None and not (match.url_name or "").startswith(own_pages)
+
+
+@admin.register(ProductVersion)
+class ProductVersionAdmin(_ReadOnlyAdmin):
+    list_display = ("product", "version_number", "change_type", "source", "created_by", "created_at")
+    list_filter = ("change_type",)
+    search_fields = ("product__sku", "source", "change_reason")
+    list_select_related = ("product", "created_by")
+
+
+@admin.register(ListingVersion)
+class ListingVersionAdmin(_ReadOnlyAdmin):
+    list_display = ("listing", "version_number", "change_type", "source", "created_by", "created_at")
+    list_filter = ("change_type",)
+    search_fields = ("listing__product__sku", "source", "change_reason")
+    list_select_related = ("listing__product", "listing__channel", "created_by")
+    raw_id_fields = ("listing", "product_version")
+
+
+@admin.register(Changeset)
+class ChangesetAdmin(_ReadOnlyAdmin):
+    list_display = ("id", "kind", "description", "status", "created_by", "created_at", "undone_at")
+    list_filter = ("kind", "status")

@@ -13,7 +13,9 @@ class ListingForm(forms.ModelForm):
 
     class Meta:
         model = Listing
-        fields = ("product", "variant", "channel", "title", "description", "price", "compare_at_price", "quantity")
+        fields: tuple[str, ...] = ("product", "variant", "channel", "title", "description", "price")
+        fields += ("compare_at_price", "quantity")
+        fields += ("bullet_points", "search_terms", "short_description", "seo_title", "seo_description")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or self.cleaned_data

@@ -32,3 +32,29 @@ class RemoteStatus(models.TextChoices):
 class ReadinessSeverity(models.TextChoices):
     BLOCKING = "blocking", "Blocking"
     WARNING = "warning", "Warning"
+
+
+class ChangeType(models.TextChoices):
+    """What kind of change made a content version (docs/catalog.md#versions)."""
+
+    MANUAL = "manual", "Manual edit"
+    API = "api", "API"
+    IMPORT = "import", "Import"
+    BULK = "bulk", "Bulk edit"
+    RULE = "rule", "Rule"
+    ROLLBACK = "rollback", "Rollback"
+    MARKETPLACE = "marketplace", "Marketplace edit"
+
+
+class ChangesetKind(models.TextChoices):
+    BULK_EDIT = "bulk_edit", "Bulk edit"
+    IMPORT = "import", "Import commit"
+    RULE = "rule", "Rule application"
+    BULK_PUBLISH = "bulk_publish", "Bulk publish"
+    BULK_ASSIGN = "bulk_assign", "Bulk assign"
+
+
+class ChangesetStatus(models.TextChoices):
+    APPLIED = "applied", "Applied"
+    UNDOING = "undoing", "Undoing"
+    UNDONE = "undone", "Undone"

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Generic, TypeVar
 
 from catalog.models import Variant
-from channels.rules import price_apply_rules, stock_apply_rules
+from channels.rules import holds_last_units, price_apply_rules, stock_apply_rules
 
 from .models import Listing
 
@@ -55,6 +55,11 @@ class EffectiveValues:
     price: EffectiveValue[Decimal]
     compare_at_price: EffectiveValue[Decimal | None]
     quantity: EffectiveValue[int]
+    bullet_points: EffectiveValue[tuple[str, ...]]
+    search_terms: EffectiveValue[str]
+    short_description: EffectiveValue[str]
+    seo_title: EffectiveValue[str]
+    seo_description: EffectiveValue[str]
 
 
 def _variants(listing: Listing) -> list[Variant]:
@@ -77,6 +82,11 @@ def effective_title(listing: Listing) -> EffectiveValue[str]:
 def effective_price(listing: Listing) -> EffectiveValue[Decimal]:
     if listing.price is not None:
         return EffectiveValue(listing.price, SOURCE_LISTING)
+    return base_price(listing)
+
+
+def base_price(listing: Listing) -> EffectiveValue[Decimal]:
+    """The variant or product price through the channel's rules, ignoring an override (the price rules' base)."""
     variant = listing.variant if listing.variant_id else None
     if variant is not None and variant.price is not None:
         base, source = variant.price, SOURCE_VARIANT
@@ -110,7 +120,9 @@ def effective_quantity(listing: Listing) -> EffectiveValue[int]:
     if listing.variant_id and listing.variant:
         available, source = listing.variant.quantity, SOURCE_VARIANT
     elif variants:
-        available, source = sum(v.quantity for v in variants), SOURCE_VARIANTS_TOTAL
+        # minimum stock control holds back each variant below the channel's minimum (docs/orders.md)
+        available = sum(v.quantity for v in variants if not holds_last_units(v.quantity, listing.channel))
+        source = SOURCE_VARIANTS_TOTAL
     else:
         available, source = listing.product.quantity, SOURCE_PRODUCT
     result = stock_apply_rules(available, listing.channel)
@@ -129,6 +141,20 @@ def variant_offer(listing: Listing, variant: Variant) -> tuple[Decimal, Decimal 
     return price, compare, quantity
 
 
+def effective_text(listing: Listing, name: str) -> EffectiveValue[str]:
+    """A content text: the listing's override when set, else the product's (blank when it has none)."""
+    override = getattr(listing, name)
+    if override is not None:
+        return EffectiveValue(override, SOURCE_LISTING)
+    return EffectiveValue(getattr(listing.product, name) or "", SOURCE_PRODUCT)
+
+
+def effective_bullet_points(listing: Listing) -> EffectiveValue[tuple[str, ...]]:
+    if listing.bullet_points is not None:
+        return EffectiveValue(tuple(b.strip() for b in listing.bullet_points if b.strip()), SOURCE_LISTING)
+    return EffectiveValue(tuple(listing.product.bullet_points), SOURCE_PRODUCT)
+
+
 def listing_effective_values(listing: Listing) -> EffectiveValues:
     """Resolve every effective value of a listing and say which override, base value and rule produced it."""
     price = effective_price(listing)
@@ -143,4 +169,9 @@ def listing_effective_values(listing: Listing) -> EffectiveValues:
         price=price,
         compare_at_price=effective_compare_at_price(listing, price.value),
         quantity=effective_quantity(listing),
+        bullet_points=effective_bullet_points(listing),
+        search_terms=effective_text(listing, "search_terms"),
+        short_description=effective_text(listing, "short_description"),
+        seo_title=effective_text(listing, "seo_title"),
+        seo_description=effective_text(listing, "seo_description"),
     )

@@ -4,9 +4,12 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import F, QuerySet
 
 from accounts.roles import user_channels
+from catalog.filters import product_search_condition
+from common.filters import AnyYesNo
 
 from .choices import ListingStatus
 from .models import Listing
@@ -17,14 +20,50 @@ LISTING_SORTS: dict[str, tuple[str, ...]] = {
     "channel": ("channel_id", "id"),
     "updated": ("updated_at", "id"),
     "pushed": ("last_pushed_at", "id"),
+    # the newest listing score (analytics, docs/analytics.md#listing-score); unscored listings last
+    "score": ("latest_score__total_score", "id"),
+}
+SORT_LABELS = {
+    "id": "Created",
+    "status": "Status",
+    "channel": "Channel",
+    "updated": "Updated",
+    "pushed": "Last pushed",
+    "score": "Score",
 }
 
-
 LISTING_READINESS_CHOICES = [
-    ("ready", "No blocking issue"),
-    ("blocked", "At least one blocking issue"),
+    ("ready", "Can be published"),
+    ("blocked", "Blocked"),
     ("unchecked", "Not checked yet"),
 ]
+
+
+class ListingRangeFilterForm(forms.Form):
+    """The form of a per-listing time series' filters (price history, performance metrics): `listing` must exist
+    and `from` may not be after `to`, each refused naming its field."""
+
+    def clean_listing(self) -> Any:
+        listing = self.cleaned_data.get("listing")
+        if listing is not None and not Listing.objects.filter(pk=listing).exists():
+            raise ValidationError(f"Listing {listing} does not exist.")
+        return listing
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("from"), data.get("to")
+        if start and end and start > end:
+            raise ValidationError({"from": f"'from' ({start.isoformat()}) is after 'to' ({end.isoformat()})."})
+        return data
+
+
+class ListingFilterForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("score_min"), data.get("score_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("score_min", f"The minimum score {low} is above the maximum {high}.")
+        return data
 
 
 class ListingFilterSet(django_filters.FilterSet):
@@ -33,38 +72,53 @@ class ListingFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label="Search",
-        widget=forms.TextInput(attrs={"placeholder": "SKU or title", "type": "search"}),
+        widget=forms.TextInput(attrs={"placeholder": "SKU, title, barcode or variant SKU", "type": "search"}),
     )
-    channel = django_filters.ModelChoiceFilter(queryset=user_channels, empty_label="Any channel")
+    channel = django_filters.ModelChoiceFilter(queryset=user_channels, label="Channel", empty_label="Any channel")
     status = django_filters.MultipleChoiceFilter(
-        choices=ListingStatus.choices, widget=forms.SelectMultiple(attrs={"size": 1})
+        choices=ListingStatus.choices, label="Status", widget=forms.SelectMultiple(attrs={"size": 1})
     )
     product = django_filters.NumberFilter(field_name="product_id", widget=forms.HiddenInput)
     readiness = django_filters.ChoiceFilter(
         choices=LISTING_READINESS_CHOICES, method="filter_readiness", label="Readiness", empty_label="Any readiness"
     )
-    has_error = django_filters.BooleanFilter(method="filter_has_error", label="Has an error")
+    has_error = django_filters.BooleanFilter(method="filter_has_error", label="Has an error", widget=AnyYesNo)
     changed_since_push = django_filters.BooleanFilter(
-        field_name="changed_since_push", label="Changes not pushed", widget=forms.NullBooleanSelect
+        field_name="changed_since_push", label="Changes not pushed", widget=AnyYesNo
+    )
+    score_min = django_filters.NumberFilter(
+        field_name="latest_score__total_score",
+        lookup_expr="gte",
+        label="Score from",
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": "any"}),
+    )
+    score_max = django_filters.NumberFilter(
+        field_name="latest_score__total_score",
+        lookup_expr="lte",
+        label="Score to",
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": "any"}),
     )
     sort = django_filters.ChoiceFilter(
         method="filter_sort",
         label="Sort",
         empty_label="Newest first",
-        choices=[(k, k) for k in LISTING_SORTS] + [(f"-{k}", f"-{k}") for k in LISTING_SORTS],
+        choices=[(k, f"{label} ↑") for k, label in SORT_LABELS.items()]
+        + [(f"-{k}", f"{label} ↓") for k, label in SORT_LABELS.items()],
     )
 
     class Meta:
         model = Listing
         fields = ["q", "channel", "status", "product", "readiness"]
+        form = ListingFilterForm
 
     def filter_search(self, queryset: QuerySet[Listing], name: str, value: str) -> QuerySet[Listing]:
-        term = value.strip()
-        if not term:
-            return queryset
-        return queryset.filter(
-            Q(product__sku__istartswith=term) | Q(product__title__icontains=term) | Q(variant__sku__istartswith=term)
-        )
+        """The product search (docs/catalog.md#search): each word over the SKU, title, barcode and the variants'
+        SKUs and barcodes of the listed product, so a variant's SKU finds its family's listing too."""
+        return queryset.filter(product_search_condition(value, prefix="product__"))
 
     def filter_has_error(self, queryset: QuerySet[Listing], name: str, value: bool | None) -> QuerySet[Listing]:
         if value is None:
@@ -90,7 +144,11 @@ class ListingFilterSet(django_filters.FilterSet):
             queryset = super().qs
             sort = (self.form.cleaned_data.get("sort") if self.is_bound else "") or "-id"
             fields: Any = LISTING_SORTS.get(sort.lstrip("-"), ("id",))
-            if sort.startswith("-"):
+            descending = sort.startswith("-")
+            if descending:
                 fields = tuple(f"-{f}" for f in fields)
+            if sort.lstrip("-") == "score":  # unscored listings last either way, on both databases
+                score = F("latest_score__total_score")
+                fields = (score.desc(nulls_last=True) if descending else score.asc(nulls_last=True), fields[1])
             self._sorted_qs = queryset.order_by(*fields)
         return self._sorted_qs

@@ -1,12 +1,19 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from catalog.validators import (
+    SEO_DESCRIPTION_MAX_LENGTH,
+    SEO_TITLE_MAX_LENGTH,
+    bullet_points_errors,
+    validate_search_terms,
+)
 from common.models import BaseModel
 
-from .choices import ListingStatus, RemoteStatus
+from .choices import ChangesetKind, ChangesetStatus, ChangeType, ListingStatus, RemoteStatus
 
 
 class Listing(BaseModel):
@@ -34,6 +41,14 @@ class Listing(BaseModel):
         max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
     )
     quantity = models.IntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    # Content overrides for a marketplace that needs its own text (docs/catalog.md#content); NULL = inherit.
+    bullet_points = models.JSONField(
+        null=True, blank=True, help_text="Up to 5 texts replacing the product's bullet points on this channel."
+    )
+    search_terms = models.CharField(max_length=250, null=True, blank=True, validators=[validate_search_terms])
+    short_description = models.TextField(null=True, blank=True)
+    seo_title = models.CharField("SEO title", max_length=SEO_TITLE_MAX_LENGTH, null=True, blank=True)
+    seo_description = models.CharField("SEO description", max_length=SEO_DESCRIPTION_MAX_LENGTH, null=True, blank=True)
 
     status = models.CharField(max_length=16, choices=ListingStatus.choices, default=ListingStatus.DRAFT, db_index=True)
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -142,5 +157,96 @@ class Listing(BaseModel):
             errors["compare_at_price"] = f"Compare-at price {self.compare_at_price} is below the price {self.price}."
         if self.title is not None and not self.title.strip():
             errors["title"] = "An override title cannot be blank; leave it empty to use the product title."
+        if self.bullet_points is not None:
+            problems = bullet_points_errors(self.bullet_points)
+            if problems:
+                errors["bullet_points"] = " ".join(problems)
         if errors:
             raise ValidationError(errors)
+
+
+# --- Content versions and changesets (docs/catalog.md#versions) ---
+
+
+class Changeset(BaseModel):
+    """One bulk operation (bulk edit, import commit, rule application, bulk publish, bulk assign): who, when,
+    what. The versions it wrote point at it, so "undo" restores each item to its version before the changeset.
+    """
+
+    kind = models.CharField(max_length=16, choices=ChangesetKind.choices)
+    description = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=ChangesetStatus.choices, default=ChangesetStatus.APPLIED)
+    import_batch_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    undo_total = models.PositiveIntegerField(default=0, editable=False)
+    undo_done = models.PositiveIntegerField(default=0, editable=False)
+    undone_at = models.DateTimeField(null=True, blank=True, editable=False)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    undo_report = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="{restored, conflicts: [...], skipped: [...]}."
+    )
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Changeset #{self.pk} ({self.get_kind_display()})"
+
+
+class ContentVersion(models.Model):
+    """What every version row holds besides its object and its content: numbered per object, immutable."""
+
+    version_number = models.PositiveIntegerField()
+    change_type = models.CharField(max_length=16, choices=ChangeType.choices)
+    source = models.CharField(
+        max_length=100, blank=True, help_text="Who or what made it: user, import batch, bulk changeset, rule, job."
+    )
+    change_reason = models.TextField(blank=True)
+    changed_fields = models.JSONField(default=list, blank=True, help_text="Fields that differ from the previous one.")
+    changeset = models.ForeignKey(Changeset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class ProductVersion(ContentVersion):
+    """A numbered snapshot of a product's content (text, SEO, attributes, metafields, category, images).
+
+    Listings of the product point at it from their own versions, so a product change shared by six listings is
+    stored once (docs/catalog.md#versions)."""
+
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="content_versions")
+    snapshot = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-version_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "version_number"], name="product_version_unique_number"),
+            models.CheckConstraint(condition=models.Q(version_number__gte=1), name="product_version_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Product #{self.product_id} v{self.version_number}"
+
+
+class ListingVersion(ContentVersion):
+    """A numbered version of what a listing shows: the product version it inherited plus its own overrides."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="content_versions")
+    product_version = models.ForeignKey(ProductVersion, on_delete=models.PROTECT, related_name="listing_versions")
+    overrides = models.JSONField(default=dict, blank=True, help_text="The listing's own content overrides.")
+
+    class Meta:
+        ordering = ["-version_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "version_number"], name="listing_version_unique_number"),
+            models.CheckConstraint(condition=models.Q(version_number__gte=1), name="listing_version_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Listing #{self.listing_id} v{self.version_number}"

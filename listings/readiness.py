@@ -10,9 +10,12 @@ from typing import Any
 
 from catalog.choices import ProductStatus
 from catalog.models import Category, ProductImage
+from catalog.selectors import metafield_required_keys
 from channels.models import CategoryMapping
 from channels.selectors import ChannelCategoryRules, category_is_allowed, category_mapping_resolve
+from syncing.connectors.variations import family_problems
 
+from . import content_rules
 from .choices import ReadinessSeverity
 from .effective import EffectiveValues, listing_effective_values
 from .models import Listing
@@ -29,13 +32,17 @@ class ReadinessIssue:
     field: str
     message: str
     severity: str  # "blocking" | "warning"
+    fix: str = ""  # how to resolve it, where the message alone does not say
 
     @property
     def is_blocking(self) -> bool:
         return self.severity == BLOCKING
 
     def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "field": self.field, "message": self.message, "severity": self.severity}
+        data = {"code": self.code, "field": self.field, "message": self.message, "severity": self.severity}
+        if self.fix:
+            data["fix"] = self.fix
+        return data
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class ReadinessContext:
     # Preloaded allowed categories and mappings of the channel (bulk refresh); None: ask the database.
     category_rules: ChannelCategoryRules | None = None
     category_names: Mapping[int, str] | None = None  # id -> 'A > B > C' (bulk refresh); None: ask the database
+    required_metafields: tuple[str, ...] | None = None  # 'namespace.key' (bulk refresh); None: ask the database
 
     def category_full_name(self, category: Category) -> str:
         if self.category_names is not None and category.pk in self.category_names:
@@ -97,11 +105,20 @@ def rule_title(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
     if not title:
         yield ReadinessIssue("title_missing", "title", "The title is empty.", BLOCKING)
     elif len(title) > limit:
+        channel = ctx.listing.channel
+        over = len(title) - limit
+        where = (
+            "this listing's title override"
+            if ctx.values.title.is_override
+            else "the product title, or set a shorter title for this channel on the listing"
+        )
         yield ReadinessIssue(
             "title_too_long",
             "title",
-            f"Title has {len(title)} characters; {ctx.listing.channel.name} allows at most {limit}.",
+            f"Title has {len(title)} characters; {channel.get_marketplace_display()} (channel {channel.name}) "
+            f"allows at most {limit}.",
             BLOCKING,
+            fix=f"Shorten {where} by {over} character{'s' if over != 1 else ''} (to {limit} at most).",
         )
 
 
@@ -273,7 +290,37 @@ def rule_marketplace_fields(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
             f"the quantity on {channel.name} is {quantity}.",
             BLOCKING,
         )
-    if not rules.variants_supported and ctx.listing.variant_id is None and ctx.listing.product.variants.exists():
+
+
+# Readiness codes of a family the marketplace would refuse: the listing page offers "List each variant separately"
+# beside them (listings.services.listing_variants_split).
+FAMILY_CODES = frozenset(
+    {
+        "variants_unsupported",
+        "variant_options_missing",
+        "variant_option_value_missing",
+        "variant_options_duplicate",
+        "variation_theme_not_allowed",
+        "variation_too_many_options",
+        "variation_too_many_variants",
+        "variation_too_many_values",
+        "variation_name_too_long",
+        "variation_value_too_long",
+    }
+)
+
+
+def rule_variation_family(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
+    """A product-level listing of a product with variants is a variation family: say now what the marketplace
+    would refuse about it (docs/marketplaces/<code>.md#variation-families)."""
+    if ctx.listing.variant_id is not None:
+        return
+    variants = list(ctx.listing.product.variants.all())
+    if not variants:
+        return
+    connector = ctx.listing.channel.connector_class
+    market, rules = connector.label, connector.default_rules
+    if not rules.variants_supported:
         yield ReadinessIssue(
             "variants_unsupported",
             "variants",
@@ -281,6 +328,13 @@ def rule_marketplace_fields(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
             "as its own listing.",
             BLOCKING,
         )
+        return
+    category = ctx.listing.product.category
+    mapping = ctx.category_mapping(category) if category is not None else None
+    product_type = mapping.external_category_id if mapping is not None else ""
+    family = [(v.sku, {str(k): str(val) for k, val in (v.options or {}).items()}) for v in variants]
+    for problem in family_problems(rules, family, product_type=product_type):
+        yield ReadinessIssue(problem.code, "variants", f"{market}: {problem.message}", BLOCKING)
 
 
 def _marketplace_text_limits(ctx: ReadinessContext, rules: Any, market: str) -> Iterator[ReadinessIssue]:
@@ -312,6 +366,52 @@ def _marketplace_text_limits(ctx: ReadinessContext, rules: Any, market: str) -> 
         )
 
 
+# Marketplaces whose published content rules apply (docs/marketplaces/amazon.md#listing-limits).
+AMAZON_CONTENT_RULES = frozenset({"amazon"})
+
+
+def rule_amazon_content(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
+    """Amazon's title rules, bullet points and search-term bytes, each naming the rule broken and the fix."""
+    if ctx.listing.channel.connector_class.code not in AMAZON_CONTENT_RULES:
+        return
+    title = ctx.values.title.value.strip()
+    for code, message, fix in content_rules.title_findings(title):
+        yield ReadinessIssue(code, "title", message, BLOCKING, fix)
+    caps = content_rules.title_caps_words(title)
+    if caps:
+        yield ReadinessIssue(
+            "title_all_caps",
+            "title",
+            f"The title has words in capitals ({', '.join(caps)}); Amazon asks for capitals only on known acronyms.",
+            WARNING,
+            "Write these words in title case.",
+        )
+    for code, message, fix, blocking in content_rules.bullet_findings(ctx.values.bullet_points.value):
+        yield ReadinessIssue(code, "bullet_points", message, BLOCKING if blocking else WARNING, fix)
+    finding = content_rules.search_terms_finding(ctx.values.search_terms.value)
+    if finding:
+        yield ReadinessIssue(finding[0], "search_terms", finding[1], BLOCKING, finding[2])
+
+
+METAFIELD_MARKETPLACES = frozenset({"shopify"})  # metafields are Shopify's (docs/catalog.md#metafields)
+
+
+def rule_required_metafields(ctx: ReadinessContext) -> Iterator[ReadinessIssue]:
+    if ctx.listing.channel.connector_class.code not in METAFIELD_MARKETPLACES:
+        return
+    required = ctx.required_metafields if ctx.required_metafields is not None else metafield_required_keys()
+    values = ctx.listing.product.metafields or {}
+    for key in required:
+        if values.get(key) in (None, ""):
+            yield ReadinessIssue(
+                "metafield_missing",
+                f"metafields.{key}",
+                f"The required metafield '{key}' has no value on the product.",
+                BLOCKING,
+                f"Fill '{key}' on the product (form, API or an 'mf:{key}' import column).",
+            )
+
+
 RULES: tuple[Rule, ...] = (
     rule_product_active,
     rule_channel_active,
@@ -324,6 +424,9 @@ RULES: tuple[Rule, ...] = (
     rule_price,
     rule_quantity,
     rule_marketplace_fields,
+    rule_variation_family,
+    rule_amazon_content,
+    rule_required_metafields,
 )
 
 
@@ -332,6 +435,7 @@ def listing_readiness(
     *,
     category_rules: ChannelCategoryRules | None = None,
     category_names: Mapping[int, str] | None = None,
+    required_metafields: tuple[str, ...] | None = None,
 ) -> list[ReadinessIssue]:
     """Every readiness issue of `listing` on its channel, blocking ones first.
 
@@ -345,6 +449,7 @@ def listing_readiness(
         images=list(listing.product.images.all()),
         category_rules=category_rules,
         category_names=category_names,
+        required_metafields=required_metafields,
     )
     issues = [issue for rule in RULES for issue in rule(context)]
     return sorted(issues, key=lambda issue: 0 if issue.is_blocking else 1)

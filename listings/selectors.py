@@ -11,18 +11,28 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.text import slugify
 
-from catalog.models import ProductImage
+from catalog.models import CategoryIcon, Product, ProductImage
+from catalog.selectors import category_icon_nearest, metafield_payload_values
+from channels.models import CategoryMapping, Channel
 from channels.selectors import AttributeValueMap, attribute_value_map, category_mapping_resolve
-from syncing.connectors.base import ListingPayload, VariantPayload
+from syncing.connectors.base import ListingPayload, MetafieldPayload, VariantPayload
 
 from .effective import listing_effective_values, variant_offer
-from .models import Listing
+from .models import Listing, ListingVersion, ProductVersion
+from .versions import (
+    LISTING_CONTENT_FIELDS,
+    PRODUCT_CONTENT_FIELDS,
+    FieldDiff,
+    content_diff,
+    listing_effective_content,
+)
 
-ImageUrl = Callable[[ProductImage], str]
+ImageUrl = Callable[[ProductImage | CategoryIcon], str]
 
 
-def _default_image_url(image: ProductImage) -> str:
+def _default_image_url(image: ProductImage | CategoryIcon) -> str:
     return image.image.url
 
 
@@ -57,6 +67,24 @@ def _map_values(values: Mapping[str, Any], mapping: AttributeValueMap) -> dict[s
         text = str(value).lower() if isinstance(value, bool) else str(value)
         mapped[str(name)] = mapping.get((str(name).strip().lower(), text), text)
     return mapped
+
+
+COLLECTION_MARKETPLACES = frozenset({"shopify"})  # a mapped category is a collection there
+
+
+def _collection(
+    channel: Channel, product: Product, mapping: CategoryMapping | None, image_url: ImageUrl
+) -> dict[str, str]:
+    """The collection a Shopify product joins: its mapped category, titled by the mapping's name (or ours), with
+    the active icon of the product's category or of its nearest ancestor that has one as its image."""
+    if mapping is None or product.category is None or channel.connector_class.code not in COLLECTION_MARKETPLACES:
+        return {}
+    title = mapping.external_category_name or product.category.name
+    found = {"collection_title": title, "collection_handle": slugify(title)[:255]}
+    icon = category_icon_nearest(product.category)
+    if icon is not None:
+        found["collection_image_url"] = image_url(icon)
+    return found
 
 
 def listing_payload_build(listing: Listing, *, image_url: ImageUrl = _default_image_url) -> ListingPayload:
@@ -108,7 +136,39 @@ def listing_payload_build(listing: Listing, *, image_url: ImageUrl = _default_im
         length_mm=product.length_mm,
         width_mm=product.width_mm,
         height_mm=product.height_mm,
+        bullet_points=values.bullet_points.value,
+        search_terms=values.search_terms.value,
+        short_description=values.short_description.value,
+        seo_title=values.seo_title.value,
+        seo_description=values.seo_description.value,
+        handle=product.handle,
+        manufacturer=product.manufacturer,
+        model_number=product.model_number,
+        part_number=product.mpn,
+        **_collection(channel, product, category, image_url),
+        metafields=tuple(
+            MetafieldPayload(namespace, key, kind, value)
+            for namespace, key, kind, value in metafield_payload_values(product.metafields or {}, "product")
+        ),
     )
+
+
+# Payload fields added with the content fields (docs/catalog.md#content); left out of the hash when empty.
+CONTENT_PAYLOAD_FIELDS = (
+    "bullet_points",
+    "search_terms",
+    "short_description",
+    "seo_title",
+    "seo_description",
+    "handle",
+    "manufacturer",
+    "model_number",
+    "part_number",
+    "metafields",
+    "collection_title",
+    "collection_handle",
+    "collection_image_url",
+)
 
 
 def _json_default(value: Any) -> str:
@@ -127,6 +187,9 @@ def listing_payload_hash(payload: ListingPayload) -> str:
     data.pop("external_id", None)
     if not any(data.get("image_alts") or ()):
         data.pop("image_alts", None)  # no alt text: the same hash as before alt texts were sent
+    for name in CONTENT_PAYLOAD_FIELDS:
+        if not data.get(name):
+            data.pop(name, None)  # no content: the same hash as before content fields were sent
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=_json_default, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -144,7 +207,7 @@ def listing_marketplace_payload(listing: Listing) -> ListingPayload:
     """The payload the sync engine sends: image URLs made absolute (marketplaces fetch them from outside)."""
     base = public_base_url()
 
-    def image_url(image: ProductImage) -> str:
+    def image_url(image: ProductImage | CategoryIcon) -> str:
         return urljoin(base, image.image.url)
 
     payload = listing_payload_build(listing, image_url=image_url)
@@ -168,3 +231,39 @@ def listings_with_payload_inputs(listings: QuerySet[Listing]) -> QuerySet[Listin
     return listings.select_related("product", "product__category", "variant", "channel").prefetch_related(
         "product__images", "product__variants"
     )
+
+
+# --- Content versions (docs/catalog.md#versions) ---
+
+
+def product_versions(product: Any) -> QuerySet[ProductVersion]:
+    """A product's versions, newest first, with what the history page shows (constant queries)."""
+    return ProductVersion.objects.filter(product=product).select_related("created_by").order_by("-version_number")
+
+
+def listing_versions(listing: Any) -> QuerySet[ListingVersion]:
+    """A listing's versions, newest first, with their product versions' snapshots (constant queries)."""
+    return (
+        ListingVersion.objects.filter(listing=listing)
+        .select_related("created_by", "product_version")
+        .order_by("-version_number")
+    )
+
+
+def listing_version_content(version: ListingVersion) -> dict[str, Any]:
+    """The full content a listing showed at this version."""
+    return listing_effective_content(version.product_version.snapshot, version.overrides)
+
+
+def version_content(version: ProductVersion | ListingVersion) -> dict[str, Any]:
+    if isinstance(version, ListingVersion):
+        return listing_version_content(version)
+    return dict(version.snapshot)
+
+
+def version_diff(
+    older: ProductVersion | ListingVersion | None, newer: ProductVersion | ListingVersion
+) -> list[FieldDiff]:
+    """Field-by-field differences from `older` (None: from nothing) to `newer`."""
+    fields = LISTING_CONTENT_FIELDS if isinstance(newer, ListingVersion) else PRODUCT_CONTENT_FIELDS
+    return content_diff(version_content(older) if older is not None else None, version_content(newer), fields)

@@ -38,3 +38,19 @@ def listings_readiness_check_new_task(channel_id: int) -> None:
 
     checked = listings_readiness_refresh(channel_ids=[channel_id], unchecked_only=True)
     logger.info("readiness check of new listings on channel %s: %s listing(s) checked", channel_id, checked)
+
+
+def changeset_undo_task(changeset_id: int, user_id: int | None) -> None:
+    """Undo a large changeset in the background (progress on the changeset; docs/catalog.md#versions)."""
+    from django.contrib.auth import get_user_model
+
+    from listings.models import Changeset
+    from listings.services import changeset_undo
+
+    changeset = Changeset.objects.filter(pk=changeset_id).first()
+    if changeset is None or changeset.status != "undoing":
+        logger.info("changeset undo: #%s is gone or not waiting; nothing to do", changeset_id)
+        return
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    report = changeset_undo(changeset=changeset, user=user, run_now=True)
+    logger.info("changeset #%s undone: %s restored, %s conflicts", changeset_id, report.restored, len(report.conflicts))

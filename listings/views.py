@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views import View
 from django.views.generic import ListView
 
@@ -20,6 +21,7 @@ from channels.models import Channel
 from common.errors import ApplicationError
 from common.pagination import PagedListMixin
 from common.views import add_service_errors, error_text
+from syncing.models import SyncJob
 from syncing.selectors import listing_sync_history, listings_on_marketplace
 from syncing.services import (
     DEACTIVATE_MODES,
@@ -40,7 +42,7 @@ from .choices import ListingStatus
 from .filters import ListingFilterSet
 from .forms import ListingBulkForm, ListingOverridesForm, ListingTransitionForm
 from .models import Listing
-from .readiness import listing_readiness
+from .readiness import FAMILY_CODES, listing_readiness
 from .services import listing_effective_values
 from .state import listing_status_move, manual_moves
 
@@ -64,10 +66,59 @@ def flash(request: HttpRequest, done: list[str], refused: list[str]) -> None:
 
 def flash_publish(request: HttpRequest, results: list[ChannelPublishResult]) -> None:
     """Flash a grouped publish: the job started per channel, or why the channel refused."""
-    done = [
-        f"Publishing {len(r.listing_ids)} listing(s) on {r.channel.name}: job #{r.job.pk}." for r in results if r.job
-    ]
+    done = [publish_started(r.channel.name, r.job, len(r.listing_ids)) for r in results if r.job]
     flash(request, done, [f"{r.channel.name}: {error_text(r.error)}" for r in results if r.error])
+    jobs_watch(request, [r.job for r in results if r.job])
+
+
+def publish_started(channel_name: str, job: SyncJob, chosen: int) -> str:
+    """ "Publishing 58 listing(s) on Etsy: job #7 (2 skipped: paused)", with the job linked to its page."""
+    skipped = chosen - len(job.listing_ids)
+    return format_html(
+        'Publishing {} listing(s) on {}: <a href="{}">job #{}</a>, {} skipped{}.',
+        len(job.listing_ids),
+        channel_name,
+        reverse("syncing:job_detail", kwargs={"pk": job.pk}),
+        job.pk,
+        skipped,
+        " (paused)" if skipped else "",
+    )
+
+
+# --- Live progress of the jobs a page started (docs/pages.md#publish-progress) ---
+
+WATCH_SESSION_KEY = "watched_jobs"
+
+
+def jobs_watch(request: HttpRequest, jobs: list[SyncJob]) -> None:
+    """Remember the jobs just started, so that the next page shows their progress inline."""
+    if jobs:
+        watched = request.session.get(WATCH_SESSION_KEY, [])
+        request.session[WATCH_SESSION_KEY] = [*watched, *(job.pk for job in jobs)][-10:]
+
+
+def watched_jobs(request: HttpRequest) -> list[dict[str, Any]]:
+    """The jobs this session just started (taken once from the session) on the user's channels, for the inline
+    progress box: each with its progress JSON URL and its page."""
+    ids = request.session.pop(WATCH_SESSION_KEY, [])
+    if not ids:
+        return []
+    jobs = channel_scoped(SyncJob.objects.filter(pk__in=ids).select_related("channel"), request.user)
+    return [
+        {
+            "job": job,
+            "progress_url": reverse("syncing:job_progress", kwargs={"pk": job.pk}),
+            "url": reverse("syncing:job_detail", kwargs={"pk": job.pk}),
+            "active": job.is_active,
+        }
+        for job in jobs.defer("listing_ids").order_by("pk")
+    ]
+
+
+def job_watch_context(request: HttpRequest) -> dict[str, Any]:
+    """`watched_jobs` for listings/_job_progress.html and `jobs_running` (publish buttons start disabled)."""
+    watched = watched_jobs(request)
+    return {"watched_jobs": watched, "jobs_running": any(w["active"] for w in watched)}
 
 
 def flash_publish_changes(request: HttpRequest, listing_ids: list[int]) -> None:
@@ -85,6 +136,7 @@ def flash_publish_changes(request: HttpRequest, listing_ids: list[int]) -> None:
     if not results:
         refused.append("No listings selected on your channels.")
     flash(request, done, refused)
+    jobs_watch(request, [job for result in results for job in result["jobs"].values() if job is not None])
 
 
 class ListingPublishChangesView(StaffWriteMixin, View):
@@ -140,6 +192,7 @@ class ListingMatrixView(StaffReadMixin, PagedListMixin, ListView):
                 "channel_id",
                 "status",
                 "status_reason",
+                "readiness_blocking",
                 "last_error_message",
                 "changed_since_push",
                 "changed_at",
@@ -166,7 +219,7 @@ class ListingListView(StaffReadMixin, PagedListMixin, ListView):
     def get_queryset(self):
         queryset = channel_scoped(Listing.objects.all(), self.request.user)
         self.filterset = ListingFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
-        return self.filterset.qs.select_related("product", "variant", "channel").only(
+        return self.filterset.qs.select_related("product", "variant", "channel", "latest_score").only(
             "pk",
             "status",
             "status_reason",
@@ -190,6 +243,7 @@ class ListingListView(StaffReadMixin, PagedListMixin, ListView):
             "changed_since_push",
             "changed_at",
             "changed_parts",
+            "latest_score__total_score",
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -198,6 +252,7 @@ class ListingListView(StaffReadMixin, PagedListMixin, ListView):
         context["sort_current"] = self.request.GET.get("sort", "")
         context["bulk_form"] = ListingBulkForm()
         context["can_edit"] = can_edit(self.request.user, AREA)
+        context.update(job_watch_context(self.request))
         return context
 
 
@@ -213,21 +268,40 @@ class ListingBulkView(StaffWriteMixin, View):
                 for error in errors:
                     messages.error(request, str(error))
             return HttpResponseRedirect(back)
-        scoped = channel_scoped(Listing.objects.filter(pk__in=form.cleaned_data["ids"]), request.user)
+        if form.cleaned_data["select_all"]:
+            scoped = listings_matching(request, form.cleaned_data["filters"])
+            if scoped is None:
+                messages.error(request, "These filters are not valid; filter the list again.")
+                return HttpResponseRedirect(back)
+        else:
+            scoped = channel_scoped(Listing.objects.filter(pk__in=form.cleaned_data["ids"]), request.user)
         listings = list(scoped.select_related("product", "channel"))
+        if not listings:
+            messages.error(request, "No listing of your channels matches this selection; nothing was changed.")
+            return HttpResponseRedirect(back)
         action = form.cleaned_data["action"]
         if action == "publish":
             flash_publish(request, listings_publish_grouped(listings=listings, user=request.user))
             return HttpResponseRedirect(back)
         if action == "deactivate":
-            return deactivate_confirmed_or_asked(request, listings, back, form.cleaned_data["ids"])
+            return deactivate_confirmed_or_asked(request, listings, back, [listing.pk for listing in listings])
         if action == "publish_changes":
             flash_publish_changes(request, [listing.pk for listing in listings])
             return HttpResponseRedirect(back)
         done, refusals = services.listings_bulk_transition(listings=listings, to_status=action, user=request.user)
         refused = [f"{listing}: {error_text(exc)}" for listing, exc in refusals]
-        flash(request, [f"{done} listing(s) moved to {ListingStatus(action).label}."] if done else [], refused)
+        summary = f"{done} listing(s) moved to {ListingStatus(action).label}, {len(refused)} skipped"
+        flash(request, [f"{summary}{' (refused, below)' if refused else ''}."] if done else [], refused)
         return HttpResponseRedirect(back)
+
+
+def listings_matching(request: HttpRequest, filters: str) -> Any:
+    """The listing list's filter (its query string) applied again on the user's channels; None when not valid."""
+    queryset = channel_scoped(Listing.objects.all(), request.user)
+    filterset = ListingFilterSet(QueryDict(filters or ""), queryset=queryset, request=request)
+    if not filterset.is_valid():
+        return None
+    return filterset.qs.order_by("pk")
 
 
 # --- Detail ---
@@ -283,6 +357,10 @@ class ListingDetailView(StaffReadMixin, View):
             "status_labels": dict(ListingStatus.choices),
             "can_edit": can_edit(self.request.user, AREA),
             "can_retry": can_edit(self.request.user, "sync"),
+            # "List each variant separately" beside the problems a marketplace has with this variation family
+            "is_family": listing.variant_id is None and bool(listing.product.variants.all()),
+            "family_problem": listing.variant_id is None and any(i.code in FAMILY_CODES for i in issues),
+            **job_watch_context(self.request),
         }
         return render(self.request, self.template_name, context, status=status)
 
@@ -316,20 +394,32 @@ class ListingActionView(StaffWriteMixin, View):
         scoped = channel_scoped(Listing.objects.select_related("product", "channel"), request.user)
         listing = get_object_or_404(scoped, pk=pk)
         back = safe_next(request, reverse("listings:listing_detail", kwargs={"pk": pk}))
+        self.redirect_to = ""
         try:
             messages.success(request, self.perform(request, listing))
         except (ValidationError, ApplicationError) as exc:
             messages.error(request, error_text(exc))
-        return HttpResponseRedirect(back)
+        return HttpResponseRedirect(self.redirect_to or back)
 
     def perform(self, request: HttpRequest, listing: Listing) -> str:
         if self.action == "publish":
             job = listings_publish(channel=listing.channel, listing_ids=[listing.pk], user=request.user)
-            return f"Publishing {listing.product.sku} on {listing.channel.name}: job #{job.pk}."
+            jobs_watch(request, [job])
+            url = reverse("syncing:job_detail", kwargs={"pk": job.pk})
+            return format_html(
+                'Publishing {} on {}: <a href="{}">job #{}</a>.', listing.product.sku, listing.channel.name, url, job.pk
+            )
         if self.action == "publish_changes":
             jobs = listings_changes_publish(channel=listing.channel, listing_ids=[listing.pk], user=request.user)
             numbers = ", ".join(f"#{job.pk}" for job in jobs.values() if job is not None)
             return f"Publishing the changes of {listing.product.sku} on {listing.channel.name}: job {numbers}."
+        if self.action == "split_variants":
+            created = services.listing_variants_split(listing=listing, user=request.user)
+            self.redirect_to = reverse("catalog:product_detail", kwargs={"pk": listing.product_id})
+            return (
+                f"Listed {len(created)} variant{'s' if len(created) != 1 else ''} of {listing.product.sku} "
+                f"separately on {listing.channel.name}."
+            )
         if self.action == "accept_remote":
             listing_remote_accept(listing=listing, user=request.user)
             return "Took the marketplace's values; the listing is in sync again."

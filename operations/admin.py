@@ -1,9 +1,11 @@
 from django.contrib import admin, messages
+from django.utils import timezone
 
+from common.admin import admin_each
 from common.errors import ApplicationError
 
 from .forms import FeedForm
-from .models import Backup, Feed, FeedFile, Job, JobLogLine, SystemLog
+from .models import Backup, Feed, FeedFile, Job, JobLogLine, Notification, NotificationPreference, SystemLog
 from .services.backups import backup_check_start
 from .services.feeds import feed_run_start, feed_save
 from .services.jobs import job_stop
@@ -57,11 +59,7 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Stop the selected jobs")
     def stop_jobs(self, request, queryset):
-        for job in queryset:
-            try:
-                job_stop(job=job, user=request.user)
-            except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.WARNING)
+        admin_each(self, request, queryset, lambda job: job_stop(job=job, user=request.user))
 
 
 @admin.register(Backup)
@@ -102,6 +100,7 @@ class FeedAdmin(admin.ModelAdmin):
             feed=Feed.objects.get(pk=obj.pk) if change else None,
             data=form.field_values(),
             password=form.password_value(),
+            private_key=form.private_key_value(),
             upload=upload or None,
             user=request.user,
         )
@@ -129,3 +128,24 @@ class FeedFileAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "kind", "title", "read_at", "emailed_at"]
+    list_filter = ["kind"]
+    search_fields = ["title", "user__username", "=dedupe_key"]
+    raw_id_fields = ["user"]
+    actions = ["mark_read"]
+
+    @admin.action(description="Mark read")
+    def mark_read(self, request, queryset):
+        count = queryset.filter(read_at__isnull=True).update(read_at=timezone.now())
+        self.message_user(request, f"{count} marked read.", messages.SUCCESS)
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "channel", "digest"]
+    list_filter = ["kind", "channel", "digest"]
+    raw_id_fields = ["user"]

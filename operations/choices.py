@@ -52,3 +52,24 @@ class FeedFormat(models.TextChoices):
     XLSX = "xlsx", "Excel (.xlsx)"
     XML = "xml", "XML"
     JSON = "json", "JSON"
+
+
+class NotificationKind(models.TextChoices):
+    """What a notification is about (docs/operations.md#notifications)."""
+
+    ALERT = "alert", "Competitor alert"
+    RULE_ACTION = "rule_action", "Automation rule action"
+    JOB_FAILED = "job_failed", "Failed job"
+    OVERSELL = "oversell", "Oversell"
+    MARKETPLACE_EDIT = "marketplace_edit", "Marketplace edit"
+    OTHER = "other", "Other"
+
+
+class NotificationChannel(models.TextChoices):
+    IN_APP = "in_app", "In the app only"
+    EMAIL = "email", "In the app and by e-mail"
+
+
+class NotificationDigest(models.TextChoices):
+    IMMEDIATE = "immediate", "Immediately"
+    DAILY = "daily", "Daily digest"

@@ -3,6 +3,8 @@
 import django_filters
 from django.db.models import Q
 
+from common.filters import DateTimePicker
+
 from .choices import LogLevel
 from .models import SystemLog
 
@@ -11,14 +13,18 @@ class SystemLogFilterSet(django_filters.FilterSet):
     """Search the system log: minimum level, logger prefix, text, request id, job and time."""
 
     level = django_filters.ChoiceFilter(
-        choices=LogLevel.choices, field_name="level", lookup_expr="gte", label="Level (and above)"
+        choices=LogLevel.choices, field_name="level", lookup_expr="gte", label="Level (and above)", empty_label="Any"
     )
     logger = django_filters.CharFilter(field_name="logger", lookup_expr="startswith", label="Logger starts with")
     q = django_filters.CharFilter(method="filter_text", label="Text contains")
     request_id = django_filters.CharFilter(field_name="request_id", label="Request id")
     job = django_filters.CharFilter(field_name="job", label="Job")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="From")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="Until")
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label="From", widget=DateTimePicker
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label="Until", widget=DateTimePicker
+    )
 
     class Meta:
         model = SystemLog

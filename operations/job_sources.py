@@ -315,7 +315,68 @@ class ImportBatchSource(JobSource):
         return _lines(obj.message)
 
 
-SOURCES: dict[str, JobSource] = {s.prefix: s for s in (OperationsJobSource(), SyncJobSource(), ImportBatchSource())}
+class OrderPullSource(JobSource):
+    """Order pulls (orders.OrderPull, docs/orders.md#pulling): `orders-<pk>`."""
+
+    prefix = "orders"
+    types = (("orders.pull", "Order pull"),)
+
+    status_map: dict[str, Q] = {
+        JobStatus.QUEUED: Q(status="queued"),
+        JobStatus.RUNNING: Q(status="running"),
+        JobStatus.SUCCEEDED: Q(status="succeeded"),
+        JobStatus.COMPLETED_WITH_WARNINGS: Q(status="completed_with_errors"),
+        JobStatus.FAILED: Q(status="failed"),
+    }
+
+    def queryset(self, user: Any) -> QuerySet[Any]:
+        from orders.models import OrderPull
+
+        return channel_scoped(OrderPull.objects.select_related("channel", "created_by"), user)
+
+    def type_filter(self, value: str) -> Q | None:
+        return Q() if value == "orders.pull" else None
+
+    def record(self, obj: Any, user: Any) -> JobRecord:
+        status = JobStatus.COMPLETED_WITH_WARNINGS if obj.status == "completed_with_errors" else obj.status
+        return JobRecord(
+            id=f"orders-{obj.pk}",
+            source=self.prefix,
+            pk=obj.pk,
+            type="orders.pull",
+            type_label=f"Order pull on {obj.channel.name} ({obj.get_trigger_display()})",
+            status=status,
+            stage=obj.get_status_display(),
+            processed=obj.read,
+            total=obj.read,
+            read_count=obj.read,
+            write_count=obj.created + obj.updated,
+            skip_count=obj.unchanged,
+            warning_count=obj.failed,
+            created_at=obj.created_at,
+            started_at=obj.started_at,
+            finished_at=obj.finished_at,
+            heartbeat_at=obj.heartbeat_at,
+            user=obj.created_by.get_username() if obj.created_by else "",
+            error=obj.message if obj.status == "failed" else "",
+            result={"pages": obj.pages, "created": obj.created, "updated": obj.updated, "unchanged": obj.unchanged},
+            parameters={
+                "channel": obj.channel_id,
+                "trigger": obj.trigger,
+                "since": obj.since.isoformat() if obj.since else "",
+            },
+            warnings=[{"message": f"Order {e.get('order')}: {e.get('error')}", "item": e} for e in obj.errors],
+            source_url=reverse("orders:order_list") + f"?channel={obj.channel_id}",
+            can_stop=False,
+        )
+
+    def log(self, obj: Any) -> list[LogLine]:
+        return _lines(obj.message)
+
+
+SOURCES: dict[str, JobSource] = {
+    s.prefix: s for s in (OperationsJobSource(), SyncJobSource(), ImportBatchSource(), OrderPullSource())
+}
 
 
 def job_type_choices() -> list[tuple[str, str]]:

@@ -1,11 +1,23 @@
 """Operational records: the system log (and, in the other modules of this app, jobs and backups)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from catalog.models import ImportErrorPolicy
 
-from .choices import ACTIVE_JOB_STATUSES, FeedFormat, FeedSourceType, JobStatus, JobType, LogLevel
+from .choices import (
+    ACTIVE_JOB_STATUSES,
+    FeedFormat,
+    FeedSourceType,
+    JobStatus,
+    JobType,
+    LogLevel,
+    NotificationChannel,
+    NotificationDigest,
+    NotificationKind,
+)
 
 
 class SystemLog(models.Model):
@@ -166,7 +178,8 @@ class Feed(models.Model):
     """A supplier feed: where a product file comes from, how its columns map to our import columns, and when it
     runs (docs/operations.md#supplier-feeds). Each run is an `operations.Job` of type `feed_run`.
 
-    The password is stored only as Fernet ciphertext (`password_encrypted`, the channel credentials' key). The
+    The password and an SFTP private key are stored only as Fernet ciphertext (`password_encrypted`,
+    `private_key_encrypted`, the channel credentials' key). The
     mapping and cron are checked by `operations.feeds.mapping.mapping_check` and `cron_check` before saving.
     """
 
@@ -177,6 +190,9 @@ class Feed(models.Model):
     )
     username = models.CharField(max_length=120, blank=True)
     password_encrypted = models.TextField(blank=True, default="", editable=False)
+    private_key_encrypted = models.TextField(
+        blank=True, default="", editable=False, help_text="SFTP: an OpenSSH/PEM private key, Fernet ciphertext."
+    )
     path_pattern = models.CharField(max_length=200, blank=True, help_text="File name pattern, e.g. products_*.csv.")
     upload = models.FileField(upload_to="feeds/", blank=True, help_text="The file of an `upload` feed.")
     format = models.CharField(max_length=8, choices=FeedFormat.choices, default=FeedFormat.CSV)
@@ -213,6 +229,10 @@ class Feed(models.Model):
     def has_password(self) -> bool:
         return bool(self.password_encrypted)
 
+    @property
+    def has_private_key(self) -> bool:
+        return bool(self.private_key_encrypted)
+
 
 class FeedFile(models.Model):
     """A feed file imported with success, by its SHA-256: the same file again is skipped as unchanged."""
@@ -234,3 +254,59 @@ class FeedFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feed_id}: {self.name}"
+
+
+class Notification(models.Model):
+    """One message for one user in the notification centre (docs/operations.md#notifications). `dedupe_key` keeps
+    a repeated event (an order ingested twice) from notifying twice; `emailed_at` marks it sent by e-mail."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices, default=NotificationKind.OTHER)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=500, blank=True, help_text="A path inside the app, e.g. /orders/12/.")
+    dedupe_key = models.CharField(max_length=120, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=NotificationKind.values), name="notification_kind_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"], condition=~models.Q(dedupe_key=""), name="notification_dedupe_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
+
+    def clean(self) -> None:
+        if self.link and not self.link.startswith("/"):
+            raise ValidationError({"link": "Give a path inside the app, starting with /."})
+
+
+class NotificationPreference(models.Model):
+    """How one user wants one kind of notification: in the app only, or also by e-mail (at once or in a daily
+    digest). Without a row: in the app only."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    channel = models.CharField(max_length=10, choices=NotificationChannel.choices, default=NotificationChannel.IN_APP)
+    digest = models.CharField(max_length=10, choices=NotificationDigest.choices, default=NotificationDigest.DAILY)
+
+    class Meta:
+        ordering = ["user", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=NotificationKind.values), name="notification_preference_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.kind}: {self.channel}/{self.digest}"

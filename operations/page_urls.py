@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from operations import views
+from operations import notification_views, settings_views, views
 
 
 class PublicJobId:
@@ -32,4 +32,13 @@ urlpatterns = [
     path("feeds/new/", views.FeedFormView.as_view(), name="feed_create"),
     path("feeds/<int:pk>/", views.FeedFormView.as_view(), name="feed_edit"),
     path("feeds/<int:pk>/run/", views.FeedRunView.as_view(), name="feed_run"),
+    path("settings/", settings_views.RuntimeSettingsView.as_view(), name="settings"),
+    path("notifications/", notification_views.NotificationListView.as_view(), name="notification_list"),
+    path("notifications/unread/", notification_views.NotificationUnreadView.as_view(), name="notification_unread"),
+    path("notifications/read/", notification_views.NotificationReadView.as_view(), name="notification_read"),
+    path(
+        "notifications/preferences/",
+        notification_views.NotificationPreferencesView.as_view(),
+        name="notification_preferences",
+    ),
 ]

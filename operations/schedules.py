@@ -11,7 +11,11 @@ from operations.models import Feed
 BACKUP_SCHEDULE = "operations.backup"
 FEED_SCHEDULE_PREFIX = "operations.feed."
 PRUNED_PREFIXES = (BACKUP_SCHEDULE, FEED_SCHEDULE_PREFIX)
-SCHEDULES = (ScheduleSpec("operations.system_log_purge", "operations.tasks.system_log_purge_task", Schedule.DAILY),)
+SCHEDULES = (
+    ScheduleSpec("operations.system_log_purge", "operations.tasks.system_log_purge_task", Schedule.DAILY),
+    # The daily e-mail digest of notifications (docs/operations.md#notifications).
+    ScheduleSpec("operations.notifications_digest", "operations.tasks.notifications_digest_daily_task", Schedule.DAILY),
+)
 
 
 def schedule_specs() -> list[ScheduleSpec]:

@@ -23,3 +23,15 @@ def feed_run_scheduled_task(feed_id: int) -> None:
     from operations.services.feeds import feed_run_scheduled
 
     feed_run_scheduled(feed_id=feed_id)
+
+
+def notifications_email_task(digest: str) -> None:
+    from operations.services.notifications import notifications_email_send
+
+    notifications_email_send(digest=digest)
+
+
+def notifications_digest_daily_task() -> None:
+    from operations.services.notifications import notifications_email_send
+
+    notifications_email_send(digest="daily")

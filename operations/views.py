@@ -17,11 +17,13 @@ from django.views.decorators.http import require_GET
 from django.views.generic import ListView, TemplateView
 
 from accounts.mixins import RoleRequiredMixin, StaffReadMixin, StaffWriteMixin
+from analytics.reports import charts_cached
 from catalog.selectors import catalog_counts
 from common.errors import ApplicationError
 from common.logging import request_id_var
 from common.pagination import PagedListMixin
 from common.views import error_text
+from operations.attention import needs_attention
 from operations.choices import JobType
 from operations.dashboard import channel_status_matrix, sync_chart, sync_counts
 from operations.dbstats import slow_queries, table_stats
@@ -60,6 +62,8 @@ class DashboardView(StaffReadMixin, TemplateView):
         context["sync"] = sync_counts(user)
         context["charts"] = sync_chart(days=CHART_DAYS, user=user)
         context["chart_days"] = CHART_DAYS
+        context["sales_charts"] = charts_cached(user)  # docs/analytics.md#the-dashboard-chart
+        context["attention"] = needs_attention(user)  # templates/operations/_needs_attention.html
         return context
 
 
@@ -302,13 +306,23 @@ class FeedFormView(AdminPageMixin, View):
         upload = request.FILES.get("upload")
         if "preview" in request.POST:
             try:
-                preview = feed_preview(feed=form.instance, password=form.password_value(), upload=upload)
+                preview = feed_preview(
+                    feed=form.instance,
+                    password=form.password_value(),
+                    upload=upload,
+                    private_key=form.private_key_value(),
+                )
             except ApplicationError as exc:
                 return self._render(request, form, feed, preview_error=exc.message)
             return self._render(request, form, feed, preview=preview)
         try:
             saved = feed_save(
-                feed=feed, data=form.field_values(), password=form.password_value(), upload=upload, user=request.user
+                feed=feed,
+                data=form.field_values(),
+                password=form.password_value(),
+                private_key=form.private_key_value(),
+                upload=upload,
+                user=request.user,
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)

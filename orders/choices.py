@@ -28,3 +28,22 @@ class Segment(models.TextChoices):
     REPEAT = "repeat", "Repeat"
     VIP = "vip", "VIP"
     AT_RISK = "at_risk", "At risk"
+
+
+class PullTrigger(models.TextChoices):
+    """What started an order pull (docs/orders.md#pulling)."""
+
+    SCHEDULE = "schedule", "Schedule"
+    MANUAL = "manual", "Pull orders now"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class PullStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE_PULL_STATUSES = (PullStatus.QUEUED, PullStatus.RUNNING)

@@ -1,9 +1,11 @@
 """FilterSets for orders and customers, shared by the pages and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from accounts.roles import user_channels
+from common.filters import AnyYesNo, DateTimePicker
 
 from .choices import OrderStatus, Segment
 from .models import Customer, Order
@@ -11,13 +13,17 @@ from .models import Customer, Order
 
 class OrderFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="external_id", lookup_expr="icontains", label="Order id")
-    channel = django_filters.ModelChoiceFilter(queryset=user_channels)
-    status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
-    placed_after = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
-    placed_before = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
+    channel = django_filters.ModelChoiceFilter(queryset=user_channels, label="Channel", empty_label="Any channel")
+    status = django_filters.ChoiceFilter(choices=OrderStatus.choices, label="Status", empty_label="Any status")
+    placed_after = django_filters.IsoDateTimeFilter(
+        field_name="placed_at", lookup_expr="gte", label="Placed from", widget=DateTimePicker
+    )
+    placed_before = django_filters.IsoDateTimeFilter(
+        field_name="placed_at", lookup_expr="lt", label="Placed before", widget=DateTimePicker
+    )
     sku = django_filters.CharFilter(method="filter_sku", label="SKU")
-    customer = django_filters.NumberFilter(field_name="customer_id")
-    unlinked = django_filters.BooleanFilter(method="filter_unlinked", label="Has unlinked lines")
+    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer", widget=forms.HiddenInput)
+    unlinked = django_filters.BooleanFilter(method="filter_unlinked", label="Has unlinked lines", widget=AnyYesNo)
 
     class Meta:
         model = Order
@@ -33,8 +39,8 @@ class OrderFilterSet(django_filters.FilterSet):
 
 class CustomerFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Name, email or buyer id")
-    channel = django_filters.ModelChoiceFilter(queryset=user_channels)
-    segment = django_filters.ChoiceFilter(choices=Segment.choices)
+    channel = django_filters.ModelChoiceFilter(queryset=user_channels, label="Channel", empty_label="Any channel")
+    segment = django_filters.ChoiceFilter(choices=Segment.choices, label="Segment", empty_label="Any segment")
 
     class Meta:
         model = Customer

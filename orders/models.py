@@ -2,14 +2,16 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from catalog.models import Variant
+from channels.crypto import credentials_decrypt, credentials_encrypt
 from channels.models import Channel
 from inventory.models import Stock
 
-from .choices import OrderStatus, Segment
+from .choices import ACTIVE_PULL_STATUSES, OrderStatus, PullStatus, PullTrigger, Segment
 
 
 class Customer(models.Model):
@@ -124,3 +126,72 @@ class OrderLine(models.Model):
     @property
     def linked(self) -> bool:
         return self.stock_id is not None
+
+
+class OrderPullState(models.Model):
+    """Per channel: where the next incremental order pull starts (docs/orders.md#pulling), and the webhook signing
+    secret a subscription made (encrypted like the channel's credentials; docs/orders.md#webhooks).
+
+    `cursor` is the newest marketplace update time a finished pull saw, minus the channel's overlap; empty until a
+    pull finished (the first pull reads every order). `again` is set when a webhook asked for a pull while one was
+    running: the running pull starts one more when it ends, so the order the webhook announced is read."""
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="order_pull_state")
+    cursor = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    again = models.BooleanField(default=False)
+    webhook_secrets_encrypted = models.TextField(
+        blank=True, default="", editable=False, help_text="Signing secrets made by a webhook subscription (Etsy)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Order pull state of {self.channel_id}"
+
+    def webhook_secrets(self) -> dict[str, str]:
+        """The decrypted subscription secrets; never log or render the result."""
+        return credentials_decrypt(self.webhook_secrets_encrypted) if self.webhook_secrets_encrypted else {}
+
+    def set_webhook_secrets(self, values: dict[str, str]) -> None:
+        self.webhook_secrets_encrypted = credentials_encrypt({k: v for k, v in values.items() if v})
+
+
+class OrderPull(models.Model):
+    """One order pull of a channel: a job on the Jobs page (operations.job_sources, prefix `orders`).
+
+    `since` is the window's start for the whole run (empty: every order); `page_cursor` the marketplace's cursor of
+    the next page, so a rate-limited or failed page is retried from where it stopped."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="order_pulls")
+    trigger = models.CharField(max_length=16, choices=PullTrigger.choices, default=PullTrigger.MANUAL)
+    status = models.CharField(max_length=24, choices=PullStatus.choices, default=PullStatus.QUEUED, db_index=True)
+    since = models.DateTimeField(null=True, blank=True)
+    page_cursor = models.TextField(blank=True)
+    newest_seen = models.DateTimeField(null=True, blank=True, help_text="Newest marketplace update time read.")
+    pages = models.PositiveIntegerField(default=0)
+    read = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    errors = models.JSONField(default=list, blank=True, help_text="The first orders that could not be ingested.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["channel", "status"], name="orderpull_channel_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Order pull #{self.pk} of {self.channel_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_PULL_STATUSES

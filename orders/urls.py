@@ -9,5 +9,6 @@ urlpatterns = [
     path("lines/<int:pk>/", views.OrderLineRedirectView.as_view(), name="line_order"),
     path("lines/<int:pk>/link/", views.OrderLineLinkView.as_view(), name="line_link"),
     path("customers/", views.CustomerListView.as_view(), name="customer_list"),
+    path("pull/", views.OrderPullNowView.as_view(), name="order_pull"),
     path("customers/<int:pk>/", views.CustomerDetailView.as_view(), name="customer_detail"),
 ]

@@ -1,6 +1,6 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from common.errors import ApplicationError
+from common.admin import admin_each
 
 from .models import DailyEventSummary, RateBucket, SyncEvent, SyncJob
 from .services import sync_job_cancel
@@ -31,11 +31,7 @@ class SyncJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected jobs")
     def cancel_jobs(self, request, queryset):
-        for job in queryset:
-            try:
-                sync_job_cancel(job=job, user=request.user)
-            except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.WARNING)
+        admin_each(self, request, queryset, lambda job: sync_job_cancel(job=job, user=request.user))
 
 
 @admin.register(SyncEvent)

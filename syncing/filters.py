@@ -1,21 +1,27 @@
 """FilterSets for the sync history, shared by the staff pages and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from accounts.roles import user_channels
+from common.filters import AnyYesNo, DateTimePicker
 
 from .choices import SyncErrorKind, SyncJobKind, SyncJobStatus, SyncOperation, SyncOutcome
 from .models import SyncEvent, SyncJob
 
 
 class SyncJobFilterSet(django_filters.FilterSet):
-    channel = django_filters.ModelChoiceFilter(queryset=user_channels)
-    kind = django_filters.ChoiceFilter(choices=SyncJobKind.choices)
-    status = django_filters.ChoiceFilter(choices=SyncJobStatus.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    has_failures = django_filters.BooleanFilter(method="filter_has_failures")
+    channel = django_filters.ModelChoiceFilter(queryset=user_channels, label="Channel", empty_label="Any channel")
+    kind = django_filters.ChoiceFilter(choices=SyncJobKind.choices, label="Kind", empty_label="Any kind")
+    status = django_filters.ChoiceFilter(choices=SyncJobStatus.choices, label="Status", empty_label="Any status")
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label="Started from", widget=DateTimePicker
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label="Started before", widget=DateTimePicker
+    )
+    has_failures = django_filters.BooleanFilter(method="filter_has_failures", label="Has failures", widget=AnyYesNo)
 
     class Meta:
         model = SyncJob
@@ -28,18 +34,27 @@ class SyncJobFilterSet(django_filters.FilterSet):
 class SyncEventFilterSet(django_filters.FilterSet):
     """Search the history: by job, channel, listing, SKU, outcome, error kind or code, text, and time."""
 
-    job = django_filters.NumberFilter(field_name="job_id")
-    channel = django_filters.ModelChoiceFilter(queryset=user_channels)
-    listing = django_filters.NumberFilter(field_name="listing_id")
+    # Job and listing arrive from links on the job and listing pages (the page names them), not typed ids.
+    job = django_filters.NumberFilter(field_name="job_id", label="Job", widget=forms.HiddenInput)
+    channel = django_filters.ModelChoiceFilter(queryset=user_channels, label="Channel", empty_label="Any channel")
+    listing = django_filters.NumberFilter(field_name="listing_id", label="Listing", widget=forms.HiddenInput)
     sku = django_filters.CharFilter(method="filter_sku", label="SKU")
-    operation = django_filters.ChoiceFilter(choices=SyncOperation.choices)
-    outcome = django_filters.MultipleChoiceFilter(choices=SyncOutcome.choices)
-    error_kind = django_filters.ChoiceFilter(choices=SyncErrorKind.choices)
-    error_code = django_filters.CharFilter(lookup_expr="iexact")
-    http_status = django_filters.NumberFilter()
+    operation = django_filters.ChoiceFilter(
+        choices=SyncOperation.choices, label="Operation", empty_label="Any operation"
+    )
+    outcome = django_filters.MultipleChoiceFilter(choices=SyncOutcome.choices, label="Outcome")
+    error_kind = django_filters.ChoiceFilter(
+        choices=SyncErrorKind.choices, label="Kind of error", empty_label="Any kind"
+    )
+    error_code = django_filters.CharFilter(lookup_expr="iexact", label="Error code")
+    http_status = django_filters.NumberFilter(label="HTTP status code")
     q = django_filters.CharFilter(method="filter_text", label="Message contains")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label="From", widget=DateTimePicker
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label="Until", widget=DateTimePicker
+    )
 
     class Meta:
         model = SyncEvent

@@ -163,6 +163,7 @@ class DailyEventSummary(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name_plural = "daily event summaries"
         ordering = ["-day", "channel_id", "operation", "outcome"]
         constraints = [
             models.UniqueConstraint(

@@ -4,14 +4,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
 from channels.models import Channel
+from listings.choices import ListingStatus
 from listings.models import Listing
 from listings.state import ON_MARKETPLACE_STATUSES
 
-from .choices import RETRYABLE_OUTCOMES, SyncOperation, SyncOutcome
+from .choices import RETRYABLE_OUTCOMES, SyncErrorKind, SyncOperation, SyncOutcome
 from .filters import SyncEventFilterSet, SyncJobFilterSet
 from .models import SyncEvent, SyncJob
 
@@ -81,7 +82,7 @@ def listing_retryable_event_latest(*, listing: Listing) -> SyncEvent | None:
 
 def listing_sync_history(*, listing: Listing, limit: int = 50) -> list[SyncEvent]:
     """The listing's attempts, newest first (for its page), each with `can_retry` (sync_events_retry_marked)."""
-    events = SyncEvent.objects.select_related("job").filter(listing=listing).order_by("-created_at", "-id")
+    events = SyncEvent.objects.select_related("job", "channel").filter(listing=listing).order_by("-created_at", "-id")
     return sync_events_retry_marked(list(events[:limit]))
 
 
@@ -130,3 +131,58 @@ def listings_on_marketplace(queryset: QuerySet[Listing] | None = None) -> QueryS
     ON_MARKETPLACE_STATUSES (docs/sync.md#deactivation)."""
     queryset = Listing.objects.all() if queryset is None else queryset
     return queryset.exclude(external_id="").filter(status__in=ON_MARKETPLACE_STATUSES)
+
+
+# --- A job's failures grouped by cause (docs/sync.md#failures-grouped-by-cause) ---
+
+FAILED_OUTCOMES = (SyncOutcome.FAILED, SyncOutcome.REJECTED)
+FAILURE_GROUPS_MAX = 20
+
+
+@dataclass(frozen=True)
+class FailureGroup:
+    """Listings of one job that failed for the same reason: the marketplace's code and message, or readiness."""
+
+    error_kind: str
+    error_code: str
+    message: str
+    count: int
+    listing_id: int | None  # one of the listings (the only one when count is 1), for the fix link
+
+    @property
+    def is_readiness(self) -> bool:
+        return self.error_kind == SyncErrorKind.READINESS
+
+
+def sync_job_failure_groups(*, job: SyncJob, limit: int = FAILURE_GROUPS_MAX) -> list[FailureGroup]:
+    """The job's final failures counted by cause (error kind, marketplace code, message), biggest first.
+
+    One grouped query however many listings failed; a job without failures has no groups.
+    """
+    rows = (
+        SyncEvent.objects.filter(job=job, is_final=True, outcome__in=FAILED_OUTCOMES)
+        .values("error_kind", "error_code", "message")
+        .annotate(count=Count("listing_id", distinct=True), events=Count("id"), any_listing=Min("listing_id"))
+        .order_by("-count", "-events", "message")[:limit]
+    )
+    return [
+        FailureGroup(
+            error_kind=row["error_kind"],
+            error_code=row["error_code"],
+            message=row["message"],
+            count=row["count"] or row["events"],
+            listing_id=row["any_listing"],
+        )
+        for row in rows
+    ]
+
+
+def sync_job_failed_listing_ids(*, job: SyncJob) -> list[int]:
+    """The listings (still existing) whose final outcome in the job was a failure, for "retry all failed"."""
+    rows = SyncEvent.objects.filter(job=job, is_final=True, outcome__in=FAILED_OUTCOMES, listing__isnull=False)
+    return sorted(set(rows.values_list("listing_id", flat=True)))
+
+
+def listings_in_error_count(*, channel: Channel) -> int:
+    """How many of the channel's listings are in error (the channel page's "retry errors" button)."""
+    return Listing.objects.filter(channel=channel, status=ListingStatus.ERROR).count()

@@ -18,14 +18,16 @@ from common.pagination import PagedListMixin
 from common.spreadsheets import csv_row
 from common.views import error_text
 
-from .choices import ACTIVE_JOB_STATUSES
+from .choices import ACTIVE_JOB_STATUSES, SyncJobKind
 from .filters import SyncEventFilterSet, SyncJobFilterSet
 from .models import SyncEvent, SyncJob
-from .selectors import sync_events_retry_marked
+from .selectors import sync_events_retry_marked, sync_job_failed_listing_ids, sync_job_failure_groups
 from .services import (
     channel_listings_pull,
     listing_discarded_push_again,
     listing_remote_refresh,
+    listings_errors_repush,
+    listings_publish,
     sync_event_retry,
     sync_job_cancel,
 )
@@ -34,9 +36,17 @@ AREA = "sync"
 EXPORT_MAX_ROWS = 50_000
 
 
+def progress_tone(job: SyncJob) -> str:
+    """The progress bar's colour: amber while a job with failures runs, red once it ended with failures."""
+    if not job.failed:
+        return ""
+    return "warning" if job.is_active else "failed"
+
+
 def job_progress(job: SyncJob) -> dict[str, Any]:
     """What the progress bar shows; also the JSON the page polls."""
     return {
+        "tone": progress_tone(job),
         "id": job.pk,
         "status": job.status,
         "status_label": job.get_status_display(),
@@ -89,12 +99,38 @@ class SyncJobDetailView(StaffReadMixin, DetailView):
         context["events"] = sync_events_retry_marked(
             list(
                 SyncEvent.objects.filter(job=job)
-                .select_related("listing", "listing__product")
+                .select_related("channel", "listing", "listing__product", "listing__variant")
                 .order_by("-created_at", "-id")[:100]
             )
         )
         context["can_edit"] = can_edit(self.request.user, AREA)
+        context["failure_groups"] = sync_job_failure_groups(job=job) if job.failed else []
+        context["can_retry_failed"] = job.kind == SyncJobKind.PUSH and not job.is_active and job.failed > 0
         return context
+
+
+class SyncJobRetryFailedView(StaffWriteMixin, View):
+    """ "Retry all failed after fixing": one new push job for the listings whose final outcome here failed."""
+
+    required_area = AREA
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        job = get_object_or_404(channel_scoped(SyncJob.objects.select_related("channel"), request.user), pk=pk)
+        try:
+            if job.kind != SyncJobKind.PUSH or job.is_active:
+                raise ApplicationError("Only a finished publish job's failures can be retried together.")
+            ids = sync_job_failed_listing_ids(job=job)
+            if not ids:
+                raise ApplicationError("Nothing to retry: no listing of this job failed.")
+            retry = listings_publish(
+                channel=job.channel, listing_ids=ids, user=request.user, message=f"Retry of the failures of job #{pk}."
+            )
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, error_text(exc))
+            return redirect("syncing:job_detail", pk=pk)
+        messages.success(request, f"Retrying {len(ids)} failed listing(s) as job #{retry.pk}.")
+        return redirect("syncing:job_detail", pk=retry.pk)
 
 
 class SyncJobProgressView(StaffReadMixin, View):
@@ -186,23 +222,43 @@ class SyncEventRetryView(StaffWriteMixin, View):
 # --- Pull now, refresh a listing, push a discarded value again (docs/sync.md#pull-and-drift) ---
 
 
-class ChannelPullView(StaffWriteMixin, View):
-    """ "Pull now" on the channel page: an incremental pull, or a full one when `full` is ticked."""
+class _ChannelSyncActionView(StaffWriteMixin, View):
+    """A button on the channel page that starts one job on a channel the user may use (404 otherwise)."""
 
     required_area = AREA
     http_method_names = ["post"]
+
+    def act(self, request: HttpRequest, channel: Any) -> tuple[SyncJob, str]:
+        raise NotImplementedError
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         from channels.models import Channel
 
         channel = get_object_or_404(channel_scoped(Channel.objects.all(), request.user, "pk"), pk=pk)
         try:
-            job = channel_listings_pull(channel=channel, user=request.user, full=bool(request.POST.get("full")))
+            job, done = self.act(request, channel)
         except (ValidationError, ApplicationError) as exc:
             messages.error(request, error_text(exc))
             return redirect("channels:channel_detail", pk=pk)
-        messages.success(request, f"Pulling {channel.name} from the marketplace (job #{job.pk}).")
+        messages.success(request, f"{done} (job #{job.pk}).")
         return redirect("syncing:job_detail", pk=job.pk)
+
+
+class ChannelPullView(_ChannelSyncActionView):
+    """ "Pull now" on the channel page: an incremental pull, or a full one when `full` is ticked."""
+
+    def act(self, request: HttpRequest, channel: Any) -> tuple[SyncJob, str]:
+        job = channel_listings_pull(channel=channel, user=request.user, full=bool(request.POST.get("full")))
+        return job, f"Pulling {channel.name} from the marketplace"
+
+
+class ChannelRetryErrorsView(_ChannelSyncActionView):
+    """ "Retry errors of this channel" on the channel page: one push of the channel's listings in error
+    (docs/sync.md#failures-grouped-by-cause)."""
+
+    def act(self, request: HttpRequest, channel: Any) -> tuple[SyncJob, str]:
+        job = listings_errors_repush(channel=channel, user=request.user)
+        return job, f"Retrying the listings in error on {channel.name}"
 
 
 class _ListingSyncActionView(StaffWriteMixin, View):

@@ -9,8 +9,9 @@ The other FilterSets have no page counterpart yet; move them to catalog/filters.
 import django_filters
 from django.db.models import Q, QuerySet
 
+from catalog.choices import IconStatus
 from catalog.filters import ProductFilterSet
-from catalog.models import Category, Product, ProductImage, Variant
+from catalog.models import Category, CategoryIcon, Product, ProductImage, Variant
 
 
 class ProductApiFilterSet(ProductFilterSet):
@@ -61,6 +62,15 @@ class VariantFilterSet(django_filters.FilterSet):
     class Meta:
         model = Variant
         fields = ["product", "sku"]
+
+
+class CategoryIconFilterSet(django_filters.FilterSet):
+    category = django_filters.NumberFilter(field_name="category_id", label="Category id")
+    status = django_filters.ChoiceFilter(choices=IconStatus.choices)
+
+    class Meta:
+        model = CategoryIcon
+        fields = ["category", "status"]
 
 
 class ProductImageFilterSet(django_filters.FilterSet):

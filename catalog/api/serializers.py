@@ -18,8 +18,8 @@ from rest_framework.settings import api_settings
 
 from catalog import services
 from catalog.choices import ProductStatus
-from catalog.fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
-from catalog.models import Category, Product, ProductImage, Variant
+from catalog.fields import PRODUCT_CONTENT_TEXT_FIELDS, PRODUCT_FIELD_NAMES, VARIANT_FIELDS
+from catalog.models import Category, CategoryIcon, MetafieldDefinition, Product, ProductImage, Variant
 from common.api.bulk import BULK_ITEM_STATUSES, BULK_POLICY_CHOICES, BULK_REJECT_ALL
 from common.api.serializers import (
     MAX_ID,
@@ -87,6 +87,19 @@ class CategorySerializer(ServiceSerializerMixin, serializers.ModelSerializer):
 # --- Variants ---
 
 
+# The catalog quantity is derived from the stock ledger (docs/orders.md#the-ledger): an update that would change
+# it is refused; a new product or variant may bring its opening quantity (an opening count in the ledger).
+QUANTITY_READ_ONLY = (
+    "quantity is read-only: it is the available stock, derived from the stock ledger. Change stock with "
+    "POST /api/v1/stock/adjust/ (sku, delta, reason)."
+)
+
+
+def _quantity_unchanged(attrs: dict[str, Any], instance: Product | Variant | None) -> None:
+    if instance is not None and "quantity" in attrs and attrs["quantity"] != instance.quantity:
+        raise serializers.ValidationError({"quantity": [QUANTITY_READ_ONLY]})
+
+
 class VariantSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
     create_service = services.variant_create
     update_service = services.variant_update
@@ -107,6 +120,11 @@ class VariantSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
             fields["product"].read_only = True  # a variant does not move between products
         return fields
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(self.instance, Variant):
+            _quantity_unchanged(attrs, self.instance)
+        return attrs
+
     def to_representation(self, instance: Variant) -> dict[str, Any]:
         return {
             "id": instance.pk,
@@ -118,6 +136,7 @@ class VariantSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
             "quantity": instance.quantity,
             "barcode": instance.barcode,
             "position": instance.position,
+            "metafields": instance.metafields,
         }
 
 
@@ -177,9 +196,56 @@ class ProductImageUploadSerializer(serializers.Serializer):
     sort_order = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=-(2**31))
 
 
+# --- Category icons ---
+
+
+class CategoryIconSerializer(serializers.ModelSerializer):
+    """A category icon (seed 001 Icon); only `status` changes after upload (docs/catalog.md#category-icons)."""
+
+    class Meta:
+        model = CategoryIcon
+        fields = ["id", "category", "image", "original_filename", "sha256", "width", "height", "file_size"]
+        fields += ["format", "status", "created_at", "updated_at"]
+        read_only_fields = [f for f in fields if f != "status"]
+
+    def update(self, instance: CategoryIcon, validated_data: dict[str, Any]) -> CategoryIcon:
+        request = self.context.get("request")
+        return services.category_icon_set_status(
+            icon=instance, status=validated_data.get("status", instance.status), user=getattr(request, "user", None)
+        )
+
+
+class CategoryIconUploadSerializer(serializers.Serializer):
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    icon = serializers.FileField(help_text="PNG, JPEG, WebP or GIF, at most 2 MB; it becomes the active icon.")
+
+
+# --- Metafield definitions ---
+
+
+class MetafieldDefinitionSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
+    """A metafield definition; owner, namespace, key and type are fixed once an item has a value (409)."""
+
+    create_service = services.metafield_definition_create
+    update_service = services.metafield_definition_update
+    instance_kwarg = "definition"
+
+    validations = serializers.DictField(
+        required=False, help_text='Any of {"min", "max", "regex", "choices"}, checked for every value.'
+    )
+
+    class Meta:
+        model = MetafieldDefinition
+        fields = ["id", "owner_type", "namespace", "key", "name", "description", "type", "validations"]
+        fields += ["is_required", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        validators: list = []
+
+
 # --- Products ---
 
 PRODUCT_API_FIELDS = ["id", *PRODUCT_FIELD_NAMES, "version", "variants", "images", "created_at", "updated_at"]
+CONTENT_API_FIELDS = ("short_description", *PRODUCT_CONTENT_TEXT_FIELDS)
 
 
 class ProductVariantSerializer(VariantSerializer):
@@ -223,6 +289,10 @@ class ProductSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
     )
     status = serializers.ChoiceField(choices=ProductStatus.choices, required=False)
     attributes = serializers.DictField(required=False, help_text="Values of the category's attributes.")
+    metafields = serializers.DictField(
+        required=False,
+        help_text='Metafield values by "namespace.key", checked against /api/v1/metafield-definitions/.',
+    )
     variants = ProductVariantSerializer(
         many=True,
         required=False,
@@ -244,6 +314,8 @@ class ProductSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
         for index, item in enumerate(items):
             if "id" in item and item["id"] not in own:
                 errors[index] = {"id": [f"The product has no variant #{item['id']}."]}
+            elif "id" in item and "quantity" in item and item["quantity"] != own[item["id"]].quantity:
+                errors[index] = {"quantity": [QUANTITY_READ_ONLY]}
         if any(errors):
             raise serializers.ValidationError(errors)
         writes = []
@@ -251,6 +323,11 @@ class ProductSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
             fields = {k: v for k, v in item.items() if k != "id"}
             writes.append(services.VariantWrite(fields=fields, variant=own.get(item["id"]) if "id" in item else None))
         return writes
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(self.instance, Product):
+            _quantity_unchanged(attrs, self.instance)
+        return attrs
 
     def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
         version = validated_data.pop("version", None)
@@ -280,8 +357,6 @@ class ProductSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
             "title": instance.title,
             "description": instance.description,
             "brand": instance.brand,
-            "manufacturer": instance.manufacturer,
-            "mpn": instance.mpn,
             "barcode": instance.barcode,
             "category": instance.category_id,
             "price": _money(instance.price),
@@ -295,6 +370,8 @@ class ProductSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
             "height_mm": instance.height_mm,
             "status": instance.status,
             "attributes": instance.attributes,
+            **{name: getattr(instance, name) for name in CONTENT_API_FIELDS},
+            "metafields": instance.metafields,
             "version": instance.version,
             "variants": [variant.to_representation(v) for v in instance.variants.all()],
             "images": [image.to_representation(i) for i in instance.images.all()],
@@ -352,3 +429,24 @@ class ProductArchiveSerializer(serializers.Serializer):
         help_text="Also take the product's listings off their marketplaces (one deactivation job per channel). "
         "Without it, a product still on a marketplace is refused with 409 `live_listings` naming the channels.",
     )
+
+
+class ProductDuplicateSerializer(serializers.Serializer):
+    """Body of POST /products/{id}/duplicate/ (docs/api.md#duplicate-and-delete)."""
+
+    sku = serializers.CharField(max_length=64, help_text="The copy's SKU; refused (400 on `sku`) when taken.")
+    title = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, default="", help_text="Empty: the original's title."
+    )
+    variant_skus = serializers.DictField(
+        child=serializers.CharField(max_length=64, allow_blank=True),
+        required=False,
+        default=dict,
+        help_text="Original variant id -> its copy's SKU. Variants left out get the original's SKU with the "
+        "product SKU prefix swapped for `sku`.",
+    )
+
+    def validate_variant_skus(self, value: dict[str, str]) -> dict[int, str]:
+        if not all(str(key).isdigit() for key in value):
+            raise serializers.ValidationError("Keys are the original variants' ids.")
+        return {int(key): sku for key, sku in value.items()}

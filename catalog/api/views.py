@@ -14,20 +14,30 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog import services
-from catalog.api.filters import CategoryFilterSet, ProductApiFilterSet, ProductImageFilterSet, VariantFilterSet
+from catalog.api.filters import (
+    CategoryFilterSet,
+    CategoryIconFilterSet,
+    ProductApiFilterSet,
+    ProductImageFilterSet,
+    VariantFilterSet,
+)
 from catalog.importing import workbooks
 from catalog.importing.views import export_response
-from catalog.models import Category, Product, ProductImage, Variant
+from catalog.models import Category, CategoryIcon, MetafieldDefinition, Product, ProductImage, Variant
 from common.api.bulk import bulk_apply
 from common.api.exports import export_action
 from common.api.serializers import MAX_ID
 
 from .serializers import (
     BulkResultSerializer,
+    CategoryIconSerializer,
+    CategoryIconUploadSerializer,
     CategorySerializer,
+    MetafieldDefinitionSerializer,
     ProductArchiveSerializer,
     ProductBulkCreateSerializer,
     ProductBulkUpdateSerializer,
+    ProductDuplicateSerializer,
     ProductImageSerializer,
     ProductImageUploadSerializer,
     ProductSerializer,
@@ -76,6 +86,23 @@ class CategoryViewSet(viewsets.ModelViewSet):
         services.category_delete(category=instance, user=self.request.user)
 
 
+# --- Metafield definitions ---
+
+
+class MetafieldDefinitionViewSet(viewsets.ModelViewSet):
+    """Shopify-style metafield definitions (docs/catalog.md#metafields); delete is 409 while values exist."""
+
+    required_role_area = "catalog"
+
+    queryset = MetafieldDefinition.objects.all()
+    serializer_class = MetafieldDefinitionSerializer
+    filterset_fields = ["owner_type", "namespace", "type", "is_required"]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def perform_destroy(self, instance: MetafieldDefinition) -> None:
+        services.metafield_definition_delete(definition=instance, user=self.request.user)
+
+
 # --- Products ---
 
 
@@ -89,13 +116,15 @@ class ProductViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
     """Master products with their variants and images.
 
     Concurrency: every product has a `version`, also sent as its `ETag`. Send `If-Match: "<version>"` (412 if
     it no longer matches) or `version` in the body (409 if it no longer matches) so that two clients cannot
-    silently overwrite each other. Products are not deleted through the API; `archive` them.
+    silently overwrite each other. DELETE removes a product with its variants and images; it is refused with
+    409 `listed` (naming the listings) while a marketplace holds one of its listings. `archive` keeps history.
     """
 
     serializer_class = ProductSerializer
@@ -156,6 +185,20 @@ class ProductViewSet(
     def perform_create(self, serializer: Any) -> None:
         product = serializer.save()
         serializer.instance = self.get_queryset().get(pk=product.pk)
+
+    def perform_destroy(self, instance: Product) -> None:
+        services.product_delete(product=instance, user=self.request.user)
+
+    @extend_schema(request=ProductDuplicateSerializer, responses={201: ProductSerializer})
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request: Request, pk: str | None = None) -> Response:
+        """Copy the product under a new `sku`: fields, attributes, variants (new SKUs) and images; no listings.
+        The copy is a draft with no stock and no barcode."""
+        body = ProductDuplicateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        copy = services.product_duplicate(product=self.get_object(), user=request.user, **body.validated_data)
+        data = self.get_serializer(self.get_queryset().get(pk=copy.pk)).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ProductArchiveSerializer, responses={200: ProductSerializer})
     @action(detail=True, methods=["post"])
@@ -254,6 +297,44 @@ class VariantViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: Variant) -> None:
         services.variant_delete(variant=instance, user=self.request.user)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request={"multipart/form-data": CategoryIconUploadSerializer},
+        responses={201: CategoryIconSerializer},
+        description="Upload a category's icon; it becomes the active one. The same bytes again re-activate the "
+        "stored icon (200) instead of storing a copy.",
+    )
+)
+class CategoryIconViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Category icons (seed 001 Icon): upload, list, activate or deactivate (PATCH status), delete."""
+
+    queryset = CategoryIcon.objects.select_related("category")
+    serializer_class = CategoryIconSerializer
+    required_role_area = "catalog"
+    filterset_class = CategoryIconFilterSet
+    parser_classes = [MultiPartParser, FormParser, *viewsets.GenericViewSet.parser_classes]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        upload = CategoryIconUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        category = upload.validated_data["category"]
+        known = set(category.icons.values_list("pk", flat=True))
+        icon = services.category_icon_add(category=category, upload=upload.validated_data["icon"], user=request.user)
+        data = self.get_serializer(icon).data
+        return Response(data, status=status.HTTP_200_OK if icon.pk in known else status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: CategoryIcon) -> None:
+        services.category_icon_delete(icon=instance, user=self.request.user)
 
 
 class ProductImageViewSet(

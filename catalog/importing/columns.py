@@ -11,7 +11,19 @@ from django.core.exceptions import ValidationError
 
 from ..choices import ProductStatus
 from ..fields import PRODUCT_SPREADSHEET_FIELDS
-from ..validators import GTIN_LENGTHS, SKU_MAX_LENGTH, SKU_PATTERN, validate_currency, validate_gtin, validate_sku
+from ..validators import (
+    BULLET_MAX_LENGTH,
+    GTIN_LENGTHS,
+    SEO_DESCRIPTION_MAX_LENGTH,
+    SEO_TITLE_MAX_LENGTH,
+    SKU_MAX_LENGTH,
+    SKU_PATTERN,
+    handle_error,
+    search_terms_error,
+    validate_currency,
+    validate_gtin,
+    validate_sku,
+)
 
 COLUMNS = [
     *PRODUCT_SPREADSHEET_FIELDS,
@@ -44,8 +56,30 @@ COLUMN_NOTES = {
     "option2_value": "Second option value, e.g. Red.",
     "image_urls": "http(s) image addresses separated by ';'; fetched after the import with the upload checks.",
     "channels": "Channel names separated by ','; a listing is created on each.",
+    "short_description": "A summary (Lazada, Shopee); simple HTML allowed.",
+    **{
+        f"bullet_point_{n}": f"Key feature {n} of 5 (Amazon bullet points), up to {BULLET_MAX_LENGTH} characters."
+        for n in range(1, 6)
+    },
+    "search_terms": "Backend search terms (Amazon), space-separated, at most 250 bytes in UTF-8.",
+    "seo_title": f"Shopify SEO title, up to {SEO_TITLE_MAX_LENGTH} characters.",
+    "seo_description": f"Shopify meta description, up to {SEO_DESCRIPTION_MAX_LENGTH} characters.",
+    "handle": "Shopify URL handle: lowercase letters, digits and hyphens, e.g. organic-cotton-tshirt.",
+    "manufacturer": "Up to 120 characters (Amazon manufacturer).",
+    "model_number": "Up to 100 characters (Amazon model_number).",
+    "mpn": "Manufacturer part number, up to 64 characters (Amazon part_number).",
+}
+# Plain text content columns and their length limits (characters); search terms are limited in bytes instead.
+CONTENT_TEXT_LIMITS: dict[str, int] = {
+    **{f"bullet_point_{n}": BULLET_MAX_LENGTH for n in range(1, 6)},
+    "seo_title": SEO_TITLE_MAX_LENGTH,
+    "seo_description": SEO_DESCRIPTION_MAX_LENGTH,
+    "manufacturer": 120,
+    "model_number": 100,
+    "mpn": 64,
 }
 ATTRIBUTE_PREFIX = "attr:"  # 'attr:material' fills Product.attributes["material"]
+METAFIELD_PREFIX = "mf:"  # 'mf:specs.material' fills Product.metafields["specs.material"] (docs/catalog.md#metafields)
 PRODUCT_TEXT_LIMITS = {"title": 255, "brand": 120}
 MONEY_FIELDS = ("price", "compare_at_price", "cost_price")
 MONEY_MAX = Decimal("9999999999.99")  # DecimalField(max_digits=12, decimal_places=2)
@@ -65,6 +99,7 @@ class ColumnMap:
 
     index: dict[str, int] = field(default_factory=dict)
     attributes: dict[str, int] = field(default_factory=dict)
+    metafields: dict[str, int] = field(default_factory=dict)  # "namespace.key" -> position
     unknown: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
 
@@ -90,6 +125,9 @@ def map_header(header: list[str]) -> ColumnMap:
             continue
         if name.startswith(ATTRIBUTE_PREFIX) and len(name) > len(ATTRIBUTE_PREFIX):
             mapping.attributes[name[len(ATTRIBUTE_PREFIX) :].strip()] = position
+        elif name.startswith(METAFIELD_PREFIX) and "." in name:
+            # keys are case-sensitive (A-Za-z0-9_-): take them from the header as written, not lower-cased
+            mapping.metafields[str(raw).strip()[len(METAFIELD_PREFIX) :].strip()] = position
         elif name in COLUMNS and name not in mapping.index:
             mapping.index[name] = position
         elif name in COLUMNS:
@@ -301,6 +339,25 @@ def text_limited_to(limit: int) -> Callable[[Any], str | None]:
         return text or None
 
     return convert
+
+
+def to_search_terms(value: Any) -> str | None:
+    text = to_text(value)
+    message = search_terms_error(text) if text else None
+    if message:
+        raise CellError(message)
+    return text
+
+
+def to_handle(value: Any) -> str | None:
+    text = to_text(value)
+    if text is None:
+        return None
+    text = text.lower()
+    message = handle_error(text) or (f"Handle is {len(text)} characters long; at most 255." if len(text) > 255 else "")
+    if message:
+        raise CellError(message)
+    return text
 
 
 def limited_text(value: Any, limit: int) -> str | None:

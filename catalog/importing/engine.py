@@ -30,11 +30,15 @@ from .sql import RowReader, insert_import_rows
 from .tuning import postgres_bulk_session
 from .unchanged import UnchangedRows
 from .writer import SQLITE_WRITER_CHUNKS, ChunkWriter
-from .writes import ChunkWrites
+from .writes import ChunkWrites, import_changeset
 
 CHUNK_SIZE = 1000  # django-import-export's measured sweet spot for bulk writes (docs/imports.md#background)
 FIRST_ERRORS_KEPT = 50
 SAMPLE_DIFFS_KEPT = 20
+# A price move this large is a warning on the preview, not an error (docs/imports.md#what-an-operator-sees).
+PRICE_DROP_WARN = 0.5  # new price below half the stored one
+PRICE_RISE_WARN = 2.0  # new price above twice the stored one
+PRICE_WARNINGS_KEPT = 50
 Parse = Callable[[int, list[Any]], Row]
 RawChunk = list[tuple[int, list[Any]]]
 
@@ -90,6 +94,8 @@ class ImportRun:
             variant_reader=variant_reader,
         )
         self.writes.created_products = created_products if created_products is not None else []
+        if commit:  # the commit is one changeset; its versions point at it (docs/catalog.md#versions)
+            self.writes.changeset = import_changeset(batch, actor)
         self.writes.created_variants = created_variants if created_variants is not None else []
         self.chunk_size = CHUNK_SIZE
 
@@ -271,12 +277,33 @@ class ImportRun:
 
     # --- results ---
 
+    def _warn_price_moves(self, chunk: list[Row]) -> None:
+        """Keep (in `sample_diffs`, with a `warning`) the updates whose price falls by more than half or more
+        than doubles: one pass over the chunk's changed prices, no query."""
+        kept = sum(1 for d in self.sample_diffs if d.get("warning"))
+        for row in chunk:
+            if kept >= PRICE_WARNINGS_KEPT:
+                return
+            pair = row.changes.get("price") if row.action == "update" and not row.errors else None
+            if not pair or not pair[0] or pair[1] is None or pair[0] <= 0:
+                continue
+            old, new = pair
+            ratio = float(new) / float(old)
+            if PRICE_DROP_WARN <= ratio <= PRICE_RISE_WARN:
+                continue
+            move = f"drops {100 - ratio * 100:.0f} %" if ratio < 1 else f"rises {ratio * 100 - 100:.0f} %"
+            changes = {n: [col.json_safe(a), col.json_safe(b)] for n, (a, b) in row.changes.items()}
+            warning = f"Price {move} ({old} → {new}); check it before confirming."
+            self.sample_diffs.append({"row": row.number, "sku": row.sku, "changes": changes, "warning": warning})
+            kept += 1
+
     def _keep_errors(self, chunk: list[Row]) -> None:
         failed = [r for r in chunk if r.errors]
         for row in failed:
             for error in row.errors:
                 if len(self.first_errors) < FIRST_ERRORS_KEPT:
                     self.first_errors.append({"sheet": self.sheet_name, "row": row.number, **error})
+        self._warn_price_moves(chunk)
         if len(self.sample_diffs) < SAMPLE_DIFFS_KEPT:
             for row in chunk:
                 if row.action == "update" and len(self.sample_diffs) < SAMPLE_DIFFS_KEPT:

@@ -14,9 +14,11 @@ from django.db import connection
 from common import events
 from common.actors import Actor
 
-from ..choices import AttributeType, ProductStatus
+from ..choices import AttributeType, MetafieldOwner, ProductStatus
 from ..events import PRODUCTS_ARCHIVING_CHECK
-from ..models import Category
+from ..fields import PRODUCT_CONTENT_TEXT_FIELDS
+from ..metafields import MetafieldError, full_key, metafield_value
+from ..models import Category, metafield_definitions
 from ..services import category_attribute_definitions, category_get_or_create_path, sanitize_description
 from ..validators import attribute_value_error
 from . import columns as col
@@ -33,7 +35,8 @@ PRODUCT_FIELDS: tuple[str, ...] = (
     "compare_at_price",
     "cost_price",
 )
-PRODUCT_FIELDS += ("quantity", "barcode", "weight_grams", "status")
+PRODUCT_FIELDS += ("quantity", "barcode", "weight_grams", "status", "short_description", *PRODUCT_CONTENT_TEXT_FIELDS)
+PRODUCT_FIELDS += ("metafields",)
 VARIANT_FIELDS = ("price", "compare_at_price", "quantity", "barcode")
 # The blank-cell rule on updates (a new row simply takes the model defaults):
 # - a column that is absent leaves the field as it is;
@@ -46,6 +49,8 @@ PRODUCT_CLEARED: dict[str, Any] = {
     "cost_price": None,
     "barcode": "",
     "weight_grams": None,
+    "short_description": "",
+    **dict.fromkeys(PRODUCT_CONTENT_TEXT_FIELDS, ""),
 }
 VARIANT_CLEARED: dict[str, Any] = {"price": None, "compare_at_price": None, "barcode": ""}
 BLANK_REFUSED = (
@@ -100,6 +105,9 @@ class RowChecks:
         self.channel_names = channel_names() if cmap.has("channels") else {}
         self.not_products: set[str] = set()  # SKUs of this chunk already found not to be products
         self.not_variants: set[str] = set()  # ... and not to be variants
+        self.metafield_definitions = (
+            {full_key(d): d for d in metafield_definitions(MetafieldOwner.PRODUCT)} if cmap.metafields else {}
+        )
 
     def check(self, chunk: list[Row]) -> None:
         products, variants = self._lookup(chunk)
@@ -211,10 +219,13 @@ class RowChecks:
             row.fail("sku", row.sku, f"SKU '{row.sku}' is a variant of product {other['parent_sku']}; fill parent_sku.")
             return
         self._check_channels(row)
+        if row.metafields:
+            row.metafields = self._metafields_normalised(row)
         existing = products.get(key)
         values = row.values
-        if "description" in values and (existing is None or values["description"] != existing["description"]):
-            values["description"] = clean_description(values["description"])
+        for html in ("description", "short_description"):
+            if html in values and (existing is None or values[html] != existing[html]):
+                values[html] = clean_description(values[html])
         category = self.category_for_path(row.category_path) if row.category_path else None
         if category is not None or row.category_path:
             values["category_id"] = category.pk if category else -1  # -1: a category created at commit
@@ -223,12 +234,18 @@ class RowChecks:
                 if required not in values:
                     row.fail(required, None, f"{required.capitalize()} is required for a new product.")
             target = {**values, "attributes": dict(row.attributes), "sku": row.sku}
+            if self.cmap.metafields:
+                target["metafields"] = dict(row.metafields)
         else:
             target = existing
             cleared_attributes = self._apply_blanks(row, values, PRODUCT_CLEARED, "product") if row.blanks else []
             if row.attributes or cleared_attributes:
                 kept = {k: v for k, v in existing["attributes"].items() if k not in cleared_attributes}
                 values["attributes"] = {**kept, **row.attributes}
+            if self.cmap.metafields:
+                cleared = {b[len(col.METAFIELD_PREFIX) :] for b in row.blanks if b.startswith(col.METAFIELD_PREFIX)}
+                kept = {k: v for k, v in (existing["metafields"] or {}).items() if k not in cleared}
+                values["metafields"] = {**kept, **row.metafields}
             row.changes = {n: (existing[n], v) for n, v in values.items() if existing[n] != v}
             for name, (_, new) in row.changes.items():
                 target[name] = new
@@ -249,6 +266,8 @@ class RowChecks:
                 values["category_id"] = None
             elif name.startswith(col.ATTRIBUTE_PREFIX):
                 attributes.append(name[len(col.ATTRIBUTE_PREFIX) :])
+            elif name.startswith(col.METAFIELD_PREFIX):
+                continue  # product rows clear it in _product_row; variant rows take no metafield columns
             elif kind == "product" or name in VARIANT_FIELDS:
                 row.fail(name, None, BLANK_REFUSED.format(column=name.capitalize(), kind=kind))
         return attributes
@@ -270,10 +289,27 @@ class RowChecks:
             for column, message in self._attribute_errors(category, target["attributes"]).items():
                 row.fail(column, target["attributes"].get(column[5:]), message)
 
+    def _metafields_normalised(self, row: Row) -> dict[str, Any]:
+        """The row's metafield cells (`mf:namespace.key`) in their definitions' stored forms; bad ones fail."""
+        values: dict[str, Any] = {}
+        for name, raw in row.metafields.items():
+            definition = self.metafield_definitions.get(name)
+            column = col.METAFIELD_PREFIX + name
+            if definition is None:
+                row.fail(column, raw, f"No product metafield definition '{name}'; define it first.")
+                continue
+            try:
+                values[name] = metafield_value(definition, raw)
+            except MetafieldError as exc:
+                row.fail(column, raw, str(exc))
+        return values
+
     # --- variant rows ---
 
     def _variant_row(self, row: Row, products: dict[str, Any], variants: dict[str, Any]) -> None:
         key = row.sku.upper()  # type: ignore[union-attr]
+        for name, raw in row.metafields.items():
+            row.fail(col.METAFIELD_PREFIX + name, raw, "Metafield columns apply to product rows only.")
         parent = self._variant_parent(row, key, products, variants)
         if row.errors:
             return

@@ -26,12 +26,18 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "barcode": col.to_barcode,
     "weight_grams": col.to_int,
     "status": col.to_status,
+    "short_description": col.to_text,
+    **{name: col.text_limited_to(limit) for name, limit in col.CONTENT_TEXT_LIMITS.items()},
+    "search_terms": col.to_search_terms,
+    "handle": col.to_handle,
 }
 # The inlined fast path of each column (the converter above stays the reference and handles the rest).
 TEXT, MONEY, WHOLE, GTIN, OTHER = 1, 2, 3, 4, 0
-TEXT_LIMITS = {"title": 255, "description": None, "brand": 120}
+TEXT_LIMITS: dict[str, int | None] = {"title": 255, "description": None, "brand": 120, "short_description": None}
+TEXT_LIMITS |= col.CONTENT_TEXT_LIMITS
 FAST_KIND = {"price": MONEY, "compare_at_price": MONEY, "cost_price": MONEY, "quantity": WHOLE}
 FAST_KIND |= {"weight_grams": WHOLE, "title": TEXT, "description": TEXT, "brand": TEXT, "barcode": GTIN}
+FAST_KIND |= dict.fromkeys(["short_description", *col.CONTENT_TEXT_LIMITS], TEXT)
 MEMO_LIMIT = 4096  # distinct spellings remembered per column; a column of unique values stops memoising there
 _MISSING = object()
 _NO_ERRORS: Sequence[dict[str, Any]] = ()
@@ -64,6 +70,7 @@ class Row:
     parent_sku: str | None = None
     category_path: tuple[str, ...] | None = None
     attributes: Mapping[str, Any] = _NO_MAP
+    metafields: Mapping[str, Any] = _NO_MAP
     options: Mapping[str, Any] = _NO_MAP
     image_urls: Sequence[str] = _NO_NAMES
     channels: Sequence[str] = _NO_NAMES
@@ -107,7 +114,7 @@ class RowParser:
             for n in ("1", "2")
             if f"option{n}_name" in cmap.index or f"option{n}_value" in cmap.index
         ]
-        positions = [*cmap.index.values(), *cmap.attributes.values()]
+        positions = [*cmap.index.values(), *cmap.attributes.values(), *cmap.metafields.values()]
         self.width = max(positions) + 1 if positions else 0
         self.padding = [None] * self.width
 
@@ -199,6 +206,16 @@ class RowParser:
                     blanks.append(col.ATTRIBUTE_PREFIX + code)
             if attributes:
                 row.attributes = attributes
+        if self.cmap.metafields:
+            metafields: dict[str, Any] = {}
+            for name, position in self.cmap.metafields.items():
+                value = cells[position]
+                if not col.is_blank(value):
+                    metafields[name] = col.json_safe(value.strip() if isinstance(value, str) else value)
+                else:
+                    blanks.append(col.METAFIELD_PREFIX + name)
+            if metafields:
+                row.metafields = metafields
 
     @staticmethod
     def _convert(func: Callable[[Any], Any], raw: Any) -> Any:

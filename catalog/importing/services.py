@@ -9,7 +9,7 @@ import logging
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.core.files import File
 from django.db import transaction
@@ -22,7 +22,9 @@ from common.errors import ApplicationError
 from ..models import ImportBatch, ImportBatchStatus, ImportErrorPolicy, ImportRow
 from . import columns as col
 from .engine import ImportRun, RejectAll
-from .readers import UploadRefused, file_extension, inspect_upload, read_sheet
+from .kinds import SheetKind, header_names, sheet_kind_for, sheet_kind_header_error
+from .readers import Sheet, UploadRefused, file_extension, inspect_upload, read_sheet
+from .sql import insert_import_rows
 from .tasks import (
     import_batch_commit_task,
     import_batch_undo_task,
@@ -129,6 +131,9 @@ def _run_sheet(batch: ImportBatch, *, commit: bool, user: Actor) -> ImportBatch:
         sheet = read_sheet(batch.file.path, batch.file_format, batch.sheet_name)
     except UploadRefused as exc:
         return _finish(batch, Status.REFUSED, exc.message)
+    kind = sheet_kind_for(sheet.header)
+    if kind is not None:
+        return _run_kind(batch, kind, sheet, commit=commit, user=user)
     cmap = col.map_header(sheet.header)
     if not cmap.has("sku"):
         found = ", ".join(h for h in sheet.header if h) or "none"
@@ -170,6 +175,38 @@ def _run_sheet(batch: ImportBatch, *, commit: bool, user: Actor) -> ImportBatch:
         batch.committed_at = timezone.now()
         _enqueue_followups(batch)
     return _finish(batch, Status.COMMITTED if commit else Status.VALIDATED, "")
+
+
+def _run_kind(batch: ImportBatch, kind: SheetKind, sheet: Sheet, *, commit: bool, user: Actor) -> ImportBatch:
+    """A sheet of another kind (kinds.py): the kind checks and writes the rows; the batch records them alike."""
+    refused = sheet_kind_header_error(kind, sheet.header)
+    if refused:
+        return _finish(batch, Status.REFUSED, refused)
+    batch.rows.filter(kind=ImportRow.Kind.ERROR).delete()
+    batch.total_rows, batch.headers, batch.unknown_columns = len(sheet.rows), sheet.header, []
+    batch.save(update_fields=["total_rows", "headers", "unknown_columns"])
+    index = dict(zip(header_names(sheet.header), range(len(sheet.header)), strict=True))
+    run = kind.run(batch=batch, rows=sheet.rows, index=index, commit=commit, user=user)
+    insert_import_rows(
+        [
+            ImportRow(batch=batch, kind=ImportRow.Kind.ERROR, row_number=number, sku=_cell_text(cells, index), values=[
+                col.json_safe(c) for c in cells
+            ], errors=errors)
+            for number, cells, errors in run.failed
+        ]
+    )  # fmt: skip
+    _record(batch, run)  # type: ignore[arg-type]
+    if run.commit and run.counts["error"] and batch.on_error == ImportErrorPolicy.REJECT_ALL:
+        return _finish(batch, Status.FAILED, "Rows failed and the policy is 'reject all': nothing was written.")
+    if commit:
+        batch.committed_at = timezone.now()
+    return _finish(batch, Status.COMMITTED if commit else Status.VALIDATED, "")
+
+
+def _cell_text(cells: list[Any], index: dict[str, int]) -> str:
+    at = index.get("sku")
+    value = cells[at] if at is not None and at < len(cells) else None
+    return "" if value is None else str(value)[:255]
 
 
 def _record(batch: ImportBatch, run: ImportRun) -> None:

@@ -386,3 +386,33 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
 
         return to_decimal
     return None
+
+
+def instances_insert(model: type[Model], objs: Sequence[Model], *, want_ids: bool = True) -> None:
+    """INSERT unsaved model instances with `executemany_insert` and give them their ids (auto_now_add fields
+    are filled as `save` would). For the batched writers outside the import (orders' ingest, the stock ledger):
+    bulk_create compiles every value and splits SQLite inserts into ~40-row statements. `want_ids=False`: rows
+    nobody refers to afterwards (ledger movements) keep no id, which saves PostgreSQL a sequence query."""
+    if not objs:
+        return
+    if not connection.in_atomic_block:  # the new ids are known only inside a transaction (_sqlite_new_ids)
+        model._default_manager.bulk_create(objs)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    rows = [{f.attname: f.pre_save(obj, add=True) for f in fields} for obj in objs]
+    ids = executemany_insert(model, rows, want_ids=want_ids)
+    if not want_ids:
+        return
+    if ids is None:
+        raise RuntimeError(f"The ids of the {len(objs)} new {model.__name__} rows are not known.")
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def instances_update(model: type[Model], objs: Sequence[Model], names: Sequence[str]) -> None:
+    """UPDATE these fields of saved model instances with one prepared statement (`executemany_update`)."""
+    attnames = [cast(models.Field, model._meta.get_field(name)).attname for name in names]
+    rows = [{**{a: getattr(obj, a) for a in attnames}, "id": obj.pk} for obj in objs]
+    executemany_update(model, rows, list(names))

@@ -10,7 +10,7 @@ A row takes this path only when the full path would also find it valid and uncha
   earlier in the file;
 - its text cells are str without surrounding whitespace or NUL and within the column's length limit, its
   numbers are int or float (never bool, date or text), its category cell names the stored category;
-- the sheet has no attribute columns (a blank attribute cell clears the attribute), and the row leaves its
+- the sheet has no attribute or metafield columns (a blank one clears the value), and the row leaves its
   channels, image_urls and option cells blank;
 - its stored category has no attribute definitions (the full path re-checks required attributes).
 Every other row goes through the full path unchanged.
@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 
+from ..fields import PRODUCT_CONTENT_TEXT_FIELDS
 from ..models import Category, Product
 from . import columns as col
 from .row_checks import RowChecks
@@ -29,8 +30,10 @@ from .sql import sku_in
 
 COMPARED: tuple[str, ...] = ("title", "description", "brand", "price", "currency", "compare_at_price")
 COMPARED += ("cost_price", "quantity", "barcode", "weight_grams", "status")
+COMPARED += ("short_description", *PRODUCT_CONTENT_TEXT_FIELDS)  # every content column (docs/catalog.md#content)
 NUMERIC = {"price", "compare_at_price", "cost_price", "quantity", "weight_grams"}
 TEXT_LIMITS = {"title": 255, "brand": 120, "currency": 3, "barcode": 14, "status": 16}
+TEXT_LIMITS |= {**col.CONTENT_TEXT_LIMITS, "search_terms": 250, "handle": 255}
 MUST_BE_BLANK: tuple[str, ...] = (
     "parent_sku",
     "channels",
@@ -92,7 +95,7 @@ class UnchangedRows:
     def for_sheet(cls, checks: RowChecks) -> "UnchangedRows | None":
         """The filter for the sheet `checks.cmap` maps, or None when no row of it can take this path."""
         cmap = checks.cmap
-        if "sku" not in cmap.index or cmap.attributes:
+        if "sku" not in cmap.index or cmap.attributes or cmap.metafields:
             return None
         if not any(n in cmap.index for n in COMPARED) and "category" not in cmap.index:
             return None

@@ -14,14 +14,17 @@ from django.db import connection, transaction
 from django.db.models import Field, ProtectedError
 from django.utils import timezone
 
+from common import events
 from common.actors import Actor, actor_or_none
 from listings.services import listings_readiness_refresh
 
+from ..events import STOCK_QUANTITIES_IMPORTED
 from ..models import ImportBatch, ImportBatchStatus, ImportRow, Product, Variant
-from ..services.readiness import CONTENT, OFFERS, payload_parts, products_payload_changed
+from ..services.readiness import CONTENT, OFFERS, payload_parts, products_payload_changed, products_prices_changed
 from . import columns as col
 from .channels import import_listings_remove
 from .engine import CHUNK_SIZE
+from .kinds import sheet_kind_of
 from .sql import executemany_update
 
 logger = logging.getLogger(__name__)
@@ -63,6 +66,13 @@ def import_batch_undo(*, batch: ImportBatch, user: Actor = None) -> ImportBatch:
         elif batch.status != Status.UNDOING:  # already undone, or a queue that delivered the task twice
             logger.info("import %s: undo skipped, status is %s", batch.pk, batch.status)
             return batch
+    kind = sheet_kind_of(batch)
+    if kind is not None:  # another kind of sheet (kinds.py) undoes its own writes
+        batch.message = kind.undo(batch=batch, user=user)
+        batch.undo_report = {**batch.undo_report, "undone_at": timezone.now().isoformat()}
+        batch.status = Status.UNDONE
+        batch.save(update_fields=["undo_report", "status", "message", "updated_at"])
+        return batch
     undo = _Undo(batch)
     undo.run()
     report = {k: v for k, v in batch.undo_report.items() if k != "cursor"}
@@ -168,6 +178,7 @@ def _undo_updates(
     objects: dict[int | None, dict[str, Any]] = {o["id"]: dict(o) for o in found.values()}
     done: list[dict[str, Any]] = []
     names: set[str] = set()
+    quantities: list[dict[str, Any]] = []
     for row in chunk:
         obj = objects.get(row.object_id)
         reason = _changed_since(model, obj, row)
@@ -175,6 +186,10 @@ def _undo_updates(
             refused.append({"row": row.row_number, "sku": row.sku, "reason": reason})
             continue
         names.update(_restore(model, obj, row.before))
+        if "quantity" in row.before and obj["quantity"] is not None:
+            product_id, variant_id = (obj["id"], None) if model is Product else (obj["product_id"], obj["id"])
+            quantities.append({"product_id": product_id, "variant_id": variant_id, "sku": row.sku or "",
+                               "quantity": int(obj["quantity"]), "row": row.row_number})  # fmt: skip
         if model is Product:
             obj["version"] += 1
         obj["updated_at"], obj["updated_by_id"] = now, batch.updated_by_id
@@ -184,6 +199,9 @@ def _undo_updates(
     touched = {o["id"] if model is Product else o["product_id"] for o in done}
     listings_readiness_refresh(product_ids=touched)
     products_payload_changed(touched, payload_parts(names, variant=model is not Product))
+    products_prices_changed(touched, names, source="rollback")
+    if quantities:  # the ledger takes the restored figures back too (an `import` movement each, keyed as undo)
+        events.publish(STOCK_QUANTITIES_IMPORTED, batch=batch, items=quantities, undo=True)
     return len(done)
 
 

@@ -97,6 +97,7 @@ class ImportBatchDetailView(ImportPermissionMixin, DetailView):
             and batch.created_count + batch.updated_count > 0
         )
         context["has_error_rows"] = batch.rows.filter(kind=ImportRow.Kind.ERROR).exists()
+        context["price_warnings"] = [d for d in batch.sample_diffs if d.get("warning")]  # engine._warn_price_moves
         return context
 
 

@@ -19,6 +19,7 @@ from openpyxl.styles import Font
 from common.spreadsheets import csv_row, neutralise
 from listings.models import Listing
 
+from ..fields import PRODUCT_CONTENT_TEXT_FIELDS
 from ..models import ImportBatch, ImportRow, Product, Variant
 from .columns import COLUMN_NOTES, COLUMNS
 from .readers import iter_csv_bytes
@@ -61,6 +62,14 @@ SAMPLE_ROWS = [
         "status": "active",
         "image_urls": "https://example.com/tshirt-front.jpg;https://example.com/tshirt-back.jpg",
         "channels": "Shopify main",
+        "bullet_point_1": "100% organic cotton, GOTS certified",
+        "bullet_point_2": "Machine washable at 40 °C",
+        "search_terms": "tee shirt organic cotton crew neck",
+        "seo_title": "Organic cotton T-shirt | Acme",
+        "handle": "organic-cotton-tshirt",
+        "manufacturer": "Acme Textiles",
+        "model_number": "TS-100",
+        "mpn": "ACM-TS-100",
     },
     {
         "sku": "TSHIRT-001-XL",
@@ -183,7 +192,9 @@ def listing_export_rows(listings: QuerySet[Listing]) -> Iterator[list[Any]]:
     compare_at_price, quantity) are blank where the listing inherits the product's value."""
     yield list(LISTING_COLUMNS)
     related = ("product", "variant", "channel", "product__sku", "product__title", "variant__sku", "channel__name")
-    queryset = listings.select_related("product", "variant", "channel").only(*LISTING_FIELDS, *related)
+    queryset = (
+        listings.select_related(None).select_related("product", "variant", "channel").only(*LISTING_FIELDS, *related)
+    )
     for chunk in in_chunks(queryset):
         for listing in chunk:
             yield [
@@ -226,6 +237,8 @@ def _product_row(product: Product, category: str) -> list[Any]:
         "barcode": product.barcode,
         "weight_grams": product.weight_grams,
         "status": product.status,
+        "short_description": product.short_description,
+        **{name: getattr(product, name) for name in PRODUCT_CONTENT_TEXT_FIELDS},
     }
     return [values.get(name, "") for name in COLUMNS]
 

@@ -15,11 +15,16 @@ from django.db import connection, models
 from django.db.models import Model
 
 from accounts.audit import IGNORED_FIELDS, AuditActor, audit_record_bulk, audit_record_created_sql
+from common import events
 from common.sql import id_ranges
-from listings.services import listings_readiness_refresh
+from listings.choices import ChangesetKind, ChangeType
+from listings.models import Changeset
+from listings.services import changeset_open, content_versions_record, listings_readiness_refresh
 
+from ..events import STOCK_QUANTITIES_IMPORTED
+from ..fields import PRODUCT_CONTENT_TEXT_FIELDS
 from ..models import ImportBatch, ImportRow, Product, Variant
-from ..services.readiness import CONTENT, OFFERS, payload_parts, products_payload_changed
+from ..services.readiness import CONTENT, OFFERS, payload_parts, products_payload_changed, products_prices_changed
 from . import columns as col
 from .rows import Row
 from .sql import (
@@ -92,6 +97,7 @@ class ChunkWrites:
         self.shared = threading.Lock()
         self.created_products: list[list[int]] = []
         self.created_variants: list[list[int]] = []
+        self.changeset: Changeset | None = None
 
     def stage(self, chunk: list[Row]) -> Staged:
         """The chunk's new rows as complete column sets and, on SQLite, their INSERTs ready to run."""
@@ -142,6 +148,46 @@ class ChunkWrites:
             ]
         insert_import_rows(snapshots)
         self._refresh_readiness(chunk)
+        self._versions(chunk)
+        self._quantities_imported(chunk)
+
+    def _versions(self, chunk: list[Row]) -> None:
+        """Version the products the chunk created or changed, set-wise (docs/catalog.md#versions)."""
+        created = [r.target["id"] for r in chunk if not r.parent_sku and r.action == "create"]  # type: ignore[index]
+        changed = [
+            r.target["id"]  # type: ignore[index]
+            for r in chunk
+            if not r.parent_sku and r.action == "update" and CONTENT in payload_parts(r.changes)
+        ]
+        if created or changed:
+            content_versions_record(
+                product_ids=created + changed,
+                new_product_ids=created,
+                user=self.changeset.created_by if self.changeset else None,
+                change_type=ChangeType.IMPORT,
+                source=f"import batch #{self.batch.pk}",
+                reason="",
+                changeset=self.changeset,
+            )
+
+    def _quantities_imported(self, chunk: list[Row]) -> None:
+        """Hand the quantities this chunk wrote to the stock ledger (event STOCK_QUANTITIES_IMPORTED): an updated
+        row whose quantity changed, a new row with a quantity."""
+        items = []
+        for r in chunk:
+            target = r.target or {}
+            if r.action == "update" and "quantity" in r.changes:
+                quantity = r.changes["quantity"][1]
+            elif r.action == "create" and target.get("quantity"):
+                quantity = target["quantity"]
+            else:
+                continue
+            product_id = target["product_id"] if r.parent_sku else target["id"]
+            variant_id = target["id"] if r.parent_sku else None
+            items.append({"product_id": product_id, "variant_id": variant_id, "sku": r.sku or "",
+                          "quantity": int(quantity), "row": r.number})  # fmt: skip
+        if items:
+            events.publish(STOCK_QUANTITIES_IMPORTED, batch=self.batch, items=items)
 
     def _insert(
         self, model: type[Model], rows: list[Row], prepared: dict[type[Model], PreparedInsert], ranges: list[list[int]]
@@ -188,6 +234,12 @@ class ChunkWrites:
                 )
         for parts, product_ids in by_parts.items():
             products_payload_changed(product_ids, parts)
+        repriced = {
+            r.target["product_id"] if r.parent_sku else r.target["id"]  # type: ignore[index]
+            for r in chunk
+            if r.action == "update" and "price" in r.changes
+        }
+        products_prices_changed(repriced, ["price"], source="import")
 
     def _audit(self, new_products: list[Row], new_variants: list[Row], updated: list[Row]) -> None:
         """One audit entry per written row, a fixed number of statements per chunk (the writes bypass the signals).
@@ -231,7 +283,9 @@ class ChunkWrites:
         if model is Product:
             fields = ["sku", "title", "price", "currency", "quantity", "status"]
             optional = ["description", "brand", "category", "compare_at_price", "cost_price", "barcode"]
+            optional += ["short_description", *PRODUCT_CONTENT_TEXT_FIELDS]
             fields += [name for name in [*optional, "weight_grams"] if name in present]
+            fields += ["metafields"] if self.cmap.metafields else []
             return fields + (["attributes"] if self.cmap.attributes else [])
         fields = ["sku", "product", "options", "quantity"]
         return fields + [name for name in ("price", "compare_at_price", "barcode") if name in present]
@@ -277,3 +331,16 @@ class ChunkWrites:
                 for r in rows
             ]
         return snapshots
+
+
+def import_changeset(batch: ImportBatch, actor: Any) -> Changeset:
+    """The changeset of a batch's commit (a resumed commit keeps the first attempt's)."""
+    existing = Changeset.objects.filter(import_batch_id=batch.pk).first()
+    if existing is not None:
+        return existing
+    return changeset_open(
+        kind=ChangesetKind.IMPORT,
+        description=f"Import batch #{batch.pk} ({batch})"[:500],
+        user=actor,
+        import_batch_id=batch.pk,
+    )

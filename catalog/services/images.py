@@ -10,10 +10,11 @@ from common.actors import actor_or_none as _actor
 
 from ..imaging import inspect_image
 from ..models import Product, ProductImage
-from .readiness import CONTENT, product_readiness_refresh, products_payload_changed
+from .readiness import CONTENT, product_readiness_refresh, product_versions_record, products_payload_changed
 
 
-def _read(upload: object) -> bytes:
+def upload_bytes(upload: object) -> bytes:
+    """The bytes of an upload (a file object, read from its start, or bytes as they are)."""
     if isinstance(upload, bytes):
         return upload
     read = getattr(upload, "read", None)
@@ -36,7 +37,7 @@ def image_add(
     user: User = None,
 ) -> ProductImage:
     """Validate and store one image. A duplicate (same bytes) of an existing image of the product is refused."""
-    data = _read(upload)
+    data = upload_bytes(upload)
     filename = filename or getattr(upload, "name", "") or "image"
     facts = inspect_image(data, max_bytes=settings.IMAGE_MAX_BYTES, max_pixels=settings.IMAGE_MAX_PIXELS)
     existing = ProductImage.objects.filter(product=product, sha256=facts.sha256).first()
@@ -70,6 +71,7 @@ def image_add(
     image.save()
     product_readiness_refresh(product.pk)
     products_payload_changed([product.pk], {CONTENT})
+    product_versions_record([product.pk], user)
     return image
 
 
@@ -98,6 +100,8 @@ def image_update(
     image.save()
     product_readiness_refresh(image.product_id)
     products_payload_changed([image.product_id], {CONTENT})
+    if sort_order is not None:
+        product_versions_record([image.product_id], user)
     return image
 
 
@@ -114,5 +118,6 @@ def image_delete(*, image: ProductImage, user: User = None) -> None:
             nxt.save(update_fields=["is_primary"])
     product_readiness_refresh(product_id)
     products_payload_changed([product_id], {CONTENT})
+    product_versions_record([product_id], user)
     if name:
         transaction.on_commit(lambda: storage.delete(name))

@@ -9,6 +9,7 @@ import nh3
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from common import events
 from common.actors import Actor as User
@@ -26,7 +27,9 @@ from .readiness import (
     VARIANT_CONTENT_FIELDS,
     payload_parts,
     product_readiness_refresh,
+    product_versions_record,
     products_payload_changed,
+    products_prices_changed,
 )
 
 PAYLOAD_FIELDS = sorted((PRODUCT_OFFER_FIELDS | PRODUCT_CONTENT_FIELDS) - {"category"})
@@ -48,8 +51,13 @@ def _normalize(fields: dict[str, Any]) -> dict[str, Any]:
     out = dict(fields)
     if "sku" in out:
         out["sku"] = (out["sku"] or "").strip()
-    if "description" in out:
-        out["description"] = sanitize_description(out["description"])
+    for html in ("description", "short_description"):
+        if html in out:
+            out[html] = sanitize_description(out[html])
+    if "metafields" in out and out["metafields"] is None:
+        out["metafields"] = {}  # an empty form field
+    if isinstance(out.get("handle"), str):
+        out["handle"] = out["handle"].strip().lower()
     if "currency" in out and isinstance(out["currency"], str):
         out["currency"] = out["currency"].strip().upper()
     if "barcode" in out and out["barcode"] is not None:
@@ -67,6 +75,7 @@ def product_create(*, user: User = None, **fields: Any) -> Product:
     product.full_clean()
     product.save()
     events.publish(STOCK_ITEM_CREATED, product=product)
+    product_versions_record([product.pk], user)
     return product
 
 
@@ -104,6 +113,8 @@ def product_update(
     product_readiness_refresh(product.pk)
     changed = [name for name in PAYLOAD_FIELDS if before.get(name) != getattr(product, name)]
     products_payload_changed([product.pk], payload_parts(changed))
+    products_prices_changed([product.pk], changed, user=user)
+    product_versions_record([product.pk], user)
     return product
 
 
@@ -120,12 +131,18 @@ def product_archive(*, product: Product, user: User = None, deactivate_listings:
     )
 
 
+def _variant_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    if "metafields" in fields and fields["metafields"] is None:
+        return {**fields, "metafields": {}}  # an empty form field
+    return fields
+
+
 @transaction.atomic
 def variant_create(*, product: Product, user: User = None, **fields: Any) -> Variant:
     unknown = set(fields).difference(VARIANT_FIELDS)
     if unknown:
         raise ApplicationError(f"Unknown variant field(s): {', '.join(sorted(unknown))}.")
-    variant = Variant(product=product, **fields)
+    variant = Variant(product=product, **_variant_fields(fields))
     variant.created_by = variant.updated_by = _actor(user)
     variant.full_clean()
     variant.save()
@@ -141,7 +158,7 @@ def variant_update(*, variant: Variant, user: User = None, **fields: Any) -> Var
     if unknown:
         raise ApplicationError(f"Unknown variant field(s): {', '.join(sorted(unknown))}.")
     before = Variant.objects.filter(pk=variant.pk).values(*VARIANT_PAYLOAD_FIELDS).first() or {}
-    for name, value in fields.items():
+    for name, value in _variant_fields(fields).items():
         setattr(variant, name, value)
     variant.updated_by = _actor(user)
     variant.full_clean()
@@ -149,7 +166,31 @@ def variant_update(*, variant: Variant, user: User = None, **fields: Any) -> Var
     product_readiness_refresh(variant.product_id)
     changed = [name for name in VARIANT_PAYLOAD_FIELDS if before.get(name) != getattr(variant, name)]
     products_payload_changed([variant.product_id], payload_parts(changed, variant=True))
+    products_prices_changed([variant.product_id], changed, user=user)
     return variant
+
+
+@transaction.atomic
+def stock_quantity_write(*, product: Product, variant: Variant | None = None, quantity: int) -> bool:
+    """Write the quantity the stock ledger derived (inventory's write-back, docs/orders.md#the-ledger).
+
+    Not a content edit: the product's `version` (the optimistic lock of edit forms and `If-Match`) stays, so an
+    order arriving while a seller edits the product does not turn their save into a conflict. Listings hear of it
+    as of any quantity change. Returns whether the stored figure changed."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        raise ApplicationError(f"A stock quantity is a whole number of 0 or more, not {quantity!r}.")
+    model: type[Product] | type[Variant] = Variant if variant is not None else Product
+    target = variant if variant is not None else product
+    changed = (
+        model.objects.filter(pk=target.pk)
+        .exclude(quantity=quantity)
+        .update(quantity=quantity, updated_at=timezone.now())
+    )
+    target.quantity = quantity
+    if changed:
+        product_readiness_refresh(product.pk)
+        products_payload_changed([product.pk], payload_parts(["quantity"], variant=variant is not None))
+    return bool(changed)
 
 
 @transaction.atomic

@@ -2,19 +2,22 @@
 the event that tells them a payload input changed (docs/sync.md, "Push on change")."""
 
 from collections.abc import Collection, Iterable
+from typing import Any
 
 from common import events
-from listings.services import listings_readiness_refresh
+from listings.services import content_versions_record, listings_readiness_refresh
 
-from ..events import LISTING_INPUTS_CHANGED
+from ..events import LISTING_INPUTS_CHANGED, PRICES_CHANGED
+from ..fields import PRODUCT_CONTENT_TEXT_FIELDS
 
 # Product and variant fields by the part of a listing's payload they feed ("offers": price and stock).
 PRODUCT_OFFER_FIELDS = frozenset({"price", "compare_at_price", "quantity"})
 PRODUCT_CONTENT_FIELDS = frozenset(
     {"sku", "title", "description", "brand", "barcode", "category", "category_id", "attributes"}
     | {"weight_grams", "length_mm", "width_mm", "height_mm"}
+    | {"short_description", "metafields", *PRODUCT_CONTENT_TEXT_FIELDS}
 )
-VARIANT_CONTENT_FIELDS = frozenset({"sku", "options", "barcode", "position"})
+VARIANT_CONTENT_FIELDS = frozenset({"sku", "options", "barcode", "position", "metafields"})
 OFFERS, CONTENT = "offers", "content"
 
 
@@ -38,3 +41,16 @@ def products_payload_changed(product_ids: Collection[int], parts: Collection[str
     """Tell listings (event `catalog.listing_inputs_changed`) that these products' payloads changed."""
     if product_ids and parts:
         events.publish(LISTING_INPUTS_CHANGED, product_ids=list(product_ids), category=None, parts=frozenset(parts))
+
+
+def products_prices_changed(
+    product_ids: Collection[int], fields: Iterable[str], *, source: str = "", user: Any = None
+) -> None:
+    """Tell the price history (event `catalog.prices_changed`) when `fields` include a price."""
+    if product_ids and "price" in set(fields):
+        events.publish(PRICES_CHANGED, product_ids=list(product_ids), source=source, user=user)
+
+
+def product_versions_record(product_ids: Collection[int], user: object = None) -> None:
+    """Version the content of these products (and their listings) after a catalog write (docs/catalog.md#versions)."""
+    content_versions_record(product_ids=product_ids, user=user)  # type: ignore[arg-type]

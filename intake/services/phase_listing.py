@@ -2,8 +2,9 @@
 attributes and barcode, and draft listings on the chosen channels with their readiness computed. Nothing is
 published: a person reviews and publishes. An item whose GTIN matched a catalog product reuses that product.
 
-The price is the typical price of the research phase (0 without one, which the readiness rules block); the title
-and description are the SEO phase's, and each listing's title override is that channel's SEO title when it differs.
+The price is the typical price of the research phase (0 without one, which the readiness rules block); the title,
+description, bullet points (the first five evidenced bullets), backend search terms and SEO title/description are the
+SEO phase's (docs/intake.md#phases), and each listing's title override is that channel's SEO title when it differs.
 Output schema (version 1): {"product_id", "created": bool, "variant_id", "images": int, "price",
 "listings": [{"listing_id", "channel", "readiness_blocking", "issues": [...]}], "notes": [...]}.
 """
@@ -15,10 +16,16 @@ from typing import Any
 from catalog.choices import ProductStatus
 from catalog.models import Category, Product, sku_taken_error
 from catalog.services import image_add, product_create, variant_create
-from catalog.validators import attribute_value_error
+from catalog.validators import (
+    BULLET_MAX_LENGTH,
+    SEO_DESCRIPTION_MAX_LENGTH,
+    SEO_TITLE_MAX_LENGTH,
+    attribute_value_error,
+)
 from common.errors import ApplicationError
 from listings.services import listing_create
 
+from ..analysis.seo import fit_title
 from ..choices import PhaseName, PhaseStatus
 from ..models import IntakeItem
 from .items import photo_bytes
@@ -42,7 +49,18 @@ def _seo(item: IntakeItem) -> dict[str, Any]:
         "title": out.get("base_title") or "",
         "description": out.get("description") or "",
         "channel_titles": {str(c["channel_id"]): c["title"] for c in out.get("channel_titles") or []},
+        "bullets": [b["text"] for b in out.get("bullets") or []],
+        "search_terms": out.get("search_terms") or "",
     }
+
+
+def _content_fields(seo: dict[str, Any], title: str) -> dict[str, str]:
+    """The product's bullet points, search terms and SEO title/description from the SEO phase's evidenced output."""
+    fields = {f"bullet_point_{n}": text[:BULLET_MAX_LENGTH] for n, text in enumerate(seo.get("bullets", [])[:5], 1)}
+    fields["search_terms"] = seo.get("search_terms", "")
+    fields["seo_title"] = fit_title(title, SEO_TITLE_MAX_LENGTH, amazon=False)
+    fields["seo_description"] = fit_title("; ".join(seo.get("bullets", [])), SEO_DESCRIPTION_MAX_LENGTH, amazon=False)
+    return fields
 
 
 def input_for(item: IntakeItem) -> dict[str, Any]:
@@ -98,10 +116,11 @@ def _new_product(item: IntakeItem, output: dict[str, Any]) -> Product:
     price = _research_price(item)
     output["price"] = price
     seo = _seo(item)
+    title = (seo.get("title") or str(_value(item, "name")))[:255]
     product = product_create(
         user=item.owner,
         sku=_free_sku(f"INTAKE-{item.pk}"),
-        title=(seo.get("title") or str(_value(item, "name")))[:255],
+        title=title,
         description=seo.get("description", ""),
         brand=str(_value(item, "brand") or "")[:120],
         mpn=str(_value(item, "model") or "")[:64],
@@ -111,6 +130,7 @@ def _new_product(item: IntakeItem, output: dict[str, Any]) -> Product:
         currency=price["currency"] if price else "USD",
         status=ProductStatus.DRAFT,
         attributes=_attributes(item, category),
+        **_content_fields(seo, title),
     )
     if options:
         variant = variant_create(

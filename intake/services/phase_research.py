@@ -1,10 +1,12 @@
 """Phase 2, market research (docs/intake.md#phase-2). Runs only once the item is identified (after the review
-gate). Sources: our own catalog (the product the GTIN matched, the most similar titles of the category) and, through
+gate). Sources: our own catalog (the product the GTIN matched, the most similar titles of the category), what those
+products actually sold for in our order history (median unit price of paid lines, docs/intake.md#phase-2) and, through
 the first active Amazon channel, Amazon's catalog (Catalog Items searchCatalogItems by GTIN, else by keywords) and
 the competition on the best matches (Product Pricing getItemOffers). Without an Amazon channel: our catalog only,
 and the output says so.
 
-Output schema (version 2): {"matches": [{"source", "title", "link", "price", "currency", "similarity",
+Output schema (version 3): {"matches": [{"source", "title", "link", "price", "currency", "similarity", "units_sold"
+(order history; else null),
 "matched_by": "gtin"|"keywords"|"title", "product_id", "sku" (catalog; else null / ""), "asin", "brand",
 "category", "list_price", "offer_count" (Amazon; else "" / null), + Amazon: "category_id", "lowest_price",
 "buy_box_price"}], "price": {"min", "typical", "max",
@@ -22,6 +24,7 @@ from django.urls import reverse
 from catalog.models import Product
 from channels.models import Channel
 from common.errors import ApplicationError
+from orders.selectors import product_sold_prices
 from syncing.connectors.market import CatalogMatch, MarketOffers, MarketResearch
 from syncing.services.connection import connector_for
 
@@ -29,11 +32,12 @@ from ..analysis.similar import most_similar
 from ..models import IntakeItem
 from ..selectors import product_visible_to, research_channel
 
-OUTPUT_VERSION = 2
+OUTPUT_VERSION = 3
 CANDIDATES = 2000  # titles compared per item (newest first); a category rarely holds more
 OFFERS_LOOKED_UP = 3  # getItemOffers calls per item: the best Amazon matches only (0.5 req/s on Amazon)
 KEYWORD_MATCHES = 5
 SOURCE_CATALOG = "our catalog"
+SOURCE_ORDERS = "our order history"
 SOURCE_AMAZON_SEARCH = "Amazon Catalog Items (searchCatalogItems)"
 SOURCE_AMAZON_OFFERS = "Amazon Product Pricing (getItemOffers)"
 NO_AMAZON = "No active Amazon channel: researched in our own catalog only."
@@ -70,7 +74,28 @@ def _catalog_match(product: Product, similarity: float, matched_by: str) -> dict
         "category": "",
         "list_price": None,
         "offer_count": None,
+        "units_sold": None,
     }
+
+
+def _sold(catalog: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A match per catalog match that sold in the last year: its median sold unit price, not its list price."""
+    sold = product_sold_prices(m["product_id"] for m in catalog)
+    matches = []
+    for match in catalog:
+        found = sold.get(match["product_id"])
+        if found is not None:
+            matches.append(
+                {
+                    **match,
+                    "source": SOURCE_ORDERS,
+                    "title": f"{match['title']} (sold {found.units} in {found.orders} orders)",
+                    "price": str(found.median_unit_price),
+                    "currency": found.currency,
+                    "units_sold": found.units,
+                }
+            )
+    return matches
 
 
 def _catalog(item: IntakeItem, payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -110,6 +135,7 @@ def _amazon_match(match: CatalogMatch, offers: MarketOffers | None, similarity: 
         "lowest_price": _money(offers.lowest_price) if offers else None,
         "buy_box_price": _money(offers.buy_box_price) if offers else None,
         "offer_count": offers.offer_count if offers else None,
+        "units_sold": None,
         "similarity": similarity,
         "matched_by": by,
     }
@@ -149,6 +175,11 @@ def compute(item: IntakeItem, payload: dict[str, Any], checkpoint: Callable[[str
     checkpoint("catalog")
     matches = _catalog(item, payload)
     sources, notes = [SOURCE_CATALOG], []
+    checkpoint("order history")
+    sold = _sold(matches)
+    if sold:
+        sources.append(SOURCE_ORDERS)
+        matches = sold + matches
     channel = Channel.objects.filter(pk=payload["channel"]).first() if payload["channel"] else None
     amazon: list[dict[str, Any]] = []
     searched_by = None

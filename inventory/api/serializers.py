@@ -62,3 +62,23 @@ class StockAdjustSerializer(serializers.Serializer):
 class StockAdjustResultSerializer(serializers.Serializer):
     stock = StockSerializer()
     movement = StockMovementSerializer()
+
+
+class StockExposureSerializer(serializers.Serializer):
+    """One channel's listing of the SKU: what it advertises vs what is available (docs/orders.md#exposure)."""
+
+    channel = serializers.IntegerField(source="listing.channel_id")
+    channel_name = serializers.CharField(source="listing.channel.name")
+    listing = serializers.IntegerField(source="listing.pk")
+    listing_status = serializers.CharField(source="listing.status")
+    advertised = serializers.IntegerField(allow_null=True, help_text="null: nothing advertised or not known")
+    state = serializers.ChoiceField(
+        choices=["pending", "confirmed", "last_read", "not_listed"],
+        help_text="pending: sent, not confirmed; confirmed; last_read: a change waits, value from the last pull; "
+        "not_listed: not on the marketplace",
+    )
+    would_send = serializers.IntegerField(help_text="The effective quantity the listing would send now.")
+    available = serializers.IntegerField()
+    over_exposed = serializers.BooleanField(help_text="advertised > available (and above 0)")
+    last_pushed_at = serializers.DateTimeField(source="listing.last_pushed_at", allow_null=True)
+    movements_url = serializers.CharField(help_text="The ledger of the movements that make the figures.")

@@ -1,6 +1,7 @@
 """Stock API: buckets per SKU, the ledger, and the manual adjustment (docs/api.md#stock)."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -8,13 +9,21 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from common.errors import ApplicationError
 from inventory.filters import StockFilterSet, StockMovementFilterSet
 from inventory.selectors import stock_movements, stocks
 from inventory.services import stock_adjust, stock_for_sku
+from listings.exposure import stock_exposure
 
-from .serializers import StockAdjustResultSerializer, StockAdjustSerializer, StockMovementSerializer, StockSerializer
+from .serializers import (
+    StockAdjustResultSerializer,
+    StockAdjustSerializer,
+    StockExposureSerializer,
+    StockMovementSerializer,
+    StockSerializer,
+)
 
 
 class StockViewSet(viewsets.ReadOnlyModelViewSet):
@@ -28,6 +37,27 @@ class StockViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> Any:
         return stocks().order_by("sku", "id")
+
+    @extend_schema(responses={200: StockExposureSerializer(many=True)})
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def exposure(self, request: Request, pk: str | None = None) -> Response:
+        """Each channel's listing of this SKU: the quantity it advertises against the available quantity."""
+        stock = self.get_object()
+        available = stock.available
+        ledger = reverse("api:stock-movement-list", request=request) + "?" + urlencode({"sku": stock.sku})
+        rows = [
+            {
+                "listing": row.listing,
+                "advertised": row.advertised,
+                "state": row.state,
+                "would_send": row.would_send,
+                "available": available,
+                "over_exposed": row.over_exposed,
+                "movements_url": ledger,
+            }
+            for row in stock_exposure(product_id=stock.product_id, variant=stock.variant, available=available)
+        ]
+        return Response(StockExposureSerializer(rows, many=True).data)
 
     @extend_schema(request=StockAdjustSerializer, responses={201: StockAdjustResultSerializer})
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)

@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.validators import BULLET_COUNT, BULLET_MAX_LENGTH, SEO_DESCRIPTION_MAX_LENGTH, SEO_TITLE_MAX_LENGTH
 from common.api.bulk import BULK_ITEM_STATUSES, BULK_POLICY_CHOICES, BULK_REJECT_ALL
 from common.api.errors import ErrorSerializer
 from common.api.serializers import (
@@ -29,6 +30,11 @@ LISTING_FIELDS = [
     "price",
     "compare_at_price",
     "quantity",
+    "bullet_points",
+    "search_terms",
+    "short_description",
+    "seo_title",
+    "seo_description",
     "status",
     "status_reason",
     "status_changed_at",
@@ -52,9 +58,22 @@ LISTING_FIELDS = [
     "remote_status",
     "remote_issues",
     "channel_payload",
+    "score",
 ]
 READ_ONLY = [f for f in LISTING_FIELDS if f not in {"product", "variant", "channel", *services.OVERRIDE_FIELDS}]
 EFFECTIVE_FIELDS = ("title", "description", "price", "compare_at_price", "quantity")
+EFFECTIVE_TEXT_FIELDS = ("search_terms", "short_description", "seo_title", "seo_description")
+
+
+def bullet_points_field() -> serializers.ListField:
+    """Up to 5 texts of at most 500 characters; null inherits the product's bullet points."""
+    return serializers.ListField(
+        child=StrictCharField(max_length=BULLET_MAX_LENGTH, allow_blank=False),
+        max_length=BULLET_COUNT,
+        allow_null=True,
+        required=False,
+        help_text="Bullet points for this channel only (up to 5); null: the product's.",
+    )
 
 
 class EffectiveValueSerializer(serializers.Serializer):
@@ -66,12 +85,23 @@ class EffectiveValueSerializer(serializers.Serializer):
     rule = serializers.CharField(help_text="How it was produced, e.g. 'product, base 19.90, +10 % = 21.89'.")
 
 
+class EffectiveListSerializer(serializers.Serializer):
+    value = serializers.ListField(child=serializers.CharField(), help_text="The texts sent, in order.")
+    source = serializers.ChoiceField(choices=["listing", "product"])  # type: ignore[assignment]
+    rule = serializers.CharField()
+
+
 class EffectiveSerializer(serializers.Serializer):
     title = EffectiveValueSerializer()
     description = EffectiveValueSerializer()
     price = EffectiveValueSerializer()
     compare_at_price = EffectiveValueSerializer()
     quantity = EffectiveValueSerializer()
+    bullet_points = EffectiveListSerializer()
+    search_terms = EffectiveValueSerializer()
+    short_description = EffectiveValueSerializer()
+    seo_title = EffectiveValueSerializer()
+    seo_description = EffectiveValueSerializer()
 
 
 def effective_data(listing: Listing) -> dict[str, dict[str, Any]]:
@@ -82,6 +112,11 @@ def effective_data(listing: Listing) -> dict[str, dict[str, Any]]:
         item = getattr(values, name)
         value = item.value
         data[name] = {"value": None if value is None else str(value), "source": item.source, "rule": item.rule}
+    for name in EFFECTIVE_TEXT_FIELDS:
+        item = getattr(values, name)
+        data[name] = {"value": item.value, "source": item.source, "rule": item.rule}
+    bullets = values.bullet_points
+    data["bullet_points"] = {"value": list(bullets.value), "source": bullets.source, "rule": bullets.rule}
     return data
 
 
@@ -128,6 +163,15 @@ class ListingSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
     )
     remote_issues = serializers.JSONField(read_only=True, help_text="The marketplace's issues with the item.")
     channel_payload = serializers.JSONField(read_only=True, help_text="What the marketplace last answered.")
+    bullet_points = bullet_points_field()
+    score = serializers.DecimalField(
+        source="latest_score.total_score",
+        max_digits=5,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text="The newest listing score 0–100 (null: not scored yet); details at /api/v1/listings/{id}/score/.",
+    )
 
     class Meta:
         model = Listing
@@ -152,6 +196,7 @@ class ReadinessIssueSerializer(serializers.Serializer):
     field = serializers.CharField()
     message = serializers.CharField()
     severity = serializers.ChoiceField(choices=["blocking", "warning"])
+    fix = serializers.CharField(required=False, help_text="How to resolve it, when the message does not say.")
 
 
 class ReadinessSerializer(serializers.Serializer):
@@ -201,6 +246,13 @@ class ListingBulkUpdateItemSerializer(serializers.Serializer):
     price = StrictDecimalField(max_digits=12, decimal_places=2, allow_null=True, required=False)
     compare_at_price = StrictDecimalField(max_digits=12, decimal_places=2, allow_null=True, required=False)
     quantity = StrictIntegerField(min_value=0, max_value=2**31 - 1, allow_null=True, required=False)
+    bullet_points = bullet_points_field()
+    search_terms = StrictCharField(max_length=250, allow_null=True, allow_blank=True, required=False)
+    short_description = StrictCharField(allow_null=True, allow_blank=True, required=False)
+    seo_title = StrictCharField(max_length=SEO_TITLE_MAX_LENGTH, allow_null=True, allow_blank=True, required=False)
+    seo_description = StrictCharField(
+        max_length=SEO_DESCRIPTION_MAX_LENGTH, allow_null=True, allow_blank=True, required=False
+    )
 
 
 class ListingBulkUpdateSerializer(serializers.Serializer):

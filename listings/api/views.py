@@ -15,7 +15,9 @@ from common.api.bulk import bulk_apply
 from common.api.errors import as_api_exception, error_body
 from common.api.exports import export_action
 from listings import services
+from listings.choices import ChangesetKind
 from listings.models import Listing
+from listings.versions import content_change
 from syncing import services as sync_services
 from syncing.api.serializers import SyncJobSerializer
 from syncing.selectors import listing_retryable_event_latest
@@ -55,7 +57,9 @@ class ListingViewSet(
 
     def get_queryset(self) -> Any:
         # what `effective` reads, joined or prefetched: a page of listings costs the same few queries
-        listings = Listing.objects.select_related("product", "variant", "channel").prefetch_related("product__variants")
+        listings = Listing.objects.select_related("product", "variant", "channel", "latest_score").prefetch_related(
+            "product__variants"
+        )
         return channel_scoped(listings, self.request.user)
 
     @export_action
@@ -121,6 +125,16 @@ class ListingViewSet(
         """Push my value again: the local values a pull discarded ("marketplace wins") are published (202 + job)."""
         listing = self.get_object()
         return self._job_response(sync_services.listing_discarded_push_again(listing=listing, user=request.user))
+
+    @extend_schema(request=None, responses={201: ListingSerializer(many=True)})
+    @action(detail=True, methods=["post"], url_path="split-variants")
+    def split_variants(self, request: Request, pk: Any = None) -> Response:
+        """List each variant separately: replace this family listing by one draft listing per variant (201 + the
+        listings created). 409 `on_marketplace` while the family is on the marketplace, `not_a_family` for a
+        variant's listing, `no_variants` for a product without variants."""
+        created = services.listing_variants_split(listing=self.get_object(), user=request.user)
+        data = ListingSerializer(created, many=True, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: ReadinessSerializer})
     @action(detail=True, methods=["get"])
@@ -241,7 +255,12 @@ class ListingViewSet(
                 raise exceptions.NotFound("No listing with this id.")
             return "updated", services.listing_update(listing=listing, user=user, **fields)
 
-        return self._bulk_response(body.validated_data, update)
+        # one changeset, so the whole bulk update can be undone (docs/catalog.md#versions)
+        changeset = services.changeset_open(
+            kind=ChangesetKind.BULK_EDIT, description=f"API bulk update of {len(ids)} listing(s)", user=user
+        )
+        with content_change(source=f"changeset #{changeset.pk}", changeset_id=changeset.pk):
+            return self._bulk_response(body.validated_data, update)
 
     @extend_schema(
         operation_id="v1_listings_publish_changes",

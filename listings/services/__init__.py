@@ -4,7 +4,11 @@
   selection; one listing's moves live in listings/state.py).
 - `assign`: bulk assignment of products to channels.
 - `verdicts`: the stored readiness verdict and its background refresh.
+- `split`: list each variant of a family listing separately.
 - `changes`: push on change: the "changed since push" mark, its compare-and-clear, and pending values.
+- `versions`: content versions (the one writer of them), rollback, changesets and their undo.
+- `grid`: the bulk price and stock grid's changeset; imported as `listings.services.grid` (it calls the catalog
+  and inventory services, which import this package: re-exporting it here would close an import cycle).
 
 Effective values (listings/effective.py), readiness (listings/readiness.py) and the state machine
 (listings/state.py) are re-exported here too.
@@ -37,9 +41,23 @@ from .listing import (
     listing_update,
     listings_bulk_transition,
 )
+from .removal import listings_blocking_delete, product_deleting_listings_release
+from .split import listing_variants_split
 from .verdicts import READINESS_CHUNK, READINESS_FIELDS, listings_readiness_refresh, listings_readiness_refresh_enqueue
+from .versions import (
+    changeset_open,
+    changeset_undo,
+    content_versions_record,
+    listing_version_rollback,
+    product_version_rollback,
+)
 
 __all__ = [
+    "changeset_open",
+    "changeset_undo",
+    "content_versions_record",
+    "listing_version_rollback",
+    "product_version_rollback",
     "ALLOWED_TRANSITIONS",
     "ASSIGN_CHUNK",
     "AUTO_PUSH_STATUSES",
@@ -69,9 +87,12 @@ __all__ = [
     "listing_sync_state_set",
     "listing_transition",
     "listing_update",
+    "listing_variants_split",
     "manual_moves",
     "listings_bulk_assign",
     "listings_bulk_transition",
     "listings_readiness_refresh",
     "listings_readiness_refresh_enqueue",
+    "listings_blocking_delete",
+    "product_deleting_listings_release",
 ]

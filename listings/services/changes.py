@@ -41,7 +41,9 @@ EXACT_MARK_MAX = 60
 
 # A listing's own override fields by the part of the payload they feed.
 LISTING_OFFER_FIELDS = frozenset({"price", "compare_at_price", "quantity"})
-LISTING_CONTENT_FIELDS = frozenset({"title", "description"})
+LISTING_CONTENT_FIELDS = frozenset(
+    {"title", "description", "bullet_points", "search_terms", "short_description", "seo_title", "seo_description"}
+)
 
 
 def parts_for_fields(fields: Iterable[str], *, offers: Collection[str], content: Collection[str]) -> frozenset[str]:

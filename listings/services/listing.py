@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
+import nh3
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -10,16 +11,21 @@ from accounts.roles import channel_access_check
 from catalog.choices import ProductStatus
 from catalog.models import Product, Variant
 from channels.models import Channel
+from common import events
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
 from common.errors import ApplicationError
+from listings.events import LISTING_PRICES_CHANGED
 from listings.models import Listing
 from listings.state import listing_status_move
 
 from .changes import LISTING_CONTENT_FIELDS, LISTING_OFFER_FIELDS, listings_changes_mark_exact, parts_for_fields
 from .verdicts import READINESS_FIELDS, listings_readiness_refresh
+from .versions import content_versions_record
 
-OVERRIDE_FIELDS = {"title", "description", "price", "compare_at_price", "quantity"}
+CONTENT_OVERRIDE_FIELDS = ("bullet_points", "search_terms", "short_description", "seo_title", "seo_description")
+OVERRIDE_FIELDS = {"title", "description", "price", "compare_at_price", "quantity", *CONTENT_OVERRIDE_FIELDS}
+TEXT_OVERRIDE_FIELDS = {"title", "description", "search_terms", "short_description", "seo_title", "seo_description"}
 SYNC_FIELDS = {
     "external_id",
     "external_url",
@@ -72,6 +78,8 @@ def listing_create(
     listing.created_by = listing.updated_by = _actor(user)
     listing.full_clean()
     listing.save()
+    events.publish(LISTING_PRICES_CHANGED, listing_ids=[listing.pk], source="", user=user)  # its first price point
+    content_versions_record(listing_ids=[listing.pk], user=user)
     listings_readiness_refresh(listing_ids=[listing.pk])
     listing.refresh_from_db(fields=READINESS_FIELDS)
     return listing
@@ -87,8 +95,10 @@ def listing_update(*, listing: Listing, user: User = None, **overrides: Any) -> 
     # Compared with the stored row, not the instance: Django Admin hands over an instance its form already changed.
     before = Listing.objects.filter(pk=listing.pk).values(*OVERRIDE_FIELDS).first() or {}
     for name, value in overrides.items():
-        if name in ("title", "description") and isinstance(value, str) and not value.strip():
+        if name in TEXT_OVERRIDE_FIELDS and isinstance(value, str) and not value.strip():
             value = None
+        elif name == "short_description" and isinstance(value, str):
+            value = nh3.clean(value)
         setattr(listing, name, value)
     listing.updated_by = _actor(user)
     listing.full_clean()
@@ -97,6 +107,10 @@ def listing_update(*, listing: Listing, user: User = None, **overrides: Any) -> 
     parts = parts_for_fields(changed, offers=LISTING_OFFER_FIELDS, content=LISTING_CONTENT_FIELDS)
     if parts:
         listings_changes_mark_exact(listing_ids=[listing.pk], parts=parts)
+    if "price" in changed:
+        events.publish(LISTING_PRICES_CHANGED, listing_ids=[listing.pk], source="", user=user)
+    if set(changed) & LISTING_CONTENT_FIELDS:
+        content_versions_record(listing_ids=[listing.pk], user=user)
     listings_readiness_refresh(listing_ids=[listing.pk])
     listing.refresh_from_db(fields=[*READINESS_FIELDS, "changed_since_push", "changed_at", "changed_parts"])
     return listing

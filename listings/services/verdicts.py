@@ -11,12 +11,12 @@ from django.db.models import Field, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Category, Product
-from catalog.selectors import category_full_names
+from catalog.selectors import category_full_names, metafield_required_keys
 from channels.models import Channel
 from channels.selectors import ChannelCategoryRules, channel_category_rules
 from common.enqueue import enqueue
 from listings.models import Listing
-from listings.readiness import listing_readiness
+from listings.readiness import METAFIELD_MARKETPLACES, listing_readiness
 from listings.tasks import listings_readiness_refresh_task
 
 # Listings whose readiness verdict is recomputed per chunk: one SELECT with its joins, two prefetches and one
@@ -127,6 +127,7 @@ def listings_readiness_refresh(
     )
     rules: dict[int, ChannelCategoryRules] = {}
     names = _CategoryNames()
+    required: tuple[str, ...] | None = None  # read once per call, when a listing needs them
     checked, last = 0, 0
     while True:
         chunk = list(scope.filter(pk__gt=last).order_by("pk").select_related("variant", "channel")[:READINESS_CHUNK])
@@ -138,7 +139,11 @@ def listings_readiness_refresh(
         for listing in chunk:
             if listing.channel_id not in rules:
                 rules[listing.channel_id] = channel_category_rules(listing.channel)
-            issues = listing_readiness(listing, category_rules=rules[listing.channel_id], category_names=names)
+            if required is None and listing.channel.connector_class.code in METAFIELD_MARKETPLACES:
+                required = metafield_required_keys()
+            issues = listing_readiness(
+                listing, category_rules=rules[listing.channel_id], category_names=names, required_metafields=required
+            )
             listing.readiness_blocking = sum(1 for issue in issues if issue.is_blocking)
             listing.readiness_issues = [issue.as_dict() for issue in issues]
             listing.readiness_checked_at = now

@@ -148,6 +148,15 @@ class FeedSerializer(serializers.ModelSerializer):
         write_only=True, required=False, allow_blank=True, trim_whitespace=False, style={"input_type": "password"}
     )
     has_password = serializers.BooleanField(read_only=True)
+    private_key = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="SFTP key login: an OpenSSH/PEM private key (the password is its passphrase, if any); "
+        'write-only, leave out to keep it, "" to remove it.',
+    )
+    has_private_key = serializers.BooleanField(read_only=True)
     upload_name = serializers.SerializerMethodField(help_text="File name of an upload feed's file, if any.")
 
     class Meta:
@@ -160,6 +169,8 @@ class FeedSerializer(serializers.ModelSerializer):
             "username",
             "password",
             "has_password",
+            "private_key",
+            "has_private_key",
             "path_pattern",
             "format",
             "record_path",

@@ -171,9 +171,11 @@ class FeedViewSet(viewsets.ModelViewSet):
 
     def _save(self, serializer: FeedSerializer, feed: Feed | None) -> None:
         data = dict(serializer.validated_data)
-        password = data.pop("password", None)
+        password, private_key = data.pop("password", None), data.pop("private_key", None)
         try:
-            serializer.instance = feed_save(feed=feed, data=data, password=password, user=self.request.user)
+            serializer.instance = feed_save(
+                feed=feed, data=data, password=password, private_key=private_key, user=self.request.user
+            )
         except ApplicationError as exc:
             raise exceptions.ValidationError({"non_field_errors": [exc.message]}) from None
 

@@ -37,6 +37,7 @@ class Source:
     upload_path: str
     max_bytes: int
     allow_private: bool
+    private_key: str = ""  # SFTP key login; the password, if any, is then the key's passphrase
 
 
 @dataclass
@@ -153,24 +154,41 @@ def _fetch_sftp(source: Source, dest: Path) -> list[Fetched]:
     try:
         return asyncio.run(asyncio.wait_for(_sftp(source, dest), timeout=TIMEOUT * 20))
     except asyncssh.PermissionDenied:
-        raise TransportError(f"SFTP login refused for user '{source.username}'.") from None
+        how = " with the stored private key" if source.private_key else ""
+        raise TransportError(f"SFTP login refused for user '{source.username}'{how}.") from None
+    except (asyncssh.KeyImportError, asyncssh.KeyEncryptionError) as exc:
+        raise TransportError(f"The feed's private key cannot be used ({exc}); paste it again.") from None
     except (asyncssh.Error, OSError, TimeoutError) as exc:
         raise TransportError(f"SFTP download failed: {exc}") from None
+
+
+def sftp_key_check(private_key: str, passphrase: str = "") -> str:
+    """'' when `private_key` is a readable OpenSSH/PEM private key (with `passphrase` if it has one), else why not."""
+    try:
+        asyncssh.import_private_key(private_key, passphrase or None)
+    except asyncssh.KeyEncryptionError:
+        return "The private key is protected by a passphrase: give it as the password, or it is not the right one."
+    except asyncssh.KeyImportError as exc:
+        if "passphrase" in str(exc).lower():
+            return "The private key is protected by a passphrase: give it as the password, or it is not the right one."
+        return f"The private key cannot be read ({exc}); paste the whole OpenSSH or PEM private key."
+    return ""
 
 
 async def _sftp(source: Source, dest: Path) -> list[Fetched]:
     from django.conf import settings
 
     parts = urlsplit(source.url)
+    keys = [asyncssh.import_private_key(source.private_key, source.password or None)] if source.private_key else None
     known_hosts = settings.FEED_SFTP_KNOWN_HOSTS or None  # None: the server's key is not checked
     async with (
         asyncssh.connect(
             parts.hostname or "",
             port=parts.port or 22,
             username=source.username,
-            password=source.password or None,
+            password=None if keys else source.password or None,
             known_hosts=known_hosts,
-            client_keys=None,
+            client_keys=keys,
             agent_path=None,
             connect_timeout=TIMEOUT,
         ) as conn,

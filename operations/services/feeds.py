@@ -28,7 +28,7 @@ from common.schedules import schedules_sync
 from operations.choices import ACTIVE_JOB_STATUSES, FeedSourceType, JobType, LogLevel
 from operations.feeds.mapping import MappingError, cron_check, map_row, mapping_check
 from operations.feeds.parsing import FormatError, parse_feed, rows_to_csv
-from operations.feeds.transport import Fetched, Source, TransportError, fetch
+from operations.feeds.transport import Fetched, Source, TransportError, fetch, sftp_key_check
 from operations.models import Feed, FeedFile, Job
 from operations.services.jobs import JobRun, job_create
 
@@ -79,16 +79,21 @@ def feed_save(
     feed: Feed | None = None,
     data: dict[str, Any],
     password: str | None = None,
+    private_key: str | None = None,
     upload: File | None = None,
     user: Actor = None,
 ) -> Feed:
-    """Create or update a feed (page, API and admin). `password` None keeps the stored one, "" clears it."""
+    """Create or update a feed (page, API and admin). `password` and `private_key` (SFTP key login): None keeps
+    the stored one, "" clears it. A key must be readable, with the password as its passphrase if it has one."""
     feed = feed or Feed()
     for name in EDITABLE_FIELDS:
         if name in data:
             setattr(feed, name, data[name])
     if password is not None:
         feed.password_encrypted = credentials_encrypt({"password": password} if password else {})
+    if private_key is not None:
+        feed.private_key_encrypted = credentials_encrypt({"private_key": private_key}) if private_key else ""
+    _key_check(feed)
     if upload is not None:
         feed.upload.save(Path(upload.name or "feed").name, upload, save=False)
     feed_check(feed)
@@ -98,13 +103,29 @@ def feed_save(
     return feed
 
 
+def _secret(ciphertext: str, name: str) -> str:
+    return str(credentials_decrypt(ciphertext).get(name, "")) if ciphertext else ""
+
+
+def _key_check(feed: Feed, password: str | None = None, private_key: str | None = None) -> None:
+    """An SFTP feed's private key must be readable; any other kind of feed has none (docs/operations.md#sftp-keys)."""
+    key = private_key if private_key else _secret(feed.private_key_encrypted, "private_key")
+    if not key:
+        return
+    if feed.source_type != FeedSourceType.SFTP:
+        raise ApplicationError("private_key: only SFTP feeds log in with a private key; clear it or choose SFTP.")
+    problem = sftp_key_check(key, password if password else _secret(feed.password_encrypted, "password"))
+    if problem:
+        raise ApplicationError(f"private_key: {problem}")
+
+
 def feed_delete(*, feed: Feed, user: Actor = None) -> None:
     with transaction.atomic():
         feed.delete()
         transaction.on_commit(schedules_sync)
 
 
-def _source(feed: Feed, password: str | None = None, upload_path: str = "") -> Source:
+def _source(feed: Feed, password: str | None = None, upload_path: str = "", private_key: str | None = None) -> Source:
     return Source(
         source_type=feed.source_type,
         url=feed.url,
@@ -114,14 +135,18 @@ def _source(feed: Feed, password: str | None = None, upload_path: str = "") -> S
         upload_path=upload_path or (feed.upload.path if feed.upload and feed.pk else ""),
         max_bytes=settings.FEED_MAX_BYTES,
         allow_private=settings.FEED_ALLOW_PRIVATE_HOSTS,
+        private_key=private_key if private_key else _secret(feed.private_key_encrypted, "private_key"),
     )
 
 
-def feed_preview(*, feed: Feed, password: str | None = None, upload: File | None = None) -> dict[str, Any]:
+def feed_preview(
+    *, feed: Feed, password: str | None = None, upload: File | None = None, private_key: str | None = None
+) -> dict[str, Any]:
     """The first PREVIEW_ROWS rows of the feed's first file, as the supplier wrote them and as the mapping makes
     them. The feed may be unsaved: the edit page previews what is being typed, with the password and file typed
     in (or else the stored ones). Nothing is saved."""
     feed_check(feed)
+    _key_check(feed, password, private_key)
     with tempfile.TemporaryDirectory(prefix="feed-preview-") as folder:
         upload_path = ""
         if upload is not None:
@@ -132,7 +157,7 @@ def feed_preview(*, feed: Feed, password: str | None = None, upload: File | None
                 for chunk in upload.chunks():
                     fh.write(chunk)
         try:
-            files = fetch(_source(feed, password, upload_path), Path(folder))
+            files = fetch(_source(feed, password, upload_path, private_key), Path(folder))
             if not files:
                 raise ApplicationError(f"No file matches '{feed.path_pattern or '*'}' at the feed's source.")
             columns, rows = parse_feed(files[0].path, feed.format, feed.record_path, limit=PREVIEW_ROWS)

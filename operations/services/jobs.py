@@ -25,6 +25,7 @@ from common.errors import ApplicationError
 from operations.choices import ACTIVE_JOB_STATUSES, JobStatus, JobType, LogLevel
 from operations.job_sources import job_object
 from operations.models import Job, JobLogLine
+from operations.services.notifications import job_failed
 from operations.tasks import job_execute_task
 from syncing.models import SyncJob
 
@@ -145,6 +146,9 @@ def job_finish(*, job: Job, status: str, result: dict[str, Any] | None = None, e
     )
     if updated:
         job.status = status
+        job.error = error
+        if status == JobStatus.FAILED:
+            job_failed(job=job)  # the starter and the admins are told (docs/operations.md#notifications)
     return bool(updated)
 
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from orders.models import Customer, Order, OrderLine
+from orders.models import Customer, Order, OrderLine, OrderPull
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -84,3 +84,35 @@ class CustomerSerializer(serializers.ModelSerializer):
             "purged_at",
         ]
         read_only_fields = fields
+
+
+class OrderPullSerializer(serializers.ModelSerializer):
+    """An order pull run; `job` is its id on the Jobs page and in /api/v1/jobs/{id}/."""
+
+    job = serializers.SerializerMethodField()
+    channel = serializers.IntegerField(source="channel_id", read_only=True)
+
+    class Meta:
+        model = OrderPull
+        fields = [
+            "id",
+            "job",
+            "channel",
+            "trigger",
+            "status",
+            "since",
+            "pages",
+            "read",
+            "created",
+            "updated",
+            "unchanged",
+            "failed",
+            "message",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_job(self, obj: OrderPull) -> str:
+        return f"orders-{obj.pk}"

@@ -3,13 +3,21 @@
 from typing import Any
 
 from django.db.models import Prefetch
-from rest_framework import viewsets
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from accounts.roles import channel_scoped
+from channels.models import Channel
 from orders.filters import CustomerFilterSet, OrderFilterSet
 from orders.models import OrderLine
 from orders.selectors import customers_visible, orders_visible
+from orders.services.pull import channel_orders_pull
 
-from .serializers import CustomerSerializer, OrderSerializer
+from .serializers import CustomerSerializer, OrderPullSerializer, OrderSerializer
 
 
 class OrderViewSet(viewsets.ReadOnlyModelViewSet):
@@ -32,3 +40,26 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> Any:
         return customers_visible(self.request.user).order_by("-last_order_at", "-id")
+
+
+class ChannelOrdersPullView(APIView):
+    """`POST /api/v1/channels/{id}/pull-orders/`: pull the channel's orders now (docs/orders.md#pulling)."""
+
+    required_role_area = "sync"
+
+    @extend_schema(
+        operation_id="channels_pull_orders",
+        request=None,
+        responses={
+            202: OrderPullSerializer,
+            404: OpenApiResponse(description="No such channel (or not yours)."),
+            409: OpenApiResponse(description="The channel is paused, or an order pull of it is already running."),
+        },
+        tags=["channels"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Pull orders now: an incremental order pull in a background job; 202 with the job (`job` is its id on
+        /api/v1/jobs/). 409 when the channel is paused or an order pull of it is already running."""
+        channel = get_object_or_404(channel_scoped(Channel.objects.all(), request.user, "pk"), pk=pk)
+        run = channel_orders_pull(channel=channel, user=request.user)
+        return Response(OrderPullSerializer(run).data, status=status.HTTP_202_ACCEPTED)

@@ -137,10 +137,11 @@
           .then(function (r) { return r.ok ? r.json() : null; })
           .then(function (data) {
             if (!data) { return; }
-            if (bar) { bar.value = data.percent; }
+            if (bar) { bar.value = data.percent; bar.className = data.tone ? "progress-" + data.tone : ""; }
             if (label) { label.textContent = data.label; }
             if (status) { status.textContent = data.status_label || data.status; status.className = "badge status-" + data.status; }
             box.setAttribute("data-status", data.status);
+            box.setAttribute("data-done", data.done ? "1" : "0");
             if (!data.done) { window.setTimeout(tick, interval); }
           })
           .catch(function () { window.setTimeout(tick, interval * 2); });

@@ -2,10 +2,12 @@
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from syncing.choices import SyncErrorKind
 from syncing.models import SyncEvent, SyncJob
+from syncing.selectors import sync_job_failure_groups
 
 
 class SyncJobSerializer(serializers.ModelSerializer):
@@ -37,6 +39,31 @@ class SyncJobSerializer(serializers.ModelSerializer):
 
     def get_progress(self, job: SyncJob) -> float:
         return round(100 * job.processed / job.total, 1) if job.total else 100.0
+
+
+class FailureGroupSerializer(serializers.Serializer):
+    """Listings of the job that failed for one cause (docs/sync.md#failures-grouped-by-cause)."""
+
+    error_kind = serializers.ChoiceField(choices=SyncErrorKind.choices, allow_blank=True, read_only=True)
+    error_code = serializers.CharField(read_only=True, help_text="The marketplace's own error code, if any.")
+    message = serializers.CharField(read_only=True, help_text="The marketplace's message with its field errors.")
+    count = serializers.IntegerField(read_only=True, help_text="Listings that failed for this cause.")
+    listing_id = serializers.IntegerField(read_only=True, allow_null=True, help_text="One of those listings.")
+
+
+class SyncJobDetailSerializer(SyncJobSerializer):
+    """One job, with its final failures grouped by cause (biggest first, at most 20 groups)."""
+
+    failure_groups = serializers.SerializerMethodField()
+
+    class Meta(SyncJobSerializer.Meta):
+        fields = [*SyncJobSerializer.Meta.fields, "failure_groups"]
+        read_only_fields = fields
+
+    @extend_schema_field(FailureGroupSerializer(many=True))
+    def get_failure_groups(self, job: SyncJob) -> Any:
+        groups = sync_job_failure_groups(job=job) if job.failed else []
+        return FailureGroupSerializer(groups, many=True).data
 
 
 class SyncEventSerializer(serializers.ModelSerializer):

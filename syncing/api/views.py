@@ -13,7 +13,7 @@ from syncing import services
 from syncing.filters import SyncEventFilterSet, SyncJobFilterSet
 from syncing.models import SyncEvent, SyncJob
 
-from .serializers import SyncEventSerializer, SyncJobSerializer
+from .serializers import SyncEventSerializer, SyncJobDetailSerializer, SyncJobSerializer
 
 
 class SyncJobViewSet(viewsets.ReadOnlyModelViewSet):
@@ -26,6 +26,9 @@ class SyncJobViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> Any:
         return channel_scoped(super().get_queryset(), self.request.user)
+
+    def get_serializer_class(self) -> Any:
+        return SyncJobDetailSerializer if self.action == "retrieve" else SyncJobSerializer
 
     @extend_schema(request=None, responses={200: SyncJobSerializer})
     @action(detail=True, methods=["post"])

@@ -103,6 +103,16 @@ class VariantPayload:
 
 
 @dataclass(frozen=True)
+class MetafieldPayload:
+    """One metafield value as Shopify takes it: `value` is text in the form of `type` (docs/catalog.md#metafields)."""
+
+    namespace: str
+    key: str
+    type: str
+    value: str
+
+
+@dataclass(frozen=True)
 class ListingPayload:
     """Everything a marketplace needs to create or update one listing (effective values, already mapped)."""
 
@@ -125,6 +135,22 @@ class ListingPayload:
     length_mm: int | None = None  # package dimensions (Lazada requires them)
     width_mm: int | None = None
     height_mm: int | None = None
+    # Content (docs/catalog.md#content); each connector sends what its marketplace accepts
+    # (docs/marketplaces/<code>.md#content-fields). Empty values are not sent.
+    bullet_points: Sequence[str] = ()
+    search_terms: str = ""  # Amazon generic_keyword: <= 250 bytes of UTF-8
+    short_description: str = ""
+    seo_title: str = ""
+    seo_description: str = ""
+    handle: str = ""  # Shopify URL handle
+    manufacturer: str = ""
+    model_number: str = ""
+    part_number: str = ""  # manufacturer part number (MPN)
+    metafields: Sequence[MetafieldPayload] = ()  # product metafields (Shopify)
+    # The mapped category as a collection the product joins (Shopify; docs/marketplaces/shopify.md#collections)
+    collection_title: str = ""
+    collection_handle: str = ""
+    collection_image_url: str = ""  # the category's icon (docs/catalog.md#category-icons)
 
 
 # Normalised remote statuses (the values of listings.choices.RemoteStatus; connectors import no Django code).
@@ -192,6 +218,9 @@ class OfferUpdate:
     external_id: str
     price: Decimal | None = None
     quantity: int | None = None
+    # True: `sku` is one variant of the family listing `external_id` (Amazon child SKU, Shopee model_sku); only
+    # connectors with the "variant_offers" capability receive these.
+    is_variant: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,6 +229,17 @@ class ItemResult:
     ok: bool
     error_code: str = ""
     message: str = ""
+
+
+@dataclass(frozen=True)
+class RemoteVariant:
+    """One variant of a family as the marketplace holds it (Amazon child item, Shopee model)."""
+
+    sku: str
+    price: Decimal | None
+    quantity: int | None
+    external_id: str = ""  # Amazon: the child SKU; Shopee: the model_id
+    options: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -215,6 +255,7 @@ class RemoteListing:
     issues: Sequence[Mapping[str, str]] = ()  # remote_issue() dicts: rejection reasons, listing issues
     updated_at: datetime | None = None  # the marketplace's last update of the item (UTC)
     marketplace_ids: Mapping[str, str] = field(default_factory=dict)
+    variants: Sequence[RemoteVariant] = ()  # a family's children / models, where the connector read them
 
 
 @dataclass(frozen=True)
@@ -251,6 +292,15 @@ class ListingRules:
     weight_max_grams: int | None = None
     create_quantity_min: int = 0  # the stock a new item must have
     variants_supported: bool = True  # False: one listing per variant
+    # Variation families (docs/marketplaces/<code>.md#variation-families); None = the marketplace sets no limit here.
+    # Amazon: the themes each product type allows ({product type: ("SIZE", "COLOR", "SIZE/COLOR")}); a product
+    # type missing from the table takes no family.
+    variation_themes: Mapping[str, tuple[str, ...]] | None = None
+    variation_max_tiers: int | None = None  # option names per family (Shopee: 2 tiers)
+    variation_max_options: int | None = None  # values per option name (Shopee: options per tier)
+    variation_max_models: int | None = None  # variants per family (Shopee: models per item)
+    variation_name_max_length: int | None = None  # characters of an option name (Shopee tier name)
+    variation_option_max_length: int | None = None  # characters of an option value (Shopee option)
 
 
 @dataclass(frozen=True)

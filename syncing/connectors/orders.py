@@ -105,3 +105,14 @@ def json_payload(marketplace: str, raw_body: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise WebhookRejected(f"{marketplace} webhook body is not a JSON object.", code="malformed_body")
     return data
+
+
+def authorization_signed_json(
+    marketplace: str, raw_body: bytes, headers: Mapping[str, str], key: str, prefix: bytes
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A push signed in its `Authorization` header with hex HMAC-SHA256(key, prefix + raw body), as Shopee and
+    TikTok Shop sign theirs: the verified JSON body and its `data` object ({} when it has none). Raises
+    WebhookRejected."""
+    check_signature(marketplace, header(headers, "Authorization"), hex_signature(key, prefix + raw_body))
+    data = json_payload(marketplace, raw_body)
+    return data, data["data"] if isinstance(data.get("data"), dict) else {}

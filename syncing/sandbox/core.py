@@ -279,6 +279,18 @@ class MarketplaceModule:
         """Expire the access (or "refresh", or "both") token of one shop at once."""
         raise NotImplementedError
 
+    def set_competitor(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Set a competing seller's price, shipping, stock or an item's rank (docs/sandbox.md#competitors)."""
+        raise ValueError(f"{self.code} has no competing sellers in the sandbox.")
+
+    def set_reports(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Seed report data (traffic, missing days, search terms) and report processing (docs/sandbox.md)."""
+        raise ValueError(f"{self.code} has no Reports API in the sandbox.")
+
+    def operation_rate(self, key: str) -> RateSetting | None:
+        """A documented per-operation rate for the bucket `key` (None: the module's default_rate)."""
+        return None
+
     def set_remote_state(self, item_id: str, state: str, reasons: list[str]) -> dict[str, Any]:
         """The marketplace acts on an item by itself: `state` is one of REMOTE_STATES (see Sandbox).
 
@@ -336,6 +348,7 @@ class Sandbox:
         self.lock = threading.RLock()
         self.clock = clock or Clock()
         self._random = random.Random(seed)
+        self.seed = seed  # also seeds the competing sellers' moves (competition.py)
         self._faults: dict[str, Faults] = {}
         self._rates: dict[tuple[str, str], RateSetting] = {}  # (code, shop or "*") -> setting
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
@@ -444,7 +457,12 @@ class Sandbox:
                 del self._buckets[key]
 
     def _setting(self, code: str, shop_id: str) -> RateSetting:
-        return self._rates.get((code, shop_id)) or self._rates.get((code, "*")) or self.modules[code].default_rate
+        return (
+            self._rates.get((code, shop_id))
+            or self._rates.get((code, "*"))
+            or self.modules[code].operation_rate(shop_id)
+            or self.modules[code].default_rate
+        )
 
     def _bucket(self, code: str, shop_id: str) -> TokenBucket:
         key = (code, shop_id)
@@ -489,6 +507,16 @@ class Sandbox:
             raise ValueError(f"state must be one of {', '.join(self.REMOTE_STATES)}.")
         with self.lock:
             return self.module(code).set_remote_state(str(item_id), state, [str(r) for r in reasons])
+
+    def set_competitor(self, code: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A competing seller changes price, shipping or stock, or an item's sales rank changes."""
+        with self.lock:
+            return self.module(code).set_competitor(data)
+
+    def set_reports(self, code: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Seed what the marketplace's reports will contain (docs/sandbox.md#amazon-reports)."""
+        with self.lock:
+            return self.module(code).set_reports(data)
 
     # --- drift, tokens, items ---
 

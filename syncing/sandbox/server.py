@@ -241,6 +241,10 @@ def _control_action(sandbox: Sandbox, method: str, action: str, data: dict[str, 
             list(data.get("reasons") or []),
         )
         return {"item": item}
+    if action == "competitor":
+        return {"competitor": sandbox.set_competitor(_required(data, "marketplace"), data)}
+    if action == "reports":
+        return {"reports": sandbox.set_reports(_required(data, "marketplace"), data)}
     if action == "clock":
         if "speed" in data:
             sandbox.clock.set_speed(float(data["speed"]))

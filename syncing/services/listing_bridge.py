@@ -19,6 +19,9 @@ from listings.services import SYNC_FIELDS
 from listings.state import ALLOWED_TRANSITIONS, listing_transition
 from syncing.connectors.base import ListingPayload
 
+# Listing.channel_payload key: {variant SKU: [price, quantity]} as last sent to a family's children/models.
+VARIANT_OFFERS = "variant_offers"
+
 
 def _status_path(current: str, target: str) -> list[str]:
     """The shortest chain of allowed moves from `current` to `target` (e.g. draft -> queued -> publishing)."""

@@ -4,14 +4,22 @@ Push on change (docs/sync.md) sends through here too: each batch records what it
 pending values the marketplace's answer confirms, and clears the listings' "offers" mark only for the change it
 read before sending (compare-and-clear on `changed_at`); a marked listing whose payload is what was last pushed
 is skipped unsent.
+
+A task holds up to SYNC_OFFER_THREADS batches and sends them at once, one thread (and database connection) per
+batch, as the push path does with listings (docs/sync.md, "Price and stock batches at once"): each batch's
+calls run one after the other, and one worker alone would leave most of a channel's rate unused while it waits
+for the marketplace. The batches share the channel's rate-limit bucket, so together they never exceed it.
 """
 
+import contextvars
+import logging
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 
 from channels.models import Channel
 from common.actors import Actor
@@ -27,6 +35,7 @@ from listings.services import (
 )
 from syncing.backoff import plan_retry
 from syncing.choices import SyncErrorKind, SyncJobKind, SyncOperation, SyncOutcome
+from syncing.conf import sync_setting
 from syncing.connectors.base import ItemResult, OfferUpdate
 from syncing.models import SyncEvent, SyncJob
 from syncing.tasks import sync_job_offers_batch_task
@@ -35,11 +44,18 @@ from . import connection
 from .classify import Failure, failure_classify, failure_text
 from .events import sync_event_close, sync_event_open, sync_events_interrupt_stale
 from .jobs import sync_job_count, sync_job_create, sync_job_start
-from .listing_bridge import listing_payload, listing_sku, listing_sync_fields_set, payload_hash
+from .listing_bridge import VARIANT_OFFERS, listing_payload, listing_sku, listing_sync_fields_set, payload_hash
 from .publish import listing_selection
 
+logger = logging.getLogger(__name__)
+
 OFFER_BATCH_SIZE = 50  # Shopify input arrays <= 250, Lazada/Shopee batch endpoints take 50
+OFFER_THREADS = 2  # batches a task (so a worker) sends at once: SYNC_OFFER_THREADS
 INLINE_SAFETY_SECONDS = 30.0  # the queued copy of a batch run inline waits this long (then finds it done)
+
+
+def offer_threads() -> int:
+    return max(1, sync_setting("SYNC_OFFER_THREADS", OFFER_THREADS, int))
 
 
 @transaction.atomic
@@ -67,10 +83,13 @@ def listings_offers_sync(
         raise ApplicationError("No published listings to update: price and stock need a listing on the marketplace.")
     kind = SyncJobKind.RESTOCK if stock_only else SyncJobKind.REPRICE
     job = sync_job_create(channel=channel, kind=kind, listing_ids=ids, message=message, user=user)
-    for start in range(0, len(ids), OFFER_BATCH_SIZE):
-        delay = INLINE_SAFETY_SECONDS if first_inline and start == 0 else None
-        batch = ids[start : start + OFFER_BATCH_SIZE]
-        enqueue(sync_job_offers_batch_task, job.pk, batch, group=f"sync-job-{job.pk}", delay=delay)
+    first = OFFER_BATCH_SIZE if first_inline else 0
+    if first_inline:
+        group = f"sync-job-{job.pk}"
+        enqueue(sync_job_offers_batch_task, job.pk, ids[:first], group=group, delay=INLINE_SAFETY_SECONDS)
+    per_task = OFFER_BATCH_SIZE * offer_threads()
+    for start in range(first, len(ids), per_task):
+        enqueue(sync_job_offers_batch_task, job.pk, ids[start : start + per_task], group=f"sync-job-{job.pk}")
     return job
 
 
@@ -80,6 +99,60 @@ def offers_first_batch(job: SyncJob) -> list[int]:
 
 
 def sync_job_offers_batch(*, job_id: int, listing_ids: Sequence[int]) -> None:
+    """Update the offers of a task's listings: one connector call per OFFER_BATCH_SIZE of them, up to
+    SYNC_OFFER_THREADS of those batches at once (each in its own thread with its own database connection; in
+    this thread only inside a transaction, as in tests, where other connections could not see its rows)."""
+    batches = [list(listing_ids[s : s + OFFER_BATCH_SIZE]) for s in range(0, len(listing_ids), OFFER_BATCH_SIZE)]
+    threads = min(offer_threads(), len(batches)) if transaction.get_autocommit() else 1
+    if threads <= 1:
+        for batch in batches:
+            _offers_batch_send(job_id=job_id, listing_ids=batch)
+        return
+    _Batches(job_id, batches).run(threads)
+
+
+class _Batches:
+    """A task's batches handed out one at a time to this thread and `threads - 1` others."""
+
+    def __init__(self, job_id: int, batches: list[list[int]]) -> None:
+        self.job_id = job_id
+        self.batches = iter(batches)
+        self.lock = threading.Lock()
+        self.errors: list[Exception] = []
+
+    def run(self, threads: int) -> None:
+        workers = [
+            threading.Thread(target=contextvars.copy_context().run, args=(self._run_in_thread,))
+            for _ in range(threads - 1)
+        ]
+        for worker in workers:
+            worker.start()
+        self._send_until_done()
+        for worker in workers:
+            worker.join()
+        if self.errors:
+            raise self.errors[0]  # as one thread would: the task fails and says why (the other batches went)
+
+    def _send_until_done(self) -> None:
+        while True:
+            with self.lock:
+                batch = next(self.batches, None)
+            if batch is None:
+                return
+            try:
+                _offers_batch_send(job_id=self.job_id, listing_ids=batch)
+            except Exception as exc:  # noqa: BLE001 - re-raised by `run` once every batch had its turn
+                logger.exception("sync job %s: a price/stock batch stopped", self.job_id)
+                self.errors.append(exc)
+
+    def _run_in_thread(self) -> None:
+        try:
+            self._send_until_done()
+        finally:
+            connections.close_all()  # this thread's own connections
+
+
+def _offers_batch_send(*, job_id: int, listing_ids: Sequence[int]) -> None:
     """Update one batch of offers with one marketplace call; per-item results become per-listing events."""
     job = SyncJob.objects.select_related("channel").filter(pk=job_id).first()
     if job is None or not job.is_active:
@@ -99,6 +172,9 @@ def sync_job_offers_batch(*, job_id: int, listing_ids: Sequence[int]) -> None:
     if not listings:
         return
     updates, events = _offer_updates_open(job, listings, sent)
+    listings = _idle_skip(job, listings, events, sent)
+    if not listings:
+        return
     started = time.monotonic()
     try:
         results = connection.connector_for(job.channel).update_offers(updates)
@@ -134,6 +210,11 @@ class _Sent:
         self.stock_only = False
         self.hashes: dict[int, str] = {}
         self.pending: dict[int, dict[str, str]] = {}
+        # Variation families on a marketplace that updates children/models one by one: the variant SKU sent ->
+        # its listing's SKU, and what each variant is sent ({listing pk: {variant SKU: [price, quantity]}}).
+        self.owner: dict[str, str] = {}
+        self.variant_offers: dict[int, dict[str, list[Any]]] = {}
+        self.idle: list[int] = []  # family listings none of whose variants changed: nothing to send
 
     def settle(self, listing_ids: list[int], *, confirmed: bool) -> None:
         """These listings' sends ended (confirmed by the marketplace or finally refused): clear their marks (the
@@ -205,15 +286,21 @@ def _offer_updates_open(
         sent.pending[listing.pk] = {"quantity": str(payload.quantity)}
         if not stock_only:
             sent.pending[listing.pk]["price"] = str(payload.price)
-        updates.append(
-            OfferUpdate(
-                sku=listing_sku(listing),
-                external_id=listing.external_id,
-                price=None if stock_only else payload.price,
-                quantity=payload.quantity,
+        if _sends_variants(listing, payload):
+            variant_updates = _variant_updates(listing, payload, sent, stock_only=stock_only)
+            updates += variant_updates
+            if not variant_updates:
+                sent.idle.append(listing.pk)
+        else:
+            updates.append(
+                OfferUpdate(
+                    sku=listing_sku(listing),
+                    external_id=listing.external_id,
+                    price=None if stock_only else payload.price,
+                    quantity=payload.quantity,
+                )
             )
-        )
-        events[updates[-1].sku] = sync_event_open(
+        events[listing_sku(listing)] = sync_event_open(
             job=job, listing=listing, channel_id=job.channel_id, operation=SyncOperation.OFFERS, attempt=1
         )
     listings_pending_set(values=sent.pending)
@@ -221,6 +308,89 @@ def _offer_updates_open(
         sent.marks = dict.fromkeys(sent.marks)
         sent.stock_only = True
     return updates, events
+
+
+def _idle_skip(job: SyncJob, listings: list[Listing], events: dict[str, SyncEvent], sent: _Sent) -> list[Listing]:
+    """Close the events of family listings with nothing to send (skipped); return the others."""
+    for listing in listings:
+        if listing.pk in sent.idle:
+            sync_event_close(
+                event=events.pop(listing_sku(listing)),
+                outcome=SyncOutcome.SKIPPED,
+                started=time.monotonic(),
+                is_final=True,
+                message="No variant's price or stock changed since it was last sent.",
+            )
+            sync_job_count(job_id=job.pk, outcome=SyncOutcome.SKIPPED)
+    sent.settle(sent.idle, confirmed=False)
+    return [lst for lst in listings if lst.pk not in sent.idle]
+
+
+def _sends_variants(listing: Listing, payload: Any) -> bool:
+    """A family listing whose marketplace takes price and stock per child/model (docs/sync.md#variation-families)."""
+    return (
+        listing.variant_id is None
+        and bool(payload.variants)
+        and "variant_offers" in listing.channel.connector_class.capabilities
+    )
+
+
+def _variant_updates(listing: Listing, payload: Any, sent: _Sent, *, stock_only: bool) -> list[OfferUpdate]:
+    """One update per variant whose price or stock differs from what was last sent for it: a change of one
+    variant reaches only that child/model."""
+    before = (listing.channel_payload or {}).get(VARIANT_OFFERS) or {}
+    updates = []
+    for variant in payload.variants:
+        now = [str(variant.price), variant.quantity]
+        last = before.get(variant.sku)
+        if last is not None and (last[1] == now[1] if stock_only else last == now):
+            continue
+        sent.owner[variant.sku] = listing_sku(listing)
+        sent.variant_offers.setdefault(listing.pk, {})[variant.sku] = (
+            now
+            if not stock_only
+            else [
+                (last or now)[0],
+                now[1],
+            ]
+        )
+        updates.append(
+            OfferUpdate(
+                sku=variant.sku,
+                external_id=listing.external_id,
+                price=None if stock_only else variant.price,
+                quantity=variant.quantity,
+                is_variant=True,
+            )
+        )
+    return updates
+
+
+def _by_listing(results: Sequence[ItemResult], sent: _Sent) -> list[ItemResult]:
+    """The connector's per-variant results folded into one result per listing (failed if any variant failed);
+    the variants that went through are recorded as last sent."""
+    grouped: dict[str, list[ItemResult]] = {}
+    for result in results:
+        grouped.setdefault(sent.owner.get(result.sku, result.sku), []).append(result)
+    folded = []
+    for sku, rows in grouped.items():
+        bad = [r for r in rows if not r.ok]
+        if len(rows) == 1 and rows[0].sku == sku:
+            folded.append(rows[0])
+            continue
+        message = "; ".join(f"{r.sku}: {r.message}" for r in bad)
+        folded.append(ItemResult(sku, not bad, bad[0].error_code if bad else "", message))
+    return folded
+
+
+def _variant_offers_record(listings: list[Listing], results: Sequence[ItemResult], sent: _Sent) -> None:
+    ok = {r.sku for r in results if r.ok}
+    for listing in listings:
+        offers = {sku: v for sku, v in sent.variant_offers.get(listing.pk, {}).items() if sku in ok}
+        if offers:
+            payload = dict(listing.channel_payload or {})
+            payload[VARIANT_OFFERS] = {**(payload.get(VARIANT_OFFERS) or {}), **offers}
+            listing_sync_fields_set(listing=listing, channel_payload=payload)
 
 
 def _offer_results_record(
@@ -232,6 +402,8 @@ def _offer_results_record(
     sent: _Sent,
 ) -> None:
     """Close each item's event with the marketplace's answer for it; an item it did not answer for fails."""
+    _variant_offers_record(listings, results, sent)
+    results = _by_listing(results, sent)
     by_sku = {listing_sku(lst): lst for lst in listings}
     answered = {result.sku: result.ok for result in results if result.sku in events}
     sent.settle([lst.pk for sku, lst in by_sku.items() if answered.get(sku)], confirmed=True)

@@ -23,15 +23,19 @@ from django.utils import timezone
 
 from channels.choices import ChannelConflictPolicy
 from channels.models import Channel
+from common import events
 from common.actors import Actor
+from common.changes import change_source
 from common.enqueue import enqueue
 from common.errors import ApplicationError
-from listings.choices import ListingStatus
+from listings.choices import ChangeType, ListingStatus
 from listings.models import Listing
 from listings.services import listing_update
+from listings.versions import content_change
 from syncing.backoff import plan_retry
 from syncing.choices import SyncErrorKind, SyncJobKind, SyncJobStatus, SyncOperation, SyncOutcome
 from syncing.connectors.base import NotFound, RemoteListing
+from syncing.events import REMOTE_PRICES_OBSERVED, VERSION_MARKETPLACE
 from syncing.models import SyncEvent, SyncJob
 from syncing.tasks import sync_job_pull_task
 
@@ -242,13 +246,20 @@ def _record_remote(listing: Listing, remote: RemoteListing, linked: bool, repush
     payload = listing_payload(listing)
     ours = {"title": payload.title, "price": payload.price, "quantity": payload.quantity}
     remote_values = {"title": remote.title, "price": remote.price, "quantity": remote.quantity}
-    snapshot = {
+    snapshot: dict[str, Any] = {
         **{k: as_text(v, numeric=k != "title") for k, v in remote_values.items()},
         "status": remote.status,
         "raw_status": remote.raw_status,
     }
+    if remote.variants:  # a family's children / models (docs/sync.md#variation-families)
+        snapshot["variants"] = {
+            v.sku: {"price": as_text(v.price, numeric=True), "quantity": as_text(v.quantity, numeric=True)}
+            for v in remote.variants
+        }
     drift = listing_drift(ours=ours, last_pushed=_last_pushed(listing), remote=remote_values)
-    listing_sync_fields_set(listing=listing, remote_snapshot=snapshot, last_pulled_at=timezone.now(), drift=drift)
+    now = timezone.now()
+    listing_sync_fields_set(listing=listing, remote_snapshot=snapshot, last_pulled_at=now, drift=drift)
+    events.publish(REMOTE_PRICES_OBSERVED, prices={listing.pk: remote.price}, at=now)  # the price history
     if not drift:
         if listing.status == ListingStatus.IN_REVIEW and remote.status == "live":
             listing_status_set(listing=listing, status=ListingStatus.LIVE, reason="Review passed on the marketplace.")
@@ -309,7 +320,22 @@ def listing_remote_accept(*, listing: Listing, user: Actor = None) -> Listing:
         elif name == "title":
             overrides["title"] = remote
     if overrides:
-        listing_update(listing=listing, user=user, **overrides)
+        channel = listing.channel
+        # the price history names the marketplace as the source; a content version records the edit as the
+        # marketplace's (docs/catalog.md#versions)
+        with (
+            change_source("sync"),
+            content_change(
+                change_type=ChangeType.MARKETPLACE,
+                source=f"{channel.name} ({channel.get_marketplace_display()})",
+                reason=f"Accepted the marketplace's values: {', '.join(sorted(overrides))}.",
+            ),
+        ):
+            listing_update(listing=listing, user=user, **overrides)
+        if "title" in overrides:
+            events.publish(
+                VERSION_MARKETPLACE, listing_id=listing.pk, channel_id=channel.pk, fields=sorted(overrides), user=user
+            )
     listing_sync_fields_set(listing=listing, drift={}, last_pushed_hash=payload_hash(listing_payload(listing)))
     listing_status_set(listing=listing, status=ListingStatus.LIVE, reason="Accepted the marketplace's values.")
     return listing

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,6 +44,7 @@ from .events import AttemptHistory, attempt_history, sync_event_close, sync_even
 from .jobs import sync_job_count, sync_job_final_outcome_exists
 from .leases import Lease, lease_release_once, lease_released_with, listing_lease_claim, listing_lease_remaining
 from .listing_bridge import (
+    VARIANT_OFFERS,
     listing_payload,
     listing_sku,
     listing_status_set,
@@ -351,6 +353,15 @@ def _push_succeeded(
         return _push_succeeded_record(job, listing, payload, phash, result, event, started)
 
 
+def _channel_payload(result: PushResult, payload: ListingPayload) -> dict[str, Any]:
+    """What the answer said, and for a family each variant's price and stock as sent (the offers path then sends
+    only the variants that change: docs/sync.md#variation-families)."""
+    data: dict[str, Any] = {"raw_status": result.raw_status, "review_notes": list(result.review_notes)}
+    if payload.variants:
+        data[VARIANT_OFFERS] = {v.sku: [str(v.price), v.quantity] for v in payload.variants}
+    return data
+
+
 def _push_succeeded_record(
     job: SyncJob,
     listing: Listing,
@@ -374,7 +385,7 @@ def _push_succeeded_record(
         listing=listing,
         external_id=result.external_id,
         external_url=result.external_url or listing.external_url,
-        channel_payload={"raw_status": result.raw_status, "review_notes": list(result.review_notes)},
+        channel_payload=_channel_payload(result, payload),
         last_pushed_hash=phash,
         last_pushed_at=now,
         last_error_code="",

@@ -86,6 +86,7 @@ def test_check_deploy_passes_in_production_mode():
         env=env,
         capture_output=True,
         text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -94,6 +95,8 @@ def test_check_deploy_passes_in_production_mode():
 def test_production_mode_refuses_to_start_without_keys():
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "CREDENTIALS_KEY", "ALLOWED_HOSTS"}}
     env["DJANGO_ENV"] = "production"
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr

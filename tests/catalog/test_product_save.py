@@ -225,7 +225,7 @@ def test_api_update_with_a_bad_variant_keeps_nothing(api, product):
     keep = product.variants.get()
     before = _state(product)
     # when a PATCH changes the title, updates that variant and adds one whose SKU is taken
-    payload = {"title": "Changed by API", "variants": [{"id": keep.pk, "quantity": 50}, {"sku": "MUG-1"}]}
+    payload = {"title": "Changed by API", "variants": [{"id": keep.pk, "price": "50.00"}, {"sku": "MUG-1"}]}
     response = api.patch(f"{PRODUCTS}{product.pk}/", payload, format="json")
     # then the refusal names the bad variant, and nothing of the save persisted
     assert response.status_code == 400
@@ -235,10 +235,10 @@ def test_api_update_with_a_bad_variant_keeps_nothing(api, product):
 
 def test_api_update_changes_named_variants_and_adds_new_ones(api, product):
     keep = product.variants.get()
-    payload = {"variants": [{"id": keep.pk, "quantity": 50}, {"sku": "MUG-1-L", "position": 2}]}
+    payload = {"variants": [{"id": keep.pk, "price": "50.00"}, {"sku": "MUG-1-L", "position": 2}]}
     response = api.patch(f"{PRODUCTS}{product.pk}/", payload, format="json")
     assert response.status_code == 200, response.json()
-    assert [(v["sku"], v["quantity"]) for v in response.json()["variants"]] == [("MUG-1-S", 50), ("MUG-1-L", 0)]
+    assert [(v["sku"], v["price"]) for v in response.json()["variants"]] == [("MUG-1-S", "50.00"), ("MUG-1-L", None)]
     assert response.json()["version"] == 2
 
 

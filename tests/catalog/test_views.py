@@ -348,7 +348,8 @@ def test_edit_updates_product_and_variants_and_bumps_version(editor_client):
     assert response.status_code == 302
     product.refresh_from_db()
     assert (product.title, product.version) == ("New title", 2)
-    assert list(product.variants.values_list("sku", "options", "quantity")) == [("ED-1-A", {"Size": "XS"}, 9)]
+    # the posted quantity 9 is ignored: an existing variant's quantity comes from the stock ledger (docs/orders.md)
+    assert list(product.variants.values_list("sku", "options", "quantity")) == [("ED-1-A", {"Size": "XS"}, 0)]
 
 
 def test_edit_with_a_stale_version_is_refused(editor_client):

@@ -191,3 +191,36 @@ def test_mapping_admin_pages(staff_client, make_channel, admin_user):
     assert response.status_code == 302
     for name in ("categorymapping", "attributevaluemapping"):
         assert staff_client.get(reverse(f"admin:channels_{name}_changelist")).status_code == 200
+
+
+def test_pull_actions_start_one_pull_per_channel_and_name_the_refusals(staff_client, make_channel):
+    from orders.models import OrderPull
+    from syncing.models import SyncJob
+
+    # given an active channel and a paused one, selected together on the channel list
+    live = make_channel("shopify", name="Live shop")
+    paused = make_channel("etsy", name="Paused shop", is_active=False)
+    url = reverse("admin:channels_channel_changelist")
+    selected = [live.pk, paused.pk]
+
+    # when the listings pull action runs
+    response = staff_client.post(url, {"action": "pull_listings", "_selected_action": selected}, follow=True)
+
+    # then the live channel has a full pull job, the paused one is named with the reason, nothing crashed
+    job = SyncJob.objects.get(channel=live, kind="pull")
+    texts = [str(m) for m in response.context["messages"]]
+    assert f"Live shop: pulling listings as job #{job.pk}." in texts
+    assert any("Paused shop" in t and "paused" in t for t in texts)
+    assert not SyncJob.objects.filter(channel=paused).exists()
+
+    # and a second click while that pull runs is refused with the running job's number
+    response = staff_client.post(url, {"action": "pull_listings", "_selected_action": [live.pk]}, follow=True)
+    assert any(f"already running (job #{job.pk})" in str(m) for m in response.context["messages"])
+    assert SyncJob.objects.filter(channel=live, kind="pull").count() == 1
+
+    # when the orders pull action runs: one manual order pull for the live channel
+    response = staff_client.post(url, {"action": "pull_orders", "_selected_action": selected}, follow=True)
+    run = OrderPull.objects.get(channel=live)
+    assert run.trigger == "manual"
+    assert f"Live shop: pulling orders as job orders-{run.pk}." in [str(m) for m in response.context["messages"]]
+    assert not OrderPull.objects.filter(channel=paused).exists()

@@ -17,6 +17,8 @@ class Rule:
     stock_percent: int = 100
     stock_buffer: int = 0
     stock_max: int | None = None
+    minimum_stock: int | None = None
+    minimum_stock_primary_id: int | None = None
 
 
 @pytest.mark.parametrize(
@@ -77,13 +79,32 @@ def test_minimum_and_maximum_clamp():
         (500, Rule(stock_max=100), 100, ("capped at 100",)),
         (-4, Rule(), 0, ()),
         (
+            2,
+            Rule(minimum_stock=3, minimum_stock_primary_id=9),
+            0,
+            ("below minimum stock 3: 0 here, sold on the primary",),
+        ),
+        (3, Rule(minimum_stock=3, minimum_stock_primary_id=9, stock_buffer=1), 2, ("minus buffer 1 = 2",)),
+        (2, Rule(minimum_stock=3), 2, ()),
+        (
             100,
             Rule(stock_percent=80, stock_buffer=5, stock_max=50),
             50,
             ("80 % of 100 = 80", "minus buffer 5 = 75", "capped at 50"),
         ),
     ],
-    ids=["plain_case", "percent_case", "buffer_case", "buffer_floor_case", "max_case", "negative_case", "all_case"],
+    ids=[
+        "plain_case",
+        "percent_case",
+        "buffer_case",
+        "buffer_floor_case",
+        "max_case",
+        "negative_case",
+        "minimum_below_case",
+        "minimum_at_case",
+        "minimum_without_primary_case",
+        "all_case",
+    ],
 )
 def test_stock_rules(available, rule, expected, steps):
     result = stock_apply_rules(available, rule)

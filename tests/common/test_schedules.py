@@ -7,9 +7,12 @@ from django.core.management import call_command, get_commands
 from django_q.models import Schedule
 
 from accounts import schedules as accounts_schedules
+from analytics import schedules as analytics_schedules
 from common.schedules import declared_schedules, schedule_modules, schedules_sync
+from competitors import schedules as competitors_schedules
 from operations import schedules as operations_schedules
 from orders import schedules as orders_schedules
+from pricing import schedules as pricing_schedules
 from syncing import schedules as syncing_schedules
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +25,15 @@ def test_setup_schedules_is_the_only_schedule_command():
 
 
 def test_every_app_schedules_module_is_collected():
-    assert schedule_modules() == [accounts_schedules, syncing_schedules, operations_schedules, orders_schedules]
+    assert schedule_modules() == [
+        accounts_schedules,
+        syncing_schedules,
+        operations_schedules,
+        orders_schedules,
+        competitors_schedules,
+        pricing_schedules,
+        analytics_schedules,
+    ]
     specs, prefixes = declared_schedules()
     assert {s.name for s in specs} >= {"accounts.worker_heartbeat", "accounts.audit_prune", "sync-requeue-stuck"}
     assert prefixes == ("sync-pull-channel-", "sync-pull-incremental-channel-", "operations.backup", "operations.feed.")
@@ -43,8 +54,19 @@ def test_setup_schedules_creates_every_declared_schedule(make_channel):
         (f"sync-pull-channel-{shop.pk}", "syncing.tasks.channel_listings_pull_task", Schedule.MINUTES),
         (f"sync-pull-incremental-channel-{shop.pk}", "syncing.tasks.channel_listings_pull_task", Schedule.MINUTES),
         ("operations.system_log_purge", "operations.tasks.system_log_purge_task", Schedule.DAILY),
+        ("operations.notifications_digest", "operations.tasks.notifications_digest_daily_task", Schedule.DAILY),
         ("operations.backup", "operations.tasks.backup_scheduled_task", Schedule.MINUTES),
         ("orders.customers_daily", "orders.tasks.customers_daily_task", Schedule.DAILY),
+        ("orders.orders_pull", "orders.tasks.orders_pull_due_task", Schedule.MINUTES),
+        ("competitors.observe", "competitors.tasks.competitors_observe_task", Schedule.MINUTES),
+        ("pricing.price_history_compress", "pricing.history_tasks.price_history_compress_task", Schedule.DAILY),
+        ("analytics.daily_stats_nightly", "analytics.tasks.channel_daily_stats_nightly_task", Schedule.DAILY),
+        ("analytics.daily_stats_refresh", "analytics.tasks.channel_daily_stats_refresh_task", Schedule.MINUTES),
+        ("analytics.performance_pull", "analytics.tasks.performance_pull_recent_task", Schedule.DAILY),
+        ("analytics.attribution_nightly", "analytics.tasks.attribution_nightly_task", Schedule.DAILY),
+        ("analytics.keywords_search_terms", "analytics.tasks.keywords_search_terms_weekly_task", Schedule.WEEKLY),
+        ("analytics.scores_stale_sweep", "analytics.tasks.scores_recompute_stale_task", Schedule.MINUTES),
+        ("analytics.scores_nightly", "analytics.tasks.scores_nightly_task", Schedule.DAILY),
     }
     assert set(Schedule.objects.values_list("repeats", flat=True)) == {-1}
 

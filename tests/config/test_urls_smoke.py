@@ -22,6 +22,13 @@ READ_PAGES = [
     ("syncing:job_progress", {"pk": "job_pk"}),
     ("syncing:event_list", {}),
     ("operations:job_list", {}),
+    ("analytics:daily_stats", {}),
+    ("analytics:performance_movers", {}),
+    ("analytics:listing_keywords", {"pk": "listing_pk"}),
+    ("pricing:pricing_table", {}),
+    ("pricing:fee_list", {}),
+    ("costs:component_list", {}),
+    ("costs:supplier_list", {}),
 ]
 # (url name, kwargs, role allowed to write)
 WRITE_FORMS = [
@@ -32,6 +39,10 @@ WRITE_FORMS = [
     ("listings:listing_deactivate", {"pk": "listing_pk"}, "editor"),
     ("listings:product_delist", {"product_pk": "pk"}, "editor"),
     ("catalog:product_archive", {"pk": "pk"}, "editor"),
+    ("catalog:product_duplicate", {"pk": "pk"}, "editor"),
+    ("catalog:product_delete", {"pk": "pk"}, "editor"),
+    ("catalog:product_list_on", {"pk": "pk"}, "editor"),
+    ("catalog:product_bulk_edit", {}, "editor"),
 ]
 WRITE_POSTS = [
     ("catalog:image_update", {"pk": "pk", "image_pk": "image_pk"}),
@@ -41,11 +52,14 @@ WRITE_POSTS = [
     ("listings:listing_accept", {"pk": "listing_pk"}),
     ("listings:listing_transition", {"pk": "listing_pk"}),
     ("listings:listing_bulk", {}),
+    ("catalog:product_publish", {"pk": "pk"}),
     ("channels:mapping_save", {"pk": "channel_pk"}),
     ("channels:attribute_mapping_save", {"pk": "channel_pk"}),
     ("channels:channel_test", {"pk": "channel_pk"}),
     ("syncing:job_cancel", {"pk": "job_pk"}),
     ("syncing:event_retry", {"pk": "event_pk"}),
+    ("analytics:keyword_add", {"pk": "listing_pk"}),
+    ("analytics:keywords_extract", {"pk": "listing_pk"}),
 ]
 
 

@@ -41,7 +41,7 @@ def test_deactivate_a_live_listing_from_its_page(page, staff_login, live_listing
     run_queue()
     page.reload()
     expect(page.locator(".page-head .badge")).to_have_text("Delisted")
-    expect(page.locator("#history")).to_contain_text("Deactivate on the marketplace: done.")
+    expect(page.locator("#history")).to_contain_text("Took the listing off Shopify US.")
     [item] = [i for i in sandbox.items("shopify") if i["id"] == live_listing.external_id]
     assert item["status"] == "ARCHIVED"
     assert Listing.objects.get(pk=live_listing.pk).status == "delisted"

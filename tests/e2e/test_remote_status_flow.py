@@ -52,7 +52,7 @@ def test_suppressed_on_the_marketplace_shows_after_refresh(page, staff_login, li
     expect(page.locator("#remote-raw-status")).to_have_text("Suspended")
     expect(page.locator("#remote-issues")).to_contain_text("Prohibited claim in title")
     expect(page.locator("#remote-issues")).to_contain_text("publish again")
-    expect(page.locator("#history")).to_contain_text("Read from the marketplace")
+    expect(page.locator("#history")).to_contain_text("Read the listing back from Lazada MY")
     # and Pull now on the channel page starts a pull job
     page.goto(f"/channels/{listing.channel_id}/")
     page.get_by_role("button", name="Pull now").click()

@@ -108,7 +108,7 @@ def test_product_to_live_on_two_channels(page, staff_login, two_channels, tmp_pa
     page.get_by_role("button", name="Save mapping").click()
     expect(page.locator(".messages")).to_contain_text("Saved 1 category mapping")
     page.goto(f"/listings/{shopee_listing.pk}/")
-    expect(page.locator("#readiness")).to_contain_text("Ready to publish")
+    expect(page.locator("#readiness")).to_contain_text("Can be published")
 
     # Publish on both channels; the worker runs; the job page's progress bar follows it to the end.
     nav(page, "Products")
@@ -181,6 +181,7 @@ def test_import_workbook_commit_and_undo(page, staff_login, tmp_path):
     run_queue()  # ...and the page shows the result by itself again
     expect(page.locator("#import-status")).to_have_text("Imported")
     assert set(Product.objects.values_list("sku", flat=True)) == {"IMP-1", "IMP-2"}
+    page.once("dialog", lambda dialog: dialog.accept())  # undo asks for confirmation first
     page.click("#import-undo-button")
     expect(page.locator("#import-status")).to_have_text("Undoing")  # queued for the worker, polled by the page
     assert Product.objects.filter(sku__in=["IMP-1", "IMP-2"]).count() == 2

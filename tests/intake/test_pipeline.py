@@ -133,6 +133,15 @@ def test_review_resumes_and_drafts_a_new_product_with_variant_photos_and_listing
     product = item.product
     assert product.title == "ACME Kettle KT-200 1.7 L blue"  # the SEO title: name, then the evidenced colour
     assert "<li>Brand: ACME</li>" in product.description  # built from the evidenced fields
+    # the SEO phase's evidenced bullets, backend search terms and SEO title land in the product's content fields
+    seo = IntakePhase.objects.get(item=item, phase=PhaseName.SEO).output
+    bullets = [b["text"] for b in seo["bullets"]]
+    assert "Brand: ACME" in bullets
+    assert [getattr(product, f"bullet_point_{n}") for n in range(1, len(bullets[:5]) + 1)] == bullets[:5]
+    assert product.search_terms == seo["search_terms"] != ""
+    assert len(product.search_terms.encode()) <= 250
+    assert product.seo_title == product.title
+    assert product.seo_description.startswith(bullets[0])
     assert (product.status, product.brand, product.mpn) == ("draft", "ACME", "KT-200")
     assert product.category == small_catalog["kitchen"]
     [variant] = product.variants.all()

@@ -178,3 +178,35 @@ def test_a_user_limited_to_other_channels_does_not_research_through_this_amazon_
     # and once allowed, that channel is the one asked
     UserProfile.objects.filter(user=intake_user).update(allowed_channel_ids=[shopify.pk, amazon.pk])
     assert research(identified(name="Kettle", barcode=KETTLE)).output["channel"]["id"] == amazon.pk
+
+
+def test_what_the_matched_product_sold_for_is_a_research_source(identified, sandbox, make_channel):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from orders.services import order_ingest
+    from syncing.connectors.base import RemoteOrderLine
+    from tests.catalog.factories import ProductFactory
+    from tests.orders.conftest import remote_order
+
+    ProductFactory(sku="KT-200", title="Acme kettle KT-200", barcode=KETTLE, price=Decimal("49.00"), quantity=9)
+    placed = timezone.now() - timedelta(days=2)
+    sold = RemoteOrderLine(
+        external_line_id="1", sku="KT-200", quantity=2, unit_price=Decimal("39.00"), line_total=Decimal("78.00")
+    )
+    order_ingest(
+        channel=make_channel("shopify", currency="USD"),
+        remote=remote_order("K1", lines=[sold], placed_at=placed, updated_at=placed),
+    )
+
+    out = research(identified(name="Electric kettle", barcode=KETTLE)).output
+
+    assert out["sources"] == ["our catalog", "our order history"]
+    history = [m for m in out["matches"] if m["source"] == "our order history"]
+    assert [(m["sku"], m["price"], m["units_sold"], m["matched_by"]) for m in history] == [
+        ("KT-200", "39.00", 2, "gtin")
+    ]
+    # the range counts the list price (49.00) and the sold price (39.00) of the very item
+    assert out["price"] == {"min": "39.00", "typical": "44.00", "max": "49.00", "currency": "USD", "basis": "same GTIN"}

@@ -2,8 +2,6 @@
 published through the engine, on all six marketplaces (docs/marketplaces/<code>.md#mandatory-fields)."""
 
 import io
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import call_command
@@ -20,29 +18,6 @@ from tests.syncing.engine.conftest import run_queue
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 DEMO_PRODUCTS = 60  # enough for every demo category, brand and size; the demo's 240 take minutes here
-
-
-@pytest.fixture
-def media_server(settings):
-    """MEDIA_ROOT over HTTP on loopback: marketplaces that download our images (Shopee, TikTok, Etsy) fetch them."""
-    root, prefix = str(settings.MEDIA_ROOT), settings.MEDIA_URL
-
-    class Handler(SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=root, **kwargs)
-
-        def translate_path(self, path):
-            return super().translate_path("/" + path.removeprefix(prefix))
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.PUBLIC_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}"
-    yield server
-    server.shutdown()
 
 
 def test_every_listing_the_demo_shows_as_ready_is_accepted_by_the_sandbox(sandbox, settings, media_server):

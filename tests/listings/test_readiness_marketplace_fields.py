@@ -33,13 +33,12 @@ def test_tiktok_titles_are_25_characters_outside_the_full_title_regions(make_lis
     assert ("title_too_short" in _blocking(listing)) is blocked
 
 
-def test_shopee_and_amazon_list_each_variant_on_its_own(make_listing, make_channel, make_listable_product):
+def test_shopee_and_shopify_take_a_one_option_family(make_listing, make_channel, make_listable_product):
+    # variation families: tests/listings/test_readiness_families.py
     product = make_listable_product()
     variant_create(product=product, sku=f"{product.sku}-S", options={"Size": "S"}, quantity=3)
-    shopee = make_listing(product=product, channel=make_channel("shopee"))
-    assert "variants_unsupported" in _blocking(shopee)
-    shopify = make_listing(product=product, channel=make_channel("shopify"))
-    assert "variants_unsupported" not in _blocking(shopify)
+    for code in ("shopee", "shopify"):
+        assert _blocking(make_listing(product=product, channel=make_channel(code))) == []
 
 
 def test_shopee_description_bounds(make_listing, make_channel, make_listable_product):

@@ -92,9 +92,10 @@ def test_refresh_queries_are_constant_per_chunk(make_listing, make_channel, monk
         return len(ctx.captured_queries)
 
     # when / then: 2 rule queries per channel + 5 per chunk (listings, products, images, variants, UPDATE) + the
-    # last, empty read; category names are not read, as no message needs one
-    assert queries(2) == 2 * 3 + 5 * 5 + 1
-    assert queries(4) == 2 * 3 + 5 * 3 + 1
+    # last, empty read + the required metafield keys, read once (docs/catalog.md#metafields); category names are not
+    # read, as no message needs one
+    assert queries(2) == 2 * 3 + 5 * 5 + 1 + 1
+    assert queries(4) == 2 * 3 + 5 * 3 + 1 + 1
 
 
 def test_category_names_are_read_once_per_refresh_when_messages_need_them(make_listing, make_channel, monkeypatch):
@@ -107,7 +108,7 @@ def test_category_names_are_read_once_per_refresh_when_messages_need_them(make_l
     with CaptureQueriesContext(connection) as ctx:
         assert listings_readiness_refresh() == 4
     # then: one more query than a refresh without such messages
-    assert len(ctx.captured_queries) == 2 + 5 * 2 + 1 + 1
+    assert len(ctx.captured_queries) == 2 + 5 * 2 + 1 + 1 + 1  # + the required metafield keys, read once
     assert Listing.objects.first().readiness_issues[0]["message"].startswith("Category 'Listable category")
 
 

@@ -73,7 +73,10 @@ def test_product_list_summarises_each_products_listings(viewer_client, catalog):
     assert summaries[catalog["C"].sku] == {"listed": 0, "ready": 0, "blocked": 0, "unchecked": 0}
     assert summaries[catalog["D"].sku] == {"listed": 1, "ready": 0, "blocked": 0, "unchecked": 1}
     body = response.content.decode()
-    assert '<span class="badge status-error">1 blocked</span> <span class="badge status-live">1 ready</span>' in body
+    assert (
+        '<span class="badge status-error">1 blocked</span> <span class="badge status-live">1 can be published</span>'
+        in body
+    )
     assert "1 not checked" in body
     assert body.count("not listed") == 1
 
@@ -114,8 +117,8 @@ def test_listing_list_filters_by_stored_readiness(viewer_client, catalog):
     assert [x.product_id for x in unchecked] == [catalog["D"].pk]
     assert len(ready) == 3
     body = viewer_client.get(url).content.decode()
-    assert body.count(">1 blocking</span>") == 1
-    assert body.count(">ready</span>") == 3
+    assert body.count(">Blocked</span>") == 1
+    assert body.count(">Can be published</span>") == 3
     assert "not checked" in body
     assert "has no mapped Etsy category on" in body  # the blocking reason, in the Why column
 
@@ -144,3 +147,17 @@ def test_a_user_limited_to_one_channel_gets_readiness_on_that_channel(viewer_cli
     assert _skus(viewer_client, {"readiness": "blocked"}, catalog) == []
     summaries = {p.sku: p.listing_summary for p in viewer_client.get(LIST).context["products"]}
     assert summaries[catalog["B"].sku] == {"listed": 1, "ready": 1, "blocked": 0, "unchecked": 0}
+
+
+def test_listing_page_says_can_be_published_or_blocked_and_the_status_keeps_ready(viewer_client, catalog):
+    # "Ready" means one thing on screen: the status; readiness reads "Can be published" / "Blocked"
+    ok = Listing.objects.get(product=catalog["A"], channel=catalog["shopify"])
+    blocked = Listing.objects.get(product=catalog["B"], channel=catalog["etsy"])
+    Listing.objects.filter(pk=ok.pk).update(status="ready")
+    page = viewer_client.get(reverse("listings:listing_detail", kwargs={"pk": ok.pk})).content.decode()
+    assert "Can be published" in page
+    assert "Ready to publish" not in page
+    assert ">Ready<" in page  # the status badge
+    page = viewer_client.get(reverse("listings:listing_detail", kwargs={"pk": blocked.pk})).content.decode()
+    assert "<strong>Blocked:</strong>" in page
+    assert "Not ready" not in page

@@ -27,6 +27,11 @@ from pyftpdlib.handlers import FTPHandler  # noqa: E402
 from pyftpdlib.servers import FTPServer  # noqa: E402
 
 FEED_USER, FEED_PASSWORD = "etilize", "s3cret-feed"
+# The key the SFTP server accepts for FEED_USER (docs/operations.md#sftp-keys), plain and passphrase-protected.
+FEED_CLIENT_KEY = asyncssh.generate_private_key("ssh-ed25519")
+FEED_KEY_TEXT = FEED_CLIENT_KEY.export_private_key().decode()
+FEED_KEY_PASSPHRASE = "key-passphrase"
+FEED_KEY_PROTECTED = FEED_CLIENT_KEY.export_private_key(passphrase=FEED_KEY_PASSPHRASE).decode()
 
 
 @pytest.fixture
@@ -67,6 +72,12 @@ def sftp_server(feed_dir, tmp_path):
 
         def validate_password(self, username, password):
             return username == FEED_USER and password == FEED_PASSWORD
+
+        def public_key_auth_supported(self):
+            return True
+
+        def validate_public_key(self, username, key):
+            return username == FEED_USER and key.public_data == FEED_CLIENT_KEY.public_data
 
     async def start():
         return await asyncssh.listen(

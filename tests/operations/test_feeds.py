@@ -285,3 +285,95 @@ def test_seed_demo_feeds_command_creates_and_runs_the_demo_feed():
     assert "demo feed: Etilize demo feed (created)" in out.getvalue()
     assert "succeeded: read=8 written=8 skipped=0" in out.getvalue()
     assert Product.objects.filter(sku="BRO-TN760").exists()
+
+
+# --- SFTP key login (docs/operations.md#sftp-keys) ---
+
+
+def test_sftp_feed_logs_in_with_a_private_key_stored_encrypted(sftp_server, feed_dir):
+    from .conftest import FEED_KEY_TEXT
+
+    shutil.copy(SAMPLE, feed_dir / "products_1.csv")
+    feed = make_feed(sftp_server, "sftp", password="")
+    feed = feed_save(feed=feed, data={}, private_key=FEED_KEY_TEXT)
+    assert feed.has_private_key
+    assert not feed.has_password
+    assert "PRIVATE KEY" not in feed.private_key_encrypted
+
+    job = run(feed)
+
+    assert job.status == JobStatus.SUCCEEDED, log_text(job)
+    assert job.write_count == 8
+    # None keeps the stored key; "" removes it, and then the server refuses the login
+    assert feed_save(feed=feed, data={"is_active": True}).has_private_key
+    cleared = feed_save(feed=feed, data={}, private_key="")
+    assert not cleared.has_private_key
+    refused = run(cleared)
+    assert refused.status == JobStatus.FAILED
+    assert "SFTP login refused for user 'etilize'." in log_text(refused)
+
+
+def test_a_passphrase_protected_key_uses_the_password_as_its_passphrase(sftp_server, feed_dir):
+    from .conftest import FEED_KEY_PASSPHRASE, FEED_KEY_PROTECTED
+
+    shutil.copy(SAMPLE, feed_dir / "products_1.csv")
+    feed = make_feed(sftp_server, "sftp", password=FEED_KEY_PASSPHRASE)
+    feed = feed_save(feed=feed, data={}, private_key=FEED_KEY_PROTECTED)
+    assert run(feed).status == JobStatus.SUCCEEDED
+
+
+@pytest.mark.parametrize(
+    ("source_type", "key", "password", "message"),
+    [
+        (
+            "sftp",
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nnot base64\n",
+            "",
+            "private_key: The private key cannot be read",
+        ),
+        ("sftp", "protected", "", "private_key: The private key is protected by a passphrase"),
+        ("sftp", "protected", "wrong passphrase", "private_key: The private key is protected by a passphrase"),
+        ("ftp", "plain", "", "private_key: only SFTP feeds log in with a private key"),
+    ],
+)
+def test_a_bad_private_key_is_refused_naming_the_field_and_nothing_is_saved(source_type, key, password, message):
+    from .conftest import FEED_KEY_PROTECTED, FEED_KEY_TEXT
+
+    text = {"protected": FEED_KEY_PROTECTED, "plain": FEED_KEY_TEXT}.get(key, key)
+    data = {
+        "name": "keyed",
+        "source_type": source_type,
+        "url": f"{source_type}://127.0.0.1:2222/incoming",
+        "username": FEED_USER,
+        "format": "csv",
+        "mapping": DEMO_MAPPING,
+    }
+    with pytest.raises(ApplicationError) as refused:
+        feed_save(data=data, password=password, private_key=text)
+    assert str(refused.value.message).startswith(message)
+    assert not Feed.objects.filter(name="keyed").exists()
+
+
+def test_feed_api_and_page_take_the_key_write_only(admin_api, staff_client, sftp_server):
+    from .conftest import FEED_KEY_TEXT
+
+    body = {
+        "name": "api keyed",
+        "source_type": "sftp",
+        "url": sftp_server,
+        "username": FEED_USER,
+        "format": "csv",
+        "mapping": DEMO_MAPPING,
+        "private_key": FEED_KEY_TEXT,
+    }
+    created = admin_api.post("/api/v1/feeds/", body, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["has_private_key"] is True
+    assert "private_key" not in created.json()
+    bad = admin_api.patch(f"/api/v1/feeds/{created.json()['id']}/", {"private_key": "nonsense"}, format="json")
+    assert bad.status_code == 400
+    assert "private_key: The private key cannot be read" in bad.content.decode()
+
+    page = staff_client.get(f"/operations/feeds/{created.json()['id']}/").content.decode()
+    assert "A private key is stored (encrypted)" in page
+    assert "PRIVATE KEY" not in page

@@ -118,9 +118,19 @@ class AmazonClient:
             json=json,
             headers=headers,
         )
-        return self._interpret(resp)
+        return self._interpret(resp)  # type: ignore[no-any-return]
 
-    def _interpret(self, resp: requests.Response) -> dict[str, Any]:
+    def call_array(self, method: str, path: str, *, json: Any) -> list[Any]:
+        """A call whose success body is a bare JSON array (Product Fees' batch); errors as for `call`."""
+        headers = {
+            "x-amz-access-token": self.access_token,
+            "accept": "application/json",
+            "content-type": "application/json",
+        }
+        resp = self.http.request(method, self.base_url + path, json=json, headers=headers)
+        return self._interpret(resp, array=True)  # type: ignore[no-any-return]
+
+    def _interpret(self, resp: requests.Response, *, array: bool = False) -> Any:
         status = resp.status_code
         request_id = resp.headers.get("x-amzn-RequestId", "")
         if status == 429:
@@ -143,6 +153,8 @@ class AmazonClient:
             )
         payload = json_body(resp, marketplace=MARKETPLACE, request_id=request_id)
         if 200 <= status < 300:
+            if array and isinstance(payload, list):
+                return payload
             if not isinstance(payload, dict):
                 raise RetryableError(f"{MARKETPLACE}: unexpected response shape.", request_id=request_id)
             return payload

@@ -3,8 +3,8 @@
 The listing's external id is our SKU (Amazon keys listings items by seller SKU; the ASIN comes later).
 """
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -30,14 +30,16 @@ from ..base import (
     iso_z,
     require_credentials,
 )
-from ..market import CatalogMatch, MarketOffers
-from . import catalog, mapping, orders
+from ..market import CatalogMatch, ItemCompetition, MarketOffers
+from ..variations import family_problems, option_names, variation_theme
+from . import catalog, fees, mapping, orders, reports
 from .client import MARKETPLACE, AmazonClient, TokenExpired
 
 T = TypeVar("T")
 
 ITEMS = "/listings/2021-08-01/items"
-READ_DATA = "summaries,attributes,issues,offers,fulfillmentAvailability"
+CATALOG_ITEM = "/catalog/2022-04-01/items/{asin}"  # getCatalogItem (docs/marketplaces/amazon.md#catalog-and-pricing)
+READ_DATA = "summaries,attributes,issues,offers,fulfillmentAvailability,relationships"
 
 
 class AmazonConnector(Connector):
@@ -46,13 +48,14 @@ class AmazonConnector(Connector):
     credential_fields = ("lwa_client_id", "lwa_client_secret", "refresh_token", "marketplace_id")
     optional_credential_fields = ("access_token", "access_token_expires_at", "lwa_url")
     sensitive_fields = frozenset({"lwa_client_secret", "access_token", "refresh_token"})
+    capabilities = frozenset({"push", "pull", "price", "stock", "delete", "variant_offers"})
     default_rate_limit = RateLimit(requests_per_second=5, burst=10)
     default_rules = ListingRules(
         title_max_length=200,
         max_images=9,
         main_image_min_px=1000,
         main_image_white_background=True,
-        variants_supported=False,
+        variation_themes=mapping.VARIATION_THEMES,
     )
 
     page_size = 20  # searchListingsItems maximum
@@ -149,17 +152,48 @@ class AmazonConnector(Connector):
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
         if payload.variants:
-            raise Rejected(
-                f"{MARKETPLACE}: variation families (parent + child SKUs) are not supported yet; "
-                "list each variant as its own listing.",
-                field_errors={"variants": ["Amazon listings are one SKU each here; list each variant separately."]},
-                code="VARIANTS_UNSUPPORTED",
-            )
+            return self._push_family(payload)
         sku = payload.external_id or payload.sku
         body = mapping.listing_body(payload, marketplace_id=self.marketplace_id, tag=self.tag)
         self._product_types[sku] = str(body["productType"])
         response = self._call("PUT", self._item_path(sku), params={"issueLocale": self.tag}, json=body)
         return self._submission(response, sku)
+
+    def _push_family(self, payload: ListingPayload) -> PushResult:
+        """The parent (theme, no offer) first, then one child per variant with its own offer
+        (docs/marketplaces/amazon.md#variation-families). Every PUT is a create-or-replace, so a retry after a
+        child failed sends the whole family again harmlessly."""
+        product_type = mapping.product_type_of(payload)
+        variants = [(v.sku, v.options) for v in payload.variants]
+        problems = family_problems(self.default_rules, variants, product_type=product_type)
+        if problems:
+            raise Rejected(
+                f"{MARKETPLACE} would refuse this variation family: " + " ".join(p.message for p in problems),
+                field_errors={"variants": [p.message for p in problems]},
+                code=problems[0].code,
+            )
+        allowed = (self.default_rules.variation_themes or {}).get(product_type, ())
+        theme = variation_theme(option_names([v.options for v in payload.variants]), allowed)
+        sku = payload.external_id or payload.sku
+        parent = mapping.parent_body(payload, theme=theme, marketplace_id=self.marketplace_id, tag=self.tag)
+        result = self._submission(self._put(sku, parent), sku)
+        notes = list(result.review_notes)
+        for variant in payload.variants:
+            body = mapping.child_body(payload, variant, theme=theme, marketplace_id=self.marketplace_id, tag=self.tag)
+            notes += self._submission(self._put(variant.sku, body), variant.sku).review_notes
+        skus = ",".join(v.sku for v in payload.variants)
+        return PushResult(
+            external_id=result.external_id,
+            status=result.status,
+            raw_status=result.raw_status,
+            review_notes=tuple(notes),
+            raw=result.raw,
+            marketplace_ids={**result.marketplace_ids, "child_skus": skus, "variation_theme": theme},
+        )
+
+    def _put(self, sku: str, body: dict[str, Any]) -> dict[str, Any]:
+        self._product_types[sku] = str(body["productType"])
+        return self._call("PUT", self._item_path(sku), params={"issueLocale": self.tag}, json=body)
 
     def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
         """One PATCH per SKU (the API has no batch call); each answer is that item's result."""
@@ -182,9 +216,16 @@ class AmazonConnector(Connector):
         return results
 
     def get_listing(self, external_id: str) -> RemoteListing:
-        return mapping.remote_listing(
-            self._call("GET", self._item_path(external_id), params={"includedData": READ_DATA})
-        )
+        """One item; a parent comes with its children read back (one GET each) as `variants`."""
+        item = self._call("GET", self._item_path(external_id), params={"includedData": READ_DATA})
+        children = []
+        for child in mapping.child_skus(item) if mapping.parentage(item) == "parent" else []:
+            try:
+                read = self._call("GET", self._item_path(child), params={"includedData": READ_DATA})
+            except NotFound:
+                continue
+            children.append(mapping.remote_variant(read))
+        return mapping.remote_listing(item, children)
 
     def find_by_sku(self, sku: str) -> RemoteListing | None:
         try:
@@ -200,7 +241,12 @@ class AmazonConnector(Connector):
         if cursor:
             params["pageToken"] = cursor
         data = self._call("GET", f"{ITEMS}/{quote(self.seller_id, safe='')}", params=params)
-        items = [mapping.remote_listing(i) for i in data.get("items") or [] if isinstance(i, dict)]
+        # Children are read with their parent (get_listing), not as listings of their own.
+        items = [
+            mapping.remote_listing(i)
+            for i in data.get("items") or []
+            if isinstance(i, dict) and mapping.parentage(i) != "child"
+        ]
         pagination = data.get("pagination") or {}
         return Page(items=items, next_cursor=str(pagination.get("nextToken") or "") or None)
 
@@ -236,6 +282,69 @@ class AmazonConnector(Connector):
             self._raw_call, self.marketplace_id, gtin=gtin, keywords=keywords, page_size=page_size
         )
 
+    def fees_estimate(self, queries: Sequence[fees.FeeQuery]) -> list[fees.FeeEstimate]:
+        """Product Fees getMyFeesEstimates for our SKUs at given prices (docs/marketplaces/amazon.md#product-fees)."""
+        return fees.fees_estimate(
+            lambda method, path, json: self._authed(lambda: self.client.call_array(method, path, json=json)),
+            self.marketplace_id,
+            queries,
+        )
+
     def get_item_offers(self, asin: str, condition: str = "new") -> MarketOffers:
         """Product Pricing getItemOffers: the competition on one ASIN."""
         return catalog.get_item_offers(self._raw_call, self.marketplace_id, asin, condition)
+
+    def observe_item(self, item_id: str) -> ItemCompetition:
+        """A competitor's ASIN now: getItemOffers (new condition: offers, buy box, lowest prices, offer count) and
+        getCatalogItem (title, sales rank). An ASIN Amazon does not know is Rejected (docs/competitors.md#amazon)."""
+        asin = item_id.strip().upper()
+        offers = self._raw_call("GET", catalog.OFFERS_PATH.format(asin=quote(asin, safe="")),
+                                params=catalog.offers_params(self.marketplace_id, "new"))  # fmt: skip
+        item = self._raw_call(
+            "GET",
+            CATALOG_ITEM.format(asin=quote(asin, safe="")),
+            params={"marketplaceIds": self.marketplace_id, "includedData": "summaries,salesRanks"},
+        )
+        return mapping.item_competition(offers, item, asin, self.marketplace_id)
+
+    # --- Reports API 2021-06-30 (reports.py; docs/marketplaces/amazon.md#reports) ---
+
+    def _report_call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        return self._authed(lambda: self.client.call(method, path, json=body))
+
+    def create_report(self, report_type: str, start: date, end: date, options: Mapping[str, str] | None = None) -> str:
+        """createReport for the whole days start..end; returns the reportId (the report is queued)."""
+        body = reports.create_body(report_type, self.marketplace_id, start, end, options)
+        report_id = str(self._report_call("POST", reports.REPORTS_PATH, body).get("reportId") or "")
+        if not report_id:
+            raise RetryableError(f"{MARKETPLACE}: createReport answered no reportId.", code="malformed_response")
+        return report_id
+
+    def get_report(self, report_id: str) -> reports.ReportStatus:
+        """getReport: its processingStatus, and the document id once DONE. Callers poll with a backoff."""
+        path = reports.REPORT_PATH.format(report_id=quote(report_id, safe=""))
+        return reports.report_status(self._report_call("GET", path))
+
+    def get_report_document(self, document_id: str) -> reports.ReportDocument:
+        """getReportDocument: the pre-signed URL (valid 5 minutes) and the compression."""
+        path = reports.DOCUMENT_PATH.format(document_id=quote(document_id, safe=""))
+        return reports.report_document(self._report_call("GET", path))
+
+    def download_report_document(self, document: reports.ReportDocument) -> Any:
+        """Download the document at its URL (no access token: the URL is signed) and decode it (gunzip, JSON).
+        An expired URL is retryable: get the document again for a fresh one."""
+        resp = self.client.http.request("GET", document.url)
+        if resp.status_code == 403:
+            raise RetryableError(f"{MARKETPLACE}: the report document URL was refused (expired?).", code="url_expired")
+        if resp.status_code >= 500:
+            raise RetryableError(f"{MARKETPLACE}: report download answered HTTP {resp.status_code}.")
+        if resp.status_code != 200:
+            raise ConnectorError(f"{MARKETPLACE}: report download answered HTTP {resp.status_code}.")
+        return reports.decode_document(resp.content, document.compression)
+
+    def fetch_report(self, document_id: str, report_type: str) -> Any:
+        """getReportDocument + download + the parser of `report_type` (reports.PARSERS)."""
+        data = self.download_report_document(self.get_report_document(document_id))
+        if not isinstance(data, dict):
+            raise ConnectorError(f"{MARKETPLACE}: the report document is not a JSON object.", code="bad_document")
+        return reports.PARSERS[report_type](data)

@@ -3,12 +3,15 @@
 Facts: docs/marketplaces/amazon.md#endpoints and docs/marketplaces/amazon.md#listing-limits.
 """
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..base import ListingPayload, RemoteListing, remote_issue, remote_time
+from ..base import ListingPayload, RemoteListing, RemoteVariant, VariantPayload, remote_issue, remote_time
+from ..market import CompetingOffer, ItemCompetition
+from ..variations import THEME_ATTRIBUTES
 
 NON_FIELD = "__all__"
 AMAZON_ATTRIBUTE = re.compile(r"[a-z][a-z0-9_]*")
@@ -26,6 +29,31 @@ FIELD_BY_ATTRIBUTE = {
     "externally_assigned_product_identifier": "barcode",
     "item_package_weight": "weight_grams",
     "condition_type": "attributes",
+    "variation_theme": "variants",
+    "parentage_level": "variants",
+    "child_parent_sku_relationship": "variants",
+    **dict.fromkeys(THEME_ATTRIBUTES.values(), "variants"),
+    "bullet_point": "bullet_points",
+    "generic_keyword": "search_terms",
+    "manufacturer": "manufacturer",
+    "model_number": "model_number",
+    "part_number": "part_number",
+}
+
+# Variation themes each product type allows (the product type definitions' `variation_theme` enum, for the
+# types this project maps; the demo's category ids among them): docs/marketplaces/amazon.md#variation-families.
+APPAREL_THEMES = ("SIZE", "COLOR", "SIZE/COLOR")
+VARIATION_THEMES: dict[str, tuple[str, ...]] = {
+    "SHIRT": APPAREL_THEMES,
+    "DRESS": APPAREL_THEMES,
+    "PANTS": APPAREL_THEMES,
+    "SHOES": APPAREL_THEMES,
+    "SWEATSHIRT": APPAREL_THEMES,
+    "T_SHIRTS": APPAREL_THEMES,
+    "DRESSES": APPAREL_THEMES,
+    "TOPS": APPAREL_THEMES,
+    "DRINKING_CUP": ("COLOR", "SIZE", "SIZE/COLOR"),
+    "BACKPACK": ("COLOR", "STYLE", "COLOR/STYLE"),
 }
 
 
@@ -65,6 +93,7 @@ def listing_body(payload: ListingPayload, *, marketplace_id: str, tag: str) -> d
     }
     if payload.brand:
         attributes["brand"] = _text(payload.brand, marketplace_id, tag)
+    attributes |= content_attributes(payload, marketplace_id=marketplace_id, tag=tag)
     if payload.barcode:
         kind = "upc" if len(payload.barcode) == 12 else "ean"
         attributes["externally_assigned_product_identifier"] = [
@@ -89,6 +118,65 @@ def listing_body(payload: ListingPayload, *, marketplace_id: str, tag: str) -> d
         "requirements": "LISTING",
         "attributes": attributes,
     }
+
+
+def product_type_of(payload: ListingPayload) -> str:
+    return payload.category_id or payload.attributes.get("product_type") or DEFAULT_PRODUCT_TYPE
+
+
+def parent_body(payload: ListingPayload, *, theme: str, marketplace_id: str, tag: str) -> dict[str, Any]:
+    """The family's parent: product facts only (a parent is not buyable, so no offer), its theme and level."""
+    body = listing_body(payload, marketplace_id=marketplace_id, tag=tag)
+    attributes = body["attributes"]
+    for name in ("purchasable_offer", "fulfillment_availability", "externally_assigned_product_identifier"):
+        attributes.pop(name, None)
+    attributes["parentage_level"] = [{"marketplace_id": marketplace_id, "value": "parent"}]
+    attributes["variation_theme"] = [{"name": theme}]
+    return {**body, "requirements": "LISTING_PRODUCT_ONLY"}
+
+
+def child_body(
+    payload: ListingPayload, variant: VariantPayload, *, theme: str, marketplace_id: str, tag: str
+) -> dict[str, Any]:
+    """One child: its own SKU, offer and theme values, tied to the parent by `child_parent_sku_relationship`."""
+    values = {str(name).strip().lower(): str(value) for name, value in variant.options.items()}
+    title = f"{payload.title} ({', '.join(str(v) for v in variant.options.values())})" if variant.options else ""
+    single = dataclasses.replace(
+        payload,
+        sku=variant.sku,
+        title=title or payload.title,
+        price=variant.price,
+        quantity=variant.quantity,
+        barcode=variant.barcode,
+        variants=(),
+    )
+    body = listing_body(single, marketplace_id=marketplace_id, tag=tag)
+    attributes = body["attributes"]
+    attributes["parentage_level"] = [{"marketplace_id": marketplace_id, "value": "child"}]
+    attributes["child_parent_sku_relationship"] = [
+        {"marketplace_id": marketplace_id, "child_relationship_type": "variation", "parent_sku": payload.sku}
+    ]
+    attributes["variation_theme"] = [{"name": theme}]
+    for part in theme.lower().split("/"):
+        value = next((v for name, v in values.items() if THEME_ATTRIBUTES.get(name) == part), "")
+        attributes[part] = [{"value": value, "language_tag": tag, "marketplace_id": marketplace_id}]
+    return body
+
+
+def content_attributes(payload: ListingPayload, *, marketplace_id: str, tag: str) -> dict[str, Any]:
+    """bullet_point (one entry per bullet), generic_keyword, manufacturer, model_number and part_number
+    (docs/marketplaces/amazon.md#content-fields); empty values are not sent."""
+    attributes: dict[str, Any] = {}
+    bullets = [b for b in payload.bullet_points if b]
+    if bullets:
+        attributes["bullet_point"] = [_text(b, marketplace_id, tag)[0] for b in bullets]
+    for name, value in (("generic_keyword", payload.search_terms), ("manufacturer", payload.manufacturer)):
+        if value:
+            attributes[name] = _text(value, marketplace_id, tag)
+    for name, value in (("model_number", payload.model_number), ("part_number", payload.part_number)):
+        if value:
+            attributes[name] = [{"value": value, "marketplace_id": marketplace_id}]
+    return attributes
 
 
 def offer_patches(
@@ -199,7 +287,43 @@ def marketplace_ids(item: Mapping[str, Any]) -> dict[str, str]:
     return ids
 
 
-def remote_listing(item: Mapping[str, Any]) -> RemoteListing:
+def parentage(item: Mapping[str, Any]) -> str:
+    """ "parent", "child" or "" (a single item), from the attributes or the relationships read."""
+    level = (item.get("attributes") or {}).get("parentage_level") or []
+    if level and isinstance(level[0], Mapping):
+        return str(level[0].get("value") or "")
+    for entry in item.get("relationships") or []:
+        for relation in entry.get("relationships") or [] if isinstance(entry, Mapping) else []:
+            if relation.get("childSkus"):
+                return "parent"
+            if relation.get("parentSkus"):
+                return "child"
+    return ""
+
+
+def child_skus(item: Mapping[str, Any]) -> list[str]:
+    skus: list[str] = []
+    for entry in item.get("relationships") or []:
+        for relation in entry.get("relationships") or [] if isinstance(entry, Mapping) else []:
+            skus += [str(sku) for sku in relation.get("childSkus") or []]
+    return skus
+
+
+def remote_variant(item: Mapping[str, Any]) -> RemoteVariant:
+    """A child item read back: its SKU, offer, stock and theme values."""
+    single = remote_listing(item)
+    attributes = item.get("attributes") or {}
+    options = {
+        part: str(attributes[part][0].get("value", ""))
+        for part in sorted(set(THEME_ATTRIBUTES.values()))
+        if isinstance(attributes.get(part), list) and attributes[part] and isinstance(attributes[part][0], Mapping)
+    }
+    return RemoteVariant(
+        sku=single.sku, price=single.price, quantity=single.quantity, external_id=single.sku, options=options
+    )
+
+
+def remote_listing(item: Mapping[str, Any], variants: Sequence[RemoteVariant] = ()) -> RemoteListing:
     summaries = [s for s in item.get("summaries") or [] if isinstance(s, Mapping)]
     summary = summaries[0] if summaries else {}
     offers = [o for o in item.get("offers") or [] if isinstance(o, Mapping)]
@@ -210,6 +334,9 @@ def remote_listing(item: Mapping[str, Any]) -> RemoteListing:
     availability = [a for a in item.get("fulfillmentAvailability") or [] if isinstance(a, Mapping)]
     quantity = availability[0].get("quantity") if availability else None
     status, raw = status_of(item)
+    if parentage(item) == "parent" and status == "inactive":
+        # A parent is never buyable itself (its children are): processed without errors means the family is up.
+        status, raw = "live", f"PARENT,{raw}"
     return RemoteListing(
         external_id=str(item.get("sku", "")),
         sku=str(item.get("sku", "")),
@@ -222,4 +349,72 @@ def remote_listing(item: Mapping[str, Any]) -> RemoteListing:
         issues=issues_of(item),
         updated_at=remote_time(summary.get("lastUpdatedDate")),
         marketplace_ids=marketplace_ids(item),
+        variants=tuple(variants),
     )
+
+
+# --- competitors: getItemOffers + getCatalogItem -> ItemCompetition (docs/competitors.md#amazon) ---
+
+
+def _amount(value: Any) -> Decimal | None:
+    """A Pricing v0 money object's `Amount` (numeric there), to the cent; None when absent or not a number."""
+    if not isinstance(value, Mapping) or value.get("Amount") is None:
+        return None
+    try:
+        return Decimal(str(value["Amount"])).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
+
+
+def competing_offer(offer: Mapping[str, Any]) -> CompetingOffer:
+    price, shipping = _amount(offer.get("ListingPrice")), _amount(offer.get("Shipping"))
+    return CompetingOffer(
+        seller_id=str(offer.get("SellerId") or ""),
+        price=price,
+        shipping=shipping,
+        landed=None if price is None else price + (shipping or Decimal("0")),
+        has_buy_box=offer.get("IsBuyBoxWinner") is True,
+        is_featured=offer.get("IsFeaturedMerchant") is True,
+        is_fulfilled_by_marketplace=offer.get("IsFulfilledByAmazon") is True,
+    )
+
+
+def item_competition(
+    offers: Mapping[str, Any], item: Mapping[str, Any], asin: str, marketplace_id: str
+) -> ItemCompetition:
+    """getItemOffers' `{"payload": GetOffersResult}` and getCatalogItem's Item (summaries, salesRanks) as one
+    ItemCompetition. The lowest price is the lowest landed price of the summary (else of the offers)."""
+    result = offers.get("payload") or {}
+    summary = result.get("Summary") or {}
+    rows = tuple(competing_offer(o) for o in result.get("Offers") or [] if isinstance(o, Mapping))
+    currency = next(
+        (str(o.get("ListingPrice", {}).get("CurrencyCode") or "") for o in result.get("Offers") or []
+         if isinstance(o, Mapping) and isinstance(o.get("ListingPrice"), Mapping)), "")  # fmt: skip
+    lowest = [p for p in (_amount(r.get("LandedPrice")) for r in summary.get("LowestPrices") or []) if p is not None]
+    lowest += [o.landed for o in rows if o.landed is not None] if not lowest else []
+    box = [r for r in summary.get("BuyBoxPrices") or [] if isinstance(r, Mapping)]
+    winner = next((o for o in rows if o.has_buy_box), None)
+    summaries = _for_marketplace(item.get("summaries"), marketplace_id)
+    ranks = _for_marketplace(item.get("salesRanks"), marketplace_id)
+    rank_rows = (ranks.get("classificationRanks") or []) + (ranks.get("displayGroupRanks") or [])
+    rank = next(
+        (int(r["rank"]) for r in rank_rows if isinstance(r, Mapping) and str(r.get("rank", "")).isdigit()), None
+    )
+    return ItemCompetition(
+        item_id=asin,
+        currency=currency,
+        title=str(summaries.get("itemName") or ""),
+        brand=str(summaries.get("brand") or ""),
+        offers=rows,
+        offer_count=int(summary.get("TotalOfferCount") or 0),
+        buy_box_price=_amount(box[0].get("LandedPrice")) if box else None,
+        buy_box_seller=str((box[0].get("sellerId") if box else "") or (winner.seller_id if winner else "")),
+        lowest_price=min(lowest) if lowest else None,
+        sales_rank=rank,
+    )
+
+
+def _for_marketplace(entries: Any, marketplace_id: str) -> Mapping[str, Any]:
+    """The entry of a Catalog Items per-marketplace array for ours (else the first; {} when none)."""
+    rows = [e for e in entries or [] if isinstance(e, Mapping)]
+    return next((e for e in rows if e.get("marketplaceId") == marketplace_id), rows[0] if rows else {})

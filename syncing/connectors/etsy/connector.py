@@ -18,6 +18,7 @@ from ..base import (
     Page,
     PushResult,
     RateLimit,
+    Rejected,
     RemoteListing,
     RemoteOrder,
     RequestHook,
@@ -27,6 +28,7 @@ from ..base import (
     require_credentials,
 )
 from ..images import fetch_image
+from ..market import ItemCompetition, ListingMatch
 from . import mapping, orders
 from .client import MARKETPLACE, EtsyClient, TokenExpired
 
@@ -36,6 +38,10 @@ EARLY_REFRESH_SECONDS = 120
 
 # getListingsByShop filters by one state at a time; pulling walks them in this order.
 STATES = ("active", "draft", "inactive", "sold_out", "expired")
+# An incremental pull walks only the states a live listing moves between (the seller's edits, deactivation, selling
+# out); a listing that expired or went back to draft is found by the daily full pull
+# (docs/marketplaces/etsy.md#incremental-pull). Three list calls when fewer than a page changed.
+INCREMENTAL_STATES = ("active", "inactive", "sold_out")
 MAX_IMAGES = 20
 
 
@@ -227,8 +233,9 @@ class EtsyConnector(Connector):
         return self._page(cursor or f"{STATES[0]}:0", limit=self.page_size, since=updated_since)
 
     def _page(self, cursor: str, *, limit: int, since: datetime | None = None) -> Page[RemoteListing]:
+        states = STATES if since is None else INCREMENTAL_STATES
         state, _, offset_text = cursor.partition(":")
-        if state not in STATES or not offset_text.isdigit():
+        if state not in states or not offset_text.isdigit():
             raise ValueError(f"Not an Etsy cursor: {cursor!r}.")
         offset = int(offset_text)
         while True:
@@ -245,8 +252,8 @@ class EtsyConnector(Connector):
             if offset + len(results) < count and results and not reached:
                 next_cursor: str | None = f"{state}:{offset + len(results)}"
             else:
-                position = STATES.index(state)
-                next_cursor = f"{STATES[position + 1]}:0" if position + 1 < len(STATES) else None
+                position = states.index(state)
+                next_cursor = f"{states[position + 1]}:0" if position + 1 < len(states) else None
             if results or next_cursor is None:
                 return Page(items=[mapping.remote_listing(r) for r in results], next_cursor=next_cursor)
             state, offset = next_cursor.split(":")[0], 0  # skip empty states without an empty page
@@ -260,6 +267,20 @@ class EtsyConnector(Connector):
 
     def delete_listing(self, external_id: str) -> None:
         self._call("DELETE", f"/listings/{external_id}")
+
+    # --- competitors (docs/competitors.md#etsy) ---
+
+    def observe_item(self, item_id: str) -> ItemCompetition:
+        """Another shop's listing now (getListing): price, quantity, state. Unknown ids are NotFound."""
+        if not item_id.strip().isdigit():
+            message = f"An Etsy listing id is a number (got {item_id!r})."
+            raise Rejected(message, field_errors={"item_id": [message]})
+        return mapping.item_competition(self._call("GET", f"/listings/{item_id.strip()}") or {})
+
+    def search_active_listings(self, keywords: str, *, limit: int = 25, offset: int = 0) -> list[ListingMatch]:
+        """findAllListingsActive: every shop's active listings matching the keywords (candidates to watch)."""
+        params = mapping.active_search_params(keywords, limit=limit, offset=offset)
+        return mapping.listing_matches(self._call("GET", "/listings/active", params=params) or {})
 
 
 def _updated(listing: dict[str, Any]) -> float:

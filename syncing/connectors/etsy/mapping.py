@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..base import ListingPayload, RemoteListing, remote_time, status_lookup
+from ..market import CompetingOffer, ItemCompetition, ListingMatch
 
 NON_FIELD = "__all__"
 CUSTOM_PROPERTY_ID = 513  # Etsy's first custom variation property
@@ -72,14 +73,31 @@ def listing_form(payload: ListingPayload, *, shipping_profile_id: str) -> dict[s
     }
     if shipping_profile_id:
         form["shipping_profile_id"] = shipping_profile_id
-    if attributes.get("tags"):
-        form["tags"] = attributes["tags"]
+    tags = attributes.get("tags") or search_tags(payload.search_terms)
+    if tags:
+        form["tags"] = tags
     if attributes.get("materials"):
         form["materials"] = attributes["materials"]
     if payload.weight_grams is not None:
         form["item_weight"] = str(payload.weight_grams)
         form["item_weight_unit"] = "g"
     return form
+
+
+ETSY_TAGS_MAX = 13  # docs/marketplaces/etsy.md#content-fields
+ETSY_TAG_LENGTH_MAX = 20
+ETSY_TAG = re.compile(r"[\w\s\-'™©®]+")
+
+
+def search_tags(search_terms: str) -> str:
+    """Etsy tags (comma-separated) from our search terms when the product has no `tags` attribute: the
+    comma-separated phrases, or else the words, that Etsy accepts as tags, at most 13."""
+    parts = search_terms.split(",") if "," in search_terms else search_terms.split()
+    tags: list[str] = []
+    for part in (" ".join(p.split()) for p in parts):
+        if part and len(part) <= ETSY_TAG_LENGTH_MAX and ETSY_TAG.fullmatch(part) and part.lower() not in tags:
+            tags.append(part.lower())
+    return ",".join(tags[:ETSY_TAGS_MAX])
 
 
 def update_form(payload: ListingPayload) -> dict[str, str]:
@@ -211,3 +229,62 @@ def marketplace_ids(listing: Mapping[str, Any]) -> dict[str, str]:
     if products:
         ids["product_ids"] = ",".join(str(p.get("product_id", "")) for p in products if isinstance(p, Mapping))
     return ids
+
+
+# --- competitors: another shop's listing (getListing) and findAllListingsActive (docs/competitors.md#etsy) ---
+
+ACTIVE_SEARCH_MAX = 100  # findAllListingsActive `limit` 1-100
+
+
+def _money(listing: Mapping[str, Any]) -> tuple[Decimal | None, str]:
+    price = _listing_price(listing)
+    currency = listing.get("price", {}).get("currency_code", "") if isinstance(listing.get("price"), Mapping) else ""
+    return (None if price is None else price.quantize(Decimal("0.01"))), str(currency or "")
+
+
+def item_competition(listing: Mapping[str, Any]) -> ItemCompetition:
+    """Another shop's ShopListing as one offer: Etsy has one seller per listing, no buy box and no sales rank;
+    a listing not `active` (sold_out, inactive, expired) or with quantity 0 has no offer."""
+    price, currency = _money(listing)
+    quantity = listing.get("quantity") if isinstance(listing.get("quantity"), int) else None
+    active = listing.get("state") == "active" and (quantity is None or quantity > 0)
+    offer = CompetingOffer(
+        seller_id=str(listing.get("shop_id") or ""), price=price, landed=price, quantity=quantity, is_featured=False
+    )
+    return ItemCompetition(
+        item_id=str(listing.get("listing_id") or ""),
+        currency=currency,
+        title=str(listing.get("title") or ""),
+        offers=(offer,) if active and price is not None else (),
+        offer_count=1 if active and price is not None else 0,
+        lowest_price=price if active else None,
+        is_active=active,
+    )
+
+
+def active_search_params(keywords: str, *, limit: int = 25, offset: int = 0) -> dict[str, str]:
+    words = " ".join(keywords.split())
+    if not words:
+        raise ValueError("A search of active listings needs keywords.")
+    return {"keywords": words, "limit": str(max(1, min(ACTIVE_SEARCH_MAX, limit))), "offset": str(max(0, offset))}
+
+
+def listing_matches(data: Mapping[str, Any]) -> list[ListingMatch]:
+    out = []
+    for row in data.get("results") or []:
+        if not isinstance(row, Mapping) or not row.get("listing_id"):
+            continue
+        price, currency = _money(row)
+        quantity = row.get("quantity")
+        out.append(
+            ListingMatch(
+                item_id=str(row["listing_id"]),
+                title=str(row.get("title") or ""),
+                shop_id=str(row.get("shop_id") or ""),
+                price=price,
+                currency=currency,
+                quantity=quantity if isinstance(quantity, int) else None,
+                link=str(row.get("url") or ""),
+            )
+        )
+    return out

@@ -97,6 +97,9 @@ def product_payload(payload: ListingPayload, images: Sequence[str], item_id: str
         )
     attributes: dict[str, Any] = {"name": payload.title, "description": payload.description}
     attributes["brand"] = payload.brand or "No Brand"
+    short = short_description(payload)
+    if short:
+        attributes["short_description"] = short
     attributes.update({k: v for k, v in payload.attributes.items() if k not in attributes})
     product: dict[str, Any] = {"Attributes": attributes, "Skus": {"Sku": _skus(payload)}}
     if images:
@@ -106,6 +109,17 @@ def product_payload(payload: ListingPayload, images: Sequence[str], item_id: str
     if payload.category_id:
         product["PrimaryCategory"] = payload.category_id
     return json.dumps({"Request": {"Product": product}})
+
+
+def short_description(payload: ListingPayload) -> str:
+    """Lazada's `short_description` (text or a `<ul><li>` list, docs/marketplaces/lazada.md#content-fields): the
+    short description when there is one, else the bullet points as a list (Lazada shows it as the highlights)."""
+    if payload.short_description:
+        return payload.short_description
+    bullets = [b for b in payload.bullet_points if b]
+    if not bullets:
+        return ""
+    return "<ul>" + "".join(f"<li>{escape(b)}</li>" for b in bullets) + "</ul>"
 
 
 def _skus(payload: ListingPayload) -> list[dict[str, Any]]:

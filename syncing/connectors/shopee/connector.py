@@ -3,6 +3,7 @@
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from ..base import (
@@ -19,6 +20,7 @@ from ..base import (
     Page,
     PushResult,
     RateLimit,
+    Rejected,
     RemoteListing,
     RemoteOrder,
     RequestHook,
@@ -26,11 +28,13 @@ from ..base import (
     ShopInfo,
     TokenSaver,
 )
+from ..variations import family_problems
 from . import mapping, orders
 from .client import ShopeeClient
 
 PAGE_SIZE = 100  # get_item_list page_size max 100, get_item_base_info <= 50 ids (docs/marketplaces/shopee.md#endpoints)
 INFO_BATCH = 50
+MODELS_PER_CALL = 50  # update_price / update_stock: price_list / stock_list of 1..50 models
 WINDOW_SECONDS = 15 * 24 * 3600  # get_item_list update_time windows: at most 15 days (docs/marketplaces/shopee.md)
 CLOCK_SKEW = 3600  # the last window ends an hour after our clock, so a marketplace clock ahead of ours loses nothing
 
@@ -41,7 +45,10 @@ class ShopeeConnector(Connector):
     credential_fields = ("partner_id", "partner_key", "access_token")
     optional_credential_fields = ("refresh_token", "access_token_expires_at")
     sensitive_fields = frozenset({"partner_key", "access_token", "refresh_token"})
+    capabilities = frozenset({"push", "pull", "price", "stock", "delete", "variant_offers"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=10)
+    # Tier limits: docs/marketplaces/shopee.md#variation-families (2 tiers, 20 options of <= 20 characters, tier
+    # names <= 14, 50 models).
     default_rules = ListingRules(
         title_max_length=100,
         max_images=9,
@@ -49,7 +56,11 @@ class ShopeeConnector(Connector):
         title_min_length=5,
         description_min_length=10,
         description_max_length=3000,
-        variants_supported=False,
+        variation_max_tiers=2,
+        variation_max_options=20,
+        variation_max_models=50,
+        variation_name_max_length=14,
+        variation_option_max_length=20,
     )
     page_size: ClassVar[int] = PAGE_SIZE
 
@@ -71,7 +82,16 @@ class ShopeeConnector(Connector):
         return ShopInfo(region=str(data.get("region") or "").upper())
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
-        """add_item without an external id, else update_item; REVIEWING shows up as "in_review"."""
+        """add_item without an external id, else update_item; REVIEWING shows up as "in_review". A product with
+        variants becomes one item with tier variations and a model per variant (_sync_models)."""
+        if payload.variants:
+            problems = family_problems(self.default_rules, [(v.sku, v.options) for v in payload.variants])
+            if problems:
+                raise Rejected(
+                    "Shopee would refuse these tier variations: " + " ".join(p.message for p in problems),
+                    field_errors={"variants": [p.message for p in problems]},
+                    code=problems[0].code,
+                )
         image_ids = [self._upload(url) for url in payload.image_urls]
         if payload.external_id:
             body = mapping.item_body(payload, image_ids, [], creating=False)
@@ -84,6 +104,8 @@ class ShopeeConnector(Connector):
             data = self.client.call("POST", "/api/v2/product/add_item", body=body)
         item = data.get("response") or {}
         item_id = str(item.get("item_id") or payload.external_id)
+        if payload.variants:
+            self._sync_models(int(item_id), payload)
         raw_status = str(item.get("item_status") or "")
         notes = ("Shopee is reviewing the item.",) if raw_status == "REVIEWING" else ()
         return PushResult(
@@ -96,14 +118,75 @@ class ShopeeConnector(Connector):
             marketplace_ids={"item_id": item_id},
         )
 
+    def _sync_models(self, item_id: int, payload: ListingPayload) -> None:
+        """Give the item the family's tiers and models: init_tier_variation the first time; later the same tiers
+        get add_model for new variants, update_model for changed SKUs and per-model price and stock."""
+        tiers, models = mapping.tier_variation(payload.variants)
+        current = self._model_list(item_id)
+        if not current.get("tier_variation"):
+            body = {"item_id": item_id, "tier_variation": tiers, "model": models}
+            self.client.call("POST", "/api/v2/product/init_tier_variation", body=body)
+            return
+        if mapping.tier_options(current["tier_variation"]) != mapping.tier_options(tiers):
+            raise Rejected(
+                "The variants' options changed since the item was created; Shopee keeps an item's tiers, so "
+                "delist it and list it again, or list each variant separately.",
+                field_errors={"variants": ["The option names or values differ from the item's tier variations."]},
+                code="tier_variation_changed",
+            )
+        existing = {tuple(m["tier_index"]): m for m in current.get("model") or []}
+        new = [m for m in models if tuple(m["tier_index"]) not in existing]
+        if new:
+            self.client.call("POST", "/api/v2/product/add_model", body={"item_id": item_id, "model_list": new})
+        kept = [(m, existing[tuple(m["tier_index"])]) for m in models if tuple(m["tier_index"]) in existing]
+        renamed = [{"model_id": old["model_id"], "model_sku": m["model_sku"]} for m, old in kept
+                   if old.get("model_sku") != m["model_sku"]]  # fmt: skip
+        if renamed:
+            self.client.call("POST", "/api/v2/product/update_model", body={"item_id": item_id, "model": renamed})
+        if kept:
+            offers = [(int(old["model_id"]), Decimal(str(m["original_price"])), m["seller_stock"][0]["stock"])
+                      for m, old in kept]  # fmt: skip
+            problems = self._model_offers(item_id, offers)
+            if problems:
+                raise Rejected("Shopee refused model prices or stock: " + "; ".join(problems.values()),
+                               field_errors={"variants": list(problems.values())}, code="failure_list")  # fmt: skip
+
+    def _model_list(self, item_id: int) -> dict[str, Any]:
+        data = self.client.call("GET", "/api/v2/product/get_model_list", params={"item_id": item_id})
+        return dict(data.get("response") or {})
+
+    def _model_offers(self, item_id: int, offers: Sequence[tuple[int, Decimal | None, int | None]]) -> dict[int, str]:
+        """update_price and update_stock of several models of one item (one call each, <= 50 models);
+        returns the failed model ids with Shopee's reason."""
+        failed: dict[int, str] = {}
+        for start in range(0, len(offers), MODELS_PER_CALL):
+            chunk = offers[start : start + MODELS_PER_CALL]
+            prices = [{"model_id": m, "original_price": float(p)} for m, p, _q in chunk if p is not None]
+            stocks = [{"model_id": m, "seller_stock": [{"stock": q}]} for m, _p, q in chunk if q is not None]
+            for path, key, entries in (("update_price", "price_list", prices), ("update_stock", "stock_list", stocks)):
+                if not entries:
+                    continue
+                data = self.client.call("POST", f"/api/v2/product/{path}", body={"item_id": item_id, key: entries})
+                for failure in (data.get("response") or {}).get("failure_list") or []:
+                    failed[int(failure.get("model_id") or 0)] = str(failure.get("failed_reason"))
+        return failed
+
     def update_offers(self, items: Sequence[OfferUpdate]) -> list[ItemResult]:
         """update_price / update_stock per item (Shopee takes one item per call); per-item results.
 
         Rejections and unknown items become failed results; throttling, server errors and auth failures are
         raised for the whole batch (every call is a plain "set", so repeating the batch is safe).
         """
-        results = []
+        results: list[ItemResult] = []
+        by_item: dict[str, list[OfferUpdate]] = {}
         for offer in items:
+            if offer.is_variant:
+                by_item.setdefault(offer.external_id, []).append(offer)
+        for external_id, offers in by_item.items():
+            results += self._update_variant_offers(external_id, offers)
+        for offer in items:
+            if offer.is_variant:
+                continue
             try:
                 problems = self._update_offer(offer)
             except (RetryableError, AuthExpired):
@@ -113,6 +196,28 @@ class ShopeeConnector(Connector):
                 continue
             if problems:
                 results.append(ItemResult(offer.sku, False, "failure_list", "; ".join(problems)))
+            else:
+                results.append(ItemResult(offer.sku, True))
+        return results
+
+    def _update_variant_offers(self, external_id: str, offers: list[OfferUpdate]) -> list[ItemResult]:
+        """The models of one item named by SKU (get_model_list once), updated together."""
+        try:
+            item_id = _item_id(external_id)
+            model_ids = {m.sku: int(m.external_id) for m in mapping.remote_models(self._model_list(item_id))}
+            known = [o for o in offers if o.sku in model_ids]
+            failed = self._model_offers(item_id, [(model_ids[o.sku], o.price, o.quantity) for o in known])
+        except (RetryableError, AuthExpired):
+            raise
+        except ConnectorError as exc:
+            return [ItemResult(o.sku, False, exc.code, exc.message) for o in offers]
+        results = []
+        for offer in offers:
+            if offer.sku not in model_ids:
+                results.append(ItemResult(offer.sku, False, "model_not_found", f"Item {external_id} has no model "
+                                          f"with SKU {offer.sku}."))  # fmt: skip
+            elif model_ids[offer.sku] in failed:
+                results.append(ItemResult(offer.sku, False, "failure_list", failed[model_ids[offer.sku]]))
             else:
                 results.append(ItemResult(offer.sku, True))
         return results
@@ -197,8 +302,13 @@ class ShopeeConnector(Connector):
     # --- helpers ---
 
     def _base_info(self, ids: Sequence[str]) -> list[RemoteListing]:
+        """Items by id; an item with models comes with them (get_model_list, one call per such item)."""
         data = self.client.call("GET", "/api/v2/product/get_item_base_info", params={"item_id_list": ",".join(ids)})
-        return [mapping.to_remote(item) for item in (data.get("response") or {}).get("item_list") or []]
+        listings = []
+        for item in (data.get("response") or {}).get("item_list") or []:
+            models = mapping.remote_models(self._model_list(int(item["item_id"]))) if item.get("has_model") else ()
+            listings.append(mapping.to_remote(item, models))
+        return listings
 
     def _upload(self, url: str) -> str:
         if url not in self._image_ids:

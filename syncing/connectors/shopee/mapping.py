@@ -8,7 +8,18 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..base import SUPPRESSED, ListingPayload, Rejected, RemoteListing, remote_issue, remote_time, status_lookup
+from ..base import (
+    SUPPRESSED,
+    ListingPayload,
+    Rejected,
+    RemoteListing,
+    RemoteVariant,
+    VariantPayload,
+    remote_issue,
+    remote_time,
+    status_lookup,
+)
+from ..variations import option_names
 
 # Shopee item_status -> our status vocabulary.
 # (A NORMAL item with `deboost` true is suppressed: docs/marketplaces/shopee.md#remote-status.)
@@ -45,6 +56,8 @@ ERROR_FIELDS = {
     "error_price_exceed_max_limit": "price",
     "error_repeated_mtsku": "sku",
     "error_reach_shop_item_limit": "sku",
+    "error_permission": "variants",
+    "error_model_not_found": "variants",
 }
 # Shopee request field names (in "invalid field <name>: ..." messages) -> our field names.
 REQUEST_FIELDS = {
@@ -62,6 +75,8 @@ REQUEST_FIELDS = {
     "brand": "brand",
     "attribute_list": "attributes",
     "logistic_info": "logistics",
+    "tier_variation": "variants",
+    "model": "variants",
     "ItemId": "external_id",
     "item_id": "external_id",
 }
@@ -84,13 +99,8 @@ def field_errors(error: str, message: str) -> dict[str, list[str]]:
 def item_body(
     payload: ListingPayload, image_ids: Sequence[str], logistic_ids: Sequence[int], *, creating: bool
 ) -> dict[str, Any]:
-    """add_item / update_item body. Shopee takes weight in kg and the price as a number."""
-    if len(payload.variants) > 1:
-        raise Rejected(
-            "The Shopee connector publishes single-model items; split the variants into separate listings.",
-            field_errors={"variants": ["Shopee items with several models (tier variations) are not supported yet."]},
-            code="variants_unsupported",
-        )
+    """add_item / update_item body. Shopee takes weight in kg and the price as a number; a family's item price and
+    stock are placeholders (the lowest price, the total stock) until init_tier_variation gives each model its own."""
     if payload.category_id and not payload.category_id.isdigit():
         raise Rejected(
             "Shopee category ids are numbers.",
@@ -121,12 +131,62 @@ def item_body(
 
 
 def _offer(payload: ListingPayload) -> tuple[Decimal, int]:
-    if len(payload.variants) == 1:
-        return payload.variants[0].price, payload.variants[0].quantity
+    if payload.variants:
+        return min(v.price for v in payload.variants), sum(v.quantity for v in payload.variants)
     return payload.price, payload.quantity
 
 
-def to_remote(item: Mapping[str, Any]) -> RemoteListing:
+def tier_variation(variants: Sequence[VariantPayload]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(tier_variation, models) of init_tier_variation: one tier per option name, options in first-seen order,
+    and each variant as a model at its options' tier_index with its own price, stock and SKU."""
+    names = option_names([v.options for v in variants])
+    options: list[list[str]] = [[] for _ in names]
+    for variant in variants:
+        for n, name in enumerate(names):
+            value = str(variant.options.get(name, ""))
+            if value not in options[n]:
+                options[n].append(value)
+    tiers = [
+        {"name": name, "option_list": [{"option": o} for o in opts]} for name, opts in zip(names, options, strict=True)
+    ]
+    models = [
+        {
+            "tier_index": [options[n].index(str(v.options.get(name, ""))) for n, name in enumerate(names)],
+            "original_price": float(v.price),
+            "model_sku": v.sku,
+            "seller_stock": [{"stock": v.quantity}],
+        }
+        for v in variants
+    ]
+    return tiers, models
+
+
+def tier_options(tiers: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[str]]]:
+    return [(str(t.get("name")), [str(o.get("option")) for o in t.get("option_list") or []]) for t in tiers]
+
+
+def remote_models(data: Mapping[str, Any]) -> tuple[RemoteVariant, ...]:
+    """get_model_list's models with their options named from the tiers."""
+    tiers = tier_options(data.get("tier_variation") or [])
+    out = []
+    for model in data.get("model") or []:
+        prices = model.get("price_info") or []
+        stock = (model.get("stock_info_v2") or {}).get("seller_stock") or []
+        index = model.get("tier_index") or []
+        options = {name: opts[i] for (name, opts), i in zip(tiers, index, strict=False) if 0 <= i < len(opts)}
+        out.append(
+            RemoteVariant(
+                sku=str(model.get("model_sku") or ""),
+                price=Decimal(str(prices[0]["original_price"])) if prices else None,
+                quantity=sum(int(s.get("stock") or 0) for s in stock) if stock else None,
+                external_id=str(model.get("model_id") or ""),
+                options=options,
+            )
+        )
+    return tuple(out)
+
+
+def to_remote(item: Mapping[str, Any], models: Sequence[RemoteVariant] = ()) -> RemoteListing:
     raw_status = str(item.get("item_status") or "")
     prices = item.get("price_info") or []
     price = Decimal(str(prices[0]["original_price"])) if prices else None
@@ -144,6 +204,7 @@ def to_remote(item: Mapping[str, Any]) -> RemoteListing:
         issues=issues_of(item),
         updated_at=remote_time(item.get("update_time")),
         marketplace_ids={"item_id": str(item["item_id"])},
+        variants=tuple(models),
     )
 
 

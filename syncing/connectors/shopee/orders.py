@@ -9,17 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..base import Page, RemoteOrder, RemoteOrderLine, remote_time
-from ..orders import (
-    WebhookEvent,
-    WebhookRejected,
-    address,
-    check_signature,
-    header,
-    hex_signature,
-    json_payload,
-    map_status,
-    money,
-)
+from ..orders import WebhookEvent, WebhookRejected, address, authorization_signed_json, map_status, money
 from .client import ShopeeClient
 
 WINDOW = 15 * 86400  # the longest time_from..time_to Shopee accepts
@@ -151,10 +141,7 @@ def to_order(row: Mapping[str, Any]) -> RemoteOrder:
 def verify_webhook(raw_body: bytes, headers: Mapping[str, str], callback_url: str, partner_key: str) -> WebhookEvent:
     """`Authorization` = hex HMAC-SHA256(partner_key, callback URL + "|" + raw body); code 3 is an order status
     push (`ordersn`, `status`). Raises WebhookRejected."""
-    expected = hex_signature(partner_key, callback_url.encode() + b"|" + raw_body)
-    check_signature("Shopee", header(headers, "Authorization"), expected)
-    data = json_payload("Shopee", raw_body)
-    body: dict[str, Any] = data["data"] if isinstance(data.get("data"), dict) else {}
+    data, body = authorization_signed_json("Shopee", raw_body, headers, partner_key, callback_url.encode() + b"|")
     order_sn = str(body.get("ordersn") or body.get("order_sn") or "")
     if not order_sn:
         raise WebhookRejected("Shopee push names no order.", code="malformed_body")

@@ -51,6 +51,18 @@ M_UPDATE = (
     "mutation productUpdate($product: ProductUpdateInput!) { productUpdate(product: $product)"
     " { product { FIELDS } userErrors { field message } } }"
 ).replace("FIELDS", FIELDS)
+Q_COLLECTION = (
+    "query collectionByHandle($handle: String!) { collectionByHandle(handle: $handle)"
+    " { id handle title image { url } } }"
+)
+M_COLLECTION = (
+    "mutation collectionCreate($input: CollectionInput!) { collectionCreate(input: $input)"
+    " { collection { id handle title image { url } } userErrors { field message } } }"
+)
+M_COLLECTION_UPDATE = (
+    "mutation collectionUpdate($input: CollectionInput!) { collectionUpdate(input: $input)"
+    " { collection { id handle title image { url } } userErrors { field message } } }"
+)
 M_DELETE = (
     "mutation productDelete($input: ProductDeleteInput!) { productDelete(input: $input)"
     " { deletedProductId userErrors { field message } } }"
@@ -103,12 +115,15 @@ class ShopifyConnector(Connector):
 
     def push_listing(self, payload: ListingPayload) -> PushResult:
         """productCreate (+ variant prices/SKUs and stock), or productUpdate + variants for an existing product."""
+        collection = self._collection(payload)
+        joins = {"collectionsToJoin": [collection["id"]]} if collection else {}
         if payload.external_id:
-            product = self._mutate(M_UPDATE, "productUpdate", {"product": mapping.product_input(payload)})["product"]
+            product_input = mapping.product_input(payload) | joins
+            product = self._mutate(M_UPDATE, "productUpdate", {"product": product_input})["product"]
             self._sync_variants(product, payload)
         else:
             variables = {
-                "product": mapping.product_input(payload),
+                "product": mapping.product_input(payload) | joins,
                 "media": mapping.media_input(payload.image_urls, payload.image_alts),
             }
             product = self._mutate(M_CREATE, "productCreate", variables)["product"]
@@ -124,8 +139,23 @@ class ShopifyConnector(Connector):
             external_url=str(remote.raw.get("onlineStoreUrl") or ""),
             raw_status=remote.raw_status,
             raw=remote.raw,
-            marketplace_ids=remote.marketplace_ids,
+            marketplace_ids={**remote.marketplace_ids, **mapping.collection_ids(collection)},
         )
+
+    def _collection(self, payload: ListingPayload) -> Mapping[str, Any] | None:
+        """The collection of the payload's mapped category, found by handle or created; None when the payload
+        names none (docs/marketplaces/shopify.md#collections)."""
+        if not payload.collection_handle:
+            return None
+        image = mapping.collection_image(payload)
+        found = self.client.graphql(Q_COLLECTION, {"handle": payload.collection_handle})["collectionByHandle"]
+        if found:
+            if image and not mapping.collection_has_image(found, payload.collection_image_url):
+                variables = {"input": {"id": found["id"], **image}}
+                return dict(self._mutate(M_COLLECTION_UPDATE, "collectionUpdate", variables)["collection"])
+            return dict(found)
+        variables = {"input": {"title": payload.collection_title, "handle": payload.collection_handle, **image}}
+        return dict(self._mutate(M_COLLECTION, "collectionCreate", variables)["collection"])
 
     def _sync_variants(self, product: Mapping[str, Any], payload: ListingPayload) -> None:
         existing = list((product.get("variants") or {}).get("nodes") or [])

@@ -31,6 +31,9 @@ FIELDS = {
     "variants": "variants",
     "id": "external_id",
     "productId": "external_id",
+    "seo": "seo_title",
+    "handle": "handle",
+    "metafields": "metafields",
 }
 
 PRODUCT_FIELDS = (
@@ -45,6 +48,8 @@ def field_errors(user_errors: Sequence[Mapping[str, Any]]) -> dict[str, list[str
     for error in user_errors:
         path = [str(p) for p in error.get("field") or [] if not str(p).isdigit()]
         name = FIELDS.get(path[-1], path[-1]) if path else "__all__"
+        if "metafields" in path:
+            name = "metafields"  # ["metafields", "0", "value"]: the error is about one of our metafields
         out.setdefault(name, []).append(str(error.get("message") or "invalid"))
     return out
 
@@ -65,6 +70,7 @@ def product_input(payload: ListingPayload, *, status: str = "ACTIVE") -> dict[st
         data["vendor"] = payload.brand
     if payload.category_id:
         data["productType"] = payload.category_id
+    data |= content_input(payload)
     if payload.external_id:
         data["id"] = payload.external_id
     else:
@@ -83,6 +89,45 @@ def product_input(payload: ListingPayload, *, status: str = "ACTIVE") -> dict[st
             for name in names
         ]
     return data
+
+
+def content_input(payload: ListingPayload) -> dict[str, Any]:
+    """SEO title/description (`seo: SEOInput`) and URL `handle` of ProductCreateInput/ProductUpdateInput
+    (docs/marketplaces/shopify.md#content-fields); empty values are left out so Shopify keeps its defaults."""
+    data: dict[str, Any] = {}
+    seo = {k: v for k, v in (("title", payload.seo_title), ("description", payload.seo_description)) if v}
+    if seo:
+        data["seo"] = seo
+    if payload.handle:
+        data["handle"] = payload.handle
+    if payload.metafields:
+        # MetafieldInput upserts by namespace and key on create and update (docs/marketplaces/shopify.md#metafields)
+        data["metafields"] = [
+            {"namespace": m.namespace, "key": m.key, "type": m.type, "value": m.value} for m in payload.metafields
+        ]
+    return data
+
+
+def collection_ids(collection: Mapping[str, Any] | None) -> dict[str, str]:
+    """The collection's id and handle, kept with the listing's marketplace ids."""
+    if not collection:
+        return {}
+    return {"collection_id": str(collection["id"]), "collection_handle": str(collection.get("handle") or "")}
+
+
+def collection_image(payload: ListingPayload) -> dict[str, Any]:
+    """CollectionInput `image` (ImageInput: src, altText) from the category icon's URL; {} without an icon."""
+    if not payload.collection_image_url:
+        return {}
+    return {"image": {"src": payload.collection_image_url, "altText": payload.collection_title[:ALT_MAX]}}
+
+
+def collection_has_image(collection: Mapping[str, Any], url: str) -> bool:
+    """Whether the collection already shows this icon. Shopify copies an image to its CDN under the uploaded file's
+    name, and our icon files are named by their sha256, so the name tells (docs/marketplaces/shopify.md#collections)."""
+    current = str((collection.get("image") or {}).get("url") or "")
+    name = url.rsplit("/", 1)[-1]
+    return bool(current) and bool(name) and name.split("?")[0] in current.split("?")[0]
 
 
 def sku_tag(sku: str) -> str:

@@ -9,17 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..base import Page, RemoteOrder, RemoteOrderLine, remote_time
-from ..orders import (
-    WebhookEvent,
-    WebhookRejected,
-    address,
-    check_signature,
-    header,
-    hex_signature,
-    json_payload,
-    map_status,
-    money,
-)
+from ..orders import WebhookEvent, WebhookRejected, address, authorization_signed_json, map_status, money
 
 SEARCH_PATH = "/order/202309/orders/search"
 PAGE_SIZE = 50
@@ -135,11 +125,7 @@ def _was_shipped(item: Mapping[str, Any]) -> bool:
 def verify_webhook(raw_body: bytes, headers: Mapping[str, str], app_key: str, app_secret: str) -> WebhookEvent:
     """[unconfirmed] `Authorization` = hex HMAC-SHA256(app_secret, app_key + raw body) (the working hypothesis in
     docs/marketplaces/tiktok.md#orders); type 1 = order status change. Raises WebhookRejected."""
-    check_signature(
-        "TikTok Shop", header(headers, "Authorization"), hex_signature(app_secret, app_key.encode() + raw_body)
-    )
-    data = json_payload("TikTok Shop", raw_body)
-    body: dict[str, Any] = data["data"] if isinstance(data.get("data"), dict) else {}
+    data, body = authorization_signed_json("TikTok Shop", raw_body, headers, app_secret, app_key.encode())
     order_id = str(body.get("order_id") or "")
     if not order_id:
         raise WebhookRejected("TikTok Shop webhook names no order.", code="malformed_body")

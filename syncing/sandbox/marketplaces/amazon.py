@@ -21,13 +21,16 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
-from . import amazon_catalog
+from . import amazon_catalog, amazon_fees, amazon_reports
 from .amazon_orders import AmazonOrders
 
 ACCESS_TTL = 3600  # LWA access token: 1 hour (docs/marketplaces/amazon.md#credentials)
 REFRESH_TTL = 365 * 86400  # authorisations are renewed every 365 days (docs/marketplaces/amazon.md#credentials)
 CODE_TTL = 300  # [U] spapi_oauth_code lifetime (single use)
 TITLE_MAX = 200  # [S] (docs/marketplaces/amazon.md#listing-limits)
+BULLETS_MAX = 5  # bullet_point entries for a seller (docs/marketplaces/amazon.md#content-fields)
+BULLET_MAX = 500  # characters per bullet_point value
+KEYWORDS_MAX_BYTES = 250  # generic_keyword, counted in UTF-8 bytes
 SKU_MAX = 40  # [U] (docs/marketplaces/amazon.md#listing-limits)
 PAGE_MAX = 20  # (docs/marketplaces/amazon.md#endpoints)
 SEARCH_CEILING = 1000  # (docs/marketplaces/amazon.md#endpoints)
@@ -38,6 +41,13 @@ REQUIREMENTS = ("LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY")
 PATCH_OPS = ("add", "replace", "merge", "delete")
 ITEM = re.compile(r"/listings/2021-08-01/items/(?P<seller>[^/]+)/(?P<sku>[^/]+)")
 ITEMS = re.compile(r"/listings/2021-08-01/items/(?P<seller>[^/]+)")
+# The `variation_theme` values each product type's definition allows (docs/marketplaces/amazon.md#variation-families);
+# a product type missing here has no variation themes. Each theme's parts are the child attributes it varies by.
+APPAREL = ("SIZE", "COLOR", "SIZE/COLOR")
+THEMES = {"SHIRT": APPAREL, "DRESS": APPAREL, "PANTS": APPAREL, "SHOES": APPAREL, "SWEATSHIRT": APPAREL,
+          "T_SHIRTS": APPAREL, "DRESSES": APPAREL, "TOPS": APPAREL, "DRINKING_CUP": ("COLOR", "SIZE", "SIZE/COLOR"),
+          "BACKPACK": ("COLOR", "STYLE", "COLOR/STYLE")}  # fmt: skip
+PARENTAGE = ("parent", "child")
 # requests per second (docs/marketplaces/amazon.md#rate-limits)
 RATES = {"put": 5.0, "patch": 5.0, "delete": 5.0, "get": 5.0, "search": 5.0}
 
@@ -65,7 +75,9 @@ class AmazonModule(AmazonOrders, MarketplaceModule):
         self.tokens = TokenStore(self)
         self.sellers: dict[str, dict[str, Any]] = {}  # sellerId -> {marketplace_id, client_id}
         self.listings: dict[tuple[str, str], dict[str, Any]] = {}
-        self.catalog = amazon_catalog.AmazonCatalog()  # other sellers' items and offers (amazon_catalog.py)
+        # other sellers' items and offers (amazon_catalog.py), moving on the sandbox clock (competition.py)
+        self.catalog = amazon_catalog.AmazonCatalog(now=self.now, seed=self.sandbox.seed)
+        self.reports = amazon_reports.ReportsState()  # Reports API 2021-06-30 (amazon_reports.py)
 
     # --- accounts ---
 
@@ -86,6 +98,16 @@ class AmazonModule(AmazonOrders, MarketplaceModule):
 
     def expire_tokens(self, shop_id: str, which: str = "access") -> None:
         self.tokens.expire(shop_id, which)
+
+    def set_competitor(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return self.catalog.set_competitor(data)
+
+    def set_reports(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return self.reports.control(data)
+
+    def operation_rate(self, key: str) -> RateSetting | None:
+        """The Reports API's documented usage plans per operation (`<seller>:<operation>` buckets)."""
+        return amazon_reports.RATES.get(key.rsplit(":", 1)[-1])
 
     # --- responses ---
 
@@ -121,14 +143,16 @@ class AmazonModule(AmazonOrders, MarketplaceModule):
                 return self.orders_request(req)
             if (catalog := amazon_catalog.serve(self, req)) is not None:
                 return catalog
+            if (fees := amazon_fees.serve(self, req, self._fees_seller)) is not None:
+                return fees
+            if (reports := amazon_reports.serve(self, req)) is not None:
+                return reports
             rate_headers: dict[str, str] = {}
             try:
                 op, match = self._route(req)
                 seller = self._authenticate(req, match["seller"])
                 req.log.update(shop_id=seller, op=op)
-                wait = self.throttle(f"{seller}:{op}")
-                _, setting = self.bucket_state(f"{seller}:{op}")
-                rate_headers = {"x-amzn-RateLimit-Limit": f"{setting.rate:g}"}
+                wait, rate_headers = self.operation_gate(f"{seller}:{op}")
                 if wait > 0:
                     raise AmazonError(429, "QuotaExceeded", "You exceeded your quota for the requested resource.")
                 marketplace_id = self._marketplace(req, seller)
@@ -153,6 +177,20 @@ class AmazonModule(AmazonOrders, MarketplaceModule):
                 raise AmazonError(405, "MethodNotAllowed", f"{req.method} is not supported here.")
             return "search", {"seller": unquote(match["seller"])}
         raise AmazonError(404, "NotFound", f"Resource {req.path} is not found.")
+
+    def operation_gate(self, bucket: str) -> tuple[float, dict[str, str]]:
+        """Take a token from one operation's bucket (`<seller>:<operation>`): the wait it would need (> 0: throttle
+        with 429) and the rate header every answer of that operation carries."""
+        wait = self.throttle(bucket)
+        _, setting = self.bucket_state(bucket)
+        return wait, {"x-amzn-RateLimit-Limit": f"{setting.rate:g}"}
+
+    def _fees_seller(self, req: Request) -> str:
+        """The seller of the LWA access token of a Product Fees call (its paths carry no seller id)."""
+        try:
+            return amazon_catalog.seller_of(self, req)
+        except amazon_catalog.CatalogError as exc:
+            raise amazon_fees.FeesError(exc.status, exc.code, exc.message) from None
 
     def _authenticate(self, req: Request, seller: str) -> str:
         value = req.header("x-amz-access-token")
@@ -258,10 +296,37 @@ class AmazonModule(AmazonOrders, MarketplaceModule):
                 issues.append(self._issue("90220", "'item_name' is required but not supplied.", ["item_name"]))
             elif len(name) > TITLE_MAX:
                 issues.append(self._issue("8541", f"'item_name' exceeds {TITLE_MAX} characters.", ["item_name"]))
+        issues.extend(self._check_content(attributes))
         if "purchasable_offer" in attributes:
             issues.extend(self._check_offer(attributes["purchasable_offer"], marketplace_id))
         if "fulfillment_availability" in attributes:
             issues.extend(self._check_stock(attributes["fulfillment_availability"]))
+        return issues
+
+    def _check_content(self, attributes: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Content attributes as the product type schemas bound them (docs/marketplaces/amazon.md#content-fields):
+        bullet_point at most 5 entries of at most 500 characters; generic_keyword at most 250 bytes of UTF-8."""
+        issues = []
+        bullets = attributes.get("bullet_point")
+        if bullets is not None:
+            values = [b.get("value") for b in bullets if isinstance(b, Mapping)] if isinstance(bullets, list) else []
+            if not isinstance(bullets, list) or len(values) != len(bullets) or len(bullets) > BULLETS_MAX:
+                issues.append(
+                    self._issue("90244", f"'bullet_point' takes at most {BULLETS_MAX} entries.", ["bullet_point"])
+                )
+            elif any(not isinstance(v, str) or len(v) > BULLET_MAX for v in values):
+                issues.append(
+                    self._issue("8541", f"'bullet_point' value exceeds {BULLET_MAX} characters.", ["bullet_point"])
+                )
+        keywords = _first_value(attributes.get("generic_keyword"))
+        if keywords is not None and (not isinstance(keywords, str) or len(keywords.encode()) > KEYWORDS_MAX_BYTES):
+            issues.append(
+                self._issue(
+                    "8541",
+                    f"'generic_keyword' exceeds the maximum of {KEYWORDS_MAX_BYTES} bytes.",
+                    ["generic_keyword"],
+                )
+            )
         return issues
 
     def _check_offer(self, value: Any, marketplace_id: str) -> list[dict[str, Any]]:
@@ -291,6 +356,42 @@ class AmazonModule(AmazonOrders, MarketplaceModule):
         if not isinstance(quantity, int) or quantity < 0:
             return [self._issue("90244", "'fulfillment_availability' quantity must be a whole number >= 0.", names)]
         return []
+
+    def _check_variation(
+        self, seller: str, sku: str, product_type: str, attributes: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Parent/child rules: a theme the product type allows; a child names an existing parent of the same
+        product type and theme, and carries a value for each attribute of the theme."""
+        level = _first_value(attributes.get("parentage_level"))
+        if level is None:
+            return []
+        if level not in PARENTAGE:
+            return [self._issue("90244", "'parentage_level' must be parent or child.", ["parentage_level"])]
+        theme = _first_value(attributes.get("variation_theme"), "name")
+        allowed = THEMES.get(product_type, ())
+        if not isinstance(theme, str) or theme not in allowed:
+            valid = ", ".join(allowed) or "none"
+            message = f"The variation theme '{theme}' is not valid for product type '{product_type}'. Valid: {valid}."
+            return [self._issue("90003875", message, ["variation_theme"])]
+        if level == "parent":
+            return []
+        relation = attributes.get("child_parent_sku_relationship")
+        parent_sku = _first_value(relation, "parent_sku")
+        parent = self.listings.get((seller, str(parent_sku)))
+        names = ["child_parent_sku_relationship"]
+        if not parent_sku or parent is None or _first_value(parent["attributes"].get("parentage_level")) != "parent":
+            return [self._issue("8560", f"Parent SKU '{parent_sku}' does not exist as a parent listing.", names)]
+        if (
+            parent["productType"] != product_type
+            or _first_value(parent["attributes"].get("variation_theme"), "name") != theme
+        ):
+            message = f"Child '{sku}' must have the product type and variation theme of its parent '{parent_sku}'."
+            return [self._issue("8560", message, names)]
+        return [
+            self._issue("90220", f"'{part}' is required but not supplied.", [part])
+            for part in theme.lower().split("/")
+            if not str(_first_value(attributes.get(part)) or "").strip()
+        ]
 
     def _late_issues(self, attributes: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Found while processing an ACCEPTED submission ('ACCEPTED means queued',
@@ -390,6 +491,7 @@ class AmazonModule(AmazonOrders, MarketplaceModule):
         if requirements not in REQUIREMENTS:
             raise AmazonError(400, "InvalidInput", f"'requirements' must be one of {', '.join(REQUIREMENTS)}.")
         issues = self._check_attributes(attributes, marketplace_id, requirements)
+        issues += self._check_variation(seller, sku, product_type, attributes)
         key = (seller, sku)
         existing = self.listings.get(key)
         if issues:
@@ -507,6 +609,8 @@ class AmazonModule(AmazonOrders, MarketplaceModule):
                 amount = str(Decimal(str(price)).quantize(Decimal("0.01")))
                 out["offers"] = [{"marketplaceId": marketplace_id, "offerType": "B2C",
                                   "price": {"currencyCode": offer[0]["currency"], "amount": amount}}]  # fmt: skip
+        if "relationships" in included:
+            out["relationships"] = [{"marketplaceId": marketplace_id, "relationships": self._relations(item)}]
         if "fulfillmentAvailability" in included:
             stock = attributes.get("fulfillment_availability")
             out["fulfillmentAvailability"] = (
@@ -514,6 +618,24 @@ class AmazonModule(AmazonOrders, MarketplaceModule):
                   "quantity": stock[0]["quantity"]}] if stock else []
             )  # fmt: skip
         return out
+
+    def _relations(self, item: Mapping[str, Any]) -> list[dict[str, Any]]:
+        attributes = item["attributes"]
+        level = _first_value(attributes.get("parentage_level"))
+        theme = str(_first_value(attributes.get("variation_theme"), "name") or "")
+        variation = {"attributes": theme.lower().split("/"), "theme": theme}
+        if level == "parent":
+            seller = next(s for (s, k), i in self.listings.items() if i is item)
+            children = sorted(
+                key for (s, key), other in self.listings.items()
+                if s == seller and _first_value(other["attributes"].get("child_parent_sku_relationship"), "parent_sku")
+                == item["sku"]
+            )  # fmt: skip
+            return [{"type": "VARIATION", "childSkus": children, "variationTheme": variation}]
+        if level == "child":
+            parent = _first_value(attributes.get("child_parent_sku_relationship"), "parent_sku")
+            return [{"type": "VARIATION", "parentSkus": [parent], "variationTheme": variation}]
+        return []
 
     def _summary(self, item: Mapping[str, Any], live: Mapping[str, Any], marketplace_id: str) -> dict[str, Any]:
         attributes = live["attributes"]

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from ..competition import Schedule, number
 
 CATALOG_SEARCH = "/catalog/2022-04-01/items"
 ITEM_OFFERS = re.compile(r"/products/pricing/v0/items/(?P<asin>[A-Z0-9]{10})/offers")
+CATALOG_ITEM = re.compile(r"/catalog/2022-04-01/items/(?P<asin>[A-Z0-9]{10})")  # getCatalogItem
 CONTROL = "/_control/catalog"
 IDENTIFIER_TYPES = ("ASIN", "EAN", "GTIN", "ISBN", "JAN", "MINSAN", "SKU", "UPC")
 INCLUDED_DATA = ("attributes", "classifications", "dimensions", "identifiers", "images", "productTypes",
@@ -72,7 +76,8 @@ class CatalogError(Exception):
 class AmazonCatalog:
     """Other sellers' items (by ASIN) and their offers; state of the Amazon module, reset with it."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], float] | None = None, seed: int = 0) -> None:
+        self.schedule = Schedule(now or time.time, seed)  # competing sellers move each step (competition.py)
         self.items: dict[str, dict[str, Any]] = {}
         self.offers: dict[str, list[dict[str, Any]]] = {}
         for gtin, title, brand, model, node, node_id, list_price, prices in SEED:
@@ -103,6 +108,8 @@ class AmazonCatalog:
             "category_id": str(data.get("category_id") or "0"),
             "list_price": None if data.get("list_price") in (None, "") else float(data["list_price"]),
             "currency": str(data.get("currency") or "USD"),
+            "rank": None if data.get("rank") in (None, "") else int(data["rank"]),
+            "rank_pinned": data.get("rank") not in (None, ""),
         }
         self.offers.setdefault(asin, [])
         return asin
@@ -120,6 +127,8 @@ class AmazonCatalog:
             "condition": condition,
             "seller_id": str(data.get("seller_id") or _seller_id(len(self.offers[asin]) + 7)),
             "fba": bool(data.get("fba", False)),
+            "stock": None if data.get("stock") is None else int(data["stock"]),  # None: in stock, count unknown
+            "pinned": bool(data.get("pinned", False)),  # True: the schedule leaves it alone
         }
         self.offers[asin].append(offer)
         return offer
@@ -137,6 +146,49 @@ class AmazonCatalog:
                 self.add_offer(asin, offer)
             asins.append(asin)
         return {"asins": asins, "items": len(self.items)}
+
+    def set_competitor(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """`POST /_control/competitor` (marketplace amazon): `item_id` (ASIN) with `rank`, and/or `seller_id` with
+        `price`, `shipping`, `stock` (0 = out of stock: the offer leaves getItemOffers). A seller not yet on the
+        item is added as a new competing offer (it needs a price). Whatever is set stays put (pinned)."""
+        asin = str(data.get("item_id") or "")
+        item = self.items.get(asin)
+        if item is None:
+            raise ValueError(f"No catalog item with ASIN {asin!r}.")
+        price, shipping = number(dict(data), "price", minimum=0.01), number(dict(data), "shipping")
+        stock, rank = number(dict(data), "stock", integer=True), number(dict(data), "rank", integer=True, minimum=1)
+        if rank is not None:
+            item["rank"], item["rank_pinned"] = int(rank), True
+        seller = str(data.get("seller_id") or "")
+        if not seller:
+            if price is not None or stock is not None or shipping is not None:
+                raise ValueError("'seller_id' is required to set a price, shipping or stock.")
+            return {"item_id": asin, "rank": self.rank(item)}
+        offer = next((o for o in self.offers[asin] if o["seller_id"] == seller), None)
+        if offer is None:
+            if price is None:
+                raise ValueError(f"Seller {seller} has no offer on {asin}: send a 'price' to add one.")
+            offer = self.add_offer(asin, {"price": price, "seller_id": seller, "fba": bool(data.get("fba", False))})
+        for key, value in (("price", price), ("shipping", shipping)):
+            if value is not None:
+                offer[key] = float(value)
+        if stock is not None:
+            offer["stock"] = int(stock)
+        offer["pinned"] = True
+        return {"item_id": asin, "seller_id": seller, **self._live(asin, offer)}
+
+    def _live(self, asin: str, offer: Mapping[str, Any]) -> dict[str, Any]:
+        """An offer as it stands now: pinned offers as set, the others moved by the schedule."""
+        key = f"{asin}:{offer['seller_id']}"
+        pinned = offer.get("pinned")
+        price = offer["price"] if pinned else self.schedule.price(key, offer["price"])
+        stock = offer.get("stock")
+        in_stock = (stock is None or stock > 0) and (pinned or self.schedule.in_stock(key))
+        return {**offer, "price": price, "in_stock": in_stock}
+
+    def rank(self, item: Mapping[str, Any]) -> int:
+        base = item.get("rank") or int(item["asin"][2:6], 16) % 5000 + 1
+        return int(base) if item.get("rank_pinned") else self.schedule.rank(item["asin"], int(base))
 
     # --- searchCatalogItems ---
 
@@ -209,7 +261,7 @@ class AmazonCatalog:
         if "classifications" in included:
             out["classifications"] = [{"marketplaceId": marketplace_id, "classifications": [browse]}]
         if "salesRanks" in included:
-            rank = int(item["asin"][2:6], 16) % 5000 + 1
+            rank = self.rank(item)
             out["salesRanks"] = [
                 {
                     "marketplaceId": marketplace_id,
@@ -250,8 +302,8 @@ class AmazonCatalog:
         if item is None:
             raise CatalogError(400, "InvalidInput", f"ASIN {asin} is not valid for marketplace {marketplace_id}.")
         currency = item["currency"]
-        offers = sorted((o for o in self.offers.get(asin, []) if o["condition"] == condition),
-                        key=lambda o: o["price"] + o["shipping"])  # fmt: skip
+        live = (self._live(asin, o) for o in self.offers.get(asin, []) if o["condition"] == condition)
+        offers = sorted((o for o in live if o["in_stock"]), key=lambda o: o["price"] + o["shipping"])
 
         def money(amount: float) -> dict[str, Any]:
             return {"CurrencyCode": currency, "Amount": round(amount, 2)}
@@ -289,7 +341,8 @@ class AmazonCatalog:
             "Summary": summary,
             "Offers": [
                 {"SellerId": o["seller_id"], "SubCondition": condition.lower(), "ListingPrice": money(o["price"]),
-                 "Shipping": money(o["shipping"]), "IsFulfilledByAmazon": o["fba"], "IsBuyBoxWinner": o is winner,
+                 "Shipping": money(o["shipping"]), "IsFulfilledByAmazon": o["fba"],
+                 "IsBuyBoxWinner": o["seller_id"] == (winner or {}).get("seller_id"),
                  "IsFeaturedMerchant": True, "MyOffer": False,
                  "ShippingTime": {"minimumHours": 24, "maximumHours": 48, "availabilityType": "NOW"},
                  "ShipsFrom": {"Country": "US"}, "PrimeInformation": {"IsPrime": o["fba"], "IsNationalPrime": o["fba"]}}
@@ -298,10 +351,23 @@ class AmazonCatalog:
         }  # fmt: skip
         return {"payload": result}
 
+    def get_item(self, asin: str, args: Mapping[str, str], marketplace_id: str) -> dict[str, Any]:
+        """getCatalogItem: the Item (not wrapped in `payload`) with the requested datasets; 404 when unknown."""
+        included = [p for p in args.get("includedData", "summaries").split(",") if p]
+        if set(included) - set(INCLUDED_DATA):
+            raise CatalogError(400, "InvalidInput", "Invalid 'includedData'.")
+        item = self.items.get(asin)
+        if item is None:
+            raise CatalogError(404, "NotFound", f"Requested item '{asin}' not found")
+        return self._view(item, marketplace_id, included)
+
     def route(self, path: str) -> tuple[str, str] | None:
-        """("search", "") or ("offers", asin) for the paths served here; None for any other."""
+        """("search", ""), ("item", asin) or ("offers", asin) for the paths served here; None for any other."""
         if path == CATALOG_SEARCH:
             return "search", ""
+        item = CATALOG_ITEM.fullmatch(path)
+        if item:
+            return "item", item["asin"]
         match = ITEM_OFFERS.fullmatch(path)
         return ("offers", match["asin"]) if match else None
 
@@ -319,24 +385,25 @@ def serve(module: Any, req: Any) -> Any:
     if route is None:
         return None
     op, asin = route
-    operation = "searchCatalogItems" if op == "search" else "getItemOffers"
+    operation = {"search": "searchCatalogItems", "item": "getCatalogItem"}.get(op, "getItemOffers")
     rate_headers: dict[str, str] = {}
     try:
         if req.method != "GET":
             raise CatalogError(405, "MethodNotAllowed", f"{req.method} is not supported here.")
-        seller = _seller(module, req)
+        seller = seller_of(module, req)
         req.log.update(shop_id=seller, op=operation)
-        wait = module.throttle(f"{seller}:{operation}")
-        _, setting = module.bucket_state(f"{seller}:{operation}")
-        rate_headers = {"x-amzn-RateLimit-Limit": f"{setting.rate:g}"}
+        wait, rate_headers = module.operation_gate(f"{seller}:{operation}")
         if wait > 0:
             raise CatalogError(429, "QuotaExceeded", "You exceeded your quota for the requested resource.")
         marketplace = module.sellers[seller]["marketplace_id"]
-        if op == "search":
+        if op in ("search", "item"):
             ids = [p for p in req.arg("marketplaceIds").split(",") if p]
             if ids != [marketplace]:
                 raise CatalogError(400, "InvalidInput", "'marketplaceIds' must be the seller's one marketplace.")
-            body = module.catalog.search(req.args(), marketplace)
+            if op == "item":
+                body = module.catalog.get_item(asin, req.args(), marketplace)
+            else:
+                body = module.catalog.search(req.args(), marketplace)
         else:
             if req.arg("MarketplaceId") != marketplace:
                 raise CatalogError(400, "InvalidInput", "'MarketplaceId' must be the seller's marketplace.")
@@ -347,7 +414,8 @@ def serve(module: Any, req: Any) -> Any:
         return module._errors(exc, rate_headers)
 
 
-def _seller(module: Any, req: Any) -> str:
+def seller_of(module: Any, req: Any) -> str:
+    """The seller named by the request's LWA access token (CatalogError 403 when missing, unknown or expired)."""
     denied = "Access to requested resource is denied."
     token = module.tokens.get("access", req.header("x-amz-access-token"))
     if token is None:

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 from ..multipart import image_size, parse_multipart
+from .etsy_market import ACTIVE, EtsyMarket
 from .etsy_orders import RECEIPTS, EtsyOrders
 
 ACCESS_TTL = 3600  # access 1 hour (docs/marketplaces/etsy.md#credentials)
@@ -78,6 +79,7 @@ class EtsyModule(EtsyOrders, MarketplaceModule):
         self.calls: dict[str, deque[float]] = {}  # shop -> wall times of the last 24 h (QPD window)
         self.next_listing_id = 1_800_000_001
         self.next_product_id = 21_000_000_001
+        self.market = EtsyMarket(now=self.now, seed=self.sandbox.seed)  # other shops' listings (etsy_market.py)
         self.next_image_id = 5_100_000_001
 
     # --- accounts ---
@@ -160,6 +162,7 @@ class EtsyModule(EtsyOrders, MarketplaceModule):
             ("GET", INVENTORY, self._get_inventory),
             ("PUT", INVENTORY, self._put_inventory),
             ("GET", RECEIPTS, self._receipts),
+            ("GET", ACTIVE, self._active),
         ]
         path_known = False
         for method, pattern, handler in routes:
@@ -562,7 +565,20 @@ class EtsyModule(EtsyOrders, MarketplaceModule):
         listing["_images"].append(image)
         return self._json(201, image)
 
+    def _active(self, req: Request, ctx: dict[str, Any], match: dict[str, str]) -> Response:
+        """findAllListingsActive over other shops' listings (etsy_market.py)."""
+        try:
+            return self._json(200, self.market.search(req.args()))
+        except ValueError as exc:
+            raise EtsyError(400, str(exc)) from None
+
+    def set_competitor(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return self.market.set_competitor(data)
+
     def _get(self, req: Request, ctx: dict[str, Any], match: dict[str, str]) -> Response:
+        other = self.market.get(match["lid"])  # getListing is public: another shop's listing too
+        if other is not None:
+            return self._json(200, other)
         listing = self._listing(match["lid"], ctx["shop"])
         body = self._public(listing)
         includes = {part.strip().lower() for part in req.arg("includes").split(",") if part.strip()}

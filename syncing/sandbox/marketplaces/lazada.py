@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import math
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -38,6 +39,9 @@ STATUS_FILTERS = {
 def lazada_signature(app_secret: str, api_path: str, params: Mapping[str, str], skip_empty: bool = False) -> str:
     text = api_path + "".join(f"{k}{params[k]}" for k in sorted(params) if not (skip_empty and params[k] == ""))
     return hmac.new(app_secret.encode(), text.encode(), hashlib.sha256).hexdigest().upper()
+
+
+SHORT_DESCRIPTION_TAG = re.compile(r"</?\s*([A-Za-z0-9]+)")  # docs/marketplaces/lazada.md#content-fields
 
 
 class LazadaError(Exception):
@@ -278,6 +282,9 @@ class LazadaModule(LazadaOrders, MarketplaceModule):
                 problems.append({"field": "name", "message": f"name must be at most {NAME_MAX} characters"})
         if "description" in attrs and len(str(attrs["description"])) > 25000:
             problems.append({"field": "description", "message": "description must be at most 25000 characters"})
+        short = attrs.get("short_description")
+        if short is not None and {t.lower() for t in SHORT_DESCRIPTION_TAG.findall(str(short))} - {"ul", "li"}:
+            problems.append({"field": "short_description", "message": "short_description allows text, ul and li only"})
         if creating and not (attrs.get("brand") or attrs.get("brand_id")):
             problems.append({"field": "brand", "message": "brand is mandatory"})
         if problems:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
+from .shopee_models import ShopeeModels
 from .shopee_orders import ShopeeOrders
 
 ACCESS_TTL = 4 * 3600  # access token 4 hours (docs/marketplaces/shopee.md#credentials)
@@ -52,7 +53,7 @@ class ShopeeError(Exception):
         self.error, self.message, self.status = error, message, status
 
 
-class ShopeeModule(ShopeeOrders, MarketplaceModule):
+class ShopeeModule(ShopeeModels, ShopeeOrders, MarketplaceModule):
     code = "shopee"
     default_rate = RateSetting(rate=20.0, burst=20.0)  # unpublished (docs/marketplaces/shopee.md#rate-limits)
 
@@ -65,6 +66,7 @@ class ShopeeModule(ShopeeOrders, MarketplaceModule):
         self.item_store: dict[int, dict[str, Any]] = {}
         self.next_item_id = 3_000_000_001
         self.next_image = 1
+        self.next_model_id = 9_000_000_001
 
     def add_account(self, shop_id: str, credentials: Mapping[str, str], **options: Any) -> dict[str, str]:
         partner_id = str(credentials["partner_id"])
@@ -154,6 +156,10 @@ class ShopeeModule(ShopeeOrders, MarketplaceModule):
             ("POST", "/api/v2/product/update_stock"): self._update_stock,
             ("GET", "/api/v2/product/get_item_base_info"): self._base_info,
             ("GET", "/api/v2/product/get_item_list"): self._item_list,
+            ("POST", "/api/v2/product/init_tier_variation"): self._init_tier_variation,
+            ("POST", "/api/v2/product/add_model"): self._add_model,
+            ("POST", "/api/v2/product/update_model"): self._update_model,
+            ("GET", "/api/v2/product/get_model_list"): self._get_model_list,
             ("GET", "/api/v2/order/get_order_list"): lambda r, s: self._ok(self.order_list(r, s)),
             ("GET", "/api/v2/order/get_order_detail"): lambda r, s: self._ok(self.order_detail(r, s)),
         }
@@ -386,14 +392,13 @@ class ShopeeModule(ShopeeOrders, MarketplaceModule):
         success, failure = [], []
         for entry in entries:
             try:
-                if entry.get("model_id", 0) != 0:
-                    raise ShopeeError("product.error_model_not_found", "Model not found.")
+                target = self.model_target(item, entry.get("model_id", 0))
                 self._check_price(entry.get("original_price"))
             except ShopeeError as exc:
                 failure.append({"model_id": entry.get("model_id"), "failed_reason": exc.message})
                 continue
-            item["original_price"] = float(entry["original_price"])
-            success.append({"model_id": 0, "original_price": item["original_price"]})
+            target["original_price"] = float(entry["original_price"])
+            success.append({"model_id": entry.get("model_id", 0), "original_price": target["original_price"]})
         item["update_time"] = int(self.now())
         return self._ok({"success_list": success, "failure_list": failure})
 
@@ -406,16 +411,15 @@ class ShopeeModule(ShopeeOrders, MarketplaceModule):
         success, failure = [], []
         for entry in entries:
             try:
-                if entry.get("model_id", 0) != 0:
-                    raise ShopeeError("product.error_model_not_found", "Model not found.")
+                target = self.model_target(item, entry.get("model_id", 0))
                 stock = self._stock_of(entry)
                 if stock is None:
                     raise ShopeeError("product.error_param", "invalid field seller_stock: value must Not Null")
             except ShopeeError as exc:
                 failure.append({"model_id": entry.get("model_id"), "failed_reason": exc.message})
                 continue
-            item["stock"] = stock
-            success.append({"model_id": 0, "location_id": "", "stock": stock})
+            target["stock"] = stock
+            success.append({"model_id": entry.get("model_id", 0), "location_id": "", "stock": stock})
         item["update_time"] = int(self.now())
         return self._ok({"success_list": success, "failure_list": failure})
 
@@ -462,7 +466,7 @@ class ShopeeModule(ShopeeOrders, MarketplaceModule):
 
     def _public(self, item: Mapping[str, Any]) -> dict[str, Any]:
         price = item["original_price"]
-        return {
+        public = {
             "item_id": item["item_id"],
             "item_sku": item["item_sku"],
             "item_name": item["item_name"],
@@ -475,11 +479,15 @@ class ShopeeModule(ShopeeOrders, MarketplaceModule):
             "image": {"image_id_list": list(item["image_id_list"])},
             "create_time": item["create_time"],
             "update_time": item["update_time"],
-            "has_model": False,
+            "has_model": bool(item.get("models")),
             "deboost": bool(item.get("deboost")),
             # Sandbox assumption (docs/marketplaces/shopee.md#remote-status): why Shopee banned or deboosted it.
             "item_violation_reasons": list(item.get("_reasons") or []),
         }
+        if item.get("models"):  # prices and stock are the models' (get_model_list), not the item's
+            public.pop("price_info")
+            public.pop("stock_info_v2")
+        return public
 
     # --- control ---
 

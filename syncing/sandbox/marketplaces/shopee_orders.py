@@ -49,7 +49,13 @@ class ShopeeOrders(OrderMarket):
 
     def order_stock(self, shop_id: str, sku: str) -> StockRef | None:
         for item in self.item_store.values():
-            if item["shop_id"] == shop_id and item["item_sku"] == sku and item["item_status"] != "DELETED":
+            if item["shop_id"] != shop_id or item["item_status"] == "DELETED":
+                continue
+            for model in (item.get("models") or {}).values():  # a family: each model has its own SKU and stock
+                if model["model_sku"] == sku:
+                    price = Decimal(str(model["original_price"]))
+                    return StockRef(int(model["stock"]), price, item["item_name"], model)
+            if item["item_sku"] == sku and not item.get("models"):
                 return StockRef(int(item["stock"]), Decimal(str(item["original_price"])), item["item_name"], item)
         return None
 

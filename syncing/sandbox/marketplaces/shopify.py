@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import re
 import uuid
 from collections.abc import Mapping
@@ -61,6 +62,7 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
         self.tokens = TokenStore(self)
         self.products: dict[int, dict[str, Any]] = {}
         self.variants: dict[int, dict[str, Any]] = {}  # variant id -> variant (also inside its product)
+        self.collections: dict[str, dict[str, Any]] = {}  # gid -> {shop_id, title, handle}
         self.next_id = 8_000_000_001
 
     def add_account(self, shop_id: str, credentials: Mapping[str, str], **options: Any) -> dict[str, str]:
@@ -151,6 +153,7 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
             "products": self._products_query,
             "nodes": self._nodes_query,
             "orders": self.orders_query,
+            "collectionByHandle": self._collection_by_handle,
         }
         mutations = {
             "productCreate": self._product_create,
@@ -158,6 +161,8 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
             "productDelete": self._product_delete,
             "productVariantsBulkUpdate": self._variants_bulk_update,
             "productVariantsBulkCreate": self._variants_bulk_create,
+            "collectionCreate": self._collection_create,
+            "collectionUpdate": self._collection_update,
         }
         if is_mutation and root == "inventorySetQuantities":
             return self._inventory_set(args, shop_id, version, query), False
@@ -323,7 +328,11 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
             "productType": str(data.get("productType") or ""),
             "tags": list(data.get("tags") or []),
             "status": data.get("status") or "ACTIVE",
-            "handle": re.sub(r"[^a-z0-9]+", "-", str(data["title"]).lower()).strip("-"),
+            "handle": str(data.get("handle") or "")
+            or re.sub(r"[^a-z0-9]+", "-", str(data["title"]).lower()).strip("-"),
+            "seo": _seo(data.get("seo")),
+            "metafields": _metafields_merge([], data.get("metafields")),
+            "collections": [],
             "options": [o.get("name") for o in data.get("productOptions") or []] or ["Title"],
             "media": [
                 {
@@ -339,6 +348,7 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
         }
         self._add_variant(product, {})
         self.products[product_id] = product
+        self._join(product, data.get("collectionsToJoin"))
         return {"product": self._public(product), "userErrors": []}
 
     def _add_variant(self, product: dict[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
@@ -394,11 +404,82 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
             errors.append({"field": ["tags"], "message": f"Tags cannot be more than {TAGS_MAX}.", "code": "INVALID"})
         if "status" in data and data["status"] not in STATUSES:
             errors.append({"field": ["status"], "message": "Status is not included in the list", "code": "INCLUSION"})
+        errors += _content_errors(data)
         if len(data.get("productOptions") or []) > 3:
             errors.append(
                 {"field": ["productOptions"], "message": "Products can have a maximum of 3 options", "code": "INVALID"}
             )
         return errors
+
+    # --- collections (docs/marketplaces/shopify.md#collections) ---
+
+    def _collection_by_handle(self, args: dict[str, Any], shop_id: str) -> dict[str, Any] | None:
+        for gid, collection in self.collections.items():
+            if collection["shop_id"] == shop_id and collection["handle"] == args.get("handle"):
+                return self._collection_public(gid)
+        return None
+
+    def _collection_create(self, args: dict[str, Any], shop_id: str) -> dict[str, Any]:
+        data = args.get("input") or {}
+        title = str(data.get("title") or "").strip()
+        if not title:
+            return {"collection": None, "userErrors": [{"field": ["title"], "message": "Title can't be blank"}]}
+        handle = str(data.get("handle") or "") or re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+        if not HANDLE_FORMAT.match(handle) or self._collection_by_handle({"handle": handle}, shop_id):
+            return {"collection": None, "userErrors": [{"field": ["handle"], "message": "Handle is invalid or taken"}]}
+        image, errors = self._collection_image(data)
+        if errors:
+            return {"collection": None, "userErrors": errors}
+        gid = f"gid://shopify/Collection/{self._new_id()}"
+        self.collections[gid] = {"shop_id": shop_id, "title": title, "handle": handle, "image": image}
+        return {"collection": self._collection_public(gid), "userErrors": []}
+
+    def _collection_image(self, data: dict[str, Any]) -> tuple[dict[str, str] | None, list[dict[str, Any]]]:
+        """CollectionInput.image (ImageInput src, altText): Shopify copies the file to its CDN, keeping its name."""
+        image = data.get("image")
+        if not image:
+            return None, []
+        src = str(image.get("src") or "")
+        if not re.match(r"https?://[^/\s]+/\S+$", src):
+            return None, [{"field": ["image", "src"], "message": "Image URL is invalid"}]
+        name = src.rsplit("/", 1)[-1].split("?")[0]
+        url = f"https://cdn.shopify.com/s/files/1/0000/0001/collections/{name}?v={self._new_id()}"
+        return {"url": url, "altText": str(image.get("altText") or ""), "src": src}, []
+
+    def _collection_update(self, args: dict[str, Any], shop_id: str) -> dict[str, Any]:
+        data = args.get("input") or {}
+        collection = self.collections.get(str(data.get("id") or ""))
+        if collection is None or collection["shop_id"] != shop_id:
+            return {"collection": None, "userErrors": [{"field": ["id"], "message": "Collection does not exist"}]}
+        image, errors = self._collection_image(data)
+        if errors:
+            return {"collection": None, "userErrors": errors}
+        if image is not None:
+            collection["image"] = image
+        if str(data.get("title") or "").strip():
+            collection["title"] = str(data["title"]).strip()
+        return {"collection": self._collection_public(str(data["id"])), "userErrors": []}
+
+    def _collection_public(self, gid: str) -> dict[str, Any]:
+        collection = self.collections[gid]
+        members = [p for p in self.products.values() if gid in (p.get("collections") or [])]
+        return {
+            "id": gid,
+            "handle": collection["handle"],
+            "title": collection["title"],
+            "image": {"url": collection["image"]["url"], "altText": collection["image"]["altText"]}
+            if collection.get("image")
+            else None,
+            "productsCount": {"count": len(members)},
+        }
+
+    def _join(self, product: dict[str, Any], ids: Any) -> None:
+        """collectionsToJoin: add the product to existing collections of its shop (a "collect")."""
+        known = self.collections
+        for gid in ids or []:
+            joined = product.setdefault("collections", [])
+            if gid in known and known[gid]["shop_id"] == product["shop_id"] and gid not in joined:
+                joined.append(gid)
 
     def _find(self, gid: Any, shop_id: str) -> dict[str, Any] | None:
         match = re.fullmatch(r"gid://shopify/Product/(\d+)", str(gid or ""))
@@ -418,9 +499,14 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
         errors = self._validate_product(data, creating=False)
         if errors:
             return {"product": None, "userErrors": errors}
-        for key in ("title", "descriptionHtml", "vendor", "productType", "tags", "status"):
+        for key in ("title", "descriptionHtml", "vendor", "productType", "tags", "status", "handle"):
             if key in data:
                 product[key] = data[key]
+        if "seo" in data:
+            product["seo"] = _seo(data["seo"])
+        if "metafields" in data:
+            product["metafields"] = _metafields_merge(product.get("metafields") or [], data["metafields"])
+        self._join(product, data.get("collectionsToJoin"))
         product["updatedAt"] = _iso(self.now())
         return {"product": self._public(product), "userErrors": []}
 
@@ -604,6 +690,9 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
             "id": f"gid://shopify/Product/{product['id']}",
             "title": product["title"],
             "handle": product["handle"],
+            "seo": dict(product.get("seo") or {"title": None, "description": None}),
+            "metafields": {"nodes": [dict(m) for m in product.get("metafields") or []]},
+            "collections": {"nodes": [self._collection_public(gid) for gid in product.get("collections") or []]},
             "descriptionHtml": product["descriptionHtml"],
             "vendor": product["vendor"],
             "productType": product["productType"],
@@ -671,6 +760,89 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
 
 ROOT_FIELD = re.compile(r"\{\s*(\w+)\s*(\(([^)]*)\))?")
 ARGUMENT = re.compile(r"(\w+)\s*:\s*(\$\w+|\"[^\"]*\"|-?\d+|true|false|null|[A-Z_]+)")
+
+
+HANDLE_MAX = 255  # Product.handle (docs/marketplaces/shopify.md#content-fields)
+HANDLE_FORMAT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _seo(value: Any) -> dict[str, Any]:
+    """SEOInput {title, description} as Shopify answers it (null for a part not set)."""
+    seo = value if isinstance(value, Mapping) else {}
+    return {"title": seo.get("title") or None, "description": seo.get("description") or None}
+
+
+METAFIELD_KEY = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
+METAFIELD_NAMESPACE = re.compile(r"^[A-Za-z0-9_-]{3,255}$")
+METAFIELD_TYPES = frozenset(
+    {"single_line_text_field", "multi_line_text_field", "number_integer", "number_decimal", "boolean", "date"}
+    | {"url", "json"}
+)
+
+
+def _metafield_error(entry: Any) -> str:
+    """Why Shopify would refuse a MetafieldInput (docs/marketplaces/shopify.md#metafields), or ""."""
+    if not isinstance(entry, Mapping):
+        return "Metafield must be an object"
+    namespace, key, kind, value = (entry.get(k) for k in ("namespace", "key", "type", "value"))
+    if not isinstance(namespace, str) or not METAFIELD_NAMESPACE.match(namespace):
+        return "Namespace is invalid"
+    if not isinstance(key, str) or not METAFIELD_KEY.match(key):
+        return "Key is invalid"
+    if kind not in METAFIELD_TYPES:
+        return f"Type '{kind}' is not supported"
+    if not isinstance(value, str):
+        return "Value must be a string"
+    checks = {
+        "single_line_text_field": lambda v: "\n" not in v,
+        "number_integer": lambda v: re.fullmatch(r"-?\d+", v) is not None,
+        "number_decimal": lambda v: re.fullmatch(r"-?\d+(\.\d+)?", v) is not None,
+        "boolean": lambda v: v in ("true", "false"),
+        "date": lambda v: re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) is not None,
+        "url": lambda v: re.match(r"https?://", v) is not None,
+        "json": _is_json,
+    }
+    check = checks.get(kind)
+    return f"Value is invalid for type {kind}" if check is not None and not check(value) else ""
+
+
+def _is_json(value: str) -> bool:
+    try:
+        json.loads(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _metafields_merge(current: list[dict[str, Any]], entries: Any) -> list[dict[str, Any]]:
+    """Upsert by (namespace, key), as productCreate/productUpdate do with `metafields`."""
+    by_key = {(m["namespace"], m["key"]): m for m in current}
+    for entry in entries or []:
+        found = by_key.get((entry["namespace"], entry["key"]))
+        if found is None:
+            by_key[(entry["namespace"], entry["key"])] = {
+                "id": f"gid://shopify/Metafield/{len(by_key) + 1}",
+                **{k: entry[k] for k in ("namespace", "key", "type", "value")},
+            }
+        else:
+            found.update(type=entry["type"], value=entry["value"])
+    return list(by_key.values())
+
+
+def _content_errors(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    errors = []
+    if "handle" in data:
+        handle = str(data.get("handle") or "")
+        if len(handle) > HANDLE_MAX or (handle and not HANDLE_FORMAT.match(handle)):
+            errors.append({"field": ["handle"], "message": "Handle is invalid", "code": "INVALID"})
+    for index, entry in enumerate(data.get("metafields") or []):
+        message = _metafield_error(entry)
+        if message:
+            errors.append({"field": ["metafields", str(index), "value"], "message": message, "code": "INVALID_VALUE"})
+    seo = data.get("seo")
+    if seo is not None and (not isinstance(seo, Mapping) or set(seo) - {"title", "description"}):
+        errors.append({"field": ["seo"], "message": "SEOInput takes title and description only", "code": "INVALID"})
+    return errors
 
 
 def _root_field(query: str, variables: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -267,15 +267,19 @@ def test_query_count_does_not_grow_with_rows(run):
         with CaptureQueriesContext(connection) as ctx:
             batch = run(rows)
         assert batch.error_count == 0
-        # audit entries go in multi-row INSERTs too (SQLite: ~90 rows a statement); test_import_audit bounds them
-        return sum('INSERT INTO "accounts_auditentry"' not in q["sql"] for q in ctx.captured_queries)
+        # audit entries and content versions go in multi-row INSERTs too (SQLite: ~90 rows a statement);
+        # test_import_audit and tests/catalog/importing/test_import_versions.py bound them
+        bulk = ('INSERT INTO "accounts_auditentry"', 'INSERT INTO "listings_productversion"')
+        return sum(not any(b in q["sql"] for b in bulk) for q in ctx.captured_queries)
 
     small, large = queries(product_rows(1000)), queries(product_rows(3000, start=1000))
     small_update = queries(product_rows(1000, price="11.00"))
     large_update = queries(product_rows(3000, start=1000, price="11.00"))
 
-    # then each extra 1,000 rows costs a constant handful of queries, not one per row
-    assert large - small <= 2 * 12
+    # then each extra 1,000 rows costs a constant handful of queries, not one per row (new rows with a quantity
+    # also get their stock rows and `import` movements: up to 5 statements a chunk, docs/orders.md#import-quantities;
+    # 29 measured on PostgreSQL, where the stock rows and movements are COPYs after a sequence read)
+    assert large - small <= 2 * 15
     assert large_update - small_update <= 2 * 12
 
 

@@ -5,6 +5,7 @@ import datetime
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -164,9 +165,22 @@ def _files(tmp: Path) -> tuple[Path, Path]:
 def _manage(database: Path, *args: str, writers: int) -> subprocess.CompletedProcess:
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{database}", IMPORT_WRITERS=str(writers), LOG_LEVEL="INFO")
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    env["PYTHONFAULTHANDLER"] = "1"  # a SIGABRT prints every thread's stack: the failure below shows where it hung
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    try:
+        stdout, stderr = process.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        stdout, stderr = process.communicate(timeout=30)
+        pytest.fail(f"manage.py {' '.join(args)} (writers={writers}) hung for 240 s:\n{stderr[-6000:]}")
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def _catalog(database: Path) -> dict[str, list]:

@@ -18,6 +18,7 @@ from catalog.models import ImportBatchStatus, Product, Variant
 from catalog.services import product_create, product_update, variant_create
 from common.errors import ApplicationError
 from common.spreadsheets import neutralise
+from inventory.models import Stock
 
 from .conftest import write_xlsx
 
@@ -76,9 +77,26 @@ def test_undo_restores_variant_updates(tmp_path):
     variant = variant_create(product=parent, sku="P-S", options={"Size": "S"}, quantity=1)
     batch = import_file(path=write_xlsx(tmp_path / "v.xlsx", [["sku", "parent_sku", "quantity"], ["P-S", "P", 9]]))
     assert batch.updated_count == 1
+    assert Stock.objects.get(variant=variant).available == 9
     import_batch_undo(batch=batch)
     variant.refresh_from_db()
     assert variant.quantity == 1
+    # and the stock ledger takes the figure back with a movement of its own, not a silent overwrite
+    stock = Stock.objects.get(variant=variant)
+    assert stock.available == 1
+    undo_move = stock.movements.get(idempotency_key=f"import:{batch.pk}:undo:row:2")
+    assert (undo_move.delta, undo_move.reason) == (-8, "import")
+    assert undo_move.note == f"Undo of import #{batch.pk}, row 2: quantity 1"
+
+
+def test_undo_of_a_product_quantity_moves_the_ledger_back(tmp_path):
+    product = product_create(sku="Q-1", title="Q", price=Decimal("5"), quantity=4)
+    batch = import_file(path=write_xlsx(tmp_path / "q.xlsx", [["sku", "quantity"], ["Q-1", 10]]))
+    assert Stock.objects.get(product=product, variant__isnull=True).available == 10
+    import_batch_undo(batch=batch)
+    stock = Stock.objects.get(product=product, variant__isnull=True)
+    assert stock.available == 4
+    assert sum(m.delta for m in stock.movements.all()) == stock.on_hand
 
 
 def test_error_workbook_round_trip(tmp_path):

@@ -140,10 +140,10 @@ def test_invalid_submission_is_rejected_with_our_field_names(sandbox, conn, list
     assert sandbox.items(CODE) == []
 
 
-def test_variants_are_refused_with_a_message(conn, listing):
+def test_a_family_of_a_product_type_without_themes_is_refused_with_a_message(conn, listing):
     variant = VariantPayload(sku="MUG-S", price=Decimal("9"), quantity=1, options={"Size": "S"})
     with pytest.raises(Rejected) as err:
-        conn.push_listing(listing(variants=(variant,)))
+        conn.push_listing(listing(variants=(variant,), category_id="PRODUCT"))
     assert list(err.value.field_errors) == ["variants"]
     assert "each variant" in err.value.message
 

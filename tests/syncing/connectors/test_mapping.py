@@ -69,16 +69,16 @@ def test_shopee_item_to_remote_sums_locations_and_maps_reviewing():
     assert (remote.status, remote.raw_status) == ("in_review", "REVIEWING")
 
 
-def test_shopee_item_body_units_and_single_model_rule():
+def test_shopee_item_body_units_and_family_placeholders():
     body = shopee.item_body(payload(weight_grams=1250, category_id="100644"), ["img-1"], [18028], creating=True)
     assert body["weight"] == 1.25
     assert body["original_price"] == 12.5
     assert body["seller_stock"] == [{"stock": 3}]
     assert body["logistic_info"] == [{"logistic_id": 18028, "enabled": True}]
-    two = (VariantPayload("A", Decimal(1), 1), VariantPayload("B", Decimal(1), 1))
-    with pytest.raises(Rejected) as caught:
-        shopee.item_body(payload(variants=two), [], [], creating=True)
-    assert list(caught.value.field_errors) == ["variants"]
+    two = (VariantPayload("A", Decimal(3), 1), VariantPayload("B", Decimal(2), 4))
+    family = shopee.item_body(payload(variants=two), [], [], creating=True)
+    # the item's price and stock until init_tier_variation sets each model's: the lowest price, the total stock
+    assert (family["original_price"], family["seller_stock"]) == (2.0, [{"stock": 5}])
     with pytest.raises(Rejected):
         shopee.item_body(payload(category_id="mugs"), [], [], creating=True)
 

@@ -128,3 +128,46 @@ def test_incremental_pull_also_reads_deletions(market, conn, payload, sandbox):
             break
     assert seen == {gone: "deleted"}
     assert kept not in seen
+
+
+def test_etsy_incremental_pull_makes_three_list_calls_and_leaves_expired_to_the_full_pull(
+    connect, make_payload, sandbox
+):
+    # given five Etsy listings, then an hour later one edited, one deactivated and one sold out there
+    etsy = connect("etsy")
+    market = next(m for m in MARKETS if m.code == "etsy")
+    ids = [etsy.push_listing(make_payload(**{**market.payload, "sku": f"MUG-00{n}"})).external_id for n in range(5)]
+    sandbox.advance_clock(3600)
+    sandbox.edit_item("etsy", ids[0], **market.drift)
+    sandbox.set_remote_state("etsy", ids[1], "inactive")
+    sandbox.edit_item("etsy", ids[2], quantity=0)
+    since = datetime.fromtimestamp(sandbox.sandbox.clock.now(), tz=UTC) - timedelta(minutes=10)
+    before = len(_list_calls(sandbox))
+
+    # when the connector pulls what changed since ten minutes ago
+    seen, cursor = {}, None
+    for _ in range(20):
+        page = etsy.pull_listings(cursor, updated_since=since)
+        seen.update({item.external_id: item.status for item in page.items})
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+
+    # then the three changes come back from at most ⌈3 / 100⌉ + 2 list calls (active, inactive, sold out; a call
+    # refused for an expired token and repeated after the refresh is one call)
+    calls = _list_calls(sandbox)[before:]
+    assert len(calls) <= 3
+    assert [c["query"]["state"] for c in calls] == ["active", "inactive", "sold_out"][: len(calls)]
+    assert set(seen) == {ids[0], ids[1], ids[2]}
+    assert seen[ids[1]] == "inactive"
+    # and a cursor naming a state the incremental walk does not read is refused, not misread
+    with pytest.raises(ValueError, match="Not an Etsy cursor"):
+        etsy.pull_listings("expired:0", updated_since=since)
+
+
+def _list_calls(sandbox):
+    return [
+        e
+        for e in sandbox.log("etsy")
+        if e["method"] == "GET" and e["path"].endswith("/listings") and e["status"] == 200
+    ]

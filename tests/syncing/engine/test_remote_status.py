@@ -268,6 +268,65 @@ def test_marketplace_wins_keeps_the_discarded_change_and_pushes_it_again(
     assert Decimal(str(item["skus"][0]["price"])) == Decimal("20")
 
 
+def test_a_title_the_marketplace_changed_becomes_a_marketplace_version(
+    make_channel, make_listable_product, make_listing, sandbox, settings
+):
+    from channels.services import category_mapping_set
+    from common import events
+    from listings.models import ListingVersion
+    from syncing.events import VERSION_MARKETPLACE
+
+    # given a live Lazada listing on a channel where the marketplace wins
+    settings.SYNC_RETRY_SCHEDULE = (0.1, 0.1, 0.1)
+    account = sandbox.account("lazada")
+    channel = make_channel(
+        "lazada",
+        name="Lazada MY",
+        base_url=sandbox.url("lazada"),
+        shop_id=account["shop_id"],
+        credentials=account["credentials"],
+        rate_limit_per_second=200,
+        rate_limit_burst=5,
+        conflict_policy=ChannelConflictPolicy.REMOTE_WINS,
+    )
+    product = make_listable_product(weight_grams=500, length_mm=200, width_mm=100, height_mm=50)
+    category_mapping_set(channel=channel, category=product.category, external_category_id="10000123")
+    listing = make_listing(product=product, channel=channel, map_category=False)
+    listings_publish(channel=channel, listing_ids=[listing.pk])
+    run_queue()
+    listing.refresh_from_db()
+    assert listing.status == ListingStatus.LIVE
+    versions_before = ListingVersion.objects.filter(listing=listing).count()
+    heard = []
+
+    def hear(**payload):
+        heard.append(payload)
+
+    # when the marketplace rewrites the title (an automatic fix) and we pull
+    sandbox.edit_item("lazada", listing.external_id, name="Mug, ceramic (fixed by Lazada)")
+    events.subscribe(VERSION_MARKETPLACE, hear)
+    try:
+        _read_back(listing, "pull")
+    finally:
+        events._handlers[VERSION_MARKETPLACE].remove(hear)
+
+    # then the title is ours now, and the listing's history has a version made by the marketplace
+    assert listing.title == "Mug, ceramic (fixed by Lazada)"
+    version = ListingVersion.objects.filter(listing=listing).order_by("-version_number").first()
+    assert ListingVersion.objects.filter(listing=listing).count() == versions_before + 1
+    assert version.change_type == "marketplace"
+    assert version.source == "Lazada MY (Lazada)"
+    assert "title" in version.changed_fields
+    assert version.change_reason == "Accepted the marketplace's values: title."
+    assert version.created_by is None
+    # and one event tells the upper apps (automation, notifications)
+    assert heard == [{"listing_id": listing.pk, "channel_id": channel.pk, "fields": ["title"], "user": None}]
+
+    # and a pull that finds nothing new records no further version
+    _read_back(listing, "pull")
+    assert ListingVersion.objects.filter(listing=listing).count() == versions_before + 1
+
+
 def test_refresh_and_push_again_refuse_what_they_cannot_do(linked, make_listing, make_channel):
     from common.errors import ApplicationError
 

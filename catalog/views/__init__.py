@@ -1,5 +1,6 @@
 """Staff pages of the catalog: product list with filters and bulk actions, detail, create/edit with variants
-and images. Every write calls a catalog service; refusals come back as form errors or flash messages."""
+and images (the product page's other actions: `actions`; the price and stock grid: `grid`). Every write calls a
+catalog service; refusals come back as form errors or flash messages."""
 
 import csv
 from typing import Any
@@ -7,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,21 +17,10 @@ from django.views.generic import DetailView, ListView
 
 from accounts.mixins import StaffReadMixin, StaffWriteMixin
 from accounts.roles import can_edit, channel_scoped
-from channels.models import Channel
-from common.errors import ApplicationError
-from common.pagination import PagedListMixin
-from common.spreadsheets import csv_row
-from common.views import add_service_errors, error_text
-from listings.models import Listing
-from listings.readiness import listing_readiness
-from listings.services import listings_bulk_assign
-from listings.views import flash_publish
-from syncing.selectors import listings_on_marketplace
-from syncing.services import listings_publish_grouped
-
-from . import services
-from .filters import ProductFilterSet
-from .forms import (
+from catalog import services
+from catalog.filters import ProductFilterSet
+from catalog.forms import (
+    BULK_MAX,
     BULK_STATUS_ACTIONS,
     BaseVariantFormSet,
     ImageUpdateForm,
@@ -38,8 +28,19 @@ from .forms import (
     ProductForm,
     VariantFormSet,
 )
-from .models import Product, ProductImage
-from .selectors import category_full_names
+from catalog.models import Product, ProductImage
+from catalog.selectors import category_full_names
+from channels.models import Channel
+from common.errors import ApplicationError
+from common.pagination import PagedListMixin
+from common.spreadsheets import csv_row
+from common.views import add_service_errors, error_text
+from listings.models import Listing
+from listings.readiness import FAMILY_CODES, listing_readiness
+from listings.services import listings_bulk_assign
+from listings.views import flash_publish, job_watch_context
+from syncing.selectors import listings_on_marketplace
+from syncing.services import listings_publish_grouped
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
@@ -99,6 +100,7 @@ class ProductListView(StaffReadMixin, PagedListMixin, ListView):
         context["can_edit"] = can_edit(self.request.user, "catalog")
         context["can_add"] = context["can_edit"]
         attach_listing_summaries(context["products"], self.request.user)
+        context.update(job_watch_context(self.request))
         return context
 
 
@@ -158,7 +160,23 @@ class ProductBulkView(StaffReadMixin, View):
                     messages.error(request, str(error))
             return HttpResponseRedirect(back)
         action = form.cleaned_data["action"]
-        products = form.products()
+        matching = None
+        if form.cleaned_data["select_all"]:
+            matching = products_matching(request, form.cleaned_data["filters"])
+            if matching is None:
+                messages.error(request, "These filters are not valid; filter the list again.")
+                return HttpResponseRedirect(back)
+            if action in BULK_STATUS_ACTIONS and matching.count() > BULK_MAX:
+                messages.error(
+                    request,
+                    f"{matching.count()} products match: a status change applies to at most {BULK_MAX} at once. "
+                    "Narrow the filter, or change them with an import.",
+                )
+                return HttpResponseRedirect(back)
+        products = form.products(matching)
+        if not products:
+            messages.error(request, "No product matches this filter any more; nothing was changed.")
+            return HttpResponseRedirect(back)
         if action == "export_csv":
             return products_csv(products)
         if action in ("assign", "publish"):
@@ -174,8 +192,10 @@ class ProductBulkView(StaffReadMixin, View):
                 changed += 1
             except (ValidationError, ApplicationError) as exc:
                 refused.append(f"{product.sku}: {error_text(exc)}")
-        if changed:
-            messages.success(request, f"Status set to {status.label} on {changed} product(s).")
+        skipped = f"{len(refused)} skipped (refused, below)" if refused else "0 skipped"
+        (messages.success if changed else messages.error)(
+            request, f"Status set to {status.label} on {changed} product(s), {skipped}."
+        )
         for line in refused[:10]:
             messages.error(request, line)
         if len(refused) > 10:
@@ -207,8 +227,20 @@ class ProductBulkView(StaffReadMixin, View):
         if not chosen:
             messages.error(request, "None of the selected products is listed on those channels; assign them first.")
             return HttpResponseRedirect(back)
+        unlisted = len(products) - len({listing.product_id for listing in chosen})
+        if unlisted:
+            messages.warning(request, f"{unlisted} selected product(s) skipped: not listed on those channels.")
         flash_publish(request, listings_publish_grouped(listings=chosen, user=request.user))
         return HttpResponseRedirect(back)
+
+
+def products_matching(request: HttpRequest, filters: str) -> Any:
+    """The product list's filter (its query string) applied again on the server; None when it is not valid.
+    Its channel choices are the user's own, so a filter naming another channel is refused, not widened."""
+    filterset = ProductFilterSet(QueryDict(filters or ""), queryset=Product.objects.all(), request=request)
+    if not filterset.is_valid():
+        return None
+    return filterset.qs.order_by("pk")
 
 
 # --- Product detail ---
@@ -232,6 +264,7 @@ class ProductDetailView(StaffReadMixin, DetailView):
         context["can_edit"] = can_edit(self.request.user, "catalog")
         context["can_edit_listings"] = can_edit(self.request.user, "listings")
         context["listing_rows"] = product_listing_rows(product, self.request.user)
+        context.update(job_watch_context(self.request))
         return context
 
 
@@ -243,7 +276,10 @@ def product_listing_rows(product: Product, user: Any = None) -> list[dict[str, A
         "channel", "variant", "product"
     )
     for listing in listings.order_by("channel__name", "variant_id"):
-        issues = [i.message for i in listing_readiness(listing) if i.is_blocking]
+        blocking = [i for i in listing_readiness(listing) if i.is_blocking]
+        issues = [i.message for i in blocking]
+        # a family the marketplace will not take: "List each variant separately" in the row (docs/sync.md)
+        split = not listing.external_id and any(i.code in FAMILY_CODES for i in blocking)
         rows.append(
             {
                 "listing": listing,
@@ -253,6 +289,7 @@ def product_listing_rows(product: Product, user: Any = None) -> list[dict[str, A
                 "issues": issues,
                 "reason": listing.last_error_message or listing.status_reason,
                 "url": reverse("listings:listing_detail", kwargs={"pk": listing.pk}),
+                "split_url": reverse("listings:listing_split_variants", kwargs={"pk": listing.pk}) if split else "",
             }
         )
     return rows

@@ -1,0 +1,80 @@
+"""`/api/v1/keywords/?listing=&source=&is_tracked=&is_primary=`: a listing's keywords (docs/analytics.md#keywords).
+Writes go through analytics.services.keywords; a keyword differing from an existing one only in case or spacing
+is that row (200 with it), never a second one."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.roles import channel_scoped
+from analytics.keyword_filters import KeywordFilterSet
+from analytics.keyword_selectors import keyword_list
+from analytics.models import Keyword
+from analytics.services import keywords as services
+from common.api.serializers import ServiceSerializerMixin, StrictPrimaryKeyRelatedField
+from listings.models import Listing
+
+READ_ONLY = [
+    "keyword_normalized", "search_frequency_rank", "impression_share", "click_share", "conversion_share",
+    "report_date", "last_updated", "created_at",
+]  # fmt: skip
+
+
+class KeywordSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
+    update_service = services.keyword_update
+    instance_kwarg = "row"
+    listing = StrictPrimaryKeyRelatedField(queryset=Listing.objects.all())
+    search_frequency_rank = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Amazon's Search Frequency Rank: 1 = the most searched term. A rank, not a search volume.",
+    )
+
+    class Meta:
+        model = Keyword
+        fields = ["id", "listing", *services.KEYWORD_FIELDS, *READ_ONLY]
+        read_only_fields = READ_ONLY
+        validators: list = []
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        listing: Any = fields["listing"]
+        listing.queryset = channel_scoped(Listing.objects.all(), self._user())
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            listing.read_only = True  # a keyword stays with its listing
+        return fields
+
+    def create(self, validated_data: dict[str, Any]) -> Keyword:
+        keyword, self.was_created = services.keyword_add_or_merge(user=self._user(), **validated_data)
+        return keyword
+
+
+class KeywordViewSet(viewsets.ModelViewSet):
+    """Keywords per listing, with search volume (a count of searches), Search Frequency Rank (a rank: 1 = most
+    searched), ranks and shares from Amazon's reports. Filter with `listing`, `source`, `is_tracked`,
+    `is_primary`. Bad input answers 400 naming the field (e.g. a keyword of only punctuation)."""
+
+    required_role_area = "listings"
+    serializer_class = KeywordSerializer
+    filterset_class = KeywordFilterSet
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> Any:
+        return channel_scoped(keyword_list(), self.request.user, "listing__channel_id").order_by(
+            "listing_id", "-is_primary", "-is_tracked", "keyword_normalized"
+        )
+
+    @extend_schema(responses={201: KeywordSerializer, 200: KeywordSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Add a keyword (201); one that normalises like an existing keyword of the listing answers 200 with it."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        created = getattr(serializer, "was_created", True)
+        return Response(serializer.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def perform_destroy(self, instance: Keyword) -> None:
+        services.keyword_delete(row=instance, user=self.request.user)

@@ -1,0 +1,116 @@
+"""The keywords tab of a listing: its keywords, an add form, coverage of title, bullets and search terms,
+suggestions with "add", and per-keyword actions (docs/analytics.md#keywords)."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+
+from accounts.mixins import StaffReadMixin, StaffWriteMixin
+from accounts.roles import can_edit, channel_scoped
+from common.errors import ApplicationError
+from common.views import add_service_errors, error_text
+from listings.models import Listing
+
+from .keyword_forms import KeywordActionForm, KeywordAddForm
+from .models import Keyword
+from .services import keywords as services
+
+AREA = "listings"
+
+
+def _listing(pk: int, user: Any) -> Listing:
+    scoped = channel_scoped(Listing.objects.select_related("product", "product__category", "variant", "channel"), user)
+    return get_object_or_404(scoped, pk=pk)
+
+
+class ListingKeywordsView(StaffReadMixin, View):
+    template_name = "analytics/listing_keywords.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.render_page(_listing(pk, request.user), KeywordAddForm())
+
+    def render_page(self, listing: Listing, form: KeywordAddForm, status: int = 200) -> HttpResponse:
+        content = services.listing_content(listing)
+        context = {
+            "listing": listing,
+            "content": content,
+            "keywords": list(Keyword.objects.filter(listing=listing)),
+            "coverage": services.keyword_coverage(listing=listing, content=content),
+            "suggestions": services.keyword_suggestions(listing=listing),
+            "form": form,
+            "can_edit": can_edit(self.request.user, AREA),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+
+class ListingKeywordAddView(StaffWriteMixin, ListingKeywordsView):
+    required_area = AREA
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        listing = _listing(pk, request.user)
+        form = KeywordAddForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                keyword, created = services.keyword_add_or_merge(
+                    listing=listing, keyword=data["keyword"], source=data["source"], user=request.user,
+                    is_primary=data["is_primary"], **({"search_volume": data["search_volume"]}
+                                                      if data["search_volume"] is not None else {}),
+                )  # fmt: skip
+            except (ValidationError, ApplicationError) as exc:
+                add_service_errors(form, exc)
+            else:
+                said = "Added" if created else "Already there, updated"
+                messages.success(request, f"{said}: {keyword.keyword}.")
+                return redirect("analytics:listing_keywords", pk=pk)
+        return self.render_page(listing, form, status=400)
+
+
+class ListingKeywordsExtractView(StaffWriteMixin, View):
+    required_area = AREA
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        listing = _listing(pk, request.user)
+        added = services.keywords_extract(listing=listing, user=request.user)
+        messages.success(request, f"{len(added)} keyword{'s' if len(added) != 1 else ''} taken from the content.")
+        return redirect("analytics:listing_keywords", pk=pk)
+
+
+class KeywordActionView(StaffWriteMixin, View):
+    """Primary / not primary / track / stop tracking / delete one keyword."""
+
+    required_area = AREA
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        keyword = get_object_or_404(channel_scoped(Keyword.objects.all(), request.user, "listing__channel"), pk=pk)
+        form = KeywordActionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose primary, unprimary, track, untrack or delete.")
+            return redirect("analytics:listing_keywords", pk=keyword.listing_id)
+        action = form.cleaned_data["action"]
+        try:
+            if action == "delete":
+                services.keyword_delete(row=keyword, user=request.user)
+            elif action in ("primary", "unprimary"):
+                services.keyword_primary_set(row=keyword, is_primary=action == "primary", user=request.user)
+            else:
+                services.keyword_tracked_set(row=keyword, is_tracked=action == "track", user=request.user)
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, f"{keyword.keyword}: {dict(ACTION_DONE)[action]}.")
+        return redirect("analytics:listing_keywords", pk=keyword.listing_id)
+
+
+ACTION_DONE = [
+    ("primary", "marked primary"),
+    ("unprimary", "no longer primary"),
+    ("track", "tracked"),
+    ("untrack", "no longer tracked"),
+    ("delete", "deleted"),
+]

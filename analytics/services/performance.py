@@ -1,0 +1,287 @@
+"""Daily performance metrics per listing (docs/analytics.md#performance-metrics).
+
+Amazon: one Sales and Traffic report per day through the Reports API (request, poll with a backoff, download),
+rows matched to our listings by SKU, else ASIN. The other marketplaces: units and revenue from our own orders;
+their APIs give no listing traffic, so sessions, page views, conversion and buy box stay NULL ("not available
+from this marketplace"). A day Amazon has no data for gets no row (a gap, never zeros).
+"""
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from analytics.models import MetricSource, PerformanceMetric
+from analytics.performance_selectors import listing_daily_sales, listing_sku, published_listings
+from channels.models import Channel
+from common.errors import ApplicationError
+from listings.models import Listing
+from syncing.connectors.amazon.reports import SALES_AND_TRAFFIC, AsinSalesTraffic, SalesAndTrafficReport
+from syncing.connectors.base import ConnectorError, RateLimited
+from syncing.services.connection import connector_for
+
+logger = logging.getLogger(__name__)
+
+AMAZON = "amazon"
+REPORT_OPTIONS = {"dateGranularity": "DAY", "asinGranularity": "SKU"}
+POLL_ATTEMPTS = 12  # with the doubling delay below: about 10 minutes before a report counts as still pending
+POLL_MAX_SECONDS = 120.0
+PULL_MAX_DAYS = 31  # Amazon's createReport allows one report a minute (burst 15): a month is a long run already
+DAILY_PULL_DAYS = 3  # the nightly pull re-reads the last days: Amazon's figures settle over about two days
+UPSERT_BATCH = 1000
+FOUR_PLACES = Decimal("0.0001")
+HUNDRED = Decimal("100")
+METRIC_FIELDS = [
+    "sessions",
+    "page_views",
+    "page_views_pct",
+    "units_ordered",
+    "unit_session_pct",
+    "ordered_product_sales",
+    "currency",
+    "buy_box_pct",
+    "bsr",
+    "bsr_category",
+    "source",
+    "fetched_at",
+]
+
+
+@dataclass
+class PerformancePull:
+    """What one pull did: rows written, and which days had data, none (gaps) or are still processing."""
+
+    channel_id: int
+    first: date
+    last: date
+    source: str
+    rows: int = 0
+    days_with_data: list[date] = field(default_factory=list)
+    days_missing: list[date] = field(default_factory=list)
+    days_pending: list[date] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _check_range(start: date, end: date) -> None:
+    if end < start:
+        raise ValidationError({"to": f"'to' ({end.isoformat()}) is before 'from' ({start.isoformat()})."})
+    if (end - start).days + 1 > PULL_MAX_DAYS:
+        raise ValidationError({"from": f"Pull at most {PULL_MAX_DAYS} days at a time."})
+
+
+def performance_pull(
+    *, channel: Channel, start: date, end: date, sleep: Callable[[float], None] = time.sleep
+) -> PerformancePull:
+    """Pull and store the metrics of every published listing of `channel` for the days start..end.
+
+    Idempotent: each (listing, day) row is upserted. Talks to the marketplace outside any transaction."""
+    _check_range(start, end)
+    if channel.marketplace == AMAZON:
+        return _amazon_pull(channel, start, end, sleep)
+    return _orders_pull(channel, start, end)
+
+
+def performance_pull_recent(*, today: date | None = None, days: int = DAILY_PULL_DAYS) -> list[PerformancePull]:
+    """The daily schedule: the last `days` days up to yesterday for every active channel; a channel that fails
+    is logged and the others go on."""
+    today = today or timezone.localdate()
+    end = today - timedelta(days=1)
+    pulls = []
+    for channel in Channel.objects.filter(is_active=True).order_by("pk"):
+        try:
+            pulls.append(performance_pull(channel=channel, start=end - timedelta(days=days - 1), end=end))
+        except (ApplicationError, ValidationError) as exc:
+            logger.warning("Performance pull of channel %s failed: %s", channel.pk, exc)
+    return pulls
+
+
+# --- other marketplaces: our orders ---
+
+
+def _orders_pull(channel: Channel, start: date, end: date) -> PerformancePull:
+    """Units and revenue per published listing and day from our orders; a day without orders is a known 0."""
+    listings = published_listings(channel)
+    sales = listing_daily_sales(channel, listings, start, end)
+    now = timezone.now()
+    rows = [
+        PerformanceMetric(
+            listing_id=listing.pk,
+            report_date=day,
+            units_ordered=sales.get((listing.pk, day), (0, Decimal("0")))[0],
+            ordered_product_sales=sales.get((listing.pk, day), (0, Decimal("0")))[1].quantize(Decimal("0.01")),
+            currency=channel.currency,
+            source=MetricSource.ORDERS,
+            fetched_at=now,
+        )
+        for listing in listings
+        for day in _days(start, end)
+    ]
+    _upsert(rows)
+    summary = PerformancePull(channel.pk, start, end, MetricSource.ORDERS, rows=len(rows))
+    summary.days_with_data = _days(start, end)
+    return summary
+
+
+# --- Amazon: the Sales and Traffic report ---
+
+
+def _amazon_pull(channel: Channel, start: date, end: date, sleep: Callable[[float], None]) -> PerformancePull:
+    summary = PerformancePull(channel.pk, start, end, MetricSource.AMAZON_REPORT)
+    connector: Any = connector_for(channel)
+    if not hasattr(connector, "create_report"):
+        raise ApplicationError(f"{channel.name}: this connector cannot request reports.")
+    requested: dict[date, str] = {}
+    for day in _days(start, end):
+        try:
+            requested[day] = connector.create_report(SALES_AND_TRAFFIC, day, day, REPORT_OPTIONS)
+        except RateLimited as exc:
+            summary.errors.append(f"Amazon is throttling report requests; try again in {exc.retry_after or 60:g} s.")
+            summary.days_pending.extend(d for d in _days(day, end))
+            break
+        except ConnectorError as exc:
+            raise ApplicationError(f"{channel.name}: Amazon refused the report request: {exc}") from exc
+    finished = reports_poll(connector, requested, sleep)
+    keys = _listing_keys(channel)
+    now = timezone.now()
+    rows: list[PerformanceMetric] = []
+    for day in sorted(requested):
+        status = finished.get(day)
+        if status is None:
+            summary.days_pending.append(day)
+        elif status.processing_status == "CANCELLED":
+            summary.days_missing.append(day)  # Amazon has no data for the day: a gap
+        elif status.processing_status == "FATAL":
+            summary.errors.append(f"{day.isoformat()}: Amazon could not produce the report (FATAL).")
+        else:
+            try:
+                report = connector.fetch_report(status.document_id, SALES_AND_TRAFFIC)
+            except ConnectorError as exc:
+                summary.errors.append(f"{day.isoformat()}: the report could not be downloaded: {exc}")
+                summary.days_pending.append(day)
+                continue
+            day_rows = _amazon_rows(report, day, keys, channel.currency, now)
+            rows.extend(day_rows)
+            (summary.days_with_data if day_rows else summary.days_missing).append(day)
+    _upsert(rows)
+    summary.rows = len(rows)
+    summary.days_pending.sort()
+    return summary
+
+
+def reports_poll(connector: Any, requested: dict[Any, str], sleep: Callable[[float], None]) -> dict[Any, Any]:
+    """Poll every requested report until it is final, sleeping between rounds (doubling up to
+    POLL_MAX_SECONDS; a 429 waits its retry-after); what is still running after POLL_ATTEMPTS rounds is left out."""
+    waiting = dict(requested)
+    finished: dict[date, Any] = {}
+    delay = float(settings.ANALYTICS_REPORT_POLL_SECONDS)
+    for _ in range(POLL_ATTEMPTS):
+        for day, report_id in list(waiting.items()):
+            try:
+                status = connector.get_report(report_id)
+            except RateLimited as exc:
+                sleep(exc.retry_after or delay)
+                continue
+            except ConnectorError as exc:
+                logger.warning("getReport %s failed: %s", report_id, exc)
+                continue
+            if status.is_final:
+                finished[day] = status
+                del waiting[day]
+        if not waiting:
+            break
+        sleep(delay)
+        delay = min(delay * 2, POLL_MAX_SECONDS)
+    return finished
+
+
+def _listing_keys(channel: Channel) -> dict[str, int]:
+    """SKU or ASIN -> listing id; a family's child SKUs point at the family's listing."""
+    keys: dict[str, int] = {}
+    for listing in Listing.objects.filter(channel=channel).exclude(external_id="").select_related("product", "variant"):
+        ids = listing.marketplace_ids or {}
+        for sku in str(ids.get("child_skus") or "").split(","):
+            if sku:
+                keys.setdefault(sku, listing.pk)
+        for key in (listing.external_id, str(ids.get("sku") or ""), str(ids.get("asin") or ""), listing_sku(listing)):
+            if key:
+                keys[key] = listing.pk
+    return keys
+
+
+def _fraction(percent: Decimal | None) -> Decimal | None:
+    """A 0-100 percentage of the report as a 0-1 fraction (the model's unit), capped at 1."""
+    if percent is None:
+        return None
+    return min(max(percent / HUNDRED, Decimal(0)), Decimal(1)).quantize(FOUR_PLACES)
+
+
+def _amazon_rows(
+    report: SalesAndTrafficReport, day: date, keys: dict[str, int], currency: str, now: datetime
+) -> list[PerformanceMetric]:
+    per_listing: dict[int, list[AsinSalesTraffic]] = {}
+    for entry in report.by_asin:
+        listing_id = keys.get(entry.sku) or keys.get(entry.child_asin) or keys.get(entry.parent_asin)
+        if listing_id is not None:
+            per_listing.setdefault(listing_id, []).append(entry)
+    return [_amazon_row(listing_id, day, entries, currency, now) for listing_id, entries in per_listing.items()]
+
+
+def _sum(values: Iterable[Any]) -> Any:
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+def _amazon_row(
+    listing_id: int, day: date, entries: list[AsinSalesTraffic], currency: str, now: datetime
+) -> PerformanceMetric:
+    """One row from the listing's report entries (several when a family's children each have one)."""
+    sessions = _sum(e.sessions for e in entries)
+    page_views = _sum(e.page_views for e in entries)
+    units = _sum(e.units_ordered for e in entries)
+    sales = _sum(e.ordered_product_sales for e in entries)
+    if len(entries) == 1:
+        buy_box, unit_session = entries[0].buy_box_pct, entries[0].unit_session_pct
+    else:  # buy box weighted by page views; conversion recomputed from the sums
+        weighted = [(e.buy_box_pct, e.page_views) for e in entries if e.buy_box_pct is not None and e.page_views]
+        views = sum(v for _, v in weighted)
+        weighted_sum = sum((b * v for b, v in weighted), Decimal(0))
+        buy_box = (weighted_sum / views).quantize(Decimal("0.01")) if views else None
+        unit_session = Decimal(units) * HUNDRED / sessions if units is not None and sessions else None
+    return PerformanceMetric(
+        listing_id=listing_id,
+        report_date=day,
+        sessions=sessions,
+        page_views=page_views,
+        page_views_pct=_fraction(_sum(e.page_views_pct for e in entries)),
+        units_ordered=units,
+        unit_session_pct=_fraction(unit_session),
+        ordered_product_sales=sales,
+        currency=next((e.currency for e in entries if e.currency), currency),
+        buy_box_pct=None if buy_box is None else min(max(buy_box, Decimal(0)), HUNDRED).quantize(Decimal("0.01")),
+        source=MetricSource.AMAZON_REPORT,
+        fetched_at=now,
+    )
+
+
+@transaction.atomic
+def _upsert(rows: list[PerformanceMetric]) -> None:
+    """INSERT .. ON CONFLICT (listing, day) DO UPDATE, in batches (rows are built within the model's checks)."""
+    for i in range(0, len(rows), UPSERT_BATCH):
+        PerformanceMetric.objects.bulk_create(
+            rows[i : i + UPSERT_BATCH],
+            update_conflicts=True,
+            unique_fields=["listing", "report_date"],
+            update_fields=METRIC_FIELDS,
+        )

@@ -1,0 +1,33 @@
+"""Database plumbing shared by the benchmarks that run one worker process per database (docs/benchmarks.md)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def worker_result(script: str, database_url: str) -> dict:
+    """Run `script --worker` against `database_url`; its last stdout line is a JSON object of figures."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    out = subprocess.run(
+        [sys.executable, script, "--worker"], env=env, capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def postgres_scratch_url(suffix: str) -> str | None:
+    """A fresh, empty PostgreSQL database beside DATABASE_URL's (named `<db>_<suffix>`), or None without one."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return None
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    scratch = f"{name.split('?')[0]}_{suffix}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+        conn.execute(f'CREATE DATABASE "{scratch}"')
+    return f"{base}/{scratch}"

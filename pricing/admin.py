@@ -1,0 +1,59 @@
+from typing import Any
+
+from django.contrib import admin
+
+from inventory.cost_admin import ServiceAdmin
+
+from . import services
+from .models import ChannelFee, FeeEstimate, PriceHistory, PriceHistoryDaily
+
+
+@admin.register(ChannelFee)
+class ChannelFeeAdmin(ServiceAdmin):
+    create, update, delete = services.channel_fee_create, services.channel_fee_update, services.channel_fee_delete
+    instance_kwarg = "fee"
+    service_fields = services.CHANNEL_FEE_FIELDS
+    list_display = services.CHANNEL_FEE_FIELDS
+    list_filter = ("channel", "prices_include_tax")
+    list_select_related = ("channel", "category")
+
+
+from . import rule_admin  # noqa: E402, F401  (price rules)
+
+# --- Price history (read-only: points are written by pricing.history's services) ---
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PriceHistory)
+class PriceHistoryAdmin(ReadOnlyAdmin):
+    list_display = ("time", "listing", "kind", "price", "source", "created_by")
+    list_filter = ("kind", "source")
+    search_fields = ("listing__id",)
+    list_select_related = ("listing", "created_by")
+    date_hierarchy = "time"
+
+
+@admin.register(PriceHistoryDaily)
+class PriceHistoryDailyAdmin(ReadOnlyAdmin):
+    list_display = ("day", "listing", "kind", "min_price", "max_price", "close_price", "points")
+    list_filter = ("kind",)
+    list_select_related = ("listing",)
+
+
+@admin.register(FeeEstimate)
+class FeeEstimateAdmin(ReadOnlyAdmin):
+    """Amazon's Product Fees answers, written by pricing.services.fee_estimates_refresh."""
+
+    list_display = ("listing", "price", "currency", "total_fee", "fulfilment_fee", "error", "estimated_at")
+    list_select_related = ("listing",)
+    search_fields = ("listing__external_id",)

@@ -1,0 +1,19 @@
+"""django-q2 entry points of the price history (docs/pricing.md#price-history): each calls one service."""
+
+from datetime import datetime
+
+
+def price_history_record_effective_task(listing_ids: list[int], source: str, at: str, user_id: int | None) -> None:
+    """Record the effective prices of listings after a large change, with the change's time `at` (ISO)."""
+    from .history import price_history_record_effective
+
+    price_history_record_effective(
+        listing_ids=listing_ids, source=source, at=datetime.fromisoformat(at), user_id=user_id
+    )
+
+
+def price_history_compress_task() -> None:
+    """Nightly: raw points past PRICE_HISTORY_RAW_DAYS become daily aggregates; past KEEP_DAYS, gone."""
+    from .history import price_history_compress
+
+    price_history_compress()

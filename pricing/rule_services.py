@@ -1,0 +1,260 @@
+"""Writes of the price rules: rules, listing limits, preview and apply (docs/pricing.md#price-rules).
+
+Preview and apply run the same evaluation (`_evaluate_chunks`), so apply writes exactly the prices preview showed
+for the same inputs. Apply changes a price through listings.services.listing_update, which marks the offer
+changed so the sync engine pushes it (docs/sync.md).
+"""
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from common.actors import Actor as User
+from common.actors import actor_or_none
+from common.changes import change_source
+from common.errors import ApplicationError
+from common.saving import fields_save
+from listings.models import Listing
+from listings.services.listing import listing_update
+
+from .rule_config import decimal_of, rule_errors
+from .rule_models import ListingPriceLimits, PriceChange, PriceRule
+from .rule_selectors import (
+    HISTORY_DAYS,
+    competitor_history,
+    listings_for_rules,
+    listings_inputs,
+    resolve_scope,
+)
+from .rules import FREEZE_HOURS, Evaluation, ListingInputs, RuleSpec, evaluate, replay, suggest_price
+
+logger = logging.getLogger("pricing.rules")
+
+PRICE_RULE_FIELDS: tuple[str, ...] = (
+    "name",
+    "description",
+    "applies_to",
+    "scope_value",
+    "rule_type",
+    "config",
+    "priority",
+    "is_active",
+    "auto",
+)
+LIMIT_FIELDS: tuple[str, ...] = ("min_price", "max_price", "margin_floor_pct")
+CHUNK = 500
+
+
+# --- rules and limits ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def price_rule_create(*, user: User = None, **fields: Any) -> PriceRule:
+    return fields_save(PriceRule(), fields, PRICE_RULE_FIELDS, user)
+
+
+@transaction.atomic
+def price_rule_update(*, rule: PriceRule, user: User = None, **fields: Any) -> PriceRule:
+    return fields_save(rule, fields, PRICE_RULE_FIELDS, user)
+
+
+@transaction.atomic
+def price_rule_delete(*, rule: PriceRule, user: User = None) -> None:
+    rule.delete()
+
+
+@transaction.atomic
+def listing_price_limits_set(*, listing: Listing, user: User = None, **fields: Any) -> ListingPriceLimits:
+    """Set a listing's min_price / max_price / margin_floor_pct (None clears one)."""
+    limits = ListingPriceLimits.objects.filter(listing=listing).first() or ListingPriceLimits(listing=listing)
+    return fields_save(limits, fields, LIMIT_FIELDS, user)
+
+
+def rule_spec_from_data(data: dict[str, Any]) -> RuleSpec:
+    """An unsaved rule (editor, API) checked like a saved one; ApplicationError names each bad field."""
+    wrong = [
+        name for name in ("name", "applies_to", "scope_value", "rule_type") if not isinstance(data.get(name, ""), str)
+    ]
+    if wrong:
+        raise ApplicationError("The rule is not valid.", extra={"errors": {n: f"{n} must be a string." for n in wrong}})
+    applies_to = data.get("applies_to") or "all"
+    rule_type = data.get("rule_type") or ""
+    config: Any = data.get("config")
+    config = {} if config is None else config
+    errors = rule_errors(applies_to, data.get("scope_value") or "", rule_type, config)
+    priority = data.get("priority", 100)
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        errors["priority"] = "priority must be a whole number."
+    if errors:
+        raise ApplicationError("The rule is not valid.", extra={"errors": errors})
+    name = str(data.get("name") or "Unsaved rule")
+    return RuleSpec(None, name, applies_to, data.get("scope_value") or "", rule_type, dict(config), priority)
+
+
+# --- preview and apply --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PreviewRow:
+    listing: Listing
+    inputs: ListingInputs
+    evaluation: Evaluation
+    suggestion: Any
+    replay: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        ev, rule = self.evaluation, self.evaluation.rule
+
+        def text(value: Decimal | None) -> str | None:
+            return None if value is None else str(value)
+
+        return {
+            "listing": self.listing.pk,
+            "current_price": str(ev.current_price),
+            "proposed_price": str(ev.proposed_price),
+            "rule": rule.id if rule else None,
+            "rule_name": rule.name if rule else "",
+            "formula": ev.formula,
+            "guards": [step.as_dict() for step in ev.guards],
+            "flags": list(ev.flags),
+            "base_price": str(ev.base_price),
+            "floor_pct": str(ev.floor_pct),
+            "floor_price": text(ev.floor_price),
+            "margin_pct_before": text(ev.margin_pct_before),
+            "margin_pct_after": text(ev.margin_pct_after),
+            "suggested_price": str(self.suggestion.price),
+            "confidence": str(self.suggestion.confidence),
+            "suggestion": self.suggestion.explanation,
+            "replay": self.replay.as_dict(),
+        }
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _evaluate_chunks(
+    rules: Sequence[RuleSpec],
+    listing_ids: Sequence[int],
+    *,
+    competitor_price: Decimal | None,
+    now: datetime,
+    with_replay: bool,
+) -> Iterator[PreviewRow]:
+    rules = [resolve_scope(rule) for rule in rules]
+    for chunk in _chunks(listing_ids):
+        listings = list(listings_for_rules().filter(pk__in=chunk).order_by("pk"))
+        inputs = listings_inputs(listings, now, competitor_price=competitor_price)
+        history = competitor_history(chunk, now - timedelta(days=HISTORY_DAYS)) if with_replay else {}
+        for listing, item in zip(listings, inputs, strict=True):
+            evaluation = evaluate(rules, item, now)
+            shipping = decimal_of((evaluation.rule.config if evaluation.rule else {}).get("our_shipping") or 0)
+            suggestion = suggest_price(item, evaluation.floor_pct, now, our_shipping=shipping or Decimal("0"))
+            replayed = replay(rules, item, history.get(listing.pk, []), days=HISTORY_DAYS)
+            yield PreviewRow(listing, item, evaluation, suggestion, replayed)
+
+
+def _ids(listings: QuerySet[Listing] | Iterable[int]) -> list[int]:
+    if isinstance(listings, QuerySet):
+        return list(listings.order_by("pk").values_list("pk", flat=True))
+    return sorted(set(listings))
+
+
+def price_rules_preview(
+    *,
+    rules: Sequence[RuleSpec],
+    listings: QuerySet[Listing] | Iterable[int],
+    competitor_price: Decimal | None = None,
+    now: datetime | None = None,
+    with_replay: bool = True,
+) -> list[PreviewRow]:
+    """A row per listing: what the rules would do, each guard that applied, margins before/after, the suggestion
+    and the 30-day replay. Changes nothing."""
+    now = now or timezone.now()
+    return list(
+        _evaluate_chunks(rules, _ids(listings), competitor_price=competitor_price, now=now, with_replay=with_replay)
+    )
+
+
+@transaction.atomic
+def price_rules_apply(
+    *,
+    rules: Sequence[RuleSpec],
+    listings: QuerySet[Listing] | Iterable[int],
+    competitor_price: Decimal | None = None,
+    now: datetime | None = None,
+    user: User = None,
+) -> list[PreviewRow]:
+    """Write what preview shows: each changed price through listing_update (so it reaches the marketplace by the
+    offers path), recorded with its rule, inputs, formula and clipping guard; an oscillation freezes the listing."""
+    now = now or timezone.now()
+    rows = list(_evaluate_chunks(rules, _ids(listings), competitor_price=competitor_price, now=now, with_replay=False))
+    for row in rows:
+        ev = row.evaluation
+        if ev.freeze:
+            _freeze(row, now, user)
+        if not ev.changed:
+            continue
+        with change_source("rule"):  # the price history labels the change (docs/pricing.md#price-history)
+            listing_update(listing=row.listing, user=user, price=ev.proposed_price)
+        PriceChange.objects.create(
+            listing=row.listing,
+            rule_id=ev.rule.id if ev.rule else None,
+            old_price=ev.current_price,
+            new_price=ev.proposed_price,
+            clipping_guard=ev.clipping_guard,
+            record=_record(row),
+            created_by=actor_or_none(user),
+        )
+    return rows
+
+
+def _record(row: PreviewRow) -> dict[str, Any]:
+    ev, item = row.evaluation, row.inputs
+    competitor = item.competitor
+    return {
+        "rule": {"id": ev.rule.id, "name": ev.rule.name, "rule_type": ev.rule.rule_type} if ev.rule else None,
+        "inputs": {
+            "base_price": str(item.base_price),
+            "current_price": str(item.current_price),
+            "landed_cost": None if item.landed_cost is None else str(item.landed_cost),
+            "floor_pct": str(ev.floor_pct),
+            "min_price": None if item.min_price is None else str(item.min_price),
+            "max_price": None if item.max_price is None else str(item.max_price),
+            "available": item.available,
+            "lowest_competitor_landed": None
+            if competitor is None or competitor.lowest_landed_price is None
+            else str(competitor.lowest_landed_price),
+            "holds_buy_box": None if competitor is None else competitor.holds_buy_box,
+        },
+        "formula": ev.formula,
+        "guards": [step.as_dict() for step in ev.guards],
+        "clipping_guard": ev.clipping_guard,
+        "flags": list(ev.flags),
+    }
+
+
+def _freeze(row: PreviewRow, now: datetime, user: User) -> None:
+    limits = ListingPriceLimits.objects.filter(listing=row.listing).first()
+    limits = limits or ListingPriceLimits(listing=row.listing, created_by=actor_or_none(user))
+    limits.frozen_until = now + timedelta(hours=FREEZE_HOURS)
+    limits.freeze_reason = row.evaluation.guards[-1].note[:255] if row.evaluation.guards else "oscillation"
+    limits.save()
+    # the alert: the system log keeps it; the competitors' alert inbox can subscribe here at merge
+    logger.warning("Price oscillation on listing %s: rules frozen until %s", row.listing.pk, limits.frozen_until)
+
+
+def price_rules_auto_apply(*, listing_ids: Sequence[int], user: User = None) -> list[PreviewRow]:
+    """On new competitor observations: apply the active rules marked `auto` to these listings."""
+    rules = [RuleSpec.of(rule) for rule in PriceRule.objects.filter(is_active=True, auto=True)]
+    if not rules:
+        return []
+    return price_rules_apply(rules=rules, listings=listing_ids, user=user)

@@ -1,0 +1,123 @@
+"""Writes of the pricing app: channel fees (docs/pricing.md#fees-and-margins). Pages, API and admin call these."""
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from channels.models import Channel
+from common.actors import Actor as User
+from common.errors import ApplicationError
+from common.saving import fields_save
+from listings.effective import effective_price
+from listings.models import Listing
+from syncing.connectors.amazon.fees import FeeQuery
+from syncing.connectors.base import ConnectorError
+from syncing.services.connection import connector_for
+
+from .models import ChannelFee, FeeEstimate
+
+# The fields each entry point (form, serializer, admin) offers, in the order it shows them.
+CHANNEL_FEE_FIELDS: tuple[str, ...] = (
+    "channel",
+    "category",
+    "referral_pct",
+    "referral_min",
+    "payment_pct",
+    "fixed_fee",
+    "fulfilment_fee",
+    "prices_include_tax",
+    "tax_rate",
+    "margin_floor_pct",
+    "use_fee_estimates",
+)
+# Listings estimated per run (Amazon: 20 per getMyFeesEstimates call at 0.5 requests/s, so about 50 s per run)
+FEE_ESTIMATE_MAX = 500
+
+
+@transaction.atomic
+def channel_fee_create(*, user: User = None, **fields: Any) -> ChannelFee:
+    return fields_save(ChannelFee(), fields, CHANNEL_FEE_FIELDS, user)
+
+
+@transaction.atomic
+def channel_fee_update(*, fee: ChannelFee, user: User = None, **fields: Any) -> ChannelFee:
+    return fields_save(fee, fields, CHANNEL_FEE_FIELDS, user)
+
+
+@transaction.atomic
+def channel_fee_delete(*, fee: ChannelFee, user: User = None) -> None:
+    fee.delete()
+
+
+@dataclass
+class EstimateRun:
+    estimated: int = 0
+    refused: int = 0
+    skipped: int = 0  # no price, or over FEE_ESTIMATE_MAX
+
+
+def fee_estimates_refresh(
+    *, channel: Channel, listing_ids: Collection[int] | None = None, fulfilled_by_amazon: bool = False
+) -> EstimateRun:
+    """Ask Amazon's Product Fees API what each published listing of `channel` is charged per unit at its current
+    price, and keep the newest answer per listing (docs/pricing.md#amazon-fee-estimates). A listing Amazon gives
+    no estimate for keeps the reason in `error`. Refused for another marketplace or a paused channel; a failure of
+    the call as a whole (auth, throttling, server) raises with Amazon's message and keeps the earlier estimates."""
+    if channel.marketplace != "amazon":
+        raise ApplicationError(
+            f"{channel} is not an Amazon channel: fee estimates come from Amazon's Product Fees API."
+        )
+    if not channel.is_active:
+        raise ApplicationError(f"Channel {channel} is paused; reconnect or activate it first.")
+    listings = Listing.objects.filter(channel=channel).exclude(external_id="").select_related("product", "variant")
+    if listing_ids is not None:
+        listings = listings.filter(pk__in=list(listing_ids))
+    run = EstimateRun()
+    queries: list[FeeQuery] = []
+    by_sku: dict[str, tuple[Listing, Any]] = {}
+    for listing in listings.order_by("pk"):
+        price = effective_price(listing).value
+        if price is None or price <= 0 or len(queries) >= FEE_ESTIMATE_MAX:
+            run.skipped += 1
+            continue
+        sku = listing.external_id
+        queries.append(FeeQuery(sku, price, channel.currency, fulfilled_by_amazon))
+        by_sku[sku] = (listing, price)
+    if not queries:
+        return run
+    try:
+        estimates = connector_for(channel).fees_estimate(queries)  # type: ignore[attr-defined]
+    except ConnectorError as exc:
+        raise ApplicationError(f"Amazon gave no fee estimates: {exc}") from exc
+    now = timezone.now()
+    rows = []
+    for estimate in estimates:
+        listing, price = by_sku[estimate.sku]
+        rows.append(
+            FeeEstimate(
+                listing=listing,
+                price=price,
+                currency=channel.currency,
+                fulfilled_by_amazon=fulfilled_by_amazon,
+                total_fee=estimate.total if not estimate.error else None,
+                referral_fee=estimate.referral,
+                fulfilment_fee=estimate.fulfilment,
+                closing_fee=estimate.closing,
+                other_fees=estimate.other,
+                marketplace_time=estimate.estimated_at[:40],
+                error=estimate.error[:500],
+                estimated_at=now,
+            )
+        )
+        if estimate.error:
+            run.refused += 1
+        else:
+            run.estimated += 1
+    names = ["price", "currency", "fulfilled_by_amazon", "total_fee", "referral_fee", "fulfilment_fee",
+             "closing_fee", "other_fees", "marketplace_time", "error", "estimated_at"]  # fmt: skip
+    with transaction.atomic():
+        FeeEstimate.objects.bulk_create(rows, update_conflicts=True, unique_fields=["listing"], update_fields=names)
+    return run

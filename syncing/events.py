@@ -1,0 +1,11 @@
+"""Names of the events syncing services publish (common.events); upper apps subscribe to them."""
+
+# A pull read our listings' prices on the marketplace (the price history records them as observed "remote"
+# points, docs/pricing.md#price-history). Payload: prices (dict listing id -> Decimal | None: no price shown),
+# at (datetime of the read).
+REMOTE_PRICES_OBSERVED = "syncing.remote_prices_observed"
+
+# Content the marketplace changed (an automatic title fix, an edit in its seller centre) became ours: a pull under
+# the "marketplace wins" policy, or a person accepting the marketplace's values. The listing's new content version
+# has change_type "marketplace". Payload: listing_id, channel_id, fields (sorted names taken), user (None: a pull).
+VERSION_MARKETPLACE = "syncing.version_marketplace"

@@ -1,0 +1,41 @@
+"""Django Admin of stages and tasks: saves and deletes go through workflow.services."""
+
+from django.contrib import admin
+
+from inventory.cost_admin import ServiceAdmin
+
+from . import services
+from .models import Stage, Task
+
+
+@admin.register(Stage)
+class StageAdmin(ServiceAdmin):
+    create, update, delete = services.stage_create, services.stage_update, services.stage_delete
+    instance_kwarg = "stage"
+    service_fields = services.STAGE_FIELDS
+    list_display = ("name", "sort_order", "color", "is_default", "is_terminal", "wip_limit")
+    list_editable = ()
+    ordering = ("sort_order", "id")
+
+
+@admin.register(Task)
+class TaskAdmin(ServiceAdmin):
+    create, update, delete = services.task_create, services.task_update, services.task_delete
+    instance_kwarg = "task"
+    service_fields = (*services.TASK_FIELDS, "stage", "listings")
+    list_display = ("title", "task_type", "stage", "position", "assignee", "priority_score", "due_date", "completed_at")
+    list_filter = ("stage", "task_type", "created_by_kind")
+    list_select_related = ("stage", "assignee")
+    search_fields = ("title", "description")
+    raw_id_fields = ("listing", "listings")
+    readonly_fields = ("position", "priority_score", "created_by_kind", "source_rule", "alert", "completed_at")
+    fields = (
+        "title", "description", "task_type", "stage", "assignee", "listing", "listings", "impact_score",
+        "ease_score", "urgency_score", "priority_score", "due_date", "scheduled_for", "outcome", "tags",
+        "position", "created_by_kind", "source_rule", "alert", "completed_at",
+    )  # fmt: skip
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        """The service already linked the listings."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
