@@ -1,3 +1,6 @@
+import os
+import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,20 @@ def pytest_configure(config):
     # The database log handler writes from its own thread and connection; tests that want it use the
     # `system_log` fixture of tests/operations (a transactional test).
     settings.SYSTEM_LOG_ENABLED = False
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite the test database is a file in WAL mode (on tmpfs where there is one), not Django's shared-cache
+    in-memory database: there a live server's thread answers "table is locked" to a write beside another
+    connection's read instead of waiting, which failed browser tests in CI. A file lets the writer wait its busy
+    timeout like production does. One file per xdist worker and per run."""
+    database = settings.DATABASES["default"]
+    test = database.setdefault("TEST", {})
+    if database["ENGINE"] == "django.db.backends.sqlite3" and not test.get("NAME"):
+        folder = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        test["NAME"] = os.path.join(folder, f"listing-manager-test-{uuid.uuid4().hex[:12]}-{worker}.sqlite3")
 
 
 @pytest.fixture(autouse=True)
