@@ -25,7 +25,7 @@ from syncing.services.connection import connector_for
 
 from .analysis import ACTIVITY_DAYS, Change, pct_change, severity_for, severity_max, threat, thresholds
 from .choices import OPEN_ALERT_STATUSES, AlertStatus, AlertType, StockStatus
-from .events import COMPETITOR_OBSERVED
+from .events import ALERT_RECORDED, COMPETITOR_OBSERVED
 from .models import Alert, Competitor, CompetitorObservation
 
 # The fields each entry point (form, serializer, admin) offers, in the order it shows them.
@@ -205,7 +205,12 @@ def _alert_record(competitor: Competitor, change: Change, now: datetime) -> tupl
         alert.full_clean()
         alert.save()
         created = True
-    alert.affected_listings.add(*competitor.listings.all())
+    linked = list(competitor.listings.all())
+    alert.affected_listings.add(*linked)
+    events.publish(
+        ALERT_RECORDED, alert_id=alert.pk, alert_type=alert.alert_type, change_pct=alert.change_pct, created=created,
+        listing_ids=[listing.pk for listing in linked],
+    )  # fmt: skip
     return alert, created
 
 

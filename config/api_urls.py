@@ -28,6 +28,7 @@ from pricing.api.history_views import PriceHistoryViewSet
 from pricing.api.rule_views import PriceRuleViewSet
 from pricing.api.views import ChannelFeeViewSet, ListingCostsView
 from syncing.api.views import SyncEventViewSet, SyncJobViewSet
+from workflow.api.rule_views import AutomationRuleViewSet
 from workflow.api.views import StageViewSet, TaskViewSet
 
 router = DefaultRouter()
@@ -68,6 +69,7 @@ router.register("attribution", AttributionEventViewSet, basename="attribution")
 router.register("keywords", KeywordViewSet, basename="keyword")
 router.register("stages", StageViewSet, basename="stage")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("automation-rules", AutomationRuleViewSet, basename="automation-rule")
 router.register("settings", RuntimeSettingViewSet, basename="runtime-setting")
 router.register("notifications", NotificationViewSet, basename="notification")
 

@@ -19,11 +19,13 @@ from django.utils import timezone
 from catalog.importing.sql import instances_insert, instances_update
 from catalog.models import Product, Variant
 from catalog.services import stock_quantity_write
+from common import events
 from common.actors import Actor as User
 from common.actors import actor_or_none
 from common.errors import ApplicationError
 
 from .choices import Bucket, Reason
+from .events import STOCK_LOW, STOCK_OVERSOLD
 from .models import Stock, StockMovement
 from .state import StockTargets
 
@@ -162,6 +164,7 @@ def movement_apply(
         return None
     if write_back:
         _reconcile_catalog_edit(locked)
+    before = locked.available
     value = getattr(locked, bucket) + delta
     if bucket in (Bucket.COMMITTED, Bucket.SAFETY) and value < 0:
         raise ApplicationError(f"{locked.sku}: {bucket} would become {value}; it cannot go below zero.")
@@ -183,10 +186,21 @@ def movement_apply(
     setattr(locked, bucket, value)
     locked.oversold = locked.available < 0
     locked.save(update_fields=[bucket, "oversold", "updated_at"])
+    _crossings_publish(locked, before)
     _copy(locked, stock)
     if write_back:
         _write_back(locked)
     return movement
+
+
+def _crossings_publish(stock: Stock, before: int) -> None:
+    """Tell the apps above when available stock crossed the low-stock threshold or zero (inventory/events.py)."""
+    after = stock.available
+    payload = {"stock_id": stock.pk, "sku": stock.sku, "product_id": stock.product_id, "variant_id": stock.variant_id}
+    if after < 0 <= before:
+        events.publish(STOCK_OVERSOLD, available=after, **payload)
+    if after <= stock.threshold < before:
+        events.publish(STOCK_LOW, available=after, **payload)
 
 
 def _lock(stock: Stock) -> Stock:
@@ -442,6 +456,7 @@ def stocks_follow(*, follows: Sequence[Follow], user: User = None) -> list[Follo
     moving = {f.stock_id for f, moves in zip(follows, planned, strict=True) if any(m[0] not in done for m in moves)}
     for stock_id in sorted(moving):
         _reconcile_catalog_edit(locked[stock_id])
+    before = {stock_id: locked[stock_id].available for stock_id in moving}
     actor = actor_or_none(user)
     rows: list[StockMovement] = []
     for follow, moves, result in zip(follows, planned, results, strict=True):
@@ -471,6 +486,7 @@ def stocks_follow(*, follows: Sequence[Follow], user: User = None) -> list[Follo
             on_hand=stock.on_hand, committed=stock.committed, safety=stock.safety, oversold=stock.oversold,
             updated_at=now,
         )  # fmt: skip
+        _crossings_publish(stock, before[stock_id])
         _write_back(stock)
     return results
 

@@ -33,7 +33,7 @@ from .rule_selectors import (
     listings_inputs,
     resolve_scope,
 )
-from .rules import FREEZE_HOURS, Evaluation, ListingInputs, RuleSpec, evaluate, replay, suggest_price
+from .rules import ADJUSTMENT, FREEZE_HOURS, Evaluation, ListingInputs, RuleSpec, evaluate, replay, suggest_price
 
 logger = logging.getLogger("pricing.rules")
 
@@ -258,3 +258,31 @@ def price_rules_auto_apply(*, listing_ids: Sequence[int], user: User = None) -> 
     if not rules:
         return []
     return price_rules_apply(rules=rules, listings=listing_ids, user=user)
+
+
+# --- one-off adjustments (automation rules) -----------------------------------------------------------------------
+
+
+def price_adjust(
+    *, listing_ids: Sequence[int], change_type: str, value: Decimal, label: str, apply: bool, user: User = None
+) -> list[PreviewRow]:
+    """Move the current price by a percentage or an amount ("percentage" / "amount"), through every guard of the
+    price rules (clamp, margin floor, daily limit, buy box, oscillation, rounding). With apply=False nothing is
+    written: the rows say what apply would do. `label` names the change in the price record."""
+    spec = RuleSpec(None, label, "all", "", ADJUSTMENT, {"change_type": change_type, "value": str(value)})
+    if apply:
+        return price_rules_apply(rules=[spec], listings=listing_ids, user=user)
+    return price_rules_preview(rules=[spec], listings=listing_ids, with_replay=False)
+
+
+def listings_price_metrics(listing_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The current price, net margin % at it (None without a landed cost) and units available, per listing."""
+    rows = price_rules_preview(rules=[], listings=listing_ids, with_replay=False)
+    return {
+        row.listing.pk: {
+            "price": row.evaluation.current_price,
+            "net_margin_pct": row.evaluation.margin_pct_before,
+            "available": row.inputs.available,
+        }
+        for row in rows
+    }

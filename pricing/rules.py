@@ -151,6 +151,21 @@ def rule_in_scope(rule: RuleSpec, inputs: ListingInputs) -> bool:
     return False
 
 
+# An automation rule's update_price (docs/automation.md#actions): not a stored rule type; it moves the current price
+# by a percentage or an amount, and every guard below still applies.
+ADJUSTMENT = "adjustment"
+
+
+def _adjustment(config: dict[str, Any], current: Decimal) -> tuple[Decimal, str]:
+    value = _config_decimal(config, "value") or Decimal("0")
+    sign = "+" if value >= 0 else "−"
+    if config.get("change_type") == "amount":
+        price = _money(current + value)
+        return price, f"current {current} {sign} {abs(value)} = {price}"
+    price = _money(current * (1 + value / HUNDRED))
+    return price, f"current {current} × (1 {sign} {abs(value)} %) = {price}"
+
+
 def rule_proposal(rule: RuleSpec, inputs: ListingInputs, now: datetime) -> tuple[Decimal, str] | None:
     """The rule's price and its formula, or None when the rule does not apply now."""
     config, base = rule.config, inputs.base_price
@@ -175,6 +190,8 @@ def rule_proposal(rule: RuleSpec, inputs: ListingInputs, now: datetime) -> tuple
         if shipping:
             formula += f" − our shipping {shipping}"
         return price, f"{formula} = {price}"
+    if rule.rule_type == ADJUSTMENT:
+        return _adjustment(config, inputs.current_price)
     pct = _config_decimal(config, "price_change_pct") or Decimal("0")
     if rule.rule_type == "time_based":
         if not window_of(config).matches(now):

@@ -9,3 +9,11 @@ REMOTE_PRICES_OBSERVED = "syncing.remote_prices_observed"
 # the "marketplace wins" policy, or a person accepting the marketplace's values. The listing's new content version
 # has change_type "marketplace". Payload: listing_id, channel_id, fields (sorted names taken), user (None: a pull).
 VERSION_MARKETPLACE = "syncing.version_marketplace"
+
+# A push's answer for one listing (inside the transaction that recorded it): the marketplace took it (live or in
+# review) or refused it. Payload: listing_id, channel_id, outcome ("synced" or "error"), message.
+LISTING_PUSHED = "syncing.listing_pushed"
+
+# A pull or status check moved a listing to suppressed or rejected (error) because the marketplace says so.
+# Payload: listing_id, channel_id, status (the listing's new status), reason.
+LISTING_SUPPRESSED = "syncing.listing_suppressed"

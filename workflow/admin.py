@@ -4,8 +4,8 @@ from django.contrib import admin
 
 from inventory.cost_admin import ServiceAdmin
 
-from . import services
-from .models import Stage, Task
+from . import rule_services, services
+from .models import AutomationRule, RuleEvaluation, Stage, Task
 
 
 @admin.register(Stage)
@@ -39,3 +39,35 @@ class TaskAdmin(ServiceAdmin):
         """The service already linked the listings."""
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+
+@admin.register(AutomationRule)
+class AutomationRuleAdmin(ServiceAdmin):
+    create = rule_services.automation_rule_create
+    update = rule_services.automation_rule_update
+    delete = rule_services.automation_rule_delete
+    instance_kwarg = "rule"
+    service_fields = rule_services.RULE_FIELDS
+    list_display = ("name", "trigger_type", "action_type", "is_active", "dry_run", "trigger_count", "last_triggered_at")
+    list_filter = ("trigger_type", "action_type", "is_active", "dry_run")
+    list_editable = ()
+    search_fields = ("name", "description")
+    readonly_fields = (
+        "consecutive_errors", "disabled_reason", "last_triggered_at", "last_evaluated_at", "trigger_count",
+    )  # fmt: skip
+
+
+@admin.register(RuleEvaluation)
+class RuleEvaluationAdmin(admin.ModelAdmin):
+    """The log is written by the rules only: read it here."""
+
+    list_display = ("created_at", "rule", "listing", "outcome", "dry_run", "trigger", "cascade_depth")
+    list_filter = ("outcome", "dry_run", "rule")
+    list_select_related = ("rule", "listing")
+    raw_id_fields = ("listing",)
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -7,10 +7,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from common.models import BaseModel
 
-from .choices import TaskCreatedBy, TaskType
+from .choices import ActionType, EvaluationOutcome, TaskCreatedBy, TaskType, TriggerType
+from .rule_config import action_errors, condition_errors, self_trigger_reason, trigger_errors
 
 PART_MIN, PART_MAX = Decimal("0"), Decimal("10")  # impact, ease and urgency are each scored 0-10
 PART_VALIDATORS = [MinValueValidator(PART_MIN), MaxValueValidator(PART_MAX)]
@@ -133,3 +135,149 @@ class Task(BaseModel):
             raise ValidationError({"tags": "Give tags as a list of words of 1 to 50 characters."})
         if self.created_by_kind != TaskCreatedBy.RULE and self.source_rule:
             raise ValidationError({"source_rule": "Only a task made by a rule names a source rule."})
+
+
+class AutomationRule(BaseModel):
+    """A rule that watches listings and acts (seed 003 §7.3; docs/automation.md): a trigger, an AND list of
+    conditions and one action, behind guards (cooldown per listing, a daily cap, a pending period, the loop guard,
+    dry run) and switched off by itself after `max_consecutive_errors` errors in a row (`disabled_reason` says why).
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True, default="")
+    trigger_type = models.CharField(max_length=30, choices=TriggerType.choices)
+    trigger_config = models.JSONField(default=dict, help_text='e.g. {"metric": "score", "operator": "lt", "value": 70}')
+    conditions = models.JSONField(
+        default=list, blank=True, help_text='AND list, e.g. [{"field": "channel.marketplace", "operator": "eq", '
+        '"value": "amazon"}]',
+    )  # fmt: skip
+    action_type = models.CharField(max_length=30, choices=ActionType.choices)
+    action_config = models.JSONField(
+        default=dict, blank=True, help_text='e.g. {"change_type": "percentage", "value": -5}'
+    )
+    cooldown_minutes = models.PositiveIntegerField(
+        default=60, help_text="Least time between two firings on one listing."
+    )
+    max_daily_triggers = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Most firings a day; empty: no cap."
+    )
+    pending_minutes = models.PositiveIntegerField(
+        default=0, help_text="How long the condition must hold on a listing before the rule fires (0: at once)."
+    )
+    dry_run = models.BooleanField(default=False, help_text="Log what the rule would do; change nothing.")
+    is_active = models.BooleanField(default=True)
+    max_consecutive_errors = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1)], help_text="Errors in a row after which the rule switches off."
+    )
+    consecutive_errors = models.PositiveIntegerField(default=0, editable=False)
+    disabled_reason = models.TextField(blank=True, default="", editable=False)
+    last_triggered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_evaluated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    trigger_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["is_active", "trigger_type"], name="rule_active_trigger_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(trigger_type__in=TriggerType.values),
+                name="rule_trigger_type_known",
+                violation_error_message="Unknown trigger type.",
+            ),
+            models.CheckConstraint(
+                condition=Q(action_type__in=ActionType.values),
+                name="rule_action_type_known",
+                violation_error_message="Unknown action type.",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_daily_triggers__isnull=True) | Q(max_daily_triggers__gte=1),
+                name="rule_daily_cap_positive",
+                violation_error_message="max_daily_triggers must be 1 or more (empty: no cap).",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_consecutive_errors__gte=1),
+                name="rule_error_limit_positive",
+                violation_error_message="max_consecutive_errors must be 1 or more.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.trigger_type in TriggerType.values:
+            errors["trigger_config"] = trigger_errors(self.trigger_type, self.trigger_config)
+        errors["conditions"] = condition_errors(self.conditions)
+        if self.action_type in ActionType.values:
+            errors["action_config"] = action_errors(self.action_type, self.action_config)
+            loop = self_trigger_reason(self.trigger_type, self.trigger_config, self.action_type)
+            if loop:
+                errors["action_type"] = [loop]
+        errors = {name: messages for name, messages in errors.items() if messages}
+        if errors:
+            raise ValidationError(errors)
+
+
+class RuleEvaluation(models.Model):
+    """One evaluation of a rule on one listing (or a summary row for a sweep's unmatched listings): the outcome,
+    the inputs it was decided on, what the action did, and where it sits in a cascade of rules."""
+
+    rule = models.ForeignKey(AutomationRule, on_delete=models.CASCADE, related_name="evaluations")
+    listing = models.ForeignKey(
+        "listings.Listing", null=True, blank=True, on_delete=models.SET_NULL, related_name="rule_evaluations"
+    )
+    outcome = models.CharField(max_length=20, choices=EvaluationOutcome.choices)
+    dry_run = models.BooleanField(default=False)
+    trigger = models.CharField(max_length=60, help_text="What started it: threshold sweep, cron, an event.")
+    inputs = models.JSONField(default=dict, blank=True)
+    detail = models.TextField(blank=True, default="")
+    action_result = models.JSONField(default=dict, blank=True)
+    cascade_id = models.CharField(max_length=32, blank=True, default="")
+    cascade_depth = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["rule", "-created_at"], name="rule_eval_rule_time_idx"),
+            models.Index(fields=["rule", "outcome", "created_at"], name="rule_eval_outcome_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.outcome} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RuleEntityState(models.Model):
+    """A rule's memory of one listing: since when its condition holds (the pending period) and when it last
+    fired there (the cooldown)."""
+
+    rule = models.ForeignKey(AutomationRule, on_delete=models.CASCADE, related_name="states")
+    listing = models.ForeignKey("listings.Listing", on_delete=models.CASCADE, related_name="+")
+    condition_since = models.DateTimeField(null=True, blank=True)
+    last_fired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rule", "listing"], name="rule_state_one_per_listing")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}/{self.listing_id}"
+
+
+class ListingTag(models.Model):
+    """A word on a listing, set by the tag_listing action (or by a person): rules and filters can test it."""
+
+    listing = models.ForeignKey("listings.Listing", on_delete=models.CASCADE, related_name="workflow_tags")
+    tag = models.CharField(max_length=50)
+    source_rule = models.ForeignKey(AutomationRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["tag"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "tag"], name="listing_tag_unique"),
+            models.CheckConstraint(condition=~Q(tag=""), name="listing_tag_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tag

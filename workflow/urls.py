@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import rule_views, views
 
 app_name = "workflow"
 urlpatterns = [
@@ -13,4 +13,10 @@ urlpatterns = [
     path("<int:pk>/complete/", views.TaskCompleteView.as_view(), name="task_complete"),
     path("for-listing/<int:listing_pk>/", views.ListingTaskCreateView.as_view(), name="listing_task_create"),
     path("from-alert/<int:alert_pk>/", views.AlertTaskCreateView.as_view(), name="alert_task_create"),
+    path("rules/", rule_views.RuleListView.as_view(), name="rule_list"),
+    path("rules/new/", rule_views.RuleEditView.as_view(), name="rule_create"),
+    path("rules/<int:pk>/", rule_views.RuleDetailView.as_view(), name="rule_detail"),
+    path("rules/<int:pk>/edit/", rule_views.RuleEditView.as_view(), name="rule_update"),
+    path("rules/<int:pk>/dry-run/", rule_views.RuleDryRunView.as_view(), name="rule_dry_run"),
+    path("rules/<int:pk>/delete/", rule_views.RuleDeleteView.as_view(), name="rule_delete"),
 ]

@@ -150,7 +150,7 @@ def _ingest_atomic(channel: Channel, remotes: list[RemoteOrder], user: User) -> 
             order.customer = others[order.customer_id]
     customers_refresh([*customers.values(), *others.values()])
     for order in orders:
-        events.publish(ORDER_INGESTED, order=order)
+        events.publish(ORDER_INGESTED, order=order, created=getattr(order, "first_seen", False))
     return orders
 
 
@@ -176,10 +176,9 @@ def _orders_locked(channel: Channel, external_ids: list[str], now: datetime) -> 
             ],
             ignore_conflicts=True,
         )
-        found.update(
-            (o.external_id, o)
-            for o in Order.objects.select_for_update().filter(channel=channel, external_id__in=missing).order_by("pk")
-        )
+        for order in Order.objects.select_for_update().filter(channel=channel, external_id__in=missing).order_by("pk"):
+            order.first_seen = order.last_seen_at == now  # type: ignore[attr-defined]  # ours, not a concurrent ingest's (ORDER_INGESTED)
+            found[order.external_id] = order
     return [found[external_id] for external_id in external_ids]
 
 

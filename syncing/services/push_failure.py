@@ -10,11 +10,13 @@ from django.utils import timezone
 
 from channels.models import Channel
 from common.enqueue import enqueue
+from common.events import publish as publish_event
 from listings.choices import ListingStatus
 from listings.models import Listing
 from syncing import tasks
 from syncing.backoff import plan_retry
 from syncing.choices import SyncErrorKind, SyncJobKind, SyncOperation, SyncOutcome
+from syncing.events import LISTING_PUSHED
 from syncing.models import SyncEvent, SyncJob
 
 from . import connection
@@ -108,6 +110,9 @@ def finish_failed(
     # deactivation leaves the item where it was on the marketplace, so the listing keeps its status too.
     if kind not in (SyncErrorKind.READINESS, SyncErrorKind.PAUSED) and operation != SyncOperation.DEACTIVATE:
         listing_status_set(listing=listing, status=ListingStatus.ERROR, reason=message)
+        publish_event(
+            LISTING_PUSHED, listing_id=listing.pk, channel_id=listing.channel_id, outcome="error", message=message
+        )
     sync_job_count(job_id=job.pk, outcome=outcome)
     return outcome
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from channels.models import Channel
 from common.enqueue import enqueue
 from common.errors import ApplicationError
+from common.events import publish as publish_event
 from listings.choices import ListingStatus
 from listings.models import Listing
 from listings.services import (
@@ -36,6 +37,7 @@ from listings.services import (
 from syncing import tasks
 from syncing.choices import SyncErrorKind, SyncOperation, SyncOutcome
 from syncing.connectors.base import Connector, ListingPayload, PushResult
+from syncing.events import LISTING_PUSHED
 from syncing.models import SyncEvent, SyncJob
 
 from . import connection
@@ -409,4 +411,8 @@ def _push_succeeded_record(
     )
     connection.channel_call_succeeded(listing.channel)
     sync_job_count(job_id=job.pk, outcome=outcome)
+    publish_event(
+        LISTING_PUSHED, listing_id=listing.pk, channel_id=listing.channel_id,
+        outcome="error" if status == ListingStatus.ERROR else "synced", message=notes,
+    )  # fmt: skip
     return outcome

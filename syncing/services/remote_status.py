@@ -22,10 +22,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.errors import ApplicationError
+from common.events import publish as publish_event
 from listings.choices import ListingStatus, RemoteStatus
 from listings.models import Listing
 from listings.state import ALLOWED_TRANSITIONS
 from syncing.connectors.base import RemoteListing
+from syncing.events import LISTING_SUPPRESSED
 
 from .listing_bridge import listing_status_set, listing_sync_fields_set
 
@@ -188,6 +190,10 @@ def _move(listing: Listing, target: str, reason: str) -> None:
         listing_remote_fields_set(listing=listing, marketplace_ids=ids)
         listing_sync_fields_set(listing=listing, external_id="", last_pushed_hash="")
     listing_status_set(listing=listing, status=target, reason=reason)
+    if target in (ListingStatus.SUPPRESSED, ListingStatus.ERROR):
+        publish_event(
+            LISTING_SUPPRESSED, listing_id=listing.pk, channel_id=listing.channel_id, status=target, reason=reason
+        )
 
 
 def remote_deleted(listing: Listing, *, raw_status: str = "NOT_FOUND") -> RemoteListing:

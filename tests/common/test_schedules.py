@@ -14,6 +14,7 @@ from operations import schedules as operations_schedules
 from orders import schedules as orders_schedules
 from pricing import schedules as pricing_schedules
 from syncing import schedules as syncing_schedules
+from workflow import schedules as workflow_schedules
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,7 @@ def test_every_app_schedules_module_is_collected():
         competitors_schedules,
         pricing_schedules,
         analytics_schedules,
+        workflow_schedules,
     ]
     specs, prefixes = declared_schedules()
     assert {s.name for s in specs} >= {"accounts.worker_heartbeat", "accounts.audit_prune", "sync-requeue-stuck"}
@@ -67,6 +69,8 @@ def test_setup_schedules_creates_every_declared_schedule(make_channel):
         ("analytics.keywords_search_terms", "analytics.tasks.keywords_search_terms_weekly_task", Schedule.WEEKLY),
         ("analytics.scores_stale_sweep", "analytics.tasks.scores_recompute_stale_task", Schedule.MINUTES),
         ("analytics.scores_nightly", "analytics.tasks.scores_nightly_task", Schedule.DAILY),
+        ("workflow.rules_threshold_sweep", "workflow.tasks.rules_threshold_sweep_task", Schedule.MINUTES),
+        ("workflow.rules_cron_tick", "workflow.tasks.rules_cron_tick_task", Schedule.MINUTES),
     }
     assert set(Schedule.objects.values_list("repeats", flat=True)) == {-1}
 

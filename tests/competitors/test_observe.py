@@ -220,3 +220,28 @@ def test_observing_a_channel_counts_failures_and_goes_on(make_competitor, amazon
     assert "B000000000" in summary.errors[0]
     assert CompetitorObservation.objects.count() == 1
     assert Competitor.objects.filter(last_error="").count() == 2
+
+
+def test_a_competitor_price_drop_fires_a_competitive_automation_rule(make_competitor, sandbox, make_listing, amazon):
+    """The observation folds the move into an alert and publishes it; a rule waiting for a drop of 5 % or more
+    fires on the linked listing once the whole move passes 5 % (docs/automation.md#triggers)."""
+    from tests.syncing.engine.conftest import run_queue
+    from workflow.models import RuleEvaluation
+    from workflow.rule_services import automation_rule_create
+
+    listing = make_listing(channel=amazon)
+    competitor = make_competitor(seller_id=SELLERS[2], listings=[listing])
+    drop = {"event": "competitor_price_drop", "threshold_pct": 5}
+    rule = automation_rule_create(
+        name="Undercut", trigger_type="competitive", trigger_config=drop, action_type="tag_listing",
+        action_config={"tag": "undercut"}, cooldown_minutes=0,
+    )  # fmt: skip
+    start = timezone.now()
+    competitor_observe(competitor=competitor, now=start)
+    for n, price in enumerate(("50.00", "48.00"), start=1):  # 52.00 → 50.00 (−3.85 %) → 48.00 (−7.69 %)
+        sandbox.set_competitor("amazon", KETTLE, seller_id=SELLERS[2], price=price)
+        competitor_observe(competitor=competitor, now=start + timedelta(minutes=10 * n))
+        run_queue()
+    rows = RuleEvaluation.objects.filter(rule=rule).order_by("id")
+    assert [(row.listing_id, row.outcome) for row in rows] == [(listing.pk, "not_matched"), (listing.pk, "matched")]
+    assert rows[1].inputs["trigger"]["change_pct"] == "-7.69"

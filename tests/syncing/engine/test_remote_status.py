@@ -372,3 +372,33 @@ def test_incremental_pull_delists_a_listing_deleted_on_the_marketplace(linked, s
     assert (listing.status, listing.remote_status, listing.external_id) == (ListingStatus.DELISTED, "deleted", "")
     lists = [e["query"].get("filter") for e in sandbox.log("lazada") if e["path"].endswith("/products/get")]
     assert lists[-2:] == ["all", "deleted"]
+
+
+def test_suppression_and_push_answers_reach_the_automation_rules(linked, sandbox):
+    """The sandbox suppresses an item: the refresh publishes syncing.listing_suppressed and a rule waiting for
+    listing.suppressed fires; a push's answer publishes syncing.listing_pushed (listing.synced) (docs/automation.md)."""
+    from workflow.models import RuleEvaluation
+    from workflow.rule_services import automation_rule_create
+
+    listing = linked(MARKETS[5])  # amazon
+    tag = {"action_type": "tag_listing", "cooldown_minutes": 0}
+    suppressed = automation_rule_create(name="Suppressed", trigger_type="event",
+                                        trigger_config={"event_type": "listing.suppressed"},
+                                        action_config={"tag": "suppressed"}, **tag)  # fmt: skip
+    synced = automation_rule_create(name="Synced", trigger_type="event",
+                                    trigger_config={"event_type": "listing.synced"},
+                                    action_config={"tag": "pushed"}, **tag)  # fmt: skip
+    sandbox.set_remote_state("amazon", listing.external_id, "suppressed")
+    _read_back(listing, "refresh")
+    assert list(RuleEvaluation.objects.filter(rule=suppressed).values_list("listing_id", "outcome")) == [
+        (listing.pk, "matched")
+    ]
+    assert list(listing.workflow_tags.values_list("tag", flat=True)) == ["suppressed"]
+    shop = linked(MARKETS[0])
+    Listing.objects.filter(pk=shop.pk).update(price=Decimal("21.50"))
+    listings_publish(channel=shop.channel, listing_ids=[shop.pk])
+    run_queue()
+    assert list(RuleEvaluation.objects.filter(rule=synced).values_list("listing_id", "outcome")) == [
+        (shop.pk, "matched")
+    ]
+    assert list(shop.workflow_tags.values_list("tag", flat=True)) == ["pushed"]

@@ -1,0 +1,7 @@
+"""Events the inventory app publishes (common/events.py); apps above it subscribe in their AppConfig.ready()."""
+
+# A movement took a stock row's available quantity to its low-stock threshold or below (it was above), or below
+# zero (oversold, it was not). Published inside the movement's transaction. Payload: stock_id, sku, product_id,
+# variant_id (None for a product without variants), available.
+STOCK_LOW = "inventory.stock_low"
+STOCK_OVERSOLD = "inventory.stock_oversold"
