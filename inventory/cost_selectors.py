@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from accounts.runtime_settings import runtime_setting
 from catalog.models import Product, Variant
 
 from .cost_models import BomLine, Component, ComponentPrice, CurrencyRate, LandedCost, PlannedBatch, Supplier
@@ -20,7 +21,7 @@ Unit = tuple[int, int | None]  # (product id, variant id or None for the product
 
 
 def overhead_pct() -> Decimal:
-    return Decimal(str(settings.COSTS_OVERHEAD_PCT))
+    return Decimal(str(runtime_setting("costs.overhead_pct")))
 
 
 def rates_map() -> dict[str, Decimal]:
@@ -119,7 +120,7 @@ def units_landed(
     bills = _bills(product_ids)
     components = components_info(bills.component_ids)
     rates, overhead = rates_map(), overhead_pct()
-    expiry_days = int(settings.COSTS_PRICE_EXPIRY_ALERT_DAYS)
+    expiry_days = int(runtime_setting("costs.price_expiry_alert_days"))
     batches: dict[Unit, int] = {
         (product_id, variant_id): quantity
         for product_id, variant_id, quantity in PlannedBatch.objects.filter(product_id__in=product_ids).values_list(

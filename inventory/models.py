@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from accounts.runtime_settings import runtime_setting
 from catalog.models import Product, Variant
 
 from .choices import Bucket, Reason
@@ -23,7 +24,7 @@ class Stock(models.Model):
     committed = models.IntegerField(default=0, help_text="Ordered, not shipped.")
     safety = models.IntegerField(default=0, help_text="A buffer never offered for sale.")
     low_stock_threshold = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Empty: the default from the INVENTORY_LOW_STOCK_THRESHOLD setting."
+        null=True, blank=True, help_text="Empty: the runtime setting inventory.low_stock_threshold."
     )
     oversold = models.BooleanField(default=False, db_index=True, help_text="Orders took more than was available.")
     updated_at = models.DateTimeField(auto_now=True)
@@ -50,7 +51,7 @@ class Stock(models.Model):
     def threshold(self) -> int:
         if self.low_stock_threshold is not None:
             return self.low_stock_threshold
-        return int(settings.INVENTORY_LOW_STOCK_THRESHOLD)
+        return int(runtime_setting("inventory.low_stock_threshold"))
 
     @property
     def low_stock(self) -> bool:

@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from accounts.runtime_settings import runtime_setting
 from catalog.models import Variant
 
 from .models import Stock, StockMovement
@@ -24,7 +24,7 @@ def stocks() -> QuerySet[Stock]:
 
 
 def stocks_low() -> QuerySet[Stock]:
-    default = int(settings.INVENTORY_LOW_STOCK_THRESHOLD)
+    default = int(runtime_setting("inventory.low_stock_threshold"))
     return (
         stocks()
         .filter(

@@ -24,12 +24,14 @@ class OperationsConfig(AppConfig):
             competitor_observed,
             notification_requested,
             order_ingested,
+            sync_job_failed,
             version_marketplace,
         )
         from orders.events import ORDER_INGESTED
-        from syncing.events import VERSION_MARKETPLACE
+        from syncing.events import SYNC_JOB_FAILED, VERSION_MARKETPLACE
 
         events.subscribe(NOTIFICATION_REQUESTED, notification_requested)
         events.subscribe(COMPETITOR_OBSERVED, competitor_observed)
         events.subscribe(ORDER_INGESTED, order_ingested)
         events.subscribe(VERSION_MARKETPLACE, version_marketplace)
+        events.subscribe(SYNC_JOB_FAILED, sync_job_failed)

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.roles import channel_scoped
+from accounts.runtime_settings import runtime_setting
 from inventory.models import StockMovement
 
 from .choices import PAID_STATUSES
@@ -41,8 +42,8 @@ def order_movements(order: Order) -> QuerySet[StockMovement]:
 
 def segment_rule_text() -> str:
     return (
-        f"At risk: no order for more than {settings.CUSTOMER_AT_RISK_DAYS} days. "
-        f"VIP: spent {settings.CUSTOMER_VIP_SPEND:g} or more. Repeat: 2 orders or more. New: otherwise. "
+        f"At risk: no order for more than {runtime_setting('customers.at_risk_days')} days. "
+        f"VIP: spent {runtime_setting('customers.vip_spend'):g} or more. Repeat: 2 orders or more. New: otherwise. "
         f"Personal data is removed {settings.CUSTOMER_RETENTION_DAYS} days after the last order."
     )
 

@@ -43,7 +43,7 @@ class ChannelFee(BaseModel):
         null=True,
         blank=True,
         validators=[MinValueValidator(ZERO)],
-        help_text="Empty: the PRICING_DEFAULT_MARGIN_FLOOR setting (20 %).",
+        help_text="Empty: the runtime setting pricing.default_margin_floor (20 % unless changed).",
     )
     use_fee_estimates = models.BooleanField(
         default=False,

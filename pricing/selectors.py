@@ -9,9 +9,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import QuerySet
 
+from accounts.runtime_settings import runtime_setting
 from inventory.cost_models import LandedCost
 from inventory.cost_selectors import rates_map, unit_landed_cost
 from inventory.costing import CostProblem, LandedResult, convert
@@ -25,7 +25,7 @@ CENT = Decimal("0.01")
 
 
 def default_margin_floor() -> Decimal:
-    return Decimal(str(settings.PRICING_DEFAULT_MARGIN_FLOOR))
+    return Decimal(str(runtime_setting("pricing.default_margin_floor")))
 
 
 def channel_fee_list() -> QuerySet[ChannelFee]:

@@ -17,3 +17,7 @@ LISTING_PUSHED = "syncing.listing_pushed"
 # A pull or status check moved a listing to suppressed or rejected (error) because the marketplace says so.
 # Payload: listing_id, channel_id, status (the listing's new status), reason.
 LISTING_SUPPRESSED = "syncing.listing_suppressed"
+
+# A sync job ended with failures (failed, or completed with errors), inside the transaction that closed it.
+# Payload: job_id, channel_id, kind, status, failed (int), total (int), created_by_id (int | None).
+SYNC_JOB_FAILED = "syncing.sync_job_failed"

@@ -36,6 +36,14 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 
 @pytest.fixture(autouse=True)
+def _automation_waiting_clear():
+    """What automation rules wait for is cached per process (workflow.rule_selectors): each test starts afresh."""
+    from workflow.rule_selectors import waiting_clear
+
+    waiting_clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
 

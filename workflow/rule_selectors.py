@@ -1,6 +1,7 @@
 """Reads of the automation rules (docs/automation.md): the values conditions and templates see for a listing, the
 listings an event or a stock row is about, the open competitor alerts a dry run looks at, and the log."""
 
+import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -141,10 +142,36 @@ def start_of_today(now: datetime) -> datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+# What the active rules wait for, read at most every WAITING_MAX_AGE seconds per process: the event handlers ask on
+# every push, order and stock movement, so they must not query each time. A rule saved in this process clears it
+# at once; other processes see a new rule within WAITING_MAX_AGE (docs/automation.md#events).
+WAITING_MAX_AGE = 5.0
+_waiting: dict[str, Any] = {"at": None, "events": frozenset(), "competitive": False}
+
+
+def _waiting_now() -> dict[str, Any]:
+    now = time.monotonic()
+    if _waiting["at"] is None or now - _waiting["at"] > WAITING_MAX_AGE:
+        rows = AutomationRule.objects.filter(is_active=True, trigger_type__in=["event", "competitive"])
+        kinds = list(rows.values_list("trigger_type", "trigger_config"))
+        events = frozenset(
+            config.get("event_type") for kind, config in kinds if kind == "event" and isinstance(config, dict)
+        )
+        _waiting.update(at=now, events=events, competitive=any(kind == "competitive" for kind, _ in kinds))
+    return _waiting
+
+
+def waiting_clear() -> None:
+    _waiting["at"] = None
+
+
 def rules_with_event(event_type: str) -> bool:
-    return AutomationRule.objects.filter(
-        is_active=True, trigger_type="event", trigger_config__event_type=event_type
-    ).exists()
+    """Whether an active event rule waits for `event_type`."""
+    return event_type in _waiting_now()["events"]
+
+
+def competitive_rules_active() -> bool:
+    return bool(_waiting_now()["competitive"])
 
 
 def rule_list() -> QuerySet[AutomationRule]:

@@ -52,6 +52,7 @@ from .rule_config import MAX_CASCADE_DEPTH, compare, conditions_check, cron_due,
 from .rule_selectors import (
     candidate_ids,
     chunks,
+    competitive_rules_active,
     fired_since,
     listing_values,
     listings_of_order,
@@ -59,6 +60,7 @@ from .rule_selectors import (
     open_alerts,
     rules_with_event,
     start_of_today,
+    waiting_clear,
 )
 from .services import tasks_create_for
 
@@ -87,7 +89,15 @@ UNMATCHED_ROWS = 20  # an evaluation logs each unmatched listing up to this many
 
 @transaction.atomic
 def automation_rule_create(*, user: User = None, **fields: Any) -> AutomationRule:
-    return fields_save(AutomationRule(), fields, RULE_FIELDS, user)
+    rule = fields_save(AutomationRule(), fields, RULE_FIELDS, user)
+    _waiting_changed()
+    return rule
+
+
+def _waiting_changed() -> None:
+    """This process's handlers see the change at once (and again after commit, past a concurrent read)."""
+    waiting_clear()
+    transaction.on_commit(waiting_clear)
 
 
 @transaction.atomic
@@ -96,12 +106,15 @@ def automation_rule_update(*, rule: AutomationRule, user: User = None, **fields:
     was_active = AutomationRule.objects.filter(pk=rule.pk).values_list("is_active", flat=True).first()
     if fields.get("is_active") and not was_active:
         rule.consecutive_errors, rule.disabled_reason = 0, ""
-    return fields_save(rule, fields, RULE_FIELDS, user)
+    saved = fields_save(rule, fields, RULE_FIELDS, user)
+    _waiting_changed()
+    return saved
 
 
 @transaction.atomic
 def automation_rule_delete(*, rule: AutomationRule, user: User = None) -> None:
     rule.delete()
+    _waiting_changed()
 
 
 # --- cascades -------------------------------------------------------------------------------------------------------
@@ -415,6 +428,7 @@ def _counters(rule: AutomationRule, decisions: list[Decision], now: datetime) ->
     if count >= rule.max_consecutive_errors:
         reason = f"Switched off after {count} errors in a row; the last: {errors[-1].detail}"[:2000]
         AutomationRule.objects.filter(pk=rule.pk).update(is_active=False, disabled_reason=reason)
+        _waiting_changed()
         events.publish(
             NOTIFICATION_REQUESTED, kind="rule_action", title=f"Automation rule {rule.name} was switched off",
             body=reason, link=reverse("workflow:rule_detail", args=[rule.pk]),
@@ -653,7 +667,6 @@ def on_competitor_alert(
         return
     if created:
         event_enqueue("alert.created", listing_ids=listing_ids, refs={"alert_id": alert_id})
-    competitive = AutomationRule.objects.filter(is_active=True, trigger_type=TriggerType.COMPETITIVE).exists()
-    if competitive and alert_type in (AlertType.PRICE_DROP, AlertType.BUY_BOX_LOST):
+    if competitive_rules_active() and alert_type in (AlertType.PRICE_DROP, AlertType.BUY_BOX_LOST):
         pct = None if change_pct is None else str(change_pct)
         enqueue(tasks.rules_on_alert_task, alert_type, pct, list(listing_ids), alert_id, _parent())

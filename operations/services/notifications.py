@@ -19,9 +19,11 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import ADMIN, CHANNEL_MANAGER, EDITOR
+from channels.models import Channel
 from common.enqueue import enqueue
 from competitors.models import Alert
 from listings.models import Listing
@@ -238,6 +240,25 @@ def job_failed(*, job: Job) -> None:
         f"/operations/jobs/{job.public_id}/",
         tuple(sorted(users)),
         f"job:{job.pk}",
+    )
+    _after_commit(lambda: [draft])
+
+
+def sync_job_failed(
+    *, job_id: int, channel_id: int, kind: str, status: str, failed: int, total: int, created_by_id: int | None,
+    **_: Any,
+) -> None:  # fmt: skip
+    """A sync job ended with failures: its starter and the admins are told, once per job."""
+    channel = Channel.objects.filter(pk=channel_id).values_list("name", flat=True).first() or f"channel {channel_id}"
+    users = {*admin_user_ids(), *([created_by_id] if created_by_id else [])}
+    ended = "failed" if failed == total else "ended with errors"
+    draft = Draft(
+        NotificationKind.JOB_FAILED,
+        f"Sync job #{job_id} on {channel} {ended}",
+        f"{failed} of {total} listing(s) failed ({kind}). Open the job to retry the failed ones.",
+        reverse("syncing:job_detail", args=[job_id]),
+        tuple(sorted(users)),
+        f"sync-job:{job_id}",
     )
     _after_commit(lambda: [draft])
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Min, Sum
 from django.utils import timezone
 
+from accounts.runtime_settings import runtime_setting
 from catalog.importing.sql import instances_insert, instances_update
 from channels.models import Channel
 from common import events
@@ -347,9 +348,9 @@ def _customers_upsert(channel: Channel, remotes: list[RemoteOrder]) -> dict[str,
 
 def segment_for(*, orders: int, total_spent: Decimal, last_order_at: datetime | None, now: datetime) -> str:
     """The rule shown on the customers page (orders.selectors.segment_rule_text)."""
-    if last_order_at and now - last_order_at > timedelta(days=settings.CUSTOMER_AT_RISK_DAYS):
+    if last_order_at and now - last_order_at > timedelta(days=runtime_setting("customers.at_risk_days")):
         return Segment.AT_RISK
-    if total_spent >= Decimal(str(settings.CUSTOMER_VIP_SPEND)):
+    if total_spent >= Decimal(str(runtime_setting("customers.vip_spend"))):
         return Segment.VIP
     if orders >= 2:
         return Segment.REPEAT

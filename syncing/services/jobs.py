@@ -10,7 +10,9 @@ from accounts.roles import channel_access_check
 from channels.models import Channel
 from common.actors import Actor, actor_or_none
 from common.errors import ApplicationError
+from common.events import publish as publish_event
 from syncing.choices import SyncJobKind, SyncJobStatus, SyncOutcome
+from syncing.events import SYNC_JOB_FAILED
 from syncing.models import SyncEvent, SyncJob
 
 OUTCOME_COUNTER = {
@@ -71,9 +73,14 @@ def sync_job_finish_if_done(*, job_id: int) -> None:
     status = SyncJobStatus.COMPLETED_WITH_ERRORS if job.failed else SyncJobStatus.SUCCEEDED
     if job.total and job.failed == job.total:
         status = SyncJobStatus.FAILED
-    SyncJob.objects.filter(pk=job_id, status__in=[SyncJobStatus.QUEUED, SyncJobStatus.RUNNING]).update(
+    closed = SyncJob.objects.filter(pk=job_id, status__in=[SyncJobStatus.QUEUED, SyncJobStatus.RUNNING]).update(
         status=status, finished_at=timezone.now()
     )
+    if closed and job.failed:
+        publish_event(
+            SYNC_JOB_FAILED, job_id=job.pk, channel_id=job.channel_id, kind=job.kind, status=status,
+            failed=job.failed, total=job.total, created_by_id=job.created_by_id,
+        )  # fmt: skip
 
 
 def sync_job_final_outcome_exists(*, job_id: int, listing_id: int) -> bool:

@@ -275,3 +275,26 @@ def test_missing_rows_come_back_after_migrate():
     call_command("migrate", "accounts", verbosity=0)  # post_migrate runs even with nothing to apply
     assert RuntimeSetting.objects.filter(key="customers.vip_spend", data_type="decimal").exists()
     assert runtime_setting("customers.at_risk_days") == 90
+
+
+def test_the_apps_read_their_thresholds_from_the_table(make_listable_product, settings):
+    """A change on the settings page reaches the readers at once, over the environment's default (issue 24 §3)."""
+    from decimal import Decimal
+
+    from accounts.setting_services import runtime_setting_set
+    from inventory.cost_selectors import overhead_pct
+    from inventory.services import stock_for_product
+    from orders.selectors import segment_rule_text
+    from pricing.selectors import default_margin_floor
+
+    settings.INVENTORY_LOW_STOCK_THRESHOLD = 5
+    stock = stock_for_product(make_listable_product())
+    assert stock.threshold == 5
+    runtime_setting_set(key="inventory.low_stock_threshold", raw_value="12")
+    runtime_setting_set(key="pricing.default_margin_floor", raw_value="27.5")
+    runtime_setting_set(key="costs.overhead_pct", raw_value="3")
+    runtime_setting_set(key="customers.at_risk_days", raw_value="45")
+    assert stock.threshold == 12
+    assert default_margin_floor() == Decimal("27.5")
+    assert overhead_pct() == Decimal("3")
+    assert "more than 45 days" in segment_rule_text()

@@ -402,3 +402,24 @@ def test_suppression_and_push_answers_reach_the_automation_rules(linked, sandbox
         (shop.pk, "matched")
     ]
     assert list(shop.workflow_tags.values_list("tag", flat=True)) == ["pushed"]
+
+
+def test_a_sync_job_with_failures_notifies_its_starter_and_the_admins(
+    linked, sandbox, admin_user, make_user, django_capture_on_commit_callbacks
+):
+    """Amazon refuses the update (no productType): the job ends failed and one job_failed notification links to it
+    (docs/operations.md#notifications)."""
+    from operations.models import Notification
+
+    starter = make_user("starter", "editor")
+    listing = linked(MARKETS[5])  # amazon
+    Listing.objects.filter(pk=listing.pk).update(price=Decimal("21.50"))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = listings_publish(channel=listing.channel, listing_ids=[listing.pk], user=starter)
+        run_queue()
+    job.refresh_from_db()
+    assert (job.status, job.failed, job.total) == ("failed", 1, 1)
+    notes = Notification.objects.filter(kind="job_failed").order_by("user_id")
+    assert [n.user_id for n in notes] == sorted([admin_user.pk, starter.pk])
+    assert notes[0].title == f"Sync job #{job.pk} on {listing.channel.name} failed"
+    assert notes[0].link == f"/sync/jobs/{job.pk}/"
