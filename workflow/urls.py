@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import rule_views, views
+from . import rule_views, stage_views, views
 
 app_name = "workflow"
 urlpatterns = [
@@ -13,6 +13,10 @@ urlpatterns = [
     path("<int:pk>/complete/", views.TaskCompleteView.as_view(), name="task_complete"),
     path("for-listing/<int:listing_pk>/", views.ListingTaskCreateView.as_view(), name="listing_task_create"),
     path("from-alert/<int:alert_pk>/", views.AlertTaskCreateView.as_view(), name="alert_task_create"),
+    path("stages/", stage_views.StageListView.as_view(), name="stage_list"),
+    path("stages/new/", stage_views.StageEditView.as_view(), name="stage_create"),
+    path("stages/<int:pk>/edit/", stage_views.StageEditView.as_view(), name="stage_update"),
+    path("stages/<int:pk>/delete/", stage_views.StageDeleteView.as_view(), name="stage_delete"),
     path("rules/", rule_views.RuleListView.as_view(), name="rule_list"),
     path("rules/new/", rule_views.RuleEditView.as_view(), name="rule_create"),
     path("rules/<int:pk>/", rule_views.RuleDetailView.as_view(), name="rule_detail"),
