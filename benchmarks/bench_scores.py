@@ -110,7 +110,8 @@ def _worker() -> None:
         import pstats
 
         profile.disable()
-        pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+        order = os.environ.get("BENCH_SCORES_PROFILE_SORT", "tottime")  # or "cumulative"
+        pstats.Stats(profile, stream=sys.stderr).sort_stats(order).print_stats(40)
     result["scored"] = done
     result["stored"] = ListingScore.objects.count()
     result["queries"] = len(queries)

@@ -7,13 +7,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from analytics.keyword_selectors import primary_keywords_bulk
 from analytics.models import ListingScore, ListingScoreLatest
 from analytics.scoring import ImageFacts, ScoreFacts, ScoreResult, keywords_from, listing_score, scoring_weights
+from catalog.importing.sql import instances_insert
+from catalog.models import ProductImage
 from competitors.selectors import ListingCompetition, listings_competition
 from listings.effective import effective_bullet_points, effective_price, effective_text, effective_title
 from listings.models import Listing, ListingVersion
@@ -49,14 +51,28 @@ def primary_keywords(listing: Listing, *, search_terms: str = "", tracked: Seque
     return keywords_from(texts)
 
 
-def _image_facts(image: Any) -> ImageFacts:
-    meta = image.metadata or {}
+def _image_facts(width: int | None, height: int | None, metadata: dict[str, Any] | None) -> ImageFacts:
+    meta = metadata or {}
     white = meta.get("white_background")
     return ImageFacts(
-        width=int(meta.get("width") or image.width or 0),
-        height=int(meta.get("height") or image.height or 0),
+        width=int(meta.get("width") or width or 0),
+        height=int(meta.get("height") or height or 0),
         white_background=None if white is None else bool(white),
     )
+
+
+def images_by_product(product_ids: Iterable[int]) -> dict[int, tuple[ImageFacts, ...]]:
+    """The image facts of these products in gallery order, in one query of plain rows (a prefetch built a
+    queryset per listing: a quarter of a chunk's time, docs/benchmarks.md#listing-scores)."""
+    found: dict[int, list[ImageFacts]] = {}
+    rows = (
+        ProductImage.objects.filter(product_id__in=set(product_ids))
+        .order_by("product_id", "-is_primary", "sort_order", "id")
+        .values_list("product_id", "width", "height", "metadata")
+    )
+    for product_id, width, height, metadata in rows:
+        found.setdefault(product_id, []).append(_image_facts(width, height, metadata))
+    return {pk: tuple(images) for pk, images in found.items()}
 
 
 def _rating(listing: Listing) -> tuple[Decimal | None, int | None]:
@@ -71,12 +87,17 @@ def _rating(listing: Listing) -> tuple[Decimal | None, int | None]:
 
 
 def score_facts(
-    listing: Listing, competition: ListingCompetition | None, tracked: Sequence[str] | None = None
+    listing: Listing,
+    competition: ListingCompetition | None,
+    tracked: Sequence[str] | None = None,
+    images: tuple[ImageFacts, ...] | None = None,
 ) -> ScoreFacts:
     """The facts the rules read, from a listing loaded with `_chunk_queryset` (no query when `tracked`, the
-    listing's keywords from `primary_keywords_bulk`, is given; one otherwise)."""
+    listing's keywords from `primary_keywords_bulk`, and `images`, from `images_by_product`, are given)."""
     if tracked is None:
         tracked = primary_keywords_bulk([listing.pk])[listing.pk]
+    if images is None:
+        images = images_by_product([listing.product_id]).get(listing.product_id, ())
     channel = listing.channel
     connector = channel.connector_class
     search_terms = effective_text(listing, "search_terms").value
@@ -90,7 +111,7 @@ def score_facts(
         description=(listing.description if listing.description is not None else listing.product.description) or "",
         search_terms=search_terms,
         keywords=primary_keywords(listing, search_terms=search_terms, tracked=tracked),
-        images=tuple(_image_facts(image) for image in listing.product.images.all()),
+        images=images,
         min_images=channel.min_images,
         max_images=channel.max_images,
         main_image_min_px=channel.main_image_min_px,
@@ -110,7 +131,6 @@ def _chunk_queryset(ids: Sequence[int]) -> QuerySet[Listing]:
     return (
         Listing.objects.filter(pk__in=ids)
         .select_related("product", "product__category", "variant", "channel")
-        .prefetch_related("product__images")
         .defer(*UNREAD_LISTING_FIELDS)
         .annotate(scored_version_id=Subquery(newest_version[:1]))
         .order_by("pk")
@@ -126,9 +146,12 @@ def _score_chunk(ids: Sequence[int], *, weights: dict[str, float], now: datetime
     listings = list(_chunk_queryset(ids))
     competition = listings_competition([listing.pk for listing in listings])
     keywords = primary_keywords_bulk([listing.pk for listing in listings])
+    images = images_by_product(listing.product_id for listing in listings)
     rows = []
     for listing in listings:
-        facts = score_facts(listing, competition.get(listing.pk), keywords.get(listing.pk, []))
+        facts = score_facts(
+            listing, competition.get(listing.pk), keywords.get(listing.pk, []), images.get(listing.product_id, ())
+        )
         result: ScoreResult = listing_score(facts, weights)
         rows.append(
             ListingScore(
@@ -140,17 +163,25 @@ def _score_chunk(ids: Sequence[int], *, weights: dict[str, float], now: datetime
                 **result.column_values(),
             )
         )
-    ListingScore.objects.bulk_create(rows)
-    ListingScoreLatest.objects.bulk_create(
-        [
-            ListingScoreLatest(listing_id=row.listing_id, score_id=row.pk, total_score=row.total_score, computed_at=now)
-            for row in rows
-        ],
-        update_conflicts=True,
-        unique_fields=["listing"],
-        update_fields=["score", "total_score", "computed_at"],
-    )
+    instances_insert(ListingScore, rows)  # one statement (bulk_create compiled every value: docs/benchmarks.md)
+    _latest_upsert(rows, now)
     return rows
+
+
+def _latest_upsert(rows: Sequence[ListingScore], now: datetime) -> None:
+    """Point each listing's latest row at its new score: one prepared INSERT … ON CONFLICT DO UPDATE for the
+    chunk (SQLite and PostgreSQL); bulk_create with update_conflicts compiled every value."""
+    table = connection.ops.quote_name(ListingScoreLatest._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (listing_id, score_id, total_score, computed_at, stale_since) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, NULL) ON CONFLICT (listing_id) DO UPDATE SET score_id = excluded.score_id, "
+        "total_score = excluded.total_score, computed_at = excluded.computed_at"
+    )
+    at = ListingScoreLatest._meta.get_field("computed_at").get_db_prep_save(now, connection)
+    total = ListingScoreLatest._meta.get_field("total_score")
+    params = [(row.listing_id, row.pk, total.get_db_prep_save(row.total_score, connection), at) for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def scores_recompute(listing_ids: Iterable[int] | None = None, *, chunk_size: int = SCORE_CHUNK) -> int:
