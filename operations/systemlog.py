@@ -184,10 +184,18 @@ class DatabaseLogHandler(QueueHandler):
         return True
 
     def stop(self) -> None:
-        """Write what is queued, then stop the thread (and close its connection)."""
-        listener, self._listener = self._listener, None
+        """Write what is queued, then stop the thread (and close its connection).
+
+        The listener stays in place until its thread has ended: a record the writer itself logs while it drains
+        the queue (a slow-query warning about its own INSERT) must be recognised as its own and dropped. Cleared
+        first, that record started a second writer thread on the same queue, which took the stop sentinel and
+        left this one waiting forever: the process hung at exit (seen in CI as a hung `manage.py import_products`).
+        A record another thread logs meanwhile lands behind the sentinel and is not written.
+        """
+        listener = self._listener
         if listener is not None and self._pid == os.getpid():
             listener.stop()
+        self._listener = None
 
     def close(self) -> None:
         self.stop()

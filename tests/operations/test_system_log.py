@@ -197,3 +197,36 @@ def test_system_log_page_filters_and_is_admin_only(staff_client, editor_client, 
     assert "disk full" in body
     assert "slow push" not in body
     assert editor_client.get("/operations/logs/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stopping_while_the_writer_logs_about_itself_does_not_hang(system_log, monkeypatch):
+    """The writer logs a warning about its own INSERT (a slow query) while stop() waits for it: that record is the
+    writer's own and is dropped. It used to start a second writer on the same queue, which took the stop sentinel
+    and left the first waiting forever: `manage.py import_products` hung at exit in CI."""
+    import threading
+
+    from operations import systemlog
+
+    [handler] = [h for h in logging.getLogger().handlers if isinstance(h, systemlog.DatabaseLogHandler)]
+    sentinel_sent = threading.Event()
+    original_emit, original_sentinel = systemlog._DatabaseWriter.emit, systemlog._Listener.enqueue_sentinel
+
+    def slow_writer(self, record):
+        if record.lm_row["message"] == "first":
+            assert sentinel_sent.wait(10)
+            logger.warning("slow query about the writer's own insert")  # logged from the writer thread
+        original_emit(self, record)
+
+    def sentinel(self):
+        original_sentinel(self)
+        sentinel_sent.set()
+
+    monkeypatch.setattr(systemlog._DatabaseWriter, "emit", slow_writer)
+    monkeypatch.setattr(systemlog._Listener, "enqueue_sentinel", sentinel)
+    logger.warning("first")
+    stopper = threading.Thread(target=handler.stop, daemon=True)
+    stopper.start()
+    stopper.join(timeout=20)
+    assert not stopper.is_alive(), "stop() hung: a second writer took the sentinel"
+    assert list(SystemLog.objects.values_list("message", flat=True)) == ["first"]
