@@ -356,3 +356,12 @@ def test_null_json_is_refused_naming_the_field(field):
     with pytest.raises(ValidationError) as caught:
         rule(**{field: None})
     assert field in caught.value.message_dict
+
+
+def test_the_rule_page_links_the_tasks_it_made_and_the_task_links_its_rule(listing, stages, staff_client):
+    r = rule(action_type="create_task", action_config={"title_template": "Look at {sku}"})
+    rule_evaluate(r, listing_ids=[listing.pk], trigger="test")
+    task = Task.objects.get()
+    page = staff_client.get(f"/tasks/rules/{r.pk}/").content.decode()
+    assert f'href="/tasks/{task.pk}/"' in page
+    assert f'href="/tasks/rules/{r.pk}/"' in staff_client.get(f"/tasks/{task.pk}/").content.decode()
