@@ -14,8 +14,11 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.events import NOTIFICATION_REQUESTED
+from common import events
 from common.actors import Actor as User
 from common.actors import actor_or_none
 from common.changes import change_source
@@ -248,8 +251,14 @@ def _freeze(row: PreviewRow, now: datetime, user: User) -> None:
     limits.frozen_until = now + timedelta(hours=FREEZE_HOURS)
     limits.freeze_reason = row.evaluation.guards[-1].note[:255] if row.evaluation.guards else "oscillation"
     limits.save()
-    # the alert: the system log keeps it; the competitors' alert inbox can subscribe here at merge
     logger.warning("Price oscillation on listing %s: rules frozen until %s", row.listing.pk, limits.frozen_until)
+    until = timezone.localtime(limits.frozen_until)
+    events.publish(  # the notification centre's alert (docs/pricing.md#price-rules)
+        NOTIFICATION_REQUESTED, kind="alert", title=f"Price rules frozen on {row.listing}",
+        body=f"{limits.freeze_reason} Frozen until {until:%Y-%m-%d %H:%M}; set the price by hand or wait.",
+        link=reverse("listings:listing_detail", args=[row.listing.pk]),
+        dedupe_key=f"price-freeze:{row.listing.pk}:{until:%Y%m%d%H%M}",
+    )  # fmt: skip
 
 
 def price_rules_auto_apply(*, listing_ids: Sequence[int], user: User = None) -> list[PreviewRow]:

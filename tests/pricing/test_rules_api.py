@@ -172,15 +172,22 @@ def test_apply_records_the_clipping_guard_and_the_flag(priced_listing):
     assert (change.new_price, change.clipping_guard) == (Decimal("13.08"), "margin_floor")
 
 
-def test_oscillation_freezes_the_listing(priced_listing):
+def test_oscillation_freezes_the_listing(priced_listing, admin_user, django_capture_on_commit_callbacks):
+    from operations.models import Notification
+
     spec = RuleSpec(None, "beat", "all", "", "competitor_beat", {"beat_by_amount": "0.50"})
     now = timezone.now()
     price_rules_apply(rules=[spec], listings=[priced_listing.pk], competitor_price=Decimal("18.00"), now=now)  # A→B
     later = now + timedelta(hours=1)
-    rows = price_rules_apply(
-        rules=[spec], listings=[priced_listing.pk], competitor_price=Decimal("20.50"), now=later
-    )  # back to A (20.00) within the window: frozen instead
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = price_rules_apply(
+            rules=[spec], listings=[priced_listing.pk], competitor_price=Decimal("20.50"), now=later
+        )  # back to A (20.00) within the window: frozen instead
     assert rows[0].evaluation.freeze
+    note = Notification.objects.get(user=admin_user)  # the alert in the notification centre
+    assert (note.kind, note.link) == ("alert", f"/listings/{priced_listing.pk}/")
+    assert note.title.startswith("Price rules frozen on")
+    assert "Frozen until" in note.body
     limits = ListingPriceLimits.objects.get(listing=priced_listing)
     assert limits.frozen_until > later
     assert "within" in limits.freeze_reason
