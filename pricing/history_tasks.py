@@ -17,3 +17,10 @@ def price_history_compress_task() -> None:
     from .history import price_history_compress
 
     price_history_compress()
+
+
+def fee_estimates_nightly_task() -> dict[str, int]:
+    """Nightly: Amazon fee estimates asked again where the price moved or the estimate is old."""
+    from .services import fee_estimates_refresh_nightly
+
+    return fee_estimates_refresh_nightly()

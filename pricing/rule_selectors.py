@@ -13,10 +13,9 @@ from competitors.selectors import listings_competition, listings_competition_his
 from listings.effective import base_price
 from listings.models import Listing
 
-from .margins import NoFees
 from .rule_models import ListingPriceLimits, PriceChange, PriceRule
 from .rules import DEFAULT_OSCILLATION_WINDOW_HOURS, CompetitorState, ListingInputs, RuleSpec
-from .selectors import listings_margins
+from .selectors import fee_terms, listings_margins
 
 HISTORY_DAYS = 30
 
@@ -140,7 +139,7 @@ def listings_inputs(
                 current_price=cost.price.value,
                 base_price=base_price(listing).value,
                 landed_cost=cost.landed_cost,
-                terms=cost.fee if cost.fee is not None else NoFees(),
+                terms=fee_terms(cost.fee, cost.estimate),  # an Amazon estimate's fulfilment fee where the row asks
                 channel_floor_pct=cost.floor_pct,
                 listing_floor_pct=limit.margin_floor_pct if limit else None,
                 min_price=min_price,

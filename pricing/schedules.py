@@ -1,4 +1,5 @@
-"""Pricing schedules (common/schedules.py): the price history's compression and retention, once a day."""
+"""Pricing schedules (common/schedules.py), once a day: the price history's compression and retention; Amazon fee
+estimates refreshed where prices moved."""
 
 from django_q.models import Schedule
 
@@ -10,6 +11,11 @@ def schedule_specs() -> list[ScheduleSpec]:
         ScheduleSpec(
             name="pricing.price_history_compress",
             func="pricing.history_tasks.price_history_compress_task",
+            schedule_type=Schedule.DAILY,
+        ),
+        ScheduleSpec(  # docs/pricing.md#amazon-fee-estimates
+            name="pricing.fee_estimates_nightly",
+            func="pricing.history_tasks.fee_estimates_nightly_task",
             schedule_type=Schedule.DAILY,
         ),
     ]

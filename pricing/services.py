@@ -1,7 +1,9 @@
 """Writes of the pricing app: channel fees (docs/pricing.md#fees-and-margins). Pages, API and admin call these."""
 
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +20,8 @@ from syncing.connectors.base import ConnectorError
 from syncing.services.connection import connector_for
 
 from .models import ChannelFee, FeeEstimate
+
+logger = logging.getLogger(__name__)
 
 # The fields each entry point (form, serializer, admin) offers, in the order it shows them.
 CHANNEL_FEE_FIELDS: tuple[str, ...] = (
@@ -121,3 +125,55 @@ def fee_estimates_refresh(
     with transaction.atomic():
         FeeEstimate.objects.bulk_create(rows, update_conflicts=True, unique_fields=["listing"], update_fields=names)
     return run
+
+
+ESTIMATE_MAX_AGE_DAYS = 7
+
+
+def fee_estimates_refresh_nightly(*, now: datetime | None = None) -> dict[str, int]:
+    """Every night: on each active Amazon channel whose fee row uses estimates, ask again for the listings whose
+    estimate is missing, was made at another price, or is older than ESTIMATE_MAX_AGE_DAYS (docs/pricing.md).
+    A channel that refuses (throttled, token expired) is logged and skipped; the others go on."""
+    now = now or timezone.now()
+    channel_ids = ChannelFee.objects.filter(
+        use_fee_estimates=True, channel__marketplace="amazon", channel__is_active=True
+    ).values_list("channel_id", flat=True)
+    totals = {"channels": 0, "estimated": 0, "refused": 0, "failed_channels": 0}
+    for channel in Channel.objects.filter(pk__in=set(channel_ids)).order_by("pk"):
+        due = _estimates_due(channel, now)
+        by_mode: dict[bool, list[int]] = {}
+        for listing_id, fba in due:
+            by_mode.setdefault(fba, []).append(listing_id)
+        totals["channels"] += 1
+        for fba, ids in by_mode.items():
+            for start in range(0, len(ids), FEE_ESTIMATE_MAX):
+                try:
+                    run = fee_estimates_refresh(
+                        channel=channel, listing_ids=ids[start : start + FEE_ESTIMATE_MAX], fulfilled_by_amazon=fba
+                    )
+                except ApplicationError as exc:
+                    logger.warning("Nightly fee estimates for %s stopped: %s", channel, exc.message)
+                    totals["failed_channels"] += 1
+                    break
+                totals["estimated"] += run.estimated
+                totals["refused"] += run.refused
+    return totals
+
+
+def _estimates_due(channel: Channel, now: datetime) -> list[tuple[int, bool]]:
+    """(listing id, fulfilled by Amazon) of the published listings whose estimate is due, keeping each listing's
+    FBA choice from its last estimate."""
+    stale_before = now - timedelta(days=ESTIMATE_MAX_AGE_DAYS)
+    listings = (
+        Listing.objects.filter(channel=channel)
+        .exclude(external_id="")
+        .select_related("product", "variant", "fee_estimate")
+        .order_by("pk")
+    )
+    due = []
+    for listing in listings:
+        estimate = getattr(listing, "fee_estimate", None)
+        price = effective_price(listing).value
+        if estimate is None or estimate.estimated_at < stale_before or (price is not None and estimate.price != price):
+            due.append((listing.pk, bool(estimate.fulfilled_by_amazon) if estimate is not None else False))
+    return due

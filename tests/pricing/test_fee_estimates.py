@@ -113,3 +113,48 @@ def test_fee_page_button_runs_the_estimate_and_says_what_came_of_it(staff_client
     other = channel_fee_create(channel=make_channel("etsy"))
     response = staff_client.post(reverse("pricing:fee_estimate", args=[other.pk]), follow=True)
     assert any("not an Amazon channel" in str(m) for m in response.context["messages"])
+
+
+def test_the_nightly_refresh_asks_again_only_where_the_price_moved_or_the_estimate_is_old(amazon_listing):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pricing.services import fee_estimates_refresh_nightly
+
+    channel = amazon_listing.channel
+    channel_fee_create(channel=channel, referral_pct=Decimal("15"), use_fee_estimates=True)
+    assert fee_estimates_refresh_nightly()["estimated"] == 1  # no estimate yet
+    first = FeeEstimate.objects.get(listing=amazon_listing)
+    assert fee_estimates_refresh_nightly()["estimated"] == 0  # same price, fresh estimate: not asked again
+    Listing.objects.filter(pk=amazon_listing.pk).update(price=Decimal("30.00"))
+    assert fee_estimates_refresh_nightly()["estimated"] == 1
+    again = FeeEstimate.objects.get(listing=amazon_listing)
+    assert (again.price, again.referral_fee) == (Decimal("30.00"), Decimal("4.50"))
+    assert again.estimated_at > first.estimated_at
+    later = timezone.now() + timedelta(days=8)
+    assert fee_estimates_refresh_nightly(now=later)["estimated"] == 1  # older than a week
+
+
+def test_the_nightly_refresh_skips_a_channel_that_refuses(amazon_listing, sandbox):
+    from pricing.services import fee_estimates_refresh_nightly
+
+    channel_fee_create(channel=amazon_listing.channel, referral_pct=Decimal("15"), use_fee_estimates=True)
+    sandbox.set_faults("amazon", status_5xx=503, path_contains="feesEstimate")
+    totals = fee_estimates_refresh_nightly()
+    assert (totals["failed_channels"], totals["estimated"]) == (1, 0)
+    assert not FeeEstimate.objects.exists()
+
+
+def test_the_price_rules_floor_uses_the_estimated_fulfilment_fee(amazon_listing):
+    from django.utils import timezone
+
+    from pricing.rule_selectors import listings_for_rules, listings_inputs
+
+    channel = amazon_listing.channel
+    channel_fee_create(channel=channel, referral_pct=Decimal("15"), fulfilment_fee=Decimal("1.00"),
+                       use_fee_estimates=True)  # fmt: skip
+    loaded = list(listings_for_rules().filter(pk=amazon_listing.pk))
+    assert listings_inputs(loaded, timezone.now())[0].terms.fulfilment_fee == Decimal("1.00")  # no estimate yet
+    fee_estimates_refresh(channel=channel, fulfilled_by_amazon=True)
+    assert listings_inputs(loaded, timezone.now())[0].terms.fulfilment_fee == Decimal("3.77")
