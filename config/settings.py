@@ -382,6 +382,7 @@ ANALYTICS_REPORT_POLL_SECONDS = env.float("ANALYTICS_REPORT_POLL_SECONDS", defau
 RUNTIME_SETTINGS_MAX_AGE = env.float("RUNTIME_SETTINGS_MAX_AGE", default=5.0)
 SCORES_SWEEP_MINUTES = env.int("SCORES_SWEEP_MINUTES", default=5)  # stale listing scores are recomputed this often
 RULES_SWEEP_MINUTES = env.int("RULES_SWEEP_MINUTES", default=10)  # threshold automation rules are checked this often
+RULE_EVALUATIONS_KEEP_DAYS = env.int("RULE_EVALUATIONS_KEEP_DAYS", default=30)  # automation rules' log kept this long
 
 # Costs and margins (docs/pricing.md); a later issue moves these to the runtime settings table.
 COSTS_BASE_CURRENCY = env.str("COSTS_BASE_CURRENCY", default="USD")  # the currency rates table is per 1 unit of this

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -610,6 +611,13 @@ def rules_on_alert(
         rule_evaluate(rule, listing_ids=list(listing_ids), trigger=f"competitor alert #{alert_id}",
                       contexts=dict.fromkeys(listing_ids, context), cascade=child)  # fmt: skip
     return len(rules)
+
+
+def rule_evaluations_purge(*, now: datetime | None = None) -> int:
+    """Delete evaluation rows older than RULE_EVALUATIONS_KEEP_DAYS (the log of a sweep grows every run)."""
+    cutoff = (now or timezone.now()) - timedelta(days=int(settings.RULE_EVALUATIONS_KEEP_DAYS))
+    deleted, _ = RuleEvaluation.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 # --- event handlers (subscribed in WorkflowConfig.ready; they only enqueue) -----------------------------------------

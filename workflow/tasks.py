@@ -32,3 +32,9 @@ def rules_cron_tick_task() -> int:
     from .rule_services import rules_cron_tick
 
     return rules_cron_tick()
+
+
+def rule_evaluations_purge_task() -> int:
+    from .rule_services import rule_evaluations_purge
+
+    return rule_evaluations_purge()

@@ -72,6 +72,7 @@ def test_setup_schedules_creates_every_declared_schedule(make_channel):
         ("pricing.fee_estimates_nightly", "pricing.history_tasks.fee_estimates_nightly_task", Schedule.DAILY),
         ("workflow.rules_threshold_sweep", "workflow.tasks.rules_threshold_sweep_task", Schedule.MINUTES),
         ("workflow.rules_cron_tick", "workflow.tasks.rules_cron_tick_task", Schedule.MINUTES),
+        ("workflow.rule_evaluations_purge", "workflow.tasks.rule_evaluations_purge_task", Schedule.DAILY),
     }
     assert set(Schedule.objects.values_list("repeats", flat=True)) == {-1}
 

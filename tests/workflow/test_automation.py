@@ -365,3 +365,15 @@ def test_the_rule_page_links_the_tasks_it_made_and_the_task_links_its_rule(listi
     page = staff_client.get(f"/tasks/rules/{r.pk}/").content.decode()
     assert f'href="/tasks/{task.pk}/"' in page
     assert f'href="/tasks/rules/{r.pk}/"' in staff_client.get(f"/tasks/{task.pk}/").content.decode()
+
+
+def test_old_evaluations_are_purged(listing, settings):
+    from workflow.rule_services import rule_evaluations_purge
+
+    settings.RULE_EVALUATIONS_KEEP_DAYS = 30
+    r = rule()
+    now = timezone.now()
+    rule_evaluate(r, listing_ids=[listing.pk], trigger="old", now=now - timedelta(days=31))
+    rule_evaluate(r, listing_ids=[listing.pk], trigger="new", now=now - timedelta(days=29))
+    assert rule_evaluations_purge(now=now) == 1
+    assert list(RuleEvaluation.objects.values_list("trigger", flat=True)) == ["new"]
