@@ -286,12 +286,11 @@ def price_adjust(
 
 def listings_price_metrics(listing_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The current price, net margin % at it (None without a landed cost) and units available, per listing."""
-    rows = price_rules_preview(rules=[], listings=listing_ids, with_replay=False)
-    return {
-        row.listing.pk: {
-            "price": row.evaluation.current_price,
-            "net_margin_pct": row.evaluation.margin_pct_before,
-            "available": row.inputs.available,
-        }
-        for row in rows
-    }
+    now = timezone.now()
+    found: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(listing_ids))):
+        listings = list(listings_for_rules().filter(pk__in=chunk).order_by("pk"))
+        for listing, item in zip(listings, listings_inputs(listings, now), strict=True):
+            margin = evaluate([], item, now).margin_pct_before  # no rule: the margin at the current price
+            found[listing.pk] = {"price": item.current_price, "net_margin_pct": margin, "available": item.available}
+    return found

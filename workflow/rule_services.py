@@ -60,6 +60,7 @@ from .rule_selectors import (
     listings_of_stock,
     open_alerts,
     rules_with_event,
+    scores_of,
     start_of_today,
     waiting_clear,
 )
@@ -195,13 +196,26 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _threshold(rule: AutomationRule, ids: Sequence[int]) -> dict[int, Any]:
-    metric = rule.trigger_config["metric"]
-    if metric == "score":
-        from .rule_selectors import scores_of
+MetricsCache = dict[str, dict[int, Any]]
 
-        return scores_of(ids)
-    return {pk: row[metric] for pk, row in listings_price_metrics(ids).items()}
+
+def _threshold(rule: AutomationRule, ids: Sequence[int], cache: MetricsCache) -> dict[int, Any]:
+    """The rule's metric per listing; `cache` keeps what was read for the other rules of the same sweep (the
+    price, margin and stock of a listing are computed once however many rules read them)."""
+    metric = rule.trigger_config["metric"]
+    source = "score" if metric == "score" else "price"
+    known = cache.setdefault(source, {})
+    missing = [pk for pk in ids if pk not in known]
+    if missing:
+        if source == "score":
+            scores = scores_of(missing)
+            known.update((pk, scores.get(pk)) for pk in missing)
+        else:
+            rows = listings_price_metrics(missing)
+            known.update((pk, rows.get(pk)) for pk in missing)
+    if source == "score":
+        return {pk: known[pk] for pk in ids}
+    return {pk: (known[pk] or {}).get(metric) for pk in ids}
 
 
 def _trigger_holds(
@@ -242,6 +256,7 @@ def rule_evaluate(
     now: datetime | None = None,
     preview: bool = False,
     cascade: Cascade | None = None,
+    metrics_cache: MetricsCache | None = None,
 ) -> list[Decision]:
     """Evaluate `rule` on `listing_ids` (None: every listing not delisted) and act where it fires.
 
@@ -251,13 +266,14 @@ def rule_evaluate(
     now = now or timezone.now()
     cascade = cascade or _cascade.get() or Cascade(uuid.uuid4().hex)
     ids = candidate_ids(listing_ids)
+    cache = {} if metrics_cache is None else metrics_cache
     if preview:
-        return _evaluate(rule, ids, trigger, contexts or {}, now, cascade, preview=True)
+        return _evaluate(rule, ids, trigger, contexts or {}, now, cascade, cache, preview=True)
     with transaction.atomic():
         locked = AutomationRule.objects.select_for_update().filter(pk=rule.pk, is_active=True).first()
         if locked is None:
             return []
-        decisions = _evaluate(locked, ids, trigger, contexts or {}, now, cascade, preview=False)
+        decisions = _evaluate(locked, ids, trigger, contexts or {}, now, cascade, cache, preview=False)
         rule.refresh_from_db()
     return decisions
 
@@ -269,6 +285,7 @@ def _evaluate(
     contexts: Mapping[int, Mapping[str, Any]],
     now: datetime,
     cascade: Cascade,
+    cache: MetricsCache,
     *,
     preview: bool,
 ) -> list[Decision]:
@@ -282,19 +299,40 @@ def _evaluate(
     for chunk in chunks(ids):
         try:
             values = listing_values(chunk)
-            metrics = _threshold(rule, chunk) if rule.trigger_type == TriggerType.THRESHOLD else {}
+            metrics = _threshold(rule, chunk, cache) if rule.trigger_type == TriggerType.THRESHOLD else {}
         except Exception as exc:  # an input that cannot be read is the rule's error, not the worker's
             logger.exception("rule %s: reading inputs failed", rule.pk)
             decisions.append(Decision(rule.pk, None, EvaluationOutcome.ERROR, f"Reading the inputs failed: {exc}"))
             break
         states = {s.listing_id: s for s in RuleEntityState.objects.filter(rule=rule, listing_id__in=chunk)}
+        writes: dict[int, dict[str, datetime | None]] = {}
         for pk in chunk:
             if pk not in values:
                 continue
             decision, fired = _decide(rule, pk, values[pk], metrics, contexts.get(pk), states.get(pk), now, fired,
-                                      dry=dry, preview=preview, cascade=cascade)  # fmt: skip
+                                      dry=dry, cascade=cascade, writes=writes)  # fmt: skip
             decisions.append(decision)
+        if not preview:
+            _states_write(rule, states, writes)
     return _logged(rule, decisions, trigger, cascade, now, preview=preview)
+
+
+def _states_write(
+    rule: AutomationRule, states: Mapping[int, RuleEntityState], writes: Mapping[int, Mapping[str, Any]]
+) -> None:
+    """The chunk's changes of pending-since and last-fired, in one upsert (a decision never reads another
+    listing's state, so they can wait for the chunk's end)."""
+    rows = []
+    for pk, change in writes.items():
+        old = states.get(pk)
+        since = change.get("condition_since", old.condition_since if old else None)
+        fired = change.get("last_fired_at", old.last_fired_at if old else None)
+        rows.append(RuleEntityState(rule=rule, listing_id=pk, condition_since=since, last_fired_at=fired))
+    if rows:
+        RuleEntityState.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["rule", "listing"],
+            update_fields=["condition_since", "last_fired_at"],
+        )  # fmt: skip
 
 
 def _decide(
@@ -308,21 +346,23 @@ def _decide(
     fired: int,
     *,
     dry: bool,
-    preview: bool,
     cascade: Cascade,
+    writes: dict[int, dict[str, datetime | None]],
 ) -> tuple[Decision, int]:
+    """One listing's decision; the state changes it implies go into `writes` (written per chunk, never by a
+    preview)."""
     held, trigger_inputs = _trigger_holds(rule, pk, metrics, context)
     ok, condition_rows = conditions_check(rule.conditions, values)
     inputs = {"trigger": trigger_inputs, "conditions": condition_rows}
     if not (held and ok):
-        if state is not None and state.condition_since is not None and not preview:
-            RuleEntityState.objects.filter(pk=state.pk).update(condition_since=None)
+        if state is not None and state.condition_since is not None:
+            writes[pk] = {"condition_since": None}
         why = "The trigger did not hold." if not held else "A condition did not hold."
         return Decision(rule.pk, pk, EvaluationOutcome.NOT_MATCHED, why, inputs), fired
     if rule.pending_minutes:
         since = state.condition_since if state is not None and state.condition_since else now
-        if not preview and (state is None or state.condition_since is None):
-            state = _state_set(rule, pk, condition_since=since)
+        if state is None or state.condition_since is None:
+            writes[pk] = {"condition_since": since}
         waited = now - since
         if waited < timedelta(minutes=rule.pending_minutes):
             left = timedelta(minutes=rule.pending_minutes) - waited
@@ -356,8 +396,7 @@ def _decide(
     except Exception as exc:
         logger.exception("rule %s: action %s failed on listing %s", rule.pk, rule.action_type, pk)
         return Decision(rule.pk, pk, EvaluationOutcome.ERROR, f"{type(exc).__name__}: {exc}", inputs), fired
-    if not preview:
-        _state_set(rule, pk, last_fired_at=now, condition_since=None)
+    writes[pk] = {"last_fired_at": now, "condition_since": None}
     detail = "Would run the action (dry run)." if dry else "Action run."
     return Decision(rule.pk, pk, EvaluationOutcome.MATCHED, detail, inputs, _json(action)), fired + 1
 
@@ -370,11 +409,6 @@ def _error_text(exc: ApplicationError | ValidationError) -> str:
     if isinstance(exc, ApplicationError):
         return exc.message
     return "; ".join(exc.messages)
-
-
-def _state_set(rule: AutomationRule, pk: int, **fields: Any) -> RuleEntityState:
-    state, _ = RuleEntityState.objects.update_or_create(rule=rule, listing_id=pk, defaults=fields)
-    return state
 
 
 def _logged(
@@ -459,7 +493,7 @@ def _action(rule: AutomationRule, pk: int, values: dict[str, Any], *, apply: boo
             return _send_alert(rule, pk, values, apply=apply)
         if action == ActionType.TAG_LISTING:
             tag = config["tag"].strip()
-            added = not ListingTag.objects.filter(listing_id=pk, tag=tag).exists()
+            added = tag not in values.get("listing.tags", ())  # read with the chunk (rule_selectors.listing_values)
             if apply and added:
                 ListingTag.objects.create(listing_id=pk, tag=tag, source_rule=rule)
             return {"tag": tag, "added": added}
@@ -550,8 +584,9 @@ def _alert_context(alert_id: int, alert_type: str, change_pct: Any) -> dict[str,
 def rules_threshold_sweep(*, now: datetime | None = None) -> int:
     """Every active threshold rule on every listing; returns how many rules ran."""
     rules = list(AutomationRule.objects.filter(is_active=True, trigger_type=TriggerType.THRESHOLD))
+    cache: MetricsCache = {}  # each listing's metrics read once for all the rules
     for rule in rules:
-        rule_evaluate(rule, trigger="threshold sweep", now=now)
+        rule_evaluate(rule, trigger="threshold sweep", now=now, metrics_cache=cache)
     return len(rules)
 
 
