@@ -274,7 +274,7 @@ class Variant(BaseModel):
         max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
     )
     quantity = models.IntegerField(default=0, validators=[MinValueValidator(0)])
-    barcode = models.CharField(max_length=14, blank=True, validators=[validate_gtin])
+    barcode = models.CharField(max_length=14, blank=True, validators=[validate_gtin], db_index=True)
     position = models.PositiveIntegerField(default=0)
     metafields = models.JSONField(default=dict, blank=True, help_text='{"namespace.key": value}.')
 
