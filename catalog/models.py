@@ -463,6 +463,12 @@ class ImportBatch(BaseModel):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     committed_at = models.DateTimeField(null=True, blank=True)
+    # Stopping between chunks (catalog/importing/stopping.py): the request, and the row a run stopped before.
+    stop_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    stop_requested_by = models.CharField(max_length=150, blank=True, editable=False)
+    stopped_at_row = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="The run stopped on request before this row."
+    )
 
     class Meta:
         verbose_name_plural = "import batches"

@@ -7,7 +7,8 @@ are the table's prefix and the row's pk, `job-5`, `sync-12`, `import-3`, so they
 
 Status mapping: SyncJob `completed_with_errors` is `completed_with_warnings`; ImportBatch `uploaded` is
 queued, `validating`/`committing`/`undoing` running, `validated`/`committed`/`undone` succeeded (with warnings
-when rows failed), `refused`/`failed` failed.
+when rows failed), `refused`/`failed` failed, and a batch stopped on request (`committed` or `failed` with a
+"Stopped at row …" message, catalog/importing/stopping.py) cancelled.
 """
 
 import heapq
@@ -21,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from accounts.roles import can_edit, channel_scoped, is_admin
+from catalog.importing.stopping import batch_stopped
 from catalog.models import ImportBatch, ImportBatchStatus
 from operations.choices import ACTIVE_JOB_STATUSES, JobStatus, LogLevel
 from operations.models import Job
@@ -246,19 +248,24 @@ class SyncJobSource(JobSource):
 
 
 _IMPORT_DONE = [ImportBatchStatus.VALIDATED, ImportBatchStatus.COMMITTED, ImportBatchStatus.UNDONE]
+# stopping.batch_stopped as a filter: stopped on request, whatever it wrote
+_IMPORT_STOPPED = Q(stopped_at_row__isnull=False)
 IMPORT_STATUS_MAP: dict[str, Q] = {
     JobStatus.QUEUED: Q(status=ImportBatchStatus.UPLOADED),
     JobStatus.RUNNING: Q(
         status__in=[ImportBatchStatus.VALIDATING, ImportBatchStatus.COMMITTING, ImportBatchStatus.UNDOING]
     ),
-    JobStatus.SUCCEEDED: Q(status__in=_IMPORT_DONE, error_count=0),
-    JobStatus.COMPLETED_WITH_WARNINGS: Q(status__in=_IMPORT_DONE, error_count__gt=0),
-    JobStatus.FAILED: Q(status__in=[ImportBatchStatus.REFUSED, ImportBatchStatus.FAILED]),
+    JobStatus.SUCCEEDED: Q(status__in=_IMPORT_DONE, error_count=0) & ~_IMPORT_STOPPED,
+    JobStatus.COMPLETED_WITH_WARNINGS: Q(status__in=_IMPORT_DONE, error_count__gt=0) & ~_IMPORT_STOPPED,
+    JobStatus.FAILED: Q(status__in=[ImportBatchStatus.REFUSED, ImportBatchStatus.FAILED]) & ~_IMPORT_STOPPED,
+    JobStatus.CANCELLED: _IMPORT_STOPPED,
 }
 
 
 def import_status(batch: ImportBatch) -> str:
     """The one-shape status of an import batch (the same mapping as IMPORT_STATUS_MAP)."""
+    if batch_stopped(batch):
+        return JobStatus.CANCELLED
     if batch.status == ImportBatchStatus.UPLOADED:
         return JobStatus.QUEUED
     if batch.is_running:
@@ -308,7 +315,8 @@ class ImportBatchSource(JobSource):
             parameters={"file": obj.original_filename, "on_error": obj.on_error},
             warnings=warnings,
             source_url=reverse("imports:batch_detail", args=[obj.pk]),
-            can_stop=False,  # the import engine has no stop between chunks yet (docs/operations.md#jobs)
+            # a dry run or commit stops at its next chunk boundary; an undo is not stopped half-way
+            can_stop=obj.is_running and obj.status != ImportBatchStatus.UNDOING and can_edit(user, "imports"),
         )
 
     def log(self, obj: ImportBatch) -> list[LogLine]:

@@ -27,6 +27,7 @@ from . import columns as col
 from .row_checks import PRODUCT_FIELDS, VARIANT_FIELDS, RowChecks
 from .rows import Row, RowParser
 from .sql import RowReader, insert_import_rows
+from .stopping import StopCheck
 from .tuning import postgres_bulk_session
 from .unchanged import UnchangedRows
 from .writer import SQLITE_WRITER_CHUNKS, ChunkWriter
@@ -51,6 +52,14 @@ class RejectAll(Exception):
         self.chunk = chunk
 
 
+class ImportStopped(Exception):
+    """A stop was asked for: raised at a chunk boundary, before the chunk whose first row is `row`."""
+
+    def __init__(self, *, row: int, reason: str) -> None:
+        super().__init__(f"stopped before row {row}: {reason}")
+        self.row, self.reason = row, reason
+
+
 class ImportRun:
     """One pass over a sheet: a dry run (nothing written but error rows) or a commit."""
 
@@ -66,11 +75,13 @@ class ImportRun:
         on_progress: Callable[["ImportRun"], None] | None = None,
         created_products: list[list[int]] | None = None,
         created_variants: list[list[int]] | None = None,
+        stop_check: StopCheck | None = None,
     ) -> None:
         self.batch, self.cmap, self.sheet_name, self.commit = batch, cmap, sheet_name, commit
         self.raw_rows = rows
         actor = actor_or_none(user)
         self.on_progress = on_progress
+        self.stop_check = stop_check  # asked before each chunk; a reason raises ImportStopped there
         self.reject_all = batch.on_error == "reject-all"
         self.counts = {"create": 0, "update": 0, "unchanged": 0, "error": 0}
         self.processed = 0
@@ -138,11 +149,16 @@ class ImportRun:
                 writer = ChunkWriter(self)
                 if writer.sqlite:
                     self.chunk_size = CHUNK_SIZE * SQLITE_WRITER_CHUNKS
+                stopped = None
                 try:
                     self._run_chunks(writer)
+                except ImportStopped as exc:
+                    stopped = exc  # the chunks handed over are still written (below); a writer's error wins
                 finally:
                     writer.close()  # waits for the chunks handed over: what they created is then recorded
                 writer.raise_error()
+                if stopped is not None:
+                    raise stopped
             else:
                 self._run_chunks(None)
 
@@ -150,6 +166,9 @@ class ImportRun:
         parse = RowParser(self.cmap).parse
         unchanged = UnchangedRows.for_sheet(self.checks)
         for raw in self.chunks():
+            reason = self.stop_check() if self.stop_check is not None else ""
+            if reason:  # a chunk boundary: every chunk before this one is committed (or handed to the writer)
+                raise ImportStopped(row=raw[0][0], reason=reason)
             handed_over = False  # to the writer, which writes it (if anything) and publishes the progress
             try:
                 if self.commit:

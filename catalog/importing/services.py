@@ -1,4 +1,4 @@
-"""Import batches: upload, dry run, commit, undo. Pages, admin, the CLI and tasks all call these.
+"""Import batches: upload, dry run, commit, stop, undo. Pages, admin, the CLI and tasks all call these.
 
 The undo itself (what the worker runs) is in undo.py; `import_batch_undo` is re-exported here with the rest.
 """
@@ -21,10 +21,11 @@ from common.errors import ApplicationError
 
 from ..models import ImportBatch, ImportBatchStatus, ImportErrorPolicy, ImportRow
 from . import columns as col
-from .engine import ImportRun, RejectAll
+from .engine import ImportRun, ImportStopped, RejectAll
 from .kinds import SheetKind, header_names, sheet_kind_for, sheet_kind_header_error
 from .readers import Sheet, UploadRefused, file_extension, inspect_upload, read_sheet
 from .sql import insert_import_rows
+from .stopping import StopCheck, late_stop_note, stop_check_for, stop_reason, stopped_message
 from .tasks import (
     import_batch_commit_task,
     import_batch_undo_task,
@@ -38,6 +39,7 @@ __all__ = [
     "import_batch_commit",
     "import_batch_confirm",
     "import_batch_create",
+    "import_batch_stop",
     "import_batch_undo",
     "import_batch_undo_request",
     "import_batch_validate",
@@ -101,9 +103,9 @@ def _save_progress(run: ImportRun) -> None:
     )
 
 
-def _run(batch: ImportBatch, *, commit: bool, user: Actor) -> ImportBatch:
+def _run(batch: ImportBatch, *, commit: bool, user: Actor, stop_check: StopCheck | None) -> ImportBatch:
     with gc_paused():
-        return _run_sheet(batch, commit=commit, user=user)
+        return _run_sheet(batch, commit=commit, user=user, stop_check=stop_check_for(batch.pk, stop_check))
 
 
 @contextlib.contextmanager
@@ -123,7 +125,7 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _run_sheet(batch: ImportBatch, *, commit: bool, user: Actor) -> ImportBatch:
+def _run_sheet(batch: ImportBatch, *, commit: bool, user: Actor, stop_check: StopCheck) -> ImportBatch:
     batch.status = Status.COMMITTING if commit else Status.VALIDATING
     batch.started_at, batch.finished_at, batch.processed_rows = timezone.now(), None, 0
     batch.save(update_fields=["status", "started_at", "finished_at", "processed_rows"])
@@ -153,10 +155,13 @@ def _run_sheet(batch: ImportBatch, *, commit: bool, user: Actor) -> ImportBatch:
         # a commit run again after a worker died keeps what the first attempt created
         created_products=[list(r) for r in batch.created_product_ids] if commit else None,
         created_variants=[list(r) for r in batch.created_variant_ids] if commit else None,
+        stop_check=stop_check,
     )
     del sheet
     try:
         run.run()
+    except ImportStopped as stop:
+        return _stopped(batch, run, stop)
     except RejectAll:
         _record(batch, run)
         written = bool(run.created_products or run.created_variants or run.processed)
@@ -175,6 +180,21 @@ def _run_sheet(batch: ImportBatch, *, commit: bool, user: Actor) -> ImportBatch:
         batch.committed_at = timezone.now()
         _enqueue_followups(batch)
     return _finish(batch, Status.COMMITTED if commit else Status.VALIDATED, "")
+
+
+def _stopped(batch: ImportBatch, run: ImportRun, stop: ImportStopped) -> ImportBatch:
+    """End a run stopped at a chunk boundary. The chunks committed before it stay: a commit that wrote rows ends
+    imported (so it can be undone, and its images and listings follow); otherwise the batch ends failed. The
+    message, which the Jobs page shows as cancelled, says where it stopped and what was written."""
+    _record(batch, run)
+    batch.stopped_at_row = stop.row
+    message = stopped_message(run, row=stop.row, reason=stop.reason, total=batch.total_rows)
+    wrote = run.counts["create"] or run.counts["update"] or run.created_products or run.created_variants
+    if not (run.commit and wrote):
+        return _finish(batch, Status.FAILED, message)
+    batch.committed_at = timezone.now()
+    _enqueue_followups(batch)
+    return _finish(batch, Status.COMMITTED, message)
 
 
 def _run_kind(batch: ImportBatch, kind: SheetKind, sheet: Sheet, *, commit: bool, user: Actor) -> ImportBatch:
@@ -220,8 +240,20 @@ def _record(batch: ImportBatch, run: ImportRun) -> None:
 
 
 def _finish(batch: ImportBatch, status: str, message: str) -> ImportBatch:
-    batch.status, batch.message, batch.finished_at = status, message, timezone.now()
-    batch.save()
+    with transaction.atomic():  # the row lock orders this against import_batch_stop
+        requested = (
+            ImportBatch.objects.select_for_update()
+            .filter(pk=batch.pk)
+            .values_list("stop_requested_at", "stop_requested_by")
+            .first()
+        )
+        if requested and requested[0] is not None and batch.stopped_at_row is None:
+            # asked after the last chunk boundary: kept in the log and cleared, so the commit after this dry
+            # run is not stopped by it
+            message = late_stop_note(stop_reason(*requested), message)
+            batch.stop_requested_at, batch.stop_requested_by = None, ""
+        batch.status, batch.message, batch.finished_at = status, message, timezone.now()
+        batch.save()
     return batch
 
 
@@ -235,12 +267,17 @@ def _enqueue_followups(batch: ImportBatch) -> None:
         enqueue(import_listings_create_task, batch.pk, group="imports", task_name=f"import-{batch.pk}-listings")
 
 
-def import_batch_validate(*, batch: ImportBatch, user: Actor = None) -> ImportBatch:
-    """Dry run: count creates/updates/unchanged/errors and keep failed rows; no product is written."""
+def import_batch_validate(
+    *, batch: ImportBatch, user: Actor = None, stop_check: StopCheck | None = None
+) -> ImportBatch:
+    """Dry run: count creates/updates/unchanged/errors and keep failed rows; no product is written.
+
+    Stops before a chunk when the batch was asked to (`import_batch_stop`) or `stop_check` gives a reason.
+    """
     if batch.status not in (Status.UPLOADED, Status.VALIDATED, Status.VALIDATING):
         logger.info("import %s: dry run skipped, status is %s", batch.pk, batch.status)
         return batch
-    return _run(batch, commit=False, user=user)
+    return _run(batch, commit=False, user=user, stop_check=stop_check)
 
 
 def import_batch_confirm(*, batch: ImportBatch, user: Actor = None) -> ImportBatch:
@@ -260,12 +297,44 @@ def import_batch_confirm(*, batch: ImportBatch, user: Actor = None) -> ImportBat
     return batch
 
 
-def import_batch_commit(*, batch: ImportBatch, user: Actor = None) -> ImportBatch:
-    """Write the rows in chunks of CHUNK_SIZE, each in its own transaction, publishing progress after each."""
+def import_batch_commit(*, batch: ImportBatch, user: Actor = None, stop_check: StopCheck | None = None) -> ImportBatch:
+    """Write the rows in chunks of CHUNK_SIZE, each in its own transaction, publishing progress after each.
+
+    Stops before a chunk when the batch was asked to (`import_batch_stop`) or `stop_check` gives a reason; the
+    chunks written before stay.
+    """
     if batch.status not in (Status.COMMITTING, Status.VALIDATED, Status.UPLOADED):
         logger.info("import %s: commit skipped, status is %s", batch.pk, batch.status)
         return batch
-    return _run(batch, commit=True, user=user)
+    return _run(batch, commit=True, user=user, stop_check=stop_check)
+
+
+def import_batch_stop(*, batch: ImportBatch, user: Actor = None) -> ImportBatch:
+    """Ask a queued or running dry run or commit to stop at its next chunk boundary (the Jobs page and API).
+
+    The request is kept on the batch (`stop_requested_at`, stopping.py) and said in its message; the run stops
+    before its next chunk, keeping the chunks it committed. A batch that has ended, or is being undone, is refused.
+    """
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status == Status.UNDOING:
+            raise ApplicationError(
+                f"import-{batch.pk} is being undone; an undo is not stopped half-way. Wait for it to end."
+            )
+        if not batch.is_running:
+            undo = " Undo it on its page if needed." if batch.status == Status.COMMITTED else ""
+            raise ApplicationError(
+                f"import-{batch.pk} has already ended ({batch.get_status_display().lower()}); "
+                f"it cannot be stopped.{undo}"
+            )
+        if batch.stop_requested_at is not None:
+            return batch  # asked already: the first request stands
+        who = actor_or_none(user)
+        batch.stop_requested_at, batch.stop_requested_by = timezone.now(), who.get_username() if who else ""
+        reason = stop_reason(batch.stop_requested_at, batch.stop_requested_by)
+        batch.message = f"{reason[0].upper()}{reason[1:]}; it stops at the next chunk boundary."
+        batch.save(update_fields=["stop_requested_at", "stop_requested_by", "message", "updated_at"])
+    return batch
 
 
 def import_file(

@@ -109,7 +109,7 @@ class JobViewSet(viewsets.GenericViewSet):
     @extend_schema(request=None, responses={200: JobDetailSerializer})
     @action(detail=True, methods=["post"])
     def stop(self, request: Request, pk: str) -> Response:
-        """Stop a queued or running job (imports cannot be stopped: 409 with the reason)."""
+        """Stop a queued or running job at its next chunk boundary (one that has ended: 409 with the reason)."""
         if job_get(pk, user=request.user) is None:
             raise exceptions.NotFound(f"There is no job {pk}.")
         job_stop_any(public_id=pk, user=request.user)

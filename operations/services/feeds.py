@@ -20,6 +20,7 @@ from django.core.files import File
 from django.db import transaction
 
 from catalog.importing.services import import_batch_commit, import_batch_create, import_batch_validate
+from catalog.importing.stopping import StopCheck, batch_stopped
 from catalog.models import ImportBatch, ImportBatchStatus, ImportErrorPolicy
 from channels.crypto import credentials_decrypt, credentials_encrypt
 from common.actors import Actor
@@ -30,7 +31,7 @@ from operations.feeds.mapping import MappingError, cron_check, map_row, mapping_
 from operations.feeds.parsing import FormatError, parse_feed, rows_to_csv
 from operations.feeds.transport import Fetched, Source, TransportError, fetch, sftp_key_check
 from operations.models import Feed, FeedFile, Job
-from operations.services.jobs import JobRun, job_create
+from operations.services.jobs import JobRun, JobStopped, job_create
 
 PREVIEW_ROWS = 20
 URL_SCHEMES = {
@@ -275,11 +276,13 @@ def _run_file(run: JobRun, feed: Feed, fetched: Fetched, result: dict[str, Any])
     run.log(f"{fetched.name}: import-{batch.pk} created; dry run.")
     if batch.status == ImportBatchStatus.REFUSED:
         raise ApplicationError(f"{fetched.name}: the import refused the mapped file: {batch.message}")
-    batch = import_batch_validate(batch=batch, user=user)
+    batch = import_batch_validate(batch=batch, user=user, stop_check=_stop_check(run))
+    _stop_if_stopped(run, batch, fetched.name)
     _check_batch(run, batch, fetched.name, committed=False)
     run.check_stop()
     run.log(f"{fetched.name}: dry run {_counts(batch)}; importing.")
-    batch = import_batch_commit(batch=batch, user=user)
+    batch = import_batch_commit(batch=batch, user=user, stop_check=_stop_check(run))
+    _stop_if_stopped(run, batch, fetched.name)
     _check_batch(run, batch, fetched.name, committed=True)
     run.advance(
         0,
@@ -292,6 +295,24 @@ def _run_file(run: JobRun, feed: Feed, fetched: Fetched, result: dict[str, Any])
         feed=feed, name=fetched.name, sha256=sha256, size_bytes=fetched.size, job=run.job, import_batch_id=batch.pk
     )
     result["files"].append({"name": fetched.name, "sha256": sha256, "import": batch.pk, "counts": _counts(batch)})
+
+
+def _stop_check(run: JobRun) -> StopCheck:
+    """The import engine asks this before each chunk: the run's stop request stops the batch there too."""
+    return lambda: f"{run.job.public_id} was asked to stop" if run.stop_requested() else ""
+
+
+def _stop_if_stopped(run: JobRun, batch: ImportBatch, name: str) -> None:
+    """A batch stopped between chunks (this run's stop, or a stop on the import itself) ends the run cancelled.
+    What its commit wrote stays and is counted; the file's checksum is not recorded, so the next run imports it
+    again."""
+    if not batch_stopped(batch):
+        return
+    if batch.status == ImportBatchStatus.COMMITTED:
+        written = batch.created_count + batch.updated_count
+        run.advance(0, read=batch.processed_rows, written=written, skipped=batch.unchanged_count)
+    run.log(f"{name}: import-{batch.pk}: {batch.message}", LogLevel.WARNING)
+    raise JobStopped
 
 
 def _counts(batch: ImportBatch) -> str:

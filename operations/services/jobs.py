@@ -19,6 +19,8 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from accounts.roles import can_edit, is_admin
+from catalog.importing.services import import_batch_stop
+from catalog.models import ImportBatch
 from common.actors import Actor, actor_or_none
 from common.enqueue import enqueue
 from common.errors import ApplicationError
@@ -250,8 +252,8 @@ def job_stop_any(*, public_id: str, user: Actor) -> None:
     """Stop a job of any table by its public id (the Jobs page and POST /api/v1/jobs/{id}/stop/).
 
     operations.Job: admin role, stops at the next chunk; SyncJob: the sync edit right, through the sync engine's
-    own cancel (checked by its push chunks about once a second); ImportBatch: refused, the import engine has no
-    stop point yet.
+    own cancel (checked by its push chunks about once a second); ImportBatch: the imports edit right, through the
+    import's own stop request (its dry run or commit stops at the next chunk boundary; an ended one is refused).
     """
     from syncing.services import sync_job_cancel
 
@@ -266,7 +268,9 @@ def job_stop_any(*, public_id: str, user: Actor) -> None:
         if not can_edit(user, "sync"):
             raise PermissionDenied("Your role does not allow stopping sync jobs.")
         sync_job_cancel(job=obj, user=user)
+    elif isinstance(obj, ImportBatch):
+        if not can_edit(user, "imports"):
+            raise PermissionDenied("Your role does not allow stopping imports.")
+        import_batch_stop(batch=obj, user=user)
     else:
-        raise ApplicationError(
-            "An import cannot be stopped while it runs; wait for it to end, then undo it on its page if needed."
-        )
+        raise ApplicationError(f"{public_id} cannot be stopped: this kind of job has no stop point.")

@@ -377,3 +377,49 @@ def test_feed_api_and_page_take_the_key_write_only(admin_api, staff_client, sftp
     page = staff_client.get(f"/operations/feeds/{created.json()['id']}/").content.decode()
     assert "A private key is stored (encrypted)" in page
     assert "PRIVATE KEY" not in page
+
+
+def test_stop_request_is_honoured_inside_one_import_batch(monkeypatch):
+    # given an upload feed of 2,500 rows (three chunks), and its run asked to stop while the commit writes the
+    # first chunk (the chunk publishes its quantities in its own transaction)
+    from django.utils import timezone
+
+    from catalog.events import STOCK_QUANTITIES_IMPORTED
+    from catalog.models import ImportBatch, ImportBatchStatus
+    from common import events
+    from operations.models import Job
+    from operations.services import jobs as jobs_service
+
+    monkeypatch.setattr(jobs_service, "STOP_CHECK_SECONDS", 0)
+    lines = ["Part,Name,Cost,Stock"] + [f"F-{i:05d},Item {i},9.50,{i % 4 + 1}" for i in range(2500)]
+    mapping = {
+        "sku": {"from": "Part"},
+        "title": {"from": "Name"},
+        "price": {"from": "Cost"},
+        "currency": {"transform": {"type": "constant", "value": "USD"}},
+        "quantity": {"from": "Stock"},
+    }
+    feed = feed_save(
+        data={"name": "big", "source_type": "upload", "format": "csv", "mapping": mapping, "on_error": "skip-rows"},
+        upload=ContentFile("\n".join(lines).encode(), name="big.csv"),
+    )
+
+    def press_stop(**payload):
+        Job.objects.filter(type="feed_run", stop_requested_at=None).update(stop_requested_at=timezone.now())
+
+    monkeypatch.setitem(events._handlers, STOCK_QUANTITIES_IMPORTED, [*events.subscribers(STOCK_QUANTITIES_IMPORTED)])
+    events.subscribe(STOCK_QUANTITIES_IMPORTED, press_stop)
+
+    # when the feed runs
+    job = run(feed)
+
+    # then the batch stopped at the second chunk: the first chunk's rows stay, counted; the file is not recorded
+    assert job.status == JobStatus.CANCELLED, log_text(job)
+    assert Product.objects.count() == 1000
+    assert (job.read_count, job.write_count) == (1000, 1000)
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatchStatus.COMMITTED
+    assert batch.message.startswith(f"Stopped at row 1,002 ({job.public_id} was asked to stop): 1,000 of 2,500 rows")
+    assert f"big.csv: import-{batch.pk}: Stopped at row 1,002" in log_text(job)
+    assert "Stopped on request." in log_text(job)
+    assert not FeedFile.objects.filter(feed=feed).exists()  # the next run imports the file again

@@ -296,15 +296,6 @@ def test_api_stop_an_operations_job_needs_admin(api, admin_api, three_jobs):
     assert (response.status_code, response.json()["status"]) == (200, "cancelled")
 
 
-def test_api_stop_an_import_is_refused_with_the_reason(admin_api, three_jobs):
-    _, _, batch = three_jobs
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatchStatus.COMMITTING)
-    response = admin_api.post(f"/api/v1/jobs/import-{batch.pk}/stop/")
-    assert response.status_code == 409
-    assert "cannot be stopped" in response.json()["detail"]
-    assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatchStatus.COMMITTING
-
-
 def test_viewer_reads_jobs_but_cannot_stop(viewer_api, three_jobs):
     _, sync, _ = three_jobs
     assert viewer_api.get("/api/v1/jobs/").status_code == 200
@@ -339,3 +330,89 @@ def test_stop_button_cancels_a_queued_job(staff_client, three_jobs):
     response = staff_client.post(f"/operations/jobs/job-{op.pk}/stop/")
     assert response.status_code == 302
     assert Job.objects.get(pk=op.pk).status == JobStatus.CANCELLED
+
+
+# --- stopping an import between chunks (catalog/importing/stopping.py) ---
+
+
+def _queued_import(user, rows=2500):
+    """A real upload of `rows` product rows whose dry run is queued (the queue row is in OrmQ)."""
+    import io
+
+    from catalog.importing.services import import_batch_create
+
+    lines = ["sku,title,price,currency,quantity"] + [f"S-{i:05d},Item {i},9.99,USD,{i % 5}" for i in range(rows)]
+    return import_batch_create(upload=io.BytesIO("\n".join(lines).encode()), filename="items.csv", user=user)
+
+
+def _run_queued_tasks():
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    names = []
+    while (row := OrmQ.objects.order_by("id").first()) is not None:
+        task = SignedPackage.loads(row.payload)
+        row.delete()
+        task["func"](*task["args"], **task["kwargs"])
+        names.append(task["func"].__name__)
+    return names
+
+
+def test_api_stop_an_import_asks_it_to_stop_and_its_run_stops_at_the_next_chunk_boundary(api, api_user):
+    # given an import whose dry run is queued
+    batch = _queued_import(api_user)
+
+    # when an editor stops it through the Jobs API
+    response = api.post(f"/api/v1/jobs/import-{batch.pk}/stop/")
+
+    # then the request is recorded in its log and it is still queued
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["can_stop"], len(body["log"])) == ("queued", True, 1)
+    assert body["log"][0]["message"].startswith("Stop requested by api-editor at ")
+    assert api.post(f"/api/v1/jobs/import-{batch.pk}/stop/").status_code == 200  # asking twice: the first stands
+    assert api.get(f"/api/v1/jobs/import-{batch.pk}/").json()["log"] == body["log"]
+
+    # when the worker runs its dry run, then it stops before the first chunk, having checked nothing
+    assert _run_queued_tasks() == ["import_batch_validate_task"]
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed_rows) == (ImportBatchStatus.FAILED, 0)
+    assert batch.message.startswith("Stopped at row 2 (stop requested by api-editor at ")
+    assert batch.message.endswith(
+        "): the dry run checked 0 of 2,500 rows (0 to create, 0 to update, 0 unchanged, 0 failed); nothing was "
+        "written. Upload the file again to check and import it."
+    )
+    job = api.get(f"/api/v1/jobs/import-{batch.pk}/").json()
+    assert (job["status"], job["can_stop"], [line["message"] for line in job["log"]]) == (
+        "cancelled",
+        False,
+        [batch.message],
+    )
+
+
+def test_api_stop_a_finished_import_is_refused_with_the_reason(api, three_jobs):
+    _, _, batch = three_jobs  # committed
+    response = api.post(f"/api/v1/jobs/import-{batch.pk}/stop/")
+    assert response.status_code == 409
+    assert response.json()["detail"] == (
+        f"import-{batch.pk} has already ended (imported); it cannot be stopped. Undo it on its page if needed."
+    )
+    stored = ImportBatch.objects.get(pk=batch.pk)
+    assert (stored.status, stored.message) == (ImportBatchStatus.COMMITTED, "")
+
+
+def test_viewer_cannot_stop_an_import(viewer_api, api_user):
+    batch = _queued_import(api_user, rows=3)
+    assert viewer_api.get(f"/api/v1/jobs/import-{batch.pk}/").json()["can_stop"] is False
+    assert viewer_api.post(f"/api/v1/jobs/import-{batch.pk}/stop/").status_code == 403
+    assert ImportBatch.objects.get(pk=batch.pk).message == ""
+
+
+def test_stop_button_asks_a_running_import_to_stop(staff_client, admin_user):
+    batch = _queued_import(admin_user, rows=3)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatchStatus.COMMITTING)
+    page = staff_client.get(f"/operations/jobs/import-{batch.pk}/").content.decode()
+    assert 'id="job-stop"' in page
+    response = staff_client.post(f"/operations/jobs/import-{batch.pk}/stop/")
+    assert response.status_code == 302
+    assert ImportBatch.objects.get(pk=batch.pk).message.startswith("Stop requested by boss at ")
