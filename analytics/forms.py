@@ -1,4 +1,5 @@
-"""The query of the analytics page and API (one validation for both): channel, from, to."""
+"""The query of the analytics page and API (one validation for both): channel, from, to; and the "Pull now"
+form of the performance pages."""
 
 from datetime import date, timedelta
 from typing import Any
@@ -8,8 +9,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from analytics.selectors import channels_visible
+from analytics.services.performance import PULL_NOW_MAX_DAYS
 
 DEFAULT_DAYS = 30
+PULL_NOW_DEFAULT_DAYS = 7
 
 
 class DailyStatsQueryForm(forms.Form):
@@ -54,3 +57,26 @@ class DailyStatsQueryForm(forms.Form):
         if chosen is not None:
             return [chosen]
         return list(self.fields["channel"].queryset)  # type: ignore[attr-defined]
+
+
+class PerformancePullForm(forms.Form):
+    """ "Pull now" on the movers page and the listing's performance section: a channel the user may use and the
+    number of days up to yesterday (docs/analytics.md#pull-now)."""
+
+    channel: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None,
+        label="Channel",
+        empty_label="Choose a channel",
+        error_messages={"invalid_choice": "Unknown channel, or not one you may use."},
+    )
+    days = forms.IntegerField(
+        label="Days",
+        min_value=1,
+        max_value=PULL_NOW_MAX_DAYS,
+        initial=PULL_NOW_DEFAULT_DAYS,
+        widget=forms.NumberInput(attrs={"min": 1, "max": PULL_NOW_MAX_DAYS}),
+    )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = channels_visible(user)  # type: ignore[attr-defined]

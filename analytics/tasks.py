@@ -41,6 +41,9 @@ def performance_pull_task(channel_id: int, start: str, end: str) -> None:
     if channel is None:
         logger.info("Channel %s is gone; performance of %s..%s not pulled.", channel_id, start, end)
         return
+    if not channel.is_active:  # paused while the task waited (Pull now spaces Amazon's parts by 15 minutes)
+        logger.info("Channel %s is paused; performance of %s..%s not pulled.", channel_id, start, end)
+        return
     performance_pull(channel=channel, start=date.fromisoformat(start), end=date.fromisoformat(end))
 
 

@@ -6,6 +6,7 @@ app_name = "analytics"
 urlpatterns = [
     path("", views.DailyStatsView.as_view(), name="daily_stats"),
     path("performance/movers/", performance_views.PerformanceMoversView.as_view(), name="performance_movers"),
+    path("performance/pull/", performance_views.PerformancePullView.as_view(), name="performance_pull"),
     path("attribution/", attribution_views.AttributionListView.as_view(), name="attribution_list"),
     # The keywords tab of a listing (docs/analytics.md#keywords)
     path("listings/<int:pk>/keywords/", keyword_views.ListingKeywordsView.as_view(), name="listing_keywords"),

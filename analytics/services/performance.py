@@ -21,7 +21,9 @@ from django.utils import timezone
 
 from analytics.models import MetricSource, PerformanceMetric
 from analytics.performance_selectors import listing_daily_sales, listing_sku, published_listings
+from analytics.tasks import performance_pull_task
 from channels.models import Channel
+from common.enqueue import enqueue
 from common.errors import ApplicationError
 from listings.models import Listing
 from syncing.connectors.amazon.reports import SALES_AND_TRAFFIC, AsinSalesTraffic, SalesAndTrafficReport
@@ -36,6 +38,13 @@ POLL_ATTEMPTS = 12  # with the doubling delay below: about 10 minutes before a r
 POLL_MAX_SECONDS = 120.0
 PULL_MAX_DAYS = 31  # Amazon's createReport allows one report a minute (burst 15): a month is a long run already
 DAILY_PULL_DAYS = 3  # the nightly pull re-reads the last days: Amazon's figures settle over about two days
+PULL_NOW_MAX_DAYS = 60  # "Pull now" (pages and API); queued in parts (pull_now_parts), each within PULL_MAX_DAYS
+# createReport's documented usage plan: 0.0167 requests/s (one a minute), burst 15. A "Pull now" of Amazon asks
+# for at most a burst of days per task and spaces the tasks by the time the burst takes to come back.
+AMAZON_REPORT_BURST = 15
+AMAZON_BURST_REFILL_SECONDS = 15 * 60
+# The polls alone may sleep 846 s (2 + 4 + ... + 64, then 120 x 6), more than Q_TIMEOUT's default 600.
+PULL_TASK_TIMEOUT_SECONDS = 1200
 UPSERT_BATCH = 1000
 FOUR_PLACES = Decimal("0.0001")
 HUNDRED = Decimal("100")
@@ -105,6 +114,77 @@ def performance_pull_recent(*, today: date | None = None, days: int = DAILY_PULL
         except (ApplicationError, ValidationError) as exc:
             logger.warning("Performance pull of channel %s failed: %s", channel.pk, exc)
     return pulls
+
+
+# --- "Pull now": queue a pull for a worker ---
+
+
+@dataclass(frozen=True)
+class QueuedPullPart:
+    """One queued task: the days first..last, started no sooner than `delay_seconds` after queueing."""
+
+    first: date
+    last: date
+    delay_seconds: int
+
+
+@dataclass(frozen=True)
+class QueuedPull:
+    """What "Pull now" queued for one channel: the last `days` days up to yesterday, in one or more parts."""
+
+    channel_id: int
+    channel_name: str
+    days: int
+    first: date
+    last: date
+    source: str
+    parts: tuple[QueuedPullPart, ...]
+
+    @property
+    def message(self) -> str:
+        return f"Pull of the last {self.days} day{'' if self.days == 1 else 's'} queued for {self.channel_name}."
+
+
+def pull_now_parts(channel: Channel, first: date, last: date) -> list[QueuedPullPart]:
+    """Split first..last into the tasks to queue, newest days first. Amazon: a burst of reports per task, each
+    task after the burst came back; the others: PULL_MAX_DAYS per task, all at once (no report quota)."""
+    amazon = channel.marketplace == AMAZON
+    size = AMAZON_REPORT_BURST if amazon else PULL_MAX_DAYS
+    parts: list[QueuedPullPart] = []
+    end = last
+    while end >= first:
+        start = max(first, end - timedelta(days=size - 1))
+        parts.append(QueuedPullPart(start, end, len(parts) * AMAZON_BURST_REFILL_SECONDS if amazon else 0))
+        end = start - timedelta(days=1)
+    return parts
+
+
+@transaction.atomic
+def performance_pull_queue(*, channel: Channel, days: int, today: date | None = None) -> QueuedPull:
+    """Queue a pull of `channel`'s last `days` days up to yesterday ("Pull now" on the pages and the API).
+
+    Never pulls in the caller's request: the same task as the command and the schedule do the work
+    (`performance_pull_task`). Refused with nothing queued: `days` outside 1..PULL_NOW_MAX_DAYS (on `days`), a
+    paused channel. The queue rows commit with the caller's transaction (common.enqueue)."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= PULL_NOW_MAX_DAYS:
+        raise ValidationError({"days": f"Pull between 1 and {PULL_NOW_MAX_DAYS} days (got {days!r})."})
+    if not channel.is_active:
+        raise ApplicationError(f"Channel {channel.name} is paused; activate it before pulling its performance.")
+    last = (today or timezone.localdate()) - timedelta(days=1)  # today is not over yet
+    first = last - timedelta(days=days - 1)
+    parts = pull_now_parts(channel, first, last)
+    for part in parts:
+        enqueue(
+            performance_pull_task,
+            channel.pk,
+            part.first.isoformat(),
+            part.last.isoformat(),
+            group=f"performance-pull-{channel.pk}",
+            timeout=PULL_TASK_TIMEOUT_SECONDS,
+            delay=part.delay_seconds or None,
+        )
+    source = MetricSource.AMAZON_REPORT if channel.marketplace == AMAZON else MetricSource.ORDERS
+    return QueuedPull(channel.pk, channel.name, days, first, last, source, tuple(parts))
 
 
 # --- other marketplaces: our orders ---

@@ -63,7 +63,7 @@ def _image_facts(width: int | None, height: int | None, metadata: dict[str, Any]
 
 def images_by_product(product_ids: Iterable[int]) -> dict[int, tuple[ImageFacts, ...]]:
     """The image facts of these products in gallery order, in one query of plain rows (a prefetch built a
-    queryset per listing: a quarter of a chunk's time, docs/benchmarks.md#listing-scores)."""
+    queryset per listing: a quarter of a chunk's time, docs/benchmarks.md)."""
     found: dict[int, list[ImageFacts]] = {}
     rows = (
         ProductImage.objects.filter(product_id__in=set(product_ids))

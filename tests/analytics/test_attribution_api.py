@@ -54,16 +54,53 @@ def test_filters(viewer_api, scene):
     assert results(viewer_api.get(URL, {"verdict": "negative"})) == []
 
 
+def test_from_and_to_keep_the_changes_made_on_those_days(viewer_api, scene):
+    # the title change on 11-10, the other listing's description change on 11-13 (both 12:00 UTC)
+    def types(**params):
+        return [e["change_type"] for e in results(viewer_api.get(URL, params))]
+
+    assert types(**{"from": "2026-11-11"}) == ["description_update"]
+    assert types(to="2026-11-12") == ["title_update"]
+    assert types(**{"from": "2026-11-10", "to": "2026-11-10"}) == ["title_update"]  # the whole local day
+    assert types(**{"from": "2026-11-13", "to": "2026-11-13"}) == ["description_update"]
+    assert types(**{"from": "2026-11-10", "to": "2026-11-13"}) == ["description_update", "title_update"]
+    assert types(**{"from": "2026-11-14"}) == []
+    assert types(**{"from": "0001-01-01", "to": "9999-12-31"}) == ["description_update", "title_update"]
+    assert types(**{"from": "2026-11-10", "verdict": "positive"}) == ["title_update"]
+
+
+def test_from_and_to_are_local_days(viewer_api, scene, settings):
+    settings.TIME_ZONE = "Pacific/Kiritimati"  # UTC+14: 11-10 12:00 UTC is 11-11 02:00 there
+
+    response = viewer_api.get(URL, {"from": "2026-11-11", "to": "2026-11-11"})
+
+    assert [e["change_type"] for e in results(response)] == ["title_update"]
+
+
 @pytest.mark.parametrize(
     ("params", "field", "message"),
     [
+        ({"from": "2026-13-01"}, "from", "Enter a date as YYYY-MM-DD."),
+        ({"to": "soon"}, "to", "Enter a date as YYYY-MM-DD."),
+        ({"from": ""}, "from", "Must not be empty"),
+        ({"from": "2026-11-13", "to": "2026-11-10"}, "from", "'from' (2026-11-13) is after 'to' (2026-11-10)."),
         ({"listing": "abc"}, "listing", "Use a whole number."),
         ({"listing": "0"}, "listing", "greater than or equal to 1"),
         ({"listing": "99999"}, "listing", "Listing 99999 does not exist."),
         ({"change_type": "font_change"}, "change_type", "Select a valid choice."),
         ({"verdict": "great"}, "verdict", "Select a valid choice."),
     ],
-    ids=["listing_not_a_number", "listing_zero", "unknown_listing", "unknown_change_type", "unknown_verdict"],
+    ids=[
+        "from_not_a_date",
+        "to_not_a_date",
+        "from_empty",
+        "from_after_to",
+        "listing_not_a_number",
+        "listing_zero",
+        "unknown_listing",
+        "unknown_change_type",
+        "unknown_verdict",
+    ],
 )
 def test_bad_input_is_a_400_naming_the_field(viewer_api, scene, params, field, message):
     response = viewer_api.get(URL, params)
@@ -91,5 +128,7 @@ def test_in_the_openapi_schema(viewer_api):
     schema = viewer_api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
 
     operation = schema["paths"]["/api/v1/attribution/"]["get"]
-    assert {p["name"] for p in operation["parameters"]} >= {"listing", "change_type", "verdict"}
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert set(parameters) >= {"listing", "change_type", "verdict", "from", "to"}
+    assert parameters["from"]["schema"] == parameters["to"]["schema"] == {"type": "string", "format": "date"}
     assert "/api/v1/attribution/{id}/" in schema["paths"]

@@ -69,6 +69,39 @@ def test_filters_and_bad_input_on_the_field(staff_client, scene):
     assert "Listing 99999 does not exist." in page
 
 
+def test_from_and_to_filter_by_the_day_of_the_change(staff_client, scene):
+    title = AttributionEvent.objects.get(listing=scene.listing)
+
+    page = staff_client.get(URL, {"from": "2026-11-10", "to": "2026-11-12"}).content.decode()
+
+    assert page.count("data-event=") == 1
+    assert f'data-event="{title.pk}"' in page
+    assert 'type="date" name="from" value="2026-11-10"' in page  # the fields keep what was asked
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"from": "2026-13-01"}, "Enter a date as YYYY-MM-DD."),
+        ({"to": "soon"}, "Enter a date as YYYY-MM-DD."),
+        (
+            {"from": "2026-11-13", "to": "2026-11-10"},
+            "&#x27;from&#x27; (2026-11-13) is after &#x27;to&#x27; (2026-11-10).",
+        ),
+    ],
+    ids=["from_not_a_date", "to_not_a_date", "from_after_to"],
+)
+def test_a_bad_range_is_a_form_error(staff_client, scene, params, message):
+    response = staff_client.get(URL, params)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert message in page
+    assert "data-event=" not in page
+    assert "fix the filter above" in page
+    assert 'name="verdict"' in page  # the rest of the form is there
+
+
 def test_a_limited_user_sees_only_their_channels(client, make_user, scene):
     viewer = make_user("limited", VIEWER)
     user_channels_restrict(target=viewer, channel_ids=[scene.others["elsewhere"].channel_id])
