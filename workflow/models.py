@@ -138,7 +138,7 @@ class Task(BaseModel):
 
 
 class AutomationRule(BaseModel):
-    """A rule that watches listings and acts (seed 003 §7.3; docs/automation.md): a trigger, an AND list of
+    """A rule that watches listings and acts (docs/automation.md): a trigger, an AND list of
     conditions and one action, behind guards (cooldown per listing, a daily cap, a pending period, the loop guard,
     dry run) and switched off by itself after `max_consecutive_errors` errors in a row (`disabled_reason` says why).
     """

@@ -25,7 +25,7 @@ EVENT_TYPES: dict[str, str] = {
     "version.marketplace": "The marketplace changed the listing's content",
     "task.created": "An automation rule created a task",
 }
-# Metrics a threshold rule compares (docs/automation.md#threshold).
+# Metrics a threshold rule compares (docs/automation.md#triggers).
 METRICS: dict[str, str] = {
     "score": "Listing score, 0-100",
     "net_margin_pct": "Net margin % at the current price",

@@ -1,4 +1,4 @@
-"""Automation rules (seed 003 §7.3; docs/automation.md): writes of the rules, their evaluation behind the guards,
+"""Automation rules (docs/automation.md): writes of the rules, their evaluation behind the guards,
 their actions, and the reactions to events.
 
 One evaluation path serves every entry point: the threshold sweep, the cron tick, events, competitor alerts, the

@@ -278,7 +278,8 @@ def test_missing_rows_come_back_after_migrate():
 
 
 def test_the_apps_read_their_thresholds_from_the_table(make_listable_product, settings):
-    """A change on the settings page reaches the readers at once, over the environment's default (issue 24 §3)."""
+    """A change on the settings page reaches the readers at once, over the environment's default
+    (docs/configuration.md#runtime-settings)."""
     from decimal import Decimal
 
     from accounts.setting_services import runtime_setting_set
