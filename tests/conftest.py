@@ -36,11 +36,18 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 
 @pytest.fixture(autouse=True)
-def _automation_waiting_clear():
-    """What automation rules wait for is cached per process (workflow.rule_selectors): each test starts afresh."""
-    from workflow.rule_selectors import waiting_clear
+def _automation_waiting_none(monkeypatch):
+    """What automation rules wait for is cached per process (workflow.rule_selectors). A test starts with no rule,
+    so the cache starts known-empty and does not expire: saving a rule through its service clears it, and no
+    test pays the cache's one read at a moment that depends on its timing (statement budgets count queries)."""
+    import time
 
-    waiting_clear()
+    from workflow import rule_selectors
+
+    monkeypatch.setattr(rule_selectors, "WAITING_MAX_AGE", float("inf"))
+    monkeypatch.setitem(rule_selectors._waiting, "at", time.monotonic())
+    monkeypatch.setitem(rule_selectors._waiting, "events", frozenset())
+    monkeypatch.setitem(rule_selectors._waiting, "competitive", False)
 
 
 @pytest.fixture(autouse=True)
