@@ -556,13 +556,24 @@ def _pause(rule: AutomationRule, pk: int, *, apply: bool) -> dict[str, Any]:
 # --- entry points ---------------------------------------------------------------------------------------------------
 
 
+# A dry run answers inside a request: it decides on at most this many listings (the first by id) and says so.
+DRY_RUN_MAX_LISTINGS = 5000
+
+
+def dry_run_scope(listing_ids: Sequence[int] | None = None) -> tuple[list[int], int]:
+    """The listings a dry run decides on (at most DRY_RUN_MAX_LISTINGS, by id) and how many it was asked about."""
+    ids = candidate_ids(listing_ids)
+    return ids[:DRY_RUN_MAX_LISTINGS], len(ids)
+
+
 def rules_dry_run(*, rule: AutomationRule, listing_ids: Sequence[int] | None = None) -> list[Decision]:
     """What the rule would do now, on which listings and why; writes nothing (docs/automation.md#dry-run).
 
     Threshold rules read the metrics now; competitive rules the open competitor alerts; event rules take the
-    event as happening on each listing; time-based rules as if their cron time had come.
+    event as happening on each listing; time-based rules as if their cron time had come. Decides on the listings
+    of `dry_run_scope` (the first DRY_RUN_MAX_LISTINGS).
     """
-    ids = candidate_ids(listing_ids)
+    ids, _ = dry_run_scope(listing_ids)
     contexts: dict[int, dict[str, Any]] = {}
     trigger = "dry run"
     if rule.trigger_type == TriggerType.COMPETITIVE:

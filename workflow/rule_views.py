@@ -274,6 +274,8 @@ class RuleDetailView(StaffReadMixin, PagedListMixin, ListView):
             "decision_counts": [(labels.get(k, k), OUTCOME_BADGES.get(k, ""), n) for k, n in counts.items()],
             "would_fire": counts.get(EvaluationOutcome.MATCHED, 0),
             "dry_run_cap": DRY_RUN_ROWS,
+            "dry_run_total": getattr(self, "dry_run_total", len(decisions)),
+            "dry_run_max": rule_services.DRY_RUN_MAX_LISTINGS,
         }
 
 
@@ -307,7 +309,8 @@ class RuleDryRunView(RuleDetailView):
             else:
                 wanted = list(visible.values_list("pk", flat=True))
         try:
-            self.decisions = rule_services.rules_dry_run(rule=rule, listing_ids=wanted)
+            scope, self.dry_run_total = rule_services.dry_run_scope(wanted)
+            self.decisions = rule_services.rules_dry_run(rule=rule, listing_ids=scope)
         except (ValidationError, ApplicationError) as exc:
             messages.error(request, f"The dry run failed: {error_text(exc)}")
             return self._page(status=400)

@@ -94,3 +94,14 @@ def test_evaluations_log_with_outcome_filter(api, make_listing):
 def test_a_viewer_reads_but_cannot_write(viewer_api):
     assert viewer_api.get("/api/v1/automation-rules/").status_code == 200
     assert viewer_api.post("/api/v1/automation-rules/", RULE, format="json").status_code == 403
+
+
+def test_a_dry_run_decides_on_at_most_the_cap_and_says_so(api, make_listing, monkeypatch, staff_client):
+    monkeypatch.setattr("workflow.rule_services.DRY_RUN_MAX_LISTINGS", 2)
+    rows = [make_listing(price=Decimal("30.00")) for _ in range(3)]
+    pk = api.post("/api/v1/automation-rules/", RULE, format="json").json()["id"]
+    body = api.post(f"/api/v1/automation-rules/{pk}/dry-run/", {}, format="json").json()
+    assert (body["listings_evaluated"], body["listings_total"], body["would_fire"]) == (2, 3, 2)
+    assert {row["listing"] for row in body["decisions"]} == {rows[0].pk, rows[1].pk}
+    page = staff_client.post(f"/tasks/rules/{pk}/dry-run/").content.decode()
+    assert "Decided on the first 2 of 3 listings" in page

@@ -47,6 +47,8 @@ class DecisionSerializer(serializers.Serializer):
 class DryRunResponseSerializer(serializers.Serializer):
     rule = serializers.IntegerField()
     would_fire = serializers.IntegerField(help_text="Listings on which the action would run now.")
+    listings_evaluated = serializers.IntegerField(help_text="Listings decided on (at most 5,000, the first by id).")
+    listings_total = serializers.IntegerField(help_text="Listings the dry run was asked about (not delisted).")
     decisions = DecisionSerializer(many=True)
 
 

@@ -41,7 +41,8 @@ class AutomationRuleViewSet(viewsets.ModelViewSet):
     @extend_schema(request=DryRunRequestSerializer, responses={200: DryRunResponseSerializer})
     @action(detail=True, methods=["post"], url_path="dry-run")
     def dry_run(self, request: Request, pk: str | None = None) -> Response:
-        """Decide as the real run would, on every listing (or `listings`), and change nothing."""
+        """Decide as the real run would, on every listing (or `listings`), and change nothing. At most 5,000
+        listings (the first by id) are decided on in one call: `listings_evaluated` of `listings_total`."""
         rule = self.get_object()
         body = DryRunRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -52,10 +53,14 @@ class AutomationRuleViewSet(viewsets.ModelViewSet):
             if missing:
                 raise serializers.ValidationError({"listings": f"Unknown listing id(s): {missing}."})
         ids = list(visible.values_list("pk", flat=True)) if wanted is None else wanted
-        decisions = rule_services.rules_dry_run(rule=rule, listing_ids=ids)
+        scope, total = rule_services.dry_run_scope(ids)
+        decisions = rule_services.rules_dry_run(rule=rule, listing_ids=scope)
         rows = [d.as_dict() for d in decisions]
         fire = sum(1 for d in decisions if d.outcome == EvaluationOutcome.MATCHED)
-        return Response({"rule": rule.pk, "would_fire": fire, "decisions": rows})
+        return Response(
+            {"rule": rule.pk, "would_fire": fire, "listings_evaluated": len(scope), "listings_total": total,
+             "decisions": rows}
+        )  # fmt: skip
 
     @extend_schema(
         parameters=[OpenApiParameter("outcome", OpenApiTypes.STR, enum=EvaluationOutcome.values)],
