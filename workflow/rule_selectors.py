@@ -127,10 +127,6 @@ def open_alerts(listing_ids: Sequence[int], alert_types: Sequence[str]) -> dict[
     return found
 
 
-def scores_of(listing_ids: Sequence[int]) -> dict[int, Any]:
-    return dict(ListingScoreLatest.objects.filter(listing_id__in=listing_ids).values_list("listing_id", "total_score"))
-
-
 def fired_since(rule: AutomationRule, since: datetime, *, dry_run: bool) -> int:
     """How often the rule fired since `since` (the daily cap counts these)."""
     return RuleEvaluation.objects.filter(

@@ -60,7 +60,6 @@ from .rule_selectors import (
     listings_of_stock,
     open_alerts,
     rules_with_event,
-    scores_of,
     start_of_today,
     waiting_clear,
 )
@@ -199,22 +198,19 @@ def _json(value: Any) -> Any:
 MetricsCache = dict[str, dict[int, Any]]
 
 
-def _threshold(rule: AutomationRule, ids: Sequence[int], cache: MetricsCache) -> dict[int, Any]:
-    """The rule's metric per listing; `cache` keeps what was read for the other rules of the same sweep (the
-    price, margin and stock of a listing are computed once however many rules read them)."""
+def _threshold(
+    rule: AutomationRule, ids: Sequence[int], values: Mapping[int, Mapping[str, Any]], cache: MetricsCache
+) -> dict[int, Any]:
+    """The rule's metric per listing. The score comes with the chunk's values (`listing.score`); the price,
+    margin and stock are computed once per sweep however many rules read them (`cache`)."""
     metric = rule.trigger_config["metric"]
-    source = "score" if metric == "score" else "price"
-    known = cache.setdefault(source, {})
+    if metric == "score":
+        return {pk: values[pk]["listing.score"] for pk in ids if pk in values}
+    known = cache.setdefault("price", {})
     missing = [pk for pk in ids if pk not in known]
     if missing:
-        if source == "score":
-            scores = scores_of(missing)
-            known.update((pk, scores.get(pk)) for pk in missing)
-        else:
-            rows = listings_price_metrics(missing)
-            known.update((pk, rows.get(pk)) for pk in missing)
-    if source == "score":
-        return {pk: known[pk] for pk in ids}
+        rows = listings_price_metrics(missing)
+        known.update((pk, rows.get(pk)) for pk in missing)
     return {pk: (known[pk] or {}).get(metric) for pk in ids}
 
 
@@ -299,7 +295,7 @@ def _evaluate(
     for chunk in chunks(ids):
         try:
             values = listing_values(chunk)
-            metrics = _threshold(rule, chunk, cache) if rule.trigger_type == TriggerType.THRESHOLD else {}
+            metrics = _threshold(rule, chunk, values, cache) if rule.trigger_type == TriggerType.THRESHOLD else {}
         except Exception as exc:  # an input that cannot be read is the rule's error, not the worker's
             logger.exception("rule %s: reading inputs failed", rule.pk)
             decisions.append(Decision(rule.pk, None, EvaluationOutcome.ERROR, f"Reading the inputs failed: {exc}"))

@@ -377,3 +377,17 @@ def test_old_evaluations_are_purged(listing, settings):
     rule_evaluate(r, listing_ids=[listing.pk], trigger="new", now=now - timedelta(days=29))
     assert rule_evaluations_purge(now=now) == 1
     assert list(RuleEvaluation.objects.values_list("trigger", flat=True)) == ["new"]
+
+
+def test_threshold_on_the_listing_score(make_listing):
+    from analytics.models import ListingScoreLatest
+
+    low, high, unscored = make_listing(), make_listing(), make_listing()
+    for listing, score in ((low, "55.00"), (high, "91.00")):
+        ListingScoreLatest.objects.update_or_create(listing=listing, defaults={"total_score": Decimal(score)})
+    ListingScoreLatest.objects.filter(listing=unscored).update(total_score=None)
+    r = rule(trigger_config={"metric": "score", "operator": "lt", "value": 70})
+    rule_evaluate(r, listing_ids=[low.pk, high.pk, unscored.pk], trigger="test")
+    assert outcomes(r, low) == [O.MATCHED]
+    assert outcomes(r, high) == [O.NOT_MATCHED]
+    assert outcomes(r, unscored) == [O.NOT_MATCHED]  # no score yet never matches
