@@ -315,7 +315,7 @@ class _Cluster:
         self.site = f"http://127.0.0.1:{self.port}"
         self.procs = [
             subprocess.Popen(
-                [sys.executable, "manage.py", "qcluster"],
+                [sys.executable, "manage.py", "worker"],
                 cwd=ROOT,
                 env=env,
                 start_new_session=True,

@@ -334,7 +334,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def _cluster_start(env: dict[str, str], tmp: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
+        [sys.executable, "manage.py", "worker"],
         cwd=ROOT,
         env=env,
         stdout=(tmp / "qcluster.log").open("ab"),

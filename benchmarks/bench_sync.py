@@ -114,7 +114,7 @@ def main() -> None:
         )["job_id"]
         log_start = len(server.sandbox.log(MARKETPLACE))
         cluster = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
+            [sys.executable, "manage.py", "worker"],
             cwd=ROOT,
             env=env,
             stdout=(tmp / "qcluster.log").open("wb"),
