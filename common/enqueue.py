@@ -7,6 +7,9 @@ is deferred to `transaction.on_commit`, so a worker can never pick up a job befo
 `delay` postpones a task (backoff retries). With the ORM broker the queue row is written with its lock already
 in the future: the broker only hands out rows whose lock has passed, so the row is the outbox *and* the timer.
 With Redis a one-off django-q2 `Schedule` is created instead (the scheduler checks about every 30 s).
+
+`priority` (-9 to 9, default 0): workers take the highest first when tasks wait (common/brokers.py,
+docs/operations.md#job-priority). A delayed Redis task loses it (its schedule queues it at 0).
 """
 
 from collections.abc import Callable
@@ -16,28 +19,15 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
+from common.brokers import PriorityORM, RedisWithReceipts
+
 
 def uses_orm_broker() -> bool:
     return "orm" in settings.Q_CLUSTER
-
-
-class _DelayedORM(ORM):
-    """ORM broker whose new rows stay invisible to workers for `delay` seconds."""
-
-    def __init__(self, delay: float) -> None:
-        super().__init__(list_key=Conf.CLUSTER_NAME)
-        self.delay = delay
-
-    def enqueue(self, task: Any) -> int:
-        package = self.get_connection().create(
-            key=self.list_key, payload=task, lock=timezone.now() + timedelta(seconds=self.delay)
-        )
-        return int(package.pk)
 
 
 def enqueue(
@@ -47,8 +37,10 @@ def enqueue(
     task_name: str | None = None,
     timeout: int | None = None,
     delay: float | None = None,
+    priority: int = 0,
 ) -> None:
-    """Queue `func(*args)` for a worker, respecting the surrounding transaction; `delay` seconds later if given."""
+    """Queue `func(*args)` for a worker, respecting the surrounding transaction; `delay` seconds later if given,
+    before waiting tasks of a lower `priority`."""
     options: dict[str, Any] = {"group": group or func.__name__}
     if task_name:
         options["task_name"] = task_name
@@ -70,8 +62,11 @@ def enqueue(
         transaction.on_commit(push_later)
         return
 
-    if delay and delay > 0:
-        options["broker"] = _DelayedORM(delay)
+    if uses_orm_broker():
+        if (delay and delay > 0) or priority:
+            options["broker"] = PriorityORM(Conf.CLUSTER_NAME, priority=priority, delay=delay or 0.0)
+    elif priority and settings.Q_CLUSTER.get("broker_class", "").endswith("RedisWithReceipts"):
+        options["broker"] = RedisWithReceipts(Conf.CLUSTER_NAME, priority=priority)
 
     def push() -> None:
         async_task(func, *args, **options)

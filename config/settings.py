@@ -149,6 +149,7 @@ if REDIS_URL:
     Q_CLUSTER["broker_class"] = "common.brokers.RedisWithReceipts"  # django-q2's, plus the ORM broker's receipts
 else:
     Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["broker_class"] = "common.brokers.PriorityORM"  # django-q2's ORM broker, highest priority first
 # SIGTERM/Ctrl-C: running tasks get this long to finish before they are handed back and the cluster exits.
 Q_STOP_SECONDS = env.float("Q_STOP_SECONDS", default=10.0)
 # django-q2 warns when retry < timeout (a task would be redelivered while it runs); the renewal above prevents that.

@@ -26,7 +26,7 @@ from catalog.importing.stopping import batch_stopped
 from catalog.models import ImportBatch, ImportBatchStatus
 from operations.choices import ACTIVE_JOB_STATUSES, JobStatus, LogLevel
 from operations.models import Job
-from syncing.choices import SyncJobKind, SyncJobStatus
+from syncing.choices import SYNC_JOB_PRIORITY, SyncJobKind, SyncJobStatus
 from syncing.models import SyncJob
 
 PUBLIC_ID = re.compile(r"^(?P<prefix>[a-z]+)-(?P<pk>\d{1,18})$")
@@ -237,6 +237,7 @@ class SyncJobSource(JobSource):
             finished_at=obj.finished_at,
             heartbeat_at=obj.heartbeat_at,
             user=obj.created_by.get_username() if obj.created_by else "",
+            priority=SYNC_JOB_PRIORITY.get(obj.kind, 0),
             error=obj.message if obj.status == SyncJobStatus.FAILED else "",
             parameters={"channel": obj.channel_id, "kind": obj.kind},
             source_url=reverse("syncing:job_detail", args=[obj.pk]),

@@ -2,10 +2,12 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 from catalog.models import ImportErrorPolicy
+from common.brokers import PRIORITY_MAX, PRIORITY_MIN
 
 from .choices import (
     ACTIVE_JOB_STATUSES,
@@ -87,7 +89,11 @@ class Job(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    priority = models.SmallIntegerField(default=0, help_text="Higher runs first when workers are busy.")
+    priority = models.SmallIntegerField(
+        default=0,
+        validators=[MinValueValidator(PRIORITY_MIN), MaxValueValidator(PRIORITY_MAX)],
+        help_text="Higher runs first when workers are busy (-9 to 9; docs/operations.md#job-priority).",
+    )
     retry_count = models.PositiveSmallIntegerField(default=0)
     stop_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -101,6 +107,9 @@ class Job(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=JobStatus.values), name="job_status_valid"),
             models.CheckConstraint(condition=models.Q(type__in=JobType.values), name="job_type_valid"),
+            models.CheckConstraint(
+                condition=models.Q(priority__gte=PRIORITY_MIN, priority__lte=PRIORITY_MAX), name="job_priority_range"
+            ),
             models.CheckConstraint(
                 condition=models.Q(total=0) | models.Q(processed__lte=models.F("total")),
                 name="job_processed_not_above_total",

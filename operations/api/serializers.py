@@ -6,6 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from common.api.serializers import StrictBooleanField
+from common.brokers import PRIORITY_MAX, PRIORITY_MIN
 from operations.choices import JobStatus
 from operations.models import Backup, Feed, SystemLog
 
@@ -80,7 +81,21 @@ class JobDetailSerializer(JobSerializer):
     log = JobLogLineSerializer(many=True)
 
 
-class MaintenanceRequestSerializer(serializers.Serializer):
+class JobStartSerializer(serializers.Serializer):
+    """The optional body of an action that queues a job."""
+
+    priority = serializers.IntegerField(
+        min_value=PRIORITY_MIN,
+        max_value=PRIORITY_MAX,
+        required=False,
+        help_text=(
+            "Workers take waiting tasks highest first (docs/operations.md#job-priority). Default: 1 when a person "
+            "starts it, else 0 (-1 for backups and maintenance)."
+        ),
+    )
+
+
+class MaintenanceRequestSerializer(JobStartSerializer):
     vacuum = StrictBooleanField(default=True)
     analyze = StrictBooleanField(default=True)
 

@@ -27,6 +27,7 @@ from .serializers import (
     FeedSerializer,
     JobDetailSerializer,
     JobSerializer,
+    JobStartSerializer,
     MaintenanceRequestSerializer,
     SystemLogSerializer,
     TablesSerializer,
@@ -139,6 +140,13 @@ class OperationsViewSet(viewsets.ViewSet):
         return Response(job_detail_data(job.public_id, request.user), status=status.HTTP_202_ACCEPTED)
 
 
+def _job_start(request: Request) -> dict[str, Any]:
+    """The checked options of an action that queues a job (an empty body keeps the defaults)."""
+    body = JobStartSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    return dict(body.validated_data)
+
+
 class BackupViewSet(viewsets.ReadOnlyModelViewSet):
     """Backups with size, SHA-256 and schema version (admin role). `POST` starts a backup job; `check` starts a
     restore dry run (checksum, readable file, schema version) as a job. Restoring itself is `manage.py restore`."""
@@ -148,15 +156,15 @@ class BackupViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AdminRolePermission]
     filter_backends: list[Any] = []
 
-    @extend_schema(request=None, responses={202: JobDetailSerializer})
+    @extend_schema(request=JobStartSerializer, responses={202: JobDetailSerializer})
     def create(self, request: Request) -> Response:
-        job = backup_start(user=request.user)
+        job = backup_start(user=request.user, **_job_start(request))
         return Response(job_detail_data(job.public_id, request.user), status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={202: JobDetailSerializer})
+    @extend_schema(request=JobStartSerializer, responses={202: JobDetailSerializer})
     @action(detail=True, methods=["post"])
     def check(self, request: Request, pk: Any = None) -> Response:
-        job = backup_check_start(backup=self.get_object(), user=request.user)
+        job = backup_check_start(backup=self.get_object(), user=request.user, **_job_start(request))
         return Response(job_detail_data(job.public_id, request.user), status=status.HTTP_202_ACCEPTED)
 
 
@@ -188,10 +196,10 @@ class FeedViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance: Feed) -> None:
         feed_delete(feed=instance, user=self.request.user)
 
-    @extend_schema(request=None, responses={202: JobDetailSerializer})
+    @extend_schema(request=JobStartSerializer, responses={202: JobDetailSerializer})
     @action(detail=True, methods=["post"])
     def run(self, request: Request, pk: Any = None) -> Response:
-        job = feed_run_start(feed=self.get_object(), user=request.user)
+        job = feed_run_start(feed=self.get_object(), user=request.user, **_job_start(request))
         return Response(job_detail_data(job.public_id, request.user), status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={200: FeedPreviewSerializer})

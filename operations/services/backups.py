@@ -61,9 +61,9 @@ def manifest_path(path: Path) -> Path:
 # --- Writing a backup ---
 
 
-def backup_start(*, user: Actor = None) -> Job:
+def backup_start(*, user: Actor = None, priority: int | None = None) -> Job:
     """Queue a backup job (button, API); the worker writes the file."""
-    return job_create(type=JobType.BACKUP, user=user)
+    return job_create(type=JobType.BACKUP, user=user, priority=priority)
 
 
 def backup_runner(run: JobRun) -> dict[str, Any]:
@@ -194,9 +194,9 @@ def backup_retention_apply(*, run: JobRun | None = None) -> int:
 # --- Checking a file before a restore (restore dry run) ---
 
 
-def backup_check_start(*, backup: Backup, user: Actor = None) -> Job:
+def backup_check_start(*, backup: Backup, user: Actor = None, priority: int | None = None) -> Job:
     """Queue a restore dry run of a recorded backup (button, API)."""
-    return job_create(type=JobType.RESTORE_CHECK, parameters={"path": backup.path}, user=user)
+    return job_create(type=JobType.RESTORE_CHECK, parameters={"path": backup.path}, user=user, priority=priority)
 
 
 def restore_check_runner(run: JobRun) -> dict[str, Any]:

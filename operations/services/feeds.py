@@ -181,7 +181,7 @@ def _active_run(feed: Feed, exclude: int | None = None) -> Job | None:
     return runs.exclude(pk=exclude).order_by("pk").first() if exclude else runs.order_by("pk").first()
 
 
-def feed_run_start(*, feed: Feed, user: Actor = None, inline: bool = False) -> Job:
+def feed_run_start(*, feed: Feed, user: Actor = None, inline: bool = False, priority: int | None = None) -> Job:
     """Queue a run of the feed; refused while another run of it is queued or running (the lock)."""
     with transaction.atomic():
         feed = Feed.objects.select_for_update().get(pk=feed.pk)
@@ -191,7 +191,11 @@ def feed_run_start(*, feed: Feed, user: Actor = None, inline: bool = False) -> J
                 f"Feed '{feed.name}' is already running ({running.public_id}); a new run can start when it ends."
             )
         return job_create(
-            type=JobType.FEED_RUN, parameters={"feed": feed.pk, "name": feed.name}, user=user, inline=inline
+            type=JobType.FEED_RUN,
+            parameters={"feed": feed.pk, "name": feed.name},
+            user=user,
+            inline=inline,
+            priority=priority,
         )
 
 

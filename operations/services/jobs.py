@@ -22,6 +22,7 @@ from accounts.roles import can_edit, is_admin
 from catalog.importing.services import import_batch_stop
 from catalog.models import ImportBatch
 from common.actors import Actor, actor_or_none
+from common.brokers import PRIORITY_MAX, PRIORITY_MIN
 from common.enqueue import enqueue
 from common.errors import ApplicationError
 from operations.choices import ACTIVE_JOB_STATUSES, JobStatus, JobType, LogLevel
@@ -38,6 +39,23 @@ STOP_CHECK_SECONDS = 1.0  # how stale a runner's view of a stop request may get
 MAX_LOG_LINE_CHARS = 4_000
 
 
+# Priority (docs/operations.md#job-priority): workers take the highest first when tasks wait. A job somebody
+# started from a page or the API is watched, so it goes before scheduled work; upkeep waits behind everything.
+PERSON_PRIORITY = 1
+SCHEDULED_PRIORITY = {JobType.MAINTENANCE: -1, JobType.BACKUP: -1}
+
+
+def job_priority(*, type: str, user: Actor = None, priority: int | None = None) -> int:
+    """The priority a new job gets: `priority` when given (checked), else by who started it and its type."""
+    if priority is None:
+        return PERSON_PRIORITY if actor_or_none(user) is not None else SCHEDULED_PRIORITY.get(type, 0)
+    if isinstance(priority, bool) or not isinstance(priority, int) or not PRIORITY_MIN <= priority <= PRIORITY_MAX:
+        raise ApplicationError(
+            f"priority: give a whole number from {PRIORITY_MIN} (last) to {PRIORITY_MAX} (first); 0 is normal."
+        )
+    return priority
+
+
 class JobStopped(Exception):
     """Raised by `JobRun.check_stop()` between chunks after a stop request; the job ends `cancelled`."""
 
@@ -47,20 +65,24 @@ def job_create(
     type: str,
     parameters: dict[str, Any] | None = None,
     user: Actor = None,
-    priority: int = 0,
+    priority: int | None = None,
     inline: bool = False,
 ) -> Job:
-    """Record a queued job and hand it to a worker (the queue row commits with the job row); `inline`: the
-    caller runs it itself with `job_execute` (management commands)."""
+    """Record a queued job and hand it to a worker (the queue row commits with the job row), ahead of waiting
+    tasks of a lower priority (`job_priority`); `inline`: the caller runs it itself with `job_execute`
+    (management commands)."""
     if type not in JobType.values:
         raise ApplicationError(f"Unknown job type '{type}'; known: {', '.join(JobType.values)}.")
+    priority = job_priority(type=type, user=user, priority=priority)
     with transaction.atomic():
         job = Job(type=type, parameters=parameters or {}, created_by=actor_or_none(user), priority=priority)
         job.full_clean()
         job.save()
         job_log(job=job, message=f"Queued by {job.created_by or 'the system'}.")
         if not inline:
-            enqueue(job_execute_task, job.pk, group=f"operations.{type}", task_name=job.public_id)
+            enqueue(
+                job_execute_task, job.pk, group=f"operations.{type}", task_name=job.public_id, priority=job.priority
+            )
     return job
 
 
@@ -120,11 +142,13 @@ def _takeover_check_later(*, job_id: int, stale: Any) -> None:
     (a stopped worker hands its task back at once, a dead one's comes back within Q_RETRY: docs/sync.md, "Stopping
     and restarting workers"). Deliver the task again when the heartbeat would be stale, so such a job is taken
     over then instead of staying "running" for ever; if it is still alive by then, the check repeats."""
-    beat = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).values_list("heartbeat_at", flat=True).first()
-    if beat is None:
+    row = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).values_list("heartbeat_at", "priority").first()
+    if row is None or row[0] is None:
         return
+    beat, priority = row
     with transaction.atomic():
-        enqueue(job_execute_task, job_id, group="operations.takeover", delay=(beat - stale).total_seconds() + 1)
+        delay = (beat - stale).total_seconds() + 1
+        enqueue(job_execute_task, job_id, group="operations.takeover", delay=delay, priority=priority)
 
 
 def job_finish(*, job: Job, status: str, result: dict[str, Any] | None = None, error: str = "") -> bool:

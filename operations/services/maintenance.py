@@ -12,11 +12,13 @@ from operations.models import Job
 from operations.services.jobs import JobRun, job_create
 
 
-def maintenance_start(*, vacuum: bool, analyze: bool, user: Actor = None) -> Job:
+def maintenance_start(*, vacuum: bool, analyze: bool, user: Actor = None, priority: int | None = None) -> Job:
     """Queue a maintenance job (the button, the API); the worker runs it in autocommit."""
     if not (vacuum or analyze):
         raise ApplicationError("Choose what to do: vacuum, analyze or both.")
-    return job_create(type=JobType.MAINTENANCE, parameters={"vacuum": vacuum, "analyze": analyze}, user=user)
+    return job_create(
+        type=JobType.MAINTENANCE, parameters={"vacuum": vacuum, "analyze": analyze}, user=user, priority=priority
+    )
 
 
 def maintenance_runner(run: JobRun) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from listings.services import (
     listings_pending_set,
 )
 from syncing.backoff import plan_retry
-from syncing.choices import SyncErrorKind, SyncJobKind, SyncOperation, SyncOutcome
+from syncing.choices import SYNC_JOB_PRIORITY, SyncErrorKind, SyncJobKind, SyncOperation, SyncOutcome
 from syncing.conf import sync_setting
 from syncing.connectors.base import ItemResult, OfferUpdate
 from syncing.models import SyncEvent, SyncJob
@@ -86,10 +86,23 @@ def listings_offers_sync(
     first = OFFER_BATCH_SIZE if first_inline else 0
     if first_inline:
         group = f"sync-job-{job.pk}"
-        enqueue(sync_job_offers_batch_task, job.pk, ids[:first], group=group, delay=INLINE_SAFETY_SECONDS)
+        enqueue(
+            sync_job_offers_batch_task,
+            job.pk,
+            ids[:first],
+            group=group,
+            delay=INLINE_SAFETY_SECONDS,
+            priority=SYNC_JOB_PRIORITY[kind],
+        )
     per_task = OFFER_BATCH_SIZE * offer_threads()
     for start in range(first, len(ids), per_task):
-        enqueue(sync_job_offers_batch_task, job.pk, ids[start : start + per_task], group=f"sync-job-{job.pk}")
+        enqueue(
+            sync_job_offers_batch_task,
+            job.pk,
+            ids[start : start + per_task],
+            group=f"sync-job-{job.pk}",
+            priority=SYNC_JOB_PRIORITY[kind],
+        )
     return job
 
 
@@ -435,7 +448,14 @@ def _offer_results_record(
 
 def _requeue(job: SyncJob, listing_ids: list[int], delay: float) -> None:
     with transaction.atomic():
-        enqueue(sync_job_offers_batch_task, job.pk, listing_ids, group=f"sync-job-{job.pk}", delay=delay)
+        enqueue(
+            sync_job_offers_batch_task,
+            job.pk,
+            listing_ids,
+            group=f"sync-job-{job.pk}",
+            delay=delay,
+            priority=SYNC_JOB_PRIORITY.get(job.kind, 0),
+        )
 
 
 def _batch_failed(

@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule
+from django_q.signing import SignedPackage
 
 from channels.choices import ChannelConflictPolicy
 from common.errors import ApplicationError
@@ -162,6 +163,25 @@ def test_offers_sync_throttled_batch_is_requeued(fake_market, shop, published):
     job.refresh_from_db()
     assert (job.kind, job.succeeded) == ("restock", 3)
     assert SyncEvent.objects.filter(job=job, outcome=SyncOutcome.RETRY_SCHEDULED).count() == 3
+
+
+def test_the_broker_hands_out_price_and_stock_before_an_earlier_content_push(
+    fake_market, shop, published, make_listings, monkeypatch
+):
+    from django_q.brokers import get_broker
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "POLL", 0.01)
+    new = make_listings(2)
+    listings_publish(channel=shop, listing_ids=[lst.pk for lst in new])
+    listings_offers_sync(channel=shop, listing_ids=[lst.pk for lst in published])
+    queued = [task["func"].__name__ for _, task in queued_tasks()]
+    assert queued.index("sync_job_push_chunk_task") < queued.index("sync_job_offers_batch_task")  # push first
+    broker = get_broker()  # what the workers take from (settings.Q_CLUSTER["broker_class"])
+    taken = []
+    while batch := broker.dequeue():
+        taken += [SignedPackage.loads(payload)["func"].__name__ for _, payload in batch]
+    assert taken.index("sync_job_offers_batch_task") < taken.index("sync_job_push_chunk_task")
 
 
 def test_offers_job_goes_before_content_pushes(fake_market, shop, published, make_listings):
