@@ -5,14 +5,16 @@ pending values the marketplace's answer confirms, and clears the listings' "offe
 read before sending (compare-and-clear on `changed_at`); a marked listing whose payload is what was last pushed
 is skipped unsent.
 
-A task holds up to SYNC_OFFER_THREADS batches and sends them at once, one thread (and database connection) per
-batch, as the push path does with listings (docs/sync.md, "Price and stock batches at once"): each batch's
-calls run one after the other, and one worker alone would leave most of a channel's rate unused while it waits
-for the marketplace. The batches share the channel's rate-limit bucket, so together they never exceed it.
+One task carries a job's listings of one channel and sends its batches in as many threads as the channel's rate
+needs (docs/sync.md, "Price and stock at the channel's rate"): each batch's calls run one after the other, so a
+fast channel needs several at once, while a slow one kept to one thread leaves the other workers to the other
+channels instead of holding them in rate-limit waits. The batches share the channel's rate-limit bucket, so
+together they never exceed it. A task hands out batches for OFFER_TASK_SECONDS, then queues the rest.
 """
 
 import contextvars
 import logging
+import math
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -25,6 +27,7 @@ from channels.models import Channel
 from common.actors import Actor
 from common.enqueue import enqueue
 from common.errors import ApplicationError
+from common.worker import stop_requested
 from listings.models import Listing
 from listings.services import (
     AUTO_PUSH_STATUSES,
@@ -50,12 +53,23 @@ from .publish import listing_selection
 logger = logging.getLogger(__name__)
 
 OFFER_BATCH_SIZE = 50  # Shopify input arrays <= 250, Lazada/Shopee batch endpoints take 50
-OFFER_THREADS = 2  # batches a task (so a worker) sends at once: SYNC_OFFER_THREADS
+OFFER_THREADS = 4  # at most this many batches of a task (so of a worker) at once: SYNC_OFFER_THREADS
+# Requests per second one thread keeps up (a request, its bucket token and the batch's database work; measured in
+# docs/benchmarks.md "Push on change"): a channel gets ceil(rate / this) threads: SYNC_OFFER_THREAD_RATE.
+OFFER_THREAD_RATE = 12.0
+OFFER_TASK_LISTINGS = 5_000  # listings per queued task (its arguments); a bigger job is several tasks
+OFFER_TASK_SECONDS = 60.0  # a task hands out batches this long, then queues the rest (never near Q_TIMEOUT)
 INLINE_SAFETY_SECONDS = 30.0  # the queued copy of a batch run inline waits this long (then finds it done)
 
 
-def offer_threads() -> int:
-    return max(1, sync_setting("SYNC_OFFER_THREADS", OFFER_THREADS, int))
+def offer_threads(channel: Channel | None = None) -> int:
+    """Batches sent at once by one task: enough for the channel's rate, at most SYNC_OFFER_THREADS."""
+    most = max(1, sync_setting("SYNC_OFFER_THREADS", OFFER_THREADS, int))
+    if channel is None:
+        return most
+    rate, _ = connection.channel_rate(channel)
+    per_thread = max(0.1, sync_setting("SYNC_OFFER_THREAD_RATE", OFFER_THREAD_RATE, float))
+    return max(1, min(most, math.ceil(rate / per_thread)))
 
 
 @transaction.atomic
@@ -94,12 +108,11 @@ def listings_offers_sync(
             delay=INLINE_SAFETY_SECONDS,
             priority=SYNC_JOB_PRIORITY[kind],
         )
-    per_task = OFFER_BATCH_SIZE * offer_threads()
-    for start in range(first, len(ids), per_task):
+    for start in range(first, len(ids), OFFER_TASK_LISTINGS):
         enqueue(
             sync_job_offers_batch_task,
             job.pk,
-            ids[start : start + per_task],
+            ids[start : start + OFFER_TASK_LISTINGS],
             group=f"sync-job-{job.pk}",
             priority=SYNC_JOB_PRIORITY[kind],
         )
@@ -112,24 +125,27 @@ def offers_first_batch(job: SyncJob) -> list[int]:
 
 
 def sync_job_offers_batch(*, job_id: int, listing_ids: Sequence[int]) -> None:
-    """Update the offers of a task's listings: one connector call per OFFER_BATCH_SIZE of them, up to
-    SYNC_OFFER_THREADS of those batches at once (each in its own thread with its own database connection; in
-    this thread only inside a transaction, as in tests, where other connections could not see its rows)."""
-    batches = [list(listing_ids[s : s + OFFER_BATCH_SIZE]) for s in range(0, len(listing_ids), OFFER_BATCH_SIZE)]
-    threads = min(offer_threads(), len(batches)) if transaction.get_autocommit() else 1
-    if threads <= 1:
-        for batch in batches:
-            _offers_batch_send(job_id=job_id, listing_ids=batch)
+    """Update the offers of a task's listings: one connector call per OFFER_BATCH_SIZE of them, `offer_threads`
+    of those batches at once (each in its own thread with its own database connection; in this thread only
+    inside a transaction, as in tests, where other connections could not see its rows). After
+    OFFER_TASK_SECONDS, or when the worker is asked to stop, the batches not handed out yet become a new task."""
+    job = SyncJob.objects.select_related("channel").filter(pk=job_id).first()
+    if job is None or not job.is_active:
         return
-    _Batches(job_id, batches).run(threads)
+    batches = [list(listing_ids[s : s + OFFER_BATCH_SIZE]) for s in range(0, len(listing_ids), OFFER_BATCH_SIZE)]
+    threads = min(offer_threads(job.channel), len(batches)) if transaction.get_autocommit() else 1
+    _Batches(job, batches).run(threads)
 
 
 class _Batches:
-    """A task's batches handed out one at a time to this thread and `threads - 1` others."""
+    """A task's batches handed out one at a time to this thread and `threads - 1` others, until none is left,
+    the task's time is up or the worker is stopping (the rest is then queued as a new task)."""
 
-    def __init__(self, job_id: int, batches: list[list[int]]) -> None:
-        self.job_id = job_id
-        self.batches = iter(batches)
+    def __init__(self, job: SyncJob, batches: list[list[int]]) -> None:
+        self.job = job
+        self.batches = batches
+        self.handed = 0
+        self.deadline = time.monotonic() + OFFER_TASK_SECONDS
         self.lock = threading.Lock()
         self.errors: list[Exception] = []
 
@@ -146,16 +162,24 @@ class _Batches:
         if self.errors:
             raise self.errors[0]  # as one thread would: the task fails and says why (the other batches went)
 
+    def _take(self) -> list[int] | None:
+        with self.lock:
+            if self.handed >= len(self.batches):
+                return None
+            if stop_requested() or time.monotonic() >= self.deadline:
+                rest = [pk for batch in self.batches[self.handed :] for pk in batch]
+                self.handed = len(self.batches)
+                _requeue(self.job, rest, 0.0)
+                return None
+            self.handed += 1
+            return self.batches[self.handed - 1]
+
     def _send_until_done(self) -> None:
-        while True:
-            with self.lock:
-                batch = next(self.batches, None)
-            if batch is None:
-                return
+        while (batch := self._take()) is not None:
             try:
-                _offers_batch_send(job_id=self.job_id, listing_ids=batch)
+                _offers_batch_send(job_id=self.job.pk, listing_ids=batch)
             except Exception as exc:  # noqa: BLE001 - re-raised by `run` once every batch had its turn
-                logger.exception("sync job %s: a price/stock batch stopped", self.job_id)
+                logger.exception("sync job %s: a price/stock batch stopped", self.job.pk)
                 self.errors.append(exc)
 
     def _run_in_thread(self) -> None:

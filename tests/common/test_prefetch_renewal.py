@@ -16,14 +16,7 @@ import pytest
 from django_q.queues import Queue
 
 from common.cluster import WaitingTasks
-from tests.syncing.engine.test_reliability import (  # noqa: F401 - migrated_template is a fixture
-    REDIS_FIRST_DB,
-    REDIS_SERVER,
-    ROOT,
-    Scenario,
-    migrated_template,
-    redis_database_use,
-)
+from tests.syncing.engine.test_reliability import ROOT
 
 RETRY_SECONDS = 2
 LONG_TASK_SECONDS = 4 * RETRY_SECONDS
@@ -36,22 +29,10 @@ def record_run(path: str, name: str, seconds: float) -> None:
     time.sleep(seconds)
 
 
-@pytest.fixture(params=["orm", "redis"])
-def cluster(request, tmp_path, migrated_template, worker_id):  # noqa: F811 - the imported fixture
-    scenario = Scenario(tmp_path, migrated_template, sandbox=None)
-    scenario.env.update({"Q_WORKERS": "1", "Q_RETRY": str(RETRY_SECONDS), "Q_TIMEOUT": "30"})
-    url = ""
-    if request.param == "redis":
-        index = int(worker_id[2:]) if worker_id.startswith("gw") else 0
-        url = f"{REDIS_SERVER}/{REDIS_FIRST_DB + index}"
-        redis_database_use(scenario.env, url)
-    yield scenario
-    scenario.stop()
-    scenario.drop()
-    if url:
-        import redis
-
-        redis.from_url(url).flushdb()
+@pytest.fixture
+def cluster(one_worker):
+    one_worker.env["Q_RETRY"] = str(RETRY_SECONDS)
+    return one_worker
 
 
 @pytest.mark.slow

@@ -15,14 +15,7 @@ from django_q.models import OrmQ
 
 from common.brokers import PRIORITY_MAX, PRIORITY_MIN, PriorityORM, RedisWithReceipts, lane_key, lane_keys
 from common.enqueue import enqueue
-from tests.syncing.engine.test_reliability import (  # noqa: F401 - migrated_template is a fixture
-    REDIS_FIRST_DB,
-    REDIS_SERVER,
-    ROOT,
-    Scenario,
-    migrated_template,
-    redis_database_use,
-)
+from tests.syncing.engine.test_reliability import REDIS_SERVER, ROOT
 
 
 def _noop(*args):  # a task that is only queued here, never run
@@ -142,22 +135,6 @@ def record_run(path: str, name: str) -> None:
     """The task: note that it ran."""
     with open(path, "a") as runs:
         runs.write(f"{name}\n")
-
-
-@pytest.fixture(params=["orm", "redis"])
-def one_worker(request, tmp_path, migrated_template, worker_id):  # noqa: F811 - the imported fixture
-    scenario = Scenario(tmp_path, migrated_template, sandbox=None)
-    scenario.env.update({"Q_WORKERS": "1", "Q_TIMEOUT": "30"})
-    url = ""
-    if request.param == "redis":
-        index = int(worker_id[2:]) if worker_id.startswith("gw") else 0
-        url = f"{REDIS_SERVER}/{REDIS_FIRST_DB + index}"
-        redis_database_use(scenario.env, url)
-    yield scenario
-    scenario.stop()
-    scenario.drop()
-    if url:
-        redis.from_url(url).flushdb()
 
 
 @pytest.mark.slow

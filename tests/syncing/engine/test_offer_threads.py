@@ -13,10 +13,11 @@ from catalog.services import product_update
 from channels.services import channel_update
 from listings.choices import ListingStatus
 from listings.models import Listing
-from syncing.choices import SyncJobStatus, SyncOutcome
+from syncing.choices import SyncJobKind, SyncJobStatus, SyncOutcome
 from syncing.models import SyncEvent
 from syncing.services import listings_offers_sync, listings_publish
 from syncing.services import offers as offers_service
+from syncing.services.jobs import sync_job_create
 
 from .conftest import queued_tasks, run_queue
 from .test_push_on_change import shopify  # noqa: F401 - fixture
@@ -40,8 +41,9 @@ def live_four(shopify, make_listing, settings):  # noqa: F811 - the fixture impo
 
 
 def _reprice_in_one_task(channel, listings, price: str, settings, monkeypatch):
-    """Batches of two, two batches per task: the four listings' new price goes as one task of two batches."""
+    """Batches of two, two threads: the four listings' new price goes as one task of two batches."""
     settings.SYNC_OFFER_THREADS = 2
+    settings.SYNC_OFFER_THREAD_RATE = 0.1
     monkeypatch.setattr(offers_service, "OFFER_BATCH_SIZE", 2)
     for listing in listings:
         product_update(product=listing.product, price=Decimal(price))
@@ -106,9 +108,15 @@ def test_inside_a_transaction_the_batches_go_one_after_the_other(live_four, sand
     assert (job.status, job.succeeded) == (SyncJobStatus.SUCCEEDED, 4)
 
 
-def test_a_task_hands_its_batches_to_as_many_threads(fake_market, monkeypatch, settings):
+@pytest.fixture
+def reprice_job(shop):
+    return sync_job_create(channel=shop, kind=SyncJobKind.REPRICE, listing_ids=list(range(1, 11)))
+
+
+def test_a_task_hands_its_batches_to_as_many_threads(reprice_job, monkeypatch, settings):
     # given a task of five batches and three threads (outside a transaction, as in a worker)
     settings.SYNC_OFFER_THREADS = 3
+    settings.SYNC_OFFER_THREAD_RATE = 0.1  # any channel rate needs all three
     monkeypatch.setattr(offers_service, "OFFER_BATCH_SIZE", 2)
     monkeypatch.setattr(offers_service.transaction, "get_autocommit", lambda: True)
     monkeypatch.setattr(offers_service.connections, "close_all", lambda: None)  # keep the test's connection
@@ -123,15 +131,16 @@ def test_a_task_hands_its_batches_to_as_many_threads(fake_market, monkeypatch, s
 
     monkeypatch.setattr(offers_service, "_offers_batch_send", send)
     # when it runs
-    offers_service.sync_job_offers_batch(job_id=1, listing_ids=list(range(1, 11)))
+    offers_service.sync_job_offers_batch(job_id=reprice_job.pk, listing_ids=list(range(1, 11)))
     # then every batch went once, from three threads
     assert not three_at_once.broken
     assert sorted(batch for batch, _ in sent) == [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]
     assert len({ident for _, ident in sent}) == 3
 
 
-def test_a_batch_that_breaks_fails_the_task_after_the_others_went(fake_market, monkeypatch, settings):
+def test_a_batch_that_breaks_fails_the_task_after_the_others_went(reprice_job, monkeypatch, settings):
     settings.SYNC_OFFER_THREADS = 2
+    settings.SYNC_OFFER_THREAD_RATE = 0.1
     monkeypatch.setattr(offers_service, "OFFER_BATCH_SIZE", 1)
     monkeypatch.setattr(offers_service.transaction, "get_autocommit", lambda: True)
     monkeypatch.setattr(offers_service.connections, "close_all", lambda: None)
@@ -144,5 +153,42 @@ def test_a_batch_that_breaks_fails_the_task_after_the_others_went(fake_market, m
 
     monkeypatch.setattr(offers_service, "_offers_batch_send", send)
     with pytest.raises(RuntimeError, match="database went away"):
-        offers_service.sync_job_offers_batch(job_id=1, listing_ids=[1, 2, 3, 4])
+        offers_service.sync_job_offers_batch(job_id=reprice_job.pk, listing_ids=[1, 2, 3, 4])
     assert sorted(sent) == [1, 3, 4]
+
+
+def test_a_channel_gets_as_many_threads_as_its_rate_needs(shop, settings):
+    from channels.models import Channel
+
+    settings.SYNC_OFFER_THREADS = 4
+    settings.SYNC_OFFER_THREAD_RATE = 12.0
+    Channel.objects.filter(pk=shop.pk).update(rate_limit_per_second=40)
+    shop.refresh_from_db()
+    assert offers_service.offer_threads(shop) == 4  # 40 x 0.97 safety = 38.8 req/s: four threads of 12
+    Channel.objects.filter(pk=shop.pk).update(rate_limit_per_second=10)
+    shop.refresh_from_db()
+    assert offers_service.offer_threads(shop) == 1  # a slow channel holds one thread, not a worker's four
+    settings.SYNC_OFFER_THREADS = 2
+    Channel.objects.filter(pk=shop.pk).update(rate_limit_per_second=100)
+    shop.refresh_from_db()
+    assert offers_service.offer_threads(shop) == 2  # never above SYNC_OFFER_THREADS
+
+
+@pytest.mark.parametrize("reason", ["time is up", "the worker is stopping"])
+def test_a_task_queues_the_batches_it_did_not_hand_out(reprice_job, monkeypatch, reason):
+    monkeypatch.setattr(offers_service, "OFFER_BATCH_SIZE", 2)
+    sent: list[list[int]] = []
+
+    def send(*, job_id, listing_ids):
+        sent.append(list(listing_ids))
+        if reason == "time is up":
+            monkeypatch.setattr(offers_service.time, "monotonic", lambda: float("inf"))
+        else:
+            monkeypatch.setattr(offers_service, "stop_requested", lambda: True)
+
+    monkeypatch.setattr(offers_service, "_offers_batch_send", send)
+    offers_service.sync_job_offers_batch(job_id=reprice_job.pk, listing_ids=list(range(1, 11)))
+    assert sent == [[1, 2]]
+    ((row, task),) = queued_tasks()
+    assert task["args"] == (reprice_job.pk, [3, 4, 5, 6, 7, 8, 9, 10])
+    assert row.key.endswith("@1")  # the price/stock lane, before waiting content pushes
