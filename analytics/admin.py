@@ -231,3 +231,42 @@ class KeywordAdmin(admin.ModelAdmin):
     def stop_tracking(self, request: HttpRequest, queryset: Any) -> None:
         for keyword in queryset:
             keyword_tracked_set(row=keyword, is_tracked=False, user=request.user)
+
+
+from common.errors import ApplicationError  # noqa: E402
+
+from .models import ReportSchedule  # noqa: E402
+from .services.report_schedules import report_schedule_cancel  # noqa: E402
+
+
+@admin.register(ReportSchedule)
+class ReportScheduleAdmin(admin.ModelAdmin):
+    """Amazon report schedules: created on the report schedules page or the API (they call Amazon first); here
+    read-only with one action, "Cancel on Amazon", which calls the same service."""
+
+    list_display = ("channel", "report_type", "period", "remote_id", "first_report_at", "created_at", "cancelled_at")
+    list_filter = ("report_type", "channel")
+    search_fields = ("remote_id", "channel__name")
+    list_select_related = ("channel",)
+    actions = ["cancel_on_amazon"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ReportSchedule | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ReportSchedule | None = None) -> bool:
+        return False
+
+    @admin.action(description="Cancel on Amazon")
+    def cancel_on_amazon(self, request: HttpRequest, queryset: Any) -> None:
+        cancelled = 0
+        for schedule in queryset.select_related("channel").filter(cancelled_at__isnull=True):
+            try:
+                report_schedule_cancel(schedule=schedule)
+            except ApplicationError as exc:
+                self.message_user(request, str(exc), level=messages.ERROR)
+            else:
+                cancelled += 1
+        self.message_user(request, f"{cancelled} schedule(s) cancelled.")

@@ -20,6 +20,7 @@ from syncing.services.connection import connector_for
 
 from .keyword_imports import KeywordImportResult, keywords_import_search_terms
 from .performance import reports_poll
+from .report_schedules import scheduled_reports
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +43,14 @@ def keywords_search_terms_pull(
         raise ApplicationError(f"Channel {channel} is paused; reconnect or activate it first.")
     start, end = last_whole_week(today or timezone.localdate())
     connector: Any = connector_for(channel)
-    try:
-        report_id = connector.create_report(SEARCH_TERMS, start, end, {"reportPeriod": "WEEK"})
-    except ConnectorError as exc:
-        raise ApplicationError(f"{channel.name}: Amazon refused the Search Terms report request: {exc}") from exc
-    status = reports_poll(connector, {"week": report_id}, sleep).get("week")
+    status = scheduled_reports(connector, channel, SEARCH_TERMS, start).get((start, end))
+    if status is None or not status.is_final:  # no schedule made this week's report (yet): ask for one
+        try:
+            report_id = status.report_id if status else connector.create_report(
+                SEARCH_TERMS, start, end, {"reportPeriod": "WEEK"})  # fmt: skip
+        except ConnectorError as exc:
+            raise ApplicationError(f"{channel.name}: Amazon refused the Search Terms report request: {exc}") from exc
+        status = reports_poll(connector, {"week": report_id}, sleep).get("week")
     if status is None:
         raise ApplicationError(f"{channel.name}: the Search Terms report of {start}..{end} is still being prepared.")
     if status.processing_status != "DONE":
