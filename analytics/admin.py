@@ -209,7 +209,7 @@ class KeywordAdmin(admin.ModelAdmin):
         "last_updated",
         "created_at",
     )
-    actions = ("mark_primary", "stop_tracking")
+    actions = ("mark_primary", "stop_tracking", "pull_query_performance")
 
     def save_model(self, request: HttpRequest, obj: Keyword, form: Any, change: bool) -> None:
         fields = {name: form.cleaned_data[name] for name in KEYWORD_FIELDS if name in form.cleaned_data}
@@ -231,6 +231,24 @@ class KeywordAdmin(admin.ModelAdmin):
     def stop_tracking(self, request: HttpRequest, queryset: Any) -> None:
         for keyword in queryset:
             keyword_tracked_set(row=keyword, is_tracked=False, user=request.user)
+
+    @admin.action(description="Pull last week's Search Query Performance (their Amazon channels)")
+    def pull_query_performance(self, request: HttpRequest, queryset: Any) -> None:
+        from django.core.exceptions import ValidationError
+
+        from common.errors import ApplicationError
+        from common.views import error_text
+
+        from .services.keyword_reports import keyword_report_pull_queue
+
+        channels = {k.listing.channel_id: k.listing.channel for k in queryset.select_related("listing__channel")}
+        for channel in channels.values():
+            try:
+                message = keyword_report_pull_queue(channel=channel, report="search_query_performance")
+            except (ApplicationError, ValidationError) as exc:
+                self.message_user(request, f"{channel}: {error_text(exc)}", messages.ERROR)
+            else:
+                self.message_user(request, message)
 
 
 from common.errors import ApplicationError  # noqa: E402

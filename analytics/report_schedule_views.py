@@ -16,9 +16,10 @@ from accounts.roles import can_edit
 from common.errors import ApplicationError
 from common.views import error_text
 
-from .forms import ReportScheduleForm
+from .forms import KeywordReportPullForm, ReportScheduleForm
 from .report_schedule_filters import ReportScheduleFilterSet
 from .report_schedule_selectors import report_schedule_list
+from .services.keyword_reports import keyword_report_pull_queue
 from .services.report_schedules import SPECS, report_schedule_cancel, report_schedule_create
 
 SCHEDULE_AREA = "sync"  # asking a marketplace to do work, as "Pull now"
@@ -66,6 +67,7 @@ class ReportScheduleListView(StaffReadMixin, FormView):
             filter=filterset,
             schedules=filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset,
             can_schedule=can_edit(user, SCHEDULE_AREA),
+            keyword_form=KeywordReportPullForm(user=user) if can_edit(user, SCHEDULE_AREA) else None,
             specs=SPECS,
             **kwargs,
         )
@@ -85,4 +87,29 @@ class ReportScheduleCancelView(StaffWriteMixin, View):
             messages.error(request, error_text(exc))
         else:
             messages.success(request, f"Cancelled: {schedule}. Pulls ask Amazon for each report again.")
+        return redirect("analytics:report_schedule_list")
+
+
+class KeywordReportPullView(StaffWriteMixin, View):
+    """POST: queue a pull of last week's keyword report (Search Terms or Search Query Performance) for an Amazon
+    channel; never pulls in the request. Refusals and bad input come back as messages."""
+
+    required_area = SCHEDULE_AREA
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = KeywordReportPullForm(request.POST, user=request.user)
+        if not form.is_valid():
+            for name, errors in form.errors.items():
+                label = form.fields[name].label if name in form.fields else name
+                messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}")
+            return redirect("analytics:report_schedule_list")
+        try:
+            message = keyword_report_pull_queue(
+                channel=form.cleaned_data["channel"], report=form.cleaned_data["report"]
+            )
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, message)
         return redirect("analytics:report_schedule_list")

@@ -13,6 +13,7 @@ urlpatterns = [
         report_schedule_views.ReportScheduleCancelView.as_view(),
         name="report_schedule_cancel",
     ),
+    path("keyword-reports/pull/", report_schedule_views.KeywordReportPullView.as_view(), name="keyword_report_pull"),
     path("attribution/", attribution_views.AttributionListView.as_view(), name="attribution_list"),
     # The keywords tab of a listing (docs/analytics.md#keywords)
     path("listings/<int:pk>/keywords/", keyword_views.ListingKeywordsView.as_view(), name="listing_keywords"),
