@@ -178,6 +178,11 @@ class AttributionEvent(models.Model):
     confidence = models.DecimalField(null=True, blank=True, max_digits=5, decimal_places=2, help_text="0–100 %.")
     verdict = models.CharField(max_length=20, choices=Verdict.choices)
     confounders = models.JSONField(default=list, blank=True)
+    daily_units = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Units per day, 7 days before and after: [{date, side, units, control_units}].",
+    )
     analysis_date = models.DateField()
     analysis_notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -209,6 +214,8 @@ class AttributionEvent(models.Model):
 
         if not isinstance(self.confounders, list):
             raise ValidationError({"confounders": "Confounders must be a list."})
+        if not isinstance(self.daily_units, list):
+            raise ValidationError({"daily_units": "Daily units must be a list."})
 
 
 # --- Keywords (docs/analytics.md#keywords) ---
