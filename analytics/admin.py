@@ -209,7 +209,7 @@ class KeywordAdmin(admin.ModelAdmin):
         "last_updated",
         "created_at",
     )
-    actions = ("mark_primary", "stop_tracking")
+    actions = ("mark_primary", "stop_tracking", "pull_query_performance")
 
     def save_model(self, request: HttpRequest, obj: Keyword, form: Any, change: bool) -> None:
         fields = {name: form.cleaned_data[name] for name in KEYWORD_FIELDS if name in form.cleaned_data}
@@ -231,3 +231,60 @@ class KeywordAdmin(admin.ModelAdmin):
     def stop_tracking(self, request: HttpRequest, queryset: Any) -> None:
         for keyword in queryset:
             keyword_tracked_set(row=keyword, is_tracked=False, user=request.user)
+
+    @admin.action(description="Pull last week's Search Query Performance (their Amazon channels)")
+    def pull_query_performance(self, request: HttpRequest, queryset: Any) -> None:
+        from django.core.exceptions import ValidationError
+
+        from common.errors import ApplicationError
+        from common.views import error_text
+
+        from .services.keyword_reports import keyword_report_pull_queue
+
+        channels = {k.listing.channel_id: k.listing.channel for k in queryset.select_related("listing__channel")}
+        for channel in channels.values():
+            try:
+                message = keyword_report_pull_queue(channel=channel, report="search_query_performance")
+            except (ApplicationError, ValidationError) as exc:
+                self.message_user(request, f"{channel}: {error_text(exc)}", messages.ERROR)
+            else:
+                self.message_user(request, message)
+
+
+from common.errors import ApplicationError  # noqa: E402
+
+from .models import ReportSchedule  # noqa: E402
+from .services.report_schedules import report_schedule_cancel  # noqa: E402
+
+
+@admin.register(ReportSchedule)
+class ReportScheduleAdmin(admin.ModelAdmin):
+    """Amazon report schedules: created on the report schedules page or the API (they call Amazon first); here
+    read-only with one action, "Cancel on Amazon", which calls the same service."""
+
+    list_display = ("channel", "report_type", "period", "remote_id", "first_report_at", "created_at", "cancelled_at")
+    list_filter = ("report_type", "channel")
+    search_fields = ("remote_id", "channel__name")
+    list_select_related = ("channel",)
+    actions = ["cancel_on_amazon"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ReportSchedule | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ReportSchedule | None = None) -> bool:
+        return False
+
+    @admin.action(description="Cancel on Amazon")
+    def cancel_on_amazon(self, request: HttpRequest, queryset: Any) -> None:
+        cancelled = 0
+        for schedule in queryset.select_related("channel").filter(cancelled_at__isnull=True):
+            try:
+                report_schedule_cancel(schedule=schedule)
+            except ApplicationError as exc:
+                self.message_user(request, str(exc), level=messages.ERROR)
+            else:
+                cancelled += 1
+        self.message_user(request, f"{cancelled} schedule(s) cancelled.")

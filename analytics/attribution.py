@@ -56,6 +56,7 @@ class Analysis:
     verdict: str
     confounders: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    daily: list[dict[str, Any]] = field(default_factory=list)  # daily_series: the charts' points
 
 
 def windows(change_day: date) -> tuple[list[date], list[date]]:
@@ -91,6 +92,26 @@ def summarise(rows: Sequence[Day]) -> dict[str, Any]:
         "revenue_total": float(sum(revenue, Decimal("0"))) if revenue else None,
         "bsr_avg": _round(_mean(bsr)),
     }
+
+
+def daily_series(
+    before_days: Sequence[date],
+    after_days: Sequence[date],
+    treated: Mapping[date, float],
+    control: Mapping[date, float],
+) -> list[dict[str, Any]]:
+    """Units per day of the listing and of the control group over both windows (None: no data that day, a gap,
+    never 0): {date, side, units, control_units}, oldest first; the change day is not in it."""
+    return [
+        {
+            "date": day.isoformat(),
+            "side": side,
+            "units": _round(treated.get(day), 4),
+            "control_units": _round(control.get(day), 4),
+        }
+        for side, days in (("before", before_days), ("after", after_days))
+        for day in days
+    ]
 
 
 def control_series(controls: Iterable[Mapping[date, Day]], days: Sequence[date]) -> dict[date, float]:
@@ -291,6 +312,7 @@ def analyse(
         verdict=verdict,
         confounders=confounders,
         notes=notes,
+        daily=daily_series(before_days, after_days, {**t_before, **t_after}, c_series),
     )
 
 

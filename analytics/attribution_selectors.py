@@ -25,3 +25,11 @@ def version_numbers(events: Iterable[AttributionEvent]) -> dict[int, int]:
     if not ids:
         return {}
     return dict(ListingVersion.objects.filter(pk__in=ids).values_list("pk", "version_number"))
+
+
+LISTING_EVENTS = 10  # the listing page shows its newest changes; the attribution page has them all
+
+
+def listing_attribution_events(listing_id: int, limit: int = LISTING_EVENTS) -> list[AttributionEvent]:
+    """The listing's newest measured changes, newest first (one query)."""
+    return list(AttributionEvent.objects.filter(listing_id=listing_id).order_by("-change_timestamp", "-id")[:limit])

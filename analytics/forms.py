@@ -8,7 +8,10 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from analytics.models import ScheduledReportType
+from analytics.report_schedule_selectors import amazon_channels_visible
 from analytics.selectors import channels_visible
+from analytics.services.keyword_reports import KEYWORD_REPORTS
 from analytics.services.performance import PULL_NOW_MAX_DAYS
 
 DEFAULT_DAYS = 30
@@ -80,3 +83,37 @@ class PerformancePullForm(forms.Form):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = channels_visible(user)  # type: ignore[attr-defined]
+
+
+class ReportScheduleForm(forms.Form):
+    """A new Amazon report schedule: an Amazon channel the user may use and one of the scheduled report types
+    (docs/analytics.md#report-schedules)."""
+
+    channel: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None,
+        label="Amazon channel",
+        empty_label="Choose a channel",
+        error_messages={"invalid_choice": "Unknown Amazon channel, or not one you may use."},
+    )
+    report_type = forms.ChoiceField(label="Report", choices=ScheduledReportType.choices)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = amazon_channels_visible(user)  # type: ignore[attr-defined]
+
+
+class KeywordReportPullForm(forms.Form):
+    """ "Pull now" of last week's keyword report for an Amazon channel (docs/analytics.md#keyword-reports-pull-now)."""
+
+    channel: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None,
+        label="Amazon channel",
+        empty_label="Choose a channel",
+        error_messages={"invalid_choice": "Unknown Amazon channel, or not one you may use."},
+    )
+    report = forms.ChoiceField(label="Keyword report", choices=list(KEYWORD_REPORTS.items()))
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "keywords")  # beside the schedule form on one page
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = amazon_channels_visible(user)  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -177,6 +178,11 @@ class AttributionEvent(models.Model):
     confidence = models.DecimalField(null=True, blank=True, max_digits=5, decimal_places=2, help_text="0–100 %.")
     verdict = models.CharField(max_length=20, choices=Verdict.choices)
     confounders = models.JSONField(default=list, blank=True)
+    daily_units = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Units per day, 7 days before and after: [{date, side, units, control_units}].",
+    )
     analysis_date = models.DateField()
     analysis_notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -208,6 +214,8 @@ class AttributionEvent(models.Model):
 
         if not isinstance(self.confounders, list):
             raise ValidationError({"confounders": "Confounders must be a list."})
+        if not isinstance(self.daily_units, list):
+            raise ValidationError({"daily_units": "Daily units must be a list."})
 
 
 # --- Keywords (docs/analytics.md#keywords) ---
@@ -411,3 +419,55 @@ class ListingScoreLatest(models.Model):
 
     def __str__(self) -> str:
         return f"listing {self.listing_id}: {self.total_score}"
+
+
+class ScheduledReportType(models.TextChoices):
+    """The Amazon reports we let Amazon create on a schedule, each read by one of our pulls."""
+
+    SALES_AND_TRAFFIC = "GET_SALES_AND_TRAFFIC_REPORT", "Sales and Traffic (daily, per SKU)"
+    SEARCH_TERMS = "GET_BRAND_ANALYTICS_SEARCH_TERMS_REPORT", "Search Terms (weekly)"
+
+
+class ReportSchedule(models.Model):
+    """An Amazon report schedule we created on a channel (Reports API createReportSchedule): Amazon then creates
+    the report every `period` by itself, and our pulls pick those reports up with getReports instead of asking
+    for new ones (docs/analytics.md#report-schedules).
+
+    At most one live schedule per channel and report type (Amazon replaces a schedule of the same type and
+    marketplaces); a cancelled one stays as history with `cancelled_at`."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="report_schedules")
+    report_type = models.CharField(max_length=80, choices=ScheduledReportType.choices)
+    period = models.CharField(max_length=8, help_text="ISO 8601 duration, as Amazon takes it (P1D, P7D).")
+    report_options = models.JSONField(default=dict, blank=True)
+    remote_id = models.CharField(max_length=64, help_text="Amazon's reportScheduleId.")
+    first_report_at = models.DateTimeField(help_text="When Amazon creates the schedule's first report.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["channel__name", "report_type", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "report_type"],
+                condition=Q(cancelled_at__isnull=True),
+                name="analytics_one_live_report_schedule",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_report_type_display()} on {self.channel}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.cancelled_at is None
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.channel_id and self.channel.marketplace != "amazon":
+            message = f"{self.channel} is not an Amazon channel: report schedules are Amazon's."
+            raise ValidationError({"channel": message})

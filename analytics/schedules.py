@@ -29,6 +29,11 @@ def schedule_specs() -> list[ScheduleSpec]:
             func="analytics.tasks.keywords_search_terms_weekly_task",
             schedule_type=Schedule.WEEKLY,
         ),
+        ScheduleSpec(  # docs/analytics.md#keywords
+            name="analytics.keywords_query_performance",
+            func="analytics.tasks.keywords_query_performance_weekly_task",
+            schedule_type=Schedule.WEEKLY,
+        ),
         ScheduleSpec(  # docs/analytics.md#attribution
             name="analytics.attribution_nightly",
             func="analytics.tasks.attribution_nightly_task",

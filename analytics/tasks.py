@@ -65,6 +65,25 @@ def keywords_search_terms_weekly_task() -> None:
     keywords_search_terms_weekly()
 
 
+def keywords_query_performance_weekly_task() -> None:
+    from .services.keyword_reports import keywords_query_performance_weekly
+
+    keywords_query_performance_weekly()
+
+
+def keyword_report_pull_task(channel_id: int, report: str) -> None:
+    """ "Pull now" of a keyword report (docs/analytics.md#keyword-reports-pull-now)."""
+    from channels.models import Channel
+
+    from .services.keyword_reports import keyword_report_pull
+
+    channel = Channel.objects.filter(pk=channel_id).first()
+    if channel is None or not channel.is_active:
+        logger.info("Channel %s is gone or paused; keyword report %s not pulled.", channel_id, report)
+        return
+    keyword_report_pull(channel=channel, report=report)
+
+
 def scores_recompute_stale_task() -> None:
     """The sweep: recompute listings whose content, price or competitors changed (docs/analytics.md#listing-score)."""
     from .services.scores import scores_recompute_stale

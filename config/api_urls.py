@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from analytics.api.attribution import AttributionEventViewSet
 from analytics.api.keywords import KeywordViewSet
 from analytics.api.performance import PerformanceMetricViewSet
+from analytics.api.report_schedules import ReportScheduleViewSet
 from analytics.api.views import DailyStatsView as AnalyticsDailyStatsView
 from analytics.api.views import ListingScoreView
 from catalog.api import views as catalog_views
@@ -67,6 +68,7 @@ router.register("alerts", AlertViewSet, basename="alert")
 router.register("performance", PerformanceMetricViewSet, basename="performance")
 router.register("attribution", AttributionEventViewSet, basename="attribution")
 router.register("keywords", KeywordViewSet, basename="keyword")
+router.register("report-schedules", ReportScheduleViewSet, basename="report-schedule")
 router.register("stages", StageViewSet, basename="stage")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("automation-rules", AutomationRuleViewSet, basename="automation-rule")

@@ -10,6 +10,15 @@ from analytics.attribution_selectors import attribution_event_list
 from analytics.models import AttributionEvent
 
 
+class DailyUnitsSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    side = serializers.ChoiceField(choices=["before", "after"])
+    units = serializers.FloatField(allow_null=True, help_text="The listing's units; null: no data that day.")
+    control_units = serializers.FloatField(
+        allow_null=True, help_text="The control group's mean units; null: no control data that day."
+    )
+
+
 class AttributionEventSerializer(serializers.ModelSerializer):
     """Read-only: events are written by the attribution service (nightly)."""
 
@@ -21,6 +30,13 @@ class AttributionEventSerializer(serializers.ModelSerializer):
     )
     confidence = serializers.DecimalField(
         max_digits=5, decimal_places=2, allow_null=True, help_text="0–100: one minus Welch's p-value, in %."
+    )
+    daily_units = DailyUnitsSerializer(
+        many=True,
+        read_only=True,
+        help_text="The charts' data: units per day of the listing and of the control group (the mean of its "
+        "listings that report that day), the 7 days before and the 7 after; the change day is left out. Empty "
+        "for an event measured before daily values were kept (it gets them when measured again).",
     )
 
     class Meta:
@@ -40,6 +56,7 @@ class AttributionEventSerializer(serializers.ModelSerializer):
             "confidence",
             "verdict",
             "confounders",
+            "daily_units",
             "analysis_date",
             "analysis_notes",
             "created_at",

@@ -4,8 +4,9 @@ is that row (200 with it), never a second one."""
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -13,7 +14,12 @@ from accounts.roles import channel_scoped
 from analytics.keyword_filters import KeywordFilterSet
 from analytics.keyword_selectors import keyword_list
 from analytics.models import Keyword
+from analytics.report_schedule_selectors import amazon_channels_visible
+from analytics.report_schedule_views import SCHEDULE_AREA
 from analytics.services import keywords as services
+from analytics.services.keyword_reports import KEYWORD_REPORTS, keyword_report_pull_queue
+from channels.models import Channel
+from common.api.errors import ErrorSerializer
 from common.api.serializers import ServiceSerializerMixin, StrictPrimaryKeyRelatedField
 from listings.models import Listing
 
@@ -52,6 +58,29 @@ class KeywordSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
         return keyword
 
 
+class KeywordReportPullSerializer(serializers.Serializer):
+    """Which keyword report of last week to pull, for an Amazon channel you may use."""
+
+    channel = StrictPrimaryKeyRelatedField(
+        queryset=Channel.objects.none(),  # the user's Amazon channels: set per request
+        error_messages={
+            "does_not_exist": "Unknown Amazon channel, or not one you may use.",
+            "incorrect_type": "Give the channel's id as a number.",
+        },
+    )
+    report = serializers.ChoiceField(choices=list(KEYWORD_REPORTS.items()))
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = amazon_channels_visible(user)  # type: ignore[attr-defined]
+
+
+class KeywordReportPullQueuedSerializer(serializers.Serializer):
+    channel = serializers.IntegerField()
+    report = serializers.CharField()
+    message = serializers.CharField()
+
+
 class KeywordViewSet(viewsets.ModelViewSet):
     """Keywords per listing, with search volume (a count of searches), Search Frequency Rank (a rank: 1 = most
     searched), ranks and shares from Amazon's reports. Filter with `listing`, `source`, `is_tracked`,
@@ -78,3 +107,26 @@ class KeywordViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: Keyword) -> None:
         services.keyword_delete(row=instance, user=self.request.user)
+
+    def get_required_role_area(self, request: Request) -> str:
+        return SCHEDULE_AREA if self.action == "pull" else self.required_role_area
+
+    @extend_schema(
+        request=KeywordReportPullSerializer,
+        responses={
+            202: KeywordReportPullQueuedSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Unknown or non-Amazon `channel`; bad `report`."),
+            409: OpenApiResponse(ErrorSerializer, description="The channel is paused; nothing was queued."),
+        },
+        filters=False,
+    )
+    @action(detail=False, methods=["post"], url_path="pull", filterset_class=None, pagination_class=None)
+    def pull(self, request: Request) -> Response:
+        """Pull now: queue last week's Search Terms or Search Query Performance report for an Amazon channel,
+        read in the background into the keywords (202 with the message). Nothing is pulled in the request; a
+        paused channel is a 409 with nothing queued."""
+        body = KeywordReportPullSerializer(data=request.data, user=request.user)
+        body.is_valid(raise_exception=True)
+        channel, report = body.validated_data["channel"], body.validated_data["report"]
+        message = keyword_report_pull_queue(channel=channel, report=report)
+        return Response({"channel": channel.pk, "report": report, "message": message}, status=status.HTTP_202_ACCEPTED)

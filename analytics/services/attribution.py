@@ -217,6 +217,7 @@ def attribution_event_measure(*, change: Change, today: date) -> AttributionEven
             "confidence": result.confidence,
             "verdict": result.verdict,
             "confounders": result.confounders,
+            "daily_units": result.daily,
             "analysis_date": today,
             "analysis_notes": "\n".join(notes),
         },

@@ -1,27 +1,48 @@
-"""Keyword figures from Amazon's Brand Analytics Search Terms report, through the Reports API
-(docs/analytics.md#keywords): request the last whole week, poll, download, and hand the rows to the keyword import.
+"""Keyword figures from Amazon's Brand Analytics reports through the Reports API (docs/analytics.md#keywords):
+Search Terms and Search Query Performance of the last whole week; request, poll, download, and hand the rows to
+the keyword imports. Both run weekly for every active Amazon channel, and "Pull now" queues either for one channel
+(docs/analytics.md#keyword-reports-pull-now).
 
 Search Frequency Rank is a rank (1 = the most searched term of the week), stored as such by the import."""
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
-from analytics.keyword_rows import SearchTermRow
+from analytics.keyword_rows import QueryPerformanceRow, SearchTermRow
+from analytics.tasks import keyword_report_pull_task
 from channels.models import Channel
+from common.enqueue import enqueue
 from common.errors import ApplicationError
-from syncing.connectors.amazon.reports import SEARCH_TERMS, SearchTermsReport
-from syncing.connectors.base import ConnectorError
+from listings.models import Listing
+from syncing.connectors.amazon.reports import (
+    SEARCH_QUERY_PERFORMANCE,
+    SEARCH_TERMS,
+    SearchQueryPerformanceReport,
+    SearchTermsReport,
+)
+from syncing.connectors.base import ConnectorError, RateLimited
 from syncing.services.connection import connector_for
 
-from .keyword_imports import KeywordImportResult, keywords_import_search_terms
-from .performance import reports_poll
+from .keyword_imports import KeywordImportResult, keywords_import_query_performance, keywords_import_search_terms
+from .performance import PULL_TASK_TIMEOUT_SECONDS, reports_poll
+from .report_schedules import scheduled_reports
 
 logger = logging.getLogger(__name__)
+
+
+def _check_channel(channel: Channel, what: str) -> None:
+    if channel.marketplace != "amazon":
+        raise ApplicationError(f"{channel} is not an Amazon channel: {what} is Amazon's.")
+    if not channel.is_active:
+        raise ApplicationError(f"Channel {channel} is paused; reconnect or activate it first.")
 
 
 def last_whole_week(today: date) -> tuple[date, date]:
@@ -36,17 +57,17 @@ def keywords_search_terms_pull(
     """The Search Terms report of the last whole week for an Amazon channel, imported as keywords of our listings
     whose ASIN is a clicked ASIN of a term. Refused for other marketplaces, a paused channel, a report Amazon
     refuses or cannot produce, or one still running after the poll rounds (run again later)."""
-    if channel.marketplace != "amazon":
-        raise ApplicationError(f"{channel} is not an Amazon channel: the Search Terms report is Amazon's.")
-    if not channel.is_active:
-        raise ApplicationError(f"Channel {channel} is paused; reconnect or activate it first.")
+    _check_channel(channel, "the Search Terms report")
     start, end = last_whole_week(today or timezone.localdate())
     connector: Any = connector_for(channel)
-    try:
-        report_id = connector.create_report(SEARCH_TERMS, start, end, {"reportPeriod": "WEEK"})
-    except ConnectorError as exc:
-        raise ApplicationError(f"{channel.name}: Amazon refused the Search Terms report request: {exc}") from exc
-    status = reports_poll(connector, {"week": report_id}, sleep).get("week")
+    status = scheduled_reports(connector, channel, SEARCH_TERMS, start).get((start, end))
+    if status is None or not status.is_final:  # no schedule made this week's report (yet): ask for one
+        try:
+            report_id = status.report_id if status else connector.create_report(
+                SEARCH_TERMS, start, end, {"reportPeriod": "WEEK"})  # fmt: skip
+        except ConnectorError as exc:
+            raise ApplicationError(f"{channel.name}: Amazon refused the Search Terms report request: {exc}") from exc
+        status = reports_poll(connector, {"week": report_id}, sleep).get("week")
     if status is None:
         raise ApplicationError(f"{channel.name}: the Search Terms report of {start}..{end} is still being prepared.")
     if status.processing_status != "DONE":
@@ -84,3 +105,164 @@ def keywords_search_terms_weekly() -> dict[int, KeywordImportResult]:
         except ApplicationError as exc:
             logger.warning("Search Terms pull of channel %s failed: %s", channel.pk, exc)
     return results
+
+
+# --- Search Query Performance: one report per batch of our ASINs ---
+
+SQP_ASIN_CHARS = 200  # reportOptions.asin: space-separated ASINs, at most 200 characters
+SQP_MAX_REPORTS = 15  # createReport's burst: more batches than this wait for the next run
+
+
+@dataclass
+class QueryPerformancePull:
+    """What one Search Query Performance pull did: the week, the reports asked for, our ASINs in them and those
+    left for the next run (throttled or still processing), and the keyword import's result."""
+
+    channel_id: int
+    first: date
+    last: date
+    reports: int = 0
+    asins: int = 0
+    asins_pending: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    result: KeywordImportResult = field(default_factory=KeywordImportResult)
+
+
+def asin_batches(asins: Iterable[str], limit: int | None = None) -> list[str]:
+    """Our distinct ASINs, sorted, packed into space-separated strings of at most `limit` (SQP_ASIN_CHARS)
+    characters."""
+    limit = limit or SQP_ASIN_CHARS
+    batches: list[str] = []
+    for asin in sorted(set(asins)):
+        if batches and len(batches[-1]) + 1 + len(asin) <= limit:
+            batches[-1] += f" {asin}"
+        else:
+            batches.append(asin)
+    return batches
+
+
+def channel_asins(channel: Channel) -> list[str]:
+    """The ASINs of the channel's published listings (those Amazon has given one)."""
+    ids = Listing.objects.filter(channel=channel).exclude(external_id="").values_list("marketplace_ids", flat=True)
+    return sorted({str(i["asin"]) for i in ids if isinstance(i, dict) and i.get("asin")})
+
+
+def keywords_query_performance_pull(
+    *, channel: Channel, today: date | None = None, sleep: Callable[[float], None] = time.sleep
+) -> QueryPerformancePull:
+    """The Search Query Performance report of the last whole week for our ASINs on an Amazon channel (one report
+    per batch of ASINs), imported into the keywords: search volume and its trend, shares, conversion. Refused for
+    other marketplaces and a paused channel; batches Amazon throttles or has not finished are named pending."""
+    _check_channel(channel, "the Search Query Performance report")
+    start, end = last_whole_week(today or timezone.localdate())
+    pull = QueryPerformancePull(channel.pk, start, end)
+    batches = asin_batches(channel_asins(channel))
+    pull.asins = sum(len(b.split()) for b in batches)
+    connector: Any = connector_for(channel)
+    requested: dict[str, str] = {}
+    for n, batch in enumerate(batches):
+        if n >= SQP_MAX_REPORTS:
+            pull.asins_pending.extend(batch.split())
+            continue
+        try:
+            options = {"reportPeriod": "WEEK", "asin": batch}
+            requested[batch] = connector.create_report(SEARCH_QUERY_PERFORMANCE, start, end, options)
+        except RateLimited:
+            pull.errors.append("Amazon is throttling report requests; the other ASINs wait for the next run.")
+            pull.asins_pending.extend(a for b in batches[n:] for a in b.split())
+            break
+        except ConnectorError as exc:
+            message = f"{channel.name}: Amazon refused the Search Query Performance report: {exc}"
+            raise ApplicationError(message) from exc
+    pull.reports = len(requested)
+    pull.result = keywords_import_query_performance(channel, _read_reports(connector, requested, pull, sleep))
+    return pull
+
+
+def _read_reports(
+    connector: Any, requested: dict[str, str], pull: QueryPerformancePull, sleep: Callable[[float], None]
+) -> list[QueryPerformanceRow]:
+    """Poll the batches' reports and read the finished ones; a batch still running, FATAL or not downloaded is
+    pending, a CANCELLED one had no data this week."""
+    finished = reports_poll(connector, requested, sleep)
+    rows: list[QueryPerformanceRow] = []
+    for batch in requested:
+        status = finished.get(batch)
+        if status is None or status.processing_status == "FATAL":
+            pull.asins_pending.extend(batch.split())
+            if status is not None:
+                pull.errors.append(f"Amazon could not produce the report of {batch} (FATAL).")
+        elif status.processing_status == "DONE":
+            try:
+                report = connector.fetch_report(status.document_id, SEARCH_QUERY_PERFORMANCE)
+            except ConnectorError as exc:
+                pull.errors.append(f"The report of {batch} could not be downloaded: {exc}")
+                pull.asins_pending.extend(batch.split())
+                continue
+            rows.extend(_query_rows(report, pull.last))
+    return rows
+
+
+def _query_rows(report: SearchQueryPerformanceReport, end: date) -> list[QueryPerformanceRow]:
+    return [
+        QueryPerformanceRow(
+            asin=row.asin,
+            search_query=row.search_query,
+            search_query_volume=row.search_query_volume,
+            impression_share=row.impressions.asin_share,
+            click_share=row.clicks.asin_share,
+            purchase_share=row.purchases.asin_share,
+            asin_click_count=row.clicks.asin,
+            asin_purchase_count=row.purchases.asin,
+            search_query_score=row.search_query_score,
+            report_date=row.end or report.end or end,
+        )
+        for row in report.rows
+    ]
+
+
+def keywords_query_performance_weekly() -> dict[int, QueryPerformancePull]:
+    """The weekly schedule: last week's Search Query Performance for every active Amazon channel; a channel that
+    fails is logged and the others go on."""
+    pulls: dict[int, QueryPerformancePull] = {}
+    for channel in Channel.objects.filter(is_active=True, marketplace="amazon").order_by("pk"):
+        try:
+            pulls[channel.pk] = keywords_query_performance_pull(channel=channel)
+        except ApplicationError as exc:
+            logger.warning("Search Query Performance pull of channel %s failed: %s", channel.pk, exc)
+    return pulls
+
+
+# --- "Pull now": queue one of the two for a worker ---
+
+KEYWORD_REPORTS = {"search_terms": "Search Terms", "search_query_performance": "Search Query Performance"}
+
+
+def keyword_report_pull(*, channel: Channel, report: str) -> KeywordImportResult:
+    """Pull last week's `report` ("search_terms" or "search_query_performance") for the channel now."""
+    if report == "search_terms":
+        return keywords_search_terms_pull(channel=channel)
+    if report == "search_query_performance":
+        return keywords_query_performance_pull(channel=channel).result
+    raise ValidationError({"report": f"Pull one of {', '.join(KEYWORD_REPORTS)}; not {report!r}."})
+
+
+@transaction.atomic
+def keyword_report_pull_queue(*, channel: Channel, report: str) -> str:
+    """Queue a pull of last week's keyword report for the channel; never pulls in the caller's request. Refused
+    with nothing queued: an unknown report (on `report`), a channel that is not Amazon (on `channel`), a paused
+    channel. Answers the message to show."""
+    if report not in KEYWORD_REPORTS:
+        raise ValidationError({"report": f"Pull one of {', '.join(KEYWORD_REPORTS)}; not {report!r}."})
+    if channel.marketplace != "amazon":
+        raise ValidationError({"channel": f"{channel} is not an Amazon channel: keyword reports are Amazon's."})
+    if not channel.is_active:
+        raise ApplicationError(f"Channel {channel.name} is paused; activate it before pulling its keyword reports.")
+    enqueue(
+        keyword_report_pull_task,
+        channel.pk,
+        report,
+        group=f"keyword-reports-{channel.pk}",
+        timeout=PULL_TASK_TIMEOUT_SECONDS,
+    )
+    return f"Pull of last week's {KEYWORD_REPORTS[report]} report queued for {channel.name}."

@@ -30,6 +30,8 @@ from syncing.connectors.amazon.reports import SALES_AND_TRAFFIC, AsinSalesTraffi
 from syncing.connectors.base import ConnectorError, RateLimited
 from syncing.services.connection import connector_for
 
+from .report_schedules import scheduled_reports
+
 logger = logging.getLogger(__name__)
 
 AMAZON = "amazon"
@@ -77,6 +79,7 @@ class PerformancePull:
     days_missing: list[date] = field(default_factory=list)
     days_pending: list[date] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    days_from_schedule: list[date] = field(default_factory=list)  # read from a report schedule's reports
 
 
 def _days(first: date, last: date) -> list[date]:
@@ -222,21 +225,31 @@ def _amazon_pull(channel: Channel, start: date, end: date, sleep: Callable[[floa
     connector: Any = connector_for(channel)
     if not hasattr(connector, "create_report"):
         raise ApplicationError(f"{channel.name}: this connector cannot request reports.")
+    # A day the channel's schedule already made a report for is read from it (getReports), not asked again.
+    scheduled = scheduled_reports(connector, channel, SALES_AND_TRAFFIC, start)
     requested: dict[date, str] = {}
+    ready: dict[date, Any] = {}
     for day in _days(start, end):
+        if (report := scheduled.get((day, day))) is not None:
+            summary.days_from_schedule.append(day)
+            if report.is_final:
+                ready[day] = report
+            else:
+                requested[day] = report.report_id
+            continue
         try:
             requested[day] = connector.create_report(SALES_AND_TRAFFIC, day, day, REPORT_OPTIONS)
         except RateLimited as exc:
             summary.errors.append(f"Amazon is throttling report requests; try again in {exc.retry_after or 60:g} s.")
-            summary.days_pending.extend(d for d in _days(day, end))
+            summary.days_pending.extend(d for d in _days(day, end) if (d, d) not in scheduled)
             break
         except ConnectorError as exc:
             raise ApplicationError(f"{channel.name}: Amazon refused the report request: {exc}") from exc
-    finished = reports_poll(connector, requested, sleep)
+    finished = {**reports_poll(connector, requested, sleep), **ready}
     keys = _listing_keys(channel)
     now = timezone.now()
     rows: list[PerformanceMetric] = []
-    for day in sorted(requested):
+    for day in sorted({*requested, *ready}):
         status = finished.get(day)
         if status is None:
             summary.days_pending.append(day)

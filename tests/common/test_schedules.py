@@ -67,6 +67,11 @@ def test_setup_schedules_creates_every_declared_schedule(make_channel):
         ("analytics.performance_pull", "analytics.tasks.performance_pull_recent_task", Schedule.DAILY),
         ("analytics.attribution_nightly", "analytics.tasks.attribution_nightly_task", Schedule.DAILY),
         ("analytics.keywords_search_terms", "analytics.tasks.keywords_search_terms_weekly_task", Schedule.WEEKLY),
+        (
+            "analytics.keywords_query_performance",
+            "analytics.tasks.keywords_query_performance_weekly_task",
+            Schedule.WEEKLY,
+        ),
         ("analytics.scores_stale_sweep", "analytics.tasks.scores_recompute_stale_task", Schedule.MINUTES),
         ("analytics.scores_nightly", "analytics.tasks.scores_nightly_task", Schedule.DAILY),
         ("pricing.fee_estimates_nightly", "pricing.history_tasks.fee_estimates_nightly_task", Schedule.DAILY),

@@ -24,6 +24,7 @@ READ_PAGES = [
     ("operations:job_list", {}),
     ("analytics:daily_stats", {}),
     ("analytics:performance_movers", {}),
+    ("analytics:report_schedule_list", {}),
     ("analytics:listing_keywords", {"pk": "listing_pk"}),
     ("pricing:pricing_table", {}),
     ("pricing:fee_list", {}),

@@ -309,8 +309,10 @@ class AmazonConnector(Connector):
 
     # --- Reports API 2021-06-30 (reports.py; docs/marketplaces/amazon.md#reports) ---
 
-    def _report_call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        return self._authed(lambda: self.client.call(method, path, json=body))
+    def _report_call(
+        self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        return self._authed(lambda: self.client.call(method, path, json=body, params=params))
 
     def create_report(self, report_type: str, start: date, end: date, options: Mapping[str, str] | None = None) -> str:
         """createReport for the whole days start..end; returns the reportId (the report is queued)."""
@@ -348,3 +350,67 @@ class AmazonConnector(Connector):
         if not isinstance(data, dict):
             raise ConnectorError(f"{MARKETPLACE}: the report document is not a JSON object.", code="bad_document")
         return reports.PARSERS[report_type](data)
+
+    def get_reports(
+        self,
+        report_types: Sequence[str] = (),
+        *,
+        statuses: Sequence[str] = (),
+        created_since: datetime | None = None,
+        created_until: datetime | None = None,
+        page_size: int = reports.LIST_PAGE_SIZE_MAX,
+        next_token: str = "",
+    ) -> reports.ReportPage:
+        """One page of getReports, newest first. With `next_token`, only the token is sent (Amazon refuses a
+        next-page request that repeats the filters)."""
+        if next_token:
+            query = {"nextToken": next_token}
+        else:
+            try:
+                query = reports.list_query(report_types, statuses=statuses, created_since=created_since,
+                                           created_until=created_until, page_size=page_size)  # fmt: skip
+            except ValueError as exc:
+                raise Rejected(f"{MARKETPLACE}: {exc}", field_errors={"__all__": [str(exc)]}) from exc
+        return reports.report_page(self._report_call("GET", reports.REPORTS_PATH, params=query))
+
+    def list_reports(
+        self, report_types: Sequence[str], *, statuses: Sequence[str] = (), created_since: datetime | None = None
+    ) -> list[reports.ReportStatus]:
+        """Every report getReports lists for the filters, following `nextToken` (at most LIST_PAGES_MAX pages)."""
+        page = self.get_reports(report_types, statuses=statuses, created_since=created_since)
+        found = list(page.reports)
+        for _ in range(reports.LIST_PAGES_MAX - 1):
+            if not page.next_token:
+                break
+            page = self.get_reports(next_token=page.next_token)
+            found.extend(page.reports)
+        return found
+
+    def create_report_schedule(
+        self,
+        report_type: str,
+        period: str,
+        options: Mapping[str, str] | None = None,
+        next_creation: datetime | None = None,
+    ) -> str:
+        """createReportSchedule; Amazon cancels and replaces a schedule of the same type and marketplaces.
+        Returns the reportScheduleId."""
+        try:
+            body = reports.schedule_body(report_type, self.marketplace_id, period, options, next_creation)
+        except ValueError as exc:
+            raise Rejected(f"{MARKETPLACE}: {exc}", field_errors={"period": [str(exc)]}) from exc
+        schedule_id = str(self._report_call("POST", reports.SCHEDULES_PATH, body).get("reportScheduleId") or "")
+        if not schedule_id:
+            raise RetryableError(f"{MARKETPLACE}: createReportSchedule answered no id.", code="malformed_response")
+        return schedule_id
+
+    def get_report_schedules(self, report_types: Sequence[str]) -> list[reports.ReportSchedule]:
+        """getReportSchedules for 1-10 report types."""
+        if not 1 <= len(report_types) <= reports.LIST_TYPES_MAX:
+            raise Rejected(f"{MARKETPLACE}: getReportSchedules takes 1 to {reports.LIST_TYPES_MAX} report types.")
+        params = {"reportTypes": ",".join(report_types)}
+        return reports.report_schedules(self._report_call("GET", reports.SCHEDULES_PATH, params=params))
+
+    def cancel_report_schedule(self, schedule_id: str) -> None:
+        """cancelReportSchedule; an unknown schedule raises NotFound."""
+        self._report_call("DELETE", reports.SCHEDULE_PATH.format(schedule_id=quote(schedule_id, safe="")))

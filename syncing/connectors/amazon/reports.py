@@ -10,7 +10,7 @@ reports give them: the Sales and Traffic ones are 0-100, the Brand Analytics sha
 import datetime as dt
 import gzip
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,6 +20,15 @@ from ..base import ConnectorError, RetryableError
 REPORTS_PATH = "/reports/2021-06-30/reports"
 REPORT_PATH = "/reports/2021-06-30/reports/{report_id}"
 DOCUMENT_PATH = "/reports/2021-06-30/documents/{document_id}"
+SCHEDULES_PATH = "/reports/2021-06-30/schedules"
+SCHEDULE_PATH = "/reports/2021-06-30/schedules/{schedule_id}"
+# getReports: reportTypes 1-10, pageSize 1-100 (default 10), reports kept 90 days; nextToken alone on later pages.
+LIST_TYPES_MAX = 10
+LIST_PAGE_SIZE_MAX = 100
+LIST_PAGES_MAX = 20  # a bound on one listing: 20 pages of 100 is more than 90 days of daily reports
+# createReportSchedule's periods (ISO 8601 durations; the model's enum).
+SCHEDULE_PERIODS = ("PT5M", "PT15M", "PT30M", "PT1H", "PT2H", "PT4H", "PT8H", "PT12H", "P1D", "P2D", "P3D",
+                    "PT84H", "P7D", "P14D", "P15D", "P18D", "P30D", "P1M")  # fmt: skip
 SALES_AND_TRAFFIC = "GET_SALES_AND_TRAFFIC_REPORT"
 SEARCH_TERMS = "GET_BRAND_ANALYTICS_SEARCH_TERMS_REPORT"
 SEARCH_QUERY_PERFORMANCE = "GET_BRAND_ANALYTICS_SEARCH_QUERY_PERFORMANCE_REPORT"
@@ -39,10 +48,31 @@ class ReportStatus:
     document_id: str = ""
     data_start: dt.date | None = None
     data_end: dt.date | None = None
+    schedule_id: str = ""  # reportScheduleId: the schedule that created it, if any
+    created: dt.datetime | None = None
 
     @property
     def is_final(self) -> bool:
         return self.processing_status in FINAL_STATUSES
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """One page of getReports; `next_token` is empty on the last page."""
+
+    reports: tuple[ReportStatus, ...]
+    next_token: str = ""
+
+
+@dataclass(frozen=True)
+class ReportSchedule:
+    """A report schedule as getReportSchedules answers it."""
+
+    schedule_id: str
+    report_type: str
+    period: str  # ISO 8601 duration, one of SCHEDULE_PERIODS
+    options: tuple[tuple[str, str], ...] = ()
+    next_creation: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +105,70 @@ def report_status(data: Mapping[str, Any]) -> ReportStatus:
         document_id=str(data.get("reportDocumentId") or ""),
         data_start=_date(data.get("dataStartTime")),
         data_end=_date(data.get("dataEndTime")),
+        schedule_id=str(data.get("reportScheduleId") or ""),
+        created=_time(data.get("createdTime")),
     )
+
+
+def list_query(
+    report_types: Sequence[str],
+    *,
+    statuses: Sequence[str] = (),
+    created_since: dt.datetime | None = None,
+    created_until: dt.datetime | None = None,
+    page_size: int = LIST_PAGE_SIZE_MAX,
+) -> dict[str, str]:
+    """The query of a first getReports page (arrays comma-separated). Later pages send only `nextToken`."""
+    if not 1 <= len(report_types) <= LIST_TYPES_MAX:
+        raise ValueError(f"getReports takes 1 to {LIST_TYPES_MAX} report types.")
+    if not 1 <= page_size <= LIST_PAGE_SIZE_MAX:
+        raise ValueError(f"getReports pageSize is 1 to {LIST_PAGE_SIZE_MAX}.")
+    query = {"reportTypes": ",".join(report_types), "pageSize": str(page_size)}
+    if statuses:
+        query["processingStatuses"] = ",".join(statuses)
+    if created_since is not None:
+        query["createdSince"] = _iso_z(created_since)
+    if created_until is not None:
+        query["createdUntil"] = _iso_z(created_until)
+    return query
+
+
+def report_page(data: Mapping[str, Any]) -> ReportPage:
+    return ReportPage(
+        reports=tuple(report_status(row) for row in _rows(data.get("reports"))),
+        next_token=str(data.get("nextToken") or ""),
+    )
+
+
+def schedule_body(
+    report_type: str,
+    marketplace_id: str,
+    period: str,
+    options: Mapping[str, str] | None = None,
+    next_creation: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The createReportSchedule body; `period` must be one of SCHEDULE_PERIODS."""
+    if period not in SCHEDULE_PERIODS:
+        raise ValueError(f"Amazon schedules reports every {', '.join(SCHEDULE_PERIODS)}; not {period!r}.")
+    body: dict[str, Any] = {"reportType": report_type, "marketplaceIds": [marketplace_id], "period": period}
+    if options:
+        body["reportOptions"] = {str(k): str(v) for k, v in options.items()}
+    if next_creation is not None:
+        body["nextReportCreationTime"] = _iso_z(next_creation)
+    return body
+
+
+def report_schedules(data: Mapping[str, Any]) -> list[ReportSchedule]:
+    return [
+        ReportSchedule(
+            schedule_id=str(row.get("reportScheduleId") or ""),
+            report_type=str(row.get("reportType") or ""),
+            period=str(row.get("period") or ""),
+            options=tuple(sorted((str(k), str(v)) for k, v in _mapping(row.get("reportOptions")).items())),
+            next_creation=_time(row.get("nextReportCreationTime")),
+        )
+        for row in _rows(data.get("reportSchedules"))
+    ]
 
 
 def report_document(data: Mapping[str, Any]) -> ReportDocument:
@@ -380,3 +473,17 @@ def _date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(value[:10])
     except ValueError:
         return None
+
+
+def _time(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _iso_z(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -40,7 +40,17 @@ RATES = {
     "getReport": RateSetting(2.0, 15),
     "getReportDocument": RateSetting(0.0167, 15),
     "cancelReport": RateSetting(0.0222, 10),
+    "getReports": RateSetting(0.0222, 10),
+    "createReportSchedule": RateSetting(0.0222, 10),
+    "getReportSchedules": RateSetting(0.0222, 10),
+    "getReportSchedule": RateSetting(0.0222, 10),
+    "cancelReportSchedule": RateSetting(0.0222, 10),
 }
+# Served by amazon_report_schedules.py: the list and the schedules.
+SCHEDULE_OPERATIONS = frozenset(
+    {"getReports", "createReportSchedule", "getReportSchedules", "getReportSchedule", "cancelReportSchedule"}
+)
+LIST_OPERATIONS = frozenset({"getReports", "getReportSchedules"})  # GET only
 STATUS_STEPS = ("IN_QUEUE", "IN_PROGRESS", "DONE")
 FINAL = ("DONE", "CANCELLED", "FATAL")
 SALES_AND_TRAFFIC = "GET_SALES_AND_TRAFFIC_REPORT"
@@ -72,6 +82,8 @@ class ReportsState:
     fatal: bool = False  # every new report ends FATAL
     secret: str = field(default_factory=lambda: secrets.token_hex(16))
     number: int = 0
+    schedules: dict[str, dict[str, Any]] = field(default_factory=dict)  # amazon_report_schedules.py
+    list_tokens: dict[str, tuple[str, dict[str, Any], int]] = field(default_factory=dict)  # getReports nextToken
 
     def control(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """`POST /_control/reports` (marketplace amazon): see docs/sandbox.md#amazon-reports."""
@@ -535,6 +547,10 @@ def search_query_performance(context: ReportContext) -> dict[str, Any] | None:
 
 def route(path: str, method: str) -> tuple[str, str] | None:
     """(operation, id) for the paths served here; None for any other."""
+    from .amazon_report_schedules import route as schedule_route
+
+    if (found := schedule_route(path, method)) is not None:
+        return found
     if path == REPORTS:
         return ("createReport", "") if method == "POST" else ("getReports", "")
     if match := REPORT.fullmatch(path):
@@ -556,7 +572,7 @@ def serve(module: Any, req: Any) -> Response | None:
         return _download(module, req, ident)
     rate_headers: dict[str, str] = {}
     try:
-        if op == "getReports" or (op == "createReport" and req.method != "POST"):
+        if req.method not in ("GET", "POST", "DELETE") or (op in LIST_OPERATIONS and req.method != "GET"):
             raise ReportError(405, "MethodNotAllowed", f"{req.method} {req.path} is not supported by the sandbox.")
         seller = _seller(module, req)
         req.log.update(shop_id=seller, op=op)
@@ -564,6 +580,12 @@ def serve(module: Any, req: Any) -> Response | None:
         if wait > 0:
             raise ReportError(429, "QuotaExceeded", "You exceeded your quota for the requested resource.")
         state: ReportsState = module.reports
+        from . import amazon_report_schedules as schedules
+
+        schedules.tick(module, state)  # scheduled reports appear on the sandbox clock
+        if op in SCHEDULE_OPERATIONS:
+            status, payload = schedules.handle(module, state, seller, op, ident, req)
+            return module._json(status, payload, rate_headers, created=status == 201)
         if op == "createReport":
             return module._json(202, {"reportId": _create(module, state, seller, req)}, rate_headers, created=True)
         if op == "getReport":
@@ -617,15 +639,25 @@ def _create(module: Any, state: ReportsState, seller: str, req: Any) -> str:
         raise ReportError(400, "InvalidInput", "'dataEndTime' must not be before 'dataStartTime'.")
     if report_type in VALIDATORS:
         VALIDATORS[report_type](start, end, options)
+    return new_report(state, seller, report_type, ids, start, end, options, module.now())
+
+
+def new_report(
+    state: ReportsState, seller: str, report_type: str, ids: list[str], start: dt.date, end: dt.date,
+    options: Mapping[str, str], created: float, schedule_id: str = "",
+) -> str:  # fmt: skip
+    """Record a report IN_QUEUE created at `created` (sandbox time); a schedule's report names its schedule."""
     state.number += 1
     report_id = str(50_000_000_000 + state.number)
-    now = module.now()
     state.reports[report_id] = {
-        "reportId": report_id, "reportType": report_type, "processingStatus": "IN_QUEUE", "createdTime": _iso(now),
-        "dataStartTime": f"{start.isoformat()}T00:00:00+00:00", "dataEndTime": f"{end.isoformat()}T23:59:59+00:00",
-        "marketplaceIds": ids, "_seller": seller, "_created": now, "_polls": 0, "_start": start, "_end": end,
-        "_options": dict(options), "_fatal": state.fatal,
+        "reportId": report_id, "reportType": report_type, "processingStatus": "IN_QUEUE",
+        "createdTime": _iso(created), "dataStartTime": f"{start.isoformat()}T00:00:00+00:00",
+        "dataEndTime": f"{end.isoformat()}T23:59:59+00:00", "marketplaceIds": list(ids), "_seller": seller,
+        "_created": created, "_polls": 0, "_start": start, "_end": end, "_options": dict(options),
+        "_fatal": state.fatal,
     }  # fmt: skip
+    if schedule_id:
+        state.reports[report_id]["reportScheduleId"] = schedule_id
     return report_id
 
 
@@ -636,13 +668,14 @@ def _owned(state: ReportsState, seller: str, report_id: str) -> dict[str, Any]:
     return report
 
 
-def _advance(module: Any, state: ReportsState, report: dict[str, Any]) -> dict[str, Any]:
-    """Move a report on by this poll or by the sandbox time passed; build its document when it gets DONE."""
+def _advance(module: Any, state: ReportsState, report: dict[str, Any], count_poll: bool = True) -> dict[str, Any]:
+    """Move a report on by this poll (getReport; the list does not count as one) or by the sandbox time passed;
+    build its document when it gets DONE."""
     if report["processingStatus"] in FINAL:
         return report
     elapsed = module.now() - report["_created"]
-    step = max(report["_polls"] - state.polls_to_done + 2, int(elapsed // STEP_SECONDS))
-    report["_polls"] += 1
+    step = max(report["_polls"] - state.polls_to_done + (2 if count_poll else 1), int(elapsed // STEP_SECONDS))
+    report["_polls"] += 1 if count_poll else 0
     if state.polls_to_done == 0:
         step = 2
     status = STATUS_STEPS[min(max(step, 0), 2)]

@@ -1,0 +1,23 @@
+"""Reads of the Amazon report schedules for the page and the API (docs/analytics.md#report-schedules)."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from accounts.roles import channel_scoped
+
+from .models import ReportSchedule
+from .selectors import channels_visible
+
+
+def report_schedule_list(*, user: Any) -> QuerySet[ReportSchedule]:
+    """The schedules of the channels `user` may use, live ones first, with their channel."""
+    qs = ReportSchedule.objects.select_related("channel", "created_by").order_by(
+        "cancelled_at", "channel__name", "report_type", "-created_at"
+    )
+    return channel_scoped(qs, user, "channel_id")
+
+
+def amazon_channels_visible(user: Any) -> QuerySet[Any]:
+    """The Amazon channels `user` may use: the ones a schedule can be created on."""
+    return channels_visible(user).filter(marketplace="amazon")

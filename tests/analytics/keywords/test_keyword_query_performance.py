@@ -1,0 +1,257 @@
+"""The weekly Search Query Performance pull (docs/analytics.md#keywords) from the sandbox's Reports API over HTTP,
+and "Pull now" of a keyword report (docs/analytics.md#keyword-reports-pull-now): the service, the task, the
+schedule, the page, the API, the admin action and the command, with each refusal queueing nothing."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django_q.models import OrmQ
+
+from analytics.models import Keyword
+from analytics.schedules import schedule_specs
+from analytics.services import keyword_reports
+from analytics.services.keyword_reports import (
+    asin_batches,
+    keyword_report_pull_queue,
+    keywords_query_performance_pull,
+    keywords_query_performance_weekly,
+    last_whole_week,
+)
+from analytics.tasks import keyword_report_pull_task
+from channels.models import Channel
+from common.errors import ApplicationError
+from listings.models import Listing
+from syncing.connectors.base import ListingPayload
+from syncing.services.connection import connector_for
+from tests.catalog.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+TASK = "analytics.tasks.keyword_report_pull_task"
+
+
+def no_sleep(seconds):
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _fast_polls(settings):
+    settings.ANALYTICS_REPORT_POLL_SECONDS = 0
+
+
+@pytest.fixture
+def amazon(make_sandbox_channel):
+    return make_sandbox_channel("amazon", currency="USD", country="US", name="Amazon US")
+
+
+@pytest.fixture
+def shop(make_channel):
+    return make_channel("shopify", currency="USD", name="Shop US")
+
+
+def list_on_amazon(amazon, sandbox, make_listing, sku, title):
+    payload = ListingPayload(
+        sku=sku, title=title, description="A stoneware mug.", price=Decimal("12.50"), currency="USD", quantity=20,
+        brand="Acme", category_id="DRINKING_CUP", image_urls=(f"{sandbox.base_url}/_static/mug.png",),
+    )  # fmt: skip
+    connector = connector_for(amazon)
+    connector.push_listing(payload)
+    asin = connector.get_listing(sku).marketplace_ids["asin"]
+    listing = make_listing(product=ProductFactory(sku=sku), channel=amazon)
+    Listing.objects.filter(pk=listing.pk).update(external_id=sku, marketplace_ids={"sku": sku, "asin": asin})
+    return listing, asin
+
+
+@pytest.fixture
+def mug(amazon, sandbox, make_listing):
+    return list_on_amazon(amazon, sandbox, make_listing, "MUG-1", "Nordic Ceramic Coffee Mug")
+
+
+def sandbox_today(sandbox):
+    return dt.datetime.fromtimestamp(sandbox.sandbox.clock.now(), dt.UTC).date()
+
+
+def creates(sandbox):
+    return [e for e in sandbox.log("amazon") if e.get("op") == "createReport"]
+
+
+def queued():
+    return [(row.func(), row.args()) for row in OrmQ.objects.order_by("pk")]
+
+
+# --- the pull ---
+
+
+def test_asins_are_packed_into_the_200_character_option():
+    asins = [f"B0{n:08d}" for n in range(20)]
+
+    batches = asin_batches([*asins, asins[0]])
+
+    assert [len(b.split()) for b in batches] == [18, 2]
+    assert max(len(b) for b in batches) == 197  # 18 ASINs of 10 characters and 17 spaces
+    assert batches[0].split()[0] == "B000000000"
+
+
+def test_last_weeks_report_becomes_keyword_figures(amazon, mug, sandbox):
+    listing, asin = mug
+    today = sandbox_today(sandbox)
+
+    pull = keywords_query_performance_pull(channel=amazon, today=today, sleep=no_sleep)
+
+    assert (pull.first, pull.last) == last_whole_week(today)
+    assert (pull.reports, pull.asins, pull.asins_pending, pull.errors) == (1, 1, [], [])
+    assert pull.result.rows > 0
+    assert pull.result.created == pull.result.rows  # new queries of our ASIN
+    assert pull.result.errors == []
+    [create] = creates(sandbox)
+    assert f'"asin": "{asin}"' in create["body"]
+    assert '"reportPeriod": "WEEK"' in create["body"]
+    rows = Keyword.objects.filter(listing=listing)
+    assert rows.count() == pull.result.rows
+    top = rows.order_by("-search_volume").first()
+    assert top.search_volume > 0
+    assert top.search_frequency_rank is None  # a volume is never written as a rank, nor the reverse
+    assert Decimal(0) <= top.click_share <= Decimal(1)
+    assert top.report_date == pull.last
+
+
+def test_throttled_batches_wait_for_the_next_run(amazon, mug, sandbox, make_listing, monkeypatch):
+    _, second = list_on_amazon(amazon, sandbox, make_listing, "MUG-2", "Nordic Travel Mug Black")
+    monkeypatch.setattr(keyword_reports, "SQP_ASIN_CHARS", 10)  # one ASIN per report
+    seller = sandbox.account("amazon")["shop_id"]
+    sandbox.set_rate("amazon", rate=0.0001, burst=1, shop_id=f"{seller}:createReport")
+
+    pull = keywords_query_performance_pull(channel=amazon, today=sandbox_today(sandbox), sleep=no_sleep)
+
+    assert (pull.reports, pull.asins) == (1, 2)
+    assert pull.asins_pending == [max(mug[1], second)]  # batches are sorted: the later ASIN waits
+    assert "throttling" in pull.errors[0]
+    assert pull.result.rows > 0
+
+
+def test_the_pull_refuses_another_marketplace_and_a_paused_channel(amazon, shop, sandbox):
+    with pytest.raises(ApplicationError, match="not an Amazon channel"):
+        keywords_query_performance_pull(channel=shop, sleep=no_sleep)
+    Channel.objects.filter(pk=amazon.pk).update(is_active=False)
+    amazon.refresh_from_db()
+    with pytest.raises(ApplicationError, match="is paused"):
+        keywords_query_performance_pull(channel=amazon, sleep=no_sleep)
+    assert creates(sandbox) == []
+    assert not Keyword.objects.exists()
+
+
+def test_weekly_pull_covers_active_amazon_channels_and_is_scheduled(amazon, mug, shop, sandbox, monkeypatch):
+    monkeypatch.setattr(keyword_reports, "time", type("T", (), {"sleep": staticmethod(no_sleep)}))
+
+    pulls = keywords_query_performance_weekly()
+
+    assert list(pulls) == [amazon.pk]
+    assert pulls[amazon.pk].result.rows > 0
+    spec = next(s for s in schedule_specs() if s.name == "analytics.keywords_query_performance")
+    assert spec.func == "analytics.tasks.keywords_query_performance_weekly_task"
+
+
+# --- "Pull now": service and task ---
+
+
+def test_queue_puts_one_task_and_the_task_pulls_the_report(amazon, mug, sandbox):
+    message = keyword_report_pull_queue(channel=amazon, report="search_query_performance")
+
+    assert message == "Pull of last week's Search Query Performance report queued for Amazon US."
+    assert queued() == [(TASK, (amazon.pk, "search_query_performance"))]
+    assert creates(sandbox) == []  # queued, not pulled
+    keyword_report_pull_task(amazon.pk, "search_query_performance")
+    assert Keyword.objects.filter(listing=mug[0], search_volume__isnull=False).exists()
+
+
+@pytest.mark.parametrize(
+    ("report", "channel_name", "error", "text"),
+    [
+        pytest.param("search_volume", "amazon", ValidationError, "Pull one of", id="unknown_report_case"),
+        pytest.param("search_terms", "shop", ValidationError, "not an Amazon channel", id="other_marketplace_case"),
+        pytest.param("search_terms", "paused", ApplicationError, "is paused", id="paused_case"),
+    ],
+)
+def test_queue_refusals_queue_nothing(amazon, shop, report, channel_name, error, text):
+    if channel_name == "paused":
+        Channel.objects.filter(pk=amazon.pk).update(is_active=False)
+        amazon.refresh_from_db()
+    channel = shop if channel_name == "shop" else amazon
+
+    with pytest.raises(error, match=text):
+        keyword_report_pull_queue(channel=channel, report=report)
+
+    assert not OrmQ.objects.exists()
+
+
+def test_task_of_a_gone_channel_does_nothing(sandbox):
+    keyword_report_pull_task(99999, "search_terms")
+    assert creates(sandbox) == []
+
+
+# --- page, API, admin, command ---
+
+
+def test_page_queues_for_an_editor_and_shows_bad_input(amazon, shop, editor_client):
+    page = editor_client.get("/analytics/report-schedules/")
+    assert b'id="keyword-report-pull"' in page.content
+
+    url = "/analytics/keyword-reports/pull/"
+    answer = editor_client.post(url, {"keywords-channel": amazon.pk, "keywords-report": "search_terms"}, follow=True)
+    bad = editor_client.post(url, {"keywords-channel": shop.pk, "keywords-report": "search_terms"}, follow=True)
+
+    assert b"Pull of last week&#x27;s Search Terms report queued for Amazon US." in answer.content
+    assert b"Unknown Amazon channel, or not one you may use." in bad.content
+    assert queued() == [(TASK, (amazon.pk, "search_terms"))]
+
+
+def test_a_viewer_cannot_queue(amazon, viewer_client):
+    answer = viewer_client.post("/analytics/keyword-reports/pull/",
+                                {"keywords-channel": amazon.pk, "keywords-report": "search_terms"})  # fmt: skip
+    assert answer.status_code == 403
+    assert not OrmQ.objects.exists()
+
+
+def test_api_queues_and_refuses_bad_input(amazon, shop, api, viewer_api, anon_api):
+    answer = api.post("/api/v1/keywords/pull/", {"channel": amazon.pk, "report": "search_query_performance"},
+                      format="json")  # fmt: skip
+    bad_report = api.post("/api/v1/keywords/pull/", {"channel": amazon.pk, "report": "volume"}, format="json")
+    other = api.post("/api/v1/keywords/pull/", {"channel": shop.pk, "report": "search_terms"}, format="json")
+    text_id = api.post("/api/v1/keywords/pull/", {"channel": str(amazon.pk), "report": "search_terms"}, format="json")
+    viewer = viewer_api.post("/api/v1/keywords/pull/", {"channel": amazon.pk, "report": "search_terms"}, format="json")
+
+    assert answer.status_code == 202
+    message = "Pull of last week's Search Query Performance report queued for Amazon US."
+    assert answer.json() == {"channel": amazon.pk, "report": "search_query_performance", "message": message}
+    assert (bad_report.status_code, other.status_code, text_id.status_code, viewer.status_code) == (400, 400, 400, 403)
+    assert "report" in str(bad_report.json())
+    assert "Unknown Amazon channel" in str(other.json())
+    assert "Give the channel's id as a number." in str(text_id.json())
+    assert queued() == [(TASK, (amazon.pk, "search_query_performance"))]
+    schema = anon_api.get("/api/schema/", {"format": "json"}).json()
+    assert "post" in schema["paths"]["/api/v1/keywords/pull/"]
+
+
+def test_api_paused_channel_is_409(amazon, api):
+    Channel.objects.filter(pk=amazon.pk).update(is_active=False)
+    answer = api.post("/api/v1/keywords/pull/", {"channel": amazon.pk, "report": "search_terms"}, format="json")
+    assert answer.status_code == 409
+    assert not OrmQ.objects.exists()
+
+
+def test_admin_action_queues_for_the_keywords_channels(amazon, mug, admin_client):
+    keyword = Keyword.objects.create(listing=mug[0], keyword="coffee mug", keyword_normalized="coffee mug")
+
+    admin_client.post("/admin/analytics/keyword/",
+                      {"action": "pull_query_performance", "_selected_action": [keyword.pk]})  # fmt: skip
+
+    assert queued() == [(TASK, (amazon.pk, "search_query_performance"))]
+
+
+def test_command_pulls_now(amazon, mug, sandbox, capsys, monkeypatch):
+    monkeypatch.setattr(keyword_reports, "time", type("T", (), {"sleep": staticmethod(no_sleep)}))
+    call_command("keyword_report_pull", "--channel", str(amazon.pk), "--report", "search_query_performance")
+    assert "keywords added" in capsys.readouterr().out
+    assert Keyword.objects.filter(listing=mug[0]).exists()
