@@ -1,10 +1,12 @@
 """Forms of the staff catalog pages. They only collect and shape input; every write goes through services."""
 
+from functools import cache
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.functional import lazy
 
 from accounts.roles import channel_scoped
 from channels.models import Channel
@@ -13,7 +15,9 @@ from common.forms import refuse_long_title
 from .choices import ProductStatus
 from .fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
 from .models import Category, Product, ProductImage, Variant
+from .selectors import category_title_limit_in, category_title_limit_setters
 from .services import ImageUpload, VariantWrite
+from .validators import PRODUCT_TITLE_MAX_LENGTH
 
 MAX_IMAGES_PER_UPLOAD = 20
 
@@ -70,12 +74,38 @@ class ProductForm(forms.ModelForm):
         category_field: Any = self.fields["category"]
         category_field.queryset = Category.objects.filter(is_active=True)
         category_field.empty_label = "No category"
-        category_field.label_from_instance = Category.indented_name
         self.fields["attributes"].help_text = 'JSON object of category attributes, e.g. {"material": "cotton"}.'
         refuse_long_title(self.fields["title"])
+        self._show_title_limits(category_field)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             self._quantity_from_ledger()
+
+    def _show_title_limits(self, category_field: Any) -> None:
+        """Each category of the select says its title limit, and the title field says the chosen category's
+        (docs/catalog.md#title-length); the model refuses a longer title on save. Read when rendered."""
+        setters = cache(category_title_limit_setters)
+
+        def label(category: Category) -> str:
+            found = category_title_limit_in(category, setters())
+            return category.indented_name() + (f" (titles up to {found.limit})" if found else "")
+
+        def title_help() -> str:
+            chosen = self._chosen_category()
+            found = category_title_limit_in(chosen, setters()) if chosen else None
+            if found:
+                return f"At most {found.limit} characters: the title limit of category '{found.category_name}'."
+            return f"At most {PRODUCT_TITLE_MAX_LENGTH} characters."
+
+        category_field.label_from_instance = label
+        self.fields["title"].help_text = lazy(title_help, str)()
+
+    def _chosen_category(self) -> Category | None:
+        """The category the form shows: the one posted, else the product's."""
+        if self.is_bound:
+            raw = str(self.data.get(self.add_prefix("category")) or "")
+            return Category.objects.filter(pk=raw).first() if raw.isdigit() else None
+        return self.instance.category if self.instance.category_id else None
 
     def _quantity_from_ledger(self) -> None:
         """Once a product exists its quantity is derived from the stock ledger (docs/orders.md#the-ledger): shown,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("categories/", categories.CategoryTreeView.as_view(), name="category_list"),
     path("categories/<int:pk>/", categories.CategoryDetailView.as_view(), name="category_detail"),
     path("categories/<int:pk>/icons/", categories.CategoryIconUploadView.as_view(), name="category_icon_upload"),
+    path("categories/<int:pk>/title-limit/", categories.CategoryTitleLimitView.as_view(), name="category_title_limit"),
     path(
         "categories/<int:pk>/icons/<int:icon_pk>/",
         categories.CategoryIconStatusView.as_view(),

@@ -56,7 +56,18 @@ class CategorySerializer(ServiceSerializerMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Category
-        fields = ["id", "name", "slug", "parent", "full_name", "depth", "sort_order", "is_active", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "parent",
+            "full_name",
+            "depth",
+            "sort_order",
+            "is_active",
+            "title_max_length",
+            "created_at",
+        ]
         read_only_fields = ["depth", "created_at"]
         validators: list = []  # uniqueness is the service's full_clean(), which names the clash
 
@@ -75,6 +86,7 @@ class CategorySerializer(ServiceSerializerMixin, serializers.ModelSerializer):
             "depth": instance.depth,
             "sort_order": instance.sort_order,
             "is_active": instance.is_active,
+            "title_max_length": instance.title_max_length,
             "created_at": _datetime(instance.created_at),
         }
 
