@@ -74,3 +74,21 @@ def category_title_limit_setters() -> dict[int, tuple[str, int]]:
 def category_title_limit_in(category: Category, setters: Mapping[int, tuple[str, int]]) -> TitleLimit | None:
     """The category's title limit from `category_title_limit_setters()`, without a query."""
     return strictest_title_limit([setters[i] for i in category.ancestor_ids() if i in setters])
+
+
+def product_metafield_rows(product: Product) -> list[dict[str, Any]]:
+    """One row per product metafield definition with the product's value as text (None: no value), one query."""
+    values = product.metafields or {}
+    rows = []
+    for definition in MetafieldDefinition.objects.filter(owner_type=MetafieldOwner.PRODUCT):
+        key = f"{definition.namespace}.{definition.key}"
+        value = values.get(key)
+        rows.append(
+            {
+                "key": key,
+                "label": definition.name or key,
+                "is_required": definition.is_required,
+                "value": None if value is None else metafield_text(definition.type, value),
+            }
+        )
+    return rows

@@ -443,6 +443,20 @@ class ProductArchiveSerializer(serializers.Serializer):
     )
 
 
+class ProductMetafieldsSerializer(serializers.Serializer):
+    """Body of PATCH /products/{id}/metafields/ (docs/catalog.md#metafields)."""
+
+    values = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        allow_empty=False,
+        help_text='{"namespace.key": value}: set or change these metafields (checked against their definitions); '
+        'null or "" clears one. Metafields not named keep their values.',
+    )
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The product version you read; 409 when it changed since."
+    )
+
+
 class ProductDuplicateSerializer(serializers.Serializer):
     """Body of POST /products/{id}/duplicate/ (docs/api.md#duplicate-and-delete)."""
 
