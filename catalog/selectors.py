@@ -68,7 +68,7 @@ def category_title_limit_setters() -> dict[int, tuple[str, int]]:
     """{category id: (name, title limit)} of the categories that set one: few, read in one query, so a form can
     label every category of its select with the limit it inherits (docs/catalog.md#title-length)."""
     rows = Category.objects.filter(title_max_length__isnull=False).values_list("pk", "name", "title_max_length")
-    return {pk: (name, limit) for pk, name, limit in rows}
+    return {pk: (name, limit) for pk, name, limit in rows if limit is not None}
 
 
 def category_title_limit_in(category: Category, setters: Mapping[int, tuple[str, int]]) -> TitleLimit | None:
