@@ -37,7 +37,7 @@ class AttributeDefinitionInline(admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("indented_name", "slug", "sort_order", "is_active", "depth")
+    list_display = ("indented_name", "slug", "sort_order", "is_active", "title_max_length", "depth")
     list_filter = ("is_active", "depth")
     search_fields = ("name", "slug")
     readonly_fields = ("path", "depth", *AUDIT_FIELDS)
@@ -49,7 +49,8 @@ class CategoryAdmin(admin.ModelAdmin):
         return format_html("{}{}", "\u2003" * obj.depth, obj.name)
 
     def save_model(self, request, obj, form, change):
-        data = {f: form.cleaned_data[f] for f in ("name", "slug", "parent", "sort_order", "is_active")}
+        fields = ("name", "slug", "parent", "sort_order", "is_active", "title_max_length")
+        data = {f: form.cleaned_data[f] for f in fields}
         if change:
             services.category_update(category=obj, user=request.user, **data)
         else:

@@ -1,19 +1,24 @@
 """Forms of the staff catalog pages. They only collect and shape input; every write goes through services."""
 
+from functools import cache
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.functional import lazy
 
 from accounts.roles import channel_scoped
 from channels.models import Channel
 from common.forms import refuse_long_title
 
-from .choices import ProductStatus
+from .choices import MetafieldType, ProductStatus
 from .fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
-from .models import Category, Product, ProductImage, Variant
+from .metafields import MetafieldError, full_key, metafield_text, metafield_value
+from .models import Category, MetafieldDefinition, Product, ProductImage, Variant
+from .selectors import category_title_limit_in, category_title_limit_setters
 from .services import ImageUpload, VariantWrite
+from .validators import PRODUCT_TITLE_MAX_LENGTH
 
 MAX_IMAGES_PER_UPLOAD = 20
 
@@ -70,12 +75,38 @@ class ProductForm(forms.ModelForm):
         category_field: Any = self.fields["category"]
         category_field.queryset = Category.objects.filter(is_active=True)
         category_field.empty_label = "No category"
-        category_field.label_from_instance = Category.indented_name
         self.fields["attributes"].help_text = 'JSON object of category attributes, e.g. {"material": "cotton"}.'
         refuse_long_title(self.fields["title"])
+        self._show_title_limits(category_field)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             self._quantity_from_ledger()
+
+    def _show_title_limits(self, category_field: Any) -> None:
+        """Each category of the select says its title limit, and the title field says the chosen category's
+        (docs/catalog.md#title-length); the model refuses a longer title on save. Read when rendered."""
+        setters = cache(category_title_limit_setters)
+
+        def label(category: Category) -> str:
+            found = category_title_limit_in(category, setters())
+            return category.indented_name() + (f" (titles up to {found.limit})" if found else "")
+
+        def title_help() -> str:
+            chosen = self._chosen_category()
+            found = category_title_limit_in(chosen, setters()) if chosen else None
+            if found:
+                return f"At most {found.limit} characters: the title limit of category '{found.category_name}'."
+            return f"At most {PRODUCT_TITLE_MAX_LENGTH} characters."
+
+        category_field.label_from_instance = label
+        self.fields["title"].help_text = lazy(title_help, str)()
+
+    def _chosen_category(self) -> Category | None:
+        """The category the form shows: the one posted, else the product's."""
+        if self.is_bound:
+            raw = str(self.data.get(self.add_prefix("category")) or "")
+            return Category.objects.filter(pk=raw).first() if raw.isdigit() else None
+        return self.instance.category if self.instance.category_id else None
 
     def _quantity_from_ledger(self) -> None:
         """Once a product exists its quantity is derived from the stock ledger (docs/orders.md#the-ledger): shown,
@@ -264,3 +295,88 @@ class ProductDuplicateForm(forms.Form):
 
     def bound_variant_fields(self) -> list[tuple[Any, Any]]:
         return [(variant, self[name]) for variant, name in self.variant_fields]
+
+
+# --- Product metafields page (docs/catalog.md#metafields) ---
+
+BOOLEAN_CHOICES = [("", "— no value"), ("true", "Yes"), ("false", "No")]
+
+
+def _metafield_widget(definition: MetafieldDefinition) -> forms.Widget:
+    choices = (definition.validations or {}).get("choices")
+    if choices and definition.type != MetafieldType.BOOLEAN:
+        return forms.Select(choices=[("", "— no value"), *[(str(c), str(c)) for c in choices]])
+    widgets: dict[str, forms.Widget] = {
+        MetafieldType.MULTI_LINE_TEXT: forms.Textarea(attrs={"rows": 3}),
+        MetafieldType.JSON: forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        MetafieldType.INTEGER: forms.TextInput(attrs={"inputmode": "numeric"}),
+        MetafieldType.DECIMAL: forms.TextInput(attrs={"inputmode": "decimal"}),
+        MetafieldType.BOOLEAN: forms.Select(choices=BOOLEAN_CHOICES),
+        MetafieldType.DATE: forms.DateInput(attrs={"type": "date"}),
+        MetafieldType.URL: forms.URLInput(),
+    }
+    return widgets.get(definition.type, forms.TextInput())
+
+
+def _metafield_help(definition: MetafieldDefinition) -> str:
+    rules = definition.validations or {}
+    parts = [f"{full_key(definition)} · {definition.get_type_display()}"]
+    if rules.get("min") is not None:
+        parts.append(f"min {rules['min']}")
+    if rules.get("max") is not None:
+        parts.append(f"max {rules['max']}")
+    if rules.get("regex"):
+        parts.append(f"pattern {rules['regex']}")
+    if definition.is_required:
+        parts.append("required on Shopify (its listings are blocked without it)")
+    text = " · ".join(parts)
+    return f"{text}. {definition.description}" if definition.description else text
+
+
+class ProductMetafieldsForm(forms.Form):
+    """One input per product metafield definition, each checked by `metafield_value` (the model's own check),
+    so a refusal sits beside its input; a blank input clears the value. `cleaned_values()` is what the
+    `product_metafields_update` service takes."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, product: Product, definitions: list[MetafieldDefinition], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.product = product
+        self.fields["version"].initial = product.version
+        self.rows: list[tuple[str, MetafieldDefinition]] = []
+        stored = product.metafields or {}
+        for definition in definitions:
+            name = f"mf_{definition.pk}"
+            key = full_key(definition)
+            value = stored.get(key)
+            self.fields[name] = forms.CharField(
+                label=definition.name or key,
+                required=False,
+                widget=_metafield_widget(definition),
+                help_text=_metafield_help(definition),
+                initial="" if value is None else metafield_text(definition.type, value),
+            )
+            self.rows.append((name, definition))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self.values: dict[str, Any] = {}
+        for name, definition in self.rows:
+            raw = cleaned.get(name) or ""
+            if raw == "":
+                self.values[full_key(definition)] = None
+                continue
+            try:
+                self.values[full_key(definition)] = metafield_value(definition, raw)
+            except MetafieldError as exc:
+                self.add_error(name, str(exc))
+        return cleaned
+
+    def bound_rows(self) -> list[tuple[Any, MetafieldDefinition]]:
+        return [(self[name], definition) for name, definition in self.rows]
+
+    def changed_keys(self) -> list[str]:
+        """The "namespace.key"s whose value the submitted form changes."""
+        stored = self.product.metafields or {}
+        return [key for key, value in self.values.items() if stored.get(key) != value]

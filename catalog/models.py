@@ -1,9 +1,11 @@
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models import Count, Max
+from django.db.models.functions import Length, Upper
 
 from common.models import BaseModel
 
@@ -12,9 +14,11 @@ from .metafields import key_error, metafields_clean, namespace_error, validation
 from .validators import (
     BULLET_MAX_LENGTH,
     HANDLE_MAX_LENGTH,
+    PRODUCT_TITLE_MAX_LENGTH,
     SEO_DESCRIPTION_MAX_LENGTH,
     SEO_TITLE_MAX_LENGTH,
     attribute_errors,
+    category_title_error,
     validate_currency,
     validate_gtin,
     validate_handle,
@@ -23,6 +27,22 @@ from .validators import (
 )
 
 PATH_STEP = 8  # zero-padded id width in Category.path, so that ordering by path is tree order
+
+
+class TitleLimit(NamedTuple):
+    """The strictest title limit a category and its ancestors set, and the category that sets it."""
+
+    limit: int
+    category_name: str
+
+
+def strictest_title_limit(chain: list[tuple[str, int | None]]) -> TitleLimit | None:
+    """The lowest limit among (name, limit) pairs, root first; on a tie the nearer category names it."""
+    best: TitleLimit | None = None
+    for name, limit in chain:
+        if limit is not None and (best is None or limit <= best.limit):
+            best = TitleLimit(limit, name)
+    return best
 
 
 class Category(BaseModel):
@@ -41,11 +61,26 @@ class Category(BaseModel):
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     sort_order = models.IntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    title_max_length = models.PositiveSmallIntegerField(
+        "title limit",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(PRODUCT_TITLE_MAX_LENGTH)],
+        help_text=(
+            f"At most this many characters in the title of a product of this category or of its subcategories "
+            f"(1-{PRODUCT_TITLE_MAX_LENGTH}); empty: the parent's limit, if any. A subcategory can only be stricter."
+        ),
+    )
 
     class Meta:
         ordering = ["path"]
         verbose_name_plural = "categories"
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(title_max_length__isnull=True)
+                | models.Q(title_max_length__gte=1, title_max_length__lte=PRODUCT_TITLE_MAX_LENGTH),
+                name="category_title_max_length_range",
+            ),
             models.UniqueConstraint(fields=["parent", "slug"], name="category_unique_slug_per_parent"),
             models.UniqueConstraint(
                 fields=["slug"], condition=models.Q(parent__isnull=True), name="category_unique_root_slug"
@@ -73,6 +108,47 @@ class Category(BaseModel):
     def descendants(self) -> models.QuerySet["Category"]:
         return Category.objects.filter(path__startswith=self.path).exclude(pk=self.pk)
 
+    def title_limit(self) -> TitleLimit | None:
+        """The title limit of this category's products: the strictest of its own and its ancestors'. The own
+        limit is the instance's, so a form's unsaved value counts."""
+        inherited = self.inherited_title_limit()
+        chain = [(inherited.category_name, inherited.limit)] if inherited else []
+        return strictest_title_limit([*chain, (self.name, self.title_max_length)])
+
+    def inherited_title_limit(self) -> TitleLimit | None:
+        """The strictest title limit of the ancestors (one query when there are any). The chain is the one
+        `parent` names, so a move being validated counts its new ancestors."""
+        ancestors = self.ancestor_ids()[:-1] if self.path else []
+        if self.parent_id != (ancestors[-1] if ancestors else None):
+            ancestors = Category.objects.get(pk=self.parent_id).ancestor_ids() if self.parent_id else []
+        if not ancestors:
+            return None
+        rows = Category.objects.filter(pk__in=ancestors, title_max_length__isnull=False)
+        found = {pk: (name, limit) for pk, name, limit in rows.values_list("pk", "name", "title_max_length")}
+        return strictest_title_limit([found[i] for i in ancestors if i in found])
+
+    def longer_titles_error(self) -> dict[str, str]:
+        """Why this category's title limit (its own, or inherited after a move) cannot apply, by field: products
+        of its subtree already have longer titles; empty when none has. One query when a limit applies."""
+        found = self.title_limit() if self.pk and self.path else None
+        if found is None:
+            return {}
+        longer = Product.objects.annotate(title_length=Length("title")).filter(
+            category__path__startswith=self.path, title_length__gt=found.limit
+        )
+        summary = longer.aggregate(count=Count("pk"), longest=Max("title_length"))
+        if not summary["count"]:
+            return {}
+        sku = longer.filter(title_length=summary["longest"]).order_by("pk").values_list("sku", flat=True).first()
+        field = "title_max_length" if found.limit == self.title_max_length else "parent"
+        return {
+            field: (
+                f"{summary['count']} product(s) of '{self.name}' or its subcategories have titles longer than "
+                f"{found.limit} characters, the limit of '{found.category_name}' (the longest: {sku}, "
+                f"{summary['longest']}); shorten them first, or allow at least {summary['longest']}."
+            )
+        }
+
     def indented_name(self) -> str:
         """Indented name for a category select, without the per-row ancestor queries of `str(category)`."""
         return f"{'— ' * self.depth}{self.name}"
@@ -98,6 +174,21 @@ class Category(BaseModel):
                     {"parent": f"'{parent.name}' is inside '{self.name}'; moving it there would make a cycle."},
                     code="cycle",
                 )
+        if self.title_max_length is not None:
+            inherited = self.inherited_title_limit()
+            if inherited and inherited.limit < self.title_max_length:
+                raise ValidationError(
+                    {
+                        "title_max_length": (
+                            f"'{inherited.category_name}' above it allows titles of at most {inherited.limit} "
+                            f"characters; a subcategory can only be stricter (or leave it empty to inherit)."
+                        )
+                    },
+                    code="title_limit_above_parent",
+                )
+        longer = self.longer_titles_error()
+        if longer:
+            raise ValidationError(longer, code="titles_too_long")
 
 
 class AttributeDefinition(models.Model):
@@ -162,7 +253,7 @@ class Product(BaseModel):
     """A master catalog product: the one record that every channel listing is derived from."""
 
     sku = models.CharField("SKU", max_length=64, validators=[validate_sku])
-    title = models.CharField(max_length=255)
+    title = models.CharField(max_length=PRODUCT_TITLE_MAX_LENGTH)
     description = models.TextField(blank=True, help_text="HTML allowed; scripts and unsafe markup are removed.")
     brand = models.CharField(max_length=120, blank=True, db_index=True)
     manufacturer = models.CharField(max_length=120, blank=True)
@@ -250,6 +341,8 @@ class Product(BaseModel):
             taken = sku_taken_error(self.sku, exclude_product=self.pk)
             if taken:
                 errors.setdefault("sku", []).append(taken)
+        if self.category_id and self.title:
+            errors.update(self._title_limit_errors())
         definitions = self.category.inherited_attribute_definitions() if self.category else []
         problems = attribute_errors(definitions, self.attributes)
         if problems:
@@ -259,6 +352,14 @@ class Product(BaseModel):
             errors.setdefault("metafields", []).extend(problems_by_key.values())
         if errors:
             raise ValidationError(errors)
+
+    def _title_limit_errors(self) -> dict[str, list[str]]:
+        """The category's title limit (docs/catalog.md#title-length); the column's own 255 is the field's check."""
+        found = self.category.title_limit() if self.category else None
+        if found is None:
+            return {}
+        message = category_title_error(self.title, limit=found.limit, category_name=found.category_name)
+        return {"title": [message]} if message else {}
 
 
 class Variant(BaseModel):

@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet
 
 from .choices import IconStatus, MetafieldOwner, ProductStatus
 from .metafields import metafield_text
-from .models import Category, CategoryIcon, MetafieldDefinition, Product
+from .models import Category, CategoryIcon, MetafieldDefinition, Product, TitleLimit, strictest_title_limit
 
 
 def catalog_counts() -> dict[str, int]:
@@ -62,3 +62,33 @@ def category_icon_nearest(category: Category) -> CategoryIcon | None:
 def category_active_icons() -> dict[int, CategoryIcon]:
     """Every category's active icon, by category id: one query for the category tree."""
     return {i.category_id: i for i in CategoryIcon.objects.filter(status=IconStatus.ACTIVE)}
+
+
+def category_title_limit_setters() -> dict[int, tuple[str, int]]:
+    """{category id: (name, title limit)} of the categories that set one: few, read in one query, so a form can
+    label every category of its select with the limit it inherits (docs/catalog.md#title-length)."""
+    rows = Category.objects.filter(title_max_length__isnull=False).values_list("pk", "name", "title_max_length")
+    return {pk: (name, limit) for pk, name, limit in rows if limit is not None}
+
+
+def category_title_limit_in(category: Category, setters: Mapping[int, tuple[str, int]]) -> TitleLimit | None:
+    """The category's title limit from `category_title_limit_setters()`, without a query."""
+    return strictest_title_limit([setters[i] for i in category.ancestor_ids() if i in setters])
+
+
+def product_metafield_rows(product: Product) -> list[dict[str, Any]]:
+    """One row per product metafield definition with the product's value as text (None: no value), one query."""
+    values = product.metafields or {}
+    rows = []
+    for definition in MetafieldDefinition.objects.filter(owner_type=MetafieldOwner.PRODUCT):
+        key = f"{definition.namespace}.{definition.key}"
+        value = values.get(key)
+        rows.append(
+            {
+                "key": key,
+                "label": definition.name or key,
+                "is_required": definition.is_required,
+                "value": None if value is None else metafield_text(definition.type, value),
+            }
+        )
+    return rows

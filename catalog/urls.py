@@ -1,13 +1,14 @@
 from django.urls import path
 
 from . import views
-from .views import actions, categories, grid
+from .views import actions, categories, grid, metafields
 
 app_name = "catalog"
 urlpatterns = [
     path("categories/", categories.CategoryTreeView.as_view(), name="category_list"),
     path("categories/<int:pk>/", categories.CategoryDetailView.as_view(), name="category_detail"),
     path("categories/<int:pk>/icons/", categories.CategoryIconUploadView.as_view(), name="category_icon_upload"),
+    path("categories/<int:pk>/title-limit/", categories.CategoryTitleLimitView.as_view(), name="category_title_limit"),
     path(
         "categories/<int:pk>/icons/<int:icon_pk>/",
         categories.CategoryIconStatusView.as_view(),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("products/<int:pk>/publish/", actions.ProductPublishEverywhereView.as_view(), name="product_publish"),
     path("products/<int:pk>/delete/", actions.ProductDeleteView.as_view(), name="product_delete"),
     path("products/<int:pk>/edit/", views.ProductUpdateView.as_view(), name="product_update"),
+    path("products/<int:pk>/metafields/", metafields.ProductMetafieldsView.as_view(), name="product_metafields"),
     path("products/<int:pk>/images/<int:image_pk>/", views.ImageUpdateView.as_view(), name="image_update"),
     path("products/<int:pk>/images/<int:image_pk>/delete/", views.ImageDeleteView.as_view(), name="image_delete"),
 ]

@@ -120,6 +120,23 @@ def attribute_errors(definitions: Iterable[AttributeSpec], attributes: Any) -> l
     return errors
 
 
+# --- Title length (docs/catalog.md#title-length) ---
+
+PRODUCT_TITLE_MAX_LENGTH = 255  # the column's width; a category may allow less, each marketplace too
+
+
+def category_title_error(title: str, *, limit: int, category_name: str) -> str | None:
+    """The refusal of a product title longer than its category allows, naming the field, the category and the
+    limit, with how much to cut; None when it fits."""
+    length = len(title or "")
+    if length <= limit:
+        return None
+    return (
+        f"The title has {length} characters; category '{category_name}' allows at most {limit}. "
+        f"Shorten it by {length - limit}."
+    )
+
+
 # --- Content fields (docs/catalog.md#content) ---
 
 BULLET_COUNT = 5  # Amazon shows up to five bullet points ("key product features") for sellers

@@ -73,7 +73,15 @@ class ListingAdmin(admin.ModelAdmin):
     list_per_page = 50
     autocomplete_fields = ("product", "variant")
     readonly_fields = ("readiness_report", "effective_values", *SYNC_READONLY, *AUDIT_FIELDS)
-    actions = ["mark_ready", "queue_for_publishing", "pause", "back_to_draft", "delist", "deactivate_on_marketplace"]
+    actions = [
+        "mark_ready",
+        "queue_for_publishing",
+        "pause",
+        "back_to_draft",
+        "delist",
+        "deactivate_on_marketplace",
+        "record_baseline",
+    ]
     fieldsets = (
         (None, {"fields": ("product", "variant", "channel", "status", "status_reason")}),
         ("Readiness", {"fields": ("readiness_report",)}),
@@ -196,6 +204,17 @@ class ListingAdmin(admin.ModelAdmin):
     @admin.action(description="Delist (not on a marketplace)")
     def delist(self, request, queryset):
         self._transition(request, queryset, ListingStatus.DELISTED)
+
+    @admin.action(description="Record a baseline version where there is none")
+    def record_baseline(self, request, queryset):
+        """The selected listings' products, and their listings, get a baseline version when they have none
+        (docs/catalog.md#baseline-versions); those with versions are left alone."""
+        product_ids = set(queryset.values_list("product_id", flat=True))
+        result = services.content_versions_baseline(user=request.user, product_ids=product_ids)
+        self.message_user(
+            request,
+            f"Baseline: {result.products} product version(s) and {result.listings} listing version(s) recorded.",
+        )
 
     @admin.action(description="Deactivate on marketplace…")
     def deactivate_on_marketplace(self, request, queryset):

@@ -44,6 +44,7 @@ class ChangeType(models.TextChoices):
     RULE = "rule", "Rule"
     ROLLBACK = "rollback", "Rollback"
     MARKETPLACE = "marketplace", "Marketplace edit"
+    BASELINE = "baseline", "Baseline"
 
 
 class ChangesetKind(models.TextChoices):

@@ -37,8 +37,9 @@ from common.enqueue import enqueue
 from common.errors import ApplicationError
 from common.saving import fields_save
 from competitors.choices import AlertType
-from listings.choices import ChangeType, ListingStatus
-from listings.models import Listing
+from listings.choices import ChangesetKind, ChangeType, ListingStatus
+from listings.models import Changeset, Listing, ListingVersion, ProductVersion
+from listings.services import changeset_open
 from listings.services.listing import listing_update
 from listings.state import ON_MARKETPLACE_STATUSES, listing_status_move
 from listings.versions import content_change
@@ -243,6 +244,32 @@ def _metric_value(rule: AutomationRule, listing_id: int, metrics: Mapping[int, A
     return None
 
 
+@dataclass
+class RunChangeset:
+    """The changeset of one rule run's content changes (docs/catalog.md#versions), opened at the first listing
+    the run changes, so that "Undo changeset" restores every listing the run rewrote as one unit."""
+
+    description: str
+    id: int | None = None
+
+    def ensure(self) -> int:
+        if self.id is None:
+            self.id = changeset_open(kind=ChangesetKind.RULE, description=self.description).pk
+        return self.id
+
+    def drop_if_empty(self) -> None:
+        """A run whose every template wrote nothing new leaves no empty changeset behind."""
+        if self.id is None:
+            return
+        used = ListingVersion.objects.filter(changeset_id=self.id).exists()
+        if not used and not ProductVersion.objects.filter(changeset_id=self.id).exists():
+            Changeset.objects.filter(pk=self.id).delete()
+            self.id = None
+
+
+_run_changeset: ContextVar[RunChangeset | None] = ContextVar("rule_run_changeset", default=None)
+
+
 def rule_evaluate(
     rule: AutomationRule,
     *,
@@ -265,12 +292,18 @@ def rule_evaluate(
     cache = {} if metrics_cache is None else metrics_cache
     if preview:
         return _evaluate(rule, ids, trigger, contexts or {}, now, cascade, cache, preview=True)
-    with transaction.atomic():
-        locked = AutomationRule.objects.select_for_update().filter(pk=rule.pk, is_active=True).first()
-        if locked is None:
-            return []
-        decisions = _evaluate(locked, ids, trigger, contexts or {}, now, cascade, cache, preview=False)
-        rule.refresh_from_db()
+    run_changeset = RunChangeset(f"Automation rule {rule.name} ({trigger})")
+    token = _run_changeset.set(run_changeset)
+    try:
+        with transaction.atomic():
+            locked = AutomationRule.objects.select_for_update().filter(pk=rule.pk, is_active=True).first()
+            if locked is None:
+                return []
+            decisions = _evaluate(locked, ids, trigger, contexts or {}, now, cascade, cache, preview=False)
+            run_changeset.drop_if_empty()
+            rule.refresh_from_db()
+    finally:
+        _run_changeset.reset(token)
     return decisions
 
 
@@ -385,6 +418,9 @@ def _decide(
         if dry:
             action = _action(rule, pk, template_values, apply=False, cascade=cascade)
         else:
+            run_changeset = _run_changeset.get()
+            if rule.action_type == ActionType.APPLY_TEMPLATE and run_changeset is not None:
+                run_changeset.ensure()  # outside the action's savepoint: a failed action keeps the changeset
             with transaction.atomic():
                 action = _action(rule, pk, template_values, apply=True, cascade=cascade)
     except (ApplicationError, ValidationError) as exc:
@@ -497,7 +533,12 @@ def _action(rule: AutomationRule, pk: int, values: dict[str, Any], *, apply: boo
             fields = {name: template_render(template, values) for name, template in config["fields"].items()}
             if apply:
                 reason = f"Automation rule {rule.name}"
-                with change_source("rule"), content_change(change_type=ChangeType.RULE, source="rule", reason=reason):
+                run_changeset = _run_changeset.get()
+                changeset_id = run_changeset.id if run_changeset is not None else None
+                change = content_change(
+                    change_type=ChangeType.RULE, source="rule", reason=reason, changeset_id=changeset_id
+                )
+                with change_source("rule"), change:
                     listing_update(listing=Listing.objects.get(pk=pk), **fields)
             return {"fields": fields}
         return _pause(rule, pk, apply=apply)

@@ -56,7 +56,18 @@ class CategorySerializer(ServiceSerializerMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Category
-        fields = ["id", "name", "slug", "parent", "full_name", "depth", "sort_order", "is_active", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "parent",
+            "full_name",
+            "depth",
+            "sort_order",
+            "is_active",
+            "title_max_length",
+            "created_at",
+        ]
         read_only_fields = ["depth", "created_at"]
         validators: list = []  # uniqueness is the service's full_clean(), which names the clash
 
@@ -75,6 +86,7 @@ class CategorySerializer(ServiceSerializerMixin, serializers.ModelSerializer):
             "depth": instance.depth,
             "sort_order": instance.sort_order,
             "is_active": instance.is_active,
+            "title_max_length": instance.title_max_length,
             "created_at": _datetime(instance.created_at),
         }
 
@@ -428,6 +440,20 @@ class ProductArchiveSerializer(serializers.Serializer):
         default=False,
         help_text="Also take the product's listings off their marketplaces (one deactivation job per channel). "
         "Without it, a product still on a marketplace is refused with 409 `live_listings` naming the channels.",
+    )
+
+
+class ProductMetafieldsSerializer(serializers.Serializer):
+    """Body of PATCH /products/{id}/metafields/ (docs/catalog.md#metafields)."""
+
+    values = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        allow_empty=False,
+        help_text='{"namespace.key": value}: set or change these metafields (checked against their definitions); '
+        'null or "" clears one. Metafields not named keep their values.',
+    )
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The product version you read; 409 when it changed since."
     )
 
 

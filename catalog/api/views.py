@@ -40,6 +40,7 @@ from .serializers import (
     ProductDuplicateSerializer,
     ProductImageSerializer,
     ProductImageUploadSerializer,
+    ProductMetafieldsSerializer,
     ProductSerializer,
     VariantSerializer,
 )
@@ -199,6 +200,22 @@ class ProductViewSet(
         copy = services.product_duplicate(product=self.get_object(), user=request.user, **body.validated_data)
         data = self.get_serializer(self.get_queryset().get(pk=copy.pk)).data
         return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProductMetafieldsSerializer, responses={200: ProductSerializer})
+    @action(detail=True, methods=["patch"])
+    def metafields(self, request: Request, pk: str | None = None) -> Response:
+        """Set, change or clear some metafields of the product, keeping the others (the staff metafields page's
+        service): a value of the wrong type, one outside its validations or an undefined key is 400 naming the
+        metafield, and nothing is saved."""
+        body = ProductMetafieldsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        product = services.product_metafields_update(
+            product=self.get_object(),
+            values=body.validated_data["values"],
+            user=request.user,
+            expected_version=body.validated_data.get("version"),
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=product.pk)).data)
 
     @extend_schema(request=ProductArchiveSerializer, responses={200: ProductSerializer})
     @action(detail=True, methods=["post"])

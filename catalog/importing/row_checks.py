@@ -18,9 +18,9 @@ from ..choices import AttributeType, MetafieldOwner, ProductStatus
 from ..events import PRODUCTS_ARCHIVING_CHECK
 from ..fields import PRODUCT_CONTENT_TEXT_FIELDS
 from ..metafields import MetafieldError, full_key, metafield_value
-from ..models import Category, metafield_definitions
+from ..models import Category, TitleLimit, metafield_definitions
 from ..services import category_attribute_definitions, category_get_or_create_path, sanitize_description
-from ..validators import attribute_value_error
+from ..validators import attribute_value_error, category_title_error
 from . import columns as col
 from .channels import channel_names
 from .rows import Row
@@ -102,6 +102,8 @@ class RowChecks:
         self.categories: dict[tuple[str, ...], Category | None] = {}
         self.categories_as_written: dict[tuple[str, ...], Category | None] = {}
         self.definitions: dict[int, list[Any]] = {}
+        self.title_limits: dict[int, TitleLimit | None] = {}  # category id -> its products' title limit
+        self.nearest_existing: dict[tuple[str, ...], Category | None] = {}  # dry run: deepest existing level
         self.channel_names = channel_names() if cmap.has("channels") else {}
         self.not_products: set[str] = set()  # SKUs of this chunk already found not to be products
         self.not_variants: set[str] = set()  # ... and not to be variants
@@ -180,11 +182,15 @@ class RowChecks:
                 self.categories[key] = category_get_or_create_path(names=list(path), user=self.user)
             else:
                 parent: Category | None = None
+                complete = True
                 for name in path:
-                    parent = Category.objects.filter(parent=parent, name__iexact=name).first()
-                    if parent is None:
+                    found = Category.objects.filter(parent=parent, name__iexact=name).first()
+                    if found is None:
+                        complete = False
                         break
-                self.categories[key] = parent  # None: created at commit
+                    parent = found
+                self.categories[key] = parent if complete else None  # None: created at commit
+                self.nearest_existing[key] = parent  # its title limit binds the levels created at commit
         return self.categories[key]
 
     def definitions_for(self, category: Category) -> list[Any]:
@@ -285,9 +291,33 @@ class RowChecks:
         compare, price = target.get("compare_at_price"), target.get("price")
         if compare is not None and price is not None and compare < price:
             row.fail("compare_at_price", str(compare), f"Compare-at price {compare} is below the price {price}.")
+        self._check_title_limit(row, target, category)
         if category is not None:
             for column, message in self._attribute_errors(category, target["attributes"]).items():
                 row.fail(column, target["attributes"].get(column[5:]), message)
+
+    def _check_title_limit(self, row: Row, target: dict[str, Any], category: Category | None) -> None:
+        """The category's title limit, as `Product.clean` applies it (docs/catalog.md#title-length): on the title
+        cell, or on the category cell when the row moves a product whose title it does not give."""
+        title = target.get("title")
+        if not title or not (category is not None or target.get("category_id")):
+            return
+        if category is None and row.category_path:  # a dry run: the path's missing levels come at commit
+            category = self.nearest_existing.get(tuple(n.lower() for n in row.category_path))
+        elif category is None:
+            category = Category(pk=target["category_id"])
+        found = self._title_limit_of(category) if category is not None else None
+        message = category_title_error(title, limit=found.limit, category_name=found.category_name) if found else None
+        if message:
+            column = "title" if "title" in row.values or not row.category_path else "category"
+            row.fail(column, title if column == "title" else " > ".join(row.category_path or ()), message)
+
+    def _title_limit_of(self, category: Category) -> TitleLimit | None:
+        """The category's title limit, read once per category and run."""
+        if category.pk not in self.title_limits:
+            stored = category if category.path else Category.objects.get(pk=category.pk)
+            self.title_limits[category.pk] = stored.title_limit()
+        return self.title_limits[category.pk]
 
     def _metafields_normalised(self, row: Row) -> dict[str, Any]:
         """The row's metafield cells (`mf:namespace.key`) in their definitions' stored forms; bad ones fail."""

@@ -48,7 +48,10 @@ _NOT_ELIGIBLE = object()
 
 
 def _getter(positions: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
-    """A C-level picker returning a tuple of the cells at `positions` (itemgetter returns a bare value for one)."""
+    """A C-level picker returning a tuple of the cells at `positions` (itemgetter returns a bare value for one,
+    and takes none: a sheet of SKUs and categories only compares no other cell)."""
+    if not positions:
+        return lambda cells: ()
     if len(positions) == 1:
         only = positions[0]
         return lambda cells: (cells[only],)
@@ -87,7 +90,8 @@ class UnchangedRows:
         float_cast = "CAST({} AS DOUBLE PRECISION)" if connection.vendor == "postgresql" else "{}"
         columns = [float_cast.format(f"t.{quote(n)}") if n in NUMERIC else f"t.{quote(n)}" for n in self.names]
         table = quote(Product._meta.db_table)
-        self.sql = f"SELECT UPPER(t.sku), t.category_id, {', '.join(columns)} FROM {table} t WHERE "  # noqa: S608
+        compared = "".join(f", {c}" for c in columns)
+        self.sql = f"SELECT UPPER(t.sku), t.category_id{compared} FROM {table} t WHERE "  # noqa: S608
         positions = [self.sku_at, *[index[n] for n in self.names], *blank_at]
         self.width = max(positions + ([self.category_at] if self.category_at is not None else [])) + 1
 

@@ -6,7 +6,12 @@ from .categories import category_create, category_delete, category_get_or_create
 from .icons import category_icon_add, category_icon_delete, category_icon_set_status
 from .images import image_add, image_delete, image_update
 from .lifecycle import duplicate_variant_skus, product_delete, product_duplicate
-from .metafields import metafield_definition_create, metafield_definition_delete, metafield_definition_update
+from .metafields import (
+    metafield_definition_create,
+    metafield_definition_delete,
+    metafield_definition_update,
+    product_metafields_update,
+)
 from .products import (
     ImageUpload,
     ProductPartsError,
@@ -47,6 +52,7 @@ __all__ = [
     "product_delete",
     "product_duplicate",
     "product_save",
+    "product_metafields_update",
     "product_update",
     "sanitize_description",
     "sku_taken_error",

@@ -28,6 +28,7 @@ def category_create(
     slug: str = "",
     sort_order: int = 0,
     is_active: bool = True,
+    title_max_length: int | None = None,
     user: User = None,
 ) -> Category:
     category = Category(
@@ -36,6 +37,7 @@ def category_create(
         parent=parent,
         sort_order=sort_order,
         is_active=is_active,
+        title_max_length=title_max_length,
         created_by=_actor(user),
         updated_by=_actor(user),
     )

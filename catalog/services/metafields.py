@@ -1,5 +1,6 @@
-"""Writes for metafield definitions (docs/catalog.md#metafields); values are written with their product/variant."""
+"""Writes for metafield definitions (docs/catalog.md#metafields), and for a product's values on their own."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -12,6 +13,7 @@ from listings.services import listings_readiness_refresh_enqueue
 from ..choices import MetafieldOwner
 from ..metafields import full_key
 from ..models import MetafieldDefinition, Product, Variant
+from .products import product_update
 
 DEFINITION_FIELDS = frozenset(
     {"owner_type", "namespace", "key", "name", "description", "type", "validations", "is_required"}
@@ -81,3 +83,28 @@ def metafield_definition_delete(*, definition: MetafieldDefinition, user: User =
     definition.delete()
     if was_required:
         listings_readiness_refresh_enqueue()
+
+
+@transaction.atomic
+def product_metafields_update(
+    *,
+    product: Product,
+    values: Mapping[str, Any],
+    user: User = None,
+    expected_version: int | None = None,
+) -> Product:
+    """Set or clear (None or "") some of a product's metafields by "namespace.key", keeping the others.
+
+    The metafields page and `PATCH /api/v1/products/{id}/metafields/` send only what they show, so the values are
+    merged into the stored ones (read locked, not the caller's copy) and written by `product_update`: type and
+    validation checks, the optimistic lock, readiness, push on change and a content version all follow."""
+    if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
+        raise ApplicationError('Metafield values must be an object of "namespace.key": value pairs.')
+    stored = Product.objects.select_for_update().values_list("metafields", flat=True).get(pk=product.pk)
+    merged = dict(stored or {})
+    for name, value in values.items():
+        if value is None or value == "":
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return product_update(product=product, user=user, expected_version=expected_version, metafields=merged)

@@ -29,7 +29,7 @@ from catalog.forms import (
     VariantFormSet,
 )
 from catalog.models import Product, ProductImage
-from catalog.selectors import category_full_names
+from catalog.selectors import category_full_names, product_metafield_rows
 from channels.models import Channel
 from common.errors import ApplicationError
 from common.pagination import PagedListMixin
@@ -264,6 +264,7 @@ class ProductDetailView(StaffReadMixin, DetailView):
         context["can_edit"] = can_edit(self.request.user, "catalog")
         context["can_edit_listings"] = can_edit(self.request.user, "listings")
         context["listing_rows"] = product_listing_rows(product, self.request.user)
+        context["metafield_rows"] = product_metafield_rows(product)
         context.update(job_watch_context(self.request))
         return context
 

@@ -15,11 +15,19 @@ from catalog import services
 from catalog.models import Category, CategoryIcon
 from catalog.selectors import category_active_icons
 from common.errors import ApplicationError
-from common.views import error_text
+from common.views import add_service_errors, error_text
 
 
 class IconUploadForm(forms.Form):
     icon = forms.FileField(help_text="PNG, JPEG, WebP or GIF, at most 2 MB. It becomes the active icon.")
+
+
+class CategoryTitleLimitForm(forms.ModelForm):
+    """The category's own title limit; the service refuses one that products of the subtree already exceed."""
+
+    class Meta:
+        model = Category
+        fields = ["title_max_length"]
 
 
 class CategoryTreeView(StaffReadMixin, View):
@@ -35,17 +43,48 @@ class CategoryTreeView(StaffReadMixin, View):
 class CategoryDetailView(StaffReadMixin, View):
     """A category's icons: the active one first, the others kept for going back."""
 
-    def page(self, request: HttpRequest, category: Category, form: IconUploadForm, status: int = 200) -> HttpResponse:
+    def page(
+        self,
+        request: HttpRequest,
+        category: Category,
+        form: IconUploadForm | None = None,
+        limit_form: CategoryTitleLimitForm | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
         context = {
             "category": category,
             "icons": category.icons.order_by("status", "-created_at", "-id"),
-            "form": form,
+            "form": form or IconUploadForm(),
+            "limit_form": limit_form or CategoryTitleLimitForm(instance=category),
+            "title_limit": Category.objects.get(pk=category.pk).title_limit(),
             "can_edit": can_edit(request.user, "catalog"),
         }
         return render(request, "catalog/category_detail.html", context, status=status)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return self.page(request, get_object_or_404(Category, pk=pk), IconUploadForm())
+        return self.page(request, get_object_or_404(Category, pk=pk))
+
+
+class CategoryTitleLimitView(StaffWriteMixin, View):
+    """Set or clear the category's title limit (docs/catalog.md#title-length) through `category_update`."""
+
+    required_area = "catalog"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        category = get_object_or_404(Category, pk=pk)
+        form = CategoryTitleLimitForm(request.POST, instance=Category.objects.get(pk=pk))
+        if form.is_valid():
+            limit = form.cleaned_data["title_max_length"]
+            try:
+                services.category_update(category=category, user=request.user, title_max_length=limit)
+            except (ValidationError, ApplicationError) as exc:
+                add_service_errors(form, exc)
+            else:
+                said = f"at most {limit} characters" if limit else "no limit of its own"
+                messages.success(request, f"Titles in {category.name}: {said}.")
+                return redirect("catalog:category_detail", pk=pk)
+        return CategoryDetailView().page(request, get_object_or_404(Category, pk=pk), limit_form=form, status=400)
 
 
 class CategoryIconUploadView(StaffWriteMixin, View):
@@ -64,7 +103,7 @@ class CategoryIconUploadView(StaffWriteMixin, View):
             else:
                 messages.success(request, f"Icon {icon} is now the icon of {category.name}.")
                 return redirect("catalog:category_detail", pk=pk)
-        return CategoryDetailView().page(request, category, form, status=400)
+        return CategoryDetailView().page(request, category, form=form, status=400)
 
 
 class CategoryIconStatusView(StaffWriteMixin, View):

@@ -7,6 +7,7 @@
 - `split`: list each variant of a family listing separately.
 - `changes`: push on change: the "changed since push" mark, its compare-and-clear, and pending values.
 - `versions`: content versions (the one writer of them), rollback, changesets and their undo.
+- `baseline`: the first version of products and listings that existed before versions were kept.
 - `grid`: the bulk price and stock grid's changeset; imported as `listings.services.grid` (it calls the catalog
   and inventory services, which import this package: re-exporting it here would close an import cycle).
 
@@ -19,6 +20,7 @@ from listings.readiness import ReadinessIssue, listing_readiness
 from listings.state import ALLOWED_TRANSITIONS, listing_status_move, listing_transition, manual_moves
 
 from .assign import ASSIGN_CHUNK, ASSIGN_SYNC_READINESS_MAX, listings_bulk_assign
+from .baseline import BASELINE_CHUNK, BaselineResult, content_versions_baseline
 from .changes import (
     AUTO_PUSH_STATUSES,
     MARKED_STATUSES,
@@ -53,6 +55,9 @@ from .versions import (
 )
 
 __all__ = [
+    "BASELINE_CHUNK",
+    "BaselineResult",
+    "content_versions_baseline",
     "changeset_open",
     "changeset_undo",
     "content_versions_record",
