@@ -14,6 +14,7 @@ from .choices import ProductStatus
 from .fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
 from .models import Category, Product, ProductImage, Variant
 from .services import ImageUpload, VariantWrite
+from .widgets import category_picker
 
 MAX_IMAGES_PER_UPLOAD = 20
 
@@ -70,7 +71,7 @@ class ProductForm(forms.ModelForm):
         category_field: Any = self.fields["category"]
         category_field.queryset = Category.objects.filter(is_active=True)
         category_field.empty_label = "No category"
-        category_field.label_from_instance = Category.indented_name
+        category_picker(category_field)
         self.fields["attributes"].help_text = 'JSON object of category attributes, e.g. {"material": "cotton"}.'
         refuse_long_title(self.fields["title"])
         if self.instance.pk:
@@ -199,6 +200,7 @@ BULK_ACTIONS = [
     ("status_active", "Set status: Active"),
     ("status_draft", "Set status: Draft"),
     ("status_archived", "Set status: Archived"),
+    ("category", "Move to the chosen category"),
     ("assign", "Assign to the chosen channels"),
     ("publish", "Publish on the chosen channels (all listed channels if none)"),
     ("export_csv", "Export selection (CSV)"),
@@ -213,6 +215,12 @@ class ProductBulkForm(forms.Form):
     channels: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Channels"
     )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        empty_label="Choose a category",
+        widget=forms.Select(attrs={"id": "id_bulk_category"}),  # the filter form above has its own id_category
+    )
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
     # "Select all N matching this filter": the list's query string; the view re-applies it (never trusting ids).
     select_all = forms.BooleanField(required=False)
@@ -220,6 +228,7 @@ class ProductBulkForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        category_picker(self.fields["category"])
 
         channel_field: Any = self.fields["channels"]
         channel_field.queryset = channel_scoped(Channel.objects.order_by("name"), user, "pk")
@@ -227,6 +236,8 @@ class ProductBulkForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if cleaned.get("action") == "category" and not cleaned.get("category"):
+            raise ValidationError("Choose the category to move the products to.")
         if not cleaned.get("select_all"):
             ids = list(dict.fromkeys(cleaned.get("ids") or []))
             if not ids:

@@ -44,7 +44,7 @@ from .forms import ListingBulkForm, ListingOverridesForm, ListingTransitionForm
 from .models import Listing
 from .readiness import FAMILY_CODES, listing_readiness
 from .services import listing_effective_values
-from .state import listing_status_move, manual_moves
+from .state import listing_status_move, manual_move_options
 
 AREA = "listings"
 MATRIX_PAGE_SIZE = 50
@@ -352,7 +352,7 @@ class ListingDetailView(StaffReadMixin, View):
             "drift": drift_rows(listing),
             "events": listing_sync_history(listing=listing, limit=50),
             "form": form,
-            "moves": manual_moves(listing),
+            "move_options": manual_move_options(listing, [i for i in issues if i.is_blocking]),
             "on_marketplace": listings_on_marketplace(Listing.objects.filter(pk=listing.pk)).exists(),
             "status_labels": dict(ListingStatus.choices),
             "can_edit": can_edit(self.request.user, AREA),
@@ -425,7 +425,7 @@ class ListingActionView(StaffWriteMixin, View):
             return "Took the marketplace's values; the listing is in sync again."
         form = ListingTransitionForm(request.POST)
         if not form.is_valid():
-            raise ValidationError("Choose a valid status.")
+            raise ValidationError("Choose the status to move the listing to.")
         to_status = form.cleaned_data["to_status"]
         listing_status_move(listing=listing, to_status=to_status, user=request.user, reason=form.cleaned_data["reason"])
         return f"Listing moved to {ListingStatus(to_status).label}."
