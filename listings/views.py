@@ -16,7 +16,7 @@ from django.views.generic import ListView
 from accounts.mixins import StaffReadMixin, StaffWriteMixin
 from accounts.roles import can_edit, channel_scoped
 from catalog.filters import ProductFilterSet
-from catalog.models import Product, ProductImage
+from catalog.models import Product, ProductImage, Variant
 from channels.models import Channel
 from common.errors import ApplicationError
 from common.pagination import PagedListMixin
@@ -39,6 +39,7 @@ from syncing.services import (
 
 from . import services
 from .choices import ListingStatus
+from .effective import effective_price, effective_quantity
 from .filters import ListingFilterSet
 from .forms import ListingBulkForm, ListingOverridesForm, ListingTransitionForm
 from .models import Listing
@@ -46,6 +47,21 @@ from .readiness import FAMILY_CODES, listing_readiness
 from .services import listing_effective_values
 from .state import listing_status_move, manual_move_options
 
+# Channel fields the price and stock rules read (channels/rules.py)
+CHANNEL_OFFER_FIELDS = (
+    "currency",
+    "price_currency_rate",
+    "price_adjust_type",
+    "price_adjust_value",
+    "price_rounding_ending",
+    "price_min",
+    "price_max",
+    "stock_percent",
+    "stock_buffer",
+    "stock_max",
+    "minimum_stock",
+    "minimum_stock_primary",
+)
 AREA = "listings"
 MATRIX_PAGE_SIZE = 50
 
@@ -219,7 +235,14 @@ class ListingListView(StaffReadMixin, PagedListMixin, ListView):
     def get_queryset(self):
         queryset = channel_scoped(Listing.objects.all(), self.request.user)
         self.filterset = ListingFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
-        return self.filterset.qs.select_related("product", "variant", "channel", "latest_score").only(
+        # what the phone cards show too: each listing's price and stock on its channel (docs/pages.md#phone-layout)
+        variants = Prefetch("product__variants", queryset=Variant.objects.only("id", "product_id", "quantity"))
+        offer_fields = [f"product__{name}" for name in ("price", "quantity")]
+        offer_fields += [f"variant__{name}" for name in ("price", "quantity")]
+        offer_fields += [f"channel__{name}" for name in CHANNEL_OFFER_FIELDS]
+        queryset = self.filterset.qs.select_related("product", "variant", "channel", "latest_score")
+        return queryset.prefetch_related(variants).only(
+            *offer_fields,
             "pk",
             "status",
             "status_reason",
@@ -253,6 +276,9 @@ class ListingListView(StaffReadMixin, PagedListMixin, ListView):
         context["bulk_form"] = ListingBulkForm()
         context["can_edit"] = can_edit(self.request.user, AREA)
         context.update(job_watch_context(self.request))
+        for listing in context["listings"]:
+            listing.offer_price = effective_price(listing).value
+            listing.offer_quantity = effective_quantity(listing).value
         return context
 
 
