@@ -17,6 +17,27 @@ TREE = {
     "Electronics": {"Audio": ["Headphones", "Speakers"], "Accessories": ["Chargers", "Cables"]},
     "Beauty": {"Skincare": ["Serums", "Moisturisers"], "Hair": ["Shampoo", "Brushes"]},
 }
+# What one product of each leaf category is called in a title (its name is a plural, or a mass noun)
+ITEM_NAMES = {
+    "T-Shirts": "T-Shirt",
+    "Jeans": "Jeans",
+    "Jackets": "Jacket",
+    "Dresses": "Dress",
+    "Tops": "Top",
+    "Skirts": "Skirt",
+    "Cookware": "Saucepan",
+    "Knives": "Chef's Knife",
+    "Bedding": "Duvet Cover",
+    "Lamps": "Lamp",
+    "Headphones": "Headphones",
+    "Speakers": "Speaker",
+    "Chargers": "Charger",
+    "Cables": "Cable",
+    "Serums": "Serum",
+    "Moisturisers": "Moisturiser",
+    "Shampoo": "Shampoo",
+    "Brushes": "Brush",
+}
 BRANDS = ["Northwind", "Acme", "Bluebird", "Kaya", "Lumen", "Orchid", "Tandem", "Verde"]
 ADJECTIVES = ["Classic", "Everyday", "Premium", "Organic", "Slim", "Heavy-duty", "Compact", "Soft-touch"]
 COLOURS = [(220, 60, 60), (40, 110, 200), (30, 150, 90), (240, 170, 30), (120, 70, 170), (30, 30, 30)]
@@ -98,7 +119,7 @@ def seed_demo_catalog(*, products: int = 240, user=None, with_images: bool = Tru
         product = product_create(
             user=user,
             sku=sku,
-            title=f"{brand} {adjective} {leaf.name.rstrip('s')} {i}",
+            title=f"{brand} {adjective} {ITEM_NAMES.get(leaf.name, leaf.name)} {i}",
             description=f"<p>{adjective} {leaf.name.lower()} by {brand}.</p><ul><li>Demo item {i}</li></ul>",
             brand=brand,
             manufacturer=f"{brand} Manufacturing",

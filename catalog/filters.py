@@ -14,6 +14,7 @@ from listings.models import Listing
 
 from .choices import ProductStatus
 from .models import Category, Product, Variant
+from .widgets import category_picker
 
 # Columns a list may be sorted by: public name -> ORDER BY fields. `id` breaks ties so that paging is stable.
 PRODUCT_SORTS: dict[str, tuple[Any, ...]] = {
@@ -80,7 +81,7 @@ class ProductFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.form.fields["category"].label_from_instance = Category.indented_name
+        category_picker(self.form.fields["category"])
 
     def filter_search(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
         """Every word must match (docs/catalog.md#search): "acme skirt" finds "Acme pleated skirt"."""

@@ -19,6 +19,7 @@ from .models import Category, MetafieldDefinition, Product, ProductImage, Varian
 from .selectors import category_title_limit_in, category_title_limit_setters
 from .services import ImageUpload, VariantWrite
 from .validators import PRODUCT_TITLE_MAX_LENGTH
+from .widgets import category_picker
 
 MAX_IMAGES_PER_UPLOAD = 20
 
@@ -75,6 +76,7 @@ class ProductForm(forms.ModelForm):
         category_field: Any = self.fields["category"]
         category_field.queryset = Category.objects.filter(is_active=True)
         category_field.empty_label = "No category"
+        category_picker(category_field)
         self.fields["attributes"].help_text = 'JSON object of category attributes, e.g. {"material": "cotton"}.'
         refuse_long_title(self.fields["title"])
         self._show_title_limits(category_field)
@@ -86,10 +88,11 @@ class ProductForm(forms.ModelForm):
         """Each category of the select says its title limit, and the title field says the chosen category's
         (docs/catalog.md#title-length); the model refuses a longer title on save. Read when rendered."""
         setters = cache(category_title_limit_setters)
+        path_label = category_field.label_from_instance  # the picker's "Fashion > Women > Dresses"
 
         def label(category: Category) -> str:
             found = category_title_limit_in(category, setters())
-            return category.indented_name() + (f" (titles up to {found.limit})" if found else "")
+            return path_label(category) + (f" (titles up to {found.limit})" if found else "")
 
         def title_help() -> str:
             chosen = self._chosen_category()
@@ -230,6 +233,7 @@ BULK_ACTIONS = [
     ("status_active", "Set status: Active"),
     ("status_draft", "Set status: Draft"),
     ("status_archived", "Set status: Archived"),
+    ("category", "Move to the chosen category"),
     ("assign", "Assign to the chosen channels"),
     ("publish", "Publish on the chosen channels (all listed channels if none)"),
     ("export_csv", "Export selection (CSV)"),
@@ -244,6 +248,12 @@ class ProductBulkForm(forms.Form):
     channels: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Channels"
     )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        empty_label="Choose a category",
+        widget=forms.Select(attrs={"id": "id_bulk_category"}),  # the filter form above has its own id_category
+    )
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
     # "Select all N matching this filter": the list's query string; the view re-applies it (never trusting ids).
     select_all = forms.BooleanField(required=False)
@@ -251,6 +261,7 @@ class ProductBulkForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        category_picker(self.fields["category"])
 
         channel_field: Any = self.fields["channels"]
         channel_field.queryset = channel_scoped(Channel.objects.order_by("name"), user, "pk")
@@ -258,6 +269,8 @@ class ProductBulkForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if cleaned.get("action") == "category" and not cleaned.get("category"):
+            raise ValidationError("Choose the category to move the products to.")
         if not cleaned.get("select_all"):
             ids = list(dict.fromkeys(cleaned.get("ids") or []))
             if not ids:

@@ -2,6 +2,7 @@ from django import forms
 
 from accounts.roles import user_channels
 from catalog.models import Category
+from catalog.widgets import category_picker
 
 from .choices import ItemCondition
 
@@ -37,7 +38,7 @@ class IntakeReviewForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].label_from_instance = lambda c: c.indented_name()  # type: ignore[attr-defined]
+        category_picker(self.fields["category"])
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)

@@ -22,6 +22,9 @@ Moving to `ready` or `queued` also requires no blocking readiness issue. Moving 
 no-op (tasks are idempotent and may repeat a move).
 """
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,7 +35,7 @@ from common.errors import ApplicationError
 
 from .choices import ListingStatus
 from .models import Listing
-from .readiness import listing_readiness
+from .readiness import ReadinessIssue, listing_readiness
 
 S = ListingStatus
 
@@ -136,6 +139,31 @@ def manual_moves(listing: Listing) -> list[str]:
     """The statuses a person may move `listing` to by hand (for the status form)."""
     allowed = ALLOWED_TRANSITIONS.get(listing.status, frozenset())
     return sorted(status for status in allowed if not manual_move_refusal(listing, status))
+
+
+class MoveOption(NamedTuple):
+    """One entry of the status changer: a status the table allows from here, and why it is off ("" if it is not)."""
+
+    status: str
+    label: str
+    refusal: str
+
+
+def manual_move_options(listing: Listing, blocking: Sequence[ReadinessIssue] | None = None) -> list[MoveOption]:
+    """Every status the table allows from the listing's status, the ones a person may pick first; each other one
+    with the reason it is off (the marketplace sets it, or readiness blocks it). `blocking`: the listing's
+    blocking readiness issues when the caller has them already (else they are checked here, once)."""
+    options = []
+    for status in sorted(ALLOWED_TRANSITIONS.get(listing.status, frozenset())):
+        refusal = manual_move_refusal(listing, status)
+        if not refusal and status in READINESS_GATED:
+            if blocking is None:
+                blocking = [issue for issue in listing_readiness(listing) if issue.is_blocking]
+            if blocking:
+                more = f" (and {len(blocking) - 1} more)" if len(blocking) > 1 else ""
+                refusal = f"Blocked until it can be published: {blocking[0].message}{more}"
+        options.append(MoveOption(status, _label(status), refusal))
+    return sorted(options, key=lambda option: bool(option.refusal))
 
 
 def listing_status_move(*, listing: Listing, to_status: str, user: User = None, reason: str = "") -> Listing:

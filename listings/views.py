@@ -16,7 +16,7 @@ from django.views.generic import ListView
 from accounts.mixins import StaffReadMixin, StaffWriteMixin
 from accounts.roles import can_edit, channel_scoped
 from catalog.filters import ProductFilterSet
-from catalog.models import Product, ProductImage
+from catalog.models import Product, ProductImage, Variant
 from channels.models import Channel
 from common.errors import ApplicationError
 from common.pagination import PagedListMixin
@@ -39,13 +39,29 @@ from syncing.services import (
 
 from . import services
 from .choices import ListingStatus
+from .effective import effective_price, effective_quantity
 from .filters import ListingFilterSet
 from .forms import ListingBulkForm, ListingOverridesForm, ListingTransitionForm
 from .models import Listing
 from .readiness import FAMILY_CODES, listing_readiness
 from .services import listing_effective_values
-from .state import listing_status_move, manual_moves
+from .state import listing_status_move, manual_move_options
 
+# Channel fields the price and stock rules read (channels/rules.py)
+CHANNEL_OFFER_FIELDS = (
+    "currency",
+    "price_currency_rate",
+    "price_adjust_type",
+    "price_adjust_value",
+    "price_rounding_ending",
+    "price_min",
+    "price_max",
+    "stock_percent",
+    "stock_buffer",
+    "stock_max",
+    "minimum_stock",
+    "minimum_stock_primary",
+)
 AREA = "listings"
 MATRIX_PAGE_SIZE = 50
 
@@ -219,7 +235,14 @@ class ListingListView(StaffReadMixin, PagedListMixin, ListView):
     def get_queryset(self):
         queryset = channel_scoped(Listing.objects.all(), self.request.user)
         self.filterset = ListingFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
-        return self.filterset.qs.select_related("product", "variant", "channel", "latest_score").only(
+        # what the phone cards show too: each listing's price and stock on its channel (docs/pages.md#phone-layout)
+        variants = Prefetch("product__variants", queryset=Variant.objects.only("id", "product_id", "quantity"))
+        offer_fields = [f"product__{name}" for name in ("price", "quantity")]
+        offer_fields += [f"variant__{name}" for name in ("price", "quantity")]
+        offer_fields += [f"channel__{name}" for name in CHANNEL_OFFER_FIELDS]
+        queryset = self.filterset.qs.select_related("product", "variant", "channel", "latest_score")
+        return queryset.prefetch_related(variants).only(
+            *offer_fields,
             "pk",
             "status",
             "status_reason",
@@ -253,6 +276,9 @@ class ListingListView(StaffReadMixin, PagedListMixin, ListView):
         context["bulk_form"] = ListingBulkForm()
         context["can_edit"] = can_edit(self.request.user, AREA)
         context.update(job_watch_context(self.request))
+        for listing in context["listings"]:
+            listing.offer_price = effective_price(listing).value
+            listing.offer_quantity = effective_quantity(listing).value
         return context
 
 
@@ -352,7 +378,7 @@ class ListingDetailView(StaffReadMixin, View):
             "drift": drift_rows(listing),
             "events": listing_sync_history(listing=listing, limit=50),
             "form": form,
-            "moves": manual_moves(listing),
+            "move_options": manual_move_options(listing, [i for i in issues if i.is_blocking]),
             "on_marketplace": listings_on_marketplace(Listing.objects.filter(pk=listing.pk)).exists(),
             "status_labels": dict(ListingStatus.choices),
             "can_edit": can_edit(self.request.user, AREA),
@@ -425,7 +451,7 @@ class ListingActionView(StaffWriteMixin, View):
             return "Took the marketplace's values; the listing is in sync again."
         form = ListingTransitionForm(request.POST)
         if not form.is_valid():
-            raise ValidationError("Choose a valid status.")
+            raise ValidationError("Choose the status to move the listing to.")
         to_status = form.cleaned_data["to_status"]
         listing_status_move(listing=listing, to_status=to_status, user=request.user, reason=form.cleaned_data["reason"])
         return f"Listing moved to {ListingStatus(to_status).label}."

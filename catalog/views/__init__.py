@@ -43,6 +43,7 @@ from syncing.selectors import listings_on_marketplace
 from syncing.services import listings_publish_grouped
 
 PAGE_SIZES = (25, 50, 100)
+CATALOG_WRITE_ACTIONS = {*BULK_STATUS_ACTIONS, "category"}  # bounded by BULK_MAX, done in the request
 DEFAULT_PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1_000
 
@@ -166,10 +167,10 @@ class ProductBulkView(StaffReadMixin, View):
             if matching is None:
                 messages.error(request, "These filters are not valid; filter the list again.")
                 return HttpResponseRedirect(back)
-            if action in BULK_STATUS_ACTIONS and matching.count() > BULK_MAX:
+            if action in CATALOG_WRITE_ACTIONS and matching.count() > BULK_MAX:
                 messages.error(
                     request,
-                    f"{matching.count()} products match: a status change applies to at most {BULK_MAX} at once. "
+                    f"{matching.count()} products match: a change applies to at most {BULK_MAX} at once. "
                     "Narrow the filter, or change them with an import.",
                 )
                 return HttpResponseRedirect(back)
@@ -184,23 +185,29 @@ class ProductBulkView(StaffReadMixin, View):
         if not can_edit(request.user, "catalog"):
             messages.error(request, "You may view products but not change them.")
             return HttpResponseRedirect(back)
-        status = BULK_STATUS_ACTIONS[action]
+        if action == "category":
+            category = form.cleaned_data["category"]
+            self.update_each(request, products, {"category": category}, f"Moved to {category}")
+        else:
+            status = BULK_STATUS_ACTIONS[action]
+            self.update_each(request, products, {"status": status}, f"Status set to {status.label}")
+        return HttpResponseRedirect(back)
+
+    def update_each(self, request: HttpRequest, products: list[Product], fields: dict[str, Any], done: str) -> None:
+        """product_update on each product (one refused product does not stop the others); flash the counts."""
         changed, refused = 0, []
         for product in products:
             try:
-                services.product_update(product=product, user=request.user, status=status)
+                services.product_update(product=product, user=request.user, **fields)
                 changed += 1
             except (ValidationError, ApplicationError) as exc:
                 refused.append(f"{product.sku}: {error_text(exc)}")
         skipped = f"{len(refused)} skipped (refused, below)" if refused else "0 skipped"
-        (messages.success if changed else messages.error)(
-            request, f"Status set to {status.label} on {changed} product(s), {skipped}."
-        )
+        (messages.success if changed else messages.error)(request, f"{done} on {changed} product(s), {skipped}.")
         for line in refused[:10]:
             messages.error(request, line)
         if len(refused) > 10:
             messages.error(request, f"... and {len(refused) - 10} more refused.")
-        return HttpResponseRedirect(back)
 
     def listings_action(self, request, action, products, channels, back) -> HttpResponse:
         """Assign the products to channels (draft listings) or publish their listings, through the services."""

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
 
+from catalog.demo import ITEM_NAMES, TREE, seed_demo_catalog
 from catalog.models import Category, Product, ProductImage, Variant
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +101,17 @@ def test_production_mode_refuses_to_start_without_keys():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_demo_titles_name_each_item_in_plain_english(db):
+    # given a demo catalog with a product in every leaf category
+    leaves = [leaf for children in TREE.values() for names in children.values() for leaf in names]
+    seed_demo_catalog(products=len(leaves), with_images=False)
+    # then each title is "<brand> <adjective> <item> <n>" with the item named as a shopper would say it
+    titles = {p.category.name: p.title for p in Product.objects.select_related("category")}
+    assert sorted(titles) == sorted(leaves)
+    for leaf, title in titles.items():
+        assert title.endswith(f" {ITEM_NAMES[leaf]} {title.rsplit(' ', 1)[1]}"), title
+    assert titles["Dresses"].split(" ")[-2] == "Dress"
+    assert "Chef's Knife" in titles["Knives"]
+    assert not [t for t in titles.values() if any(bad in t for bad in ("Dresse ", "Knive ", "Brushe ", " Jean "))]

@@ -1,12 +1,15 @@
-"""Issue 20, the phone: at 390 x 844 the staff pages fit the width (no sideways page scroll); wide tables
+"""The phone: at 390 x 844 the staff pages fit the width (no sideways page scroll); wide tables
 scroll inside their wrapper. Also checks the readable filters and the variant-SKU search in a real browser."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from catalog.services import variant_create
 from syncing.models import SyncEvent, SyncJob
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -105,10 +108,98 @@ def test_staff_pages_fit_a_390px_phone(phone):
 def test_search_and_filters_on_the_phone(phone):
     tab, _ids = phone
     tab.goto("/catalog/products/")
+    tab.click(".filters-toggle")
     tab.fill("input[name=q]", "PHONE-SK-RED")
     tab.press("input[name=q]", "Enter")
     tab.wait_for_url("**q=PHONE-SK-RED**")
     assert "extraordinarilylong" in tab.content()
     tab.goto("/listings/")
+    tab.click(".filters-toggle")
     assert tab.locator("#id_has_error option:checked").inner_text() == "Any"
     assert tab.evaluate(OVERFLOW) <= 0
+
+
+# document width beyond the window, as a phone user would scroll it sideways
+SIDEWAYS = "() => document.scrollingElement.scrollWidth - window.innerWidth"
+
+
+def test_the_menu_button_folds_the_navigation(phone):
+    tab, _ids = phone
+    tab.goto("/catalog/products/")
+    nav, button = tab.locator("#mainnav"), tab.locator("#menu-toggle")
+    # folded: only the button shows, and the page does not scroll sideways
+    expect(button).to_be_visible()
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(nav).to_be_hidden()
+    assert tab.evaluate(SIDEWAYS) <= 0
+    # opened: every section is one tap away, still within the width
+    button.click()
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(nav).to_be_visible()
+    expect(nav.get_by_role("link", name="Listings")).to_be_visible()
+    expect(tab.locator(".logout button")).to_be_visible()
+    assert tab.evaluate(SIDEWAYS) <= 0
+    nav.get_by_role("link", name="Listings").click()
+    tab.wait_for_url("**/listings/")
+    expect(tab.locator("#mainnav")).to_be_hidden()  # a new page starts folded
+    # Escape folds it again
+    tab.locator("#menu-toggle").click()
+    expect(tab.locator("#mainnav")).to_be_visible()
+    tab.keyboard.press("Escape")
+    expect(tab.locator("#mainnav")).to_be_hidden()
+    expect(tab.locator("#menu-toggle")).to_have_attribute("aria-expanded", "false")
+
+
+@pytest.mark.parametrize(
+    ("url", "table", "price"),
+    [("/catalog/products/", "#product-cards", "20.00 USD"), ("/listings/", "#listing-table", "20.00 USD")],
+    ids=["products_case", "listings_case"],
+)
+def test_lists_are_cards_on_the_phone(phone, url, table, price):
+    tab, _ids = phone
+    tab.goto(url)
+    cards = tab.locator(f"{table} tbody tr")
+    expect(cards).to_have_count(1)
+    card = cards.first
+    # a card, not a table row: no header row, the row is a grid box that fits the screen
+    expect(tab.locator(f"{table} thead")).to_be_hidden()
+    assert card.evaluate("row => getComputedStyle(row).display") == "grid"
+    box = card.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390
+    # SKU, title, price, stock and status, each readable
+    expect(card.locator(".card-sku a")).to_have_text(re.compile(r"^LIST-\d{5}$"))
+    expect(card.locator(".card-title")).to_contain_text("extraordinarilylong")
+    expect(card.locator(".card-price")).to_have_text(price)
+    expect(card.locator(".card-stock")).to_have_text(re.compile(r"^\d+$"))
+    # each value is labelled (the cell's label is drawn before it by the stylesheet)
+    label = "cell => getComputedStyle(cell, '::before').content"
+    assert card.locator(".card-price").evaluate(label) == '"Price: "'
+    assert card.locator(".card-stock").evaluate(label) == '"Stock: "'
+    screenshot(tab, f"phone-{url.strip('/').split('/')[-1]}")
+    expect(card.locator(".card-status .badge")).to_be_visible()
+    expect(card.locator(".card-hide").first).to_be_hidden()
+    assert tab.evaluate(SIDEWAYS) <= 0
+
+
+def test_filters_fold_behind_a_toggle_that_counts_them(phone):
+    tab, _ids = phone
+    tab.goto("/catalog/products/?q=acme&status=active")
+    toggle = tab.locator(".filters-toggle")
+    expect(toggle).to_have_text("Filters (2)")
+    expect(tab.locator("form.filters")).to_be_hidden()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(tab.locator("form.filters input[name=q]")).to_have_value("acme")
+    assert tab.evaluate(SIDEWAYS) <= 0
+
+
+def test_wide_screens_keep_the_table_and_the_open_navigation(page, staff_login):
+    staff_login()
+    page.goto("/catalog/products/")
+    expect(page.locator("#menu-toggle")).to_be_hidden()
+    expect(page.locator("#mainnav")).to_be_visible()
+    expect(page.locator("#product-cards thead")).to_be_visible()
+    expect(page.locator(".filters-toggle")).to_be_hidden()
+    expect(page.locator("form.filters")).to_be_visible()
