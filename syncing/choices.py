@@ -12,7 +12,7 @@ class SyncJobKind(models.TextChoices):
 
 # The queue priority of each kind's tasks (common/brokers.py): price and stock go before content pushes and pulls
 # waiting on the same workers (docs/sync.md#push-on-change).
-SYNC_JOB_PRIORITY = {SyncJobKind.REPRICE: 1, SyncJobKind.RESTOCK: 1}
+SYNC_JOB_PRIORITY: dict[str, int] = {SyncJobKind.REPRICE: 1, SyncJobKind.RESTOCK: 1}
 
 
 class SyncJobStatus(models.TextChoices):

@@ -4,6 +4,7 @@ tesseract is installed by `make ocr`; without it, OCR reports itself unavailable
 filled go to review (docs/intake.md#phase-1).
 """
 
+import math
 import re
 import shutil
 from typing import Any
@@ -14,6 +15,14 @@ from PIL import Image, ImageOps
 OCR_MIN_SIDE = 1200  # px: smaller photos are enlarged first; tesseract reads ~20 px letters best
 OCR_MIN_WORD_CONFIDENCE = 40  # tesseract's per-word confidence (0-100) below which a word is noise
 OCR_TIMEOUT = 20  # seconds per photo
+# A label photographed askew (docs/intake.md#phase-1): unless the photo as it is gives OCR_ENOUGH_WORDS words read
+# with confidence, it is also read turned by each of these angles (degrees, counter-clockwise), and the reading with the
+# most confident letters wins. tesseract itself copes with a few degrees only.
+OCR_ENOUGH_WORDS = 3
+OCR_SURE_CONFIDENCE = 80  # and their mean confidence at least this
+OCR_RETRY_ANGLES = (-20.0, 20.0, -10.0, 10.0, -30.0, 30.0)
+OCR_REFINE_DEGREES = 5.0
+OCR_GOOD_SHARE = 0.5  # readings at other angles that say at least this share of the best one's also count
 SIZE_PATTERN = re.compile(r"\b(\d+(?:[.,]\d+)?)\s?(ml|l|g|kg|mm|cm|m|in|oz|lb|gb|tb|w|v|mah)\b", re.IGNORECASE)
 NEW_WORDS = re.compile(r"\b(brand[\s-]new|new|sealed|factory[\s-]sealed|unopened)\b", re.IGNORECASE)
 USED_WORDS = re.compile(r"\b(used|pre-owned|second[\s-]hand)\b", re.IGNORECASE)
@@ -32,8 +41,44 @@ def tesseract_version() -> str:
 
 
 def read_words(img: Image.Image) -> list[dict[str, Any]]:
-    """The words tesseract reads: text, confidence, box [x, y, w, h] in the photo's pixels and line number."""
+    """The words tesseract reads: text, confidence, box [x, y, w, h] in the photo's pixels and line number.
+    A label that reads poorly as photographed is read again turned (OCR_RETRY_ANGLES, then 5 degrees either side
+    of the best); the boxes of a turned reading are mapped back onto the photo."""
     grey = ImageOps.autocontrast(ImageOps.exif_transpose(img).convert("L"))
+    first = _read(grey)
+    if len(first) >= OCR_ENOUGH_WORDS and sum(w["confidence"] for w in first) / len(first) >= OCR_SURE_CONFIDENCE:
+        return first
+    readings = {0.0: first}
+    for angle in OCR_RETRY_ANGLES:
+        readings[angle] = _read_turned(grey, angle)
+    best_angle = max(readings, key=lambda angle: _letters(readings[angle]))
+    if best_angle:  # then halfway to the neighbouring angles, either side of the best one
+        for angle in (best_angle - OCR_REFINE_DEGREES, best_angle + OCR_REFINE_DEGREES):
+            readings[angle] = _read_turned(grey, angle)
+    # The best reading first, then the other good ones: a line one angle misread another may have read whole.
+    ranked = sorted(readings, key=lambda angle: _letters(readings[angle]), reverse=True)
+    floor = _letters(readings[ranked[0]]) * OCR_GOOD_SHARE
+    words = []
+    for angle in ranked:
+        if _letters(readings[angle]) >= floor:
+            words += [{**word, "line": f"{angle:g}:{word['line']}"} for word in readings[angle]]
+    return words
+
+
+def _read_turned(grey: Image.Image, angle: float) -> list[dict[str, Any]]:
+    turned = grey.rotate(angle, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    words = _read(turned)
+    for word in words:
+        word["box"] = _unrotate_box(word["box"], angle, turned.size, grey.size)
+    return words
+
+
+def _letters(words: list[dict[str, Any]]) -> float:
+    """How much a reading says: its letters weighted by their word's confidence."""
+    return sum(len(word["text"]) * word["confidence"] for word in words)
+
+
+def _read(grey: Image.Image) -> list[dict[str, Any]]:
     scale = max(1.0, OCR_MIN_SIDE / min(grey.size))
     if scale > 1:
         grey = grey.resize((round(grey.width * scale), round(grey.height * scale)), Image.Resampling.LANCZOS)
@@ -47,6 +92,22 @@ def read_words(img: Image.Image) -> list[dict[str, Any]]:
         line = f"{data['block_num'][i]}.{data['par_num'][i]}.{data['line_num'][i]}"
         words.append({"text": text.strip(), "confidence": round(conf), "box": box, "line": line})
     return words
+
+
+def _unrotate_box(box: list[int], angle: float, turned: tuple[int, int], original: tuple[int, int]) -> list[int]:
+    """A box [x, y, w, h] read on the photo turned by `angle` (PIL's rotate, expand=True) as the box around the
+    same place on the photo itself."""
+    theta = math.radians(angle)
+    cos, sin = math.cos(theta), math.sin(theta)
+    (turned_w, turned_h), (width, height) = turned, original
+    x, y, w, h = box
+    points = []
+    for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h)):
+        dx, dy = px - turned_w / 2, py - turned_h / 2
+        points.append((width / 2 + cos * dx - sin * dy, height / 2 + sin * dx + cos * dy))
+    x0, y0 = max(0.0, min(p[0] for p in points)), max(0.0, min(p[1] for p in points))
+    x1, y1 = min(float(width), max(p[0] for p in points)), min(float(height), max(p[1] for p in points))
+    return [round(x0), round(y0), round(max(0.0, x1 - x0)), round(max(0.0, y1 - y0))]
 
 
 def lines_of(words: list[dict[str, Any]]) -> list[dict[str, Any]]:

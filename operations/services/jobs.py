@@ -42,7 +42,7 @@ MAX_LOG_LINE_CHARS = 4_000
 # Priority (docs/operations.md#job-priority): workers take the highest first when tasks wait. A job somebody
 # started from a page or the API is watched, so it goes before scheduled work; upkeep waits behind everything.
 PERSON_PRIORITY = 1
-SCHEDULED_PRIORITY = {JobType.MAINTENANCE: -1, JobType.BACKUP: -1}
+SCHEDULED_PRIORITY: dict[str, int] = {JobType.MAINTENANCE: -1, JobType.BACKUP: -1}
 
 
 def job_priority(*, type: str, user: Actor = None, priority: int | None = None) -> int:
