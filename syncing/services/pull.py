@@ -184,14 +184,19 @@ def as_text(value: Any, *, numeric: bool = False) -> str:
 
 
 def listing_drift(*, ours: dict[str, Any], last_pushed: dict[str, Any] | None, remote: dict[str, Any]) -> dict:
-    """Fields where the remote differs from what we last pushed (from ours if we never pushed)."""
+    """Fields where the remote differs from what we last pushed (from ours if we never pushed). A remote value
+    equal to ours is no drift, whatever was pushed last: the marketplace already holds what we would send (its
+    own sale took one unit off the stock, as our ledger did)."""
     reference = last_pushed if last_pushed else ours
     drift: dict[str, dict[str, str]] = {}
     for name in DRIFT_FIELDS:
         if remote.get(name) is None:
             continue
         numeric = name != "title"
-        if as_text(remote[name], numeric=numeric) != as_text(reference.get(name), numeric=numeric):
+        remote_text = as_text(remote[name], numeric=numeric)
+        if remote_text == as_text(ours.get(name), numeric=numeric):
+            continue
+        if remote_text != as_text(reference.get(name), numeric=numeric):
             drift[name] = {
                 "ours": as_text(ours.get(name), numeric=numeric),
                 "last_pushed": as_text((last_pushed or {}).get(name), numeric=numeric),

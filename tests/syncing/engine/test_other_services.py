@@ -119,6 +119,16 @@ def test_drift_compares_numbers_canonically():
     assert drift == {}
 
 
+def test_a_remote_value_equal_to_ours_is_no_drift_even_if_we_pushed_another():
+    # a sale on the marketplace took one unit off there, and our ledger did the same: nothing to reconcile
+    ours = {"title": "A", "price": Decimal("20"), "quantity": 9}
+    pushed = {"title": "A", "price": "20", "quantity": 10}
+    assert listing_drift(ours=ours, last_pushed=pushed, remote={"title": "A", "price": "20", "quantity": 9}) == {}
+    # a value equal to neither is drift, named with all three
+    drift = listing_drift(ours=ours, last_pushed=pushed, remote={"title": "A", "price": "20", "quantity": 8})
+    assert drift == {"quantity": {"ours": "9", "last_pushed": "10", "remote": "8"}}
+
+
 def test_one_pull_at_a_time(fake_market, shop):
     channel_listings_pull(channel=shop)
     with pytest.raises(ApplicationError, match="already running"):
