@@ -294,10 +294,13 @@ def _import_run(
         span = max(entries[-1]["time"] - entries[0]["time"], 1e-9)
         arrived = entries[-1]["time"] - result["committed"]
         minimum = _minimum_calls(code, count)
-        calls_rate, rate = len(entries) / span, rates[code]
-        throttled = sum(1 for entry in entries if entry.get("status") == 429)
+        calls_rate, rate, unit = len(entries) / span, rates[code], "req/s"
+        if code == "shopify":  # Shopify limits by calculated query cost: points per second (sandbox log "cost")
+            calls_rate = sum(entry.get("cost", 0) for entry in entries) / span
+            rate, unit = server.sandbox.module("shopify").default_rate.rate, "points/s"
+        throttled = sum(1 for entry in entries if entry.get("status") == 429 or entry.get("throttled"))
         print(
-            f"import {code}: {len(entries)} calls in {span:.1f} s -> {calls_rate:.1f} req/s of {rate:g} allowed, "
+            f"import {code}: {len(entries)} calls in {span:.1f} s -> {calls_rate:.1f} {unit} of {rate:g} allowed, "
             f"ratio {calls_rate / rate:.2f} (goal >= 0.9); calls / minimum {len(entries)}/{minimum} = "
             f"{len(entries) / minimum:.2f} (goal <= 1.2); {throttled} throttled; {there}/{count} prices there, "
             f"the last {arrived:.1f} s after the commit"

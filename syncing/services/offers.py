@@ -198,18 +198,22 @@ def _offers_batch_send(*, job_id: int, listing_ids: Sequence[int]) -> None:
     listings = _listings_pending(job, listing_ids)
     if not listings:
         return
-    for listing in listings:
-        sync_events_interrupt_stale(listing_id=listing.pk)
+    # The batch's writes before and after the call go as one transaction each: on SQLite every statement in
+    # autocommit takes the one write lock for itself, and the workers' batches queued on it (docs/benchmarks.md,
+    # "Push on change"). The rate-limit bucket and the marketplace call stay outside them.
+    with transaction.atomic():
+        for listing in listings:
+            sync_events_interrupt_stale(listing_id=listing.pk)
     wait = connection.channel_token_acquire(job.channel)
     if wait:
         _requeue(job, [lst.pk for lst in listings], wait)
         return
     sent = _Sent(listings)
-    listings = _skip_unchanged(job, listings, sent)
-    if not listings:
-        return
-    updates, events = _offer_updates_open(job, listings, sent)
-    listings = _idle_skip(job, listings, events, sent)
+    with transaction.atomic():
+        listings = _skip_unchanged(job, listings, sent)
+        if listings:
+            updates, events = _offer_updates_open(job, listings, sent)
+            listings = _idle_skip(job, listings, events, sent)
     if not listings:
         return
     started = time.monotonic()
@@ -217,14 +221,16 @@ def _offers_batch_send(*, job_id: int, listing_ids: Sequence[int]) -> None:
         results = connection.connector_for(job.channel).update_offers(updates)
     except Exception as exc:  # noqa: BLE001 - classified below
         failure = failure_classify(exc)
-        closed = [
-            sync_event_close(event=event, outcome=SyncOutcome.FAILED, started=started, failure=failure)
-            for event in events.values()
-        ]
-        _batch_failed(job, listings, closed, failure, sent)
+        with transaction.atomic():
+            closed = [
+                sync_event_close(event=event, outcome=SyncOutcome.FAILED, started=started, failure=failure)
+                for event in events.values()
+            ]
+            _batch_failed(job, listings, closed, failure, sent)
         return
     connection.channel_call_succeeded(job.channel)
-    _offer_results_record(job, listings, results, events, started, sent)
+    with transaction.atomic():
+        _offer_results_record(job, listings, results, events, started, sent)
 
 
 class _Sent:

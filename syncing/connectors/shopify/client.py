@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +23,57 @@ from ..http import EXPIRES_AT, HttpClient, expires_at, json_body, retry_after, t
 
 API_VERSION = "2026-01"  # GraphQL Admin API; inventorySetQuantities needs @idempotent from 2026-04 (sent already)
 DEFAULT_THROTTLE_WAIT = 1.0
+DEFAULT_QUERY_COST = 10.0  # a mutation's; a query's own is learnt from its answers
+
+
+class CostMirror:
+    """This process's picture of one store's cost bucket (docs/marketplaces/shopify.md#rate-limits), from the
+    `throttleStatus` of the last answer, restored at `restoreRate` since: a request waits until the bucket holds
+    what the same query cost last time instead of being refused as THROTTLED (which the engine would answer by
+    halving the channel's rate). The threads of a process share it and take their cost out when they send."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.available: float | None = None
+        self.maximum = 0.0
+        self.rate = 0.0
+        self.at = 0.0
+        self.costs: dict[str, float] = {}
+
+    def wait_for(self, query: str) -> float:
+        """Seconds to wait before sending `query`; its expected cost is taken out of the picture now."""
+        with self.lock:
+            if self.available is None or self.rate <= 0:
+                return 0.0
+            now = time.monotonic()
+            self.available = min(self.maximum, self.available + (now - self.at) * self.rate)
+            self.at = now
+            cost = self.costs.get(query, DEFAULT_QUERY_COST)
+            wait = max(0.0, (cost - self.available) / self.rate)
+            self.available -= cost
+            return wait
+
+    def seen(self, query: str, cost: Mapping[str, Any]) -> None:
+        status = cost.get("throttleStatus") or {}
+        try:
+            available = float(status["currentlyAvailable"])
+            maximum = float(status.get("maximumAvailable") or available)
+            rate = float(status.get("restoreRate") or 0)
+            requested = float(cost.get("requestedQueryCost") or DEFAULT_QUERY_COST)
+        except (KeyError, TypeError, ValueError):
+            return
+        with self.lock:
+            self.available, self.maximum, self.rate, self.at = available, maximum, rate, time.monotonic()
+            self.costs[query] = requested
+
+
+_mirrors: dict[str, CostMirror] = {}
+_mirrors_lock = threading.Lock()
+
+
+def cost_mirror(store_url: str) -> CostMirror:
+    with _mirrors_lock:
+        return _mirrors.setdefault(store_url, CostMirror())
 
 
 def oauth_hmac(query: dict[str, str], client_secret: str) -> str:
@@ -55,6 +107,7 @@ class ShopifyClient:
         self.http = HttpClient("Shopify", config.timeout, before_request=before_request)
         self.api_version = API_VERSION
         self.throttle_status: Mapping[str, Any] = {}  # last extensions.cost.throttleStatus seen
+        self.mirror = cost_mirror(self.base_url)
 
     def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Run one query or mutation and return `data`; refresh an expiring token once on 401 (or when due)."""
@@ -76,10 +129,13 @@ class ShopifyClient:
             "X-Shopify-Access-Token": self.credentials.get("access_token", ""),
             "Content-Type": "application/json",
         }
+        wait = self.mirror.wait_for(query)
+        if wait > 0:
+            time.sleep(wait)
         response = self.http.request("POST", url, json={"query": query, "variables": dict(variables)}, headers=headers)
-        return self._check(response)
+        return self._check(response, query)
 
-    def _check(self, response: requests.Response) -> dict[str, Any]:
+    def _check(self, response: requests.Response, query: str = "") -> dict[str, Any]:
         request_id = response.headers.get("X-Request-Id", "")
         status = response.status_code
         kwargs: dict[str, Any] = {"request_id": request_id, "http_status": status}
@@ -95,6 +151,8 @@ class ShopifyClient:
             raise RetryableError("Shopify: unexpected answer shape.", code="malformed_response", **kwargs)
         cost = (body.get("extensions") or {}).get("cost") or {}
         self.throttle_status = cost.get("throttleStatus") or {}
+        if query:
+            self.mirror.seen(query, cost)
         errors = body.get("errors")
         if errors:
             self._raise_errors(errors, cost, status, kwargs)

@@ -116,6 +116,8 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
         req.log["op"] = root
         cost = float(MUTATION_COST if is_mutation else _query_cost(root, args))
         wait = self.throttle(shop_id, cost)
+        req.log["cost"] = 0 if wait > 0 else int(cost)  # a throttled query costs nothing
+        req.log["throttled"] = wait > 0
         available, setting = self.bucket_state(shop_id)
         throttle_status = {
             "maximumAvailable": setting.burst,

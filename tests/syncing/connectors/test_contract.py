@@ -21,6 +21,7 @@ from syncing.connectors.base import (
     RateLimited,
     RetryableError,
 )
+from syncing.connectors.shopify.client import CostMirror
 
 from .markets import MARKETS, Refusal
 
@@ -171,6 +172,8 @@ def test_throttling_is_rate_limited_with_the_wait(market, conn, sandbox):
     conn.check_credentials()
     sandbox.set_rate(market.code, rate=market.throttle.rate, burst=1)
     conn.check_credentials()
+    if isinstance(getattr(getattr(conn, "client", None), "mirror", None), CostMirror):
+        conn.client.mirror = CostMirror()  # Shopify's client would wait for the points: as another process, send
     with pytest.raises(RateLimited) as caught:
         conn.check_credentials()
     error = caught.value

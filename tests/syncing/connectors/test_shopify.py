@@ -1,5 +1,6 @@
 """Shopify connector over real HTTP against the sandbox (docs/marketplaces/shopify.md)."""
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from syncing.connectors.base import (
     Rejected,
     VariantPayload,
 )
-from syncing.connectors.shopify.client import oauth_hmac, throttle_wait
+from syncing.connectors.shopify.client import CostMirror, oauth_hmac, throttle_wait
 
 VECTOR_QUERY = {
     "code": "0907a61c0c8d55e99db179b68161bc00",
@@ -125,11 +126,35 @@ def test_wrong_client_secret_cannot_refresh(sandbox, connect):
 def test_throttled_body_is_rate_limited_with_cost_wait(shopify, make_payload, sandbox):
     sandbox.set_rate("shopify", rate=0.5, burst=10)  # a mutation costs 10 points
     shopify.check_credentials()  # 1 point
+    shopify.client.mirror = CostMirror()  # another process, which has not seen the store's bucket yet
     with pytest.raises(RateLimited) as caught:
         shopify.deactivate_listing("gid://shopify/Product/1")
     assert caught.value.code == "THROTTLED"
     assert caught.value.http_status == 200
     assert 1.0 <= caught.value.retry_after <= 2.0  # (10 - ~9 available) / 0.5 per second
+
+
+def test_a_request_waits_for_the_cost_the_store_bucket_last_reported(shopify, sandbox):
+    # given a store restoring 4 points/s from a bucket of 3, and this process having seen it
+    sandbox.set_rate("shopify", rate=4, burst=3)
+    shopify.client.mirror = CostMirror()
+    shopify.check_credentials()
+    # when eight more one-point queries go one after the other (the bucket holds 2, then 4 more each second)
+    started = time.monotonic()
+    for _ in range(8):
+        shopify.check_credentials()
+    # then none was refused as THROTTLED: the later ones waited for their points instead
+    assert time.monotonic() - started >= 1.2
+    assert [entry for entry in sandbox.log("shopify") if entry.get("throttled")] == []
+
+
+def test_the_cost_mirror_restores_at_the_reported_rate_and_reserves_what_it_sends():
+    mirror = CostMirror()
+    assert mirror.wait_for("mutation m") == 0.0  # nothing seen yet: send and learn
+    status = {"maximumAvailable": 100.0, "currentlyAvailable": 4, "restoreRate": 50.0}
+    mirror.seen("mutation m", {"requestedQueryCost": 10, "throttleStatus": status})
+    assert mirror.wait_for("mutation m") == pytest.approx(0.12, abs=0.01)  # (10 - 4) / 50
+    assert mirror.wait_for("mutation m") == pytest.approx(0.32, abs=0.01)  # the first took its 10 already
 
 
 def test_oauth_redirect_from_sandbox_verifies_and_code_exchanges(sandbox):
