@@ -2,6 +2,7 @@
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,21 @@ def sync_event_open(
         attempt=attempt,
         payload_hash=payload_hash,
         detail={"worker_pid": os.getpid()},  # which process made the call (finding a dead worker's attempt)
+    )
+
+
+def sync_events_open(
+    *, job: SyncJob, listings: Sequence[Listing], channel_id: int, operation: str, attempt: int
+) -> list[SyncEvent]:
+    """`sync_event_open` for several listings in one statement (a price/stock batch), in their order."""
+    detail = {"worker_pid": os.getpid()}
+    return SyncEvent.objects.bulk_create(
+        [
+            SyncEvent(
+                job=job, listing=listing, channel_id=channel_id, operation=operation, attempt=attempt, detail=detail
+            )
+            for listing in listings
+        ]
     )
 
 
@@ -117,8 +133,16 @@ def sync_events_interrupt_stale(*, listing_id: int) -> int:
 
     Their jobs say so ("Interrupted: ... resumed at ..."), so a job whose worker died does not just look stuck.
     """
-    stale = SyncEvent.objects.filter(listing_id=listing_id, outcome=SyncOutcome.IN_PROGRESS)
+    return sync_events_interrupt_stale_of(listing_ids=[listing_id])
+
+
+def sync_events_interrupt_stale_of(*, listing_ids: Sequence[int]) -> int:
+    """`sync_events_interrupt_stale` for several listings at once (a price/stock batch): two statements when
+    none of them has an open event, whatever their number."""
+    stale = SyncEvent.objects.filter(listing_id__in=list(listing_ids), outcome=SyncOutcome.IN_PROGRESS)
     job_ids = {pk for pk in stale.values_list("job_id", flat=True) if pk}
+    if not job_ids and not stale.exists():
+        return 0
     now = timezone.now()
     count = stale.update(
         outcome=SyncOutcome.INTERRUPTED,

@@ -45,7 +45,7 @@ from syncing.tasks import sync_job_offers_batch_task
 
 from . import connection
 from .classify import Failure, failure_classify, failure_text
-from .events import sync_event_close, sync_event_open, sync_events_interrupt_stale
+from .events import sync_event_close, sync_event_open, sync_events_interrupt_stale_of, sync_events_open
 from .jobs import sync_job_count, sync_job_create, sync_job_start
 from .listing_bridge import VARIANT_OFFERS, listing_payload, listing_sku, listing_sync_fields_set, payload_hash
 from .publish import listing_selection
@@ -201,9 +201,7 @@ def _offers_batch_send(*, job_id: int, listing_ids: Sequence[int]) -> None:
     # The batch's writes before and after the call go as one transaction each: on SQLite every statement in
     # autocommit takes the one write lock for itself, and the workers' batches queued on it (docs/benchmarks.md,
     # "Push on change"). The rate-limit bucket and the marketplace call stay outside them.
-    with transaction.atomic():
-        for listing in listings:
-            sync_events_interrupt_stale(listing_id=listing.pk)
+    sync_events_interrupt_stale_of(listing_ids=[listing.pk for listing in listings])
     wait = connection.channel_token_acquire(job.channel)
     if wait:
         _requeue(job, [lst.pk for lst in listings], wait)
@@ -323,7 +321,6 @@ def _offer_updates_open(
     is recorded as pending (docs/sync.md, "Pending until confirmed")."""
     stock_only = job.kind == SyncJobKind.RESTOCK
     updates: list[OfferUpdate] = []
-    events: dict[str, SyncEvent] = {}
     for listing in listings:
         payload = listing_payload(listing)
         sent.pending[listing.pk] = {"quantity": str(payload.quantity)}
@@ -343,9 +340,10 @@ def _offer_updates_open(
                     quantity=payload.quantity,
                 )
             )
-        events[listing_sku(listing)] = sync_event_open(
-            job=job, listing=listing, channel_id=job.channel_id, operation=SyncOperation.OFFERS, attempt=1
-        )
+    opened = sync_events_open(
+        job=job, listings=listings, channel_id=job.channel_id, operation=SyncOperation.OFFERS, attempt=1
+    )
+    events = {listing_sku(listing): event for listing, event in zip(listings, opened, strict=True)}
     listings_pending_set(values=sent.pending)
     if stock_only:  # a restock does not send the price: the "offers" mark stays for a full price/stock update
         sent.marks = dict.fromkeys(sent.marks)

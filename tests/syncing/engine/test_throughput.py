@@ -122,9 +122,10 @@ def test_tokens_of_a_whole_call_are_taken_in_one_bucket_step(lazada, lazada_list
     # when they are published
     listings_publish(channel=lazada, listing_ids=[lst.pk for lst in listings])
     run_queue()
-    # then the first push learns that a call is two requests; later pushes take both tokens in one step
+    # then the first push takes its expected token and, for its second request, REQUEST_TOKEN_CHUNK more in one
+    # step; the later pushes (learnt: two requests a call) spend those: 6 requests, 2 bucket steps
     assert len(sandbox.log("lazada")) - log_start == 6
-    assert steps == [1, 1, 2, 2]
+    assert steps == [1, sync_connection.REQUEST_TOKEN_CHUNK]
     bucket = RateBucket.objects.get(key=sync_connection.bucket_key(lazada))
     assert bucket.scale == pytest.approx(1.0)
     assert SyncEvent.objects.filter(outcome=SyncOutcome.SUCCEEDED).count() == 3
@@ -163,13 +164,20 @@ class DeeplyNestedConnector(FakeConnector):
 def test_every_request_of_a_connector_takes_a_token_however_it_holds_its_client(lazada, sandbox, monkeypatch):  # noqa: F811
     # given a marketplace whose connector nests its client deeply, and a count of rate-limit tokens taken
     monkeypatch.setattr(sync_connection, "get_connector_class", lambda code: DeeplyNestedConnector)
-    taken: list[str] = []
-    monkeypatch.setattr(sync_connection.ratelimit, "acquire", lambda key, **kw: taken.append(key) or True)
+    steps: list[tuple[str, int]] = []
+
+    def reserve(key, *, count=1, **kw):
+        steps.append((key, count))
+        return ratelimit.Reservation(granted=True, wait=0.0, count=count, offset=0.0, interval=0.0)
+
+    monkeypatch.setattr(sync_connection.ratelimit, "reserve", reserve)
     # when one call sends three requests
     sync_connection.connector_for(lazada).check_credentials()
-    # then each of them took a token from the channel's bucket first
+    # then the first took a chunk of tokens from the channel's bucket and the next two spent two of them
     assert len(sandbox.log("lazada")) == 3
-    assert taken == [sync_connection.bucket_key(lazada)] * 3
+    assert steps == [(sync_connection.bucket_key(lazada), sync_connection.REQUEST_TOKEN_CHUNK)]
+    with sync_connection._prepaid_lock:
+        assert len(sync_connection._prepaid(lazada)) == sync_connection.REQUEST_TOKEN_CHUNK - 3
 
 
 def test_chunk_hands_each_listing_to_one_of_several_threads(fake_market, shop, make_listings, monkeypatch, settings):
