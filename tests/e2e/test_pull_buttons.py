@@ -1,4 +1,4 @@
-"""Browser: the channel page's pull buttons (docs/orders.md#pulling, docs/sync.md#pull). A buyer orders on the
+"""Browser: the channel page's pull buttons (docs/orders.md#pulling, docs/sync.md#pull-and-drift). A buyer orders on the
 marketplace sandbox; "Pull orders now" queues the pull, the worker's run brings the order in and the orders page
 lists it; "Pull now" queues a listings pull whose job page shows it done."""
 
