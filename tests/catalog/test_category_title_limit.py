@@ -135,7 +135,7 @@ def test_product_form_shows_the_limit_on_the_title_and_in_the_category_choices(e
     product = ProductFactory(sku="FORM-1", title="Boot", category=boots)
     page = editor_client.get(f"/catalog/products/{product.pk}/edit/").content.decode()
     assert "At most 20 characters: the title limit of category &#x27;Shoes&#x27;." in page
-    assert "— Boots (titles up to 20)" in page
+    assert "Shoes &gt; Boots (titles up to 20)" in page  # the picker's path, then the limit it inherits
     new_page = editor_client.get("/catalog/products/new/").content.decode()
     assert "At most 255 characters." in new_page
     assert "Shoes (titles up to 20)" in new_page
