@@ -113,3 +113,30 @@ def staff_login(page, make_user):
         return user
 
     return login
+
+
+@pytest.fixture
+def live_on_sandbox_shopify(make_channel, make_listing, sandbox):
+    """A listing published live on a Shopify channel of the marketplace sandbox (fast rate for the set-up)."""
+
+    def make(name: str = "Shopify US"):
+        from syncing.services import listings_publish
+
+        account = sandbox.account("shopify")
+        shop = make_channel(
+            "shopify",
+            name=name,
+            base_url=sandbox.url("shopify"),
+            shop_id=account["shop_id"],
+            credentials=account["credentials"],
+            rate_limit_per_second=200,
+            rate_limit_burst=5,
+        )
+        listing = make_listing(channel=shop)
+        listings_publish(channel=shop, listing_ids=[listing.pk])
+        run_queue()
+        listing.refresh_from_db()
+        assert listing.status == "live"
+        return shop, listing
+
+    return make

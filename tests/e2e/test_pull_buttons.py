@@ -9,29 +9,14 @@ from playwright.sync_api import expect
 from listings.models import Listing
 from orders.models import Order
 from syncing.models import SyncJob
-from syncing.services import listings_publish
 
 from .conftest import run_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_pull_orders_now_and_pull_now_from_the_channel_page(page, staff_login, make_channel, make_listing, sandbox):
-    account = sandbox.account("shopify")
-    shop = make_channel(
-        "shopify",
-        name="Shopify Pull",
-        base_url=sandbox.url("shopify"),
-        shop_id=account["shop_id"],
-        credentials=account["credentials"],
-        rate_limit_per_second=200,
-        rate_limit_burst=5,
-    )
-    listing = make_listing(channel=shop)
-    listings_publish(channel=shop, listing_ids=[listing.pk])
-    run_queue()
-    listing.refresh_from_db()
-    assert listing.status == "live"
+def test_pull_orders_now_and_pull_now_from_the_channel_page(page, staff_login, live_on_sandbox_shopify, sandbox):
+    shop, listing = live_on_sandbox_shopify("Shopify Pull")
     sku = listing.product.sku
     bought = requests.post(
         f"{sandbox.base_url}/_control/orders",

@@ -10,7 +10,6 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from listings.models import Listing
-from syncing.services import listings_publish
 
 from .conftest import run_queue
 
@@ -24,23 +23,9 @@ def _remote_price(sandbox, external_id: str) -> str:
     return item["variants"]["nodes"][0]["price"]
 
 
-def test_price_edit_on_the_product_page_goes_live(page, staff_login, make_channel, make_listing, sandbox, settings):
+def test_price_edit_on_the_product_page_goes_live(page, staff_login, live_on_sandbox_shopify, sandbox, settings):
     settings.SYNC_RETRY_SCHEDULE = (0.1, 0.1, 0.1)
-    account = sandbox.account("shopify")
-    shop = make_channel(
-        "shopify",
-        name="Shopify US",
-        base_url=sandbox.url("shopify"),
-        shop_id=account["shop_id"],
-        credentials=account["credentials"],
-        rate_limit_per_second=200,
-        rate_limit_burst=5,
-    )
-    listing = make_listing(channel=shop)
-    listings_publish(channel=shop, listing_ids=[listing.pk])
-    run_queue()
-    listing.refresh_from_db()
-    assert listing.status == "live"
+    shop, listing = live_on_sandbox_shopify("Shopify US")
     staff_login()
 
     # A person changes the price on the product page.
