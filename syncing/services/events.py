@@ -5,7 +5,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.utils import timezone
 
@@ -55,9 +55,46 @@ def sync_events_open(
     )
 
 
-def sync_event_close(
-    *,
+class EventClose(TypedDict, total=False):
+    """How an open event finishes (`sync_event_close`)."""
+
+    outcome: Required[str]
+    started: float | None  # time.monotonic() when the call began: gives the duration
+    failure: Failure | None
+    is_final: bool
+    next_retry_at: datetime | None
+    external_id: str
+    message: str
+    error_code: str
+    http_status: int | None
+    detail: dict[str, Any] | None
+
+
+def sync_event_close(*, event: SyncEvent, **close: Unpack[EventClose]) -> SyncEvent:
+    """Finish an open event with its outcome (the one update an event ever gets)."""
+    _event_finish(event, **close)
+    event.save()
+    return event
+
+
+CLOSE_FIELDS = (
+    "outcome", "is_final", "finished_at", "duration_ms", "error_kind", "error_code", "http_status", "request_id",
+    "message", "next_retry_at", "external_id", "detail",
+)  # fmt: skip
+
+
+def sync_events_close(closes: Sequence[tuple[SyncEvent, EventClose]]) -> list[SyncEvent]:
+    """`sync_event_close` for a batch's events (each with its own outcome and message) in one statement: on
+    SQLite each statement waits for the one write lock (docs/benchmarks.md, "Push on change")."""
+    events = [_event_finish(event, **fields) for event, fields in closes]
+    if events:
+        SyncEvent.objects.bulk_update(events, CLOSE_FIELDS)
+    return events
+
+
+def _event_finish(
     event: SyncEvent,
+    *,
     outcome: str,
     started: float | None = None,
     failure: Failure | None = None,
@@ -69,7 +106,6 @@ def sync_event_close(
     http_status: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> SyncEvent:
-    """Finish an open event with its outcome (the one update an event ever gets)."""
     event.outcome = outcome
     event.is_final = is_final
     event.finished_at = timezone.now()
@@ -91,7 +127,6 @@ def sync_event_close(
     event.external_id = external_id or event.external_id
     if detail:
         event.detail = {**event.detail, **detail}
-    event.save()
     return event
 
 

@@ -1,9 +1,11 @@
 """Sync jobs: create, count outcomes, finish, cancel."""
 
+from collections import Counter
 from collections.abc import Sequence
 
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from accounts.roles import channel_access_check
@@ -58,10 +60,18 @@ def sync_job_start(*, job: SyncJob) -> None:
 
 def sync_job_count(*, job_id: int, outcome: str) -> None:
     """Count one listing's final outcome on its job and close the job when every listing is done."""
-    counter = OUTCOME_COUNTER[SyncOutcome(outcome)]
-    now = timezone.now()
+    sync_job_count_many(job_id=job_id, outcomes=[outcome])
+
+
+def sync_job_count_many(*, job_id: int, outcomes: Sequence[str]) -> None:
+    """Count several listings' final outcomes (a price/stock batch) in one update, then the close check."""
+    if not outcomes:
+        return
+    counters = Counter(OUTCOME_COUNTER[SyncOutcome(outcome)] for outcome in outcomes)
     SyncJob.objects.filter(pk=job_id, processed__lt=F("total")).update(
-        processed=F("processed") + 1, **{counter: F(counter) + 1}, heartbeat_at=now
+        processed=Least(F("processed") + len(outcomes), F("total")),
+        **{counter: F(counter) + n for counter, n in counters.items()},
+        heartbeat_at=timezone.now(),
     )
     sync_job_finish_if_done(job_id=job_id)
 

@@ -39,15 +39,23 @@ from listings.services import (
 from syncing.backoff import plan_retry
 from syncing.choices import SYNC_JOB_PRIORITY, SyncErrorKind, SyncJobKind, SyncOperation, SyncOutcome
 from syncing.conf import sync_setting
-from syncing.connectors.base import ItemResult, OfferUpdate
+from syncing.connectors.base import ItemResult, ListingPayload, OfferUpdate
 from syncing.models import SyncEvent, SyncJob
 from syncing.tasks import sync_job_offers_batch_task
 
 from . import connection
 from .classify import Failure, failure_classify, failure_text
-from .events import sync_event_close, sync_event_open, sync_events_interrupt_stale_of, sync_events_open
-from .jobs import sync_job_count, sync_job_create, sync_job_start
-from .listing_bridge import VARIANT_OFFERS, listing_payload, listing_sku, listing_sync_fields_set, payload_hash
+from .events import EventClose, sync_events_close, sync_events_interrupt_stale_of, sync_events_open
+from .jobs import sync_job_count_many, sync_job_create, sync_job_start
+from .listing_bridge import (
+    VARIANT_OFFERS,
+    listing_payload,
+    listing_sku,
+    listing_sync_fields_set,
+    listings_payload_ready,
+    listings_sync_fields_set,
+    payload_hash,
+)
 from .publish import listing_selection
 
 logger = logging.getLogger(__name__)
@@ -220,10 +228,12 @@ def _offers_batch_send(*, job_id: int, listing_ids: Sequence[int]) -> None:
     except Exception as exc:  # noqa: BLE001 - classified below
         failure = failure_classify(exc)
         with transaction.atomic():
-            closed = [
-                sync_event_close(event=event, outcome=SyncOutcome.FAILED, started=started, failure=failure)
-                for event in events.values()
-            ]
+            closed = sync_events_close(
+                [
+                    (event, {"outcome": SyncOutcome.FAILED, "started": started, "failure": failure})
+                    for event in events.values()
+                ]
+            )
             _batch_failed(job, listings, closed, failure, sent)
         return
     connection.channel_call_succeeded(job.channel)
@@ -250,6 +260,7 @@ class _Sent:
         }
         self.stock_only = False
         self.hashes: dict[int, str] = {}
+        self.payloads: dict[int, ListingPayload] = {}  # built once per batch: the hash and the update read it
         self.pending: dict[int, dict[str, str]] = {}
         # Variation families on a marketplace that updates children/models one by one: the variant SKU sent ->
         # its listing's SKU, and what each variant is sent ({listing pk: {variant SKU: [price, quantity]}}).
@@ -267,8 +278,8 @@ class _Sent:
         listings_changes_clear(sent={pk: self.marks.get(pk) for pk in listing_ids}, parts=[PART_OFFERS])
         if confirmed:
             known = [] if self.stock_only else [pk for pk in listing_ids if pk in self.content_clean]
-            for pk in known:
-                Listing.objects.filter(pk=pk).update(last_pushed_hash=self.hashes[pk])
+            Listing.objects.bulk_update([Listing(pk=pk, last_pushed_hash=self.hashes[pk]) for pk in known],
+                                        ["last_pushed_hash"])  # fmt: skip
             Listing.objects.filter(pk__in=[pk for pk in listing_ids if pk not in known]).update(last_pushed_hash="")
 
 
@@ -278,24 +289,21 @@ def _skip_unchanged(job: SyncJob, listings: list[Listing], sent: _Sent) -> list[
     keep: list[Listing] = []
     skipped: list[int] = []
     for listing in listings:
-        sent.hashes[listing.pk] = payload_hash(listing_payload(listing))
+        sent.payloads[listing.pk] = listing_payload(listing)
+        sent.hashes[listing.pk] = payload_hash(sent.payloads[listing.pk])
         if sent.marks.get(listing.pk) is not None and sent.hashes[listing.pk] == listing.last_pushed_hash:
             skipped.append(listing.pk)
         else:
             keep.append(listing)
-    for listing in listings:
-        if listing.pk in skipped:
-            event = sync_event_open(
-                job=job, listing=listing, channel_id=job.channel_id, operation=SyncOperation.OFFERS, attempt=1
-            )
-            sync_event_close(
-                event=event,
-                outcome=SyncOutcome.SKIPPED,
-                started=time.monotonic(),
-                is_final=True,
-                message="Nothing changed since the last push.",
-            )
-            sync_job_count(job_id=job.pk, outcome=SyncOutcome.SKIPPED)
+    if skipped:
+        opened = sync_events_open(
+            job=job,
+            listings=[lst for lst in listings if lst.pk in skipped],
+            channel_id=job.channel_id,
+            operation=SyncOperation.OFFERS,
+            attempt=1,
+        )
+        _close_skipped(job, opened, "Nothing changed since the last push.")
     sent.settle(skipped, confirmed=False)
     return keep
 
@@ -307,11 +315,7 @@ def _listings_pending(job: SyncJob, listing_ids: Sequence[int]) -> list[Listing]
             "listing_id", flat=True
         )
     )
-    return list(
-        Listing.objects.select_related("channel", "product", "variant")
-        .filter(pk__in=[pk for pk in listing_ids if pk not in done])
-        .order_by("pk")
-    )
+    return list(listings_payload_ready(Listing.objects.filter(pk__in=[pk for pk in listing_ids if pk not in done])))
 
 
 def _offer_updates_open(
@@ -322,7 +326,7 @@ def _offer_updates_open(
     stock_only = job.kind == SyncJobKind.RESTOCK
     updates: list[OfferUpdate] = []
     for listing in listings:
-        payload = listing_payload(listing)
+        payload = sent.payloads.get(listing.pk) or listing_payload(listing)
         sent.pending[listing.pk] = {"quantity": str(payload.quantity)}
         if not stock_only:
             sent.pending[listing.pk]["price"] = str(payload.price)
@@ -353,18 +357,17 @@ def _offer_updates_open(
 
 def _idle_skip(job: SyncJob, listings: list[Listing], events: dict[str, SyncEvent], sent: _Sent) -> list[Listing]:
     """Close the events of family listings with nothing to send (skipped); return the others."""
-    for listing in listings:
-        if listing.pk in sent.idle:
-            sync_event_close(
-                event=events.pop(listing_sku(listing)),
-                outcome=SyncOutcome.SKIPPED,
-                started=time.monotonic(),
-                is_final=True,
-                message="No variant's price or stock changed since it was last sent.",
-            )
-            sync_job_count(job_id=job.pk, outcome=SyncOutcome.SKIPPED)
+    idle = [events.pop(listing_sku(listing)) for listing in listings if listing.pk in sent.idle]
+    _close_skipped(job, idle, "No variant's price or stock changed since it was last sent.")
     sent.settle(sent.idle, confirmed=False)
     return [lst for lst in listings if lst.pk not in sent.idle]
+
+
+def _close_skipped(job: SyncJob, events: list[SyncEvent], message: str) -> None:
+    started = time.monotonic()
+    fields: EventClose = {"outcome": SyncOutcome.SKIPPED, "started": started, "is_final": True, "message": message}
+    sync_events_close([(event, fields) for event in events])
+    sync_job_count_many(job_id=job.pk, outcomes=[SyncOutcome.SKIPPED] * len(events))
 
 
 def _sends_variants(listing: Listing, payload: Any) -> bool:
@@ -449,29 +452,27 @@ def _offer_results_record(
     answered = {result.sku: result.ok for result in results if result.sku in events}
     sent.settle([lst.pk for sku, lst in by_sku.items() if answered.get(sku)], confirmed=True)
     sent.settle([lst.pk for sku, lst in by_sku.items() if answered.get(sku) is False], confirmed=False)
+    closes: list[tuple[SyncEvent, EventClose]] = []
     for result in results:
         event = events.pop(result.sku, None)
         if event is None:
             continue
         outcome = SyncOutcome.SUCCEEDED if result.ok else SyncOutcome.REJECTED
-        sync_event_close(
-            event=event,
-            outcome=outcome,
-            started=started,
-            is_final=True,
-            error_code=result.error_code,
-            message=result.message,
-        )
+        closes.append((event, {"outcome": outcome, "started": started, "is_final": True,
+                               "error_code": result.error_code, "message": result.message}))  # fmt: skip
         if not result.ok:
             listing_sync_fields_set(
                 listing=by_sku[result.sku], last_error_code=result.error_code[:64], last_error_message=result.message
             )
-        sync_job_count(job_id=job.pk, outcome=outcome)
-    for event in events.values():  # items the marketplace did not answer for
-        sync_event_close(
-            event=event, outcome=SyncOutcome.FAILED, started=started, is_final=True, message="No result returned."
-        )
-        sync_job_count(job_id=job.pk, outcome=SyncOutcome.FAILED)
+    unanswered: EventClose = {
+        "outcome": SyncOutcome.FAILED,
+        "started": started,
+        "is_final": True,
+        "message": "No result returned.",
+    }
+    closes += [(event, unanswered) for event in events.values()]
+    closed = sync_events_close(closes)
+    sync_job_count_many(job_id=job.pk, outcomes=[event.outcome for event in closed])
 
 
 def _requeue(job: SyncJob, listing_ids: list[int], delay: float) -> None:
@@ -513,8 +514,7 @@ def _batch_failed(
         sent.settle([lst.pk for lst in listings], confirmed=False)
     if failure.kind == SyncErrorKind.AUTH:
         connection.channel_auth_pause(job.channel)
-    for listing in listings:
-        listing_sync_fields_set(
-            listing=listing, last_error_code=failure.code[:64] or failure.kind, last_error_message=failure_text(failure)
-        )
-        sync_job_count(job_id=job.pk, outcome=final)
+    listings_sync_fields_set(
+        listings=listings, last_error_code=failure.code[:64] or failure.kind, last_error_message=failure_text(failure)
+    )
+    sync_job_count_many(job_id=job.pk, outcomes=[final] * len(listings))

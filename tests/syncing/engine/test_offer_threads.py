@@ -192,3 +192,38 @@ def test_a_task_queues_the_batches_it_did_not_hand_out(reprice_job, monkeypatch,
     ((row, task),) = queued_tasks()
     assert task["args"] == (reprice_job.pk, [3, 4, 5, 6, 7, 8, 9, 10])
     assert row.key.endswith("@1")  # the price/stock lane, before waiting content pushes
+
+
+def _writes_by_table(queries) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for query in queries:
+        sql = query["sql"]
+        if sql.startswith(("INSERT", "UPDATE", "DELETE")):
+            table = sql.split('"')[1]
+            counts[table] = counts.get(table, 0) + 1
+    return counts
+
+
+def test_a_batch_writes_its_listings_in_statements_of_the_whole_batch(live_four, sandbox, settings, monkeypatch):
+    # given the four listings repriced, sent as one batch by one thread
+    from django.test.utils import CaptureQueriesContext
+
+    channel, listings = live_four
+    settings.SYNC_OFFER_THREADS = 1
+    for listing in listings:
+        product_update(product=listing.product, price=Decimal("31.00"))
+    job = listings_offers_sync(channel=channel, listing_ids=[lst.pk for lst in listings])
+    # when the batch runs
+    with CaptureQueriesContext(connection) as ctx:
+        run_queue()
+    # then every price arrived and the job counted four successes
+    assert [_shopify_price(sandbox, lst.external_id) for lst in listings] == ["31.00"] * 4
+    job.refresh_from_db()
+    assert (job.status, job.succeeded, job.processed) == (SyncJobStatus.SUCCEEDED, 4, 4)
+    # and the events were opened in one statement and closed in one, the job counted once (plus its start
+    # and its close), whatever the batch's size (docs/benchmarks.md, "Push on change": SQLite's one write lock)
+    writes = _writes_by_table(ctx.captured_queries)
+    assert writes["syncing_syncevent"] == 2, writes
+    assert writes["syncing_syncjob"] <= 3, writes
+    # pending set, pending confirmed, marks cleared (two), hashes: each one statement for the batch
+    assert writes["listings_listing"] <= 5, writes
