@@ -24,7 +24,6 @@ import json
 import math
 import os
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -335,27 +334,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def _cluster_start(env: dict[str, str], tmp: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=(tmp / "qcluster.log").open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def _cluster_stop(cluster: subprocess.Popen) -> None:
-    os.killpg(cluster.pid, signal.SIGTERM)
-    try:
-        cluster.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(cluster.pid, signal.SIGKILL)
-        cluster.wait(timeout=30)
-
-
 def main() -> None:
+    from benchmarks.databases import cluster_start, cluster_stop
     from syncing.sandbox import core as sandbox_core
     from syncing.sandbox.demo import DEMO_ACCOUNTS
     from syncing.sandbox.server import SandboxServer
@@ -401,7 +381,7 @@ def main() -> None:
             },
             env,
         )
-        cluster = _cluster_start(env, tmp)
+        cluster = cluster_start(env, tmp / "qcluster.log")
         started = time.monotonic()
         while not _jobs_done(db, setup["jobs"]) and time.monotonic() - started < 1800:
             time.sleep(1.0)
@@ -409,22 +389,22 @@ def main() -> None:
             f"set-up: {count} products on {len(MARKETS)} channels published in {time.monotonic() - started:.0f} s",
             flush=True,
         )
-        _cluster_stop(cluster)
+        cluster_stop(cluster)
         cluster = None
         _sub("rates", {"rates": rates}, env)
         for code in ("lazada", "shopee"):
             server.sandbox.set_rate(code, rate, 10)
         shopify = server.sandbox.module("shopify").default_rate  # its cost bucket: 100 points/s, 1,000
         server.sandbox.set_rate("shopify", shopify.rate, shopify.burst)
-        cluster = _cluster_start(env, tmp)
+        cluster = cluster_start(env, tmp / "qcluster.log")
         _latency(server, env, edits)
         _import_run(server, env, db, tmp, count, rates, "23.45", "default settings")
-        _cluster_stop(cluster)
-        cluster = _cluster_start({**env, "SYNC_OFFER_THREADS": "1"}, tmp)
+        cluster_stop(cluster)
+        cluster = cluster_start({**env, "SYNC_OFFER_THREADS": "1"}, tmp / "qcluster.log")
         _import_run(server, env, db, tmp, count, rates, "24.56", "SYNC_OFFER_THREADS=1")
     finally:
         if cluster is not None:
-            _cluster_stop(cluster)
+            cluster_stop(cluster)
         server.stop()
         media.shutdown()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,7 +1,9 @@
-"""Database plumbing shared by the benchmarks that run one worker process per database (docs/benchmarks.md)."""
+"""Database and worker plumbing shared by the benchmarks: one worker process per database, a `manage.py worker`
+cluster on a bench database (docs/benchmarks.md)."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +33,25 @@ def postgres_scratch_url(suffix: str) -> str | None:
         conn.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
         conn.execute(f'CREATE DATABASE "{scratch}"')
     return f"{base}/{scratch}"
+
+
+def cluster_start(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`manage.py worker` with `env` (its DATABASE_URL, Q_WORKERS, ...) in a session of its own, output to `log`."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def cluster_stop(cluster: subprocess.Popen) -> None:
+    """Stop the cluster as a deploy does (SIGTERM to its session), killing it if it has not stopped in 30 s."""
+    os.killpg(cluster.pid, signal.SIGTERM)
+    try:
+        cluster.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(cluster.pid, signal.SIGKILL)
+        cluster.wait(timeout=30)
