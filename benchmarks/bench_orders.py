@@ -13,6 +13,7 @@
    over the three marketplaces, within 10 s. Afterwards: duplicate orders, ledger sums, oversold flags, what each
    marketplace advertises, and the longest time any marketplace advertised more than the true available quantity.
 
+BENCH_ORDERS_PROFILE=<file>: the first ingest pull runs under cProfile, its stats written to <file>.
 Databases: BENCH_ORDERS_DBS (default "sqlite,postgres"); PostgreSQL is BENCH_ORDERS_PG (default
 postgres://postgres@127.0.0.1:5432/lm_orderpull), dropped and created again. Parts: BENCH_ORDERS_PARTS (default
 "ingest,latency,storm").
@@ -96,9 +97,15 @@ def _cmd_ingest(args: dict[str, Any]) -> dict[str, Any]:
             queries[0] += 1
             return execute(sql, params, many, context)
 
+        profile = os.environ.get("BENCH_ORDERS_PROFILE") if label == "first" else None
         with connection.execute_wrapper(counted):
             started = time.perf_counter()
-            order_pull_run(run_id=run.pk)
+            if profile:  # a cProfile of the first pull, for finding where its time goes
+                import cProfile
+
+                cProfile.runctx("order_pull_run(run_id=run.pk)", globals(), {**locals()}, profile)
+            else:
+                order_pull_run(run_id=run.pk)
             elapsed = time.perf_counter() - started
         run.refresh_from_db()
         result[label] = {

@@ -121,20 +121,33 @@ def notification_create(
 
 _pending = threading.local()
 
+CollectMany = Callable[[list[Any]], Iterable[Draft]]
+
 
 def _after_commit(collect: Callable[[], Iterable[Draft]]) -> None:
     """Run `collect` after the current transaction commits (at once outside one); its drafts are written then."""
+    _after_commit_of(_each, collect)
+
+
+def _each(collects: list[Callable[[], Iterable[Draft]]]) -> Iterable[Draft]:
+    for collect in collects:
+        yield from collect()
+
+
+def _after_commit_of(collect_many: CollectMany, item: Any) -> None:
+    """Add `item` to what `collect_many` reads once, for all the items of the transaction, after it commits: an
+    ingest of a page of orders asks one question for the page, not one per order (docs/benchmarks.md, "Orders")."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        notifications_create(collect())
+        notifications_create(list(collect_many([item])))
         return
     hooks = connection.run_on_commit
     state = getattr(_pending, "state", None)
     if state is None or state[0] is not hooks or not any(entry[1] is _flush for entry in hooks):
-        state = (hooks, list[Callable[[], Iterable[Draft]]]())
+        state = (hooks, dict[CollectMany, list[Any]]())
         _pending.state = state
         transaction.on_commit(_flush)
-    state[1].append(collect)
+    state[1].setdefault(collect_many, []).append(item)
 
 
 def _flush() -> None:
@@ -143,8 +156,8 @@ def _flush() -> None:
     if not state:
         return
     drafts: list[Draft] = []
-    for collect in state[1]:
-        drafts.extend(collect())
+    for collect_many, items in state[1].items():
+        drafts.extend(collect_many(items))
     try:
         notifications_create(drafts)
     except Exception:  # the change that caused them is committed; a lost notification must not hide that
@@ -188,23 +201,23 @@ def competitor_observed(*, competitor_id: int, at: datetime, **_: Any) -> None:
 
 def order_ingested(*, order: Any, **_: Any) -> None:
     """Handler of orders.events.ORDER_INGESTED: a notification per oversold line (docs/orders.md#oversell)."""
-    order_id = order.pk
+    _after_commit_of(_oversold_lines, order.pk)
 
-    def collect() -> list[Draft]:
-        lines = OrderLine.objects.filter(order_id=order_id, oversold=True).select_related("order")
-        return [
-            Draft(
-                NotificationKind.OVERSELL,
-                f"Oversold: order {line.order.external_id}, {line.sku or 'line'} × {line.quantity}",
-                "Two sales took the same units; check the stock and the order.",
-                f"/orders/{order_id}/",
-                None,
-                f"oversell:{line.pk}",
-            )
-            for line in lines
-        ]
 
-    _after_commit(collect)
+def _oversold_lines(order_ids: list[int]) -> list[Draft]:
+    """The notifications of the oversold lines of these orders (one query for a page of ingested orders)."""
+    lines = OrderLine.objects.filter(order_id__in=order_ids, oversold=True).select_related("order").order_by("pk")
+    return [
+        Draft(
+            NotificationKind.OVERSELL,
+            f"Oversold: order {line.order.external_id}, {line.sku or 'line'} × {line.quantity}",
+            "Two sales took the same units; check the stock and the order.",
+            f"/orders/{line.order_id}/",
+            None,
+            f"oversell:{line.pk}",
+        )
+        for line in lines
+    ]
 
 
 def version_marketplace(*, listing_id: int, channel_id: int, fields: list[str], **_: Any) -> None:

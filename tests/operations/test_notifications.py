@@ -60,6 +60,28 @@ def test_an_oversell_notifies_the_staff_once_after_the_commit(make_channel, team
     assert Notification.objects.filter(user=editor).count() == 1
 
 
+def test_a_page_of_orders_asks_for_its_oversold_lines_once(make_channel, team, django_capture_on_commit_callbacks):
+    # given a page of five orders of the last three units: two of them oversell
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    editor, _admin, _viewer = team
+    shop = make_channel("shopify", currency="USD")
+    ProductFactory(sku="LAST3", quantity=3)
+    remotes = [remote_order(order_id=f"P{i}", lines=[remote_line(sku="LAST3")]) for i in range(5)]
+    # when the page is ingested in one transaction
+    with (
+        CaptureQueriesContext(connection) as ctx,
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        orders_ingest(channel=shop, remotes=remotes)
+    # then both oversells are told, from one read of the page's oversold lines (not one per order)
+    assert _titles(editor) == ["Oversold: order P3, LAST3 × 1", "Oversold: order P4, LAST3 × 1"]
+    reads = [q["sql"] for q in ctx.captured_queries if 'AND "orders_orderline"."oversold")' in q["sql"]]
+    assert len(reads) == 1, reads
+
+
 def test_a_rolled_back_change_notifies_nobody(make_channel, team, django_capture_on_commit_callbacks):
     shop = make_channel("shopify", currency="USD")
     ProductFactory(sku="LAST", quantity=1)
