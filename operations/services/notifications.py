@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from accounts.roles import ADMIN, CHANNEL_MANAGER, EDITOR
 from channels.models import Channel
 from common.enqueue import enqueue
 from competitors.models import Alert
-from listings.models import Listing
+from listings.models import Listing, ListingVersion
 from operations.choices import NotificationChannel, NotificationDigest, NotificationKind
 from operations.models import Job, Notification, NotificationPreference
 from operations.tasks import notifications_email_task
@@ -223,24 +223,31 @@ def _oversold_lines(order_ids: list[int]) -> list[Draft]:
 def version_marketplace(*, listing_id: int, channel_id: int, fields: list[str], **_: Any) -> None:
     """Handler of syncing.events.VERSION_MARKETPLACE: the marketplace changed a listing's content and it became
     ours (docs/catalog.md#versions)."""
+    _after_commit_of(_marketplace_edits, (listing_id, fields))
 
-    def collect() -> list[Draft]:
-        listing = Listing.objects.filter(pk=listing_id).select_related("channel", "product").first()
-        if listing is None:
-            return []
-        version = listing.content_versions.order_by("-version_number").values_list("version_number", flat=True).first()
-        return [
-            Draft(
-                NotificationKind.MARKETPLACE_EDIT,
-                f"{listing.channel.name} changed {', '.join(fields)} of {listing.product.sku}",
-                "The marketplace's value is ours now; the listing's history shows the version it made.",
-                f"/listings/{listing_id}/history/",
-                None,
-                f"marketplace-edit:{listing_id}:{version or 0}",
-            )
-        ]
 
-    _after_commit(collect)
+def _marketplace_edits(edits: list[tuple[int, list[str]]]) -> list[Draft]:
+    """The notifications of a transaction's marketplace edits: two queries however many listings a pull took."""
+    listings = Listing.objects.filter(pk__in={pk for pk, _ in edits}).select_related("channel", "product").in_bulk()
+    latest = dict(
+        ListingVersion.objects.filter(listing_id__in=listings)
+        .order_by()
+        .values("listing_id")
+        .annotate(number=Max("version_number"))
+        .values_list("listing_id", "number")
+    )
+    return [
+        Draft(
+            NotificationKind.MARKETPLACE_EDIT,
+            f"{listing.channel.name} changed {', '.join(fields)} of {listing.product.sku}",
+            "The marketplace's value is ours now; the listing's history shows the version it made.",
+            f"/listings/{listing_id}/history/",
+            None,
+            f"marketplace-edit:{listing_id}:{latest.get(listing_id) or 0}",
+        )
+        for listing_id, fields in edits
+        if (listing := listings.get(listing_id)) is not None
+    ]
 
 
 def job_failed(*, job: Job) -> None:
