@@ -22,7 +22,7 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 if $PY manage.py help marketplace_sandbox >/dev/null 2>&1; then
-  $PY manage.py marketplace_sandbox --port "${SANDBOX_PORT:-8100}" & pids+=($!)
+  $PY manage.py marketplace_sandbox --port "${SANDBOX_PORT:-8100}" --state "${SANDBOX_STATE:-var/sandbox.state}" & pids+=($!)
 fi
 if $PY manage.py help setup_schedules >/dev/null 2>&1; then
   $PY manage.py setup_schedules
