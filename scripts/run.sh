@@ -11,7 +11,7 @@ alive() {
 cleanup() {
   trap - INT TERM EXIT
   echo; echo "stopping (the worker finishes or hands back its tasks within ${Q_STOP_SECONDS:-10} s)..."
-  kill "${pids[@]}" 2>/dev/null
+  kill "${pids[@]}" ${demo:-} 2>/dev/null
   # The worker bounds its own stop by Q_STOP_SECONDS; anything still there 5 s later is killed.
   local grace=${Q_STOP_SECONDS:-10}
   local limit=$((SECONDS + ${grace%.*} + 5))
@@ -28,6 +28,10 @@ if $PY manage.py help setup_schedules >/dev/null 2>&1; then
   $PY manage.py setup_schedules
 fi
 $PY manage.py worker & pids+=($!)
+# The demo's first run: a share of its listings go live on the sandbox and a few buyers order (docs/sandbox.md).
+if $PY manage.py help demo_go_live >/dev/null 2>&1; then
+  $PY manage.py demo_go_live & demo=$!
+fi
 $PY manage.py runserver "${HOST:-127.0.0.1}:${PORT:-8000}" --noreload & pids+=($!)
 echo "Listing Manager: http://${HOST:-127.0.0.1}:${PORT:-8000}/  (admin: /admin/)  Ctrl-C stops everything"
 wait -n "${pids[@]}"
