@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analytics.keyword_rows import QueryPerformanceRow, SearchTermRow
+from analytics.models import KeywordReportPullStatus
 from analytics.tasks import keyword_report_pull_task
 from channels.models import Channel
 from common.enqueue import enqueue
@@ -32,6 +33,7 @@ from syncing.connectors.base import ConnectorError, RateLimited
 from syncing.services.connection import connector_for
 
 from .keyword_imports import KeywordImportResult, keywords_import_query_performance, keywords_import_search_terms
+from .keyword_pulls import keyword_pull_close, keyword_pull_open, keyword_pull_take
 from .performance import PULL_TASK_TIMEOUT_SECONDS, reports_poll
 from .report_schedules import scheduled_reports
 
@@ -238,30 +240,56 @@ def keywords_query_performance_weekly() -> dict[int, QueryPerformancePull]:
 KEYWORD_REPORTS = {"search_terms": "Search Terms", "search_query_performance": "Search Query Performance"}
 
 
-def keyword_report_pull(*, channel: Channel, report: str) -> KeywordImportResult:
-    """Pull last week's `report` ("search_terms" or "search_query_performance") for the channel now."""
+def _check_report(report: str) -> None:
+    if report not in KEYWORD_REPORTS:
+        raise ValidationError({"report": f"Pull one of {', '.join(KEYWORD_REPORTS)}; not {report!r}."})
+
+
+def _pull(channel: Channel, report: str) -> KeywordImportResult:
     if report == "search_terms":
         return keywords_search_terms_pull(channel=channel)
-    if report == "search_query_performance":
-        return keywords_query_performance_pull(channel=channel).result
-    raise ValidationError({"report": f"Pull one of {', '.join(KEYWORD_REPORTS)}; not {report!r}."})
+    return keywords_query_performance_pull(channel=channel).result
+
+
+def keyword_report_pull(*, channel: Channel, report: str, pull_id: int | None = None) -> KeywordImportResult:
+    """Pull last week's `report` ("search_terms" or "search_query_performance") for the channel now, recorded as
+    a KeywordReportPull: the queued row `pull_id` (the task; nothing is done when it is no longer queued), or a
+    new running row (the command, refused while the channel has a pull queued or running)."""
+    _check_report(report)
+    if pull_id is not None:
+        pull = keyword_pull_take(pull_id)
+        if pull is None:
+            logger.info("Keyword report pull %s is no longer queued; not pulled again.", pull_id)
+            return KeywordImportResult()
+    else:
+        pull = keyword_pull_open(channel=channel, report=report, status=KeywordReportPullStatus.RUNNING)
+    try:
+        result = _pull(channel, report)
+    except Exception as exc:
+        keyword_pull_close(pull, failed=True, message=str(exc))
+        raise
+    keyword_pull_close(pull, failed=False, message=f"{result.rows} rows: {result.created} added, {result.updated} "
+                       f"updated, {len(result.errors)} refused.")  # fmt: skip
+    return result
 
 
 @transaction.atomic
-def keyword_report_pull_queue(*, channel: Channel, report: str) -> str:
+def keyword_report_pull_queue(*, channel: Channel, report: str, user: Any = None) -> str:
     """Queue a pull of last week's keyword report for the channel; never pulls in the caller's request. Refused
     with nothing queued: an unknown report (on `report`), a channel that is not Amazon (on `channel`), a paused
-    channel. Answers the message to show."""
-    if report not in KEYWORD_REPORTS:
-        raise ValidationError({"report": f"Pull one of {', '.join(KEYWORD_REPORTS)}; not {report!r}."})
+    channel, a channel with a pull already queued or running ("already queued since …"). Answers the message to
+    show."""
+    _check_report(report)
     if channel.marketplace != "amazon":
         raise ValidationError({"channel": f"{channel} is not an Amazon channel: keyword reports are Amazon's."})
     if not channel.is_active:
         raise ApplicationError(f"Channel {channel.name} is paused; activate it before pulling its keyword reports.")
+    pull = keyword_pull_open(channel=channel, report=report, status=KeywordReportPullStatus.QUEUED, user=user)
     enqueue(
         keyword_report_pull_task,
         channel.pk,
         report,
+        pull.pk,
         group=f"keyword-reports-{channel.pk}",
         timeout=PULL_TASK_TIMEOUT_SECONDS,
     )
