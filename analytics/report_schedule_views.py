@@ -18,7 +18,7 @@ from common.views import error_text
 
 from .forms import KeywordReportPullForm, ReportScheduleForm
 from .report_schedule_filters import ReportScheduleFilterSet
-from .report_schedule_selectors import keyword_report_pull_list, report_schedule_list
+from .report_schedule_selectors import keyword_report_pull_list, query_performance_cursor_list, report_schedule_list
 from .services.keyword_reports import keyword_report_pull_queue
 from .services.report_schedules import SPECS, report_schedule_cancel, report_schedule_create
 
@@ -69,6 +69,7 @@ class ReportScheduleListView(StaffReadMixin, FormView):
             can_schedule=can_edit(user, SCHEDULE_AREA),
             keyword_form=KeywordReportPullForm(user=user) if can_edit(user, SCHEDULE_AREA) else None,
             keyword_pulls=keyword_report_pull_list(user=user),
+            sqp_cursors=query_performance_cursor_list(user=user),
             specs=SPECS,
             **kwargs,
         )

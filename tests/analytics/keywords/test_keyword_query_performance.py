@@ -5,6 +5,7 @@ a pull of the same channel is queued or running is refused ("already queued sinc
 and a finished pull frees the channel."""
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_q.models import OrmQ
 
-from analytics.models import Keyword, KeywordReportPull
+from analytics.models import Keyword, KeywordReportPull, QueryPerformanceCursor
 from analytics.schedules import schedule_specs
 from analytics.services import keyword_reports
 from analytics.services.keyword_pulls import KEYWORD_PULL_STALE
@@ -24,6 +25,7 @@ from analytics.services.keyword_reports import (
     keywords_query_performance_pull,
     keywords_query_performance_weekly,
     last_whole_week,
+    rotated,
 )
 from analytics.tasks import keyword_report_pull_task
 from channels.models import Channel
@@ -135,6 +137,88 @@ def test_throttled_batches_wait_for_the_next_run(amazon, mug, sandbox, make_list
     assert pull.asins_pending == [max(mug[1], second)]  # batches are sorted: the later ASIN waits
     assert "throttling" in pull.errors[0]
     assert pull.result.rows > 0
+
+
+def asked_asins(sandbox):
+    """The ASINs of each createReport so far, in order."""
+    return [json.loads(e["body"])["reportOptions"]["asin"].split() for e in creates(sandbox)]
+
+
+def test_rotated_starts_at_the_cursor_and_wraps_round():
+    assert rotated(["A", "B", "C", "D"], "C") == ["C", "D", "A", "B"]
+    assert rotated(["A", "B", "D"], "C") == ["D", "A", "B"]  # the cursor's ASIN is gone: the next one
+    assert rotated(["A", "B"], "Z") == ["A", "B"]
+    assert rotated(["A", "B"], "") == ["A", "B"]
+
+
+def test_runs_rotate_so_every_asin_is_read_over_successive_runs(amazon, mug, sandbox, make_listing, monkeypatch):
+    # given three ASINs, one ASIN a report and two reports a run (so more ASINs than one run reads)
+    second = list_on_amazon(amazon, sandbox, make_listing, "MUG-2", "Nordic Travel Mug Black")[1]
+    third = list_on_amazon(amazon, sandbox, make_listing, "MUG-3", "Nordic Espresso Cup White")[1]
+    a1, a2, a3 = sorted([mug[1], second, third])
+    monkeypatch.setattr(keyword_reports, "SQP_ASIN_CHARS", 10)
+    monkeypatch.setattr(keyword_reports, "SQP_MAX_REPORTS", 2)
+    seller = sandbox.account("amazon")["shop_id"]
+    sandbox.set_rate("amazon", rate=1000, burst=1000, shop_id=f"{seller}:getReport")  # polls never sleep here
+    today = sandbox_today(sandbox)
+
+    # when the weekly pull runs three times
+    runs = [keywords_query_performance_pull(channel=amazon, today=today, sleep=no_sleep) for _ in range(3)]
+
+    # then each run goes on where the last stopped, wrapping round, and the cursor is stored
+    assert asked_asins(sandbox) == [[a1], [a2], [a3], [a1], [a2], [a3]]
+    assert [(r.started_at_asin, r.asins_pending, r.next_asin) for r in runs] == [
+        (a1, [a3], a3), (a3, [a2], a2), (a2, [a1], a1)
+    ]  # fmt: skip
+    cursor = QueryPerformanceCursor.objects.get(channel=amazon)
+    assert (cursor.next_asin, cursor.asins_total) == (a1, 3)
+    assert cursor.last_run_at is not None
+    assert all(r.result.rows > 0 for r in runs)  # the reports were read, not only asked for
+
+
+def test_the_page_shows_where_the_next_run_starts(amazon, editor_client, django_assert_max_num_queries):
+    QueryPerformanceCursor.objects.create(channel=amazon, next_asin="B0NEXT0001", asins_total=300,
+                                          last_run_at=timezone.now())  # fmt: skip
+
+    with django_assert_max_num_queries(20):
+        page = editor_client.get("/analytics/report-schedules/")
+
+    assert b"Amazon US: Search Query Performance of 300 ASINs; the next run starts at <code>B0NEXT0001</code>" in (
+        page.content
+    )
+
+
+def test_a_run_that_reads_every_asin_starts_from_the_first_next_time(amazon, mug, sandbox):
+    QueryPerformanceCursor.objects.create(channel=amazon, next_asin="B0ZZZZZZZZ")  # a cursor past every ASIN
+
+    pull = keywords_query_performance_pull(channel=amazon, today=sandbox_today(sandbox), sleep=no_sleep)
+
+    assert (pull.started_at_asin, pull.asins_pending, pull.next_asin) == (mug[1], [], "")
+    assert QueryPerformanceCursor.objects.get(channel=amazon).next_asin == ""
+
+
+def test_a_throttled_run_starts_the_next_at_the_first_asin_it_could_not_ask(
+    amazon, mug, sandbox, make_listing, monkeypatch
+):
+    second = list_on_amazon(amazon, sandbox, make_listing, "MUG-2", "Nordic Travel Mug Black")[1]
+    monkeypatch.setattr(keyword_reports, "SQP_ASIN_CHARS", 10)
+    seller = sandbox.account("amazon")["shop_id"]
+    sandbox.set_rate("amazon", rate=0.0001, burst=1, shop_id=f"{seller}:createReport")
+
+    keywords_query_performance_pull(channel=amazon, today=sandbox_today(sandbox), sleep=no_sleep)
+
+    assert QueryPerformanceCursor.objects.get(channel=amazon).next_asin == max(mug[1], second)
+
+
+def test_a_refused_pull_leaves_the_cursor_alone(amazon, shop, sandbox):
+    QueryPerformanceCursor.objects.create(channel=amazon, next_asin="B0KEEP0001")
+    Channel.objects.filter(pk=amazon.pk).update(is_active=False)
+    amazon.refresh_from_db()
+
+    with pytest.raises(ApplicationError, match="is paused"):
+        keywords_query_performance_pull(channel=amazon, sleep=no_sleep)
+
+    assert QueryPerformanceCursor.objects.get(channel=amazon).next_asin == "B0KEEP0001"
 
 
 def test_the_pull_refuses_another_marketplace_and_a_paused_channel(amazon, shop, sandbox):
