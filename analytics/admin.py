@@ -244,7 +244,9 @@ class KeywordAdmin(admin.ModelAdmin):
         channels = {k.listing.channel_id: k.listing.channel for k in queryset.select_related("listing__channel")}
         for channel in channels.values():
             try:
-                message = keyword_report_pull_queue(channel=channel, report="search_query_performance")
+                message = keyword_report_pull_queue(
+                    channel=channel, report="search_query_performance", user=request.user
+                )
             except (ApplicationError, ValidationError) as exc:
                 self.message_user(request, f"{channel}: {error_text(exc)}", messages.ERROR)
             else:
@@ -262,7 +264,10 @@ class ReportScheduleAdmin(admin.ModelAdmin):
     """Amazon report schedules: created on the report schedules page or the API (they call Amazon first); here
     read-only with one action, "Cancel on Amazon", which calls the same service."""
 
-    list_display = ("channel", "report_type", "period", "remote_id", "first_report_at", "created_at", "cancelled_at")
+    list_display = (
+        "channel", "report_type", "period", "remote_id", "first_report_at", "created_at", "cancelled_at",
+        "is_gone_on_amazon", "status_message",
+    )  # fmt: skip
     list_filter = ("report_type", "channel")
     search_fields = ("remote_id", "channel__name")
     list_select_related = ("channel",)
@@ -288,3 +293,32 @@ class ReportScheduleAdmin(admin.ModelAdmin):
             else:
                 cancelled += 1
         self.message_user(request, f"{cancelled} schedule(s) cancelled.")
+
+
+from .models import KeywordReportPull, QueryPerformanceCursor  # noqa: E402
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(KeywordReportPull)
+class KeywordReportPullAdmin(_ReadOnlyAdmin):
+    """Each keyword report "Pull now" (docs/analytics.md#keyword-reports-pull-now), read-only: queued by the
+    report schedules page, the API or the Keyword admin action through the same service."""
+
+    list_display = ("channel", "report", "status", "queued_at", "started_at", "finished_at", "message", "created_by")
+    list_filter = ("status", "report", "channel")
+    list_select_related = ("channel", "created_by")
+
+
+@admin.register(QueryPerformanceCursor)
+class QueryPerformanceCursorAdmin(_ReadOnlyAdmin):
+    """Where each channel's rotating Search Query Performance pull goes on (docs/analytics.md#keywords)."""
+
+    list_display = ("channel", "next_asin", "asins_total", "last_run_at")
+    list_select_related = ("channel",)

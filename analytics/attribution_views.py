@@ -1,5 +1,6 @@
 """The "Changes and their effect" page (docs/analytics.md#attribution): every measured change with its
-before/after figures, the control group's, the impact, the confidence, the verdict and the confounders."""
+before/after figures, its chart (the listing page's SVG, from the event's own `daily_units`: no query), the control
+group's figures, the impact, the confidence, the verdict and the confounders."""
 
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.views.generic import TemplateView
 from accounts.mixins import StaffReadMixin
 
 from .attribution import MIN_DAYS, WINDOW_DAYS
+from .attribution_chart import attribution_chart
 from .attribution_filters import AttributionEventFilterSet
 from .attribution_selectors import attribution_event_list, version_numbers
 from .models import AttributionEvent, ChangeKind
@@ -39,5 +41,9 @@ class AttributionListView(StaffReadMixin, TemplateView):
         page = Paginator(filterset.qs, PAGE_SIZE).get_page(self.request.GET.get("page"))
         events = list(page.object_list)
         numbers = version_numbers(events)
-        rows = [{"event": e, "link": change_link(e, numbers), "version": numbers.get(e.change_id)} for e in events]
+        rows = [
+            {"event": e, "chart": attribution_chart(e.daily_units), "link": change_link(e, numbers),
+             "version": numbers.get(e.change_id)}
+            for e in events
+        ]  # fmt: skip
         return context | {"rows": rows, "page_obj": page}

@@ -447,6 +447,10 @@ class ReportSchedule(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    is_gone_on_amazon = models.BooleanField(
+        default=False, help_text="Cancelled on Amazon's side (not by us): a pull found it missing from Amazon's list."
+    )
+    status_message = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["channel__name", "report_type", "-created_at"]
@@ -471,3 +475,76 @@ class ReportSchedule(models.Model):
         if self.channel_id and self.channel.marketplace != "amazon":
             message = f"{self.channel} is not an Amazon channel: report schedules are Amazon's."
             raise ValidationError({"channel": message})
+
+
+class KeywordReportType(models.TextChoices):
+    SEARCH_TERMS = "search_terms", "Search Terms"
+    SEARCH_QUERY_PERFORMANCE = "search_query_performance", "Search Query Performance"
+
+
+class KeywordReportPullStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+ACTIVE_KEYWORD_PULL_STATUSES = (KeywordReportPullStatus.QUEUED, KeywordReportPullStatus.RUNNING)
+
+
+class KeywordReportPull(models.Model):
+    """One "Pull now" of a keyword report for an Amazon channel, from queueing to its end
+    (docs/analytics.md#keyword-reports-pull-now). At most one queued or running pull per channel (both reports
+    spend the same createReport quota): a second request is refused while one is active. A row left active by a
+    lost task counts as abandoned after KEYWORD_PULL_STALE (analytics/services/keyword_reports.py)."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="keyword_report_pulls")
+    report = models.CharField(max_length=40, choices=KeywordReportType.choices)
+    status = models.CharField(
+        max_length=12, choices=KeywordReportPullStatus.choices, default=KeywordReportPullStatus.QUEUED
+    )
+    queued_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-queued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel"],
+                condition=Q(status__in=["queued", "running"]),
+                name="analytics_one_active_keyword_pull",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=KeywordReportPullStatus.values), name="analytics_keyword_pull_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(report__in=KeywordReportType.values), name="analytics_keyword_pull_report_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_report_display()} of {self.channel} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_KEYWORD_PULL_STATUSES
+
+
+class QueryPerformanceCursor(models.Model):
+    """Where the weekly Search Query Performance pull of a channel goes on (docs/analytics.md#keywords): a run
+    asks at most SQP_MAX_REPORTS reports of SQP ASINs each, so a channel with more ASINs is covered over
+    successive runs. `next_asin` is the first ASIN (in sorted order, wrapping round) the next run asks for."""
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="query_performance_cursor")
+    next_asin = models.CharField(max_length=20, blank=True)
+    asins_total = models.PositiveIntegerField(default=0, help_text="The channel's ASINs at the last run.")
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Search Query Performance of {self.channel}: next {self.next_asin or 'from the start'}"

@@ -18,7 +18,7 @@ from common.views import error_text
 
 from .forms import KeywordReportPullForm, ReportScheduleForm
 from .report_schedule_filters import ReportScheduleFilterSet
-from .report_schedule_selectors import report_schedule_list
+from .report_schedule_selectors import keyword_report_pull_list, query_performance_cursor_list, report_schedule_list
 from .services.keyword_reports import keyword_report_pull_queue
 from .services.report_schedules import SPECS, report_schedule_cancel, report_schedule_create
 
@@ -68,6 +68,8 @@ class ReportScheduleListView(StaffReadMixin, FormView):
             schedules=filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset,
             can_schedule=can_edit(user, SCHEDULE_AREA),
             keyword_form=KeywordReportPullForm(user=user) if can_edit(user, SCHEDULE_AREA) else None,
+            keyword_pulls=keyword_report_pull_list(user=user),
+            sqp_cursors=query_performance_cursor_list(user=user),
             specs=SPECS,
             **kwargs,
         )
@@ -106,7 +108,7 @@ class KeywordReportPullView(StaffWriteMixin, View):
             return redirect("analytics:report_schedule_list")
         try:
             message = keyword_report_pull_queue(
-                channel=form.cleaned_data["channel"], report=form.cleaned_data["report"]
+                channel=form.cleaned_data["channel"], report=form.cleaned_data["report"], user=request.user
             )
         except (ValidationError, ApplicationError) as exc:
             messages.error(request, error_text(exc))

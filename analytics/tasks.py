@@ -71,17 +71,17 @@ def keywords_query_performance_weekly_task() -> None:
     keywords_query_performance_weekly()
 
 
-def keyword_report_pull_task(channel_id: int, report: str) -> None:
+def keyword_report_pull_task(channel_id: int, report: str, pull_id: int | None = None) -> None:
     """ "Pull now" of a keyword report (docs/analytics.md#keyword-reports-pull-now)."""
     from channels.models import Channel
 
     from .services.keyword_reports import keyword_report_pull
 
     channel = Channel.objects.filter(pk=channel_id).first()
-    if channel is None or not channel.is_active:
+    if channel is None or (not channel.is_active and pull_id is None):  # with a pull row, the service closes it
         logger.info("Channel %s is gone or paused; keyword report %s not pulled.", channel_id, report)
         return
-    keyword_report_pull(channel=channel, report=report)
+    keyword_report_pull(channel=channel, report=report, pull_id=pull_id)
 
 
 def scores_recompute_stale_task() -> None:

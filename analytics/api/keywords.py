@@ -116,7 +116,10 @@ class KeywordViewSet(viewsets.ModelViewSet):
         responses={
             202: KeywordReportPullQueuedSerializer,
             400: OpenApiResponse(ErrorSerializer, description="Unknown or non-Amazon `channel`; bad `report`."),
-            409: OpenApiResponse(ErrorSerializer, description="The channel is paused; nothing was queued."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The channel is paused, or a pull of it is already queued or running; nothing was queued.",
+            ),
         },
         filters=False,
     )
@@ -128,5 +131,5 @@ class KeywordViewSet(viewsets.ModelViewSet):
         body = KeywordReportPullSerializer(data=request.data, user=request.user)
         body.is_valid(raise_exception=True)
         channel, report = body.validated_data["channel"], body.validated_data["report"]
-        message = keyword_report_pull_queue(channel=channel, report=report)
+        message = keyword_report_pull_queue(channel=channel, report=report, user=request.user)
         return Response({"channel": channel.pk, "report": report, "message": message}, status=status.HTTP_202_ACCEPTED)

@@ -27,7 +27,8 @@ class ReportScheduleSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportSchedule
         fields = ["id", "channel", "report_type", "period", "report_options", "remote_id", "first_report_at",
-                  "created_at", "created_by", "cancelled_at", "is_active"]  # fmt: skip
+                  "created_at", "created_by", "cancelled_at", "is_active", "is_gone_on_amazon",
+                  "status_message"]  # fmt: skip
         read_only_fields = fields
 
 

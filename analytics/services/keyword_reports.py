@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analytics.keyword_rows import QueryPerformanceRow, SearchTermRow
+from analytics.models import KeywordReportPullStatus, QueryPerformanceCursor
 from analytics.tasks import keyword_report_pull_task
 from channels.models import Channel
 from common.enqueue import enqueue
@@ -32,6 +33,7 @@ from syncing.connectors.base import ConnectorError, RateLimited
 from syncing.services.connection import connector_for
 
 from .keyword_imports import KeywordImportResult, keywords_import_query_performance, keywords_import_search_terms
+from .keyword_pulls import keyword_pull_close, keyword_pull_open, keyword_pull_take
 from .performance import PULL_TASK_TIMEOUT_SECONDS, reports_poll
 from .report_schedules import scheduled_reports
 
@@ -116,7 +118,8 @@ SQP_MAX_REPORTS = 15  # createReport's burst: more batches than this wait for th
 @dataclass
 class QueryPerformancePull:
     """What one Search Query Performance pull did: the week, the reports asked for, our ASINs in them and those
-    left for the next run (throttled or still processing), and the keyword import's result."""
+    left for the next run (throttled or still processing), where it started and where the next run starts
+    (empty: from the first ASIN), and the keyword import's result."""
 
     channel_id: int
     first: date
@@ -126,14 +129,16 @@ class QueryPerformancePull:
     asins_pending: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     result: KeywordImportResult = field(default_factory=KeywordImportResult)
+    started_at_asin: str = ""
+    next_asin: str = ""
 
 
 def asin_batches(asins: Iterable[str], limit: int | None = None) -> list[str]:
-    """Our distinct ASINs, sorted, packed into space-separated strings of at most `limit` (SQP_ASIN_CHARS)
-    characters."""
+    """Our distinct ASINs, in the order given, packed into space-separated strings of at most `limit`
+    (SQP_ASIN_CHARS) characters."""
     limit = limit or SQP_ASIN_CHARS
     batches: list[str] = []
-    for asin in sorted(set(asins)):
+    for asin in dict.fromkeys(asins):
         if batches and len(batches[-1]) + 1 + len(asin) <= limit:
             batches[-1] += f" {asin}"
         else:
@@ -142,9 +147,21 @@ def asin_batches(asins: Iterable[str], limit: int | None = None) -> list[str]:
 
 
 def channel_asins(channel: Channel) -> list[str]:
-    """The ASINs of the channel's published listings (those Amazon has given one)."""
+    """The ASINs of the channel's published listings (those Amazon has given one), sorted."""
     ids = Listing.objects.filter(channel=channel).exclude(external_id="").values_list("marketplace_ids", flat=True)
     return sorted({str(i["asin"]) for i in ids if isinstance(i, dict) and i.get("asin")})
+
+
+def rotated(asins: list[str], start: str) -> list[str]:
+    """The sorted `asins` from the first one at or after `start`, wrapping round to those before it."""
+    return [a for a in asins if a >= start] + [a for a in asins if a < start]
+
+
+def _next_asin(ordered: list[str], pending: list[str]) -> str:
+    """Where the next run starts: the first ASIN of this run's order left pending; empty when none was (every
+    ASIN was read this run, so the next starts from the first)."""
+    left = set(pending)
+    return next((a for a in ordered if a in left), "")
 
 
 def keywords_query_performance_pull(
@@ -152,13 +169,35 @@ def keywords_query_performance_pull(
 ) -> QueryPerformancePull:
     """The Search Query Performance report of the last whole week for our ASINs on an Amazon channel (one report
     per batch of ASINs), imported into the keywords: search volume and its trend, shares, conversion. Refused for
-    other marketplaces and a paused channel; batches Amazon throttles or has not finished are named pending."""
+    other marketplaces and a paused channel; batches Amazon throttles or has not finished are named pending.
+
+    A run asks at most SQP_MAX_REPORTS reports, so it starts where the channel's last run stopped (its
+    QueryPerformanceCursor) and stores where the next one starts: over successive runs every ASIN is read."""
     _check_channel(channel, "the Search Query Performance report")
     start, end = last_whole_week(today or timezone.localdate())
     pull = QueryPerformancePull(channel.pk, start, end)
-    batches = asin_batches(channel_asins(channel))
-    pull.asins = sum(len(b.split()) for b in batches)
+    asins = channel_asins(channel)
+    cursor = QueryPerformanceCursor.objects.filter(channel=channel).first()
+    ordered = rotated(asins, cursor.next_asin if cursor else "")
+    pull.started_at_asin = ordered[0] if ordered else ""
+    batches = asin_batches(ordered)
+    pull.asins = len(ordered)
     connector: Any = connector_for(channel)
+    requested = _request_reports(channel, connector, batches, start, end, pull)
+    pull.reports = len(requested)
+    pull.result = keywords_import_query_performance(channel, _read_reports(connector, requested, pull, sleep))
+    pull.next_asin = _next_asin(ordered, pull.asins_pending)
+    QueryPerformanceCursor.objects.update_or_create(
+        channel=channel,
+        defaults={"next_asin": pull.next_asin, "asins_total": len(asins), "last_run_at": timezone.now()},
+    )
+    return pull
+
+
+def _request_reports(
+    channel: Channel, connector: Any, batches: list[str], start: date, end: date, pull: QueryPerformancePull
+) -> dict[str, str]:
+    """createReport for the first SQP_MAX_REPORTS batches; the rest, and all from a throttled one on, pending."""
     requested: dict[str, str] = {}
     for n, batch in enumerate(batches):
         if n >= SQP_MAX_REPORTS:
@@ -174,9 +213,7 @@ def keywords_query_performance_pull(
         except ConnectorError as exc:
             message = f"{channel.name}: Amazon refused the Search Query Performance report: {exc}"
             raise ApplicationError(message) from exc
-    pull.reports = len(requested)
-    pull.result = keywords_import_query_performance(channel, _read_reports(connector, requested, pull, sleep))
-    return pull
+    return requested
 
 
 def _read_reports(
@@ -238,30 +275,56 @@ def keywords_query_performance_weekly() -> dict[int, QueryPerformancePull]:
 KEYWORD_REPORTS = {"search_terms": "Search Terms", "search_query_performance": "Search Query Performance"}
 
 
-def keyword_report_pull(*, channel: Channel, report: str) -> KeywordImportResult:
-    """Pull last week's `report` ("search_terms" or "search_query_performance") for the channel now."""
+def _check_report(report: str) -> None:
+    if report not in KEYWORD_REPORTS:
+        raise ValidationError({"report": f"Pull one of {', '.join(KEYWORD_REPORTS)}; not {report!r}."})
+
+
+def _pull(channel: Channel, report: str) -> KeywordImportResult:
     if report == "search_terms":
         return keywords_search_terms_pull(channel=channel)
-    if report == "search_query_performance":
-        return keywords_query_performance_pull(channel=channel).result
-    raise ValidationError({"report": f"Pull one of {', '.join(KEYWORD_REPORTS)}; not {report!r}."})
+    return keywords_query_performance_pull(channel=channel).result
+
+
+def keyword_report_pull(*, channel: Channel, report: str, pull_id: int | None = None) -> KeywordImportResult:
+    """Pull last week's `report` ("search_terms" or "search_query_performance") for the channel now, recorded as
+    a KeywordReportPull: the queued row `pull_id` (the task; nothing is done when it is no longer queued), or a
+    new running row (the command, refused while the channel has a pull queued or running)."""
+    _check_report(report)
+    if pull_id is not None:
+        pull = keyword_pull_take(pull_id)
+        if pull is None:
+            logger.info("Keyword report pull %s is no longer queued; not pulled again.", pull_id)
+            return KeywordImportResult()
+    else:
+        pull = keyword_pull_open(channel=channel, report=report, status=KeywordReportPullStatus.RUNNING)
+    try:
+        result = _pull(channel, report)
+    except Exception as exc:
+        keyword_pull_close(pull, failed=True, message=str(exc))
+        raise
+    keyword_pull_close(pull, failed=False, message=f"{result.rows} rows: {result.created} added, {result.updated} "
+                       f"updated, {len(result.errors)} refused.")  # fmt: skip
+    return result
 
 
 @transaction.atomic
-def keyword_report_pull_queue(*, channel: Channel, report: str) -> str:
+def keyword_report_pull_queue(*, channel: Channel, report: str, user: Any = None) -> str:
     """Queue a pull of last week's keyword report for the channel; never pulls in the caller's request. Refused
     with nothing queued: an unknown report (on `report`), a channel that is not Amazon (on `channel`), a paused
-    channel. Answers the message to show."""
-    if report not in KEYWORD_REPORTS:
-        raise ValidationError({"report": f"Pull one of {', '.join(KEYWORD_REPORTS)}; not {report!r}."})
+    channel, a channel with a pull already queued or running ("already queued since …"). Answers the message to
+    show."""
+    _check_report(report)
     if channel.marketplace != "amazon":
         raise ValidationError({"channel": f"{channel} is not an Amazon channel: keyword reports are Amazon's."})
     if not channel.is_active:
         raise ApplicationError(f"Channel {channel.name} is paused; activate it before pulling its keyword reports.")
+    pull = keyword_pull_open(channel=channel, report=report, status=KeywordReportPullStatus.QUEUED, user=user)
     enqueue(
         keyword_report_pull_task,
         channel.pk,
         report,
+        pull.pk,
         group=f"keyword-reports-{channel.pk}",
         timeout=PULL_TASK_TIMEOUT_SECONDS,
     )

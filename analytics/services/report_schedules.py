@@ -108,12 +108,14 @@ def report_schedule_cancel(*, schedule: ReportSchedule) -> ReportSchedule:
         connector.cancel_report_schedule(schedule.remote_id)
     except NotFound:
         logger.info("Report schedule %s was already gone on Amazon.", schedule.remote_id)
+        schedule.is_gone_on_amazon = True
+        schedule.status_message = "Amazon no longer had this schedule when we cancelled it."
     except ConnectorError as exc:
         raise ApplicationError(f"{schedule.channel.name}: Amazon could not cancel the schedule: {exc}") from exc
     with transaction.atomic():
         schedule.cancelled_at = timezone.now()
         schedule.full_clean()
-        schedule.save(update_fields=["cancelled_at"])
+        schedule.save(update_fields=["cancelled_at", "is_gone_on_amazon", "status_message"])
     return schedule
 
 
@@ -121,12 +123,12 @@ def scheduled_reports(
     connector: Any, channel: Channel, report_type: str, since: date
 ) -> dict[tuple[date, date], ReportStatus]:
     """The reports the channel's live schedule of `report_type` created since `since`, by their (first, last)
-    day, the newest per range. Empty without a schedule, or when getReports fails (the caller then creates the
-    reports itself, as without a schedule)."""
+    day, the newest per range. Empty without a schedule, when Amazon no longer has it (it is then marked so), or
+    when getReports fails (the caller then creates the reports itself, as without a schedule)."""
     schedule = ReportSchedule.objects.filter(
         channel=channel, report_type=report_type, cancelled_at__isnull=True
     ).first()
-    if schedule is None:
+    if schedule is None or _gone_on_amazon(connector, schedule):
         return {}
     try:
         listed = connector.list_reports([report_type], created_since=datetime.combine(since, time.min, UTC))
@@ -138,3 +140,29 @@ def scheduled_reports(
         if report.schedule_id == schedule.remote_id and report.data_start and report.data_end:
             found.setdefault((report.data_start, report.data_end), report)
     return found
+
+
+def _gone_on_amazon(connector: Any, schedule: ReportSchedule) -> bool:
+    """Whether Amazon's list of the channel's schedules of that report (getReportSchedules) lacks `schedule`:
+    cancelled in Seller Central, or replaced by another application's. Then it is marked cancelled on Amazon's
+    side with a message for the page, so pulls stop waiting for its reports. A failing list call proves nothing:
+    False."""
+    try:
+        remote = connector.get_report_schedules([schedule.report_type])
+    except ConnectorError as exc:
+        logger.warning("getReportSchedules on channel %s failed: %s", schedule.channel_id, exc)
+        return False
+    if any(r.schedule_id == schedule.remote_id for r in remote):
+        return False
+    now = timezone.now()
+    with transaction.atomic():
+        ReportSchedule.objects.filter(pk=schedule.pk, cancelled_at__isnull=True).update(
+            cancelled_at=now,
+            is_gone_on_amazon=True,
+            status_message=(
+                f"Amazon no longer has this schedule (found missing on {now:%Y-%m-%d %H:%M} UTC); pulls ask for "
+                "each report again. Schedule it again to have Amazon create the reports."
+            ),
+        )
+    logger.warning("Report schedule %s of channel %s is gone on Amazon.", schedule.remote_id, schedule.channel_id)
+    return True

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import VIEWER
 from accounts.services import user_channels_restrict
@@ -51,6 +53,52 @@ def test_page_shows_each_change_with_its_effect(staff_client, scene, django_asse
     assert 'data-code="stock_out"' in row
     assert "Stock-out days" in row
     assert "<script" not in page.split("<main", 1)[-1].split("</main>")[0]
+
+
+def test_each_row_has_the_listing_pages_chart(staff_client, scene):
+    event = AttributionEvent.objects.get(listing=scene.listing)
+
+    row = row_of(staff_client.get(URL).content.decode(), event)
+
+    chart = row.split(f'data-event-chart="{event.pk}"', 1)[1].split("</td>", 1)[0]
+    assert 'data-chart="attribution"' in chart
+    assert chart.count('data-series="listing"') == 2  # 7 days before and 7 after: one line each side
+    assert chart.count('data-series="control"') == 2
+    assert "data-change-day" in chart
+    assert "Nov 10" in chart  # the change day under its dashed line
+    peak = max(v for d in event.daily_units for v in (d["units"], d["control_units"]) if v is not None)
+    assert f"max {peak:g} units/day" in chart  # one scale for both lines
+
+
+def test_a_change_without_daily_values_says_so_instead_of_a_chart(staff_client, scene):
+    event = AttributionEvent.objects.get(listing=scene.listing)
+    AttributionEvent.objects.filter(pk=event.pk).update(daily_units=[])
+
+    row = row_of(staff_client.get(URL).content.decode(), event)
+
+    assert "data-chart-empty" in row
+    assert "no daily values" in row
+    assert 'data-chart="attribution"' not in row
+
+
+def test_the_charts_cost_no_query_per_row(staff_client, scene):
+    # given the page's query count with the scene's events
+    with CaptureQueriesContext(connection) as few:
+        staff_client.get(URL)
+    # when 20 more measured changes with their daily values are listed
+    event = AttributionEvent.objects.get(listing=scene.listing)
+    for n in range(20):
+        event.pk = None
+        event.change_id = 10_000 + n
+        event.save()
+
+    with CaptureQueriesContext(connection) as many:
+        page = staff_client.get(URL).content.decode()
+
+    # then the query count stays the same and every row has its chart
+    assert len(many) == len(few)
+    assert AttributionEvent.objects.count() > 20
+    assert page.count('data-chart="attribution"') == AttributionEvent.objects.exclude(daily_units=[]).count()
 
 
 def test_filters_and_bad_input_on_the_field(staff_client, scene):

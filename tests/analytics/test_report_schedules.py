@@ -155,7 +155,78 @@ def test_cancel_of_a_schedule_amazon_no_longer_has_marks_it_cancelled(amazon, sa
 
     report_schedule_cancel(schedule=schedule)
 
-    assert ReportSchedule.objects.get().cancelled_at is not None
+    row = ReportSchedule.objects.get()
+    assert row.cancelled_at is not None
+    assert (row.is_gone_on_amazon, row.status_message) == (
+        True, "Amazon no longer had this schedule when we cancelled it."
+    )  # fmt: skip
+
+
+# --- a schedule cancelled on Amazon's side ---
+
+
+def test_pull_notices_a_schedule_cancelled_on_amazon_and_creates_its_own_report(amazon, mug, sandbox):
+    # given a live Search Terms schedule that Amazon no longer has (cancelled in Seller Central)
+    schedule = report_schedule_create(channel=amazon, report_type=TERMS, now=sandbox_now(sandbox))
+    connector_for(amazon).cancel_report_schedule(schedule.remote_id)
+    move_to(sandbox, schedule.first_report_at + dt.timedelta(minutes=5))  # the run that will never come
+
+    # when the weekly pull runs
+    result = keywords_search_terms_pull(channel=amazon, today=schedule.first_report_at.date(), sleep=no_sleep)
+
+    # then the schedule is marked cancelled on Amazon's side and the pull asked for its own report
+    row = ReportSchedule.objects.get()
+    assert row.cancelled_at is not None
+    assert row.is_gone_on_amazon is True
+    assert row.status_message.startswith("Amazon no longer has this schedule (found missing on ")
+    assert len(ops(sandbox, "getReportSchedules")) == 1
+    assert ops(sandbox, "getReports") == []  # no waiting for the gone schedule's reports
+    assert len(ops(sandbox, "createReport")) == 1
+    assert result.rows > 0
+    # and the next pull no longer asks about it
+    performance_pull(channel=amazon, start=sandbox_now(sandbox).date(), end=sandbox_now(sandbox).date(),
+                     sleep=no_sleep)  # fmt: skip
+    assert len(ops(sandbox, "getReportSchedules")) == 1
+
+
+def test_a_schedule_amazon_still_has_stays_live(amazon, mug, sandbox):
+    schedule = report_schedule_create(channel=amazon, report_type=TERMS, now=sandbox_now(sandbox))
+    move_to(sandbox, schedule.first_report_at + dt.timedelta(minutes=5))
+
+    keywords_search_terms_pull(channel=amazon, today=schedule.first_report_at.date(), sleep=no_sleep)
+
+    row = ReportSchedule.objects.get()
+    assert (row.cancelled_at, row.is_gone_on_amazon, row.status_message) == (None, False, "")
+    assert ops(sandbox, "createReport") == []
+
+
+def test_a_failing_schedule_list_proves_nothing(amazon, mug, sandbox):
+    schedule = report_schedule_create(channel=amazon, report_type=SALES, now=sandbox_now(sandbox))
+    connector_for(amazon).cancel_report_schedule(schedule.remote_id)  # gone, but the list call will fail
+    seller = sandbox.account("amazon")["shop_id"]
+    sandbox.set_rate("amazon", rate=0.0001, burst=0.0001, shop_id=f"{seller}:getReportSchedules")
+    day = sandbox_now(sandbox).date()
+
+    performance_pull(channel=amazon, start=day, end=day, sleep=no_sleep)
+
+    assert [e.get("status") for e in ops(sandbox, "getReportSchedules")] == [429]
+    row = ReportSchedule.objects.get(pk=schedule.pk)
+    assert (row.cancelled_at, row.is_gone_on_amazon) == (None, False)
+
+
+def test_page_and_api_show_a_schedule_cancelled_on_amazon(amazon, mug, sandbox, editor_client, api):
+    schedule = report_schedule_create(channel=amazon, report_type=SALES, now=sandbox_now(sandbox))
+    connector_for(amazon).cancel_report_schedule(schedule.remote_id)
+    day = sandbox_now(sandbox).date()
+    performance_pull(channel=amazon, start=day, end=day, sleep=no_sleep)
+
+    page = editor_client.get(PAGE)
+    row = api.get(f"{API}{schedule.pk}/").json()
+
+    assert b"cancelled on Amazon" in page.content
+    assert b"Amazon no longer has this schedule (found missing on " in page.content
+    assert (row["is_active"], row["is_gone_on_amazon"]) == (False, True)
+    assert row["status_message"].startswith("Amazon no longer has this schedule")
 
 
 # --- the pulls read the schedule's reports ---

@@ -1,5 +1,5 @@
 """Browser flow (docs/analytics.md#attribution): from the analytics page to "Changes and their effect", the
-worked example's title change with its figures and verdict, a confounder badge, the filter (and a bad value on
+worked example's title change with its figures, verdict and chart, a confounder badge, the filter (and a bad value on
 its field), and the link to the version diff."""
 
 from datetime import timedelta
@@ -37,6 +37,11 @@ def test_attribution_page(page, staff_login, make_channel):
     badge = row.locator('.confounder[data-code="price_change"]')
     expect(badge).to_have_text("Price change inside the window")
     expect(badge).to_have_attribute("title", (CHANGE_DAY + timedelta(days=3)).isoformat())
+    chart = row.locator('svg[data-chart="attribution"]')  # the listing page's SVG chart, drawn with no script
+    expect(chart).to_be_visible()
+    expect(chart.locator('polyline[data-series="listing"]')).to_have_count(2)
+    expect(chart.locator('polyline[data-series="control"]')).to_have_count(2)
+    assert chart.bounding_box()["width"] >= 150
 
     page.select_option("#id_verdict", "negative")
     page.get_by_role("button", name="Filter").click()
