@@ -10,11 +10,11 @@ from .models import Category
 from .selectors import category_full_names
 
 
-class CategoryPicker(forms.Select):
-    """A select marked for the picker script; each option also carries its depth and own name for the tree."""
+class PickerOptions:
+    """Marks the select for the picker script; each option also carries its depth and own name for the tree."""
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__({"data-category-picker": "", **(attrs or {})})
+        super().__init__({"data-category-picker": "", **(attrs or {})})  # type: ignore[call-arg]
 
     def create_option(
         self,
@@ -26,15 +26,23 @@ class CategoryPicker(forms.Select):
         subindex: int | None = None,
         attrs: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)  # type: ignore[misc]
         category = getattr(value, "instance", None)
         if isinstance(category, Category):
             option["attrs"].update({"data-depth": str(category.depth), "data-name": category.name})
         return option
 
 
+class CategoryPicker(PickerOptions, forms.Select):
+    """One category."""
+
+
+class CategoryPickerMultiple(PickerOptions, forms.SelectMultiple):
+    """Several categories: the script toggles each chosen one and lists the chosen paths, each removable."""
+
+
 def category_picker(field: Any) -> None:
-    """Give a category choice field the picker widget and full-path labels.
+    """Give a category choice field (one or several) the picker widget and full-path labels.
 
     The choices come ordered by path (parents before their children), so each label is its parent's label plus
     its own name; only when a parent is not among the choices (an inactive one) are all paths read, once."""
@@ -51,6 +59,6 @@ def category_picker(field: Any) -> None:
 
     field.label_from_instance = label
     attrs = field.widget.attrs
-    field.widget = CategoryPicker(attrs)
+    field.widget = (CategoryPickerMultiple if isinstance(field.widget, forms.SelectMultiple) else CategoryPicker)(attrs)
     field.widget.is_required = field.required
     field.widget.choices = field.choices

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from catalog.models import Category
+from catalog.widgets import category_picker
 from syncing.connectors import CONNECTORS
 
 from .credential_help import credential_inputs
@@ -55,8 +56,7 @@ class ChannelForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field: Any = self.fields["allowed_categories"]
-        field.label_from_instance = Category.indented_name
+        category_picker(self.fields["allowed_categories"])  # docs/pages.md#category-picker
         if self.instance.pk:
             self.fields["allowed_categories"].initial = list(
                 self.instance.allowed_categories.values_list("pk", flat=True)
@@ -127,3 +127,16 @@ class ChannelForm(forms.ModelForm):
         if self.instance.pk:
             fields.pop("marketplace", None)
         return fields
+
+
+class CategoryBranchForm(forms.Form):
+    """The category mapping editor's "Show" choice: one category and its subcategories, or all of them; chosen
+    with the category picker (docs/pages.md#category-picker)."""
+
+    branch = forms.ModelChoiceField(
+        queryset=Category.objects.order_by("path"), required=False, empty_label="All categories", label="Show"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category_picker(self.fields["branch"])

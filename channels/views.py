@@ -30,7 +30,7 @@ from syncing.selectors import channel_sync_health, listings_in_error_count
 from syncing.services.connection import channel_connection_test
 
 from . import services
-from .forms import ChannelForm
+from .forms import CategoryBranchForm, ChannelForm
 from .models import AttributeValueMapping, CategoryMapping, Channel
 
 AREA = "channels"
@@ -63,9 +63,24 @@ def channel_for_user(request: HttpRequest, pk: int) -> Channel:
     return get_object_or_404(channel_scoped(Channel.objects.all(), request.user, "pk"), pk=pk)
 
 
-def mapping_rows(channel: Channel) -> list[dict[str, Any]]:
-    mappings = {m.category_id: m for m in CategoryMapping.objects.filter(channel=channel)}
-    return [{"category": c, "mapping": mappings.get(c.pk)} for c in Category.objects.order_by("path")]
+def mapping_rows(channel: Channel, branch: Category | None = None) -> list[dict[str, Any]]:
+    """The mapping editor's rows: every category in tree order, or only `branch` and its subcategories."""
+    categories = Category.objects.order_by("path")
+    mappings = CategoryMapping.objects.filter(channel=channel)
+    if branch is not None:
+        categories = categories.filter(path__startswith=branch.path)
+        mappings = mappings.filter(category__path__startswith=branch.path)
+    by_category = {m.category_id: m for m in mappings}
+    return [{"category": c, "mapping": by_category.get(c.pk)} for c in categories]
+
+
+def mapping_branch(request: HttpRequest, data: QueryDict) -> tuple[CategoryBranchForm, Category | None]:
+    """The editor's "Show" choice from `data`; an unknown one is said on the page (all rows are shown then)."""
+    form = CategoryBranchForm(data if data.get("branch") else None)
+    if form.is_bound and not form.is_valid():
+        messages.error(request, "That category no longer exists; showing every category.")
+        return CategoryBranchForm(), None
+    return form, form.cleaned_data.get("branch") if form.is_bound else None
 
 
 class ChannelDetailView(StaffReadMixin, DetailView):
@@ -80,7 +95,9 @@ class ChannelDetailView(StaffReadMixin, DetailView):
         channel = self.object
         context["health"] = channel_sync_health(channel=channel)
         context["credentials"] = channel.credentials_masked()
-        context["mappings"] = mapping_rows(channel)
+        context["branch_form"], branch = mapping_branch(self.request, self.request.GET)
+        context["mappings"] = mapping_rows(channel, branch)
+        context["branch"] = branch
         context["jobs"] = list(SyncJob.objects.filter(channel=channel).defer("listing_ids")[:10])
         context["allowed_categories"] = list(channel.allowed_categories.all())
         context["attribute_mapping_count"] = AttributeValueMapping.objects.filter(channel=channel).count()
@@ -183,7 +200,8 @@ class CategoryMappingSaveView(StaffWriteMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         channel = channel_for_user(request, pk)
         changed, refused = 0, []
-        for row in mapping_rows(channel):
+        _, branch = mapping_branch(request, request.POST)
+        for row in mapping_rows(channel, branch):
             category, mapping = row["category"], row["mapping"]
             key = f"ext_{category.pk}"
             if key not in request.POST:
@@ -209,7 +227,8 @@ class CategoryMappingSaveView(StaffWriteMixin, View):
             except (ValidationError, ApplicationError) as exc:
                 refused.append(f"{category.name}: {error_text(exc)}")
         flash_mapping_changes(request, "category", changed, refused)
-        return redirect("channels:channel_detail", pk=pk)
+        shown = f"?{urlencode({'branch': branch.pk})}" if branch else ""
+        return redirect(reverse("channels:channel_detail", kwargs={"pk": pk}) + shown + "#mappings")
 
 
 # --- Attribute value mapping ---

@@ -38,6 +38,7 @@ from common.views import add_service_errors, error_text
 from listings.models import Listing
 from listings.readiness import FAMILY_CODES, listing_readiness
 from listings.services import listings_bulk_assign
+from listings.state import manual_move_options
 from listings.views import flash_publish, job_watch_context
 from syncing.selectors import listings_on_marketplace
 from syncing.services import listings_publish_grouped
@@ -277,7 +278,8 @@ class ProductDetailView(StaffReadMixin, DetailView):
 
 
 def product_listing_rows(product: Product, user: Any = None) -> list[dict[str, Any]]:
-    """One row per listing of the product: channel, status badge and readiness issues."""
+    """One row per listing of the product: channel, status badge, readiness issues and the status changer's
+    moves (the listing page's, docs/pages.md#status-changer), worked out from the same blocking issues."""
 
     rows = []
     listings = channel_scoped(Listing.objects.filter(product=product), user).select_related(
@@ -298,6 +300,8 @@ def product_listing_rows(product: Product, user: Any = None) -> list[dict[str, A
                 "reason": listing.last_error_message or listing.status_reason,
                 "url": reverse("listings:listing_detail", kwargs={"pk": listing.pk}),
                 "split_url": reverse("listings:listing_split_variants", kwargs={"pk": listing.pk}) if split else "",
+                "move_options": manual_move_options(listing, blocking),
+                "changer_id": f"-{listing.pk}",  # the changer's ids, one per row
             }
         )
     return rows

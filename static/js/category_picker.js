@@ -1,7 +1,8 @@
 /* Category picker (docs/pages.md#category-picker): a select[data-category-picker] becomes a search box over the
    category tree. Empty, it lists the whole tree indented; typed words (each matched separately, anywhere in the
    path) narrow it to the matching paths. Choosing one sets the select, which stays in the form and is what is
-   sent. Without this file the select works as it is. */
+   sent. A select[multiple] keeps its list open: each choice toggles a category, and the chosen paths are listed
+   above the box, each with a button that removes it. Without this file the select works as it is. */
 (function () {
   "use strict";
 
@@ -21,7 +22,8 @@
         path: option.textContent.trim(),
         name: option.getAttribute("data-name") || option.textContent.trim(),
         depth: parseInt(option.getAttribute("data-depth") || "0", 10),
-        empty: option.value === ""
+        empty: option.value === "",
+        option: option
       };
     });
 
@@ -45,6 +47,11 @@
       label.setAttribute("for", input.id);
       list.setAttribute("aria-label", label.textContent.trim());
     }
+    var multiple = select.multiple;
+    var chosenList = document.createElement("ul");
+    chosenList.className = "category-chosen";
+    chosenList.id = id + "_chosen";
+    if (multiple) { box.appendChild(chosenList); }  // above the box, so the open list never covers it
     box.appendChild(input);
     box.appendChild(list);
     select.parentNode.insertBefore(box, select);
@@ -57,6 +64,7 @@
     var active = -1;
 
     function current() {
+      if (multiple) { return ""; }
       var option = select.options[select.selectedIndex];
       return option && option.value !== "" ? option.textContent.trim() : "";
     }
@@ -94,7 +102,10 @@
           node.textContent = item.name;
           node.className = "depth-" + Math.min(item.depth, 6);
         }
-        if (item.value === select.value) { node.classList.add("chosen"); }
+        if (multiple ? item.option.selected && !item.empty : item.value === select.value) {
+          node.classList.add("chosen");
+          if (multiple) { node.setAttribute("aria-checked", "true"); }
+        }
         node.addEventListener("mousedown", function (event) { event.preventDefault(); choose(item); });
         list.appendChild(node);
       });
@@ -120,13 +131,49 @@
       input.value = current();
     }
 
+    function showChosen() {
+      chosenList.textContent = "";
+      items.forEach(function (item) {
+        if (item.empty || !item.option.selected) { return; }
+        var entry = document.createElement("li");
+        entry.setAttribute("data-value", item.value);
+        entry.appendChild(document.createTextNode(item.path + " "));
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "small secondary outline";
+        remove.textContent = "×";
+        remove.setAttribute("aria-label", "Remove " + item.path);
+        remove.addEventListener("click", function () {
+          item.option.selected = false;
+          select.dispatchEvent(new Event("change", { bubbles: true }));
+          showChosen();
+        });
+        entry.appendChild(remove);
+        chosenList.appendChild(entry);
+      });
+    }
+
     function choose(item) {
+      if (multiple) {
+        if (item.empty) { return; }
+        item.option.selected = !item.option.selected;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+        showChosen();
+        var keep = active;
+        render();
+        setActive(Math.min(keep, shown.length - 1));
+        return;
+      }
       select.value = item.value;
       select.dispatchEvent(new Event("change", { bubbles: true }));
       close();
     }
 
     input.value = current();
+    if (multiple) {
+      input.placeholder = "Type to search and add categories";
+      showChosen();
+    }
     input.addEventListener("focus", open);
     input.addEventListener("input", open);
     input.addEventListener("blur", close);

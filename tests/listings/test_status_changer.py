@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from listings.choices import ListingStatus
 from listings.models import Listing
+from listings.readiness import listing_readiness
 from listings.state import MoveOption, manual_move_options
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +120,74 @@ def test_an_allowed_move_is_made(staff_client, make_listing):
     assert [str(m) for m in response.context["messages"]] == ["Listing moved to Paused."]
     listing.refresh_from_db()
     assert (listing.status, listing.status_reason) == (S.PAUSED, "season over")
+
+
+# --- The same changer on the product page, one per listing ---
+
+
+def _product_changer(html: str, listing_pk: int) -> str:
+    match = re.search(rf'<select name="to_status" id="id_to_status-{listing_pk}"[^>]*>(.*?)</select>', html, re.S)
+    assert match is not None
+    return match.group(1)
+
+
+def test_the_product_page_has_each_listings_changer_with_its_own_moves(
+    editor_client, make_listing, make_channel, make_listable_product
+):
+    # given a product with a blocked draft on one channel and a live listing on another
+    product = make_listable_product()
+    draft = make_listing(product=product, channel=make_channel("shopify", name="Shop A"), map_category=False)
+    live = make_listing(product=product, channel=make_channel("etsy", name="Shop B"))
+    Listing.objects.filter(pk=live.pk).update(status=S.LIVE, external_id="gid://shop/9")
+    # when the product page is opened
+    html = editor_client.get(reverse("catalog:product_detail", args=[product.pk])).content.decode()
+    # then each listing has its own changer, posting to its own transition URL and coming back here
+    assert html.count('class="inline-form status-changer"') == 2
+    assert reverse("listings:listing_transition", args=[draft.pk]) in html
+    assert f'<input type="hidden" name="next" value="/catalog/products/{product.pk}/#listings">' in html
+    draft_select = _product_changer(html, draft.pk)
+    assert re.findall(r'<option value="([a-z_]+)"', draft_select) == ["delisted", "paused"]
+    assert '<option disabled data-status="ready">Ready (not available)</option>' in draft_select
+    # the live one offers no move by hand, and its refusals are listed under its own form
+    assert re.findall(r'<option value="([a-z_]+)"', _product_changer(html, live.pk)) == []
+    refusals = re.search(rf'<ul class="status-refusals" id="status-refusals-{live.pk}">(.*?)</ul>', html, re.S)
+    assert refusals is not None
+    assert "Use &quot;Pause on marketplace&quot; instead." in refusals.group(1)
+
+
+def test_a_viewer_sees_no_changer_on_the_product_page(viewer_client, make_listing):
+    listing = make_listing(map_category=False)
+    html = viewer_client.get(reverse("catalog:product_detail", args=[listing.product_id])).content.decode()
+    assert "status-changer" not in html
+
+
+def test_a_move_from_the_product_page_returns_there(editor_client, make_listing):
+    listing = make_listing(map_category=False)
+    url = reverse("listings:listing_transition", args=[listing.pk])
+    back = reverse("catalog:product_detail", args=[listing.product_id]) + "#listings"
+    response = editor_client.post(url, {"to_status": "paused", "reason": "", "next": back})
+    assert response.status_code == 302
+    assert response.url == back
+    listing.refresh_from_db()
+    assert listing.status == S.PAUSED
+
+
+def test_a_refused_move_from_the_product_page_returns_there_with_the_reason(editor_client, make_listing):
+    listing = make_listing(map_category=False)
+    url = reverse("listings:listing_transition", args=[listing.pk])
+    back = reverse("catalog:product_detail", args=[listing.product_id]) + "#listings"
+    response = editor_client.post(url, {"to_status": "ready", "next": back}, follow=True)
+    assert response.redirect_chain[-1][0] == back
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message.startswith("This listing cannot be ready yet: ")
+    listing.refresh_from_db()
+    assert listing.status == S.DRAFT
+
+
+def test_the_changer_costs_no_query_once_readiness_is_known(make_listing, django_assert_num_queries):
+    # the product page passes the blocking issues it has already worked out for its readiness column
+    listing = Listing.objects.select_related("product", "channel").get(pk=make_listing(map_category=False).pk)
+    blocking = [issue for issue in listing_readiness(listing) if issue.is_blocking]
+    with django_assert_num_queries(0):
+        options = manual_move_options(listing, blocking)
+    assert [o.status for o in options if not o.refusal] == [S.DELISTED, S.PAUSED]

@@ -18,7 +18,7 @@ def test_matrix_shows_a_badge_per_channel_and_a_dash_when_not_listed(
     other = make_channel("etsy", name="Etsy US")
     listing = make_listing(channel=channel)
 
-    response = editor_client.get(reverse("listings:listing_matrix"), {"q": listing.product.sku})
+    response = editor_client.get(reverse("listings:listing_matrix"), {"q": listing.product.sku, "show": "all"})
 
     rows = response.context["rows"]
     assert len(rows) == 1
