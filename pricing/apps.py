@@ -29,7 +29,7 @@ class PricingConfig(AppConfig):
         from catalog.events import PRICES_CHANGED
         from channels.events import PAYLOAD_INPUTS_CHANGED
         from common import events
-        from listings.events import LISTING_PRICES_CHANGED
+        from listings.events import LISTING_PRICES_CHANGED, LISTINGS_CREATED
         from syncing.events import REMOTE_PRICES_OBSERVED
 
         from .history import (
@@ -40,6 +40,7 @@ class PricingConfig(AppConfig):
         )
 
         events.subscribe(LISTING_PRICES_CHANGED, listing_prices_changed)
+        events.subscribe(LISTINGS_CREATED, listing_prices_changed)  # bulk assignment: first price points
         events.subscribe(PRICES_CHANGED, product_prices_changed)
         events.subscribe(PAYLOAD_INPUTS_CHANGED, channel_prices_changed)
         events.subscribe(REMOTE_PRICES_OBSERVED, remote_prices_observed)
