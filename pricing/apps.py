@@ -14,6 +14,16 @@ class PricingConfig(AppConfig):
         register(margin_floor_check)
         self._price_history_subscribe()
         self._competitors_subscribe()
+        self._landed_costs_subscribe()
+
+    def _landed_costs_subscribe(self) -> None:
+        """A landed-cost recompute refreshes the stored margins of its products' listings (docs/pricing.md)."""
+        from common import events
+        from inventory.events import LANDED_COSTS_CHANGED
+
+        from .services import landed_costs_changed
+
+        events.subscribe(LANDED_COSTS_CHANGED, landed_costs_changed)
 
     def _competitors_subscribe(self) -> None:
         """Competitor observations reach the price history and the auto rules (docs/competitors.md#for-price-rules)."""
