@@ -146,7 +146,10 @@ class ListingMarginSerializer(serializers.ModelSerializer):
 
 class ListingMarginRefreshSerializer(serializers.Serializer):
     listings = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=5000, help_text="Listing ids."
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        min_length=1,
+        max_length=5000,
+        help_text="Listing ids.",
     )
 
 

@@ -248,6 +248,9 @@ def test_api_refresh_recomputes_and_refuses_unknown_ids(api, three):
     empty = api.post("/api/v1/listing-margins/refresh/", {"listings": []}, format="json")
     assert empty.status_code == 400
     assert "listings" in empty.json().__str__()
+    huge = api.post("/api/v1/listing-margins/refresh/", {"listings": [2**70]}, format="json")
+    assert huge.status_code == 400
+    assert api.get(f"/api/v1/listing-margins/?listing={2**70}").status_code == 400
     ok = api.post("/api/v1/listing-margins/refresh/", {"listings": [high.pk]}, format="json")
     assert ok.json() == {"refreshed": 1}
     assert _margin(high).net_margin == D("12.00")
