@@ -156,31 +156,22 @@ def test_refresh_all_command_fills_missing_rows(costed, make_listing):
 # --- The pricing table ---
 
 
-@pytest.fixture
-def three(make_listing, make_listable_product, channel):
-    """Margins 60 % (cost 8), 10 % (cost 18) and unknown (no cost), all at 20.00 on one channel."""
-    return [
-        make_listing(product=make_listable_product(cost_price=cost), channel=channel)
-        for cost in (D("8.00"), D("18.00"), None)
-    ]
-
-
 def _skus_in_order(body, listings):
     found = [(body.index(x.product.sku), x) for x in listings if x.product.sku in body]
     return [x for _, x in sorted(found, key=lambda pair: pair[0])]
 
 
-def test_pricing_table_sorts_and_filters_on_stored_margins(viewer_client, three):
-    high, low, unknown = three
+def test_pricing_table_sorts_and_filters_on_stored_margins(viewer_client, margin_listings):
+    high, low, unknown = margin_listings
     url = reverse("pricing:pricing_table")
     ascending = viewer_client.get(url + "?sort=margin").content.decode()
     descending = viewer_client.get(url + "?sort=-margin").content.decode()
     below = viewer_client.get(url + "?below_floor=on").content.decode()
     ranged = viewer_client.get(url + "?margin_min=5&margin_max=50").content.decode()
-    assert _skus_in_order(ascending, three) == [unknown, low, high]
-    assert _skus_in_order(descending, three) == [high, low, unknown]
-    assert _skus_in_order(below, three) == [unknown, low]
-    assert _skus_in_order(ranged, three) == [low]
+    assert _skus_in_order(ascending, margin_listings) == [unknown, low, high]
+    assert _skus_in_order(descending, margin_listings) == [high, low, unknown]
+    assert _skus_in_order(below, margin_listings) == [unknown, low]
+    assert _skus_in_order(ranged, margin_listings) == [low]
 
 
 @pytest.mark.parametrize(
@@ -191,16 +182,16 @@ def test_pricing_table_sorts_and_filters_on_stored_margins(viewer_client, three)
         ("sort=price", "Select a valid choice. price is not one of the available choices."),
     ],
 )
-def test_pricing_table_refuses_bad_filters_next_to_the_field(viewer_client, three, query, message):
+def test_pricing_table_refuses_bad_filters_next_to_the_field(viewer_client, margin_listings, query, message):
     response = viewer_client.get(reverse("pricing:pricing_table") + "?" + query)
     body = response.content.decode()
     assert response.status_code == 200
     assert message in body
-    assert not _skus_in_order(body, three)
+    assert not _skus_in_order(body, margin_listings)
 
 
 def test_pricing_table_query_count_does_not_grow_with_rows(
-    viewer_client, three, make_listing, make_listable_product, channel
+    viewer_client, margin_listings, make_listing, make_listable_product, channel
 ):
     url = reverse("pricing:pricing_table") + "?sort=-margin&below_floor=on"
     with CaptureQueriesContext(connection) as before:
@@ -215,8 +206,8 @@ def test_pricing_table_query_count_does_not_grow_with_rows(
 # --- API and admin ---
 
 
-def test_api_lists_filters_and_orders_margins(api, three):
-    high, low, unknown = three
+def test_api_lists_filters_and_orders_margins(api, margin_listings):
+    high, low, unknown = margin_listings
     rows = api.get("/api/v1/listing-margins/?ordering=-net_margin_pct").json()["results"]
     assert [r["listing"] for r in rows][:2] == [high.pk, low.pk]
     assert rows[0]["net_margin_pct"] == "60.00"
@@ -231,14 +222,14 @@ def test_api_lists_filters_and_orders_margins(api, three):
     ("query", "field"),
     [("margin_min=abc", "margin_min"), ("ordering=price", "ordering"), ("margin_min=9&margin_max=1", "margin_max")],
 )
-def test_api_refuses_bad_filters_naming_the_field(api, three, query, field):
+def test_api_refuses_bad_filters_naming_the_field(api, margin_listings, query, field):
     response = api.get(f"/api/v1/listing-margins/?{query}")
     assert response.status_code == 400
     assert field in str(response.json())
 
 
-def test_api_refresh_recomputes_and_refuses_unknown_ids(api, three):
-    high = three[0]
+def test_api_refresh_recomputes_and_refuses_unknown_ids(api, margin_listings):
+    high = margin_listings[0]
     ListingMargin.objects.filter(listing=high).update(net_margin=D("1.00"), computed_at=timezone.now())
     bad = api.post("/api/v1/listing-margins/refresh/", {"listings": [high.pk, 999_999]}, format="json")
     assert bad.status_code == 400, bad.json()
@@ -263,8 +254,8 @@ def test_the_schema_documents_the_margins_endpoint(anon_api):
     assert "/api/v1/listing-margins/refresh/" in schema["paths"]
 
 
-def test_the_admin_lists_margins_read_only_and_recomputes(staff_client, three):
-    high = three[0]
+def test_the_admin_lists_margins_read_only_and_recomputes(staff_client, margin_listings):
+    high = margin_listings[0]
     response = staff_client.get("/admin/pricing/listingmargin/?below_floor__exact=0")
     assert response.status_code == 200
     assert b"60.00" in response.content
