@@ -27,8 +27,9 @@ STOCK_ITEM_CREATED = "catalog.stock_item_created"
 # marketplace holds one of the product's listings, naming them, and otherwise deletes its remaining listings.
 PRODUCT_DELETING = "catalog.product_deleting"
 
-# Product or variant prices changed, so the effective price of their listings may have moved (the price
-# history, docs/pricing.md#price-history). Payload: product_ids (list of int), source (str: "import",
+# Product or variant prices (or a product's cost_price) changed, so the effective price or the margin of their
+# listings may have moved (the price history and stored margins, docs/pricing.md#price-history).
+# Payload: product_ids (list of int), source (str: "import",
 # "rollback", or "" for the running writer's label, common/changes.py), user.
 PRICES_CHANGED = "catalog.prices_changed"
 # An import wrote the `quantity` column of products or variants (its commit, per written chunk, inside the chunk's

@@ -27,7 +27,7 @@ from operations.api.views import BackupViewSet, FeedViewSet, JobViewSet, Operati
 from orders.api.views import ChannelOrdersPullView, CustomerViewSet, OrderViewSet
 from pricing.api.history_views import PriceHistoryViewSet
 from pricing.api.rule_views import PriceRuleViewSet
-from pricing.api.views import ChannelFeeViewSet, ListingCostsView
+from pricing.api.views import ChannelFeeViewSet, ListingCostsView, ListingMarginViewSet
 from syncing.api.views import SyncEventViewSet, SyncJobViewSet
 from workflow.api.rule_views import AutomationRuleViewSet
 from workflow.api.views import StageViewSet, TaskViewSet
@@ -57,6 +57,7 @@ router.register("components", ComponentViewSet, basename="component")
 router.register("component-prices", ComponentPriceViewSet, basename="component-price")
 router.register("bom-lines", BomLineViewSet, basename="bom-line")
 router.register("channel-fees", ChannelFeeViewSet, basename="channel-fee")
+router.register("listing-margins", ListingMarginViewSet, basename="listing-margin")
 router.register("price-rules", PriceRuleViewSet, basename="price-rule")
 router.register("price-history", PriceHistoryViewSet, basename="price-history")
 router.register("changesets", listing_versions.ChangesetViewSet, basename="changeset")

@@ -14,6 +14,7 @@ from django.db import connection, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from common import events
 from common.actors import Actor as User
 from common.enqueue import enqueue
 from common.errors import ApplicationError
@@ -21,6 +22,7 @@ from common.saving import fields_save
 
 from .cost_models import BomLine, Component, ComponentPrice, CurrencyRate, LandedCost, PlannedBatch, Supplier
 from .cost_selectors import products_using_components, units_landed
+from .events import LANDED_COSTS_CHANGED
 from .tasks import landed_costs_recompute_task
 
 M = TypeVar("M", bound=models.Model)
@@ -248,6 +250,7 @@ def landed_costs_recompute(
         with transaction.atomic():
             LandedCost.objects.filter(product_id__in=chunk).delete()
             _landed_costs_insert(rows)
+            events.publish(LANDED_COSTS_CHANGED, product_ids=chunk)
         written += len(rows)
     return written
 

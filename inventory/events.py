@@ -5,3 +5,8 @@
 # variant_id (None for a product without variants), available.
 STOCK_LOW = "inventory.stock_low"
 STOCK_OVERSOLD = "inventory.stock_oversold"
+
+# Stored landed costs were rewritten (inventory.cost_services.landed_costs_recompute, per chunk of products, inside
+# the chunk's transaction). Payload: product_ids (list of int). Pricing refreshes those products' listings' stored
+# margins (docs/pricing.md#stored-margins).
+LANDED_COSTS_CHANGED = "inventory.landed_costs_changed"

@@ -9,6 +9,11 @@ LISTINGS_CHANGED = "listings.changed_since_push"
 # writer's label, common/changes.py), user.
 LISTING_PRICES_CHANGED = "listings.prices_changed"
 
+# Listings were created in bulk (listings.services.assign), inside each chunk's transaction, so that the price
+# history records their first price point (docs/pricing.md#who-records) without the per-listing reactions of
+# LISTING_PRICES_CHANGED. Payload: listing_ids (list of int), source (str, "" as above), user.
+LISTINGS_CREATED = "listings.created"
+
 # Listings got a new content version (listings.services.versions.content_versions_record), inside the writing
 # transaction. Payload: listing_ids (list of int). The analytics app marks their scores stale.
 LISTING_CONTENT_VERSIONED = "listings.content_versioned"

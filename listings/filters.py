@@ -5,7 +5,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from accounts.roles import user_channels
 from catalog.filters import product_search_condition
@@ -22,6 +22,8 @@ LISTING_SORTS: dict[str, tuple[str, ...]] = {
     "pushed": ("last_pushed_at", "id"),
     # the newest listing score (analytics, docs/analytics.md#listing-score); unscored listings last
     "score": ("latest_score__total_score", "id"),
+    # the stored net margin % (pricing, docs/pricing.md#stored-margins); listings without one last
+    "margin": ("margin__net_margin_pct", "id"),
 }
 SORT_LABELS = {
     "id": "Created",
@@ -30,6 +32,7 @@ SORT_LABELS = {
     "updated": "Updated",
     "pushed": "Last pushed",
     "score": "Score",
+    "margin": "Margin %",
 }
 
 LISTING_READINESS_CHOICES = [
@@ -63,6 +66,9 @@ class ListingFilterForm(forms.Form):
         low, high = data.get("score_min"), data.get("score_max")
         if low is not None and high is not None and low > high:
             self.add_error("score_min", f"The minimum score {low} is above the maximum {high}.")
+        low, high = data.get("margin_min"), data.get("margin_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("margin_min", f"The minimum margin {low} % is above the maximum {high} %.")
         return data
 
 
@@ -102,6 +108,13 @@ class ListingFilterSet(django_filters.FilterSet):
         max_value=100,
         widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": "any"}),
     )
+    margin_min = django_filters.NumberFilter(
+        field_name="margin__net_margin_pct", lookup_expr="gte", label="Margin % from", max_digits=9, decimal_places=2
+    )
+    margin_max = django_filters.NumberFilter(
+        field_name="margin__net_margin_pct", lookup_expr="lte", label="Margin % to", max_digits=9, decimal_places=2
+    )
+    below_floor = django_filters.BooleanFilter(method="filter_below_floor", label="Below margin floor", widget=AnyYesNo)
     sort = django_filters.ChoiceFilter(
         method="filter_sort",
         label="Sort",
@@ -135,6 +148,13 @@ class ListingFilterSet(django_filters.FilterSet):
             return queryset.filter(readiness_blocking__isnull=True)
         return queryset
 
+    def filter_below_floor(self, queryset: QuerySet[Listing], name: str, value: bool | None) -> QuerySet[Listing]:
+        """From the stored margins: a listing without one (no landed cost, not computed yet) counts as below."""
+        if value is None:
+            return queryset
+        below = Q(margin__below_floor=True) | Q(margin__isnull=True)
+        return queryset.filter(below) if value else queryset.exclude(below)
+
     def filter_sort(self, queryset: QuerySet[Listing], name: str, value: str) -> QuerySet[Listing]:
         return queryset
 
@@ -147,8 +167,8 @@ class ListingFilterSet(django_filters.FilterSet):
             descending = sort.startswith("-")
             if descending:
                 fields = tuple(f"-{f}" for f in fields)
-            if sort.lstrip("-") == "score":  # unscored listings last either way, on both databases
-                score = F("latest_score__total_score")
+            if sort.lstrip("-") in ("score", "margin"):  # unscored listings last either way, on both databases
+                score = F(LISTING_SORTS[sort.lstrip("-")][0])
                 fields = (score.desc(nulls_last=True) if descending else score.asc(nulls_last=True), fields[1])
             self._sorted_qs = queryset.order_by(*fields)
         return self._sorted_qs

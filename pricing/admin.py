@@ -5,7 +5,7 @@ from django.contrib import admin
 from inventory.cost_admin import ServiceAdmin
 
 from . import services
-from .models import ChannelFee, FeeEstimate, PriceHistory, PriceHistoryDaily
+from .models import ChannelFee, FeeEstimate, ListingMargin, PriceHistory, PriceHistoryDaily
 
 
 @admin.register(ChannelFee)
@@ -57,3 +57,21 @@ class FeeEstimateAdmin(ReadOnlyAdmin):
     list_display = ("listing", "price", "currency", "total_fee", "fulfilment_fee", "error", "estimated_at")
     list_select_related = ("listing",)
     search_fields = ("listing__external_id",)
+
+
+@admin.register(ListingMargin)
+class ListingMarginAdmin(ReadOnlyAdmin):
+    """Stored margins, written by pricing.services.listing_margins_refresh (docs/pricing.md#stored-margins)."""
+
+    list_display = ("listing", "price", "landed_cost", "fees", "net_margin", "net_margin_pct", "floor_pct",
+                    "below_floor", "computed_at")  # fmt: skip
+    list_filter = ("below_floor", "listing__channel")
+    list_select_related = ("listing",)
+    search_fields = ("listing__id", "listing__product__sku")
+    ordering = ("net_margin_pct",)
+    actions = ["recompute"]
+
+    @admin.action(description="Recompute the selected margins now")
+    def recompute(self, request: Any, queryset: Any) -> None:
+        count = services.listing_margins_refresh(listing_ids=list(queryset.values_list("listing_id", flat=True)))
+        self.message_user(request, f"{count} margin(s) recomputed.")

@@ -14,6 +14,16 @@ class PricingConfig(AppConfig):
         register(margin_floor_check)
         self._price_history_subscribe()
         self._competitors_subscribe()
+        self._landed_costs_subscribe()
+
+    def _landed_costs_subscribe(self) -> None:
+        """A landed-cost recompute refreshes the stored margins of its products' listings (docs/pricing.md)."""
+        from common import events
+        from inventory.events import LANDED_COSTS_CHANGED
+
+        from .services import landed_costs_changed
+
+        events.subscribe(LANDED_COSTS_CHANGED, landed_costs_changed)
 
     def _competitors_subscribe(self) -> None:
         """Competitor observations reach the price history and the auto rules (docs/competitors.md#for-price-rules)."""
@@ -29,7 +39,7 @@ class PricingConfig(AppConfig):
         from catalog.events import PRICES_CHANGED
         from channels.events import PAYLOAD_INPUTS_CHANGED
         from common import events
-        from listings.events import LISTING_PRICES_CHANGED
+        from listings.events import LISTING_PRICES_CHANGED, LISTINGS_CREATED
         from syncing.events import REMOTE_PRICES_OBSERVED
 
         from .history import (
@@ -40,6 +50,7 @@ class PricingConfig(AppConfig):
         )
 
         events.subscribe(LISTING_PRICES_CHANGED, listing_prices_changed)
+        events.subscribe(LISTINGS_CREATED, listing_prices_changed)  # bulk assignment: first price points
         events.subscribe(PRICES_CHANGED, product_prices_changed)
         events.subscribe(PAYLOAD_INPUTS_CHANGED, channel_prices_changed)
         events.subscribe(REMOTE_PRICES_OBSERVED, remote_prices_observed)

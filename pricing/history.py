@@ -31,6 +31,7 @@ from listings.models import Listing
 from pricing.history_tasks import price_history_record_effective_task
 
 from .history_models import OBSERVED_KINDS, PriceHistory, PriceHistoryDaily, PriceKind, PriceSource
+from .services import listing_margins_refresh
 
 RECORD_CHUNK = 500  # listings whose effective price is computed per query batch
 TASK_CHUNK = 5_000  # listing ids per queued recording task (a markup edit on a 100,000-listing channel: 20 tasks)
@@ -131,7 +132,8 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
 def price_history_record_effective(
     *, listing_ids: Iterable[int], source: str = "", at: datetime | None = None, user_id: int | None = None
 ) -> int:
-    """Compute the effective price of each listing and record those that differ from their last "ours" point.
+    """Compute the effective price of each listing and record those that differ from their last "ours" point; the
+    listings' stored margins are refreshed too (a cost change reaches them this way).
 
     A fixed number of queries per RECORD_CHUNK listings; returns how many points were written."""
     source, at = _source(source), at or timezone.now()
@@ -154,6 +156,7 @@ def price_history_record_effective(
             points[-1].created_by_id = user_id
         PriceHistory.objects.bulk_create(points)
         written += len(points)
+        listing_margins_refresh(listing_ids=chunk)  # the stored margins follow the price (and cost) in bulk
     return written
 
 

@@ -24,3 +24,17 @@ def fee_estimates_nightly_task() -> dict[str, int]:
     from .services import fee_estimates_refresh_nightly
 
     return fee_estimates_refresh_nightly()
+
+
+def listing_margins_refresh_task(listing_ids: list[int]) -> None:
+    """Recompute the stored margins of listings after a large fee change (docs/pricing.md#stored-margins)."""
+    from .services import listing_margins_refresh
+
+    listing_margins_refresh(listing_ids=listing_ids)
+
+
+def listing_margins_nightly_task() -> int:
+    """Nightly: every listing's stored margin recomputed (a changed default floor or exchange rate)."""
+    from .services import listing_margins_refresh_all
+
+    return listing_margins_refresh_all()

@@ -138,8 +138,54 @@ class FeeEstimate(models.Model):
         return f"fees of listing {self.listing_id} at {self.price} {self.currency}"
 
 
+class ListingMargin(models.Model):
+    """The stored net margin of one listing at its effective price (seed 003 `current_prices`' `net_margin`,
+    `net_margin_pct`), so that lists sort and filter on it in SQL (docs/pricing.md#stored-margins).
+
+    Written only by `pricing.services.listing_margins_refresh`, whenever a price, a cost, a fee row or a landed
+    cost changes. Empty `net_margin`: no landed cost is known (counted as below the floor, as on the pages)."""
+
+    listing = models.OneToOneField("listings.Listing", on_delete=models.CASCADE, related_name="margin")
+    price = models.DecimalField(max_digits=12, decimal_places=2, help_text="Effective price the margin is at.")
+    landed_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    fees = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    net_margin = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    net_margin_pct = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True, db_index=True)
+    floor_pct = models.DecimalField(max_digits=5, decimal_places=2)
+    below_floor = models.BooleanField(db_index=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["listing_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(floor_pct__gte=0) & Q(floor_pct__lt=100), name="listingmargin_floor_below_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(net_margin__isnull=False) | (Q(net_margin_pct__isnull=True) & Q(below_floor=True)),
+                name="listingmargin_unknown_is_below_floor",
+                violation_error_message="A margin without a landed cost has no percentage and counts as below floor.",
+            ),
+            models.CheckConstraint(
+                condition=Q(landed_cost__isnull=True) | Q(landed_cost__gte=0), name="listingmargin_landed_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"margin of listing {self.listing_id}: {self.net_margin_pct} %"
+
+
 from .rule_models import AppliesTo, ListingPriceLimits, PriceChange, PriceRule, RuleType  # noqa: E402  (price rules)
 
-__all__ = ["AppliesTo", "ChannelFee", "FeeEstimate", "ListingPriceLimits", "PriceChange", "PriceRule", "RuleType"]
+__all__ = [
+    "AppliesTo",
+    "ChannelFee",
+    "FeeEstimate",
+    "ListingMargin",
+    "ListingPriceLimits",
+    "PriceChange",
+    "PriceRule",
+    "RuleType",
+]
 # Price history lives in its own module (docs/pricing.md#price-history); imported here so Django finds the models.
 from .history_models import PriceHistory, PriceHistoryDaily  # noqa: E402, F401

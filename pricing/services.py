@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from channels.models import Channel
 from common.actors import Actor as User
+from common.enqueue import enqueue
 from common.errors import ApplicationError
 from common.saving import fields_save
 from listings.effective import effective_price
@@ -19,7 +21,9 @@ from syncing.connectors.amazon.fees import FeeQuery
 from syncing.connectors.base import ConnectorError
 from syncing.services.connection import connector_for
 
-from .models import ChannelFee, FeeEstimate
+from .history_tasks import listing_margins_refresh_task
+from .models import ChannelFee, FeeEstimate, ListingMargin
+from .selectors import listings_margins
 
 logger = logging.getLogger(__name__)
 
@@ -43,17 +47,100 @@ FEE_ESTIMATE_MAX = 500
 
 @transaction.atomic
 def channel_fee_create(*, user: User = None, **fields: Any) -> ChannelFee:
-    return fields_save(ChannelFee(), fields, CHANNEL_FEE_FIELDS, user)
+    fee = fields_save(ChannelFee(), fields, CHANNEL_FEE_FIELDS, user)
+    channel_margins_refresh(channel_ids=[fee.channel_id])
+    return fee
 
 
 @transaction.atomic
 def channel_fee_update(*, fee: ChannelFee, user: User = None, **fields: Any) -> ChannelFee:
-    return fields_save(fee, fields, CHANNEL_FEE_FIELDS, user)
+    before = ChannelFee.objects.filter(pk=fee.pk).values_list("channel_id", flat=True).first()
+    fee = fields_save(fee, fields, CHANNEL_FEE_FIELDS, user)
+    channel_margins_refresh(channel_ids={fee.channel_id, before or fee.channel_id})
+    return fee
 
 
 @transaction.atomic
 def channel_fee_delete(*, fee: ChannelFee, user: User = None) -> None:
+    channel_id = fee.channel_id
     fee.delete()
+    channel_margins_refresh(channel_ids=[channel_id])
+
+
+# --- Stored margins (docs/pricing.md#stored-margins) ---
+
+MARGIN_CHUNK = 500  # listings computed and upserted per statement set
+MARGIN_FIELDS = ["price", "landed_cost", "fees", "net_margin", "net_margin_pct", "floor_pct", "below_floor"]
+
+
+def listing_margins_refresh(*, listing_ids: Collection[int]) -> int:
+    """Recompute and store the net margin of these listings at their effective prices: per MARGIN_CHUNK listings
+    four reads (listings, stored landed costs, fee rows, rates) and one upsert, never a statement per listing.
+    A listing without a price gets no row. Returns the number of rows written."""
+    written = 0
+    ordered = sorted(set(listing_ids))
+    now = timezone.now()
+    for start in range(0, len(ordered), MARGIN_CHUNK):
+        chunk = ordered[start : start + MARGIN_CHUNK]
+        listings = list(
+            Listing.objects.filter(pk__in=chunk).select_related("product", "product__category", "variant", "channel")
+        )
+        rows = []
+        for costs in listings_margins(listings):
+            if costs.price.value is None or costs.price.value <= 0:
+                continue
+            margin = costs.margin
+            rows.append(
+                ListingMargin(
+                    listing=costs.listing,
+                    price=costs.price.value,
+                    landed_cost=costs.landed_cost,
+                    fees=margin.fees.total if margin else None,
+                    net_margin=margin.net_margin if margin else None,
+                    net_margin_pct=margin.net_margin_pct if margin else None,
+                    floor_pct=costs.floor_pct,
+                    below_floor=margin.below_floor if margin else True,
+                    computed_at=now,
+                )
+            )
+        with transaction.atomic():
+            ListingMargin.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["listing"], update_fields=[*MARGIN_FIELDS, "computed_at"]
+            )
+        written += len(rows)
+    return written
+
+
+def _margins_refresh_or_enqueue(listing_ids: Collection[int]) -> None:
+    """Inline for up to PRICE_HISTORY_INLINE_MAX listings; above that, queued tasks of TASK_CHUNK ids each, so a
+    fee edit on a 100,000-listing channel stays a quick write."""
+    ids = sorted(set(listing_ids))
+    if len(ids) <= settings.PRICE_HISTORY_INLINE_MAX:
+        listing_margins_refresh(listing_ids=ids)
+        return
+    for start in range(0, len(ids), MARGIN_TASK_CHUNK):
+        enqueue(listing_margins_refresh_task, ids[start : start + MARGIN_TASK_CHUNK], group="margins")
+
+
+MARGIN_TASK_CHUNK = 5_000
+
+
+def channel_margins_refresh(*, channel_ids: Collection[int]) -> None:
+    """A fee row of these channels changed: their listings' stored margins follow."""
+    _margins_refresh_or_enqueue(Listing.objects.filter(channel_id__in=list(channel_ids)).values_list("pk", flat=True))
+
+
+def landed_costs_changed(*, product_ids: Collection[int], **_: Any) -> None:
+    """Handler of `inventory.landed_costs_changed` (already in a task, per chunk of products): the listings of
+    those products get their stored margins recomputed in bulk."""
+    listing_margins_refresh(
+        listing_ids=Listing.objects.filter(product_id__in=list(product_ids)).values_list("pk", flat=True)
+    )
+
+
+def listing_margins_refresh_all() -> int:
+    """Every listing (nightly, and `manage.py refresh_margins`): catches a changed default floor or rate."""
+    return listing_margins_refresh(listing_ids=Listing.objects.values_list("pk", flat=True))
 
 
 @dataclass
@@ -124,6 +211,7 @@ def fee_estimates_refresh(
              "closing_fee", "other_fees", "marketplace_time", "error", "estimated_at"]  # fmt: skip
     with transaction.atomic():
         FeeEstimate.objects.bulk_create(rows, update_conflicts=True, unique_fields=["listing"], update_fields=names)
+        listing_margins_refresh(listing_ids=[row.listing.pk for row in rows])
     return run
 
 

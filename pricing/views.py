@@ -4,7 +4,7 @@
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,12 +23,29 @@ from .forms import ChannelFeeForm, PricingFilterForm
 from .models import ChannelFee
 from .selectors import channel_fee_list, default_margin_floor, listings_margins
 
-BELOW_FLOOR_SCAN = 5000  # listings checked for "below floor" per request: margins are computed in Python
+
+def pricing_table_listings(listings: QuerySet[Listing], data: dict[str, Any]) -> QuerySet[Listing]:
+    """Filter and sort listings on their stored margins (docs/pricing.md#stored-margins): SQL, whatever the count."""
+    if data.get("channel"):
+        listings = listings.filter(channel=data["channel"])
+    if data.get("q"):
+        listings = listings.filter(Q(product__sku__icontains=data["q"]) | Q(variant__sku__icontains=data["q"]))
+    if data.get("below_floor"):  # no stored margin yet, or no landed cost: shown as unknown, counted below
+        listings = listings.filter(Q(margin__below_floor=True) | Q(margin__isnull=True))
+    if data.get("margin_min") is not None:
+        listings = listings.filter(margin__net_margin_pct__gte=data["margin_min"])
+    if data.get("margin_max") is not None:
+        listings = listings.filter(margin__net_margin_pct__lte=data["margin_max"])
+    if data.get("sort") == "margin":
+        return listings.order_by(F("margin__net_margin_pct").asc(nulls_first=True), "-id")
+    if data.get("sort") == "-margin":
+        return listings.order_by(F("margin__net_margin_pct").desc(nulls_last=True), "-id")
+    return listings.order_by("-id")
 
 
 class PricingTableView(StaffReadMixin, View):
-    """Listings with landed cost, fees, price and net margin % coloured against the floor; "below floor"
-    filters on the computed margin of at most BELOW_FLOOR_SCAN listings (narrow by channel or SKU)."""
+    """Listings with landed cost, fees, price and net margin % coloured against the floor; filtered ("below
+    floor", a margin range) and sorted on the stored margins, the rows of a page computed live."""
 
     template_name = "pricing/pricing_table.html"
     per_page = 50
@@ -37,41 +54,23 @@ class PricingTableView(StaffReadMixin, View):
         form = PricingFilterForm(request.GET or None)
         listings = channel_scoped(
             Listing.objects.select_related("product", "product__category", "variant", "channel"), request.user
-        ).order_by("-id")
-        below = False
-        if form.is_valid():
-            data = form.cleaned_data
-            if data["channel"]:
-                listings = listings.filter(channel=data["channel"])
-            if data["q"]:
-                listings = listings.filter(Q(product__sku__icontains=data["q"]) | Q(variant__sku__icontains=data["q"]))
-            below = data["below_floor"]
+        )
+        filtered = form.is_valid() or not form.is_bound
+        if filtered:
+            listings = pricing_table_listings(listings, form.cleaned_data if form.is_bound else {})
+        else:  # a bad filter is shown next to its field and nothing is listed
+            listings = listings.none()
         try:
             page = max(int(request.GET.get("page", "1")), 1)
         except ValueError:
             page = 1
         start = (page - 1) * self.per_page
-        scanned_all = True
-        if below:
-            scanned = list(listings[:BELOW_FLOOR_SCAN])
-            scanned_all = len(scanned) < BELOW_FLOOR_SCAN
-            rows = [row for row in listings_margins(scanned) if row.margin is None or row.margin.below_floor]
-            total = len(rows)
-            rows = rows[start : start + self.per_page]
-        else:
-            rows = listings_margins(list(listings[start : start + self.per_page + 1]))
-            total = None
-        has_next = (total is not None and start + self.per_page < total) or (
-            total is None and len(rows) > self.per_page
-        )
+        rows = listings_margins(list(listings[start : start + self.per_page + 1]))
         context = {
             "form": form,
             "rows": rows[: self.per_page],
             "page": page,
-            "has_next": has_next,
-            "total": total,
-            "scanned_all": scanned_all,
-            "scan_cap": BELOW_FLOOR_SCAN,
+            "has_next": len(rows) > self.per_page,
             "default_floor": default_margin_floor(),
             "query": request.GET.copy(),
         }

@@ -102,7 +102,7 @@ def product_update(
     if fields.get("status") == ProductStatus.ARCHIVED and _stored_status(product) != ProductStatus.ARCHIVED:
         events.publish(PRODUCT_ARCHIVING, product=product, user=user, deactivate_listings=deactivate_listings)
     # Compared with the stored row, not the instance: Django Admin hands over an instance its form already changed.
-    before = Product.objects.filter(pk=product.pk).values(*PAYLOAD_FIELDS).first() or {}
+    before = Product.objects.filter(pk=product.pk).values(*PAYLOAD_FIELDS, "cost_price").first() or {}
     for name, value in _normalize(fields).items():
         setattr(product, name, value)
     product.updated_by = _actor(user)
@@ -113,7 +113,8 @@ def product_update(
     product_readiness_refresh(product.pk)
     changed = [name for name in PAYLOAD_FIELDS if before.get(name) != getattr(product, name)]
     products_payload_changed([product.pk], payload_parts(changed))
-    products_prices_changed([product.pk], changed, user=user)
+    cost_changed = ["cost_price"] if before.get("cost_price") != product.cost_price else []
+    products_prices_changed([product.pk], [*changed, *cost_changed], user=user)
     product_versions_record([product.pk], user)
     return product
 

@@ -46,8 +46,9 @@ def products_payload_changed(product_ids: Collection[int], parts: Collection[str
 def products_prices_changed(
     product_ids: Collection[int], fields: Iterable[str], *, source: str = "", user: Any = None
 ) -> None:
-    """Tell the price history (event `catalog.prices_changed`) when `fields` include a price."""
-    if product_ids and "price" in set(fields):
+    """Tell pricing (event `catalog.prices_changed`) when `fields` include a price or the cost price: the price
+    history records moved prices and the stored margins follow both."""
+    if product_ids and {"price", "cost_price"} & set(fields):
         events.publish(PRICES_CHANGED, product_ids=list(product_ids), source=source, user=user)
 
 

@@ -11,10 +11,12 @@ from accounts.roles import channel_access_check
 from catalog.choices import ProductStatus
 from catalog.models import Product
 from channels.models import Channel
+from common import events
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
 from common.enqueue import enqueue
 from common.errors import ApplicationError
+from listings.events import LISTINGS_CREATED
 from listings.models import Listing
 from listings.tasks import listings_readiness_check_new_task
 
@@ -107,7 +109,8 @@ def _assign_chunk(rows: list[tuple[int, str]], channel_ids: list[int], actor: An
     """Create the missing product-level listings of one chunk; returns (created, existing, archived).
 
     The INSERT bypasses model signals, so the new listings' audit entries are written by one more INSERT ...
-    SELECT (`audit_record_created_sql`): per chunk a fixed number of statements, never one per row.
+    SELECT (`audit_record_created_sql`): per chunk a fixed number of statements, never one per row. The new ids
+    are published as LISTINGS_CREATED, so the price history records each one's first price point in bulk.
     """
     archived = sum(1 for _, status in rows if status == ProductStatus.ARCHIVED) * len(channel_ids)
     product_ids = [pk for pk, status in rows if status != ProductStatus.ARCHIVED]
@@ -128,6 +131,8 @@ def _assign_chunk(rows: list[tuple[int, str]], channel_ids: list[int], actor: An
             f"JOIN {qn(Channel._meta.db_table)} c ON c.{qn('id')} = t.{qn('channel_id')}"
         ),
     )
+    if created_ids:
+        events.publish(LISTINGS_CREATED, listing_ids=created_ids, source="", user=actor)
     return len(created_ids), len(product_ids) * len(channel_ids) - len(created_ids), archived
 
 

@@ -96,7 +96,7 @@ class ListingListView(StaffReadMixin, PagedListMixin, ListView):
         offer_fields = [f"product__{name}" for name in ("price", "quantity")]
         offer_fields += [f"variant__{name}" for name in ("price", "quantity")]
         offer_fields += [f"channel__{name}" for name in CHANNEL_OFFER_FIELDS]
-        queryset = self.filterset.qs.select_related("product", "variant", "channel", "latest_score")
+        queryset = self.filterset.qs.select_related("product", "variant", "channel", "latest_score", "margin")
         return queryset.prefetch_related(variants).only(
             *offer_fields,
             "pk",
@@ -123,6 +123,8 @@ class ListingListView(StaffReadMixin, PagedListMixin, ListView):
             "changed_at",
             "changed_parts",
             "latest_score__total_score",
+            "margin__net_margin_pct",
+            "margin__below_floor",
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

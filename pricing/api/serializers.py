@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from common.api.serializers import ServiceSerializerMixin
 from pricing import services
-from pricing.models import ChannelFee
+from pricing.models import ChannelFee, ListingMargin
 
 
 class ChannelFeeSerializer(ServiceSerializerMixin, serializers.ModelSerializer):
@@ -130,3 +130,28 @@ class FeeEstimateResultSerializer(serializers.Serializer):
     estimated = serializers.IntegerField(help_text="Listings Amazon gave an estimate for.")
     refused = serializers.IntegerField(help_text="Listings Amazon gave none for (the reason is kept per listing).")
     skipped = serializers.IntegerField(help_text="Listings without a price, or beyond the run's cap.")
+
+
+class ListingMarginSerializer(serializers.ModelSerializer):
+    """A listing's stored net margin (seed 003's `net_margin`, `net_margin_pct`), kept by the pricing services."""
+
+    channel = serializers.IntegerField(source="listing.channel_id", read_only=True)
+
+    class Meta:
+        model = ListingMargin
+        fields = ["listing", "channel", "price", "landed_cost", "fees", "net_margin", "net_margin_pct",
+                  "floor_pct", "below_floor", "computed_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class ListingMarginRefreshSerializer(serializers.Serializer):
+    listings = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        min_length=1,
+        max_length=5000,
+        help_text="Listing ids.",
+    )
+
+
+class ListingMarginRefreshResultSerializer(serializers.Serializer):
+    refreshed = serializers.IntegerField(help_text="Stored margins written (listings without a price have none).")

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +14,8 @@ from rest_framework.views import APIView
 from accounts.roles import channel_scoped
 from listings.models import Listing
 from pricing import services
-from pricing.filters import ChannelFeeFilterSet
+from pricing.filters import ChannelFeeFilterSet, ListingMarginFilterSet
+from pricing.models import ListingMargin
 from pricing.selectors import channel_fee_list, listing_costs
 
 from .serializers import (
@@ -21,6 +23,9 @@ from .serializers import (
     FeeEstimateResultSerializer,
     FeeEstimateRunSerializer,
     ListingCostsSerializer,
+    ListingMarginRefreshResultSerializer,
+    ListingMarginRefreshSerializer,
+    ListingMarginSerializer,
     listing_costs_data,
 )
 
@@ -66,3 +71,36 @@ class ListingCostsView(APIView):
         queryset = Listing.objects.select_related("product", "product__category", "variant", "channel")
         listing = get_object_or_404(channel_scoped(queryset, request.user, "channel_id"), pk=pk)
         return Response(ListingCostsSerializer(listing_costs_data(listing_costs(listing))).data)
+
+
+class ListingMarginViewSet(viewsets.ReadOnlyModelViewSet):
+    """Stored net margins per listing, kept current by the pricing services (docs/pricing.md#stored-margins).
+    Filters: listing, channel, below_floor, margin_min, margin_max; `ordering` by net_margin_pct, net_margin or
+    listing."""
+
+    required_role_area = "listings"
+    serializer_class = ListingMarginSerializer
+    filterset_class = ListingMarginFilterSet
+
+    def get_queryset(self) -> Any:
+        queryset = ListingMargin.objects.select_related("listing").order_by("listing_id")
+        return channel_scoped(queryset, self.request.user, "listing__channel_id")
+
+    @extend_schema(
+        request=ListingMarginRefreshSerializer,
+        responses={200: ListingMarginRefreshResultSerializer},
+        operation_id="listing_margins_refresh",
+        description="Recompute the stored margins of these listings now (they are kept current on every change; "
+        "this is for a check). Unknown or other channels' listing ids: 400 naming `listings`.",
+    )
+    @action(detail=False, methods=["post"])
+    def refresh(self, request: Request) -> Response:
+        body = ListingMarginRefreshSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        wanted = set(body.validated_data["listings"])
+        visible = channel_scoped(Listing.objects.filter(pk__in=wanted), request.user, "channel_id")
+        missing = sorted(wanted - set(visible.values_list("pk", flat=True)))
+        if missing:
+            raise ValidationError({"listings": [f"Unknown listing id(s): {', '.join(map(str, missing[:20]))}."]})
+        refreshed = services.listing_margins_refresh(listing_ids=wanted)
+        return Response(ListingMarginRefreshResultSerializer({"refreshed": refreshed}).data)

@@ -75,6 +75,7 @@ def test_setup_schedules_creates_every_declared_schedule(make_channel):
         ("analytics.scores_stale_sweep", "analytics.tasks.scores_recompute_stale_task", Schedule.MINUTES),
         ("analytics.scores_nightly", "analytics.tasks.scores_nightly_task", Schedule.DAILY),
         ("pricing.fee_estimates_nightly", "pricing.history_tasks.fee_estimates_nightly_task", Schedule.DAILY),
+        ("pricing.listing_margins_nightly", "pricing.history_tasks.listing_margins_nightly_task", Schedule.DAILY),
         ("workflow.rules_threshold_sweep", "workflow.tasks.rules_threshold_sweep_task", Schedule.MINUTES),
         ("workflow.rules_cron_tick", "workflow.tasks.rules_cron_tick_task", Schedule.MINUTES),
         ("workflow.rule_evaluations_purge", "workflow.tasks.rule_evaluations_purge_task", Schedule.DAILY),

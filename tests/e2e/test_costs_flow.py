@@ -1,6 +1,6 @@
 """Browser flow (docs/pricing.md#pages): a supplier, a component and its price entered through the pages, a BOM
-line added on the product's bill page, the landed cost and the listing's net margin shown (pricing table,
-listing page)."""
+line added on the product's bill page, the landed cost and the listing's net margin shown (pricing table, filtered
+and sorted on the stored margin; listing page)."""
 
 import pytest
 from playwright.sync_api import expect
@@ -56,6 +56,20 @@ def test_supplier_component_bom_to_margin(page, staff_login, make_listing):
     row = page.get_by_role("table", name="Pricing table").locator("tr", has_text=listing.product.sku)
     expect(row).to_contain_text("4.40")
     expect(row.locator("[data-margin-pct]")).to_have_text("78.00 %")  # (20 − 4.40) / 20, no fees set
+
+    # the stored margin (refreshed by the recompute) filters and sorts the table; a bad range is named
+    page.fill("#id_margin_min", "70")
+    page.select_option("#id_sort", label="Margin % descending")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("table", name="Pricing table")).to_contain_text(listing.product.sku)
+    page.fill("#id_margin_min", "80")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("table", name="Pricing table")).to_contain_text("No listings here.")
+    page.fill("#id_margin_max", "10")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#id_margin_max_errors")).to_contain_text("Margin % to (10) is below Margin % from (80).")
+    page.goto("/pricing/")
+    row = page.get_by_role("table", name="Pricing table").locator("tr", has_text=listing.product.sku)
 
     row.get_by_role("link", name=listing.product.sku).click()
     expect(page.locator("#listing-costs")).to_contain_text("20.00 − 4.40 − 0.00 = 15.60 USD")

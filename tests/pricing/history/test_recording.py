@@ -6,6 +6,8 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from catalog.importing.services import import_file
 from catalog.importing.undo import import_batch_undo
@@ -13,7 +15,7 @@ from catalog.services import product_update, variant_create, variant_update
 from channels.services import channel_update
 from common.changes import change_source
 from common.errors import ApplicationError
-from listings.services import listing_update
+from listings.services import listing_update, listings_bulk_assign
 from listings.services.grid import GridChange, offers_grid_save
 from pricing.history import (
     price_history_record,
@@ -25,6 +27,7 @@ from pricing.history_tasks import price_history_record_effective_task
 from syncing.services import channel_listings_pull, listings_publish
 
 from ...catalog.importing.conftest import write_xlsx
+from ...fixtures.channels import bulk_products
 from ...syncing.engine.conftest import run_queue
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +131,51 @@ def test_a_large_markup_change_is_recorded_by_queued_tasks(make_listing, channel
     # and the task records them
     price_history_record_effective_task(ids, source, at, user_id)
     assert [_ours(x)[-1] for x in listings] == [(Decimal("21.00"), "markup")] * 2
+
+
+def _assign_queries(products, channels, user=None):
+    with CaptureQueriesContext(connection) as queries:
+        counts = listings_bulk_assign(products=products, channels=channels, user=user)
+    # the readiness check of the new listings is per row today (listings' business); the history's part is counted
+    return counts, len([q for q in queries.captured_queries if "pricing_pricehistory" in q["sql"]])
+
+
+def test_bulk_assign_records_each_new_listings_first_price_in_bulk(make_channel, editor_user):
+    # given three products at 10.00 and two channels, one adding 10 %
+    products = bulk_products(3, prefix="HIST")
+    plain, marked_up = make_channel("shopify"), make_channel("etsy")
+    channel_update(channel=marked_up, price_adjust_type="percent", price_adjust_value=Decimal("10"))
+    listings_bulk_assign(products=bulk_products(1, prefix="WARM"), channels=[plain, marked_up])  # lookups cached
+    _, one_product = _assign_queries(bulk_products(1, prefix="ONE"), [plain, marked_up])
+    PriceHistory.objects.all().delete()
+
+    # when they are assigned: the history reads and writes in as many statements as for one product (one read of
+    # the last points with the listings, one INSERT), not one per listing
+    counts, three_products = _assign_queries(products, [plain, marked_up], editor_user)
+    assert three_products == one_product == 2
+
+    # then each of the six new listings has its first point: the effective price, labelled, by the user
+    assert counts["created"] == 6
+    points = PriceHistory.objects.filter(kind=PriceKind.OURS).select_related("listing")
+    assert sorted((p.listing.channel_id, p.price, p.source, p.created_by_id) for p in points) == sorted(
+        [(plain.pk, Decimal("10.00"), "manual", editor_user.pk)] * 3
+        + [(marked_up.pk, Decimal("11.00"), "manual", editor_user.pk)] * 3
+    )
+
+    # and assigning again creates nothing and records nothing
+    listings_bulk_assign(products=products, channels=[plain, marked_up])
+    assert PriceHistory.objects.filter(kind=PriceKind.OURS).count() == 6
+
+
+def test_a_large_bulk_assign_records_its_first_prices_by_queued_tasks(make_channel, settings):
+    settings.PRICE_HISTORY_INLINE_MAX = 1
+    products = bulk_products(2, prefix="HISTQ")
+    with mock.patch("pricing.history.enqueue") as enqueue:
+        listings_bulk_assign(products=products, channels=[make_channel("shopify")])
+    assert not PriceHistory.objects.exists()
+    (call,) = enqueue.call_args_list
+    price_history_record_effective_task(*call.args[1:])
+    assert sorted(PriceHistory.objects.values_list("price", flat=True)) == [Decimal("10.00")] * 2
 
 
 def test_an_import_records_source_import_and_its_undo_rollback(make_listing, tmp_path):
