@@ -230,3 +230,47 @@ class ChangesetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         report = services.changeset_undo(changeset=self.get_object(), user=request.user)
         data = {"queued": report.queued, **report.as_dict()}
         return Response(data, status=status.HTTP_202_ACCEPTED if report.queued else status.HTTP_200_OK)
+
+
+class BaselineRequestSerializer(serializers.Serializer):
+    products = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_empty=False,
+        help_text="Only these product ids and their listings (default: every product).",
+    )
+    chunk_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=10_000, help_text="Products per transaction (default 1,000)."
+    )
+
+    def validate_products(self, value: list[int]) -> list[int]:
+        missing = sorted(set(value) - set(Product.objects.filter(pk__in=value).values_list("pk", flat=True)))
+        if missing:
+            raise serializers.ValidationError(f"No product with id {', '.join(map(str, missing))}.")
+        return value
+
+
+class BaselineResultSerializer(serializers.Serializer):
+    products = serializers.IntegerField(help_text="Product versions recorded.")
+    listings = serializers.IntegerField(help_text="Listing versions recorded.")
+    chunks = serializers.IntegerField()
+
+
+class BaselineView(APIView):
+    """`POST /api/v1/versions/baseline/`: what `manage.py record_baseline_versions` and the admin action do, through
+    the same service (docs/catalog.md#baseline-versions); idempotent, a second call records nothing."""
+
+    required_role_area = "catalog"
+
+    @extend_schema(
+        request=BaselineRequestSerializer, responses={200: BaselineResultSerializer}, operation_id="versions_baseline"
+    )
+    def post(self, request: Request) -> Response:
+        body = BaselineRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.content_versions_baseline(
+            user=request.user,
+            product_ids=body.validated_data.get("products"),
+            chunk_size=body.validated_data.get("chunk_size", services.BASELINE_CHUNK),
+        )
+        return Response({"products": result.products, "listings": result.listings, "chunks": result.chunks})
