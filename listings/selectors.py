@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils.text import slugify
 
 from catalog.models import CategoryIcon, Product, ProductImage
-from catalog.selectors import category_icon_nearest, metafield_payload_values
+from catalog.selectors import category_icon_nearest, metafield_payload_values, variant_metafield_definitions
 from channels.models import CategoryMapping, Channel
 from channels.selectors import AttributeValueMap, attribute_value_map, category_mapping_resolve
 from syncing.connectors.base import ListingPayload, MetafieldPayload, VariantPayload
@@ -104,7 +104,9 @@ def listing_payload_build(listing: Listing, *, image_url: ImageUrl = _default_im
         attributes |= _map_values(variant.options or {}, mapping)
     variants: list[VariantPayload] = []
     if variant is None:
-        for item in product.variants.all():
+        items = list(product.variants.all())
+        definitions = variant_metafield_definitions() if any(item.metafields for item in items) else []
+        for item in items:
             price, compare, quantity = variant_offer(listing, item)
             variants.append(
                 VariantPayload(
@@ -114,6 +116,10 @@ def listing_payload_build(listing: Listing, *, image_url: ImageUrl = _default_im
                     options=_map_values(item.options or {}, mapping),
                     barcode=item.barcode,
                     compare_at_price=compare,
+                    metafields=tuple(
+                        MetafieldPayload(*values)
+                        for values in metafield_payload_values(item.metafields or {}, "variant", definitions)
+                    ),
                 )
             )
     return ListingPayload(
@@ -185,6 +191,9 @@ def listing_payload_hash(payload: ListingPayload) -> str:
     """
     data = dataclasses.asdict(payload)
     data.pop("external_id", None)
+    for row in data.get("variants") or ():
+        if not row.get("metafields"):
+            row.pop("metafields", None)  # no variant metafields: the same hash as before they were sent
     if not any(data.get("image_alts") or ()):
         data.pop("image_alts", None)  # no alt text: the same hash as before alt texts were sent
     for name in CONTENT_PAYLOAD_FIELDS:
