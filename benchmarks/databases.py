@@ -31,3 +31,15 @@ def postgres_scratch_url(suffix: str) -> str | None:
         conn.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
         conn.execute(f'CREATE DATABASE "{scratch}"')
     return f"{base}/{scratch}"
+
+
+def report_each_database(script: str, suffix: str, report) -> None:
+    """Run `script --worker` on a throw-away SQLite file, then on a scratch PostgreSQL database when DATABASE_URL
+    points at one, and pass each result to `report`."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        report(worker_result(script, f"sqlite:///{tmp}/{suffix}.sqlite3"))
+    postgres = postgres_scratch_url(suffix)
+    if postgres:
+        report(worker_result(script, postgres))

@@ -5,6 +5,7 @@ confirmation step that says what will happen."""
 import pytest
 from django_q.models import OrmQ
 
+from accounts.models import AuditEntry
 from channels.models import Channel
 from common.errors import ApplicationError
 from listings.choices import ChangesetKind, ChangesetStatus, ListingStatus
@@ -277,3 +278,39 @@ def test_confirmation_page_says_what_will_happen_and_the_undo_needs_its_button(
     assert f"Changeset #{counts['changeset']} undone: 1 draft listing(s) deleted." in done
     assert list(Listing.objects.values_list("product_id", flat=True)) == [kept.pk]
     assert editor_client.get(url).status_code == 302  # undone: nothing to confirm any more
+
+
+# --- volume ---
+
+
+@pytest.mark.slow
+def test_undo_of_a_10k_listing_assign_deletes_them_in_a_bounded_number_of_queries(make_channel, admin_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from listings.services.bulk_undo import DELETE_CHUNK
+    from tests.fixtures.channels import bulk_products
+
+    shop = make_channel("shopify", name="Shop")
+    products = bulk_products(10_000, prefix="UNDO")
+    counts = listings_bulk_assign(products=products, channels=[shop], user=admin_user)
+    assert counts["created"] == 10_000
+    changeset = Changeset.objects.get(pk=counts["changeset"])
+    assert ChangesetListing.objects.filter(changeset=changeset).count() == 10_000
+    kept = Listing.objects.order_by("pk").first()
+    _on_marketplace(kept)  # one published since: left and named
+
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as captured:
+        report = changeset_revert(changeset=changeset, user=admin_user, confirm=True)
+
+    assert report.restored == 9_999
+    assert report.conflicts == [f"{kept.product.sku} on Shop: published since (Live); delist it first"]
+    assert list(Listing.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert products.count() == 10_000
+    chunks = -(-9_999 // DELETE_CHUNK)
+    # per chunk: the listings read, one audit executemany, and the delete's one statement per related table
+    # (about 27 today); never one per listing (that was 3 a listing: 30,000)
+    assert len(captured) <= 35 * chunks + 20, f"{len(captured)} queries for {chunks} chunks"
+    assert AuditEntry.objects.filter(action="delete", content_type__model="listing").count() == 9_999
+    assert Changeset.objects.get(pk=changeset.pk).status == ChangesetStatus.UNDONE
