@@ -55,3 +55,15 @@ def cluster_stop(cluster: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(cluster.pid, signal.SIGKILL)
         cluster.wait(timeout=30)
+
+
+def report_each_database(script: str, suffix: str, report) -> None:
+    """Run `script --worker` on a throw-away SQLite file, then on a scratch PostgreSQL database when DATABASE_URL
+    points at one, and pass each result to `report`."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        report(worker_result(script, f"sqlite:///{tmp}/{suffix}.sqlite3"))
+    postgres = postgres_scratch_url(suffix)
+    if postgres:
+        report(worker_result(script, postgres))

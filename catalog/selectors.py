@@ -1,6 +1,6 @@
 """Reads of the catalog used by more than one caller."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -39,12 +39,17 @@ def metafield_required_keys() -> tuple[str, ...]:
     return tuple(f"{ns}.{key}" for ns, key in rows.values_list("namespace", "key").order_by("namespace", "key"))
 
 
-def metafield_payload_values(values: Mapping[str, Any], owner_type: str) -> list[tuple[str, str, str, str]]:
-    """(namespace, key, type, value as Shopify text) of the defined metafields among `values` (one query)."""
+def metafield_payload_values(
+    values: Mapping[str, Any], owner_type: str, definitions: Sequence[MetafieldDefinition] | None = None
+) -> list[tuple[str, str, str, str]]:
+    """(namespace, key, type, value as Shopify text) of the defined metafields among `values` (one query, none
+    when the owner type's `definitions` are given, as for each variant of a payload)."""
     if not values:
         return []
     out = []
-    for definition in MetafieldDefinition.objects.filter(owner_type=owner_type).order_by("namespace", "key"):
+    if definitions is None:
+        definitions = list(MetafieldDefinition.objects.filter(owner_type=owner_type).order_by("namespace", "key"))
+    for definition in definitions:
         value = values.get(f"{definition.namespace}.{definition.key}")
         if value is None or value == "":
             continue
@@ -92,3 +97,8 @@ def product_metafield_rows(product: Product) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def variant_metafield_definitions() -> list[MetafieldDefinition]:
+    """The variant-owned metafield definitions in payload order (one query for all of a product's variants)."""
+    return list(MetafieldDefinition.objects.filter(owner_type=MetafieldOwner.VARIANT).order_by("namespace", "key"))

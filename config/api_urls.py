@@ -84,6 +84,7 @@ urlpatterns = [
     path("v1/listings/<int:pk>/versions/", listing_versions.ListingVersionListView.as_view(), name="listing-versions"),
     path("v1/listings/<int:pk>/versions/<int:n>/", listing_versions.ListingVersionDetailView.as_view()),
     path("v1/listings/<int:pk>/versions/<int:n>/rollback/", listing_versions.ListingVersionRollbackView.as_view()),
+    path("v1/versions/baseline/", listing_versions.BaselineView.as_view(), name="versions-baseline"),
     path("v1/products/<int:pk>/versions/", listing_versions.ProductVersionListView.as_view(), name="product-versions"),
     path("v1/products/<int:pk>/versions/<int:n>/", listing_versions.ProductVersionDetailView.as_view()),
     path("v1/products/<int:pk>/versions/<int:n>/rollback/", listing_versions.ProductVersionRollbackView.as_view()),

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from common.errors import ApplicationError
@@ -13,7 +14,7 @@ from syncing.services import listings_deactivate_grouped, listings_publish_group
 from . import services
 from .admin_forms import ListingForm
 from .choices import ListingStatus
-from .models import Changeset, Listing, ListingVersion, ProductVersion
+from .models import Changeset, ChangesetListing, Listing, ListingVersion, ProductVersion
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 OVERRIDES: tuple[str, ...] = ("title", "description", "price", "compare_at_price", "quantity")
@@ -294,5 +295,28 @@ class ListingVersionAdmin(_ReadOnlyAdmin):
 
 @admin.register(Changeset)
 class ChangesetAdmin(_ReadOnlyAdmin):
-    list_display = ("id", "kind", "description", "status", "created_by", "created_at", "undone_at")
+    list_display = ("id", "kind", "description", "status", "created_by", "created_at", "undone_at", "undo_link")
     list_filter = ("kind", "status")
+
+    @admin.display(description="Undo")
+    def undo_link(self, obj: Changeset) -> str:
+        """The staff page's undo: a bulk publish or assign shows what it will delist or delete and asks to confirm
+        there (docs/catalog.md#undoing-publishes-and-assignments)."""
+        if obj.status != "applied":
+            return ""
+        if obj.kind in services.LISTING_UNDO_KINDS:
+            url = reverse("listings:changeset_undo", args=[obj.pk])
+        else:
+            url = reverse("listings:changeset_list") + f"#changeset-{obj.pk}"
+        return format_html('<a href="{}">Undo…</a>', url)
+
+
+@admin.register(ChangesetListing)
+class ChangesetListingAdmin(_ReadOnlyAdmin):
+    """The listings a bulk publish or bulk assign recorded, read-only."""
+
+    list_display = ("changeset", "listing", "previous_status")
+    list_filter = ("changeset__kind",)
+    search_fields = ("listing__product__sku",)
+    list_select_related = ("changeset", "listing__product", "listing__channel")
+    raw_id_fields = ("changeset", "listing")

@@ -194,6 +194,31 @@ class Changeset(BaseModel):
         return f"Changeset #{self.pk} ({self.get_kind_display()})"
 
 
+class ChangesetListing(models.Model):
+    """A listing a bulk publish or a bulk assign touched: what undoing that changeset means for it
+    (docs/catalog.md#undoing-publishes-and-assignments). A bulk assign records the listings it created
+    (undo deletes them); a bulk publish records each listing with its status before the publish (undo delists those
+    it put on the marketplace). Content changes are versions, not rows here."""
+
+    changeset = models.ForeignKey(Changeset, on_delete=models.CASCADE, related_name="listing_items")
+    listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    previous_status = models.CharField(
+        max_length=16, blank=True, choices=ListingStatus.choices, help_text="Before the publish; empty: created."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["changeset", "listing"],
+                name="changeset_listing_unique",
+                violation_error_message="This listing is already part of this changeset.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"listing #{self.listing_id} in changeset #{self.changeset_id}"
+
+
 class ContentVersion(models.Model):
     """What every version row holds besides its object and its content: numbered per object, immutable."""
 

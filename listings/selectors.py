@@ -14,13 +14,14 @@ from django.db.models import QuerySet
 from django.utils.text import slugify
 
 from catalog.models import CategoryIcon, Product, ProductImage
-from catalog.selectors import category_icon_nearest, metafield_payload_values
+from catalog.selectors import category_icon_nearest, metafield_payload_values, variant_metafield_definitions
 from channels.models import CategoryMapping, Channel
 from channels.selectors import AttributeValueMap, attribute_value_map, category_mapping_resolve
 from syncing.connectors.base import ListingPayload, MetafieldPayload, VariantPayload
 
+from .choices import ChangesetKind, ListingStatus
 from .effective import listing_effective_values, variant_offer
-from .models import Listing, ListingVersion, ProductVersion
+from .models import Changeset, ChangesetListing, Listing, ListingVersion, ProductVersion
 from .versions import (
     LISTING_CONTENT_FIELDS,
     PRODUCT_CONTENT_FIELDS,
@@ -104,7 +105,9 @@ def listing_payload_build(listing: Listing, *, image_url: ImageUrl = _default_im
         attributes |= _map_values(variant.options or {}, mapping)
     variants: list[VariantPayload] = []
     if variant is None:
-        for item in product.variants.all():
+        items = list(product.variants.all())
+        definitions = variant_metafield_definitions() if any(item.metafields for item in items) else []
+        for item in items:
             price, compare, quantity = variant_offer(listing, item)
             variants.append(
                 VariantPayload(
@@ -114,6 +117,10 @@ def listing_payload_build(listing: Listing, *, image_url: ImageUrl = _default_im
                     options=_map_values(item.options or {}, mapping),
                     barcode=item.barcode,
                     compare_at_price=compare,
+                    metafields=tuple(
+                        MetafieldPayload(*values)
+                        for values in metafield_payload_values(item.metafields or {}, "variant", definitions)
+                    ),
                 )
             )
     return ListingPayload(
@@ -185,6 +192,9 @@ def listing_payload_hash(payload: ListingPayload) -> str:
     """
     data = dataclasses.asdict(payload)
     data.pop("external_id", None)
+    for row in data.get("variants") or ():
+        if not row.get("metafields"):
+            row.pop("metafields", None)  # no variant metafields: the same hash as before they were sent
     if not any(data.get("image_alts") or ()):
         data.pop("image_alts", None)  # no alt text: the same hash as before alt texts were sent
     for name in CONTENT_PAYLOAD_FIELDS:
@@ -267,3 +277,67 @@ def version_diff(
     """Field-by-field differences from `older` (None: from nothing) to `newer`."""
     fields = LISTING_CONTENT_FIELDS if isinstance(newer, ListingVersion) else PRODUCT_CONTENT_FIELDS
     return content_diff(version_content(older) if older is not None else None, version_content(newer), fields)
+
+
+# A listing in one of these with an external id is held by its marketplace (paused there included); one queued or
+# publishing is on its way there (the same sets as listings/state.py, which selectors may not import).
+UNDO_HELD_STATUSES = frozenset(
+    {ListingStatus.IN_REVIEW, ListingStatus.LIVE, ListingStatus.ERROR, ListingStatus.OUT_OF_SYNC}
+    | {ListingStatus.SUPPRESSED, ListingStatus.PAUSED, ListingStatus.QUEUED, ListingStatus.PUBLISHING}
+)
+UNDO_IN_FLIGHT_STATUSES = frozenset({ListingStatus.QUEUED, ListingStatus.PUBLISHING})
+
+
+@dataclasses.dataclass
+class ChangesetUndoPlan:
+    """What undoing a bulk publish or a bulk assign will do (docs/catalog.md#undoing-publishes-and-assignments):
+    the listings it acts on (`delist` or `delete`), those it leaves and why, and those that stop it (still on
+    their way to the marketplace). The confirmation step shows `summary`; the undo acts on the same plan."""
+
+    action: str
+    targets: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    left: list[str] = dataclasses.field(default_factory=list)
+    blocking: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        if self.action == "delete":
+            what = f"deletes {len(self.targets)} draft listing(s) this bulk assign created (none is on a marketplace)"
+        else:
+            what = f"delists {len(self.targets)} listing(s) this bulk publish put on their marketplaces"
+        left = f"; {len(self.left)} left as they are (named)" if self.left else ""
+        return f"Undo {what}{left}."
+
+
+UNDO_ACTIONS = {ChangesetKind.BULK_ASSIGN: "delete", ChangesetKind.BULK_PUBLISH: "delist"}
+
+
+def changeset_undo_plan(changeset: Changeset) -> ChangesetUndoPlan:
+    """The plan of a bulk publish's or bulk assign's undo, from its recorded listings (two queries)."""
+    action = UNDO_ACTIONS[ChangesetKind(changeset.kind)]
+    plan = ChangesetUndoPlan(action=action)
+    items = list(ChangesetListing.objects.filter(changeset=changeset).values_list("listing_id", "previous_status"))
+    gone = sum(1 for listing_id, _ in items if listing_id is None)
+    rows = Listing.objects.filter(pk__in=[pk for pk, _ in items if pk is not None]).order_by("pk")
+    fields = ("pk", "channel_id", "status", "external_id", "product__sku", "channel__name")
+    before = dict(items)
+    for row in rows.values(*fields):
+        name = f"{row['product__sku']} on {row['channel__name']}"
+        status = ListingStatus(row["status"]).label
+        on_marketplace = bool(row["external_id"]) and row["status"] in UNDO_HELD_STATUSES
+        if action == "delete":
+            if row["status"] in UNDO_IN_FLIGHT_STATUSES or on_marketplace:
+                plan.left.append(f"{name}: published since ({status}); delist it first")
+            else:
+                plan.targets.append(row)
+        elif before.get(row["pk"]):  # its status then, recorded only when the marketplace held it
+            plan.left.append(f"{name}: was on the marketplace before this publish; left {status}")
+        elif row["status"] in UNDO_IN_FLIGHT_STATUSES:
+            plan.blocking.append(f"{name}: still being published ({status})")
+        elif not row["external_id"] or row["status"] == ListingStatus.DELISTED:
+            plan.left.append(f"{name}: not on the marketplace ({status}); nothing to delist")
+        else:
+            plan.targets.append(row)
+    if gone:
+        plan.left.append(f"{gone} listing(s) deleted since")
+    return plan

@@ -16,8 +16,10 @@ from accounts.roles import can_edit, channel_scoped
 from catalog.models import Product
 from common.errors import ApplicationError
 from listings import services
+from listings.choices import ChangesetKind, ChangesetStatus
 from listings.models import Changeset, Listing
-from listings.selectors import listing_versions, product_versions, version_diff
+from listings.selectors import changeset_undo_plan, listing_versions, product_versions, version_diff
+from syncing.services import changeset_revert
 
 HISTORY_PAGE_SIZE = 50
 
@@ -136,22 +138,54 @@ class ChangesetListView(StaffReadMixin, View):
         page = Paginator(Changeset.objects.select_related("created_by").order_by("-id"), 50).get_page(
             request.GET.get("page")
         )
-        context = {"page_obj": page, "can_edit": can_edit(request.user, "catalog")}
+        context = {
+            "page_obj": page,
+            "can_edit": can_edit(request.user, "catalog"),
+            "listing_undo_kinds": sorted(services.LISTING_UNDO_KINDS),
+        }
         return render(request, "listings/changeset_list.html", context)
 
 
 class ChangesetUndoView(StaffWriteMixin, View):
+    """Undo of a changeset. A bulk publish or bulk assign first shows its confirmation step (GET): what the undo
+    will delist or delete and what it leaves (docs/catalog.md#undoing-publishes-and-assignments)."""
+
     required_area = "catalog"
+    SHOWN = 100  # listings named on the confirmation page; the rest are counted
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        changeset = get_object_or_404(Changeset, pk=pk)
+        if changeset.kind not in services.LISTING_UNDO_KINDS or changeset.status != ChangesetStatus.APPLIED:
+            return HttpResponseRedirect(reverse("listings:changeset_list"))
+        plan = changeset_undo_plan(changeset)
+        context = {
+            "changeset": changeset,
+            "plan": plan,
+            "targets": plan.targets[: self.SHOWN],
+            "more": max(0, len(plan.targets) - self.SHOWN),
+        }
+        return render(request, "listings/changeset_undo_confirm.html", context)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         changeset = get_object_or_404(Changeset, pk=pk)
+        confirm = request.POST.get("confirm") == "yes"
         try:
-            report = services.changeset_undo(changeset=changeset, user=request.user)
+            report = changeset_revert(changeset=changeset, user=request.user, confirm=confirm)
         except ApplicationError as exc:
             messages.error(request, exc.message)
+            if exc.extra.get("code") == "confirmation_required" and changeset.kind in services.LISTING_UNDO_KINDS:
+                return HttpResponseRedirect(reverse("listings:changeset_undo", args=[pk]))
             return HttpResponseRedirect(reverse("listings:changeset_list"))
+        left = f" Left as they were: {'; '.join(report.conflicts[:20])}." if report.conflicts else ""
         if report.queued:
             messages.info(request, f"Undoing changeset #{pk} in the background; this page shows its progress.")
+        elif changeset.kind == ChangesetKind.BULK_PUBLISH:
+            jobs = ", ".join(f"#{job}" for job in report.jobs) or "none"
+            messages.success(
+                request, f"Changeset #{pk} undone: delisting {report.restored} listing(s) (jobs {jobs}).{left}"
+            )
+        elif changeset.kind == ChangesetKind.BULK_ASSIGN:
+            messages.success(request, f"Changeset #{pk} undone: {report.restored} draft listing(s) deleted.{left}")
         else:
             conflicts = f" Not restored (changed since): {'; '.join(report.conflicts)}." if report.conflicts else ""
             messages.success(request, f"Changeset #{pk} undone: {report.restored} item(s) restored.{conflicts}")

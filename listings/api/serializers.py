@@ -232,6 +232,7 @@ class ListingAssignResultSerializer(serializers.Serializer):
     skipped_existing = serializers.IntegerField()
     skipped_archived = serializers.IntegerField()
     skipped_missing = serializers.IntegerField()
+    changeset = serializers.IntegerField(help_text="The bulk_assign changeset that can undo it (0: nothing created).")
 
 
 class ListingBulkCreateSerializer(serializers.Serializer):

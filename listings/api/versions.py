@@ -17,6 +17,7 @@ from catalog.models import Product
 from listings import services
 from listings.models import Changeset, Listing, ListingVersion, ProductVersion
 from listings.selectors import listing_version_content, listing_versions, product_versions, version_diff
+from syncing.services import changeset_revert
 
 
 class VersionBaseSerializer(serializers.Serializer):
@@ -208,9 +209,22 @@ class ChangesetSerializer(serializers.ModelSerializer):
 
 class UndoResultSerializer(serializers.Serializer):
     queued = serializers.BooleanField(help_text="True: a background job undoes it; follow the changeset's progress.")
-    restored = serializers.IntegerField()
+    restored = serializers.IntegerField(
+        help_text="Items restored; listings delisted or deleted for a bulk publish/assign."
+    )
     conflicts = serializers.ListField(child=serializers.CharField(), help_text="Items changed since, not restored.")
     skipped = serializers.ListField(child=serializers.CharField())
+    jobs = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="A bulk publish's undo: its delisting sync jobs."
+    )
+
+
+class UndoRequestSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        default=False,
+        help_text="Required (true) to undo a bulk publish (delists) or a bulk assign (deletes its drafts); without it "
+        "the answer is 409 `confirmation_required` whose `will` says what the undo would do.",
+    )
 
 
 class ChangesetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -221,12 +235,60 @@ class ChangesetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     required_role_area = "catalog"
 
     @extend_schema(
-        request=None,
+        request=UndoRequestSerializer,
         responses={200: UndoResultSerializer, 202: UndoResultSerializer},
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
     )
     @action(detail=True, methods=["post"])
     def undo(self, request: Request, pk: Any = None) -> Response:
-        report = services.changeset_undo(changeset=self.get_object(), user=request.user)
+        body = UndoRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        report = changeset_revert(
+            changeset=self.get_object(), user=request.user, confirm=body.validated_data["confirm"]
+        )
         data = {"queued": report.queued, **report.as_dict()}
         return Response(data, status=status.HTTP_202_ACCEPTED if report.queued else status.HTTP_200_OK)
+
+
+class BaselineRequestSerializer(serializers.Serializer):
+    products = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_empty=False,
+        help_text="Only these product ids and their listings (default: every product).",
+    )
+    chunk_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=10_000, help_text="Products per transaction (default 1,000)."
+    )
+
+    def validate_products(self, value: list[int]) -> list[int]:
+        missing = sorted(set(value) - set(Product.objects.filter(pk__in=value).values_list("pk", flat=True)))
+        if missing:
+            raise serializers.ValidationError(f"No product with id {', '.join(map(str, missing))}.")
+        return value
+
+
+class BaselineResultSerializer(serializers.Serializer):
+    products = serializers.IntegerField(help_text="Product versions recorded.")
+    listings = serializers.IntegerField(help_text="Listing versions recorded.")
+    chunks = serializers.IntegerField()
+
+
+class BaselineView(APIView):
+    """`POST /api/v1/versions/baseline/`: what `manage.py record_baseline_versions` and the admin action do, through
+    the same service (docs/catalog.md#baseline-versions); idempotent, a second call records nothing."""
+
+    required_role_area = "catalog"
+
+    @extend_schema(
+        request=BaselineRequestSerializer, responses={200: BaselineResultSerializer}, operation_id="versions_baseline"
+    )
+    def post(self, request: Request) -> Response:
+        body = BaselineRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.content_versions_baseline(
+            user=request.user,
+            product_ids=body.validated_data.get("products"),
+            chunk_size=body.validated_data.get("chunk_size", services.BASELINE_CHUNK),
+        )
+        return Response({"products": result.products, "listings": result.listings, "chunks": result.chunks})

@@ -7,6 +7,7 @@
 - `split`: list each variant of a family listing separately.
 - `changes`: push on change: the "changed since push" mark, its compare-and-clear, and pending values.
 - `versions`: content versions (the one writer of them), rollback, changesets and their undo.
+- `bulk_undo`: the listings a bulk publish or bulk assign recorded, and the assign's undo (deletes its drafts).
 - `baseline`: the first version of products and listings that existed before versions were kept.
 - `grid`: the bulk price and stock grid's changeset; imported as `listings.services.grid` (it calls the catalog
   and inventory services, which import this package: re-exporting it here would close an import cycle).
@@ -21,6 +22,7 @@ from listings.state import ALLOWED_TRANSITIONS, listing_status_move, listing_tra
 
 from .assign import ASSIGN_CHUNK, ASSIGN_SYNC_READINESS_MAX, listings_bulk_assign
 from .baseline import BASELINE_CHUNK, BaselineResult, content_versions_baseline
+from .bulk_undo import changeset_assign_undo, changeset_listings_record, changeset_undo_plan_confirmed
 from .changes import (
     AUTO_PUSH_STATUSES,
     MARKED_STATUSES,
@@ -47,14 +49,23 @@ from .removal import listings_blocking_delete, product_deleting_listings_release
 from .split import listing_variants_split
 from .verdicts import READINESS_CHUNK, READINESS_FIELDS, listings_readiness_refresh, listings_readiness_refresh_enqueue
 from .versions import (
+    LISTING_UNDO_KINDS,
+    UndoReport,
     changeset_open,
     changeset_undo,
+    changeset_undo_finish,
     content_versions_record,
     listing_version_rollback,
     product_version_rollback,
 )
 
 __all__ = [
+    "LISTING_UNDO_KINDS",
+    "UndoReport",
+    "changeset_assign_undo",
+    "changeset_listings_record",
+    "changeset_undo_finish",
+    "changeset_undo_plan_confirmed",
     "BASELINE_CHUNK",
     "BaselineResult",
     "content_versions_baseline",

@@ -16,11 +16,14 @@ from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
 from common.enqueue import enqueue
 from common.errors import ApplicationError
+from listings.choices import ChangesetKind
 from listings.events import LISTINGS_CREATED
-from listings.models import Listing
+from listings.models import Changeset, Listing
 from listings.tasks import listings_readiness_check_new_task
 
+from .bulk_undo import changeset_listings_record
 from .verdicts import listings_readiness_refresh
+from .versions import changeset_open
 
 # Products read and assigned per transaction. 1,000 products × 6 channels = 6,000 rows per commit, which keeps
 # each transaction short (the SQLite writer lock) while the per-chunk queries stay few.
@@ -105,8 +108,15 @@ def _insert_missing_sql(product_ids: list[int], channel_ids: list[int], actor: A
     return sql, [*params, *product_ids, *channel_ids]
 
 
-def _assign_chunk(rows: list[tuple[int, str]], channel_ids: list[int], actor: Any) -> tuple[int, int, int]:
-    """Create the missing product-level listings of one chunk; returns (created, existing, archived).
+def _changeset_open(channel_ids: list[int], user: User) -> Changeset:
+    """The assignment's `bulk_assign` changeset; its undo deletes the drafts it created
+    (docs/catalog.md#undoing-publishes-and-assignments)."""
+    names = ", ".join(Channel.objects.filter(pk__in=channel_ids).order_by("name").values_list("name", flat=True))
+    return changeset_open(kind=ChangesetKind.BULK_ASSIGN, description=f"Assign to {names}", user=user)
+
+
+def _assign_chunk(rows: list[tuple[int, str]], channel_ids: list[int], actor: Any) -> tuple[list[int], int, int]:
+    """Create the missing product-level listings of one chunk; returns (created ids, existing, archived).
 
     The INSERT bypasses model signals, so the new listings' audit entries are written by one more INSERT ...
     SELECT (`audit_record_created_sql`): per chunk a fixed number of statements, never one per row. The new ids
@@ -115,7 +125,7 @@ def _assign_chunk(rows: list[tuple[int, str]], channel_ids: list[int], actor: An
     archived = sum(1 for _, status in rows if status == ProductStatus.ARCHIVED) * len(channel_ids)
     product_ids = [pk for pk, status in rows if status != ProductStatus.ARCHIVED]
     if not product_ids:
-        return 0, 0, archived
+        return [], 0, archived
     sql, params = _insert_missing_sql(product_ids, channel_ids, actor)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -133,7 +143,7 @@ def _assign_chunk(rows: list[tuple[int, str]], channel_ids: list[int], actor: An
     )
     if created_ids:
         events.publish(LISTINGS_CREATED, listing_ids=created_ids, source="", user=actor)
-    return len(created_ids), len(product_ids) * len(channel_ids) - len(created_ids), archived
+    return created_ids, len(product_ids) * len(channel_ids) - len(created_ids), archived
 
 
 def listings_bulk_assign(
@@ -159,9 +169,14 @@ def listings_bulk_assign(
     counts = {"products": 0, "channels": len(channel_ids), "created": 0, "skipped_existing": 0}
     counts |= {"skipped_archived": 0, "skipped_missing": 0}
     queue_checks = False
+    changeset: Changeset | None = None
     for asked, rows in _product_chunks(products):
         with transaction.atomic():
-            created, existing, archived = _assign_chunk(rows, channel_ids, actor)
+            created_ids, existing, archived = _assign_chunk(rows, channel_ids, actor)
+            created = len(created_ids)
+            if created_ids:  # one changeset for the whole assignment, opened at its first new listing
+                changeset = changeset or _changeset_open(channel_ids, user)
+                changeset_listings_record(changeset=changeset, rows=[(pk, "") for pk in created_ids])
             if 0 < created <= ASSIGN_SYNC_READINESS_MAX:  # a page's worth: check the new rows while at hand
                 listings_readiness_refresh(
                     product_ids=[pk for pk, _ in rows], channel_ids=channel_ids, unchecked_only=True
@@ -174,6 +189,7 @@ def listings_bulk_assign(
         counts["skipped_archived"] += archived
         counts["skipped_missing"] += asked - len(rows)
     counts["skipped"] = counts["skipped_existing"] + counts["skipped_archived"]
+    counts["changeset"] = changeset.pk if changeset else 0
     if queue_checks:
         _readiness_check_new_enqueue(channel_ids)
     return counts

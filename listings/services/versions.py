@@ -23,7 +23,7 @@ from common import events
 from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
 from common.errors import ApplicationError
-from listings.choices import ChangesetStatus, ChangeType
+from listings.choices import ChangesetKind, ChangesetStatus, ChangeType
 from listings.events import LISTING_CONTENT_VERSIONED
 from listings.models import Changeset, Listing, ListingVersion, ProductVersion
 from listings.selectors import listing_version_content
@@ -418,17 +418,19 @@ class UndoReport:
     conflicts: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     queued: bool = False
+    jobs: list[int] = field(default_factory=list)  # the delisting jobs of a bulk publish's undo
 
     def as_dict(self) -> dict[str, Any]:
-        return {"restored": self.restored, "conflicts": self.conflicts, "skipped": self.skipped}
+        data: dict[str, Any] = {"restored": self.restored, "conflicts": self.conflicts, "skipped": self.skipped}
+        return data | ({"jobs": self.jobs} if self.jobs else {})
 
 
-@transaction.atomic
-def changeset_undo(*, changeset: Changeset, user: User = None, run_now: bool = False) -> UndoReport:
-    """Restore every item of the changeset to its version before it; items changed since are refused and named.
+# Changesets whose undo acts on listings, not on content: each has its own confirmation step.
+LISTING_UNDO_KINDS = frozenset({ChangesetKind.BULK_PUBLISH, ChangesetKind.BULK_ASSIGN})
 
-    A changeset of more than UNDO_SYNC_MAX items is undone by a background job (`changeset_undo_task`) that
-    reports its progress on the changeset; `run_now` is how that job calls in."""
+
+def changeset_undo_lock(*, changeset: Changeset, run_now: bool = False) -> Changeset:
+    """The changeset locked for its undo; refused when it was undone already or is being undone."""
     changeset = Changeset.objects.select_for_update().get(pk=changeset.pk)
     if changeset.status == ChangesetStatus.UNDONE:
         when = timezone.localtime(changeset.undone_at).strftime("%Y-%m-%d %H:%M") if changeset.undone_at else ""
@@ -437,6 +439,29 @@ def changeset_undo(*, changeset: Changeset, user: User = None, run_now: bool = F
         )
     if changeset.status == ChangesetStatus.UNDOING and not run_now:
         raise ApplicationError(f"Changeset #{changeset.pk} is being undone already.", extra={"code": "undoing"})
+    return changeset
+
+
+def changeset_undo_finish(*, changeset: Changeset, user: User, report: UndoReport, total: int) -> None:
+    """Mark a locked changeset undone, with its report."""
+    changeset.status, changeset.undone_at, changeset.undone_by = ChangesetStatus.UNDONE, timezone.now(), _actor(user)
+    changeset.undo_total, changeset.undo_done, changeset.undo_report = total, total, report.as_dict()
+    changeset.save()
+
+
+@transaction.atomic
+def changeset_undo(*, changeset: Changeset, user: User = None, run_now: bool = False) -> UndoReport:
+    """Restore every item of the changeset to its version before it; items changed since are refused and named.
+
+    A changeset of more than UNDO_SYNC_MAX items is undone by a background job (`changeset_undo_task`) that
+    reports its progress on the changeset; `run_now` is how that job calls in."""
+    changeset = changeset_undo_lock(changeset=changeset, run_now=run_now)
+    if changeset.kind in LISTING_UNDO_KINDS:
+        raise ApplicationError(
+            f"Changeset #{changeset.pk} is a {changeset.get_kind_display().lower()}: its undo takes listings off "
+            "(delists or deletes them) and has its own confirmation step.",
+            extra={"code": "confirmation_required"},
+        )
     products, listings = changeset_items(changeset)
     total = len(products) + len(listings)
     if total > UNDO_SYNC_MAX and not run_now:
@@ -458,9 +483,7 @@ def changeset_undo(*, changeset: Changeset, user: User = None, run_now: bool = F
     ):
         _undo_listings(changeset, listings, user, report)
         _undo_products(changeset, products, user, report)
-    changeset.status, changeset.undone_at, changeset.undone_by = ChangesetStatus.UNDONE, timezone.now(), _actor(user)
-    changeset.undo_done, changeset.undo_report = total, report.as_dict()
-    changeset.save()
+    changeset_undo_finish(changeset=changeset, user=user, report=report, total=total)
     return report
 
 

@@ -100,6 +100,8 @@ class VariantPayload:
     options: Mapping[str, str] = field(default_factory=dict)
     barcode: str = ""
     compare_at_price: Decimal | None = None
+    # Variant-owned metafields (Shopify's ProductVariantsBulkInput.metafields, docs/marketplaces/shopify.md#metafields)
+    metafields: Sequence["MetafieldPayload"] = ()
 
 
 @dataclass(frozen=True)

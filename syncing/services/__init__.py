@@ -1,6 +1,7 @@
 """Sync engine services (see docs/sync.md). Import from here; the submodules are split by subject."""
 
 from .autopush import channel_autopush, listings_changes_publish, listings_changes_publish_grouped
+from .changeset_revert import changeset_publish_undo, changeset_revert
 from .deactivate import (
     DEACTIVATE_MODES,
     ChannelDeactivateResult,
@@ -33,6 +34,8 @@ __all__ = [
     "listings_offers_sync",
     "listings_publish",
     "listings_publish_grouped",
+    "changeset_publish_undo",
+    "changeset_revert",
     "sync_event_retry",
     "sync_events_summarise",
     "sync_job_cancel",

@@ -188,3 +188,88 @@ def test_admin_action_records_the_selected_listings_baseline(staff_client, make_
     assert "Baseline: 1 product version(s) and 1 listing version(s) recorded." in response.content.decode()
     assert list(ProductVersion.objects.values_list("product_id", flat=True)) == [listing.product_id]
     assert not ListingVersion.objects.filter(listing=other).exists()
+
+
+# --- API: POST /api/v1/versions/baseline/ ---
+
+
+def test_api_records_the_baseline_through_the_service_then_nothing(api, make_listing):
+    listing, other = make_listing(), make_listing()
+    _forget_versions()
+
+    response = api.post("/api/v1/versions/baseline/", {"products": [listing.product_id]}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"products": 1, "listings": 1, "chunks": 1}
+    [version] = ProductVersion.objects.all()
+    assert (version.product_id, version.change_type, version.created_by.username) == (
+        listing.product_id,
+        ChangeType.BASELINE,
+        "api-editor",
+    )
+    assert not ListingVersion.objects.filter(listing=other).exists()
+    everything = api.post("/api/v1/versions/baseline/", {"chunk_size": 1}, format="json")
+    assert everything.json() == {"products": 1, "listings": 1, "chunks": 2}
+    again = api.post("/api/v1/versions/baseline/", {}, format="json")
+    assert again.json() == {"products": 0, "listings": 0, "chunks": 1}
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"products": [999999]}, "products", "No product with id 999999."),
+        ({"products": []}, "products", "This list may not be empty."),
+        ({"products": "all"}, "products", 'Expected a list of items but got type "str".'),
+        ({"products": ["x"]}, "products", "A valid integer is required."),
+        ({"products": [0]}, "products", "Ensure this value is greater than or equal to 1."),
+        ({"chunk_size": 0}, "chunk_size", "Ensure this value is greater than or equal to 1."),
+        ({"chunk_size": "big"}, "chunk_size", "A valid integer is required."),
+        ({"chunk_size": 10_001}, "chunk_size", "Ensure this value is less than or equal to 10000."),
+    ],
+    ids=["unknown_product", "empty_list", "not_a_list", "not_an_id", "zero_id", "zero_chunk", "text_chunk", "huge"],
+)
+def test_api_refuses_bad_input_naming_the_field_and_writes_nothing(api, make_listing, body, field, message):
+    make_listing()
+    _forget_versions()
+    response = api.post("/api/v1/versions/baseline/", body, format="json")
+    assert response.status_code == 400
+    assert message in str(response.json()), response.json()
+    assert field in str(response.json())
+    assert not ProductVersion.objects.exists()
+    assert not ListingVersion.objects.exists()
+
+
+def test_api_refuses_a_body_that_is_not_an_object_and_viewers(api, viewer_api, make_listing):
+    make_listing()
+    _forget_versions()
+    not_object = api.post("/api/v1/versions/baseline/", [1, 2], format="json")
+    assert not_object.status_code == 400
+    assert "Expected a dictionary" in str(not_object.json())
+    assert viewer_api.post("/api/v1/versions/baseline/", {}, format="json").status_code == 403
+    assert not ProductVersion.objects.exists()
+
+
+def test_the_schema_has_the_baseline_endpoint(api):
+    operation = api.get("/api/schema/?format=json").json()["paths"]["/api/v1/versions/baseline/"]["post"]
+    assert operation["operationId"] == "versions_baseline"
+    assert "200" in operation["responses"]
+
+
+def test_rows_whose_version_appeared_meanwhile_are_skipped_and_not_counted(make_listing):
+    """The race the ON CONFLICT guards: a chunk read two products without versions, then an edit versioned one of
+    them before the INSERT. The count is of rows written (sqlite3's and psycopg's executemany rowcount), so this
+    runs on both databases (docs/deploy.md#tests)."""
+    from listings.services.baseline import _listings_record, _meta, _products_record
+
+    first, second = make_listing(), make_listing()
+    _forget_versions()
+    content_versions_baseline(product_ids=[first.product_id])
+    edited = ProductVersion.objects.get(product=first.product)
+
+    products = _products_record([first.product_id, second.product_id], _meta(None))
+    listings = _listings_record([first.product_id, second.product_id], _meta(None))
+
+    assert (products, listings) == (1, 1)
+    assert ProductVersion.objects.get(product=first.product) == edited
+    assert ProductVersion.objects.filter(product=second.product).count() == 1
+    assert ListingVersion.objects.count() == 2

@@ -7,7 +7,7 @@ from catalog.choices import ProductStatus
 from catalog.models import Product
 from channels.models import Channel
 from common.errors import ApplicationError
-from listings.models import Listing
+from listings.models import Changeset, Listing
 from listings.services import assign, listing_create, listings_bulk_assign
 from tests.fixtures.channels import bulk_products
 
@@ -38,6 +38,7 @@ def test_assigns_every_pair_and_records_the_actor(make_channel, admin_user):
         "skipped_archived": 0,
         "skipped_missing": 0,
         "skipped": 0,
+        "changeset": Changeset.objects.get(kind="bulk_assign").pk,  # its undo deletes the 10 drafts
     }
     assert Listing.objects.filter(status="draft", variant=None, created_by=admin_user).count() == 10
 

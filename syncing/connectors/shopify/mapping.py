@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..base import ListingPayload, RemoteListing, VariantPayload, remote_time, status_lookup
+from ..base import ListingPayload, MetafieldPayload, RemoteListing, VariantPayload, remote_time, status_lookup
 
 # Shopify ProductStatus -> normalised status (docs/marketplaces/shopify.md#remote-status); no review, no suppression.
 STATUS = {"ACTIVE": "live", "DRAFT": "inactive", "ARCHIVED": "inactive"}
@@ -102,10 +102,13 @@ def content_input(payload: ListingPayload) -> dict[str, Any]:
         data["handle"] = payload.handle
     if payload.metafields:
         # MetafieldInput upserts by namespace and key on create and update (docs/marketplaces/shopify.md#metafields)
-        data["metafields"] = [
-            {"namespace": m.namespace, "key": m.key, "type": m.type, "value": m.value} for m in payload.metafields
-        ]
+        data["metafields"] = metafields_input(payload.metafields)
     return data
+
+
+def metafields_input(metafields: Sequence[MetafieldPayload]) -> list[dict[str, str]]:
+    """MetafieldInput {namespace, key, type, value} of a product's or a variant's metafields."""
+    return [{"namespace": m.namespace, "key": m.key, "type": m.type, "value": m.value} for m in metafields]
 
 
 def collection_ids(collection: Mapping[str, Any] | None) -> dict[str, str]:
@@ -176,6 +179,9 @@ def variant_input(row: VariantPayload, variant_id: str = "", location_id: str = 
     }
     if row.barcode:
         data["barcode"] = row.barcode
+    if row.metafields:
+        # ProductVariantsBulkInput.metafields upserts by namespace and key (docs/marketplaces/shopify.md#metafields)
+        data["metafields"] = metafields_input(row.metafields)
     if variant_id:
         data["id"] = variant_id
     else:

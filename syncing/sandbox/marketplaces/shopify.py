@@ -387,6 +387,8 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
             variant["options"] = [{"name": o.get("optionName"), "value": o.get("name")} for o in data["optionValues"]]
         for entry in data.get("inventoryQuantities") or []:
             variant["quantity"] = int(entry.get("availableQuantity") or 0)
+        if data.get("metafields"):
+            variant["metafields"] = _metafields_merge(variant.get("metafields") or [], data["metafields"])
 
     def _validate_product(self, data: Mapping[str, Any], creating: bool) -> list[dict[str, Any]]:
         errors = []
@@ -546,7 +548,7 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
                     }
                 )
                 continue
-            errors += _price_errors(entry, index)
+            errors += _price_errors(entry, index) + _variant_metafield_errors(entry, index)
             targets.append((variant, entry))
         if errors:  # the mutation is all or nothing
             return {"product": None, "productVariants": None, "userErrors": errors}
@@ -567,7 +569,7 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
             return {"product": None, "productVariants": None, "userErrors": [error]}
         errors = _array_limit("variants", entries)
         for index, entry in enumerate(entries):
-            errors += _price_errors(entry, index)
+            errors += _price_errors(entry, index) + _variant_metafield_errors(entry, index)
             if not entry.get("optionValues"):
                 errors.append(
                     {
@@ -684,6 +686,7 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
                 "tracked": True,
             },
             "selectedOptions": [dict(o) for o in variant["options"]],
+            "metafields": {"nodes": [dict(m) for m in variant.get("metafields") or []]},
         }
 
     def _public(self, product: Mapping[str, Any]) -> dict[str, Any]:
@@ -829,6 +832,18 @@ def _metafields_merge(current: list[dict[str, Any]], entries: Any) -> list[dict[
         else:
             found.update(type=entry["type"], value=entry["value"])
     return list(by_key.values())
+
+
+def _variant_metafield_errors(entry: Mapping[str, Any], index: int) -> list[dict[str, Any]]:
+    """ProductVariantsBulkInput.metafields refused as productCreate refuses a product's (userErrors naming
+    variants.<i>.metafields.<j>.value; the whole mutation is refused)."""
+    errors = []
+    for position, metafield in enumerate(entry.get("metafields") or []):
+        message = _metafield_error(metafield)
+        if message:
+            field = ["variants", str(index), "metafields", str(position), "value"]
+            errors.append({"field": field, "message": message, "code": "INVALID_VALUE"})
+    return errors
 
 
 def _content_errors(data: Mapping[str, Any]) -> list[dict[str, Any]]:

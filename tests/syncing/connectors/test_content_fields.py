@@ -1,6 +1,7 @@
 """Content fields (bullets, search terms, SEO, handle, manufacturer, model and part numbers) pushed to the sandbox
 over HTTP and read back as each marketplace stored them (docs/marketplaces/<code>.md#content-fields)."""
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -198,3 +199,58 @@ def test_shopify_refuses_a_collection_image_that_is_not_a_url(connect, make_payl
             make_payload(collection_title="Mugs", collection_handle="mugs", collection_image_url="not a url")
         )
     assert "Image URL is invalid" in str(refused.value)
+
+
+def _variant_metafields(item):
+    return {
+        v["sku"]: {(m["namespace"], m["key"]): (m["type"], m["value"]) for m in v["metafields"]["nodes"]}
+        for v in item["variants"]["nodes"]
+    }
+
+
+def test_shopify_variant_metafields_go_with_each_variant_and_upsert(connect, make_payload, sandbox):
+    """ProductVariantsBulkInput.metafields over the socket (docs/marketplaces/shopify.md#metafields)."""
+    from syncing.connectors.base import MetafieldPayload, VariantPayload
+
+    shopify = connect("shopify")
+    small = VariantPayload(
+        sku="MUG-S",
+        price=Decimal("10.00"),
+        quantity=3,
+        options={"Size": "S"},
+        metafields=(MetafieldPayload("specs", "volume_ml", "number_integer", "250"),),
+    )
+    large = VariantPayload(sku="MUG-L", price=Decimal("12.00"), quantity=2, options={"Size": "L"})
+    created = shopify.push_listing(make_payload(variants=(small, large)))
+    assert _variant_metafields(sandbox.items("shopify")[0]) == {
+        "MUG-S": {("specs", "volume_ml"): ("number_integer", "250")},
+        "MUG-L": {},
+    }
+    creates = [e for e in sandbox.log("shopify") if e.get("op") == "productVariantsBulkCreate"]
+    assert creates, "the variants were created by productVariantsBulkCreate"
+
+    # an update sends them again by productVariantsBulkUpdate: a changed value replaces, a new one is added
+    volume = MetafieldPayload("specs", "volume_ml", "number_integer", "260")
+    glaze = MetafieldPayload("specs", "glaze", "single_line_text_field", "Matt")
+    small = dataclasses.replace(small, metafields=(volume,))
+    large = dataclasses.replace(large, metafields=(glaze,))
+    shopify.push_listing(make_payload(variants=(small, large), external_id=created.external_id))
+    assert _variant_metafields(sandbox.items("shopify")[0]) == {
+        "MUG-S": {("specs", "volume_ml"): ("number_integer", "260")},
+        "MUG-L": {("specs", "glaze"): ("single_line_text_field", "Matt")},
+    }
+
+
+def test_shopify_refuses_a_variant_metafield_of_the_wrong_type_and_keeps_the_variant(connect, make_payload, sandbox):
+    from syncing.connectors.base import MetafieldPayload, VariantPayload
+
+    shopify = connect("shopify")
+    good = VariantPayload(sku="MUG-S", price=Decimal("10.00"), quantity=3, options={"Size": "S"})
+    created = shopify.push_listing(make_payload(variants=(good,)))
+    bad = dataclasses.replace(good, metafields=(MetafieldPayload("specs", "volume_ml", "number_integer", "big"),))
+
+    with pytest.raises(Rejected) as refused:
+        shopify.push_listing(make_payload(variants=(bad,), external_id=created.external_id))
+
+    assert refused.value.field_errors == {"metafields": ["Value is invalid for type number_integer"]}
+    assert _variant_metafields(sandbox.items("shopify")[0]) == {"MUG-S": {}}
