@@ -27,7 +27,12 @@ def _free_port() -> int:
 def test_ctrl_c_stops_every_process_of_make_run(tmp_path):
     # given `make run`'s script on a migrated database file, with free ports
     database = f"sqlite:///{tmp_path / 'run.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": database, "Q_STOP_SECONDS": "5"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "Q_STOP_SECONDS": "5",
+        "SANDBOX_STATE": str(tmp_path / "sandbox.state"),
+    }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     subprocess.run(
         [env.get("PY", str(ROOT / ".venv/bin/python")), "manage.py", "migrate", "--noinput", "-v", "0"],
@@ -73,6 +78,8 @@ def test_ctrl_c_stops_every_process_of_make_run(tmp_path):
         assert time.monotonic() - started < 5 + 5 + 10
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+        # and the sandbox wrote its marketplaces to the state file on the way out (docs/sandbox.md#state-file)
+        assert (tmp_path / "sandbox.state").stat().st_size > 0, log.read_text()[-3000:]
     finally:
         if script.poll() is None:
             os.killpg(script.pid, signal.SIGKILL)
