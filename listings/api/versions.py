@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.roles import channel_scoped
 from catalog.models import Product
+from common.api.serializers import MAX_ID, StrictIntegerField
 from listings import services
 from listings.models import Changeset, Listing, ListingVersion, ProductVersion
 from listings.selectors import listing_version_content, listing_versions, product_versions, version_diff
@@ -252,7 +253,7 @@ class ChangesetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
 class BaselineRequestSerializer(serializers.Serializer):
     products = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         allow_empty=False,
         help_text="Only these product ids and their listings (default: every product).",

@@ -222,11 +222,22 @@ def test_api_records_the_baseline_through_the_service_then_nothing(api, make_lis
         ({"products": "all"}, "products", 'Expected a list of items but got type "str".'),
         ({"products": ["x"]}, "products", "A valid integer is required."),
         ({"products": [0]}, "products", "Ensure this value is greater than or equal to 1."),
+        ({"products": [2**63]}, "products", "Ensure this value is less than or equal to 9223372036854775807."),
         ({"chunk_size": 0}, "chunk_size", "Ensure this value is greater than or equal to 1."),
         ({"chunk_size": "big"}, "chunk_size", "A valid integer is required."),
         ({"chunk_size": 10_001}, "chunk_size", "Ensure this value is less than or equal to 10000."),
     ],
-    ids=["unknown_product", "empty_list", "not_a_list", "not_an_id", "zero_id", "zero_chunk", "text_chunk", "huge"],
+    ids=[
+        "unknown_product",
+        "empty_list",
+        "not_a_list",
+        "not_an_id",
+        "zero_id",
+        "id_too_large",
+        "zero_chunk",
+        "text_chunk",
+        "huge",
+    ],  # fmt: skip
 )
 def test_api_refuses_bad_input_naming_the_field_and_writes_nothing(api, make_listing, body, field, message):
     make_listing()
