@@ -1,8 +1,21 @@
 """FilterSets of the pricing app, shared by the pages and the API."""
 
+from typing import Any
+
 import django_filters
+from django.db.models import F, OrderBy
 
 from .models import ChannelFee, ListingMargin
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """`ordering` with unknown values last either way: SQLite sorts NULL first ascending and PostgreSQL first
+    descending, so the same request would list the unmargined listings at either end."""
+
+    def get_ordering_value(self, param: str) -> Any:
+        name = super().get_ordering_value(param)
+        descending = name.startswith("-")
+        return OrderBy(F(name.lstrip("-")), descending=descending, nulls_last=True)
 
 
 class ChannelFeeFilterSet(django_filters.FilterSet):
@@ -18,7 +31,7 @@ class ListingMarginFilterSet(django_filters.FilterSet):
     channel = django_filters.NumberFilter(field_name="listing__channel_id")
     margin_min = django_filters.NumberFilter(field_name="net_margin_pct", lookup_expr="gte")
     margin_max = django_filters.NumberFilter(field_name="net_margin_pct", lookup_expr="lte")
-    ordering = django_filters.OrderingFilter(
+    ordering = NullsLastOrderingFilter(
         fields=(("net_margin_pct", "net_margin_pct"), ("net_margin", "net_margin"), ("listing_id", "listing"))
     )
 
