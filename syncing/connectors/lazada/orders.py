@@ -61,10 +61,21 @@ def pull_orders(client: LazadaClient, cursor: str | None, updated_since: datetim
     next_state: dict[str, Any] | None = None
     if rows and next_offset < total:
         if next_offset + LIMIT > OFFSET_MAX:  # past offset 5,000: restart at the last order's update time
-            next_state = {"after": str(rows[-1].get("updated_at") or state["after"]), "offset": 0}
+            next_state = {"after": _restart_after(str(rows[-1].get("updated_at") or ""), state["after"]), "offset": 0}
         else:
             next_state = {"after": state["after"], "offset": next_offset}
     return Page(items=orders, next_cursor=json.dumps(next_state) if next_state else None)
+
+
+def _restart_after(last: str, after: str) -> str:
+    """Where the window restarts past offset 5,000: the last order's update time, or, when that is still the
+    window's start (over 5,000 orders updated within one second, which `update_after` cannot page further), the
+    next second: the window must move, or the same pages would come back forever
+    (docs/marketplaces/lazada.md#orders)."""
+    start, restart = remote_time(after), remote_time(last)
+    if restart is None or start is None or restart <= start:
+        return _lazada_time((start or restart or dt.datetime.now(dt.UTC)) + dt.timedelta(seconds=1))
+    return _lazada_time(restart)
 
 
 def _items(client: LazadaClient, order_ids: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:

@@ -89,3 +89,28 @@ def test_push_signature_good_bad_missing(lazada, buyer, receiver, subscribe):
     with pytest.raises(WebhookRejected) as missing:
         verify_webhook(delivery["body"], {}, APP_KEY, APP_SECRET)
     assert missing.value.code == "missing_signature"
+
+
+def test_a_second_holding_more_orders_than_the_offset_cap_does_not_loop(lazada, buyer, monkeypatch):
+    # given pages of 2 and an offset cap of 4 (Lazada's are 100 and 5,000), and 5 orders placed in the same second
+    monkeypatch.setattr("syncing.connectors.lazada.orders.LIMIT", 2)
+    monkeypatch.setattr("syncing.connectors.lazada.orders.OFFSET_MAX", 4)
+    ids = [buyer("place", "lazada", lines=[{"sku": "MUG-001", "quantity": 1}])[1]["order_id"] for _ in range(5)]
+    placed = {o.external_id: o.updated_at for o in lazada.pull_orders().items}
+    assert len(set(placed.values())) == 1, "the orders must share one update second for this test"
+    # when the orders are pulled page by page
+    seen, cursor, pages = [], None, 0
+    while pages < 20:
+        page = lazada.pull_orders(cursor)
+        pages += 1
+        seen += [o.external_id for o in page.items]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    # then the pull ends: the window restarts at the orders' second once, then moves past it instead of
+    # reading the same pages again (docs/marketplaces/lazada.md#orders); what lies beyond the cap in that
+    # second is left to the next pull's overlap and the webhooks
+    assert cursor is None, f"still paging after {pages} pages"
+    assert pages <= 5
+    assert set(seen) <= set(ids)
+    assert ids[:4] == list(dict.fromkeys(seen))[:4]
