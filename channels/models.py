@@ -26,6 +26,21 @@ RULE_FIELDS = (
     "required_attributes",
 )
 
+# The price and stock rule settings channels/rules.py reads for a listing's offer (after the currency).
+OFFER_RULE_FIELDS = (
+    "price_currency_rate",
+    "price_adjust_type",
+    "price_adjust_value",
+    "price_rounding_ending",
+    "price_min",
+    "price_max",
+    "stock_percent",
+    "stock_buffer",
+    "stock_max",
+    "minimum_stock",
+    "minimum_stock_primary",
+)
+
 
 class Channel(BaseModel):
     """One marketplace account in one country: where listings are published, with its own rules and limits.

@@ -17,7 +17,7 @@ from common.errors import ApplicationError
 from syncing.connectors import get_connector_class
 
 from .events import PAYLOAD_INPUTS_CHANGED, READINESS_INPUTS_CHANGED
-from .models import RULE_FIELDS, AttributeValueMapping, CategoryMapping, Channel
+from .models import OFFER_RULE_FIELDS, RULE_FIELDS, AttributeValueMapping, CategoryMapping, Channel
 
 # The settings a person edits, in the order the form and the API show them (the form, the serializer and the
 # services all read this one list).
@@ -33,17 +33,7 @@ CHANNEL_EDITABLE_FIELDS: tuple[str, ...] = (
     "rate_limit_per_second",
     "rate_limit_burst",
     *RULE_FIELDS,
-    "price_currency_rate",
-    "price_adjust_type",
-    "price_adjust_value",
-    "price_rounding_ending",
-    "price_min",
-    "price_max",
-    "stock_percent",
-    "stock_buffer",
-    "stock_max",
-    "minimum_stock",
-    "minimum_stock_primary",
+    *OFFER_RULE_FIELDS,
     "conflict_policy",
     "pull_interval_hours",
     "pull_incremental_minutes",

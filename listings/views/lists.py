@@ -13,6 +13,7 @@ from django.views.generic import ListView
 from accounts.mixins import StaffReadMixin, StaffWriteMixin
 from accounts.roles import can_edit, channel_scoped
 from catalog.models import Variant
+from channels.models import OFFER_RULE_FIELDS
 from common.pagination import PagedListMixin
 from common.views import error_text
 from syncing.services import listings_changes_publish_grouped, listings_publish_grouped
@@ -27,20 +28,7 @@ from .deactivate import deactivate_confirmed_or_asked
 from .shared import AREA, flash, flash_publish, job_watch_context, jobs_watch, safe_next
 
 # Channel fields the price and stock rules read (channels/rules.py)
-CHANNEL_OFFER_FIELDS = (
-    "currency",
-    "price_currency_rate",
-    "price_adjust_type",
-    "price_adjust_value",
-    "price_rounding_ending",
-    "price_min",
-    "price_max",
-    "stock_percent",
-    "stock_buffer",
-    "stock_max",
-    "minimum_stock",
-    "minimum_stock_primary",
-)
+CHANNEL_OFFER_FIELDS = ("currency", *OFFER_RULE_FIELDS)
 
 
 def flash_publish_changes(request: HttpRequest, listing_ids: list[int]) -> None:
