@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.audit.context import AuditActor
+from accounts.events import RUNTIME_SETTING_CHANGED
 from accounts.models import RuntimeSetting, SettingsVersion
 from accounts.runtime_settings import VERSION_NAME, runtime_settings_cache_clear
 from accounts.setting_values import SPECS, SPECS_BY_KEY, value_display, value_parse, value_store, value_text
+from common import events
 from common.actors import Actor
 
 
@@ -70,6 +72,7 @@ def runtime_setting_set(*, key: str, raw_value: Any, user: Actor = None) -> Runt
     _version_bump()
     runtime_settings_cache_clear()
     transaction.on_commit(runtime_settings_cache_clear)
+    events.publish(RUNTIME_SETTING_CHANGED, key=setting.key)
     return setting
 
 

@@ -22,7 +22,7 @@ from common.saving import fields_save
 
 from .cost_models import BomLine, Component, ComponentPrice, CurrencyRate, LandedCost, PlannedBatch, Supplier
 from .cost_selectors import products_using_components, units_landed
-from .events import LANDED_COSTS_CHANGED
+from .events import CURRENCY_RATE_CHANGED, LANDED_COSTS_CHANGED
 from .tasks import landed_costs_recompute_task
 
 M = TypeVar("M", bound=models.Model)
@@ -200,9 +200,12 @@ def planned_batch_set(*, product_id: int, variant_id: int | None, quantity: int,
 @transaction.atomic
 def currency_rate_set(*, currency: str, rate: Any, user: User = None) -> CurrencyRate:
     row = CurrencyRate.objects.filter(currency=currency).first() or CurrencyRate(currency=currency)
+    before = row.rate
     row.rate = rate
     row.full_clean()
     row.save()
+    if before != row.rate:  # full_clean made it a Decimal
+        events.publish(CURRENCY_RATE_CHANGED, currency=row.currency)
     _recompute_later(
         component_ids=ComponentPrice.objects.filter(currency=currency).values_list("component_id", flat=True)
     )

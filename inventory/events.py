@@ -10,3 +10,8 @@ STOCK_OVERSOLD = "inventory.stock_oversold"
 # the chunk's transaction). Payload: product_ids (list of int). Pricing refreshes those products' listings' stored
 # margins (docs/pricing.md#stored-margins).
 LANDED_COSTS_CHANGED = "inventory.landed_costs_changed"
+
+# An exchange rate was set to a new value (inventory.cost_services.currency_rate_set, inside its transaction).
+# Payload: currency (str). Pricing refreshes the stored margins of the listings whose channel or product uses that
+# currency (docs/pricing.md#stored-margins); components priced in it get their landed costs recomputed as before.
+CURRENCY_RATE_CHANGED = "inventory.currency_rate_changed"

@@ -17,13 +17,17 @@ class PricingConfig(AppConfig):
         self._landed_costs_subscribe()
 
     def _landed_costs_subscribe(self) -> None:
-        """A landed-cost recompute refreshes the stored margins of its products' listings (docs/pricing.md)."""
+        """A landed-cost recompute, an exchange rate or the default floor refreshes the stored margins they move
+        (docs/pricing.md#stored-margins)."""
+        from accounts.events import RUNTIME_SETTING_CHANGED
         from common import events
-        from inventory.events import LANDED_COSTS_CHANGED
+        from inventory.events import CURRENCY_RATE_CHANGED, LANDED_COSTS_CHANGED
 
-        from .services import landed_costs_changed
+        from .services import currency_rate_changed, landed_costs_changed, runtime_setting_changed
 
         events.subscribe(LANDED_COSTS_CHANGED, landed_costs_changed)
+        events.subscribe(CURRENCY_RATE_CHANGED, currency_rate_changed)
+        events.subscribe(RUNTIME_SETTING_CHANGED, runtime_setting_changed)
 
     def _competitors_subscribe(self) -> None:
         """Competitor observations reach the price history and the auto rules (docs/competitors.md#for-price-rules)."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from channels.models import Channel
@@ -136,6 +137,21 @@ def landed_costs_changed(*, product_ids: Collection[int], **_: Any) -> None:
     listing_margins_refresh(
         listing_ids=Listing.objects.filter(product_id__in=list(product_ids)).values_list("pk", flat=True)
     )
+
+
+def currency_rate_changed(*, currency: str, **_: Any) -> None:
+    """Handler of `inventory.currency_rate_changed`: a margin converts the landed cost (a cost price is in its
+    product's currency) into the channel's currency, so the listings on either side of that rate follow."""
+    listings = Listing.objects.filter(Q(channel__currency=currency) | Q(product__currency=currency))
+    _margins_refresh_or_enqueue(listings.values_list("pk", flat=True))
+
+
+def runtime_setting_changed(*, key: str, **_: Any) -> None:
+    """Handler of `accounts.runtime_setting_changed`: a new default margin floor moves `below_floor` of every
+    listing whose fee row sets no floor of its own. Which row applies depends on each product's category, so every
+    listing is refreshed (queued in chunks when many); a setting changes rarely."""
+    if key == "pricing.default_margin_floor":
+        _margins_refresh_or_enqueue(Listing.objects.values_list("pk", flat=True))
 
 
 def listing_margins_refresh_all() -> int:

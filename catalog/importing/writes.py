@@ -24,7 +24,14 @@ from listings.services import changeset_open, content_versions_record, listings_
 from ..events import STOCK_QUANTITIES_IMPORTED
 from ..fields import PRODUCT_CONTENT_TEXT_FIELDS
 from ..models import ImportBatch, ImportRow, Product, Variant
-from ..services.readiness import CONTENT, OFFERS, payload_parts, products_payload_changed, products_prices_changed
+from ..services.readiness import (
+    CONTENT,
+    MARGIN_INPUT_FIELDS,
+    OFFERS,
+    payload_parts,
+    products_payload_changed,
+    products_prices_changed,
+)
 from . import columns as col
 from .rows import Row
 from .sql import (
@@ -234,12 +241,13 @@ class ChunkWrites:
                 )
         for parts, product_ids in by_parts.items():
             products_payload_changed(product_ids, parts)
-        repriced = {
-            r.target["product_id"] if r.parent_sku else r.target["id"]  # type: ignore[index]
-            for r in chunk
-            if r.action == "update" and "price" in r.changes
-        }
-        products_prices_changed(repriced, ["price"], source="import")
+        repriced: set[int] = set()
+        moved: set[str] = set()  # a price, the cost price or the category: the margins follow (docs/pricing.md)
+        for r in chunk:
+            if r.action == "update" and MARGIN_INPUT_FIELDS & set(r.changes):
+                repriced.add(r.target["product_id"] if r.parent_sku else r.target["id"])  # type: ignore[index]
+                moved |= MARGIN_INPUT_FIELDS & set(r.changes)
+        products_prices_changed(repriced, moved, source="import")
 
     def _audit(self, new_products: list[Row], new_variants: list[Row], updated: list[Row]) -> None:
         """One audit entry per written row, a fixed number of statements per chunk (the writes bypass the signals).

@@ -43,12 +43,16 @@ def products_payload_changed(product_ids: Collection[int], parts: Collection[str
         events.publish(LISTING_INPUTS_CHANGED, product_ids=list(product_ids), category=None, parts=frozenset(parts))
 
 
+MARGIN_INPUT_FIELDS = frozenset({"price", "cost_price", "category", "category_id"})
+
+
 def products_prices_changed(
     product_ids: Collection[int], fields: Iterable[str], *, source: str = "", user: Any = None
 ) -> None:
-    """Tell pricing (event `catalog.prices_changed`) when `fields` include a price or the cost price: the price
-    history records moved prices and the stored margins follow both."""
-    if product_ids and {"price", "cost_price"} & set(fields):
+    """Tell pricing (event `catalog.prices_changed`) when `fields` include a price, the cost price or the category
+    (a category can pick another fee row or a category's price rule): the price history records moved prices and
+    the stored margins follow all three (docs/pricing.md#stored-margins)."""
+    if product_ids and MARGIN_INPUT_FIELDS & set(fields):
         events.publish(PRICES_CHANGED, product_ids=list(product_ids), source=source, user=user)
 
 

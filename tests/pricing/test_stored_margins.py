@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from unittest import mock
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
@@ -13,13 +14,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.services import product_update
+from accounts.setting_services import runtime_setting_set
+from catalog.importing.services import import_file
+from catalog.services import category_create, product_update
 from channels.services import channel_update
 from inventory.cost_services import (
     bom_line_create,
     component_create,
     component_price_create,
     component_price_update,
+    currency_rate_set,
     landed_costs_recompute,
     supplier_create,
 )
@@ -267,3 +271,66 @@ def test_the_admin_lists_margins_read_only_and_recomputes(staff_client, margin_l
     )
     assert listing_margins_refresh(listing_ids=[]) == 0
     assert _margin(high).net_margin == D("12.00")
+
+
+# --- Inputs that move a margin without moving a price (docs/pricing.md#stored-margins) ---
+
+
+def test_a_category_change_picks_the_new_categorys_fee_row(costed):
+    # given a fee row of 10 % for another category on the listing's channel
+    other = category_create(name="Fee category")
+    channel_fee_create(channel=costed.channel, category=other, referral_pct=D("10"))
+    assert _margin(costed).fees == D("0.00")
+
+    # when the product moves into that category: 20 − 8 − 2.00 = 10.00 = 50.00 %
+    product_update(product=costed.product, category=other)
+    assert (_margin(costed).fees, _pct(costed)) == (D("2.00"), D("50.00"))
+
+
+def test_an_import_that_writes_only_the_cost_price_moves_the_margin(costed, tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Products"
+    workbook.active.append(["sku", "cost_price"])
+    workbook.active.append([costed.product.sku, "15.00"])
+    workbook.save(tmp_path / "costs.xlsx")
+
+    batch = import_file(path=tmp_path / "costs.xlsx", on_error="skip-rows")
+
+    assert batch.updated_count == 1
+    # 20 − 15 = 5.00 = 25.00 % (it was 60.00 % until the nightly refresh)
+    assert (_margin(costed).landed_cost, _pct(costed)) == (D("15.00"), D("25.00"))
+
+
+def test_an_exchange_rate_change_moves_the_margins_that_convert_with_it(
+    make_listing, make_channel, make_listable_product
+):
+    # given a product costing 8.00 USD listed on a EUR channel and on a USD channel
+    eur = make_listing(
+        product=make_listable_product(cost_price=D("8.00")), channel=make_channel("shopify", currency="EUR")
+    )
+    usd = make_listing(product=make_listable_product(cost_price=D("8.00")))
+    currency_rate_set(currency="USD", rate=D("1"))
+    before_usd = _margin(usd).computed_at
+
+    # when one USD buys 0.5 EUR: the EUR listing's landed cost is 4.00 EUR
+    currency_rate_set(currency="EUR", rate=D("0.5"))
+
+    assert _margin(eur).landed_cost == D("4.00")
+    assert _margin(usd).computed_at == before_usd  # a USD-only listing is not touched
+
+
+def test_a_new_default_floor_moves_below_floor(costed):
+    assert (_margin(costed).floor_pct, _margin(costed).below_floor) == (D("20"), False)  # 60 % against 20 %
+
+    runtime_setting_set(key="pricing.default_margin_floor", raw_value="70")
+
+    assert (_margin(costed).floor_pct, _margin(costed).below_floor) == (D("70"), True)
+
+
+def test_a_new_default_floor_over_many_listings_is_queued(costed, settings):
+    settings.PRICE_HISTORY_INLINE_MAX = 0
+    with mock.patch("pricing.services.enqueue") as enqueue:
+        runtime_setting_set(key="pricing.default_margin_floor", raw_value="70")
+    (call,) = enqueue.call_args_list
+    assert call.args == (listing_margins_refresh_task, [costed.pk])
+    assert _margin(costed).below_floor is False  # not yet: the task does it
