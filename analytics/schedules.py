@@ -6,6 +6,10 @@ from django_q.models import Schedule
 
 from common.schedules import ScheduleSpec
 
+# Earlier versions had one weekly schedule per keyword report, due at the same moment; now that a scheduled pull is
+# recorded and a channel holds one at a time, one schedule runs both and `setup_schedules` deletes the old two.
+PRUNED_PREFIXES = ("analytics.keywords_",)
+
 
 def schedule_specs() -> list[ScheduleSpec]:
     return [
@@ -25,13 +29,8 @@ def schedule_specs() -> list[ScheduleSpec]:
             schedule_type=Schedule.DAILY,
         ),
         ScheduleSpec(  # docs/analytics.md#keywords
-            name="analytics.keywords_search_terms",
-            func="analytics.tasks.keywords_search_terms_weekly_task",
-            schedule_type=Schedule.WEEKLY,
-        ),
-        ScheduleSpec(  # docs/analytics.md#keywords
-            name="analytics.keywords_query_performance",
-            func="analytics.tasks.keywords_query_performance_weekly_task",
+            name="analytics.keywords_weekly",
+            func="analytics.tasks.keywords_weekly_task",
             schedule_type=Schedule.WEEKLY,
         ),
         ScheduleSpec(  # docs/analytics.md#attribution

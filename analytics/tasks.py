@@ -59,6 +59,13 @@ def attribution_nightly_task() -> None:
     attribution_nightly()
 
 
+def keywords_weekly_task() -> None:
+    """Both keyword reports of every active Amazon channel, one after the other (docs/analytics.md#keywords)."""
+    from .services.keyword_reports import keywords_weekly
+
+    keywords_weekly()
+
+
 def keywords_search_terms_weekly_task() -> None:
     from .services.keyword_reports import keywords_search_terms_weekly
 

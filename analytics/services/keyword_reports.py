@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analytics.keyword_rows import QueryPerformanceRow, SearchTermRow
-from analytics.models import KeywordReportPullStatus, QueryPerformanceCursor
+from analytics.models import KeywordReportPull, KeywordReportPullStatus, QueryPerformanceCursor
 from analytics.tasks import keyword_report_pull_task
 from channels.models import Channel
 from common.enqueue import enqueue
@@ -98,15 +98,9 @@ def keywords_search_terms_pull(
 
 
 def keywords_search_terms_weekly() -> dict[int, KeywordImportResult]:
-    """The weekly schedule: last week's Search Terms report for every active Amazon channel; a channel that fails
-    is logged and the others go on."""
-    results: dict[int, KeywordImportResult] = {}
-    for channel in Channel.objects.filter(is_active=True, marketplace="amazon").order_by("pk"):
-        try:
-            results[channel.pk] = keywords_search_terms_pull(channel=channel)
-        except ApplicationError as exc:
-            logger.warning("Search Terms pull of channel %s failed: %s", channel.pk, exc)
-    return results
+    """Last week's Search Terms report for every active Amazon channel, each recorded as a pull (the weekly
+    schedule runs it through `keywords_weekly`); a channel that fails is logged and the others go on."""
+    return _weekly("search_terms")  # type: ignore[return-value]
 
 
 # --- Search Query Performance: one report per batch of our ASINs ---
@@ -259,15 +253,29 @@ def _query_rows(report: SearchQueryPerformanceReport, end: date) -> list[QueryPe
 
 
 def keywords_query_performance_weekly() -> dict[int, QueryPerformancePull]:
-    """The weekly schedule: last week's Search Query Performance for every active Amazon channel; a channel that
-    fails is logged and the others go on."""
-    pulls: dict[int, QueryPerformancePull] = {}
+    """Last week's Search Query Performance for every active Amazon channel, each recorded as a pull; a channel
+    that fails is logged and the others go on."""
+    return _weekly("search_query_performance")  # type: ignore[return-value]
+
+
+def keywords_weekly() -> dict[str, dict[int, Any]]:
+    """The weekly schedule (docs/analytics.md#keywords): both keyword reports, one after the other, so the two never
+    run at once on a channel (a channel holds one pull at a time)."""
+    return {report: _weekly(report) for report in KEYWORD_REPORTS}
+
+
+def _weekly(report: str) -> dict[int, Any]:
+    """`report` for every active Amazon channel, each a recorded running pull, so a "Pull now" meanwhile is refused
+    ("already running"). A channel whose pull fails, or that has a pull queued or running already, is logged and
+    skipped; the others go on."""
+    outcomes: dict[int, Any] = {}
     for channel in Channel.objects.filter(is_active=True, marketplace="amazon").order_by("pk"):
         try:
-            pulls[channel.pk] = keywords_query_performance_pull(channel=channel)
+            pull = keyword_pull_open(channel=channel, report=report, status=KeywordReportPullStatus.RUNNING)
+            outcomes[channel.pk] = _recorded(pull, channel, report)
         except ApplicationError as exc:
-            logger.warning("Search Query Performance pull of channel %s failed: %s", channel.pk, exc)
-    return pulls
+            logger.warning("%s pull of channel %s not done: %s", KEYWORD_REPORTS[report], channel.pk, exc)
+    return outcomes
 
 
 # --- "Pull now": queue one of the two for a worker ---
@@ -280,10 +288,20 @@ def _check_report(report: str) -> None:
         raise ValidationError({"report": f"Pull one of {', '.join(KEYWORD_REPORTS)}; not {report!r}."})
 
 
-def _pull(channel: Channel, report: str) -> KeywordImportResult:
-    if report == "search_terms":
-        return keywords_search_terms_pull(channel=channel)
-    return keywords_query_performance_pull(channel=channel).result
+def _recorded(pull: KeywordReportPull, channel: Channel, report: str) -> KeywordImportResult | QueryPerformancePull:
+    """Run the pull `pull` records and close it, done with its counts or failed with the error (raised again)."""
+    try:
+        if report == "search_terms":
+            outcome: KeywordImportResult | QueryPerformancePull = keywords_search_terms_pull(channel=channel)
+        else:
+            outcome = keywords_query_performance_pull(channel=channel)
+    except Exception as exc:
+        keyword_pull_close(pull, failed=True, message=str(exc))
+        raise
+    result = outcome.result if isinstance(outcome, QueryPerformancePull) else outcome
+    keyword_pull_close(pull, failed=False, message=f"{result.rows} rows: {result.created} added, {result.updated} "
+                       f"updated, {len(result.errors)} refused.")  # fmt: skip
+    return outcome
 
 
 def keyword_report_pull(*, channel: Channel, report: str, pull_id: int | None = None) -> KeywordImportResult:
@@ -298,14 +316,8 @@ def keyword_report_pull(*, channel: Channel, report: str, pull_id: int | None = 
             return KeywordImportResult()
     else:
         pull = keyword_pull_open(channel=channel, report=report, status=KeywordReportPullStatus.RUNNING)
-    try:
-        result = _pull(channel, report)
-    except Exception as exc:
-        keyword_pull_close(pull, failed=True, message=str(exc))
-        raise
-    keyword_pull_close(pull, failed=False, message=f"{result.rows} rows: {result.created} added, {result.updated} "
-                       f"updated, {len(result.errors)} refused.")  # fmt: skip
-    return result
+    outcome = _recorded(pull, channel, report)
+    return outcome.result if isinstance(outcome, QueryPerformancePull) else outcome
 
 
 @transaction.atomic

@@ -38,7 +38,13 @@ def test_every_app_schedules_module_is_collected():
     ]
     specs, prefixes = declared_schedules()
     assert {s.name for s in specs} >= {"accounts.worker_heartbeat", "accounts.audit_prune", "sync-requeue-stuck"}
-    assert prefixes == ("sync-pull-channel-", "sync-pull-incremental-channel-", "operations.backup", "operations.feed.")
+    assert prefixes == (
+        "sync-pull-channel-",
+        "sync-pull-incremental-channel-",
+        "operations.backup",
+        "operations.feed.",
+        "analytics.keywords_",
+    )
 
 
 def test_setup_schedules_creates_every_declared_schedule(make_channel):
@@ -66,12 +72,7 @@ def test_setup_schedules_creates_every_declared_schedule(make_channel):
         ("analytics.daily_stats_refresh", "analytics.tasks.channel_daily_stats_refresh_task", Schedule.MINUTES),
         ("analytics.performance_pull", "analytics.tasks.performance_pull_recent_task", Schedule.DAILY),
         ("analytics.attribution_nightly", "analytics.tasks.attribution_nightly_task", Schedule.DAILY),
-        ("analytics.keywords_search_terms", "analytics.tasks.keywords_search_terms_weekly_task", Schedule.WEEKLY),
-        (
-            "analytics.keywords_query_performance",
-            "analytics.tasks.keywords_query_performance_weekly_task",
-            Schedule.WEEKLY,
-        ),
+        ("analytics.keywords_weekly", "analytics.tasks.keywords_weekly_task", Schedule.WEEKLY),
         ("analytics.scores_stale_sweep", "analytics.tasks.scores_recompute_stale_task", Schedule.MINUTES),
         ("analytics.scores_nightly", "analytics.tasks.scores_nightly_task", Schedule.DAILY),
         ("pricing.fee_estimates_nightly", "pricing.history_tasks.fee_estimates_nightly_task", Schedule.DAILY),

@@ -239,8 +239,10 @@ def test_weekly_pull_covers_active_amazon_channels_and_is_scheduled(amazon, mug,
 
     assert list(pulls) == [amazon.pk]
     assert pulls[amazon.pk].result.rows > 0
-    spec = next(s for s in schedule_specs() if s.name == "analytics.keywords_query_performance")
-    assert spec.func == "analytics.tasks.keywords_query_performance_weekly_task"
+    (recorded,) = KeywordReportPull.objects.all()  # recorded, so a "Pull now" meanwhile is refused
+    assert (recorded.channel_id, recorded.report, recorded.status) == (amazon.pk, "search_query_performance", "done")
+    spec = next(s for s in schedule_specs() if s.name == "analytics.keywords_weekly")
+    assert spec.func == "analytics.tasks.keywords_weekly_task"
 
 
 # --- "Pull now": service and task ---

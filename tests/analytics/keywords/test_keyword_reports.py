@@ -72,12 +72,13 @@ def test_other_marketplaces_and_paused_channels_are_refused(make_sandbox_channel
 
 
 def test_the_weekly_schedule_pulls_every_active_amazon_channel(make_sandbox_channel, monkeypatch):
+    from analytics.models import KeywordReportPull
     from analytics.schedules import schedule_specs
     from analytics.services import keyword_reports
-    from analytics.tasks import keywords_search_terms_weekly_task
+    from analytics.tasks import keywords_weekly_task
 
-    spec = next(s for s in schedule_specs() if s.name == "analytics.keywords_search_terms")
-    assert spec.func == "analytics.tasks.keywords_search_terms_weekly_task"
+    spec = next(s for s in schedule_specs() if s.name == "analytics.keywords_weekly")
+    assert spec.func == "analytics.tasks.keywords_weekly_task"
     first = make_sandbox_channel("amazon", name="Amazon US")
     make_sandbox_channel("amazon", name="Amazon paused", is_active=False)
     make_sandbox_channel("shopify")
@@ -88,5 +89,58 @@ def test_the_weekly_schedule_pulls_every_active_amazon_channel(make_sandbox_chan
         raise ApplicationError("still being prepared")
 
     monkeypatch.setattr(keyword_reports, "keywords_search_terms_pull", pull)
-    keywords_search_terms_weekly_task()  # a failing channel is logged, not raised
-    assert asked == [first.name]
+    monkeypatch.setattr(keyword_reports, "keywords_query_performance_pull", pull)
+    keywords_weekly_task()  # a failing channel is logged, not raised
+    assert asked == [first.name, first.name]  # Search Terms, then Search Query Performance
+    # each scheduled pull is recorded like a "Pull now", failed with Amazon's answer
+    assert list(KeywordReportPull.objects.order_by("pk").values_list("report", "status", "message")) == [
+        ("search_terms", "failed", "still being prepared"),
+        ("search_query_performance", "failed", "still being prepared"),
+    ]
+
+
+def test_a_pull_now_while_the_scheduled_pull_runs_is_refused(make_sandbox_channel, monkeypatch):
+    from analytics.models import KeywordReportPull
+    from analytics.services import keyword_reports
+    from analytics.services.keyword_imports import KeywordImportResult
+
+    amazon = make_sandbox_channel("amazon", name="Amazon US")
+    refusals = []
+
+    def pull(*, channel, **_):  # the scheduled pull is running when a seller presses "Pull now"
+        with pytest.raises(ApplicationError) as refused:
+            keyword_reports.keyword_report_pull_queue(channel=channel, report="search_terms")
+        refusals.append(str(refused.value))
+        return KeywordImportResult()
+
+    monkeypatch.setattr(keyword_reports, "keywords_search_terms_pull", pull)
+    results = keyword_reports.keywords_search_terms_weekly()
+
+    assert list(results) == [amazon.pk]
+    assert len(refusals) == 1
+    assert "already running" in refusals[0]
+    (row,) = KeywordReportPull.objects.all()
+    assert (row.status, row.message) == ("done", "0 rows: 0 added, 0 updated, 0 refused.")
+
+
+def test_a_weekly_pull_skips_a_channel_whose_pull_now_is_queued(make_sandbox_channel, monkeypatch):
+    from analytics.services import keyword_reports
+
+    amazon = make_sandbox_channel("amazon", name="Amazon US")
+    keyword_reports.keyword_report_pull_queue(channel=amazon, report="search_query_performance")
+    monkeypatch.setattr(keyword_reports, "keywords_search_terms_pull", lambda **_: pytest.fail("pulled twice"))
+
+    assert keyword_reports.keywords_search_terms_weekly() == {}
+
+
+def test_setup_schedules_replaces_the_two_old_weekly_keyword_schedules():
+    from django_q.models import Schedule
+
+    from common.schedules import schedules_sync
+
+    for name in ("analytics.keywords_search_terms", "analytics.keywords_query_performance"):
+        Schedule.objects.create(name=name, func="analytics.tasks.keywords_search_terms_weekly_task")
+    schedules_sync()
+    assert list(Schedule.objects.filter(name__startswith="analytics.keywords_").values_list("name", flat=True)) == [
+        "analytics.keywords_weekly"
+    ]
