@@ -16,7 +16,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from accounts.mixins import StaffReadMixin, StaffWriteMixin
-from accounts.roles import can_edit, channel_scoped
+from accounts.roles import can_edit, can_view, channel_scoped
 from catalog import services
 from catalog.filters import ProductFilterSet
 from catalog.forms import (
@@ -29,7 +29,13 @@ from catalog.forms import (
     VariantFormSet,
 )
 from catalog.models import Product, ProductImage, Variant
-from catalog.selectors import STOCK_TOTAL, category_full_names, product_metafield_rows, product_stock_total
+from catalog.selectors import (
+    STOCK_TOTAL,
+    category_full_names,
+    product_history,
+    product_metafield_rows,
+    product_stock_total,
+)
 from channels.models import Channel
 from common.errors import ApplicationError
 from common.pagination import PagedListMixin
@@ -280,6 +286,7 @@ class ProductDetailView(StaffReadMixin, DetailView):
         context["can_edit_listings"] = can_edit(self.request.user, "listings")
         context["listing_rows"] = product_listing_rows(product, self.request.user)
         context["metafield_rows"] = product_metafield_rows(product)
+        context["history"] = product_history(product) if can_view(self.request.user) else []
         context.update(job_watch_context(self.request))
         return context
 
