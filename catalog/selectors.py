@@ -3,11 +3,17 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, F, Model, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils.text import capfirst
+
+from accounts.models import AuditEntry
 
 from .choices import IconStatus, MetafieldOwner, ProductStatus
 from .metafields import metafield_text
-from .models import Category, CategoryIcon, MetafieldDefinition, Product, TitleLimit, strictest_title_limit
+from .models import Category, CategoryIcon, MetafieldDefinition, Product, TitleLimit, Variant, strictest_title_limit
 
 
 def catalog_counts() -> dict[str, int]:
@@ -24,6 +30,23 @@ def product_list(*, search: str = "") -> QuerySet[Product]:
     if search:
         qs = qs.filter(Q(sku__icontains=search) | Q(title__icontains=search) | Q(barcode=search))
     return qs
+
+
+STOCK_TOTAL = "stock_total"  # the annotation product_stock_total() is added as
+
+
+def product_stock_total() -> Coalesce:
+    """A product's stock for lists: the sum of its variants' quantities for a family (the product's own quantity
+    is 0 then), else its own quantity. Each catalog quantity is the available stock written from the ledger
+    (docs/pages.md#family-stock); one correlated subquery, so a page of products costs no extra query."""
+    family = (
+        Variant.objects.filter(product_id=OuterRef("pk"))
+        .order_by()
+        .values("product_id")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Coalesce(Subquery(family), F("quantity"))
 
 
 def category_full_names() -> dict[int, str]:
@@ -102,3 +125,111 @@ def product_metafield_rows(product: Product) -> list[dict[str, Any]]:
 def variant_metafield_definitions() -> list[MetafieldDefinition]:
     """The variant-owned metafield definitions in payload order (one query for all of a product's variants)."""
     return list(MetafieldDefinition.objects.filter(owner_type=MetafieldOwner.VARIANT).order_by("namespace", "key"))
+
+
+# --- Product history (docs/pages.md#product-history) ---
+
+HISTORY_LABELS = {"compare_at_price": "Compare-at price", "quantity": "Stock"}  # where the verbose name reads badly
+HISTORY_VALUE_MAX = 60  # longer text (descriptions) and JSON fields are named in the sentence, not quoted
+RelatedNames = Mapping[tuple[type[Model], Any], str]  # (related model, id) -> name
+
+
+def product_history(product: Product, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The product's and its variants' audit entries, newest first, each change as a sentence a seller can read
+    ("Category changed from Shirts to Polos"), with the raw field name and values kept beside it. Related ids
+    are named with one query per related model for the whole page; a missing one reads "(deleted #7)"."""
+    variants = {v.pk: v for v in Variant.objects.filter(product=product).only("pk", "sku", "options")}
+    product_type, variant_type = ContentType.objects.get_for_models(Product, Variant).values()
+    entries = list(
+        AuditEntry.objects.filter(
+            Q(content_type=product_type, object_id=str(product.pk))
+            | Q(content_type=variant_type, object_id__in=[str(pk) for pk in variants])
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    names = _history_related_names(entries, variant_type.pk)
+    rows = []
+    for entry in entries:
+        model = Variant if entry.content_type_id == variant_type.pk else Product
+        subject = _history_subject(entry, variants.get(int(entry.object_id))) if model is Variant else ""
+        rows.append({"entry": entry, "changes": _history_changes(entry, model, subject, names)})
+    return rows
+
+
+def _history_related_names(entries: Sequence[Any], variant_type_id: int) -> RelatedNames:
+    """{(related model, id): name} of every foreign key value in `entries`: one query per related model."""
+    wanted: dict[type[Model], set[Any]] = {}
+    for entry in entries:
+        model = Variant if entry.content_type_id == variant_type_id else Product
+        for name, pair in (entry.changes or {}).items():
+            field = _history_field(model, name)
+            if field is not None and field.is_relation and field.related_model is not None:
+                wanted.setdefault(field.related_model, set()).update(v for v in pair if v is not None)
+    found = {}
+    for related, ids in wanted.items():
+        for obj in related._default_manager.filter(pk__in=ids):
+            found[(related, obj.pk)] = getattr(obj, "name", None) or str(obj)
+    return found
+
+
+def _history_field(model: type[Model], name: str) -> Any:
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _history_subject(entry: Any, variant: Variant | None) -> str:
+    """'Variant M / Blue': the variant's options, else its SKU (else what the entry recorded of it)."""
+    if variant is None:
+        return f"Variant {entry.object_repr or '#' + entry.object_id}"
+    label = " / ".join(str(v) for v in (variant.options or {}).values())
+    return f"Variant {label or variant.sku}"
+
+
+def _history_changes(entry: Any, model: type[Model], subject: str, names: RelatedNames) -> list[dict[str, str]]:
+    """One {sentence, raw} per change of an update; a create or delete is one sentence with the values as raw."""
+    changes = entry.changes or {}
+    raw = [f"{name}: {_history_raw(pair[0])} → {_history_raw(pair[1])}" for name, pair in changes.items()]
+    if entry.action != "update":
+        what = subject or "Product"
+        verb = {"create": "created", "delete": "deleted"}.get(entry.action, entry.get_action_display().lower())
+        return [{"sentence": f"{what} {verb}", "raw": "; ".join(raw)}]
+    out = []
+    for (name, pair), raw_line in zip(changes.items(), raw, strict=True):
+        field = _history_field(model, name)
+        label = HISTORY_LABELS.get(name) or (capfirst(str(field.verbose_name)) if field else name.replace("_", " "))
+        if subject:
+            label = f"{subject} {label[:1].lower()}{label[1:]}" if label != label.upper() else f"{subject} {label}"
+        old, new = (_history_value(field, value, names) for value in pair)
+        if old is None or new is None or max(len(old), len(new)) > HISTORY_VALUE_MAX:
+            sentence = f"{label} changed"
+        elif old == "":
+            sentence = f"{label} set to {new}"
+        elif new == "":
+            sentence = f"{label} cleared (was {old})"
+        else:
+            sentence = f"{label} changed from {old} to {new}"
+        out.append({"sentence": sentence, "raw": raw_line})
+    return out
+
+
+def _history_value(field: Any, value: Any, names: RelatedNames) -> str | None:
+    """The value as a seller reads it: a related object's name, a choice's label; '' when empty; None for a
+    value too structured to quote (JSON)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dict | list):
+        return None
+    if field is not None and field.is_relation and field.related_model is not None:
+        return names.get((field.related_model, value), f"(deleted #{value})")
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _history_raw(value: Any) -> str:
+    return "—" if value is None else str(value)

@@ -6,7 +6,7 @@ import csv
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +16,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from accounts.mixins import StaffReadMixin, StaffWriteMixin
-from accounts.roles import can_edit, channel_scoped
+from accounts.roles import can_edit, can_view, channel_scoped
 from catalog import services
 from catalog.filters import ProductFilterSet
 from catalog.forms import (
@@ -28,8 +28,14 @@ from catalog.forms import (
     ProductForm,
     VariantFormSet,
 )
-from catalog.models import Product, ProductImage
-from catalog.selectors import category_full_names, product_metafield_rows
+from catalog.models import Product, ProductImage, Variant
+from catalog.selectors import (
+    STOCK_TOTAL,
+    category_full_names,
+    product_history,
+    product_metafield_rows,
+    product_stock_total,
+)
 from channels.models import Channel
 from common.errors import ApplicationError
 from common.pagination import PagedListMixin
@@ -68,8 +74,13 @@ class ProductListView(StaffReadMixin, PagedListMixin, ListView):
             self.request.GET or None, queryset=Product.objects.all(), request=self.request
         )
         primary = Prefetch("images", queryset=ProductImage.objects.filter(is_primary=True), to_attr="primary_images")
+        queryset = self.filterset.qs.annotate(**{STOCK_TOTAL: product_stock_total()})
+        sort = getattr(self.filterset.form, "cleaned_data", {}).get("sort") or ""
+        if sort.lstrip("-") == "quantity":  # the Stock column: a family's total, as shown (docs/pages.md#family-stock)
+            sign = "-" if sort.startswith("-") else ""
+            queryset = queryset.order_by(f"{sign}{STOCK_TOTAL}", f"{sign}id")
         return (
-            self.filterset.qs.select_related("category")
+            queryset.select_related("category")
             .prefetch_related(primary)
             .only(
                 "id",
@@ -259,8 +270,9 @@ class ProductDetailView(StaffReadMixin, DetailView):
     context_object_name = "product"
 
     def get_queryset(self):
+        variants = Prefetch("variants", queryset=Variant.objects.select_related("stock"))
         return Product.objects.select_related("category", "created_by", "updated_by").prefetch_related(
-            "images", "variants"
+            "images", variants
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -269,12 +281,31 @@ class ProductDetailView(StaffReadMixin, DetailView):
         context["category_name"] = category_full_names().get(product.category_id or 0, "")
         context["images"] = list(product.images.all())
         context["variants"] = list(product.variants.all())
+        context["variant_stock"] = variant_stock_rows(context["variants"])
         context["can_edit"] = can_edit(self.request.user, "catalog")
         context["can_edit_listings"] = can_edit(self.request.user, "listings")
         context["listing_rows"] = product_listing_rows(product, self.request.user)
         context["metafield_rows"] = product_metafield_rows(product)
+        context["history"] = product_history(product) if can_view(self.request.user) else []
         context.update(job_watch_context(self.request))
         return context
+
+
+def variant_stock_rows(variants: list[Variant]) -> dict[str, Any]:
+    """The stock buckets of each variant (a variant without a stock row yet: its quantity on hand, nothing
+    committed) and the family's totals; `available` is the catalog quantity, the figure the product list shows
+    (docs/pages.md#family-stock)."""
+    rows: list[dict[str, Any]] = []
+    for variant in variants:
+        try:
+            stock = variant.stock  # type: ignore[attr-defined]
+        except ObjectDoesNotExist:
+            stock = None
+        on_hand, committed = (stock.on_hand, stock.committed) if stock else (variant.quantity, 0)
+        row = {"variant": variant, "on_hand": on_hand, "committed": committed, "available": variant.quantity}
+        rows.append({**row, "oversold": bool(stock and stock.oversold)})
+    totals = {key: sum(row[key] for row in rows) for key in ("on_hand", "committed", "available")}
+    return {"rows": rows, "totals": totals}
 
 
 def product_listing_rows(product: Product, user: Any = None) -> list[dict[str, Any]]:

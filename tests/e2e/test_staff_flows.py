@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from catalog.demo import demo_image
 from catalog.models import Product
-from catalog.services import category_create
+from catalog.services import category_create, product_create, product_update, variant_create
 from channels.services import category_mapping_set
 from listings.models import Listing
 
@@ -146,6 +146,28 @@ def test_product_to_live_on_two_channels(page, staff_login, two_channels, tmp_pa
     page.wait_for_url("**show=all**")
     expect(page.locator("#listing-matrix .badge")).to_have_count(2)
     screenshot(page, "listing-matrix")
+
+
+def test_family_stock_and_history_sentence_on_list_and_product_page(page, staff_login):
+    # given a family whose stock lives on its variants (its own quantity is 0) and a category change
+    shirts, polos = category_create(name="Shirts"), category_create(name="Polos")
+    family = product_create(sku="FAM-E2E", title="Family tee", price="9.00", category=shirts)
+    for size, quantity in (("S", 4), ("M", 6)):
+        variant_create(product=family, sku=f"FAM-E2E-{size}", options={"Size": size}, quantity=quantity)
+    product_update(product=family, category=polos)
+    staff_login("erin")
+
+    # the list shows the family's total
+    page.goto("/catalog/products/?q=FAM-E2E")
+    row = page.locator("#product-cards tbody tr").filter(has_text="FAM-E2E")
+    expect(row.locator(".card-stock")).to_have_text("10")
+
+    # the product page shows it too, per variant and in total, and the move as a sentence
+    row.get_by_role("link", name="FAM-E2E").click()
+    expect(page.locator("#product-stock")).to_contain_text("10 available over 2 variants")
+    expect(page.locator("#variant-stock tfoot")).to_contain_text("Total")
+    expect(page.locator("#history")).to_contain_text("Category changed from Shirts to Polos")
+    screenshot(page, "product-family-stock")
 
 
 def test_duplicate_image_warning_before_upload(page, staff_login, tmp_path):
