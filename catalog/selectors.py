@@ -13,7 +13,16 @@ from accounts.models import AuditEntry
 
 from .choices import IconStatus, MetafieldOwner, ProductStatus
 from .metafields import metafield_text
-from .models import Category, CategoryIcon, MetafieldDefinition, Product, TitleLimit, Variant, strictest_title_limit
+from .models import (
+    Category,
+    CategoryIcon,
+    MetafieldDefinition,
+    Product,
+    ProductImage,
+    TitleLimit,
+    Variant,
+    strictest_title_limit,
+)
 
 
 def catalog_counts() -> dict[str, int]:
@@ -130,38 +139,51 @@ def variant_metafield_definitions() -> list[MetafieldDefinition]:
 # --- Product history (docs/pages.md#product-history) ---
 
 HISTORY_LABELS = {"compare_at_price": "Compare-at price", "quantity": "Stock"}  # where the verbose name reads badly
+IMAGE_VERBS = {"create": "added", "delete": "removed"}
 HISTORY_VALUE_MAX = 60  # longer text (descriptions) and JSON fields are named in the sentence, not quoted
 RelatedNames = Mapping[tuple[type[Model], Any], str]  # (related model, id) -> name
 
 
 def product_history(product: Product, *, limit: int = 50) -> list[dict[str, Any]]:
-    """The product's and its variants' audit entries, newest first, each change as a sentence a seller can read
-    ("Category changed from Shirts to Polos"), with the raw field name and values kept beside it. Related ids
-    are named with one query per related model for the whole page; a missing one reads "(deleted #7)"."""
+    """The product's, its variants' and its images' audit entries, newest first, each change as a sentence a seller
+    can read ("Category changed from Shirts to Polos", "Image back.png added"), with the raw field name and values
+    kept beside it. Related ids are named with one query per related model for the whole page; a missing one
+    reads "(deleted #7)". A removed image is found by the product its delete entry recorded."""
     variants = {v.pk: v for v in Variant.objects.filter(product=product).only("pk", "sku", "options")}
-    product_type, variant_type = ContentType.objects.get_for_models(Product, Variant).values()
+    images = [str(pk) for pk in ProductImage.objects.filter(product=product).values_list("pk", flat=True)]
+    types = ContentType.objects.get_for_models(Product, Variant, ProductImage)
+    product_type, variant_type, image_type = types[Product], types[Variant], types[ProductImage]
+    removed = AuditEntry.objects.filter(content_type=image_type, action="delete", changes__product__0=product.pk)
     entries = list(
         AuditEntry.objects.filter(
             Q(content_type=product_type, object_id=str(product.pk))
             | Q(content_type=variant_type, object_id__in=[str(pk) for pk in variants])
+            | Q(content_type=image_type, object_id__in=images)
+            | Q(content_type=image_type, object_id__in=removed.values("object_id"))
         )
         .select_related("actor")
         .order_by("-created_at", "-id")[:limit]
     )
-    names = _history_related_names(entries, variant_type.pk)
+    models_by_type = {variant_type.pk: Variant, image_type.pk: ProductImage}
+    names = _history_related_names(entries, models_by_type)
     rows = []
     for entry in entries:
-        model = Variant if entry.content_type_id == variant_type.pk else Product
-        subject = _history_subject(entry, variants.get(int(entry.object_id))) if model is Variant else ""
+        model = models_by_type.get(entry.content_type_id, Product)
+        if model is Variant:
+            subject = _history_subject(entry, variants.get(int(entry.object_id)))
+        elif model is ProductImage:
+            subject = f"Image {entry.object_repr or '#' + entry.object_id}"
+        else:
+            subject = ""
         rows.append({"entry": entry, "changes": _history_changes(entry, model, subject, names)})
     return rows
 
 
-def _history_related_names(entries: Sequence[Any], variant_type_id: int) -> RelatedNames:
+def _history_related_names(entries: Sequence[Any], models_by_type: Mapping[int, type[Model]]) -> RelatedNames:
     """{(related model, id): name} of every foreign key value in `entries`: one query per related model."""
     wanted: dict[type[Model], set[Any]] = {}
     for entry in entries:
-        model = Variant if entry.content_type_id == variant_type_id else Product
+        model = models_by_type.get(entry.content_type_id, Product)
         for name, pair in (entry.changes or {}).items():
             field = _history_field(model, name)
             if field is not None and field.is_relation and field.related_model is not None:
@@ -194,7 +216,8 @@ def _history_changes(entry: Any, model: type[Model], subject: str, names: Relate
     raw = [f"{name}: {_history_raw(pair[0])} → {_history_raw(pair[1])}" for name, pair in changes.items()]
     if entry.action != "update":
         what = subject or "Product"
-        verb = {"create": "created", "delete": "deleted"}.get(entry.action, entry.get_action_display().lower())
+        verbs = IMAGE_VERBS if model is ProductImage else {"create": "created", "delete": "deleted"}
+        verb = verbs.get(entry.action, entry.get_action_display().lower())
         return [{"sentence": f"{what} {verb}", "raw": "; ".join(raw)}]
     out = []
     for (name, pair), raw_line in zip(changes.items(), raw, strict=True):

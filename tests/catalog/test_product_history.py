@@ -85,3 +85,24 @@ def test_history_names_related_objects_in_one_query_per_model(django_assert_max_
     with django_assert_max_num_queries(4):
         rows = product_history(product)
     assert len(rows) == moves_case + 1
+
+
+def test_image_added_changed_and_removed_read_as_sentences(make_listable_product):
+    # given a product with its main image, and a second one added, described and then removed
+    from catalog.demo import demo_image
+    from catalog.services import image_add, image_delete, image_update
+
+    product = make_listable_product()
+    other = make_listable_product()  # another product's image history stays on its own page
+    back = image_add(product=product, upload=demo_image((200, 60, 40), 3, size=400), filename="back.png")
+    image_update(image=back, alt_text="The back")
+    image_delete(image=back)
+
+    sentences = _sentences(product)
+
+    assert sentences[:3] == [
+        "Image back.png removed",
+        f"Image back.png alt text changed from {product.title} to The back",  # the alt text starts as the title
+        "Image back.png added",
+    ]
+    assert not any("back.png" in sentence for sentence in _sentences(other))
