@@ -137,6 +137,9 @@ class ProductForm(forms.ModelForm):
         return [ImageUpload(upload=f, filename=f.name) for f in self.cleaned_data.get("images") or []]
 
 
+OPTIONS_HINT = "Options: Name=Value pairs separated by commas, e.g. Size=XL, Colour=Red."
+
+
 class OptionsField(forms.CharField):
     """Variant options typed as 'Size=XL, Colour=Red' and stored as {"Size": "XL", "Colour": "Red"}."""
 
@@ -171,7 +174,13 @@ class OptionsField(forms.CharField):
 
 
 class VariantForm(forms.ModelForm):
-    options = OptionsField(required=False, help_text="e.g. Size=XL, Colour=Red")
+    options = OptionsField(
+        required=False,
+        help_text=OPTIONS_HINT,
+        widget=forms.TextInput(
+            attrs={"placeholder": "Size=XL, Colour=Red", "aria-describedby": "variant-options-hint"}
+        ),  # the hint is shown once above the variants table (templates/catalog/product_form.html)
+    )
 
     class Meta:
         model = Variant

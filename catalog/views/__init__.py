@@ -22,6 +22,7 @@ from catalog.filters import ProductFilterSet
 from catalog.forms import (
     BULK_MAX,
     BULK_STATUS_ACTIONS,
+    OPTIONS_HINT,
     BaseVariantFormSet,
     ImageUpdateForm,
     ProductBulkForm,
@@ -353,7 +354,13 @@ class ProductEditMixin(StaffWriteMixin):
 
     def render_forms(self, form, formset, status: int = 200) -> HttpResponse:
         images = list(self.object.images.all()) if self.object else []
-        context = {"form": form, "formset": formset, "product": self.object, "images": images}
+        context = {
+            "form": form,
+            "formset": formset,
+            "product": self.object,
+            "images": images,
+            "options_hint": OPTIONS_HINT,
+        }
         context["existing_hashes"] = ",".join(i.sha256 for i in images)
         return render(self.request, self.template_name, context, status=status)
 

@@ -1,5 +1,6 @@
 """Product list, detail, create/edit pages: every write through the catalog services, errors next to fields."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -436,3 +437,13 @@ def test_image_of_another_product_is_404(editor_client):
     response = editor_client.post(reverse("catalog:image_delete", kwargs={"pk": b.pk, "image_pk": image.pk}))
     assert response.status_code == 404
     assert ProductImage.objects.filter(pk=image.pk).exists()
+
+
+def test_the_variants_table_shows_the_options_format_hint(editor_client):
+    html = editor_client.get(reverse("catalog:product_create")).content.decode()
+    assert '<p class="help" id="variant-options-hint">Options: Name=Value pairs separated by commas' in html
+    # the extra form's options input and the "Add variant" template's both point at it and show an example
+    options_inputs = re.findall(r'<input[^>]*name="variants-[^"]*-options"[^>]*>', html)
+    assert len(options_inputs) >= 2
+    assert all('aria-describedby="variant-options-hint"' in tag for tag in options_inputs)
+    assert all('placeholder="Size=XL, Colour=Red"' in tag for tag in options_inputs)
