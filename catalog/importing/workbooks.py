@@ -22,8 +22,10 @@ from listings.models import Listing
 from ..fields import PRODUCT_CONTENT_TEXT_FIELDS
 from ..models import ImportBatch, ImportRow, Product, Variant
 from .columns import COLUMN_NOTES, COLUMNS
+from .images import import_image_errors
 from .readers import iter_csv_bytes
 
+IMAGE_ERRORS_SHEET = "Image errors"
 EXPORT_CHUNK = 2000  # rows fetched per query while streaming an export
 LISTING_COLUMNS = [
     "id",
@@ -144,7 +146,28 @@ def error_workbook(batch: ImportBatch) -> bytes:
         message = "; ".join(f"row {row.row_number} {e['column']}: {e['message']}" for e in row.errors)
         cells = list(row.values) + [None] * max(0, len(header) - len(row.values))
         sheet.append([_text_cell(sheet, v) for v in cells[: len(header)]] + [_text_cell(sheet, message)])
+    _image_errors_sheet(workbook, batch)
     return _save(workbook)
+
+
+def _image_errors_sheet(workbook: Workbook, batch: ImportBatch) -> None:
+    """Image URLs that could not be added, one row per product row: only `sku` and `image_urls` (the failed
+    URLs), so the sheet imported again adds those images and changes nothing else
+    (docs/imports.md#what-an-operator-sees)."""
+    failed: dict[int, tuple[str, list[str], list[str]]] = {}
+    for error in import_image_errors(batch=batch):
+        sku, urls, messages = failed.setdefault(error["row"], (error["sku"], [], []))
+        if error["value"]:
+            urls.append(error["value"])
+        messages.append(f"row {error['row']} {error['column']}: {error['message']}")
+    if not failed:
+        return
+    sheet = workbook.create_sheet(IMAGE_ERRORS_SHEET)
+    sheet.append(["sku", "image_urls", "errors"])
+    for sku, urls, messages in failed.values():
+        sheet.append(
+            [_text_cell(sheet, sku), _text_cell(sheet, "; ".join(urls)), _text_cell(sheet, "; ".join(messages))]
+        )
 
 
 # --- export ---
