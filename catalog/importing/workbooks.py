@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 from common.spreadsheets import csv_row, neutralise
 from listings.models import Listing
 
-from ..fields import PRODUCT_CONTENT_TEXT_FIELDS
+from ..fields import PRODUCT_CONTENT_TEXT_FIELDS, PRODUCT_MEASURE_FIELDS
 from ..models import ImportBatch, ImportRow, Product, Variant
 from .columns import COLUMN_NOTES, COLUMNS
 from .images import import_image_errors
@@ -61,6 +61,9 @@ SAMPLE_ROWS = [
         "quantity": 120,
         "barcode": "4006381333931",
         "weight_grams": 180,
+        "length_mm": 300,
+        "width_mm": 250,
+        "height_mm": 20,
         "status": "active",
         "image_urls": "https://example.com/tshirt-front.jpg;https://example.com/tshirt-back.jpg",
         "channels": "Shopify main",
@@ -126,7 +129,8 @@ def template_workbook() -> bytes:
         "Headers are matched case-insensitively; unknown columns are reported and ignored.",
         "A row whose SKU exists updates that product. A column left out of the file keeps the current values.",
         "On an update, a blank cell clears an optional field (description, brand, category, compare_at_price,",
-        "cost_price, barcode, weight_grams, attr:<code>; on variants price, compare_at_price, barcode);",
+        "cost_price, barcode, weight_grams, length_mm, width_mm, height_mm, attr:<code>; on variants price,",
+        "compare_at_price, barcode);",
         "a blank title, price, currency, quantity or status is an error for that row. New rows take the defaults.",
         "Columns named attr:<code> fill the product attribute <code> of its category.",
         "Variant rows (with parent_sku) use sku, price, compare_at_price, quantity, barcode and the options.",
@@ -258,7 +262,7 @@ def _product_row(product: Product, category: str) -> list[Any]:
         "cost_price": _money(product.cost_price),
         "quantity": product.quantity,
         "barcode": product.barcode,
-        "weight_grams": product.weight_grams,
+        **{name: getattr(product, name) for name in PRODUCT_MEASURE_FIELDS},
         "status": product.status,
         "short_description": product.short_description,
         **{name: getattr(product, name) for name in PRODUCT_CONTENT_TEXT_FIELDS},
