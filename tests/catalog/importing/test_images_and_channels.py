@@ -60,13 +60,6 @@ def image_server(settings):
     server.server_close()
 
 
-@pytest.fixture
-def queued(monkeypatch):
-    calls = []
-    monkeypatch.setattr("catalog.importing.services.enqueue", lambda func, *args, **kw: calls.append((func, args)))
-    return calls
-
-
 def test_image_urls_are_fetched_after_the_commit_with_the_upload_checks(tmp_path, image_server, queued):
     # given a row with a good image, a 404 and an HTML page posing as an image
     urls = f"{image_server}/shot.png; {image_server}/missing.png;{image_server}/not-an-image.png"
