@@ -98,7 +98,11 @@ class ImportBatchDetailView(ImportPermissionMixin, DetailView):
             and not (batch.on_error == ImportErrorPolicy.REJECT_ALL and batch.error_count)
             and batch.created_count + batch.updated_count > 0
         )
-        context["image_errors"] = import_image_errors(batch=batch, limit=FIRST_ERRORS_KEPT)
+        image_errors = import_image_errors(batch=batch, limit=FIRST_ERRORS_KEPT + 1)
+        context["image_errors"], context["image_errors_more"] = (
+            image_errors[:FIRST_ERRORS_KEPT],
+            len(image_errors) > FIRST_ERRORS_KEPT,
+        )
         context["has_error_rows"] = (
             bool(context["image_errors"]) or batch.rows.filter(kind=ImportRow.Kind.ERROR).exists()
         )

@@ -109,6 +109,7 @@ def test_image_failures_show_on_the_batch_page_and_in_the_error_workbook(tmp_pat
     assert "no image at this address (HTTP 404); check the URL" in page
     assert "The file is not an image (its content is not JPEG, PNG, WebP or GIF)." in page
     assert "Download the failed rows as a workbook" in page
+    assert "the workbook has them all" not in page
 
     # and the error workbook (also behind the API) has them on their own sheet: sku, the failed URLs, errors
     response = staff_client.get(f"/imports/{batch.pk}/errors.xlsx")
@@ -137,6 +138,24 @@ def test_image_failures_show_on_the_batch_page_and_in_the_error_workbook(tmp_pat
         f"{image_server}/not-an-image.png",
     ]
     assert Product.objects.get(sku="IMG-1").brand == "Kept"
+
+
+def test_batch_page_lists_the_first_image_failures_and_says_the_workbook_has_all(staff_client, monkeypatch):
+    from catalog.importing import views
+    from catalog.models import ImportBatch
+
+    # given a batch with three image failures and a page limit of two
+    monkeypatch.setattr(views, "FIRST_ERRORS_KEPT", 2)
+    batch = ImportBatch.objects.create(token="t-images", original_filename="x.xlsx", file_format="xlsx")
+    errors = [{"column": "image_urls", "value": f"https://x.test/{n}.png", "message": "no image"} for n in range(3)]
+    ImportRow.objects.create(batch=batch, kind="images", row_number=2, sku="A", values=[], errors=errors)
+
+    # then the page shows two and points to the workbook, which has all three
+    page = staff_client.get(f"/imports/{batch.pk}/").content.decode()
+    assert page.count("data-image-error") == 2
+    assert "(first 2; the workbook has them all)" in page
+    workbook = openpyxl.load_workbook(io.BytesIO(staff_client.get(f"/imports/{batch.pk}/errors.xlsx").content))
+    assert list(workbook["Image errors"].iter_rows(values_only=True))[1][2].count("row 2 image_urls") == 3
 
 
 def test_image_fetch_reasons_say_what_to_do(image_server):
