@@ -31,9 +31,9 @@ PRODUCT_FIELDS: tuple[ProductField, ...] = (
     ProductField("quantity"),
     ProductField("barcode"),
     ProductField("weight_grams"),
-    ProductField("length_mm", in_spreadsheet=False),
-    ProductField("width_mm", in_spreadsheet=False),
-    ProductField("height_mm", in_spreadsheet=False),
+    ProductField("length_mm"),
+    ProductField("width_mm"),
+    ProductField("height_mm"),
     ProductField("status"),
     # Content (docs/catalog.md#content): after the original columns, so older files keep their layout.
     ProductField("short_description"),
@@ -56,6 +56,8 @@ PRODUCT_FIELDS: tuple[ProductField, ...] = (
 )
 PRODUCT_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in PRODUCT_FIELDS)
 PRODUCT_SPREADSHEET_FIELDS: tuple[str, ...] = tuple(f.name for f in PRODUCT_FIELDS if f.in_spreadsheet)
+# The optional whole-number measures (grams, millimetres): converted, checked, compared and cleared alike on import.
+PRODUCT_MEASURE_FIELDS: tuple[str, ...] = ("weight_grams", "length_mm", "width_mm", "height_mm")
 # The plain-text content fields (all but the HTML short description), with the same blank-clears rule on import.
 PRODUCT_CONTENT_TEXT_FIELDS: tuple[str, ...] = (
     *(f"bullet_point_{n}" for n in range(1, 6)),

@@ -36,15 +36,41 @@ def image_fetch(url: str) -> bytes:
     try:
         with requests.get(url, timeout=FETCH_TIMEOUT, stream=True, allow_redirects=False) as response:
             if response.status_code != 200:
-                raise FetchError(f"the server answered HTTP {response.status_code}")
+                raise FetchError(_status_reason(response.status_code))
             data = bytearray()
             for block in response.iter_content(64 * 1024):
                 data += block
                 if len(data) > limit:
                     raise FetchError(f"the image is larger than {limit // 1024 // 1024} MB")
             return bytes(data)
+    except requests.Timeout as exc:
+        raise FetchError("the server did not answer in time; check the address or host the image elsewhere") from exc
     except requests.RequestException as exc:
-        raise FetchError(f"download failed ({exc.__class__.__name__})") from exc
+        raise FetchError(f"download failed ({exc.__class__.__name__}); check the address opens in a browser") from exc
+
+
+def _status_reason(code: int) -> str:
+    """What a seller can do about an HTTP answer other than 200."""
+    if 300 <= code < 400:
+        return f"the address redirects (HTTP {code}); put the image's final address in the file"
+    if code in (401, 403):
+        return f"the server refused access (HTTP {code}); make the image public or host it elsewhere"
+    if code in (404, 410):
+        return f"no image at this address (HTTP {code}); check the URL"
+    return f"the server answered HTTP {code}; try again later or host the image elsewhere"
+
+
+def import_image_errors(*, batch: ImportBatch, limit: int | None = None) -> list[dict[str, Any]]:
+    """The image URLs of `batch` that could not be added, one entry per URL, by row: the batch page's and the
+    error workbook's list (docs/imports.md#what-an-operator-sees)."""
+    rows = batch.rows.filter(kind=ImportRow.Kind.IMAGES).exclude(errors=[]).order_by("row_number")
+    found: list[dict[str, Any]] = []
+    for row in rows.only("row_number", "sku", "errors").iterator():
+        for error in row.errors:
+            if limit is not None and len(found) >= limit:
+                return found
+            found.append({"sheet": batch.sheet_name, "row": row.row_number, "sku": row.sku, **error})
+    return found
 
 
 def import_images_fetch(*, batch: ImportBatch, user: Actor = None) -> dict[str, int]:

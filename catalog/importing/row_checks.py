@@ -16,7 +16,7 @@ from common.actors import Actor
 
 from ..choices import AttributeType, MetafieldOwner, ProductStatus
 from ..events import PRODUCTS_ARCHIVING_CHECK
-from ..fields import PRODUCT_CONTENT_TEXT_FIELDS
+from ..fields import PRODUCT_CONTENT_TEXT_FIELDS, PRODUCT_MEASURE_FIELDS
 from ..metafields import MetafieldError, full_key, metafield_value
 from ..models import Category, TitleLimit, metafield_definitions
 from ..services import category_attribute_definitions, category_get_or_create_path, sanitize_description
@@ -35,7 +35,8 @@ PRODUCT_FIELDS: tuple[str, ...] = (
     "compare_at_price",
     "cost_price",
 )
-PRODUCT_FIELDS += ("quantity", "barcode", "weight_grams", "status", "short_description", *PRODUCT_CONTENT_TEXT_FIELDS)
+PRODUCT_FIELDS += ("quantity", "barcode", *PRODUCT_MEASURE_FIELDS, "status", "short_description")
+PRODUCT_FIELDS += PRODUCT_CONTENT_TEXT_FIELDS
 PRODUCT_FIELDS += ("metafields",)
 VARIANT_FIELDS = ("price", "compare_at_price", "quantity", "barcode")
 # The blank-cell rule on updates (a new row simply takes the model defaults):
@@ -48,7 +49,7 @@ PRODUCT_CLEARED: dict[str, Any] = {
     "compare_at_price": None,
     "cost_price": None,
     "barcode": "",
-    "weight_grams": None,
+    **dict.fromkeys(PRODUCT_MEASURE_FIELDS),
     "short_description": "",
     **dict.fromkeys(PRODUCT_CONTENT_TEXT_FIELDS, ""),
 }

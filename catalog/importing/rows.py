@@ -11,6 +11,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from ..fields import PRODUCT_MEASURE_FIELDS
 from ..validators import SKU_MAX_LENGTH, SKU_PATTERN
 from . import columns as col
 
@@ -24,7 +25,7 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "cost_price": col.to_decimal,
     "quantity": col.to_int,
     "barcode": col.to_barcode,
-    "weight_grams": col.to_int,
+    **dict.fromkeys(PRODUCT_MEASURE_FIELDS, col.to_int),
     "status": col.to_status,
     "short_description": col.to_text,
     **{name: col.text_limited_to(limit) for name, limit in col.CONTENT_TEXT_LIMITS.items()},
@@ -36,7 +37,13 @@ TEXT, MONEY, WHOLE, GTIN, OTHER = 1, 2, 3, 4, 0
 TEXT_LIMITS: dict[str, int | None] = {"title": 255, "description": None, "brand": 120, "short_description": None}
 TEXT_LIMITS |= col.CONTENT_TEXT_LIMITS
 FAST_KIND = {"price": MONEY, "compare_at_price": MONEY, "cost_price": MONEY, "quantity": WHOLE}
-FAST_KIND |= {"weight_grams": WHOLE, "title": TEXT, "description": TEXT, "brand": TEXT, "barcode": GTIN}
+FAST_KIND |= {
+    **dict.fromkeys(PRODUCT_MEASURE_FIELDS, WHOLE),
+    "title": TEXT,
+    "description": TEXT,
+    "brand": TEXT,
+    "barcode": GTIN,
+}
 FAST_KIND |= dict.fromkeys(["short_description", *col.CONTENT_TEXT_LIMITS], TEXT)
 MEMO_LIMIT = 4096  # distinct spellings remembered per column; a column of unique values stops memoising there
 _MISSING = object()

@@ -22,16 +22,16 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 
-from ..fields import PRODUCT_CONTENT_TEXT_FIELDS
+from ..fields import PRODUCT_CONTENT_TEXT_FIELDS, PRODUCT_MEASURE_FIELDS
 from ..models import Category, Product
 from . import columns as col
 from .row_checks import RowChecks
 from .sql import sku_in
 
 COMPARED: tuple[str, ...] = ("title", "description", "brand", "price", "currency", "compare_at_price")
-COMPARED += ("cost_price", "quantity", "barcode", "weight_grams", "status")
+COMPARED += ("cost_price", "quantity", "barcode", *PRODUCT_MEASURE_FIELDS, "status")
 COMPARED += ("short_description", *PRODUCT_CONTENT_TEXT_FIELDS)  # every content column (docs/catalog.md#content)
-NUMERIC = {"price", "compare_at_price", "cost_price", "quantity", "weight_grams"}
+NUMERIC = {"price", "compare_at_price", "cost_price", "quantity", *PRODUCT_MEASURE_FIELDS}
 TEXT_LIMITS = {"title": 255, "brand": 120, "currency": 3, "barcode": 14, "status": 16}
 TEXT_LIMITS |= {**col.CONTENT_TEXT_LIMITS, "search_terms": 250, "handle": 255}
 MUST_BE_BLANK: tuple[str, ...] = (

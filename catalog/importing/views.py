@@ -27,6 +27,8 @@ from listings.models import Listing
 from ..filters import ProductFilterSet
 from ..models import ImportBatch, ImportErrorPolicy, ImportRow, Product
 from . import services, workbooks
+from .engine import FIRST_ERRORS_KEPT
+from .images import import_image_errors
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -96,7 +98,14 @@ class ImportBatchDetailView(ImportPermissionMixin, DetailView):
             and not (batch.on_error == ImportErrorPolicy.REJECT_ALL and batch.error_count)
             and batch.created_count + batch.updated_count > 0
         )
-        context["has_error_rows"] = batch.rows.filter(kind=ImportRow.Kind.ERROR).exists()
+        image_errors = import_image_errors(batch=batch, limit=FIRST_ERRORS_KEPT + 1)
+        context["image_errors"], context["image_errors_more"] = (
+            image_errors[:FIRST_ERRORS_KEPT],
+            len(image_errors) > FIRST_ERRORS_KEPT,
+        )
+        context["has_error_rows"] = (
+            bool(context["image_errors"]) or batch.rows.filter(kind=ImportRow.Kind.ERROR).exists()
+        )
         context["price_warnings"] = [d for d in batch.sample_diffs if d.get("warning")]  # engine._warn_price_moves
         return context
 

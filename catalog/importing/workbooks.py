@@ -19,11 +19,13 @@ from openpyxl.styles import Font
 from common.spreadsheets import csv_row, neutralise
 from listings.models import Listing
 
-from ..fields import PRODUCT_CONTENT_TEXT_FIELDS
+from ..fields import PRODUCT_CONTENT_TEXT_FIELDS, PRODUCT_MEASURE_FIELDS
 from ..models import ImportBatch, ImportRow, Product, Variant
 from .columns import COLUMN_NOTES, COLUMNS
+from .images import import_image_errors
 from .readers import iter_csv_bytes
 
+IMAGE_ERRORS_SHEET = "Image errors"
 EXPORT_CHUNK = 2000  # rows fetched per query while streaming an export
 LISTING_COLUMNS = [
     "id",
@@ -45,13 +47,19 @@ LISTING_COLUMNS = [
 ]
 LISTING_FIELDS: tuple[str, ...] = ("id", "status", "status_reason", "title", "price", "compare_at_price", "quantity")
 LISTING_FIELDS += ("external_id", "external_url", "last_pushed_at", "last_error_message", "updated_at")
+
+# Imported untouched into a demo install (`seed_demo`), the sample rows give no row error and create no category:
+# they name a leaf of catalog.demo.TREE and a channel of channels.demo.DEMO_CHANNELS, both above this module's
+# layer, so they are named here and a test holds them to the demo (docs/imports.md#what-an-operator-sees).
+SAMPLE_CATEGORY = "Fashion > Men > T-Shirts"
+SAMPLE_CHANNEL = "Shopify US"
 SAMPLE_ROWS = [
     {
         "sku": "TSHIRT-001",
         "title": "Organic cotton T-shirt",
         "description": "<p>Soft <b>organic</b> cotton.</p>",
         "brand": "Acme",
-        "category": "Apparel > Men > T-shirts",
+        "category": SAMPLE_CATEGORY,
         "price": "19.90",
         "currency": "USD",
         "compare_at_price": "24.90",
@@ -59,9 +67,12 @@ SAMPLE_ROWS = [
         "quantity": 120,
         "barcode": "4006381333931",
         "weight_grams": 180,
+        "length_mm": 300,
+        "width_mm": 250,
+        "height_mm": 20,
         "status": "active",
         "image_urls": "https://example.com/tshirt-front.jpg;https://example.com/tshirt-back.jpg",
-        "channels": "Shopify main",
+        "channels": SAMPLE_CHANNEL,
         "bullet_point_1": "100% organic cotton, GOTS certified",
         "bullet_point_2": "Machine washable at 40 °C",
         "search_terms": "tee shirt organic cotton crew neck",
@@ -124,7 +135,8 @@ def template_workbook() -> bytes:
         "Headers are matched case-insensitively; unknown columns are reported and ignored.",
         "A row whose SKU exists updates that product. A column left out of the file keeps the current values.",
         "On an update, a blank cell clears an optional field (description, brand, category, compare_at_price,",
-        "cost_price, barcode, weight_grams, attr:<code>; on variants price, compare_at_price, barcode);",
+        "cost_price, barcode, weight_grams, length_mm, width_mm, height_mm, attr:<code>; on variants price,",
+        "compare_at_price, barcode);",
         "a blank title, price, currency, quantity or status is an error for that row. New rows take the defaults.",
         "Columns named attr:<code> fill the product attribute <code> of its category.",
         "Variant rows (with parent_sku) use sku, price, compare_at_price, quantity, barcode and the options.",
@@ -144,7 +156,28 @@ def error_workbook(batch: ImportBatch) -> bytes:
         message = "; ".join(f"row {row.row_number} {e['column']}: {e['message']}" for e in row.errors)
         cells = list(row.values) + [None] * max(0, len(header) - len(row.values))
         sheet.append([_text_cell(sheet, v) for v in cells[: len(header)]] + [_text_cell(sheet, message)])
+    _image_errors_sheet(workbook, batch)
     return _save(workbook)
+
+
+def _image_errors_sheet(workbook: Workbook, batch: ImportBatch) -> None:
+    """Image URLs that could not be added, one row per product row: only `sku` and `image_urls` (the failed
+    URLs), so the sheet imported again adds those images and changes nothing else
+    (docs/imports.md#what-an-operator-sees)."""
+    failed: dict[int, tuple[str, list[str], list[str]]] = {}
+    for error in import_image_errors(batch=batch):
+        sku, urls, messages = failed.setdefault(error["row"], (error["sku"], [], []))
+        if error["value"]:
+            urls.append(error["value"])
+        messages.append(f"row {error['row']} {error['column']}: {error['message']}")
+    if not failed:
+        return
+    sheet = workbook.create_sheet(IMAGE_ERRORS_SHEET)
+    sheet.append(["sku", "image_urls", "errors"])
+    for sku, urls, messages in failed.values():
+        sheet.append(
+            [_text_cell(sheet, sku), _text_cell(sheet, "; ".join(urls)), _text_cell(sheet, "; ".join(messages))]
+        )
 
 
 # --- export ---
@@ -235,7 +268,7 @@ def _product_row(product: Product, category: str) -> list[Any]:
         "cost_price": _money(product.cost_price),
         "quantity": product.quantity,
         "barcode": product.barcode,
-        "weight_grams": product.weight_grams,
+        **{name: getattr(product, name) for name in PRODUCT_MEASURE_FIELDS},
         "status": product.status,
         "short_description": product.short_description,
         **{name: getattr(product, name) for name in PRODUCT_CONTENT_TEXT_FIELDS},

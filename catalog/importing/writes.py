@@ -22,7 +22,7 @@ from listings.models import Changeset
 from listings.services import changeset_open, content_versions_record, listings_readiness_refresh
 
 from ..events import STOCK_QUANTITIES_IMPORTED
-from ..fields import PRODUCT_CONTENT_TEXT_FIELDS
+from ..fields import PRODUCT_CONTENT_TEXT_FIELDS, PRODUCT_MEASURE_FIELDS
 from ..models import ImportBatch, ImportRow, Product, Variant
 from ..services.readiness import (
     CONTENT,
@@ -292,7 +292,7 @@ class ChunkWrites:
             fields = ["sku", "title", "price", "currency", "quantity", "status"]
             optional = ["description", "brand", "category", "compare_at_price", "cost_price", "barcode"]
             optional += ["short_description", *PRODUCT_CONTENT_TEXT_FIELDS]
-            fields += [name for name in [*optional, "weight_grams"] if name in present]
+            fields += [name for name in [*optional, *PRODUCT_MEASURE_FIELDS] if name in present]
             fields += ["metafields"] if self.cmap.metafields else []
             return fields + (["attributes"] if self.cmap.attributes else [])
         fields = ["sku", "product", "options", "quantity"]

@@ -61,3 +61,11 @@ def csv_file(tmp_path):
 @pytest.fixture
 def all_columns():
     return list(COLUMNS)
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The follow-up tasks an import queues (images, listings), collected instead of sent to a worker."""
+    calls = []
+    monkeypatch.setattr("catalog.importing.services.enqueue", lambda func, *args, **kw: calls.append((func, args)))
+    return calls
