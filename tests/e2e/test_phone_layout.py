@@ -202,3 +202,48 @@ def test_wide_screens_keep_the_table_and_the_open_navigation(page, staff_login):
     expect(page.locator("#product-cards thead")).to_be_visible()
     expect(page.locator(".filters-toggle")).to_be_hidden()
     expect(page.locator("form.filters")).to_be_visible()
+
+
+# docs/pages.md#newer-pages: (screenshot name, url template filled from the seeded objects, width)
+SCREENSHOTS = [
+    ("orders", "/orders/", 1360),
+    ("order-detail", "/orders/{order}/", 1360),
+    ("stock-ledger", "/stock/{stock}/", 1360),
+    ("costs-component", "/costs/components/{component}/", 1360),
+    ("margins", "/pricing/", 1360),
+    ("price-rules", "/pricing/rules/", 1360),
+    ("competitors", "/competitors/{competitor}/", 1360),
+    ("tasks-board", "/tasks/board/", 1360),
+    ("intake", "/intake/", 1360),
+    ("operations-feeds", "/operations/feeds/", 1360),
+    ("operations-jobs", "/operations/", 1360),
+    ("operations-logs", "/operations/logs/", 1360),
+    ("listing-score", "/listings/{listing}/#listing-score", 1360),
+    ("keywords", "/analytics/listings/{listing}/keywords/", 1360),
+    ("changesets", "/listings/changesets/", 1360),
+    ("phone-order", "/orders/{order}/", 390),
+    ("phone-tasks-board", "/tasks/board/", 390),
+    ("phone-stock-ledger", "/stock/{stock}/", 390),
+]
+
+
+def test_screenshots_of_the_newer_pages(phone):
+    """Refreshes the screenshots docs/pages.md shows of the newer pages, at 1360 px and on the phone."""
+    from analytics.services.keywords import keyword_add
+    from analytics.services.scores import scores_recompute
+    from listings.models import Listing
+
+    tab, objects = phone
+    listing = Listing.objects.get(pk=objects["listing"])
+    for word in ("acme skirt", "summer skirt", "red skirt"):
+        keyword_add(listing=listing, keyword=word)
+    assert scores_recompute([listing.pk]) == 1
+    for name, template, width in SCREENSHOTS:
+        tab.set_viewport_size({"width": width, "height": 900 if width > 390 else 844})
+        response = tab.goto(template.format(**objects))
+        assert response is not None, name
+        assert response.status == 200, name
+        if "#" in template:
+            tab.locator(f"#{template.split('#')[1]}").scroll_into_view_if_needed()
+        screenshot(tab, name)
+        assert tab.evaluate(OVERFLOW) <= 1, name
