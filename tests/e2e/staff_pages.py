@@ -221,11 +221,13 @@ def seed(*, user, make_listing, make_listable_product) -> dict[str, Any]:
         status="committed",
         created_count=1,
     )
-    customer = Customer.objects.create(channel=channel, buyer_id=f"buyer-{long_word}", name="Jo Buyer")
+    customer = Customer.objects.create(channel=channel, buyer_id=f"buyer-{long_word}", name=f"Jo {long_word}")
     order = Order.objects.create(
         channel=channel, external_id="ORD-1", status="paid", currency="USD", last_seen_at=now, customer=customer
     )
-    line = OrderLine.objects.create(order=order, external_line_id="L-1", sku=product.sku, quantity=1)
+    line = OrderLine.objects.create(
+        order=order, external_line_id="L-1", sku=product.sku, quantity=1, title=product.title
+    )
     stock = Stock.objects.filter(variant__sku="PHONE-SK-RED").first() or Stock.objects.create(
         product=product, variant=product.variants.get(sku="PHONE-SK-RED"), sku="PHONE-SK-RED", on_hand=3
     )
@@ -234,12 +236,14 @@ def seed(*, user, make_listing, make_listable_product) -> dict[str, Any]:
     price = ComponentPrice.objects.create(
         component=component, supplier=supplier, unit_cost=Decimal("1.50"), valid_from=date(2026, 1, 1)
     )
-    competitor = Competitor.objects.create(channel=channel, marketplace="amazon", item_id="B0PHONE")
+    competitor = Competitor.objects.create(
+        channel=channel, marketplace="amazon", item_id="B0PHONE", title=f"Rival {long_word}", seller_name=long_word
+    )
     Alert.objects.create(competitor=competitor, alert_type="price_drop", first_seen_at=now, last_seen_at=now)
     stages = ensure_default_stages()
     task = task_create(stage=stages["Backlog"], title=f"Fix {long_word}", listings=[listing])
     rule = automation_rule_create(
-        name="Price watch",
+        name=f"Price watch {long_word}",
         trigger_type="threshold",
         trigger_config={"metric": "price", "operator": "gt", "value": 5},
         action_type="tag_listing",
@@ -253,18 +257,20 @@ def seed(*, user, make_listing, make_listable_product) -> dict[str, Any]:
         "listing": listing.pk,
         "job": job.pk,
         "batch": batch.pk,
-        "intake_item": IntakeItem.objects.create(owner=user).pk,
+        "intake_item": IntakeItem.objects.create(owner=user, hint_name=long_word).pk,
         "order": order.pk,
         "order_line": line.pk,
         "customer": customer.pk,
         "stock": stock.pk,
         "ops_job": Job.objects.create(type="feed_run", status="succeeded", started_at=now, finished_at=now).public_id,
-        "feed": Feed.objects.create(name="Supplier feed", source_type="upload", mapping={"sku": {"from": "sku"}}).pk,
+        "feed": Feed.objects.create(
+            name=f"Feed {long_word}", source_type="upload", mapping={"sku": {"from": "sku"}}
+        ).pk,
         "supplier": supplier.pk,
         "component": component.pk,
         "component_price": price.pk,
         "fee": ChannelFee.objects.create(channel=channel).pk,
-        "price_rule": PriceRule.objects.create(name="Floor 20 %", rule_type="margin_floor").pk,
+        "price_rule": PriceRule.objects.create(name=f"Floor {long_word}", rule_type="margin_floor").pk,
         "competitor": competitor.pk,
         "task": task.pk,
         "stage": stages["Backlog"].pk,
