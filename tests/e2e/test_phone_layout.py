@@ -247,3 +247,18 @@ def test_screenshots_of_the_newer_pages(phone):
             tab.locator(f"#{template.split('#')[1]}").scroll_into_view_if_needed()
         screenshot(tab, name)
         assert tab.evaluate(OVERFLOW) <= 1, name
+
+
+def test_the_width_check_flags_what_sticks_out_but_not_a_scrolling_table(browser):
+    context = browser.new_context(viewport=PHONE)
+    tab = context.new_page()
+    wide = '<table style="width:900px"><tr><td>wide</td></tr></table>'
+    tab.set_content(f'<div class="table-wrap" style="overflow-x:auto">{wide}</div><p>fits</p>')
+    assert tab.evaluate(WIDE_ELEMENTS) == []
+    assert tab.evaluate(OVERFLOW) <= 0
+    tab.set_content(f'<div id="box">{wide}</div>')
+    assert tab.evaluate(WIDE_ELEMENTS)[0].startswith("table 8..908")
+    assert tab.evaluate(OVERFLOW) > 0
+    tab.set_content(f'<p style="white-space:nowrap">{"word " * 200}</p>')
+    assert tab.evaluate(WIDE_ELEMENTS)[0].startswith("text of p ..")
+    context.close()
