@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
+from .. import categories as taxonomy
 from ..base import (
     AuthExpired,
     ChannelConfig,
@@ -35,6 +36,16 @@ INVENTORY_BATCH = 250  # any input array max 250 items (docs/marketplaces/shopif
 NODES_BATCH = 50  # products read per nodes() query for update_offers: ~150 cost points, well under the bucket
 
 Q_SHOP = "query { shop { name myshopifyDomain currencyCode } }"
+# the taxonomy's categories (docs/channels.md#marketplace-categories): the roots, then each root's descendants
+Q_TAXONOMY = (
+    "query taxonomy($first: Int!, $under: ID) { taxonomy { categories(first: $first, descendantsOf: $under) "
+    "{ nodes { id name fullName level isLeaf parentId } pageInfo { hasNextPage } } } }"
+)
+Q_CATEGORY_ATTRIBUTES = (
+    "query category($ids: [ID!]!) { nodes(ids: $ids) { ... on TaxonomyCategory { id attributes(first: 50) { nodes { "
+    "__typename ... on TaxonomyAttribute { id name } ... on TaxonomyChoiceListAttribute { id name "
+    "values(first: 250) { nodes { id name } } } } } } } }"
+)
 Q_LOCATIONS = "query { locations(first: 5) { nodes { id name isActive } } }"
 FIELDS = mapping.PRODUCT_FIELDS
 Q_PRODUCT = "query product($id: ID!) { product(id: $id) { FIELDS } }".replace("FIELDS", FIELDS)
@@ -335,6 +346,24 @@ class ShopifyConnector(Connector):
         return orders.pull_orders(self.client, cursor, updated_since)
 
     # --- take down ---
+
+    def categories(self) -> list[taxonomy.RemoteCategoryNode]:
+        """taxonomy.categories: the top level, then every root's descendants (250 a call)."""
+        rows = []
+        roots = self._taxonomy_nodes(None)
+        for root in roots:
+            rows += taxonomy.shopify_rows([root, *self._taxonomy_nodes(str(root["id"]))])
+        return taxonomy.with_paths(rows)
+
+    def _taxonomy_nodes(self, under: str | None) -> list[dict[str, Any]]:
+        data = self.client.graphql(Q_TAXONOMY, {"first": 250, "under": under})
+        return list(((data.get("taxonomy") or {}).get("categories") or {}).get("nodes") or [])
+
+    def category_attributes(self, category_id: str) -> list[taxonomy.RemoteCategoryAttribute]:
+        nodes = self.client.graphql(Q_CATEGORY_ATTRIBUTES, {"ids": [category_id]}).get("nodes") or [None]
+        if not nodes[0]:
+            raise NotFound(f"Shopify: no taxonomy category {category_id}.", code="NOT_FOUND")
+        return taxonomy.shopify_attributes(nodes[0])
 
     def deactivate_listing(self, external_id: str) -> None:
         """productUpdate status ARCHIVED (productChangeStatus is removed, docs/marketplaces/shopify.md#endpoints)."""
