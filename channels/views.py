@@ -357,6 +357,28 @@ class RemoteCategoriesLoadView(StaffWriteMixin, View):
         return redirect(reverse("channels:channel_detail", kwargs={"pk": pk}) + "#mappings")
 
 
+class RemoteCategoryAttributesView(StaffReadMixin, View):
+    """The attributes of one loaded leaf (`?id=`), as labelled fields with the mandatory ones marked: the HTML
+    fragment the mapping editor's "Attributes" details show (static/js/remote_category_picker.js)."""
+
+    required_area = AREA
+    template_name = "channels/_remote_category_attributes.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        channel = channel_for_user(request, pk)
+        remote_id = request.GET.get("id", "").strip()
+        context: dict[str, Any] = {"remote_id": remote_id, "attributes": [], "error": ""}
+        status = 200
+        if not remote_id:
+            context["error"], status = "Pick a leaf category first.", 400
+        else:
+            try:
+                context["attributes"] = services.remote_category_attributes(channel=channel, remote_id=remote_id)
+            except ApplicationError as exc:
+                context["error"], status = error_text(exc), 400
+        return render(request, self.template_name, context, status=status)
+
+
 class ChannelTestConnectionView(StaffWriteMixin, View):
     """Ask the marketplace whether the stored credentials work (one read-only call)."""
 

@@ -3,12 +3,14 @@
    (input[data-remote-picker], naming its name input) gets a "Pick…" button that opens the category picker
    (static/js/category_picker.js) over the marketplace's tree: only leaves can be chosen; choosing one fills the
    id and the name (its path). A typed id that is not a loaded leaf is flagged under the input; the server warns
-   again on save. */
+   again on save. Under a loaded leaf, "Attributes" opens its attributes as labelled fields, mandatory ones
+   marked, fetched when opened from the fragment URL in #remote-categories-panel[data-attributes-url]. */
 (function () {
   "use strict";
 
   var byId = {};
   var categories = [];
+  var attributesUrl = "";
 
   function attach(input) {
     var nameInput = document.getElementById(input.getAttribute("data-remote-picker"));
@@ -24,11 +26,34 @@
     warning.setAttribute("role", "status");
     cell.appendChild(button);
     cell.appendChild(warning);
+    var details = document.createElement("details");
+    details.className = "remote-attributes";
+    var summary = document.createElement("summary");
+    summary.textContent = "Attributes";
+    var fields = document.createElement("div");
+    details.appendChild(summary);
+    details.appendChild(fields);
+    cell.appendChild(details);
+    var loadedFor = null;
     var holder = null;
+
+    function showAttributes() {
+      var value = input.value.trim();
+      if (!details.open || loadedFor === value) { return; }
+      loadedFor = value;
+      fields.textContent = "Loading…";
+      fetch(attributesUrl + "?id=" + encodeURIComponent(value), { credentials: "same-origin" })
+        .then(function (response) { return response.text(); })
+        .then(function (html) { if (loadedFor === value) { fields.innerHTML = html; } })
+        .catch(function () { fields.textContent = "The attributes could not be loaded."; loadedFor = null; });
+    }
+    details.addEventListener("toggle", showAttributes);
 
     function check() {
       var value = input.value.trim();
       var found = byId[value];
+      details.hidden = !(found && found.leaf) || !attributesUrl;
+      if (details.hidden) { details.open = false; }
       if (!value || (found && found.leaf)) {
         warning.textContent = "";
       } else if (found) {
@@ -70,13 +95,14 @@
         input.value = category.id;
         if (nameInput) { nameInput.value = category.path; }
         check();
+        showAttributes();
       });
       var search = holder.querySelector("input[type=search]");
       search.setAttribute("aria-label", label);
       search.focus();
     }
 
-    input.addEventListener("input", check);
+    input.addEventListener("input", function () { check(); showAttributes(); });
     button.addEventListener("click", open);
     check();
   }
@@ -85,6 +111,8 @@
     var data = document.getElementById("remote-categories");
     if (!data || !window.CategoryPicker) { return; }
     categories = JSON.parse(data.textContent);
+    var panel = document.getElementById("remote-categories-panel");
+    attributesUrl = panel ? panel.getAttribute("data-attributes-url") || "" : "";
     categories.forEach(function (category) { byId[category.id] = category; });
     document.querySelectorAll("input[data-remote-picker]").forEach(attach);
   }

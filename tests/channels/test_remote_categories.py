@@ -157,3 +157,19 @@ def test_api_schema_documents_the_endpoint(api):
     paths = schema.json()["paths"] if schema.status_code == 200 else {}
     operation = paths["/api/v1/channels/{id}/remote-categories/"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"search", "leaf", "parent"}
+
+
+def test_attributes_fragment_marks_the_mandatory_fields(staff_client, make_sandbox_channel):
+    channel = make_sandbox_channel("etsy")
+    remote_categories_load(channel=channel)
+    url = reverse("channels:remote_category_attributes", args=[channel.pk])
+    html = staff_client.get(url, {"id": "1004"}).content.decode()  # Mugs
+    assert "Capacity (ml) <abbr" in html
+    assert "<option>Stoneware</option>" in html
+    assert "Material\n  <select disabled>" in html  # optional: no marker
+    parent = staff_client.get(url, {"id": "101"})
+    assert parent.status_code == 400
+    assert "not a leaf" in parent.content.decode()
+    missing = staff_client.get(url)
+    assert missing.status_code == 400
+    assert "Pick a leaf category first." in missing.content.decode()

@@ -1,6 +1,7 @@
 """Browser flow (docs/channels.md#marketplace-categories): on a sandbox channel, "Load marketplace categories"
 caches the marketplace's tree; "Pick…" in a mapping row opens the picker over it, parents cannot be chosen, a
-leaf fills the id and the name; saved, the mapping shows the leaf. A typed id outside the tree is flagged."""
+leaf fills the id and the name and shows its attributes; saved, the mapping shows the leaf. A typed id outside
+the tree is flagged."""
 
 import pytest
 from playwright.sync_api import expect
@@ -39,6 +40,15 @@ def test_load_pick_a_leaf_and_save(page, staff_login, make_sandbox_channel):
     search.press("Enter")
     expect(page.locator(f"#ext_{dresses.pk}")).to_have_value("10001001")
     expect(page.locator(f"#extname_{dresses.pk}")).to_have_value("Clothing > Women's clothing > Dresses")
+    # the leaf's attributes as labelled fields, the mandatory ones marked
+    attributes = page.locator("#mappings details.remote-attributes")
+    attributes.locator("summary").click()
+    fields = attributes.locator(".remote-attribute-fields label")
+    expect(fields).to_have_count(3)
+    expect(fields.nth(0)).to_contain_text("Size * (required)")
+    expect(fields.nth(2)).to_contain_text("Material")
+    expect(fields.nth(2)).not_to_contain_text("required")
+    expect(fields.nth(0).locator("option")).to_have_text(["XS", "S", "M", "L", "XL"])
     page.click("#mappings button:has-text('Save mapping')")
     expect(page.locator(".messages")).to_contain_text("Saved 1 category mapping change")
     expect(page.locator(".messages")).not_to_contain_text("Check the mapping")
