@@ -98,3 +98,31 @@ def test_tiktok_us_shop_must_ask_for_category_version_v2(connect):
     conn = connect("tiktok")
     with pytest.raises(ConnectorError, match="v2"):
         conn._call("GET", "/product/202309/categories", query={"category_version": "v1"})
+
+
+def test_shopee_attribute_tree_takes_1_to_20_ids(connect):
+    client = connect("shopee").client
+    with pytest.raises(ConnectorError, match="1 to 20"):
+        client.call("GET", "/api/v2/product/get_attribute_tree", params={"category_id_list": ",".join(["100101"] * 21)})
+    body = client.call("GET", "/api/v2/product/get_attribute_tree", params={"category_id_list": "100101,100104"})
+    assert [entry["category_id"] for entry in body["response"]["list"]] == [100101, 100104]
+
+
+def test_lazada_attributes_need_a_primary_category(connect):
+    with pytest.raises(ConnectorError, match="primary_category_id"):
+        connect("lazada").client.call("GET", "/category/attributes/get")
+
+
+def test_tiktok_keyword_and_amazon_keywords_narrow_the_list(connect):
+    tiktok = connect("tiktok")
+    found = tiktok._call("GET", "/product/202309/categories", query={"category_version": "v2", "keyword": "mugs"})
+    assert [c["local_name"] for c in found["categories"]] == ["Mugs"]
+    amazon = connect("amazon")
+    body = amazon._call("GET", "/definitions/2020-09-01/productTypes", params={"keywords": "lamps"})
+    assert [p["name"] for p in body["productTypes"]] == ["LAMP"]
+
+
+def test_amazon_definition_of_an_unknown_product_type_is_404(connect):
+    with pytest.raises(ConnectorError) as caught:
+        connect("amazon")._call("GET", "/definitions/2020-09-01/productTypes/NO_SUCH_TYPE")
+    assert caught.value.http_status == 404
