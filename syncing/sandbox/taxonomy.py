@@ -147,7 +147,8 @@ def matches(node: Node, keyword: str) -> bool:
 
 
 def shopify_categories(args: Mapping[str, Any]) -> dict[str, Any]:
-    """`search` (words in the full name), `childrenOf`, `descendantsOf`, `siblingsOf` (a category gid), `first`;
+    """`search` (words in the full name), `childrenOf`, `descendantsOf`, `siblingsOf` (a category gid), `first`,
+    `after` (the previous page's `endCursor`);
     none of them = the top-level categories. A ValueError names an unknown category id."""
     selected: list[Node]
     for name in ("childrenOf", "descendantsOf", "siblingsOf"):
@@ -168,12 +169,21 @@ def shopify_categories(args: Mapping[str, Any]) -> dict[str, Any]:
     first = int(args.get("first") or 50)
     if not 1 <= first <= 250:
         raise ValueError("`first` must be between 1 and 250.")
-    nodes = [_shopify_node(n) for n in selected[:first]]
+    start = 0
+    if args.get("after"):  # the cursor is the id of the last category of the previous page
+        ids = [shopify_id(n) for n in selected]
+        if args["after"] not in ids:
+            raise ValueError(f"Invalid cursor '{args['after']}'.")
+        start = ids.index(args["after"]) + 1
+    nodes = [_shopify_node(n) for n in selected[start : start + first]]
     return {
         "categories": {
             "edges": [{"cursor": n["id"], "node": n} for n in nodes],
             "nodes": nodes,
-            "pageInfo": {"hasNextPage": len(selected) > first, "endCursor": nodes[-1]["id"] if nodes else None},
+            "pageInfo": {
+                "hasNextPage": len(selected) > start + first,
+                "endCursor": nodes[-1]["id"] if nodes else None,
+            },
         }
     }
 

@@ -38,8 +38,9 @@ NODES_BATCH = 50  # products read per nodes() query for update_offers: ~150 cost
 Q_SHOP = "query { shop { name myshopifyDomain currencyCode } }"
 # the taxonomy's categories (docs/channels.md#marketplace-categories): the roots, then each root's descendants
 Q_TAXONOMY = (
-    "query taxonomy($first: Int!, $under: ID) { taxonomy { categories(first: $first, descendantsOf: $under) "
-    "{ nodes { id name fullName level isLeaf parentId } pageInfo { hasNextPage } } } }"
+    "query taxonomy($first: Int!, $under: ID, $after: String) { taxonomy { categories(first: $first, "
+    "descendantsOf: $under, after: $after) { nodes { id name fullName level isLeaf parentId } "
+    "pageInfo { hasNextPage endCursor } } } }"
 )
 Q_CATEGORY_ATTRIBUTES = (
     "query category($ids: [ID!]!) { nodes(ids: $ids) { ... on TaxonomyCategory { id attributes(first: 50) { nodes { "
@@ -103,6 +104,7 @@ class ShopifyConnector(Connector):
     optional_credential_fields = ("client_id", "client_secret", "refresh_token", "access_token_expires_at")
     sensitive_fields = frozenset({"client_secret", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=20)
+    taxonomy_page_size: ClassVar[int] = 250  # categories per taxonomy call (its `first` maximum)
     default_rules = ListingRules(title_max_length=255, max_images=250)
     page_size: ClassVar[int] = PAGE_SIZE
 
@@ -356,8 +358,17 @@ class ShopifyConnector(Connector):
         return taxonomy.with_paths(rows)
 
     def _taxonomy_nodes(self, under: str | None) -> list[dict[str, Any]]:
-        data = self.client.graphql(Q_TAXONOMY, {"first": 250, "under": under})
-        return list(((data.get("taxonomy") or {}).get("categories") or {}).get("nodes") or [])
+        """Every page of the roots (`under` None) or of one root's descendants."""
+        nodes: list[dict[str, Any]] = []
+        after = None
+        while True:
+            data = self.client.graphql(Q_TAXONOMY, {"first": self.taxonomy_page_size, "under": under, "after": after})
+            page = (data.get("taxonomy") or {}).get("categories") or {}
+            nodes += page.get("nodes") or []
+            info = page.get("pageInfo") or {}
+            if not info.get("hasNextPage") or not info.get("endCursor") or info["endCursor"] == after:
+                return nodes
+            after = info["endCursor"]
 
     def category_attributes(self, category_id: str) -> list[taxonomy.RemoteCategoryAttribute]:
         nodes = self.client.graphql(Q_CATEGORY_ATTRIBUTES, {"ids": [category_id]}).get("nodes") or [None]

@@ -126,3 +126,11 @@ def test_amazon_definition_of_an_unknown_product_type_is_404(connect):
     with pytest.raises(ConnectorError) as caught:
         connect("amazon")._call("GET", "/definitions/2020-09-01/productTypes/NO_SUCH_TYPE")
     assert caught.value.http_status == 404
+
+
+def test_shopify_reads_every_page_of_the_taxonomy(connect, monkeypatch, sandbox):
+    conn = connect("shopify")
+    monkeypatch.setattr(conn, "taxonomy_page_size", 2)
+    nodes = conn.categories()
+    assert len(nodes) == 13  # the roots in two pages, Clothing's five descendants in three
+    assert sum(1 for n in nodes if n.path.startswith("Clothing > ")) == 5
