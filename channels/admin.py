@@ -13,7 +13,7 @@ from syncing.services import channel_listings_pull
 
 from . import services
 from .admin_forms import ChannelForm
-from .models import AttributeValueMapping, CategoryMapping, Channel
+from .models import AttributeValueMapping, CategoryMapping, Channel, RemoteCategory
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 CREDENTIAL_INPUTS = ("credentials", "replace_credentials")
@@ -259,3 +259,23 @@ class AttributeValueMappingAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.attribute_value_mapping_delete(mapping=obj, user=request.user)
+
+
+@admin.register(RemoteCategory)
+class RemoteCategoryAdmin(admin.ModelAdmin):
+    """The channels' cached marketplace categories, read only: "Load marketplace categories" on the channel page
+    replaces them (docs/channels.md#marketplace-categories)."""
+
+    list_display = ("path", "remote_id", "is_leaf", "channel", "created_at")
+    list_filter = ("channel", "is_leaf")
+    search_fields = ("path", "remote_id")
+    list_select_related = ("channel",)
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -355,3 +355,30 @@ class AttributeValueMapping(BaseModel):
         self.attribute_code = (self.attribute_code or "").strip().lower()
         if not (self.marketplace_value or "").strip():
             raise ValidationError({"marketplace_value": "Enter the marketplace's value."})
+
+
+class RemoteCategory(BaseModel):
+    """One category of the marketplace's own tree, cached per channel for the mapping editor's picker
+    (docs/channels.md#marketplace-categories). Replaced as a whole by "Load marketplace categories"."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="remote_categories")
+    remote_id = models.CharField("marketplace category id", max_length=128)
+    name = models.CharField(max_length=255)
+    parent_remote_id = models.CharField("parent's marketplace id", max_length=128, blank=True)
+    path = models.CharField(max_length=1024, help_text="The names from the root, joined by ' > '.")
+    is_leaf = models.BooleanField("leaf", default=False, help_text="Only a leaf category takes listings.")
+
+    class Meta:
+        ordering = ["channel_id", "path"]
+        verbose_name = "marketplace category"
+        verbose_name_plural = "marketplace categories"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "remote_id"],
+                name="remote_category_unique_per_channel",
+                violation_error_message="This marketplace category is already cached for this channel.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.remote_id})"

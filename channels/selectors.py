@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from catalog.models import Category
 from syncing.connectors.base import ChannelConfig
 
-from .models import AttributeValueMapping, CategoryMapping, Channel
+from .models import AttributeValueMapping, CategoryMapping, Channel, RemoteCategory
 
 AttributeValueMap = dict[tuple[str, str], str]  # (attribute code, our value) -> marketplace value
 
@@ -19,6 +19,36 @@ def channel_list(*, is_active: bool | None = None, marketplace: str | None = Non
     if marketplace:
         channels = channels.filter(marketplace=marketplace)
     return channels
+
+
+def remote_category_list(
+    *, channel: Channel, search: str = "", leaf: bool | None = None, parent: str | None = None
+) -> QuerySet[RemoteCategory]:
+    """The channel's cached marketplace categories in path order: `search` words each anywhere in the path or
+    the id, `leaf` only leaves (or only parents), `parent` the children of one remote id ("" = the roots)."""
+    rows = RemoteCategory.objects.filter(channel=channel).order_by("path", "remote_id")
+    for word in search.split():
+        rows = rows.filter(Q(path__icontains=word) | Q(remote_id__icontains=word))
+    if leaf is not None:
+        rows = rows.filter(is_leaf=leaf)
+    if parent is not None:
+        rows = rows.filter(parent_remote_id=parent)
+    return rows
+
+
+def remote_category_warnings(*, channel: Channel, ids: list[str]) -> list[str]:
+    """Why each of `ids` may be wrong for the channel's loaded marketplace tree: not in it, or not a leaf (none
+    when no tree is loaded)."""
+    cached = dict(RemoteCategory.objects.filter(channel=channel).values_list("remote_id", "is_leaf"))
+    if not cached:
+        return []
+    warnings = []
+    for remote_id in dict.fromkeys(ids):
+        if remote_id not in cached:
+            warnings.append(f"{remote_id!r} is not in {channel.name}'s loaded marketplace categories")
+        elif not cached[remote_id]:
+            warnings.append(f"{remote_id!r} is a parent category on {channel.name}, not a leaf")
+    return warnings
 
 
 def channel_connector_config(channel: Channel, *, timeout: float = 15.0) -> ChannelConfig:

@@ -15,9 +15,19 @@ from common.actors import Actor as User
 from common.actors import actor_or_none as _actor
 from common.errors import ApplicationError
 from syncing.connectors import get_connector_class
+from syncing.connectors.base import ConnectorError
+from syncing.connectors.categories import RemoteCategoryAttribute, RemoteCategoryNode
 
 from .events import PAYLOAD_INPUTS_CHANGED, READINESS_INPUTS_CHANGED
-from .models import OFFER_RULE_FIELDS, RULE_FIELDS, AttributeValueMapping, CategoryMapping, Channel
+from .models import (
+    OFFER_RULE_FIELDS,
+    RULE_FIELDS,
+    AttributeValueMapping,
+    CategoryMapping,
+    Channel,
+    RemoteCategory,
+)
+from .selectors import channel_connector_config
 
 # The settings a person edits, in the order the form and the API show them (the form, the serializer and the
 # services all read this one list).
@@ -314,3 +324,66 @@ def attribute_value_mapping_delete(*, mapping: AttributeValueMapping, user: User
     channel = mapping.channel
     mapping.delete()
     _payload_changed(channel, None)
+
+
+# --- The marketplace's own category tree (docs/channels.md#marketplace-categories) ---
+
+
+def _channel_connector(channel: Channel) -> Any:
+    """A connector for `channel` whose refreshed tokens are saved back on the channel."""
+
+    def save_tokens(values: Mapping[str, str]) -> None:
+        channel_set_credentials(channel=channel, credentials=dict(values))
+
+    return get_connector_class(channel.marketplace)(channel_connector_config(channel), on_tokens=save_tokens)
+
+
+def remote_categories_load(*, channel: Channel, user: User = None) -> int:
+    """ "Load marketplace categories": read the marketplace's whole tree and cache it on the channel; returns how
+    many categories it has. Synchronous: a tree is a few calls (one per root on Shopify, one elsewhere)."""
+    try:
+        nodes = _channel_connector(channel).categories()
+    except NotImplementedError as exc:
+        raise ApplicationError(str(exc)) from None
+    except ConnectorError as exc:
+        raise ApplicationError(f"{channel.name}: the marketplace did not send its categories: {exc}") from None
+    if not nodes:
+        raise ApplicationError(f"{channel.name}: the marketplace sent no categories; the cached ones are kept.")
+    return remote_categories_replace(channel=channel, nodes=nodes, user=user)
+
+
+@transaction.atomic
+def remote_categories_replace(*, channel: Channel, nodes: Sequence[RemoteCategoryNode], user: User = None) -> int:
+    """Replace the channel's cached tree with `nodes` (the first of a repeated id wins)."""
+    rows: dict[str, RemoteCategory] = {}
+    for node in nodes:
+        if node.id in rows:
+            continue
+        row = RemoteCategory(
+            channel=channel,
+            remote_id=node.id[:128],
+            name=node.name[:255] or node.id[:255],
+            parent_remote_id=node.parent_id[:128],
+            path=node.path[:1024] or node.name[:1024],
+            is_leaf=node.leaf,
+            created_by=_actor(user),
+            updated_by=_actor(user),
+        )
+        row.full_clean(exclude=["channel"], validate_unique=False, validate_constraints=False)
+        rows[node.id] = row
+    RemoteCategory.objects.filter(channel=channel).delete()
+    RemoteCategory.objects.bulk_create(rows.values(), batch_size=500)
+    return len(rows)
+
+
+def remote_category_attributes(*, channel: Channel, remote_id: str) -> list[RemoteCategoryAttribute]:
+    """The attributes of one cached leaf, read from the marketplace (not cached: they change with the leaf)."""
+    category = RemoteCategory.objects.filter(channel=channel, remote_id=remote_id).first()
+    if category is None or not category.is_leaf:
+        raise ApplicationError(f"{remote_id!r} is not a leaf of {channel.name}'s loaded marketplace categories.")
+    try:
+        return list(_channel_connector(channel).category_attributes(remote_id))
+    except NotImplementedError as exc:
+        raise ApplicationError(str(exc)) from None
+    except ConnectorError as exc:
+        raise ApplicationError(f"{channel.name}: the marketplace did not send the attributes: {exc}") from None

@@ -11,5 +11,11 @@ urlpatterns = [
     path("<int:pk>/mappings/", views.CategoryMappingSaveView.as_view(), name="mapping_save"),
     path("<int:pk>/attribute-mappings/", views.AttributeMappingListView.as_view(), name="attribute_mapping_list"),
     path("<int:pk>/attribute-mappings/save/", views.AttributeMappingSaveView.as_view(), name="attribute_mapping_save"),
+    path("<int:pk>/remote-categories/load/", views.RemoteCategoriesLoadView.as_view(), name="remote_categories_load"),
+    path(
+        "<int:pk>/remote-categories/attributes/",
+        views.RemoteCategoryAttributesView.as_view(),
+        name="remote_category_attributes",
+    ),
     path("<int:pk>/test-connection/", views.ChannelTestConnectionView.as_view(), name="channel_test"),
 ]

@@ -31,7 +31,8 @@ from syncing.services.connection import channel_connection_test
 
 from . import services
 from .forms import CategoryBranchForm, ChannelForm
-from .models import AttributeValueMapping, CategoryMapping, Channel
+from .models import AttributeValueMapping, CategoryMapping, Channel, RemoteCategory
+from .selectors import remote_category_warnings
 
 AREA = "channels"
 logger = logging.getLogger(__name__)
@@ -101,6 +102,13 @@ class ChannelDetailView(StaffReadMixin, DetailView):
         context["jobs"] = list(SyncJob.objects.filter(channel=channel).defer("listing_ids")[:10])
         context["allowed_categories"] = list(channel.allowed_categories.all())
         context["attribute_mapping_count"] = AttributeValueMapping.objects.filter(channel=channel).count()
+        remote = RemoteCategory.objects.filter(channel=channel).order_by("path", "remote_id")
+        # the picker's data (static/js/remote_category_picker.js), read from a json_script block
+        context["remote_categories"] = [
+            {"id": r.remote_id, "name": r.name, "path": r.path, "leaf": r.is_leaf, "depth": r.path.count(" > ")}
+            for r in remote.only("remote_id", "name", "path", "is_leaf")
+        ]
+        context["remote_loaded_at"] = remote.order_by("-created_at").values_list("created_at", flat=True).first()
         context["can_edit"] = can_edit(self.request.user, AREA)
         context["can_sync"] = can_edit(self.request.user, "sync")  # "Pull now" (templates/channels/_pull_now.html)
         context["errors_count"] = listings_in_error_count(channel=channel)  # templates/channels/_retry_errors.html
@@ -199,7 +207,7 @@ class CategoryMappingSaveView(StaffWriteMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         channel = channel_for_user(request, pk)
-        changed, refused = 0, []
+        changed, refused, saved_ids = 0, [], []
         _, branch = mapping_branch(request, request.POST)
         for row in mapping_rows(channel, branch):
             category, mapping = row["category"], row["mapping"]
@@ -224,9 +232,12 @@ class CategoryMappingSaveView(StaffWriteMixin, View):
                         user=request.user,
                     )
                     changed += 1
+                    saved_ids.append(ext_id)
             except (ValidationError, ApplicationError) as exc:
                 refused.append(f"{category.name}: {error_text(exc)}")
         flash_mapping_changes(request, "category", changed, refused)
+        for warning in remote_category_warnings(channel=channel, ids=saved_ids):
+            messages.warning(request, f"Check the mapping: {warning}. It was saved as typed.")
         shown = f"?{urlencode({'branch': branch.pk})}" if branch else ""
         return redirect(reverse("channels:channel_detail", kwargs={"pk": pk}) + shown + "#mappings")
 
@@ -326,6 +337,46 @@ class AttributeMappingSaveView(StaffWriteMixin, View):
         query = urlencode({key: kept[key] for key in ("attribute", "q", "page") if kept.get(key)})
         url = reverse("channels:attribute_mapping_list", kwargs={"pk": pk})
         return redirect(f"{url}?{query}" if query else url)
+
+
+class RemoteCategoriesLoadView(StaffWriteMixin, View):
+    """ "Load marketplace categories" in the mapping editor: read the marketplace's tree into the picker's cache
+    (docs/channels.md#marketplace-categories)."""
+
+    required_area = AREA
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        channel = channel_for_user(request, pk)
+        try:
+            count = services.remote_categories_load(channel=channel, user=request.user)
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, f"Marketplace categories not loaded: {error_text(exc)}")
+        else:
+            messages.success(request, f"Loaded {count} marketplace categories from {channel.name}.")
+        return redirect(reverse("channels:channel_detail", kwargs={"pk": pk}) + "#mappings")
+
+
+class RemoteCategoryAttributesView(StaffReadMixin, View):
+    """The attributes of one loaded leaf (`?id=`), as labelled fields with the mandatory ones marked: the HTML
+    fragment the mapping editor's "Attributes" details show (static/js/remote_category_picker.js)."""
+
+    required_area = AREA
+    template_name = "channels/_remote_category_attributes.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        channel = channel_for_user(request, pk)
+        remote_id = request.GET.get("id", "").strip()
+        context: dict[str, Any] = {"remote_id": remote_id, "attributes": [], "error": ""}
+        status = 200
+        if not remote_id:
+            context["error"], status = "Pick a leaf category first.", 400
+        else:
+            try:
+                context["attributes"] = services.remote_category_attributes(channel=channel, remote_id=remote_id)
+            except ApplicationError as exc:
+                context["error"], status = error_text(exc), 400
+        return render(request, self.template_name, context, status=status)
 
 
 class ChannelTestConnectionView(StaffWriteMixin, View):

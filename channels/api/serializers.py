@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from channels import services
 from channels.choices import marketplace_choices
-from channels.models import Channel
+from channels.models import Channel, RemoteCategory
 from common.api.serializers import ServiceSerializerMixin, StrictCharField
 
 CHANNEL_READ_FIELDS = [
@@ -75,4 +75,28 @@ class ChannelPullSerializer(serializers.Serializer):
     full = serializers.BooleanField(
         default=False,
         help_text="true: read every remote listing (reconcile); false: only those updated since the last pull.",
+    )
+
+
+class RemoteCategorySerializer(serializers.ModelSerializer):
+    """One of the channel's cached marketplace categories (docs/channels.md#marketplace-categories)."""
+
+    class Meta:
+        model = RemoteCategory
+        fields = ["remote_id", "name", "parent_remote_id", "path", "is_leaf", "created_at"]
+        read_only_fields = fields
+
+
+class RemoteCategoryQuerySerializer(serializers.Serializer):
+    """The filters of a channel's remote categories."""
+
+    search = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Words, each anywhere in the path or the id."
+    )
+    leaf = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="true: only leaves; false: only parents."
+    )
+    # the metaclass pops declared fields, so this does not shadow Field.parent at run time
+    parent = serializers.CharField(  # type: ignore[assignment]
+        required=False, allow_blank=True, max_length=128, help_text="The children of this remote id (empty: roots)."
     )

@@ -11,10 +11,16 @@ from rest_framework.response import Response
 
 from accounts.roles import allowed_channel_ids, channel_scoped
 from channels.models import Channel
+from channels.selectors import remote_category_list
 from syncing import services as sync_services
 from syncing.api.serializers import SyncJobSerializer
 
-from .serializers import ChannelPullSerializer, ChannelSerializer
+from .serializers import (
+    ChannelPullSerializer,
+    ChannelSerializer,
+    RemoteCategoryQuerySerializer,
+    RemoteCategorySerializer,
+)
 
 
 class ChannelViewSet(
@@ -56,6 +62,27 @@ class ChannelViewSet(
         )
         data = SyncJobSerializer(job, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(parameters=[RemoteCategoryQuerySerializer], responses={200: RemoteCategorySerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="remote-categories")
+    def remote_categories(self, request: Request, pk: Any = None) -> Response:
+        """The marketplace's own categories cached for this channel ("Load marketplace categories" on the channel
+        page fills them; docs/channels.md#marketplace-categories), in path order and paginated. `search` words each
+        match the path or the id; `leaf` true/false; `parent` the children of one remote id (empty: the roots).
+        """
+        query = RemoteCategoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        rows = remote_category_list(
+            channel=self.get_object(),
+            search=data.get("search", ""),
+            leaf=data.get("leaf"),
+            parent=data.get("parent") if "parent" in request.query_params else None,
+        )
+        page = self.paginate_queryset(rows)
+        if page is not None:
+            return self.get_paginated_response(RemoteCategorySerializer(page, many=True).data)
+        return Response(RemoteCategorySerializer(rows, many=True).data)
 
     def create(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         if allowed_channel_ids(request.user) is not None:

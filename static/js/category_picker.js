@@ -1,8 +1,9 @@
 /* Category picker (docs/pages.md#category-picker): a select[data-category-picker] becomes a search box over the
    category tree. Empty, it lists the whole tree indented; typed words (each matched separately, anywhere in the
    path) narrow it to the matching paths. Choosing one sets the select, which stays in the form and is what is
-   sent. A select[multiple] keeps its list open: each choice toggles a category, and the chosen paths are listed
-   above the box, each with a button that removes it. Without this file the select works as it is. */
+   sent. A disabled option (a parent that cannot be chosen) is listed but not chosen. A select[multiple] keeps its list open: each choice toggles a category, and the chosen paths are listed
+   above the box, each with a button that removes it. Without this file the select works as it is.
+   window.CategoryPicker.enhance(select) enhances a select built later (static/js/remote_category_picker.js). */
 (function () {
   "use strict";
 
@@ -102,6 +103,10 @@
           node.textContent = item.name;
           node.className = "depth-" + Math.min(item.depth, 6);
         }
+        if (item.option.disabled) {
+          node.classList.add("disabled");
+          node.setAttribute("aria-disabled", "true");
+        }
         if (multiple ? item.option.selected && !item.empty : item.value === select.value) {
           node.classList.add("chosen");
           if (multiple) { node.setAttribute("aria-checked", "true"); }
@@ -154,6 +159,7 @@
     }
 
     function choose(item) {
+      if (item.option.disabled) { return; }
       if (multiple) {
         if (item.empty) { return; }
         item.option.selected = !item.option.selected;
@@ -196,6 +202,8 @@
   function init() {
     document.querySelectorAll("select[data-category-picker]").forEach(enhance);
   }
+
+  window.CategoryPicker = { enhance: enhance };
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

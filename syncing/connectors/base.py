@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 
+from .categories import RemoteCategoryAttribute, RemoteCategoryNode
+
 T = TypeVar("T")
 
 
@@ -447,6 +449,17 @@ class Connector(ABC):
         come twice, and by webhook too).
         """
         raise NotImplementedError(f"{self.label}: pulling orders is not supported yet.")
+
+    def categories(self) -> list[RemoteCategoryNode]:
+        """The marketplace's own category tree as one list, parents and leaves
+        (docs/channels.md#marketplace-categories).
+
+        Overridden per marketplace with its documented category calls."""
+        raise NotImplementedError(f"{self.label}: reading the marketplace's categories is not supported yet.")
+
+    def category_attributes(self, category_id: str) -> list[RemoteCategoryAttribute]:
+        """The attributes of one leaf category (name, label, mandatory, options)."""
+        raise NotImplementedError(f"{self.label}: reading category attributes is not supported yet.")
 
     @abstractmethod
     def deactivate_listing(self, external_id: str) -> None:

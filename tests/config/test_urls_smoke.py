@@ -59,6 +59,7 @@ WRITE_POSTS = [
     ("channels:mapping_save", {"pk": "channel_pk"}),
     ("channels:attribute_mapping_save", {"pk": "channel_pk"}),
     ("channels:channel_test", {"pk": "channel_pk"}),
+    ("channels:remote_categories_load", {"pk": "channel_pk"}),
     ("syncing:job_cancel", {"pk": "job_pk"}),
     ("syncing:event_retry", {"pk": "event_pk"}),
     ("analytics:keyword_add", {"pk": "listing_pk"}),

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from .. import categories as taxonomy
 from ..base import (
     AuthExpired,
     ChannelConfig,
@@ -34,6 +35,8 @@ from ..market import CatalogMatch, ItemCompetition, MarketOffers
 from ..variations import family_problems, option_names, variation_theme
 from . import catalog, fees, mapping, orders, reports
 from .client import MARKETPLACE, AmazonClient, TokenExpired
+
+DEFINITIONS = "/definitions/2020-09-01/"
 
 T = TypeVar("T")
 
@@ -257,6 +260,21 @@ class AmazonConnector(Connector):
             return self._authed(lambda: self.client.call(method, path, params=params))
 
         return orders.pull_orders(call, self.marketplace_id, cursor, updated_since)
+
+    def categories(self) -> list[taxonomy.RemoteCategoryNode]:
+        """searchDefinitionsProductTypes: the product types, a flat list of leaves
+        (docs/channels.md#marketplace-categories)."""
+        return taxonomy.amazon_categories(self._call("GET", DEFINITIONS + "productTypes"))
+
+    def category_attributes(self, category_id: str) -> list[taxonomy.RemoteCategoryAttribute]:
+        """getDefinitionsProductType, then the JSON schema its link names (no access token: the link is signed)."""
+        path = DEFINITIONS + "productTypes/" + quote(category_id, safe="")
+        definition = self._call("GET", path, params={"requirements": "LISTING", "locale": "en_US"})
+        url = str(((definition.get("schema") or {}).get("link") or {}).get("resource") or "")
+        resp = self.client.http.request("GET", url)
+        if resp.status_code != 200:
+            raise ConnectorError(f"{MARKETPLACE}: the product type schema answered HTTP {resp.status_code}.")
+        return taxonomy.amazon_attributes(resp.json())
 
     def deactivate_listing(self, external_id: str) -> None:
         """Amazon has no 'inactive' switch: zero stock takes the offer off sale and keeps the listing."""

@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from .. import categories as taxonomy
 from ..base import (
     AuthExpired,
     ChannelConfig,
@@ -14,6 +15,7 @@ from ..base import (
     ItemResult,
     ListingPayload,
     ListingRules,
+    NotFound,
     OfferUpdate,
     Page,
     PushResult,
@@ -261,6 +263,16 @@ class EtsyConnector(Connector):
     def pull_orders(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteOrder]:
         """getShopReceipts by min_last_modified (docs/marketplaces/etsy.md#orders)."""
         return orders.pull_orders(self._call, self.shop, cursor, updated_since)
+
+    def categories(self) -> list[taxonomy.RemoteCategoryNode]:
+        """getSellerTaxonomyNodes (docs/channels.md#marketplace-categories)."""
+        return taxonomy.etsy_categories(self._call("GET", "/seller-taxonomy/nodes") or {})
+
+    def category_attributes(self, category_id: str) -> list[taxonomy.RemoteCategoryAttribute]:
+        if not category_id.isdigit():
+            raise NotFound(f"{MARKETPLACE}: taxonomy ids are numbers, not {category_id!r}.", code="bad_taxonomy_id")
+        body = self._call("GET", f"/seller-taxonomy/nodes/{category_id}/properties") or {}
+        return taxonomy.etsy_attributes(body)
 
     def deactivate_listing(self, external_id: str) -> None:
         self._call("PATCH", f"{self.shop}/listings/{external_id}", form={"state": "inactive"})

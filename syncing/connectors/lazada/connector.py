@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
+from .. import categories as taxonomy
 from ..base import (
     ChannelConfig,
     Connector,
@@ -150,6 +151,14 @@ class LazadaConnector(Connector):
     def pull_orders(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteOrder]:
         """GetOrders by update_after + GetMultipleOrderItems (docs/marketplaces/lazada.md#orders)."""
         return orders.pull_orders(self.client, cursor, updated_since)
+
+    def categories(self) -> list[taxonomy.RemoteCategoryNode]:
+        """GetCategoryTree (docs/channels.md#marketplace-categories)."""
+        return taxonomy.lazada_categories(self.client.call("GET", "/category/tree/get").get("data"))
+
+    def category_attributes(self, category_id: str) -> list[taxonomy.RemoteCategoryAttribute]:
+        data = self.client.call("GET", "/category/attributes/get", {"primary_category_id": category_id})
+        return taxonomy.lazada_attributes(data.get("data"))
 
     def deactivate_listing(self, external_id: str) -> None:
         self.client.call("POST", "/product/deactivate", {"apiRequestBody": mapping.deactivate_body(external_id)})

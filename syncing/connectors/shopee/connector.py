@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from .. import categories as taxonomy
 from ..base import (
     DELETED,
     AuthExpired,
@@ -288,6 +289,16 @@ class ShopeeConnector(Connector):
     def pull_orders(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteOrder]:
         """≤ 15-day update-time windows walked forward (docs/marketplaces/shopee.md#orders)."""
         return orders.pull_orders(self.client, cursor, updated_since, self.client.clock)
+
+    def categories(self) -> list[taxonomy.RemoteCategoryNode]:
+        """get_category (docs/channels.md#marketplace-categories)."""
+        data = self.client.call("GET", "/api/v2/product/get_category", params={"language": "en"})
+        return taxonomy.shopee_categories(data.get("response") or {})
+
+    def category_attributes(self, category_id: str) -> list[taxonomy.RemoteCategoryAttribute]:
+        params = {"category_id_list": category_id, "language": "en"}
+        data = self.client.call("GET", "/api/v2/product/get_attribute_tree", params=params)
+        return taxonomy.shopee_attributes(data.get("response") or {}, category_id)
 
     def deactivate_listing(self, external_id: str) -> None:
         body = {"item_list": [{"item_id": _item_id(external_id), "unlist": True}]}

@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
+from .. import categories as taxonomy
 from ..base import (
     AuthExpired,
     ChannelConfig,
@@ -35,6 +36,17 @@ INVENTORY_BATCH = 250  # any input array max 250 items (docs/marketplaces/shopif
 NODES_BATCH = 50  # products read per nodes() query for update_offers: ~150 cost points, well under the bucket
 
 Q_SHOP = "query { shop { name myshopifyDomain currencyCode } }"
+# the taxonomy's categories (docs/channels.md#marketplace-categories): the roots, then each root's descendants
+Q_TAXONOMY = (
+    "query taxonomy($first: Int!, $under: ID, $after: String) { taxonomy { categories(first: $first, "
+    "descendantsOf: $under, after: $after) { nodes { id name fullName level isLeaf parentId } "
+    "pageInfo { hasNextPage endCursor } } } }"
+)
+Q_CATEGORY_ATTRIBUTES = (
+    "query category($ids: [ID!]!) { nodes(ids: $ids) { ... on TaxonomyCategory { id attributes(first: 50) { nodes { "
+    "__typename ... on TaxonomyAttribute { id name } ... on TaxonomyChoiceListAttribute { id name "
+    "values(first: 250) { nodes { id name } } } } } } } }"
+)
 Q_LOCATIONS = "query { locations(first: 5) { nodes { id name isActive } } }"
 FIELDS = mapping.PRODUCT_FIELDS
 Q_PRODUCT = "query product($id: ID!) { product(id: $id) { FIELDS } }".replace("FIELDS", FIELDS)
@@ -92,6 +104,7 @@ class ShopifyConnector(Connector):
     optional_credential_fields = ("client_id", "client_secret", "refresh_token", "access_token_expires_at")
     sensitive_fields = frozenset({"client_secret", "access_token", "refresh_token"})
     default_rate_limit = RateLimit(requests_per_second=10, burst=20)
+    taxonomy_page_size: ClassVar[int] = 250  # categories per taxonomy call (its `first` maximum)
     default_rules = ListingRules(title_max_length=255, max_images=250)
     page_size: ClassVar[int] = PAGE_SIZE
 
@@ -335,6 +348,33 @@ class ShopifyConnector(Connector):
         return orders.pull_orders(self.client, cursor, updated_since)
 
     # --- take down ---
+
+    def categories(self) -> list[taxonomy.RemoteCategoryNode]:
+        """taxonomy.categories: the top level, then every root's descendants (250 a call)."""
+        rows = []
+        roots = self._taxonomy_nodes(None)
+        for root in roots:
+            rows += taxonomy.shopify_rows([root, *self._taxonomy_nodes(str(root["id"]))])
+        return taxonomy.with_paths(rows)
+
+    def _taxonomy_nodes(self, under: str | None) -> list[dict[str, Any]]:
+        """Every page of the roots (`under` None) or of one root's descendants."""
+        nodes: list[dict[str, Any]] = []
+        after = None
+        while True:
+            data = self.client.graphql(Q_TAXONOMY, {"first": self.taxonomy_page_size, "under": under, "after": after})
+            page = (data.get("taxonomy") or {}).get("categories") or {}
+            nodes += page.get("nodes") or []
+            info = page.get("pageInfo") or {}
+            if not info.get("hasNextPage") or not info.get("endCursor") or info["endCursor"] == after:
+                return nodes
+            after = info["endCursor"]
+
+    def category_attributes(self, category_id: str) -> list[taxonomy.RemoteCategoryAttribute]:
+        nodes = self.client.graphql(Q_CATEGORY_ATTRIBUTES, {"ids": [category_id]}).get("nodes") or [None]
+        if not nodes[0]:
+            raise NotFound(f"Shopify: no taxonomy category {category_id}.", code="NOT_FOUND")
+        return taxonomy.shopify_attributes(nodes[0])
 
     def deactivate_listing(self, external_id: str) -> None:
         """productUpdate status ARCHIVED (productChangeStatus is removed, docs/marketplaces/shopify.md#endpoints)."""

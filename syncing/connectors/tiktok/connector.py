@@ -4,7 +4,9 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
+from .. import categories as taxonomy
 from ..base import (
     AuthExpired,
     ChannelConfig,
@@ -323,6 +325,15 @@ class TiktokConnector(Connector):
     def pull_orders(self, cursor: str | None = None, updated_since: datetime | None = None) -> Page[RemoteOrder]:
         """Order search by update time (docs/marketplaces/tiktok.md#orders)."""
         return orders.pull_orders(self._call, cursor, updated_since)
+
+    def categories(self) -> list[taxonomy.RemoteCategoryNode]:
+        """Get Categories with `category_version` v2 (US shops must use it; docs/channels.md#marketplace-categories)."""
+        data = self._call("GET", "/product/202309/categories", query={"category_version": "v2", "locale": "en-US"})
+        return taxonomy.tiktok_categories(data)
+
+    def category_attributes(self, category_id: str) -> list[taxonomy.RemoteCategoryAttribute]:
+        path = f"/product/202309/categories/{quote(category_id, safe='')}/attributes"
+        return taxonomy.tiktok_attributes(self._call("GET", path, query={"category_version": "v2"}))
 
     def deactivate_listing(self, external_id: str) -> None:
         data = self._call("POST", f"{PRODUCTS}/deactivate", body={"product_ids": [external_id]})

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote, urlencode
 
+from .. import taxonomy
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 from . import amazon_catalog, amazon_fees, amazon_reports
 from .amazon_orders import AmazonOrders
@@ -48,6 +49,9 @@ THEMES = {"SHIRT": APPAREL, "DRESS": APPAREL, "PANTS": APPAREL, "SHOES": APPAREL
           "T_SHIRTS": APPAREL, "DRESSES": APPAREL, "TOPS": APPAREL, "DRINKING_CUP": ("COLOR", "SIZE", "SIZE/COLOR"),
           "BACKPACK": ("COLOR", "STYLE", "COLOR/STYLE")}  # fmt: skip
 PARENTAGE = ("parent", "child")
+DEFINITIONS = "/definitions/2020-09-01/"
+PRODUCT_TYPE = re.compile(r"/definitions/2020-09-01/productTypes/(?P<product_type>[A-Z0-9_]+)")
+SCHEMA = re.compile(r"/definitions/2020-09-01/schemas/(?P<product_type>[A-Z0-9_]+)\.json")
 # requests per second (docs/marketplaces/amazon.md#rate-limits)
 RATES = {"put": 5.0, "patch": 5.0, "delete": 5.0, "get": 5.0, "search": 5.0}
 
@@ -141,6 +145,8 @@ class AmazonModule(AmazonOrders, MarketplaceModule):
                     return self._json(exc.status, {"error_description": exc.description, "error": exc.error})
             if req.path.startswith("/orders/v0/"):
                 return self.orders_request(req)
+            if req.path.startswith(DEFINITIONS):
+                return self._definitions(req)
             if (catalog := amazon_catalog.serve(self, req)) is not None:
                 return catalog
             if (fees := amazon_fees.serve(self, req, self._fees_seller)) is not None:
@@ -163,6 +169,43 @@ class AmazonModule(AmazonOrders, MarketplaceModule):
                 return self._errors(exc, rate_headers)
             except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a body of an unexpected shape
                 return self._errors(AmazonError(400, "InvalidInput", f"Invalid input ({type(exc).__name__})."))
+
+    def _definitions(self, req: Request) -> Response:
+        """Product Type Definitions (docs/sandbox.md#category-trees): searchDefinitionsProductTypes and
+        getDefinitionsProductType, authorised and throttled like the Listings calls; the schema document its
+        `schema.link.resource` names is served without a token, as Amazon's presigned link is."""
+        rate_headers: dict[str, str] = {}
+        try:
+            if req.method != "GET":
+                raise AmazonError(405, "MethodNotAllowed", f"{req.method} is not supported here.")
+            schema = SCHEMA.fullmatch(req.path)
+            if schema:
+                body = taxonomy.amazon_schema(schema["product_type"])
+                if body is None:
+                    raise AmazonError(404, "NotFound", "The schema document is not found.")
+                return self._json(200, body)
+            one = PRODUCT_TYPE.fullmatch(req.path)
+            if one is None and req.path != DEFINITIONS + "productTypes":
+                raise AmazonError(404, "NotFound", f"Resource {req.path} is not found.")
+            seller = amazon_catalog.seller_of(self, req)
+            operation = "getDefinitionsProductType" if one else "searchDefinitionsProductTypes"
+            req.log.update(shop_id=seller, op=operation)
+            wait, rate_headers = self.operation_gate(f"{seller}:{operation}")
+            if wait > 0:
+                raise AmazonError(429, "QuotaExceeded", "You exceeded your quota for the requested resource.")
+            marketplace_id = self._marketplace(req, seller)
+            if one is None:
+                return self._json(200, taxonomy.amazon_search(marketplace_id, req.arg("keywords")), rate_headers)
+            host = req.header("Host", "127.0.0.1")
+            url = f"http://{host}/{self.code}{DEFINITIONS}schemas/{one['product_type']}.json"
+            definition = taxonomy.amazon_definition(one["product_type"], marketplace_id, url)
+            if definition is None:
+                raise AmazonError(404, "NotFound", f"Product type {one['product_type']} is not found.")
+            return self._json(200, definition, rate_headers)
+        except amazon_catalog.CatalogError as exc:
+            return self._errors(AmazonError(exc.status, exc.code, exc.message), rate_headers)
+        except AmazonError as exc:
+            return self._errors(exc, rate_headers)
 
     def _route(self, req: Request) -> tuple[str, dict[str, str]]:
         match = ITEM.fullmatch(req.path)

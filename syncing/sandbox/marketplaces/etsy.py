@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
+from .. import taxonomy
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 from ..multipart import image_size, parse_multipart
 from .etsy_market import ACTIVE, EtsyMarket
@@ -54,6 +55,8 @@ SHOP_LISTING_IMAGES = re.compile(rf"{API}/shops/(?P<shop>\d+)/listings/(?P<lid>\
 LISTING = re.compile(rf"{API}/listings/(?P<lid>\d+)")
 INVENTORY = re.compile(rf"{API}/listings/(?P<lid>\d+)/inventory")
 SHOP = re.compile(rf"{API}/shops/(?P<shop>\d+)")
+TAXONOMY_NODES = re.compile(rf"{API}/seller-taxonomy/nodes")
+TAXONOMY_PROPERTIES = re.compile(rf"{API}/seller-taxonomy/nodes/(?P<taxonomy_id>\d+)/properties")
 SHIPPING = re.compile(rf"{API}/shops/(?P<shop>\d+)/shipping-profiles")
 
 
@@ -163,6 +166,8 @@ class EtsyModule(EtsyOrders, MarketplaceModule):
             ("PUT", INVENTORY, self._put_inventory),
             ("GET", RECEIPTS, self._receipts),
             ("GET", ACTIVE, self._active),
+            ("GET", TAXONOMY_NODES, self._taxonomy_nodes),
+            ("GET", TAXONOMY_PROPERTIES, self._taxonomy_properties),
         ]
         path_known = False
         for method, pattern, handler in routes:
@@ -468,6 +473,17 @@ class EtsyModule(EtsyOrders, MarketplaceModule):
         listing["state_timestamp"] = listing["updated_timestamp"] = int(self.now())
 
     # --- handlers ---
+
+    def _taxonomy_nodes(self, req: Request, ctx: dict[str, Any], match: dict[str, str]) -> Response:
+        """getSellerTaxonomyNodes: the roots with their children nested (docs/sandbox.md#category-trees)."""
+        return self._json(200, taxonomy.etsy_nodes())
+
+    def _taxonomy_properties(self, req: Request, ctx: dict[str, Any], match: dict[str, str]) -> Response:
+        """getPropertiesByTaxonomyId (docs/sandbox.md#category-trees)."""
+        body = taxonomy.etsy_properties(match["taxonomy_id"])
+        if body is None:
+            raise EtsyError(404, f"Taxonomy node {match['taxonomy_id']} not found")
+        return self._json(200, body)
 
     def _shop(self, req: Request, ctx: dict[str, Any], match: dict[str, str]) -> Response:
         shop = self.shops[self._own_shop(ctx, match["shop"])]

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .. import taxonomy
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 from .lazada_orders import LazadaOrders
 
@@ -145,6 +146,8 @@ class LazadaModule(LazadaOrders, MarketplaceModule):
             ("POST", "/product/remove"): self._remove,
             ("GET", "/product/item/get"): self._item_get,
             ("GET", "/products/get"): self._products_get,
+            ("GET", "/category/tree/get"): lambda p, s: self._ok(taxonomy.lazada_tree()),
+            ("GET", "/category/attributes/get"): self._category_attributes,
             ("GET", "/orders/get"): lambda p, s: self._ok(self.orders_get(p, s)),
             ("GET", "/order/items/get"): lambda p, s: self._ok(self.order_items_get(p, s)),
             ("GET", "/orders/items/get"): lambda p, s: self._ok(self.orders_items_get(p, s)),
@@ -154,6 +157,16 @@ class LazadaModule(LazadaOrders, MarketplaceModule):
             raise LazadaError("InvalidApiPath", f"The specified API path {req.method} {path} is invalid")
         req.log.update(op=path, shop_id=shop_id)
         return handler(params, shop_id)
+
+    def _category_attributes(self, params: dict[str, str], _shop: str) -> Response:
+        """GetCategoryAttributes: `primary_category_id` (a leaf) is required (docs/sandbox.md#category-trees)."""
+        category = params.get("primary_category_id", "")
+        if not category:
+            raise LazadaError("E001", 'The input parameter "primary_category_id" that is mandatory is missing')
+        try:
+            return self._ok(taxonomy.lazada_attributes(category))
+        except ValueError as exc:
+            raise LazadaError("4134", str(exc)) from None
 
     # --- auth ---
 

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from .. import taxonomy
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 from .shopee_models import ShopeeModels
 from .shopee_orders import ShopeeOrders
@@ -160,6 +161,8 @@ class ShopeeModule(ShopeeModels, ShopeeOrders, MarketplaceModule):
             ("POST", "/api/v2/product/add_model"): self._add_model,
             ("POST", "/api/v2/product/update_model"): self._update_model,
             ("GET", "/api/v2/product/get_model_list"): self._get_model_list,
+            ("GET", "/api/v2/product/get_category"): lambda r, s: self._ok(taxonomy.shopee_categories()),
+            ("GET", "/api/v2/product/get_attribute_tree"): self._attribute_tree,
             ("GET", "/api/v2/order/get_order_list"): lambda r, s: self._ok(self.order_list(r, s)),
             ("GET", "/api/v2/order/get_order_detail"): lambda r, s: self._ok(self.order_detail(r, s)),
         }
@@ -205,6 +208,13 @@ class ShopeeModule(ShopeeModels, ShopeeOrders, MarketplaceModule):
                 "request_id": self.new_request_id(),
             },
         )
+
+    def _attribute_tree(self, req: Request, _shop: str) -> Response:
+        """get_attribute_tree: `category_id_list`, 1 to 20 leaf ids (docs/sandbox.md#category-trees)."""
+        try:
+            return self._ok(taxonomy.shopee_attribute_tree(req.arg("category_id_list")))
+        except ValueError as exc:
+            raise ShopeeError("product.error_param", str(exc)) from None
 
     def _token_get(self, req: Request, _shop: str) -> Response:
         raise ShopeeError("error_param", "Invalid code.", 400)  # the sandbox has no seller login page

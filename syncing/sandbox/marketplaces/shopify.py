@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
+from .. import taxonomy
 from ..core import MarketplaceModule, RateSetting, Request, Response, TokenStore, json_response
 from .shopify_orders import ShopifyOrders
 
@@ -137,7 +138,10 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
             "cost": {"requestedQueryCost": int(cost), "actualQueryCost": int(cost), "throttleStatus": throttle_status}
         }
         try:
-            data, created = self._resolve(root, args, shop_id, version, query, is_mutation)
+            if root == "taxonomy" and not is_mutation:
+                data, created = _taxonomy(query, variables), False
+            else:
+                data, created = self._resolve(root, args, shop_id, version, query, is_mutation)
         except GraphQLError as exc:
             error = {"message": exc.message, "extensions": {"code": exc.code or "argumentLiteralsIncompatible"}}
             return json_response(200, {"errors": [error], "extensions": extensions})
@@ -270,7 +274,12 @@ class ShopifyModule(ShopifyOrders, MarketplaceModule):
         ids = list(args.get("ids") or [])
         if len(ids) > INPUT_ARRAY_MAX:
             raise GraphQLError(f"ids exceeds the maximum of {INPUT_ARRAY_MAX} items", "MAX_INPUT_SIZE_EXCEEDED")
-        return [self._product_query({"id": gid}, shop_id) for gid in ids]
+        return [
+            taxonomy.shopify_node_by_id(gid)
+            if str(gid).startswith(taxonomy.SHOPIFY_GID)
+            else self._product_query({"id": gid}, shop_id)
+            for gid in ids
+        ]
 
     def _products_query(self, args: dict[str, Any], shop_id: str) -> dict[str, Any]:
         first = int(args.get("first") or 0)
@@ -872,6 +881,19 @@ def _root_field(query: str, variables: Mapping[str, Any]) -> tuple[str, dict[str
     for name, raw in ARGUMENT.findall(match.group(3) or ""):
         args[name] = _literal(raw, variables)
     return match.group(1), args
+
+
+def _taxonomy(query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+    """`taxonomy { categories(search:, childrenOf:, descendantsOf:, siblingsOf:, first:) }`
+    (docs/sandbox.md#category-trees); the arguments of `categories` may be literals or `$variables`."""
+    match = re.search(r"\bcategories\s*(\(([^)]*)\))?", query)
+    if match is None:
+        raise GraphQLError("Field 'taxonomy' must select 'categories'", "selectionMismatch")
+    args = {name: _literal(raw, variables) for name, raw in ARGUMENT.findall(match.group(2) or "")}
+    try:
+        return taxonomy.shopify_categories(args)
+    except (ValueError, TypeError) as exc:
+        raise GraphQLError(str(exc), "argumentLiteralsIncompatible") from None
 
 
 def _literal(raw: str, variables: Mapping[str, Any]) -> Any:

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
+from .. import taxonomy
 from ..core import MarketplaceModule, RateSetting, Request, Response, Token, TokenStore, json_response
 from ..multipart import image_size, parse_multipart
 from .tiktok_orders import TiktokOrders
@@ -199,6 +200,8 @@ class TiktokModule(TiktokOrders, MarketplaceModule):
             ("POST", rf"/product/{VERSION}/products/{PRODUCT_ID}/prices/update", self._prices, True),
             ("POST", rf"/product/{VERSION}/products/{PRODUCT_ID}/inventory/update", self._inventory, True),
             ("POST", r"/order/202309/orders/search", self._search_orders, True),
+            ("GET", r"/product/202309/categories", self._categories, True),
+            ("GET", r"/product/202309/categories/(?P<category_id>\d+)/attributes", self._category_attributes, True),
             ("GET", r"/order/202309/orders", self._order_detail, True),
         ]
         path_known = False
@@ -325,6 +328,20 @@ class TiktokModule(TiktokOrders, MarketplaceModule):
                 ]
             }
         )
+
+    def _categories(self, req: Request, body: dict[str, Any], shop_id: str, match: dict[str, str]) -> Response:
+        """Get Categories: `keyword` filters by name; `category_version` v1 or v2, and a US shop must pass v2
+        (docs/sandbox.md#category-trees)."""
+        version = req.arg("category_version") or "v1"
+        if version not in ("v1", "v2") or (self.shops[shop_id].get("region") == "US" and version != "v2"):
+            raise TiktokError(BAD_PARAM, "Invalid category_version: US shops must use v2, others v1 or v2")
+        return self._ok(taxonomy.tiktok_categories(req.arg("keyword")))
+
+    def _category_attributes(self, req: Request, body: dict[str, Any], shop_id: str, match: dict[str, str]) -> Response:
+        try:
+            return self._ok(taxonomy.tiktok_attributes(match["category_id"]))
+        except ValueError as exc:
+            raise TiktokError(CATEGORY_INVALID, str(exc)) from None
 
     def _warehouses(self, req: Request, body: dict[str, Any], shop_id: str, match: dict[str, str]) -> Response:
         warehouse = {
