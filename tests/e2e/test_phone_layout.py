@@ -21,6 +21,7 @@ PAGES = [
     "/catalog/products/{product}/edit/",
     "/catalog/products/new/",
     "/catalog/bulk-edit/",
+    "/catalog/bulk-edit/?rows=listings",
     "/listings/",
     "/listings/matrix/",
     "/listings/{listing}/",
