@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from catalog.models import Product
 from catalog.services import product_create
+from inventory.models import StockMovement
 from listings.models import Changeset, ChangesetValue, Listing
 
 pytestmark = pytest.mark.django_db
@@ -197,6 +198,10 @@ def test_undo_of_a_products_grid_save_restores_price_and_stock(editor_client):
     assert Product.objects.values_list("price", "compare_at_price", "quantity").get() == (Decimal("10.00"), None, 5)
     changeset.refresh_from_db()
     assert (changeset.status, changeset.undo_report["restored"]) == ("undone", 1)
+    # the stock went back through the ledger, saying why
+    assert list(
+        StockMovement.objects.filter(note=f"Undo of changeset #{changeset.pk}").values_list("delta", flat=True)
+    ) == [-3]
 
 
 def test_undo_leaves_a_value_changed_since_and_names_it(editor_client, two_listings):
