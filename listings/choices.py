@@ -53,6 +53,7 @@ class ChangesetKind(models.TextChoices):
     RULE = "rule", "Rule application"
     BULK_PUBLISH = "bulk_publish", "Bulk publish"
     BULK_ASSIGN = "bulk_assign", "Bulk assign"
+    GRID = "grid", "Price and stock grid"
 
 
 class ChangesetStatus(models.TextChoices):

@@ -194,6 +194,24 @@ class Changeset(BaseModel):
         return f"Changeset #{self.pk} ({self.get_kind_display()})"
 
 
+class ChangesetValue(models.Model):
+    """A price, compare-at price or stock value a grid save changed on a product, a variant or a listing
+    (docs/pages.md#bulk-price-and-stock-grid): undoing the changeset puts `before` back where the value is still
+    `after`. Values are stored as text, empty for none (a listing's empty override inherits)."""
+
+    changeset = models.ForeignKey(Changeset, on_delete=models.CASCADE, related_name="value_items")
+    product = models.ForeignKey("catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    variant = models.ForeignKey("catalog.Variant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    label = models.CharField(max_length=300, blank=True, help_text="What the seller saw in the grid, e.g. the SKU.")
+    field = models.CharField(max_length=32)
+    before = models.CharField(max_length=32, blank=True)
+    after = models.CharField(max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.field}: {self.before or 'none'} -> {self.after or 'none'}"
+
+
 class ChangesetListing(models.Model):
     """A listing a bulk publish or a bulk assign touched: what undoing that changeset means for it
     (docs/catalog.md#undoing-publishes-and-assignments). A bulk assign records the listings it created

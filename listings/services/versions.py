@@ -462,6 +462,11 @@ def changeset_undo(*, changeset: Changeset, user: User = None, run_now: bool = F
             "(delists or deletes them) and has its own confirmation step.",
             extra={"code": "confirmation_required"},
         )
+    if changeset.kind == ChangesetKind.GRID:
+        raise ApplicationError(
+            f"Changeset #{changeset.pk} is a grid save: its values are put back by changeset_grid_undo.",
+            extra={"code": "wrong_kind"},
+        )
     products, listings = changeset_items(changeset)
     total = len(products) + len(listings)
     if total > UNDO_SYNC_MAX and not run_now:

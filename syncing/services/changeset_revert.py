@@ -14,16 +14,20 @@ from listings.choices import ChangesetKind
 from listings.models import Changeset
 from listings.services import UndoReport, changeset_assign_undo, changeset_undo, changeset_undo_finish
 from listings.services import changeset_undo_plan_confirmed as _plan_confirmed
+from listings.services.grid import changeset_grid_undo
 
 from .deactivate import listings_deactivate
 
 
 def changeset_revert(*, changeset: Changeset, user: User = None, confirm: bool = False) -> UndoReport:
-    """Undo any changeset; a bulk publish or bulk assign only with `confirm` (refused with what it would do)."""
+    """Undo any changeset; a bulk publish or bulk assign only with `confirm` (refused with what it would do); a
+    grid save's values through `changeset_grid_undo`."""
     if changeset.kind == ChangesetKind.BULK_PUBLISH:
         return changeset_publish_undo(changeset=changeset, user=user, confirm=confirm)
     if changeset.kind == ChangesetKind.BULK_ASSIGN:
         return changeset_assign_undo(changeset=changeset, user=user, confirm=confirm)
+    if changeset.kind == ChangesetKind.GRID:
+        return changeset_grid_undo(changeset=changeset, user=user)
     return changeset_undo(changeset=changeset, user=user)
 
 

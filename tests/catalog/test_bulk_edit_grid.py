@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from catalog.models import Product, Variant
 from catalog.services import product_create, variant_create
 from inventory.models import StockMovement
+from listings.models import Changeset
 from listings.services.grid import GridChange, GridChangesetError, offers_grid_save
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,7 @@ def test_grid_save_writes_prices_through_catalog_and_stock_through_the_ledger(mu
 
     counts = offers_grid_save(changes=changes, reason="received", user=editor_user)
 
-    assert counts == {"rows": 2, "prices": 1, "stock": 1}
+    assert counts == {"rows": 2, "prices": 1, "stock": 1, "changeset": Changeset.objects.get(kind="grid").pk}
     mug.refresh_from_db()
     assert (mug.price, mug.version) == (Decimal("12.00"), 2)
     assert Variant.objects.get(pk=small.pk).quantity == 8

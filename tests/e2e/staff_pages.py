@@ -131,7 +131,11 @@ PAGES: dict[str, dict[str, str]] = {
 }
 
 # pages worth a second look with a query string (another form or filter state)
-EXTRA_URLS = ["/channels/new/?marketplace=shopee", "/catalog/products/?q=acme&status=active"]
+EXTRA_URLS = [
+    "/channels/new/?marketplace=shopee",
+    "/catalog/bulk-edit/?rows=listings",
+    "/catalog/products/?q=acme&status=active",
+]
 
 # url name -> why the phone check does not open it
 EXCLUDED: dict[str, str] = {
