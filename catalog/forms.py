@@ -1,5 +1,6 @@
 """Forms of the staff catalog pages. They only collect and shape input; every write goes through services."""
 
+from decimal import Decimal
 from functools import cache
 from typing import Any, cast
 
@@ -12,12 +13,13 @@ from accounts.roles import channel_scoped
 from channels.models import Channel
 from common.forms import refuse_long_title
 
-from .choices import MetafieldType, ProductStatus
+from .choices import AttributeType, MetafieldType, ProductStatus
 from .fields import PRODUCT_FIELD_NAMES, VARIANT_FIELDS
 from .metafields import MetafieldError, full_key, metafield_text, metafield_value
-from .models import Category, MetafieldDefinition, Product, ProductImage, Variant
+from .models import AttributeDefinition, Category, MetafieldDefinition, Product, ProductImage, Variant
 from .selectors import category_title_limit_in, category_title_limit_setters
 from .services import ImageUpload, VariantWrite
+from .services.attributes import category_attribute_definitions
 from .validators import PRODUCT_TITLE_MAX_LENGTH
 from .widgets import category_picker
 
@@ -43,6 +45,34 @@ class MultipleImageField(forms.FileField):
         if len(files) > MAX_IMAGES_PER_UPLOAD:
             raise ValidationError(f"Upload at most {MAX_IMAGES_PER_UPLOAD} images at once (you sent {len(files)}).")
         return [super(MultipleImageField, self).clean(f, initial) for f in files]
+
+
+ATTRIBUTE_PREFIX = "attr__"
+BOOLEAN_CHOICES = [("", "Not set"), ("true", "Yes"), ("false", "No")]
+
+
+def attribute_form_field(definition: AttributeDefinition) -> forms.Field:
+    """The form field of one attribute definition: text, number, yes/no or one of its choices."""
+    label = definition.label + (" *" if definition.is_required else "")
+    common: dict[str, Any] = {"label": label, "required": False, "help_text": f"Attribute code {definition.code}."}
+    if definition.type == AttributeType.NUMBER:
+        return forms.DecimalField(**common)
+    if definition.type == AttributeType.BOOLEAN:
+        return forms.TypedChoiceField(choices=BOOLEAN_CHOICES, coerce=lambda v: v == "true", empty_value=None, **common)
+    if definition.type == AttributeType.CHOICE:
+        return forms.ChoiceField(choices=[("", "Not set"), *((str(c), str(c)) for c in definition.choices)], **common)
+    return forms.CharField(max_length=500, **common)
+
+
+def attribute_form_value(definition: AttributeDefinition, value: Any) -> Any:
+    """The stored JSON value of a cleaned attribute field; None when it is blank."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if definition.type == AttributeType.CHOICE:  # the choice as defined (a number stays a number)
+        return next((c for c in definition.choices if str(c) == value), value)
+    return value.strip() if isinstance(value, str) else value
 
 
 class ProductForm(forms.ModelForm):
@@ -77,12 +107,66 @@ class ProductForm(forms.ModelForm):
         category_field.queryset = Category.objects.filter(is_active=True)
         category_field.empty_label = "No category"
         category_picker(category_field)
-        self.fields["attributes"].help_text = 'JSON object of category attributes, e.g. {"material": "cotton"}.'
+        self._attribute_fields()
         refuse_long_title(self.fields["title"])
         self._show_title_limits(category_field)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             self._quantity_from_ledger()
+
+    def _attribute_fields(self) -> None:
+        """One labelled field per attribute the chosen category defines (its own and its ancestors', required ones
+        marked), named `attr__<code>`; the JSON box keeps only the attributes no definition names
+        (docs/catalog.md#attributes). A changed category shows its fields once the form comes back."""
+        self.attribute_definitions = category_attribute_definitions(self._chosen_category())
+        stored = (self.instance.attributes if self.instance.pk else None) or {}
+        codes = {d.code for d in self.attribute_definitions}
+        for definition in self.attribute_definitions:
+            field = attribute_form_field(definition)
+            field.initial = stored.get(definition.code)
+            self.fields[ATTRIBUTE_PREFIX + definition.code] = field
+        box = self.fields["attributes"]
+        box.label = "Other attributes" if codes else "Attributes"
+        box.required = False
+        box.help_text = (
+            'JSON object of attributes the category does not define, e.g. {"material": "cotton"}.'
+            if codes
+            else 'JSON object of attributes, e.g. {"material": "cotton"}; a category\'s defined attributes '
+            "appear as fields once the product is in it."
+        )
+        if isinstance(stored, dict):
+            self.initial["attributes"] = {k: v for k, v in stored.items() if k not in codes}
+
+    @property
+    def attribute_fields(self) -> list[forms.BoundField]:
+        return [self[ATTRIBUTE_PREFIX + d.code] for d in self.attribute_definitions]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self._merge_attributes(cleaned)
+        return cleaned
+
+    def _merge_attributes(self, cleaned: dict[str, Any]) -> None:
+        """The JSON box's attributes plus the labelled fields' values (a blank field removes its code)."""
+        merged = cleaned.get("attributes")
+        if merged in (None, ""):
+            merged = {}
+        if not isinstance(merged, dict):
+            self.add_error("attributes", "Attributes must be a JSON object of code: value pairs.")
+            return
+        merged = dict(merged)
+        for definition in self.attribute_definitions:
+            name = ATTRIBUTE_PREFIX + definition.code
+            if name not in cleaned:  # the field's own error is shown next to it
+                continue
+            value = attribute_form_value(definition, cleaned.pop(name))
+            if value is None:
+                merged.pop(definition.code, None)
+                if definition.is_required:
+                    self.add_error(name, f"{definition.label} is required for this category.")
+            else:
+                merged[definition.code] = value
+        cleaned["attributes"] = merged
 
     def _show_title_limits(self, category_field: Any) -> None:
         """Each category of the select says its title limit, and the title field says the chosen category's
