@@ -1,11 +1,12 @@
 """Forms of the staff channel pages; credentials are write-only inputs, never rendered back."""
 
+import re
 from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from catalog.models import Category
+from catalog.models import AttributeDefinition, Category
 from catalog.widgets import category_picker
 from syncing.connectors import CONNECTORS
 
@@ -42,6 +43,9 @@ SECTIONS = [
 ]
 
 
+ATTRIBUTE_CODE = re.compile(r"[-a-zA-Z0-9_]+")  # a slug, as AttributeDefinition.code
+
+
 class ChannelForm(forms.ModelForm):
     """Channel settings plus one password input per credential; empty inputs keep the stored value."""
 
@@ -52,11 +56,11 @@ class ChannelForm(forms.ModelForm):
     class Meta:
         model = Channel
         fields = list(CHANNEL_FORM_FIELDS)
-        widgets = {"required_attributes": forms.TextInput()}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         category_picker(self.fields["allowed_categories"])  # docs/pages.md#category-picker
+        self._required_attribute_fields()
         if self.instance.pk:
             self.fields["allowed_categories"].initial = list(
                 self.instance.allowed_categories.values_list("pk", flat=True)
@@ -79,6 +83,36 @@ class ChannelForm(forms.ModelForm):
                 help_text=f"{help_text} {state}".strip(),
             )
 
+    def _required_attribute_fields(self) -> None:
+        """`required_attributes` as one checkbox per known attribute code (defined by a category, or already
+        required) plus a text input for codes no category defines yet, instead of a JSON list."""
+        current = [c for c in (self.instance.required_attributes or []) if isinstance(c, str)]
+        defined = dict(AttributeDefinition.objects.order_by("code", "category_id").values_list("code", "label"))
+        choices = [(code, f"{label} ({code})") for code, label in sorted(defined.items())]
+        choices += [(code, code) for code in current if code not in defined]
+        self.fields["required_attributes"] = forms.MultipleChoiceField(
+            label="Required attributes",
+            choices=choices,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            initial=current,
+            help_text="Every product listed on this channel needs these attributes (readiness blocks it otherwise).",
+        )
+        self.fields["required_attributes_other"] = forms.CharField(
+            label="Other required attribute codes",
+            required=False,
+            help_text="Codes no category defines yet, separated by commas, e.g. care_label, origin.",
+        )
+
+    def clean_required_attributes_other(self) -> list[str]:
+        codes = [c.strip() for c in self.cleaned_data.get("required_attributes_other", "").split(",") if c.strip()]
+        bad = [c for c in codes if not ATTRIBUTE_CODE.fullmatch(c)]
+        if bad:
+            raise forms.ValidationError(
+                f"{', '.join(bad)}: an attribute code is letters, digits, _ or - (as the category's attributes)."
+            )
+        return codes
+
     def _chosen_marketplace(self) -> str:
         """The channel's marketplace, else the posted one, else the one chosen on the first step; "" if none."""
         if self.instance.pk:
@@ -90,6 +124,10 @@ class ChannelForm(forms.ModelForm):
         """Put the credentials on the instance first, so the model's own check (all required ones present) runs
         against what will be stored: the stored values merged with the new inputs."""
         cleaned = super().clean() or {}
+        if "required_attributes" in cleaned:
+            chosen = list(cleaned["required_attributes"])
+            chosen += [c for c in cleaned.pop("required_attributes_other", []) if c not in chosen]
+            cleaned["required_attributes"] = chosen
         marketplace = self.instance.marketplace if self.instance.pk else cleaned.get("marketplace")
         if marketplace:
             stored = self.instance.get_credentials() if self.instance.pk else {}

@@ -34,7 +34,6 @@ def _channel_form(**overrides):
         "pull_overlap_minutes": "10",
         "auto_push_offers": "on",
         "push_debounce_seconds": "2",
-        "required_attributes": "[]",
         "cred_access_token": SECRET,
     }
     data.update(overrides)
@@ -167,3 +166,42 @@ def test_channel_list_counts_listings_per_status(viewer_client, make_listing, ch
     response = viewer_client.get(reverse("channels:channel_list"))
     shown = next(c for c in response.context["channels"] if c.pk == channel.pk)
     assert (shown.listing_total, shown.listing_live, shown.listing_error) == (2, 1, 0)
+
+
+def test_required_attributes_are_ticked_from_the_known_codes_plus_other_codes(channel_manager_client, channel):
+    # given categories defining a material and a colour, and a channel that already requires a legacy code
+    from catalog.models import AttributeDefinition
+    from catalog.services import category_create
+
+    AttributeDefinition.objects.create(category=category_create(name="Tees"), code="material", label="Material")
+    AttributeDefinition.objects.create(category=category_create(name="Mugs"), code="colour", label="Colour")
+    channel.required_attributes = ["legacy_code"]
+    channel.save(update_fields=["required_attributes"])
+    url = reverse("channels:channel_update", args=[channel.pk])
+
+    # the form offers one checkbox per known code, labelled, the channel's own code ticked
+    form = channel_manager_client.get(url).context["form"]
+    assert form.fields["required_attributes"].choices == [
+        ("colour", "Colour (colour)"),
+        ("material", "Material (material)"),
+        ("legacy_code", "legacy_code"),
+    ]
+    assert form["required_attributes"].value() == ["legacy_code"]
+
+    # a bad extra code is refused next to its field and nothing changes
+    data = _channel_form(name=channel.name, required_attributes=["material"], required_attributes_other="care label!")
+    data.pop("marketplace", None)
+    response = channel_manager_client.post(url, data)
+    assert response.status_code == 400
+    assert (
+        "care label!: an attribute code is letters" in response.context["form"].errors["required_attributes_other"][0]
+    )
+    channel.refresh_from_db()
+    assert channel.required_attributes == ["legacy_code"]
+
+    # ticked codes and typed ones are stored as one list
+    data["required_attributes_other"] = "care_label, material"
+    response = channel_manager_client.post(url, data)
+    assert response.status_code == 302
+    channel.refresh_from_db()
+    assert channel.required_attributes == ["material", "care_label"]
