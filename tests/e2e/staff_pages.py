@@ -152,6 +152,8 @@ EXCLUDED: dict[str, str] = {
     "intake:photo": "serves the photo's image bytes",
     "operations:job_progress": "fragment polled by the job page (checked with operations:job_detail)",
     "operations:notification_unread": "JSON count polled by the bell in the header",
+    "channels:remote_category_attributes": "fragment the mapping editor loads into a row's attributes (checked "
+    "by tests/e2e/test_remote_category_picker.py)",
 }
 
 
