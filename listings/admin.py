@@ -14,7 +14,7 @@ from syncing.services import listings_deactivate_grouped, listings_publish_group
 from . import services
 from .admin_forms import ListingForm
 from .choices import ListingStatus
-from .models import Changeset, ChangesetListing, Listing, ListingVersion, ProductVersion
+from .models import Changeset, ChangesetListing, ChangesetValue, Listing, ListingVersion, ProductVersion
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 OVERRIDES: tuple[str, ...] = ("title", "description", "price", "compare_at_price", "quantity")
@@ -320,3 +320,14 @@ class ChangesetListingAdmin(_ReadOnlyAdmin):
     search_fields = ("listing__product__sku",)
     list_select_related = ("changeset", "listing__product", "listing__channel")
     raw_id_fields = ("changeset", "listing")
+
+
+@admin.register(ChangesetValue)
+class ChangesetValueAdmin(_ReadOnlyAdmin):
+    """The values a price and stock grid save changed, read-only (docs/pages.md#bulk-price-and-stock-grid)."""
+
+    list_display = ("changeset", "label", "field", "before", "after")
+    list_filter = ("field",)
+    search_fields = ("label",)
+    list_select_related = ("changeset",)
+    raw_id_fields = ("changeset", "product", "variant", "listing")
