@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from listings.filters import ListingScopedFilterSet, ListingScopeForm
 from listings.models import Listing
 
 from .models import AttributionChangeType, AttributionEvent, Verdict
@@ -17,7 +18,7 @@ DATE_ERRORS = {"invalid": "Enter a date as YYYY-MM-DD."}
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
 
-class AttributionFilterForm(forms.Form):
+class AttributionFilterForm(ListingScopeForm):
     def clean_listing(self) -> Any:
         listing = self.cleaned_data.get("listing")
         if listing is not None and not Listing.objects.filter(pk=listing).exists():
@@ -43,13 +44,18 @@ def day_start(day: date) -> datetime | None:
     return start
 
 
-class AttributionEventFilterSet(django_filters.FilterSet):
+class AttributionEventFilterSet(ListingScopedFilterSet):
     """`listing` (id), `change_type`, `verdict`, and `from` / `to`: the local days (inclusive) the change was
     made in."""
 
-    listing = django_filters.NumberFilter(field_name="listing_id", min_value=1, label="Listing id")
-    change_type = django_filters.ChoiceFilter(choices=AttributionChangeType.choices, label="Change")
-    verdict = django_filters.ChoiceFilter(choices=Verdict.choices)
+    # From the listing page's link; the page names the listing (templates/includes/listing_scope.html).
+    listing = django_filters.NumberFilter(
+        field_name="listing_id", min_value=1, label="Listing", widget=forms.HiddenInput
+    )
+    change_type = django_filters.ChoiceFilter(
+        choices=AttributionChangeType.choices, label="Change", empty_label="Any change"
+    )
+    verdict = django_filters.ChoiceFilter(choices=Verdict.choices, label="Verdict", empty_label="Any verdict")
     from_ = django_filters.DateFilter(
         method="changed_from", label="Changed from", error_messages=DATE_ERRORS, widget=DATE_WIDGET
     )
@@ -71,5 +77,7 @@ class AttributionEventFilterSet(django_filters.FilterSet):
         return queryset if end is None else queryset.filter(change_timestamp__lt=end)
 
 
-# `from` is a Python keyword: declared as `from_` and renamed, so the query parameter and the schema say `from`.
+# `from` is a Python keyword: declared as `from_` and renamed, so the query parameter and the schema say `from`
+# (and `to` moved after it, so the page's form reads "Changed from", "Changed to").
 AttributionEventFilterSet.base_filters["from"] = AttributionEventFilterSet.base_filters.pop("from_")
+AttributionEventFilterSet.base_filters["to"] = AttributionEventFilterSet.base_filters.pop("to")

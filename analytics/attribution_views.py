@@ -32,7 +32,9 @@ class AttributionListView(StaffReadMixin, TemplateView):
     template_name = "analytics/attribution_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        filterset = AttributionEventFilterSet(self.request.GET, queryset=attribution_event_list(user=self.request.user))
+        filterset = AttributionEventFilterSet(
+            self.request.GET, queryset=attribution_event_list(user=self.request.user), request=self.request
+        )
         context = super().get_context_data(
             filter=filterset, form=filterset.form, window_days=WINDOW_DAYS, min_days=MIN_DAYS, **kwargs
         )

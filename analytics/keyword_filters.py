@@ -2,15 +2,15 @@
 
 import django_filters
 
-from common.filters import AnyYesNo
+from common.filters import AnyYesNo, HumanFilterSet
 
 from .models import Keyword, KeywordSource
 
 
-class KeywordFilterSet(django_filters.FilterSet):
-    source = django_filters.ChoiceFilter(choices=KeywordSource.choices)
-    is_tracked = django_filters.BooleanFilter(widget=AnyYesNo)
-    is_primary = django_filters.BooleanFilter(widget=AnyYesNo)
+class KeywordFilterSet(HumanFilterSet):
+    source = django_filters.ChoiceFilter(choices=KeywordSource.choices, label="Source")
+    is_tracked = django_filters.BooleanFilter(label="Tracked", widget=AnyYesNo)
+    is_primary = django_filters.BooleanFilter(label="Primary", widget=AnyYesNo)
 
     class Meta:
         model = Keyword

@@ -2,16 +2,17 @@
 
 import django_filters
 
+from common.filters import HumanFilterSet
 from listings.filters import ListingRangeFilterForm
 
 from .models import MetricSource, PerformanceMetric
 
 
-class PerformanceMetricFilterSet(django_filters.FilterSet):
+class PerformanceMetricFilterSet(HumanFilterSet):
     """`listing`, `source`, and the days `from` .. `to` (YYYY-MM-DD, inclusive)."""
 
-    listing = django_filters.NumberFilter(field_name="listing_id", min_value=1)
-    source = django_filters.ChoiceFilter(choices=MetricSource.choices)
+    listing = django_filters.NumberFilter(field_name="listing_id", min_value=1, label="Listing id")
+    source = django_filters.ChoiceFilter(choices=MetricSource.choices, label="Source")
     from_ = django_filters.DateFilter(field_name="report_date", lookup_expr="gte", label="From")
     to = django_filters.DateFilter(field_name="report_date", lookup_expr="lte", label="To")
 

@@ -62,7 +62,9 @@ class ReportScheduleListView(StaffReadMixin, FormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = self.request.user
-        filterset = ReportScheduleFilterSet(self.request.GET or None, queryset=report_schedule_list(user=user))
+        filterset = ReportScheduleFilterSet(
+            self.request.GET or None, queryset=report_schedule_list(user=user), request=self.request
+        )
         return super().get_context_data(
             filter=filterset,
             schedules=filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset,

@@ -9,6 +9,7 @@ from django.db.models.functions import Upper
 
 from accounts.roles import channel_scoped, user_channels
 from channels.models import Channel
+from common.filters import HumanFilterSet
 from listings.choices import ListingStatus
 from listings.models import Listing
 
@@ -43,7 +44,7 @@ def _sort_choices() -> list[tuple[str, str]]:
     return out
 
 
-class ProductFilterSet(django_filters.FilterSet):
+class ProductFilterSet(HumanFilterSet):
     """Search and filter products: free text over SKU/title/barcode, category subtree, brand, status, sort."""
 
     q = django_filters.CharFilter(

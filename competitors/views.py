@@ -37,7 +37,7 @@ class CompetitorListView(StaffReadMixin, PagedListMixin, ListView):
 
     def get_queryset(self):
         self.filterset = CompetitorFilterSet(
-            self.request.GET or None, channel_scoped(competitor_list(), self.request.user)
+            self.request.GET or None, channel_scoped(competitor_list(), self.request.user), request=self.request
         )
         open_alerts = Count("alerts", filter=Q(alerts__status__in=OPEN_ALERT_STATUSES))
         return self.filterset.qs.annotate(open_alerts=open_alerts).order_by("-threat_score", "id")
@@ -117,7 +117,9 @@ class AlertListView(StaffReadMixin, PagedListMixin, ListView):
         data = self.request.GET.copy()
         if not data.get("status"):
             data.setlist("status", [str(s) for s in OPEN_ALERT_STATUSES])
-        self.filterset = AlertFilterSet(data, channel_scoped(alert_list(), self.request.user, "competitor__channel"))
+        self.filterset = AlertFilterSet(
+            data, channel_scoped(alert_list(), self.request.user, "competitor__channel"), request=self.request
+        )
         return self.filterset.qs
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -2,35 +2,37 @@
 
 import django_filters
 
+from common.filters import HumanFilterSet
+
 from .choices import ComponentType
 from .cost_models import BomLine, Component, ComponentPrice, Supplier
 
 
-class SupplierFilterSet(django_filters.FilterSet):
+class SupplierFilterSet(HumanFilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
-    is_active = django_filters.BooleanFilter()
+    is_active = django_filters.BooleanFilter(label="Active")
 
     class Meta:
         model = Supplier
         fields = ["q", "is_active", "country"]
 
 
-class ComponentFilterSet(django_filters.FilterSet):
+class ComponentFilterSet(HumanFilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
-    component_type = django_filters.ChoiceFilter(choices=ComponentType.choices)
+    component_type = django_filters.ChoiceFilter(choices=ComponentType.choices, label="Type")
 
     class Meta:
         model = Component
         fields = ["q", "component_type", "preferred_supplier", "product"]
 
 
-class ComponentPriceFilterSet(django_filters.FilterSet):
+class ComponentPriceFilterSet(HumanFilterSet):
     class Meta:
         model = ComponentPrice
         fields = ["component", "supplier", "currency", "is_current"]
 
 
-class BomLineFilterSet(django_filters.FilterSet):
+class BomLineFilterSet(HumanFilterSet):
     class Meta:
         model = BomLine
         fields = ["product", "variant", "component"]

@@ -1,5 +1,6 @@
 """FilterSet of listings, shared by the staff listing pages and the API."""
 
+from functools import cached_property
 from typing import Any
 
 import django_filters
@@ -7,9 +8,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 
-from accounts.roles import user_channels
+from accounts.roles import channel_scoped, user_channels
 from catalog.filters import product_search_condition
-from common.filters import AnyYesNo
+from common.api.serializers import MAX_ID
+from common.filters import AnyYesNo, HumanFilterSet
 
 from .choices import ListingStatus
 from .models import Listing
@@ -60,6 +62,35 @@ class ListingRangeFilterForm(forms.Form):
         return data
 
 
+class ListingScopeForm(forms.Form):
+    """The form of a FilterSet whose `listing` (an id) arrives from a link on the listing page: the filter form
+    keeps it hidden and the page names the listing instead (`scoped_listing`, "SKU on Channel", with a link and
+    "show all"; templates/includes/listing_scope.html). `user` is set by `ListingScopedFilterSet`."""
+
+    user: Any = None
+
+    @cached_property
+    def scoped_listing(self) -> Listing | None:
+        """The listing filtered on, if the user may see it; one query, and only when the filter is given."""
+        if not self.is_bound or self.errors.get("listing"):
+            return None
+        value = self.cleaned_data.get("listing")
+        if value is None or value != int(value) or not 0 < value <= MAX_ID:
+            return None
+        listings = channel_scoped(Listing.objects.select_related("product", "variant", "channel"), self.user)
+        return listings.filter(pk=int(value)).first()
+
+
+class ListingScopedFilterSet(HumanFilterSet):
+    """A FilterSet with a `listing` id filter and a `ListingScopeForm` (Meta.form): hands the form its user."""
+
+    @property
+    def form(self) -> Any:
+        form = super().form
+        form.user = getattr(self.request, "user", None)
+        return form
+
+
 class ListingFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -72,7 +103,7 @@ class ListingFilterForm(forms.Form):
         return data
 
 
-class ListingFilterSet(django_filters.FilterSet):
+class ListingFilterSet(HumanFilterSet):
     """Listings by channel, status, product text (SKU prefix / title), stored readiness verdict, errors; sortable."""
 
     q = django_filters.CharFilter(

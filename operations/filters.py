@@ -3,13 +3,13 @@
 import django_filters
 from django.db.models import Q
 
-from common.filters import DateTimePicker
+from common.filters import DateTimePicker, HumanFilterSet
 
 from .choices import LogLevel
 from .models import SystemLog
 
 
-class SystemLogFilterSet(django_filters.FilterSet):
+class SystemLogFilterSet(HumanFilterSet):
     """Search the system log: minimum level, logger prefix, text, request id, job and time."""
 
     level = django_filters.ChoiceFilter(

@@ -12,12 +12,17 @@ from operations.job_sources import SOURCES, job_type_choices
 from operations.models import Feed
 from operations.services.feeds import feed_check
 
+# What the Jobs page's "Source" choice calls each source (the value stays the job id's prefix: job-12, sync-3).
+SOURCE_LABELS = {"job": "Operations", "sync": "Sync", "import": "Imports", "orders": "Order pulls"}
+
 
 class JobFilterForm(forms.Form):
     """Filters of the Jobs page and GET /api/v1/jobs/ (the jobs of three tables, so a form, not a FilterSet)."""
 
     source = forms.ChoiceField(
-        required=False, choices=[("", "All"), *[(p, p) for p in SOURCES]], help_text="job, sync or import"
+        required=False,
+        choices=[("", "All"), *[(p, SOURCE_LABELS.get(p, p)) for p in SOURCES]],
+        help_text="job, sync or import",
     )
     type = forms.ChoiceField(required=False, choices=[("", "All"), *job_type_choices()])
     status = forms.MultipleChoiceField(required=False, choices=JobStatus.choices)

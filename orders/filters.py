@@ -5,13 +5,13 @@ from django import forms
 from django.db.models import Q
 
 from accounts.roles import user_channels
-from common.filters import AnyYesNo, DateTimePicker
+from common.filters import AnyYesNo, DateTimePicker, HumanFilterSet
 
 from .choices import OrderStatus, Segment
 from .models import Customer, Order
 
 
-class OrderFilterSet(django_filters.FilterSet):
+class OrderFilterSet(HumanFilterSet):
     q = django_filters.CharFilter(field_name="external_id", lookup_expr="icontains", label="Order id")
     channel = django_filters.ModelChoiceFilter(queryset=user_channels, label="Channel", empty_label="Any channel")
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices, label="Status", empty_label="Any status")
@@ -37,7 +37,7 @@ class OrderFilterSet(django_filters.FilterSet):
         return (queryset.filter(matching) if value else queryset.exclude(matching)).distinct()
 
 
-class CustomerFilterSet(django_filters.FilterSet):
+class CustomerFilterSet(HumanFilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Name, email or buyer id")
     channel = django_filters.ModelChoiceFilter(queryset=user_channels, label="Channel", empty_label="Any channel")
     segment = django_filters.ChoiceFilter(choices=Segment.choices, label="Segment", empty_label="Any segment")

@@ -5,6 +5,8 @@ from typing import Any
 import django_filters
 from django.db.models import F, OrderBy
 
+from common.filters import HumanFilterSet
+
 from .models import ChannelFee, ListingMargin
 
 
@@ -18,21 +20,23 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         return OrderBy(F(name.lstrip("-")), descending=descending, nulls_last=True)
 
 
-class ChannelFeeFilterSet(django_filters.FilterSet):
+class ChannelFeeFilterSet(HumanFilterSet):
     class Meta:
         model = ChannelFee
         fields = ["channel", "category"]
 
 
-class ListingMarginFilterSet(django_filters.FilterSet):
+class ListingMarginFilterSet(HumanFilterSet):
     """Stored margins (docs/pricing.md#stored-margins): by channel, below floor, a margin % range; sorted by
     `ordering` (net_margin_pct, net_margin, listing; a leading '-' for descending)."""
 
-    channel = django_filters.NumberFilter(field_name="listing__channel_id")
-    margin_min = django_filters.NumberFilter(field_name="net_margin_pct", lookup_expr="gte")
-    margin_max = django_filters.NumberFilter(field_name="net_margin_pct", lookup_expr="lte")
+    channel = django_filters.NumberFilter(field_name="listing__channel_id", label="Channel id")
+    margin_min = django_filters.NumberFilter(field_name="net_margin_pct", lookup_expr="gte", label="Margin % from")
+    margin_max = django_filters.NumberFilter(field_name="net_margin_pct", lookup_expr="lte", label="Margin % to")
     ordering = NullsLastOrderingFilter(
-        fields=(("net_margin_pct", "net_margin_pct"), ("net_margin", "net_margin"), ("listing_id", "listing"))
+        fields=(("net_margin_pct", "net_margin_pct"), ("net_margin", "net_margin"), ("listing_id", "listing")),
+        field_labels={"net_margin_pct": "Net margin %", "net_margin": "Net margin", "listing_id": "Listing"},
+        label="Sort",
     )
 
     class Meta:

@@ -2,17 +2,18 @@
 
 import django_filters
 
+from common.filters import HumanFilterSet
 from listings.filters import ListingRangeFilterForm
 
 from .history_models import PriceHistory, PriceKind, PriceSource
 
 
-class PriceHistoryFilterSet(django_filters.FilterSet):
+class PriceHistoryFilterSet(HumanFilterSet):
     """`listing`, `kind`, `source`, and a time range `from` .. `to` (ISO date-times or dates, inclusive)."""
 
-    listing = django_filters.NumberFilter(field_name="listing_id", min_value=1)
-    kind = django_filters.ChoiceFilter(choices=PriceKind.choices)
-    source = django_filters.ChoiceFilter(choices=PriceSource.choices)
+    listing = django_filters.NumberFilter(field_name="listing_id", min_value=1, label="Listing id")
+    kind = django_filters.ChoiceFilter(choices=PriceKind.choices, label="Kind")
+    source = django_filters.ChoiceFilter(choices=PriceSource.choices, label="Source")
     from_ = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="gte", label="From")
     to = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="lte", label="To")
 

@@ -5,13 +5,13 @@ from django import forms
 from django.db.models import Q
 
 from accounts.roles import user_channels
-from common.filters import AnyYesNo, DateTimePicker
+from common.filters import AnyYesNo, DateTimePicker, HumanFilterSet
 
 from .choices import SyncErrorKind, SyncJobKind, SyncJobStatus, SyncOperation, SyncOutcome
 from .models import SyncEvent, SyncJob
 
 
-class SyncJobFilterSet(django_filters.FilterSet):
+class SyncJobFilterSet(HumanFilterSet):
     channel = django_filters.ModelChoiceFilter(queryset=user_channels, label="Channel", empty_label="Any channel")
     kind = django_filters.ChoiceFilter(choices=SyncJobKind.choices, label="Kind", empty_label="Any kind")
     status = django_filters.ChoiceFilter(choices=SyncJobStatus.choices, label="Status", empty_label="Any status")
@@ -31,7 +31,7 @@ class SyncJobFilterSet(django_filters.FilterSet):
         return queryset.filter(failed__gt=0) if value else queryset.filter(failed=0)
 
 
-class SyncEventFilterSet(django_filters.FilterSet):
+class SyncEventFilterSet(HumanFilterSet):
     """Search the history: by job, channel, listing, SKU, outcome, error kind or code, text, and time."""
 
     # Job and listing arrive from links on the job and listing pages (the page names them), not typed ids.

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from catalog.choices import IconStatus
 from catalog.filters import ProductFilterSet
 from catalog.models import Category, CategoryIcon, Product, ProductImage, Variant
+from common.filters import HumanFilterSet
 
 
 class ProductApiFilterSet(ProductFilterSet):
@@ -19,11 +20,11 @@ class ProductApiFilterSet(ProductFilterSet):
         method="filter_category_id", label="Category id (includes its subcategories)"
     )
     sku = django_filters.CharFilter(field_name="sku", lookup_expr="iexact", label="SKU (exact, any case)")
-    price_min = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
-    price_max = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
+    price_min = django_filters.NumberFilter(field_name="price", lookup_expr="gte", label="Price from")
+    price_max = django_filters.NumberFilter(field_name="price", lookup_expr="lte", label="Price to")
     in_stock = django_filters.BooleanFilter(method="filter_in_stock", label="In stock (product or any variant)")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label="Updated from")
+    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt", label="Updated before")
 
     class Meta(ProductFilterSet.Meta):
         fields = ["q", "category", "brand", "status", "sku"]
@@ -44,18 +45,18 @@ class ProductApiFilterSet(ProductFilterSet):
         return queryset.filter(pk__in=matching) if value else queryset.exclude(pk__in=matching)
 
 
-class CategoryFilterSet(django_filters.FilterSet):
+class CategoryFilterSet(HumanFilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
     parent = django_filters.NumberFilter(field_name="parent_id", label="Parent category id")
     is_root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label="Top level only")
-    is_active = django_filters.BooleanFilter()
+    is_active = django_filters.BooleanFilter(label="Active")
 
     class Meta:
         model = Category
         fields = ["q", "parent", "is_root", "is_active"]
 
 
-class VariantFilterSet(django_filters.FilterSet):
+class VariantFilterSet(HumanFilterSet):
     product = django_filters.NumberFilter(field_name="product_id", label="Product id")
     sku = django_filters.CharFilter(lookup_expr="iexact", label="SKU")
 
@@ -64,18 +65,18 @@ class VariantFilterSet(django_filters.FilterSet):
         fields = ["product", "sku"]
 
 
-class CategoryIconFilterSet(django_filters.FilterSet):
+class CategoryIconFilterSet(HumanFilterSet):
     category = django_filters.NumberFilter(field_name="category_id", label="Category id")
-    status = django_filters.ChoiceFilter(choices=IconStatus.choices)
+    status = django_filters.ChoiceFilter(choices=IconStatus.choices, label="Status")
 
     class Meta:
         model = CategoryIcon
         fields = ["category", "status"]
 
 
-class ProductImageFilterSet(django_filters.FilterSet):
+class ProductImageFilterSet(HumanFilterSet):
     product = django_filters.NumberFilter(field_name="product_id", label="Product id")
-    is_primary = django_filters.BooleanFilter()
+    is_primary = django_filters.BooleanFilter(label="Primary image")
 
     class Meta:
         model = ProductImage
