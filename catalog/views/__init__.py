@@ -152,9 +152,14 @@ def products_csv(products: list[Product]) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(["sku", "title", "status", "category", "brand", "barcode", "price", "currency", "quantity"])
     names = category_full_names()
+    stock = dict(  # a family's quantity is its variants' total, as on the list (docs/pages.md#family-stock)
+        Product.objects.filter(pk__in=[p.pk for p in products])
+        .annotate(stock=product_stock_total())
+        .values_list("pk", "stock")
+    )
     for p in products:
         row = [p.sku, p.title, p.status, names.get(p.category_id or 0, ""), p.brand, p.barcode, p.price]
-        writer.writerow(csv_row([*row, p.currency, p.quantity]))
+        writer.writerow(csv_row([*row, p.currency, stock.get(p.pk, p.quantity)]))
     return response
 
 

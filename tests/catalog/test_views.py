@@ -447,3 +447,17 @@ def test_the_variants_table_shows_the_options_format_hint(editor_client):
     assert len(options_inputs) >= 2
     assert all('aria-describedby="variant-options-hint"' in tag for tag in options_inputs)
     assert all('placeholder="Size=XL, Colour=Red"' in tag for tag in options_inputs)
+
+
+def test_bulk_export_csv_gives_a_familys_quantity_as_its_variants_total(viewer_client):
+    family = ProductFactory(sku="FAM-1", quantity=0)
+    variant_create(product=family, sku="FAM-1-S", options={"Size": "S"}, quantity=4)
+    variant_create(product=family, sku="FAM-1-M", options={"Size": "M"}, quantity=3)
+    single = ProductFactory(sku="ONE-1", quantity=5)
+
+    response = viewer_client.post(
+        reverse("catalog:product_bulk"), {"action": "export_csv", "ids": [family.pk, single.pk]}
+    )
+
+    quantities = {line.split(",")[0]: line.rsplit(",", 1)[1] for line in response.content.decode().splitlines()[1:]}
+    assert quantities == {"FAM-1": "7", "ONE-1": "5"}
