@@ -1,6 +1,6 @@
-"""Issue 20 §4, human filter labels: every filter form of a staff page reads in a person's words. No "---------"
-or "Unknown" choice, no raw field name (tracking_priority) as a label or a choice, no typed id where a person
-expects a name (a channel, competitor or listing is chosen by name or named by the page).
+"""Human filter labels (docs/pages.md#filters): every filter form of a staff page reads in a person's words.
+No "---------" or "Unknown" choice, no raw field name (tracking_priority) as a label or a choice, no typed id
+where a person expects a name (a channel, competitor or listing is chosen by name or named by the page).
 
 The pages are read from the URL patterns, so a new list page is checked without being added here; the FilterSets
 are found by importing every app's `*filters` modules, so a new FilterSet (also shown by the browsable API) is too.
