@@ -21,7 +21,7 @@ from syncing.connectors.base import ListingPayload, MetafieldPayload, VariantPay
 
 from .choices import ChangesetKind, ListingStatus
 from .effective import listing_effective_values, variant_offer
-from .models import Changeset, ChangesetListing, Listing, ListingVersion, ProductVersion
+from .models import Changeset, ChangesetListing, ChangesetValue, Listing, ListingVersion, ProductVersion
 from .versions import (
     LISTING_CONTENT_FIELDS,
     PRODUCT_CONTENT_FIELDS,
@@ -341,3 +341,14 @@ def changeset_undo_plan(changeset: Changeset) -> ChangesetUndoPlan:
     if gone:
         plan.left.append(f"{gone} listing(s) deleted since")
     return plan
+
+
+def changeset_channel_ids(changeset: Changeset) -> set[int]:
+    """The channels whose listings a changeset touched (bulk publish or assign rows, grid values of listings,
+    listing content versions): undoing it acts on those channels (docs/catalog.md#undoing-publishes-and-assignments).
+    Three reads; product-level changes belong to no channel."""
+    ids: set[int] = set()
+    for model in (ChangesetListing, ChangesetValue, ListingVersion):
+        rows = model.objects.filter(changeset=changeset, listing__isnull=False)  # type: ignore[attr-defined]
+        ids.update(rows.values_list("listing__channel_id", flat=True).distinct())
+    return ids

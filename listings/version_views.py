@@ -4,7 +4,7 @@ changed; a side-by-side diff of any two versions; rollback with a reason; the ch
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -171,6 +171,9 @@ class ChangesetUndoView(StaffWriteMixin, View):
         confirm = request.POST.get("confirm") == "yes"
         try:
             report = changeset_revert(changeset=changeset, user=request.user, confirm=confirm)
+        except PermissionDenied as exc:
+            messages.error(request, f"Changeset #{pk} not undone: {exc}")
+            return HttpResponseRedirect(reverse("listings:changeset_list"))
         except ApplicationError as exc:
             messages.error(request, exc.message)
             if exc.extra.get("code") == "confirmation_required" and changeset.kind in services.LISTING_UNDO_KINDS:

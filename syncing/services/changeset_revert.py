@@ -7,11 +7,13 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.roles import channel_access_check
 from channels.models import Channel
 from common.actors import Actor as User
 from common.errors import ApplicationError
 from listings.choices import ChangesetKind
 from listings.models import Changeset
+from listings.selectors import changeset_channel_ids
 from listings.services import UndoReport, changeset_assign_undo, changeset_undo, changeset_undo_finish
 from listings.services import changeset_undo_plan_confirmed as _plan_confirmed
 from listings.services.grid import changeset_grid_undo
@@ -21,7 +23,9 @@ from .deactivate import listings_deactivate
 
 def changeset_revert(*, changeset: Changeset, user: User = None, confirm: bool = False) -> UndoReport:
     """Undo any changeset; a bulk publish or bulk assign only with `confirm` (refused with what it would do); a
-    grid save's values through `changeset_grid_undo`."""
+    grid save's values through `changeset_grid_undo`. A user limited to some channels may not undo a changeset that
+    touched listings of another (PermissionDenied naming them, nothing done)."""
+    channel_access_check(user, changeset_channel_ids(changeset))
     if changeset.kind == ChangesetKind.BULK_PUBLISH:
         return changeset_publish_undo(changeset=changeset, user=user, confirm=confirm)
     if changeset.kind == ChangesetKind.BULK_ASSIGN:

@@ -314,3 +314,35 @@ def test_undo_of_a_10k_listing_assign_deletes_them_in_a_bounded_number_of_querie
     assert len(captured) <= 35 * chunks + 20, f"{len(captured)} queries for {chunks} chunks"
     assert AuditEntry.objects.filter(action="delete", content_type__model="listing").count() == 9_999
     assert Changeset.objects.get(pk=changeset.pk).status == ChangesetStatus.UNDONE
+
+
+# --- who may undo ---
+
+
+def test_a_user_limited_to_one_channel_may_not_undo_a_changeset_of_another(
+    make_channel, make_listable_product, admin_user, editor_user, editor_client
+):
+    from django.core.exceptions import PermissionDenied
+    from django.urls import reverse
+
+    from accounts.models import UserProfile
+
+    # given an assign to two channels, and an editor limited to the first
+    mine, theirs = make_channel("shopify", name="Mine"), make_channel("etsy", name="Theirs")
+    counts = listings_bulk_assign(products=[make_listable_product()], channels=[mine, theirs], user=admin_user)
+    changeset = Changeset.objects.get(pk=counts["changeset"])
+    UserProfile.objects.update_or_create(user=editor_user, defaults={"allowed_channel_ids": [mine.pk]})
+
+    # when the editor confirms its undo: refused, naming the other channel, and nothing is deleted
+    with pytest.raises(PermissionDenied, match="Theirs"):
+        changeset_revert(changeset=changeset, user=editor_user, confirm=True)
+    response = editor_client.post(reverse("listings:changeset_undo", args=[changeset.pk]), {"confirm": "yes"})
+    assert response.status_code == 302
+    assert "may not act on: Theirs" in [str(m) for m in response.wsgi_request._messages][0]
+    assert Listing.objects.count() == 2
+    changeset.refresh_from_db()
+    assert changeset.status == ChangesetStatus.APPLIED
+
+    # and someone allowed on both channels undoes it
+    changeset_revert(changeset=changeset, user=admin_user, confirm=True)
+    assert Listing.objects.count() == 0
