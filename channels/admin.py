@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 
 from catalog.choices import ProductStatus
 from catalog.models import Product
+from common.admin import ReadOnlyAdmin
 from common.errors import ApplicationError
 from listings.services import listings_bulk_assign, listings_readiness_refresh_enqueue
 from orders.services.pull import channel_orders_pull
@@ -262,7 +263,7 @@ class AttributeValueMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(RemoteCategory)
-class RemoteCategoryAdmin(admin.ModelAdmin):
+class RemoteCategoryAdmin(ReadOnlyAdmin):
     """The channels' cached marketplace categories, read only: "Load marketplace categories" on the channel page
     replaces them (docs/channels.md#marketplace-categories)."""
 
@@ -270,12 +271,3 @@ class RemoteCategoryAdmin(admin.ModelAdmin):
     list_filter = ("channel", "is_leaf")
     search_fields = ("path", "remote_id")
     list_select_related = ("channel",)
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False

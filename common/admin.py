@@ -19,3 +19,17 @@ def admin_each(
             call(obj)
         except ApplicationError as exc:
             model_admin.message_user(request, exc.message, messages.WARNING)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services (caches, ledgers, derived figures): listed and shown, never added, changed or
+    deleted from Django Admin."""
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

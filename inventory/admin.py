@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from common.admin import ReadOnlyAdmin
+
 from .models import Stock, StockMovement
 
 
@@ -18,22 +20,13 @@ class StockAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdmin):
     """The ledger is append-only: viewable, never changed or deleted."""
 
     list_display = ("created_at", "stock", "bucket", "delta", "reason", "source_type", "source_id", "actor")
     list_filter = ("bucket", "reason")
     search_fields = ("stock__sku", "idempotency_key", "source_id")
     list_select_related = ("stock", "actor")
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
 
 
 from . import cost_admin  # noqa: E402, F401  (suppliers, components, BOM: registered there)

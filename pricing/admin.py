@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 
+from common.admin import ReadOnlyAdmin
 from inventory.cost_admin import ServiceAdmin
 
 from . import services
@@ -21,17 +22,6 @@ class ChannelFeeAdmin(ServiceAdmin):
 from . import rule_admin  # noqa: E402, F401  (price rules)
 
 # --- Price history (read-only: points are written by pricing.history's services) ---
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(PriceHistory)
