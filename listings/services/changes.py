@@ -98,6 +98,7 @@ def listings_changes_mark_exact(*, listing_ids: Iterable[int], parts: Collection
     For small selections (a form, an API call): builds each payload (a few queries per listing). A listing that
     is already marked is marked again whatever its payload: a push may be sending the previous change right now,
     and only a new `changed_at` keeps its mark for the next push (e.g. an edit that reverts the previous one).
+    Nor is a listing with pending values compared (docs/sync.md#push-on-change, "Pending").
     """
     listings = listings_with_payload_inputs(
         Listing.objects.filter(pk__in=list(listing_ids), status__in=MARKED_STATUSES).exclude(external_id="")
@@ -105,7 +106,9 @@ def listings_changes_mark_exact(*, listing_ids: Iterable[int], parts: Collection
     changed = [
         listing.pk
         for listing in listings
-        if listing.changed_since_push or listing_marketplace_payload_hash(listing) != listing.last_pushed_hash
+        if listing.changed_since_push
+        or listing.pending  # a send whose answer never came: the marketplace may hold something else
+        or listing_marketplace_payload_hash(listing) != listing.last_pushed_hash
     ]
     if not changed:
         return 0

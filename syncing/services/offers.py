@@ -285,13 +285,16 @@ class _Sent:
 
 def _skip_unchanged(job: SyncJob, listings: list[Listing], sent: _Sent) -> list[Listing]:
     """Marked listings whose whole payload is what was last pushed have nothing to send: record them skipped
-    and clear their mark; return the others."""
+    and clear their mark; return the others. A listing with pending values is never skipped: a send whose answer
+    never came (a killed worker) may have changed the marketplace, so the last pushed payload is not known to be
+    what it holds (docs/sync.md#push-on-change, "Pending")."""
     keep: list[Listing] = []
     skipped: list[int] = []
     for listing in listings:
         sent.payloads[listing.pk] = listing_payload(listing)
         sent.hashes[listing.pk] = payload_hash(sent.payloads[listing.pk])
-        if sent.marks.get(listing.pk) is not None and sent.hashes[listing.pk] == listing.last_pushed_hash:
+        unchanged = sent.hashes[listing.pk] == listing.last_pushed_hash and not listing.pending
+        if sent.marks.get(listing.pk) is not None and unchanged:
             skipped.append(listing.pk)
         else:
             keep.append(listing)
@@ -322,7 +325,7 @@ def _offer_updates_open(
     job: SyncJob, listings: list[Listing], sent: _Sent
 ) -> tuple[list[OfferUpdate], dict[str, SyncEvent]]:
     """The offer update of each listing (stock only for a restock job) and its open event, by SKU; what is sent
-    is recorded as pending (docs/sync.md, "Pending until confirmed")."""
+    is recorded as pending (docs/sync.md#push-on-change, "Pending")."""
     stock_only = job.kind == SyncJobKind.RESTOCK
     updates: list[OfferUpdate] = []
     for listing in listings:

@@ -188,6 +188,7 @@ def _push_leased(job: SyncJob, listing: Listing, lease: Lease) -> str | None:
     if (
         listing.external_id
         and phash == listing.last_pushed_hash
+        and not listing.pending  # an unanswered send may have changed it (docs/sync.md#push-on-change, "Pending")
         and listing.status in (ListingStatus.LIVE, ListingStatus.IN_REVIEW, ListingStatus.SUPPRESSED)
     ):
         return _skip_unchanged(job, listing, phash)

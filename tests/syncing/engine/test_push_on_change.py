@@ -109,6 +109,39 @@ def test_unchanged_payload_is_skipped_unsent(live_listing, sandbox):
     assert live_listing.changed_since_push is False
 
 
+def test_a_send_whose_answer_never_came_is_not_skipped_as_unchanged(live_listing, sandbox):
+    from django.utils import timezone
+
+    product = live_listing.product
+    first_price, first_hash = product.price, live_listing.last_pushed_hash
+    product_update(product=product, price=Decimal("30.00"))
+    run_queue()
+    assert _shopify_price(sandbox, live_listing.external_id) == "30.00"
+    # the marketplace applied 30.00 but the worker died before its answer was recorded: the last pushed payload is
+    # still the first one and 30.00 is pending
+    Listing.objects.filter(pk=live_listing.pk).update(
+        last_pushed_hash=first_hash, pending={"price": "30.00"}, pending_since=timezone.now()
+    )
+    # when the seller puts the first price back, its payload equals the last pushed one, yet it must be sent
+    product_update(product=product, price=first_price)
+    run_queue()
+    assert Decimal(_shopify_price(sandbox, live_listing.external_id)) == first_price
+    live_listing.refresh_from_db()
+    assert (live_listing.changed_since_push, live_listing.pending, live_listing.pending_since) == (False, {}, None)
+
+
+def test_a_republish_with_values_still_pending_is_sent_not_skipped(live_listing, sandbox):
+    Listing.objects.filter(pk=live_listing.pk).update(pending={"title": "an unanswered title"})
+    log_before = len(sandbox.log("shopify"))
+    job = listings_publish(channel=live_listing.channel, listing_ids=[live_listing.pk])
+    run_queue()
+    job.refresh_from_db()
+    assert (job.succeeded, job.skipped) == (1, 0)
+    assert len(sandbox.log("shopify")) > log_before
+    live_listing.refresh_from_db()
+    assert live_listing.pending == {}
+
+
 def test_pending_is_recorded_while_sending_and_cleared_by_the_answer(live_listing, sandbox, monkeypatch):
     from syncing.services import offers
 
