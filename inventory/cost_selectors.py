@@ -97,16 +97,19 @@ class _Bills:
 
 
 def _bills(product_ids: Collection[int]) -> _Bills:
+    """The chunk's bill lines in two index-served reads: one OR across the variant join made both databases scan
+    every BOM line of the catalogue once per chunk (docs/benchmarks.md#landed-cost-recompute)."""
     bills = _Bills(defaultdict(list), defaultdict(list), set())
-    lines = BomLine.objects.filter(Q(product_id__in=product_ids) | Q(variant__product_id__in=product_ids))
-    for pk, product_id, variant_id, component_id, quantity, override in lines.values_list(
-        "id", "product_id", "variant_id", "component_id", "quantity", "cost_override"
-    ).iterator(chunk_size=5000):
-        if variant_id is None:
-            bills.product_lines[product_id].append(LineInput(pk, component_id, quantity, override, "product"))
-        else:
-            bills.variant_lines[variant_id].append(LineInput(pk, component_id, quantity, override, "variant"))
-        bills.component_ids.add(component_id)
+    fields = ("id", "product_id", "variant_id", "component_id", "quantity", "cost_override")
+    own = BomLine.objects.filter(product_id__in=product_ids).values_list(*fields)
+    of_variants = BomLine.objects.filter(variant__product_id__in=product_ids).values_list(*fields)
+    for lines in (own, of_variants):
+        for pk, product_id, variant_id, component_id, quantity, override in lines.iterator(chunk_size=5000):
+            if variant_id is None:
+                bills.product_lines[product_id].append(LineInput(pk, component_id, quantity, override, "product"))
+            else:
+                bills.variant_lines[variant_id].append(LineInput(pk, component_id, quantity, override, "variant"))
+            bills.component_ids.add(component_id)
     return bills
 
 
