@@ -190,6 +190,17 @@ def test_listing_page_says_rank_is_not_available_elsewhere(staff_client, make_li
     assert "Not available from this marketplace." in chart
 
 
+def test_listing_page_of_an_amazon_listing_without_rank_says_none_was_read(staff_client, make_listing, amazon):
+    listing = make_listing(channel=amazon)
+    metric(listing, timezone.localdate() - dt.timedelta(days=1), sessions=4)
+
+    page = staff_client.get(f"/listings/{listing.pk}/").content.decode()
+
+    chart = page.split('data-metric="bsr"', 1)[1].split("</figure>", 1)[0]
+    assert "No best-seller rank read yet" in chart
+    assert "Not available from this marketplace." not in chart
+
+
 def test_api_gives_the_rank_and_its_category(viewer_api, make_listing):
     listing = make_listing()
     metric(listing, dt.date(2026, 11, 2), bsr=41, bsr_category="Coffee Mugs")
