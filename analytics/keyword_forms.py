@@ -16,3 +16,11 @@ class KeywordAddForm(forms.Form):
 
 class KeywordActionForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in KEYWORD_ACTIONS])
+
+
+class KeywordRanksImportForm(forms.Form):
+    file = forms.FileField(
+        label="Rank tracker file",
+        help_text="CSV or XLSX with 'Keyword' and 'Organic Rank' and/or 'Sponsored Position' columns (a Helium 10 "
+        "Keyword Tracker export works); 'Search Volume' and 'ASIN' are read when present.",
+    )

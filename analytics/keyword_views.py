@@ -1,6 +1,8 @@
 """The keywords tab of a listing: its keywords, an add form, coverage of title, bullets and search terms,
 suggestions with "add", and per-keyword actions (docs/analytics.md#keywords)."""
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -15,9 +17,10 @@ from common.errors import ApplicationError
 from common.views import add_service_errors, error_text
 from listings.models import Listing
 
-from .keyword_forms import KeywordActionForm, KeywordAddForm
+from .keyword_forms import KeywordActionForm, KeywordAddForm, KeywordRanksImportForm
 from .models import Keyword
 from .services import keywords as services
+from .services.keyword_rank_imports import keyword_ranks_import
 
 AREA = "listings"
 
@@ -42,6 +45,7 @@ class ListingKeywordsView(StaffReadMixin, View):
             "coverage": services.keyword_coverage(listing=listing, content=content),
             "suggestions": services.keyword_suggestions(listing=listing),
             "form": form,
+            "ranks_form": KeywordRanksImportForm(),
             "can_edit": can_edit(self.request.user, AREA),
         }
         return render(self.request, self.template_name, context, status=status)
@@ -78,6 +82,39 @@ class ListingKeywordsExtractView(StaffWriteMixin, View):
         listing = _listing(pk, request.user)
         added = services.keywords_extract(listing=listing, user=request.user)
         messages.success(request, f"{len(added)} keyword{'s' if len(added) != 1 else ''} taken from the content.")
+        return redirect("analytics:listing_keywords", pk=pk)
+
+
+class ListingKeywordRanksImportView(StaffWriteMixin, View):
+    """Upload a rank-tracker file (docs/analytics.md#rank-tracker-files): the result, each refused row and each
+    note are shown as messages on the tab."""
+
+    required_area = AREA
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        listing = _listing(pk, request.user)
+        form = KeywordRanksImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, "Choose a CSV or XLSX file to import.")
+            return redirect("analytics:listing_keywords", pk=pk)
+        upload = form.cleaned_data["file"]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "upload"
+            with path.open("wb") as fh:
+                for chunk in upload.chunks():
+                    fh.write(chunk)
+            try:
+                result = keyword_ranks_import(listing=listing, path=path, filename=upload.name, user=request.user)
+            except (ValidationError, ApplicationError) as exc:
+                text = " ".join(exc.messages) if isinstance(exc, ValidationError) else error_text(exc)
+                messages.error(request, f"{upload.name} was not imported: {text}")
+                return redirect("analytics:listing_keywords", pk=pk)
+        messages.success(request, f"Ranks imported from {upload.name}: {result.created} keyword(s) added, "
+                                  f"{result.updated} updated, {len(result.errors)} row(s) refused.")  # fmt: skip
+        for note in result.notes:
+            messages.warning(request, note)
+        for error in result.errors:
+            messages.error(request, error)
         return redirect("analytics:listing_keywords", pk=pk)
 
 

@@ -345,6 +345,9 @@ class Keyword(models.Model):
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 1:
                 raise ValidationError({name: f"{name} is a fraction between 0 and 1 (got {value})."})
+        for name in ("organic_rank", "sponsored_rank"):
+            if getattr(self, name) == 0:
+                raise ValidationError({name: f"{name} is a position in the results, 1 or more (got 0)."})
         if self.relevance_score is not None and not 0 <= self.relevance_score <= 100:
             raise ValidationError({"relevance_score": f"relevance_score is 0 to 100 (got {self.relevance_score})."})
 

@@ -32,7 +32,9 @@ METRICS: tuple[tuple[str, str, str, Callable[[PerformanceMetric], Any]], ...] = 
     ("conversion", "Conversion", "%", _conversion),
     ("revenue", "Revenue", "currency", lambda r: r.ordered_product_sales),
     ("buy_box", "Buy box", "%", lambda r: r.buy_box_pct),
+    ("bsr", "Best-seller rank", "", lambda r: r.bsr),  # Amazon only (docs/analytics.md#best-seller-rank)
 )
+LOWER_IS_BETTER = frozenset({"bsr"})  # drawn upside down: rank 1 at the top
 
 
 @dataclass
@@ -47,6 +49,8 @@ class MetricChart:
     latest: Any = None
     total: Any = None
     gap_days: int = 0
+    lower_is_better: bool = False
+    latest_note: str = ""  # the BSR's browse node of the latest day
 
 
 @dataclass
@@ -94,8 +98,12 @@ def _chart(key: str, label: str, unit: str, values: list[Any]) -> MetricChart:
     slot = WIDTH / len(values)
     span = PLOT_BOTTOM - PLOT_TOP
 
+    chart.lower_is_better = key in LOWER_IS_BETTER
+
     def y(value: Any) -> float:
         share = float(Decimal(str(value)) / chart.peak) if chart.peak else 0.0
+        if chart.lower_is_better:
+            return round(PLOT_TOP + share * span, 1)  # the worst rank of the range at the bottom
         return round(PLOT_BOTTOM - share * span, 1)
 
     for run in _runs(values):
@@ -116,5 +124,7 @@ def listing_performance(rows: list[PerformanceMetric], first: date, last: date, 
         _chart(key, label, currency if unit == "currency" else unit, [None if r is None else value(r) for r in days])
         for key, label, unit, value in METRICS
     ]
+    bsr_chart = next(c for c in charts if c.key == "bsr")
+    bsr_chart.latest_note = next((r.bsr_category for r in reversed(days) if r is not None and r.bsr is not None), "")
     present = sum(1 for r in days if r is not None)
     return ListingPerformance(first, last, currency, charts, row_days=present, missing_days=count - present)

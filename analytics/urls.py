@@ -23,5 +23,10 @@ urlpatterns = [
         keyword_views.ListingKeywordsExtractView.as_view(),
         name="keywords_extract",
     ),
+    path(
+        "listings/<int:pk>/keywords/ranks/",
+        keyword_views.ListingKeywordRanksImportView.as_view(),
+        name="keyword_ranks_import",
+    ),
     path("keywords/<int:pk>/action/", keyword_views.KeywordActionView.as_view(), name="keyword_action"),
 ]

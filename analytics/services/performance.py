@@ -31,6 +31,7 @@ from syncing.connectors.base import ConnectorError, RateLimited
 from syncing.services.connection import connector_for
 
 from .report_schedules import scheduled_reports
+from .sales_ranks import BSR_FIELDS, SalesRankRead, sales_ranks_store
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class PerformancePull:
     days_pending: list[date] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     days_from_schedule: list[date] = field(default_factory=list)  # read from a report schedule's reports
+    ranks: SalesRankRead | None = None  # Amazon: the best-seller ranks stored on the last day (sales_ranks.py)
 
 
 def _days(first: date, last: date) -> list[date]:
@@ -267,9 +269,12 @@ def _amazon_pull(channel: Channel, start: date, end: date, sleep: Callable[[floa
             day_rows = _amazon_rows(report, day, keys, channel.currency, now)
             rows.extend(day_rows)
             (summary.days_with_data if day_rows else summary.days_missing).append(day)
-    _upsert(rows)
+    # The report knows nothing of the rank: its rows leave a BSR read earlier (by another pull) alone.
+    _upsert(rows, [name for name in METRIC_FIELDS if name not in BSR_FIELDS])
     summary.rows = len(rows)
     summary.days_pending.sort()
+    summary.ranks = sales_ranks_store(channel=channel, connector=connector, day=end, sleep=sleep)
+    summary.errors.extend(summary.ranks.errors)
     return summary
 
 
@@ -369,12 +374,13 @@ def _amazon_row(
 
 
 @transaction.atomic
-def _upsert(rows: list[PerformanceMetric]) -> None:
-    """INSERT .. ON CONFLICT (listing, day) DO UPDATE, in batches (rows are built within the model's checks)."""
+def _upsert(rows: list[PerformanceMetric], fields: list[str] | None = None) -> None:
+    """INSERT .. ON CONFLICT (listing, day) DO UPDATE `fields` (default all), in batches (rows are built within the
+    model's checks)."""
     for i in range(0, len(rows), UPSERT_BATCH):
         PerformanceMetric.objects.bulk_create(
             rows[i : i + UPSERT_BATCH],
             update_conflicts=True,
             unique_fields=["listing", "report_date"],
-            update_fields=METRIC_FIELDS,
+            update_fields=fields or METRIC_FIELDS,
         )

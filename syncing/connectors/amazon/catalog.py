@@ -3,7 +3,8 @@
 call (LWA token, `before_request` rate hook, error mapping) in as `call`.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
@@ -14,6 +15,7 @@ SEARCH_PATH = "/catalog/2022-04-01/items"
 OFFERS_PATH = "/products/pricing/v0/items/{asin}/offers"
 INCLUDED = "summaries,identifiers,salesRanks"
 MAX_TERMS = 20  # identifiers or keywords per search
+SALES_RANK_BATCH = MAX_TERMS  # searchCatalogItems takes 20 ASINs a call; getCatalogItem takes one
 CONDITIONS = {"new": "New", "used": "Used", "refurbished": "Refurbished", "collectible": "Collectible"}
 DETAIL_HOSTS = {
     "ATVPDKIKX0DER": "www.amazon.com",
@@ -124,3 +126,56 @@ def _for_marketplace(entries: Any, marketplace_id: str) -> dict[str, Any]:
     """The entry of a per-marketplace array for ours (else the first)."""
     rows = [e for e in entries or [] if isinstance(e, dict)]
     return next((e for e in rows if e.get("marketplaceId") == marketplace_id), rows[0] if rows else {})
+
+
+# --- best-seller rank (docs/marketplaces/amazon.md#best-seller-rank) ---
+
+
+@dataclass(frozen=True)
+class ClassificationRank:
+    """One `classificationRanks` entry: the item's rank in a browse node (1 = best seller)."""
+
+    classification_id: str
+    title: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class ItemSalesRank:
+    """An ASIN's classification ranks; `best` is the lowest rank (None when Amazon ranks the item nowhere)."""
+
+    asin: str
+    ranks: tuple[ClassificationRank, ...]
+
+    @property
+    def best(self) -> ClassificationRank | None:
+        return min(self.ranks, key=lambda r: r.rank, default=None)
+
+
+def sales_rank_params(marketplace_id: str, asins: Sequence[str]) -> dict[str, str]:
+    if not asins or len(asins) > SALES_RANK_BATCH:
+        raise ValueError(f"Ask for 1 to {SALES_RANK_BATCH} ASINs at a time (got {len(asins)}).")
+    return {"marketplaceIds": marketplace_id, "identifiers": ",".join(asins), "identifiersType": "ASIN",
+            "includedData": "salesRanks", "pageSize": str(SALES_RANK_BATCH)}  # fmt: skip
+
+
+def item_sales_ranks(item: dict[str, Any], marketplace_id: str) -> ItemSalesRank:
+    """The classification ranks of one Item (getCatalogItem's answer or a search result); display group ranks
+    (a whole website group such as "Home & Kitchen") are left out: a BSR is a browse node's rank."""
+    entries = _for_marketplace(item.get("salesRanks"), marketplace_id).get("classificationRanks") or []
+    ranks = []
+    for entry in entries:
+        rank = entry.get("rank") if isinstance(entry, dict) else None
+        if isinstance(rank, int) and not isinstance(rank, bool) and rank >= 1:
+            ranks.append(
+                ClassificationRank(str(entry.get("classificationId") or ""), str(entry.get("title") or ""), rank)
+            )
+    return ItemSalesRank(str(item.get("asin") or ""), tuple(ranks))
+
+
+def search_sales_ranks(call: Call, marketplace_id: str, asins: Sequence[str]) -> list[ItemSalesRank]:
+    """Up to 20 ASINs' sales ranks in one searchCatalogItems call; an ASIN Amazon does not know is absent."""
+    data = call("GET", SEARCH_PATH, params=sales_rank_params(marketplace_id, asins))
+    return [
+        item_sales_ranks(i, marketplace_id) for i in data.get("items") or [] if isinstance(i, dict) and i.get("asin")
+    ]

@@ -312,6 +312,12 @@ class AmazonConnector(Connector):
         """Product Pricing getItemOffers: the competition on one ASIN."""
         return catalog.get_item_offers(self._raw_call, self.marketplace_id, asin, condition)
 
+    def sales_ranks(self, asins: Sequence[str]) -> list[catalog.ItemSalesRank]:
+        """Best-seller ranks of up to `catalog.SALES_RANK_BATCH` (20) ASINs in one call: searchCatalogItems by ASIN
+        identifiers with `includedData=salesRanks` answers the same `salesRanks` as getCatalogItem, which takes one
+        ASIN a call (docs/marketplaces/amazon.md#best-seller-rank). Goes through the channel's rate hook."""
+        return catalog.search_sales_ranks(self._raw_call, self.marketplace_id, [a.strip().upper() for a in asins])
+
     def observe_item(self, item_id: str) -> ItemCompetition:
         """A competitor's ASIN now: getItemOffers (new condition: offers, buy box, lowest prices, offer count) and
         getCatalogItem (title, sales rank). An ASIN Amazon does not know is Rejected (docs/competitors.md#amazon)."""

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..competition import Schedule, number
+from .amazon_sales_ranks import OwnSalesRanks, own_items
 
 CATALOG_SEARCH = "/catalog/2022-04-01/items"
 ITEM_OFFERS = re.compile(r"/products/pricing/v0/items/(?P<asin>[A-Z0-9]{10})/offers")
@@ -80,6 +81,7 @@ class AmazonCatalog:
         self.schedule = Schedule(now or time.time, seed)  # competing sellers move each step (competition.py)
         self.items: dict[str, dict[str, Any]] = {}
         self.offers: dict[str, list[dict[str, Any]]] = {}
+        self.own_ranks = OwnSalesRanks()  # pinned ranks of the seller's own ASINs (amazon_sales_ranks.py)
         for gtin, title, brand, model, node, node_id, list_price, prices in SEED:
             asin = self.add_item({"gtin": gtin, "title": title, "brand": brand, "model": model, "category": node,
                                   "category_id": node_id, "list_price": list_price})  # fmt: skip
@@ -135,7 +137,8 @@ class AmazonCatalog:
 
     def control(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """`POST /amazon/_control/catalog`: {"items": [{... "offers": [...]}]} adds items with their offers;
-        {"clear": true} empties the catalog first."""
+        {"clear": true} empties the catalog first; {"sales_ranks": [...]} pins our own ASINs' ranks."""
+        pinned = self.own_ranks.control(data["sales_ranks"]) if "sales_ranks" in data else []
         if data.get("clear"):
             self.items.clear()
             self.offers.clear()
@@ -145,7 +148,7 @@ class AmazonCatalog:
             for offer in entry.get("offers") or []:
                 self.add_offer(asin, offer)
             asins.append(asin)
-        return {"asins": asins, "items": len(self.items)}
+        return {"asins": asins, "items": len(self.items), **({"sales_ranks": pinned} if pinned else {})}
 
     def set_competitor(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """`POST /_control/competitor` (marketplace amazon): `item_id` (ASIN) with `rank`, and/or `seller_id` with
@@ -192,7 +195,9 @@ class AmazonCatalog:
 
     # --- searchCatalogItems ---
 
-    def search(self, args: Mapping[str, str], marketplace_id: str) -> dict[str, Any]:
+    def search(
+        self, args: Mapping[str, str], marketplace_id: str, own: Mapping[str, dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
         identifiers = [p for p in args.get("identifiers", "").split(",") if p]
         keywords = [p.lower() for p in re.split(r"[,\s]+", args.get("keywords", "")) if p]
         if bool(identifiers) == bool(keywords):
@@ -209,7 +214,8 @@ class AmazonCatalog:
             kind = args.get("identifiersType", "")
             if kind not in IDENTIFIER_TYPES:
                 raise CatalogError(400, "InvalidInput", "'identifiersType' is required with 'identifiers'.")
-            found = [i for i in self.items.values() if any(self._has(i, kind, value) for value in identifiers)]
+            items = {**self.items, **(own or {})}  # the seller's own items are found by ASIN too
+            found = [i for i in items.values() if any(self._has(i, kind, value) for value in identifiers)]
         else:
             scored = []
             for item in self.items.values():
@@ -260,7 +266,9 @@ class AmazonCatalog:
             out["identifiers"] = [{"marketplaceId": marketplace_id, "identifiers": values}]
         if "classifications" in included:
             out["classifications"] = [{"marketplaceId": marketplace_id, "classifications": [browse]}]
-        if "salesRanks" in included:
+        if "salesRanks" in included and item.get("sales_ranks") is not None:
+            out["salesRanks"] = [{"marketplaceId": marketplace_id, **item["sales_ranks"]}]
+        elif "salesRanks" in included:
             rank = self.rank(item)
             out["salesRanks"] = [
                 {
@@ -351,12 +359,14 @@ class AmazonCatalog:
         }  # fmt: skip
         return {"payload": result}
 
-    def get_item(self, asin: str, args: Mapping[str, str], marketplace_id: str) -> dict[str, Any]:
+    def get_item(
+        self, asin: str, args: Mapping[str, str], marketplace_id: str, own: Mapping[str, dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
         """getCatalogItem: the Item (not wrapped in `payload`) with the requested datasets; 404 when unknown."""
         included = [p for p in args.get("includedData", "summaries").split(",") if p]
         if set(included) - set(INCLUDED_DATA):
             raise CatalogError(400, "InvalidInput", "Invalid 'includedData'.")
-        item = self.items.get(asin)
+        item = self.items.get(asin) or (own or {}).get(asin)
         if item is None:
             raise CatalogError(404, "NotFound", f"Requested item '{asin}' not found")
         return self._view(item, marketplace_id, included)
@@ -400,10 +410,11 @@ def serve(module: Any, req: Any) -> Any:
             ids = [p for p in req.arg("marketplaceIds").split(",") if p]
             if ids != [marketplace]:
                 raise CatalogError(400, "InvalidInput", "'marketplaceIds' must be the seller's one marketplace.")
+            own = own_items(module, seller, marketplace, "www.amazon.com")  # our listings, with today's ranks
             if op == "item":
-                body = module.catalog.get_item(asin, req.args(), marketplace)
+                body = module.catalog.get_item(asin, req.args(), marketplace, own)
             else:
-                body = module.catalog.search(req.args(), marketplace)
+                body = module.catalog.search(req.args(), marketplace, own)
         else:
             if req.arg("MarketplaceId") != marketplace:
                 raise CatalogError(400, "InvalidInput", "'MarketplaceId' must be the seller's marketplace.")
