@@ -2,8 +2,11 @@
 upload (goal <= 2 s), upload -> draft listing for an item with a readable barcode (goal <= 15 s) and the throughput
 with 2 worker processes (items per minute; a real `manage.py worker` cluster on the bench database); the
 other timings run the phases in this process the way the worker runs them.
-The bench makes its own photos (rendered barcodes, printed labels).
-Run: `.venv/bin/python benchmarks/run.py intake`.
+The bench makes its own photos (rendered barcodes, printed labels, product shots). It also prints the OCR facts
+read on labels turned 5-30 degrees with the deskew step and without it (the floor, in the same run), and the
+near-duplicate verdicts on generated pairs with the subject's DCT hash and with the former whole-frame difference
+hash (the floor).
+Run: `.venv/bin/python benchmarks/run.py intake`; `INTAKE_BENCH=photos` runs only the OCR and near-duplicate parts.
 """
 
 import io
@@ -35,6 +38,100 @@ def _gtin(rng: random.Random) -> str:
 
     body = "".join(str(rng.randrange(10)) for _ in range(12))
     return body + str(gtin_check_digit(body))
+
+
+SKEW_GROUPS = {"5-12°": (-12, -8, -5, 5, 8, 12), "20-30°": (-30, -25, -20, 20, 25, 30)}
+SKEW_LINES = ("Brand: Acme", "Model: XR-200", "Size: 500 ml", "Brand new")
+SKEW_FACTS = {"brand": "Acme", "model": "XR-200", "size": "500 ml", "condition": "new"}
+FORMER_DUPLICATE_BITS = 5  # the former whole-frame difference hash's threshold
+
+
+def _ocr_skew() -> None:
+    from PIL import Image, ImageOps
+
+    from intake.analysis import deskew, ocr
+    from tests.intake.photos import label_photo
+
+    for group, angles in SKEW_GROUPS.items():
+        found: dict[bool, int] = {True: 0, False: 0}
+        times: dict[bool, list[float]] = {True: [], False: []}
+        errors, estimate_times = [], []
+        for angle in angles:
+            img = Image.open(io.BytesIO(label_photo(lines=SKEW_LINES, rotate=angle, barcode="4006381333931")))
+            started = time.perf_counter()
+            skew = deskew.estimate_skew(ImageOps.autocontrast(img.convert("L")))
+            estimate_times.append(time.perf_counter() - started)
+            errors.append(abs(skew - angle))
+            for levelled in (True, False):
+                started = time.perf_counter()
+                words = ocr.read_label(img, deskew=levelled).words
+                times[levelled].append(time.perf_counter() - started)
+                facts = {f: fact["value"] for f, fact in ocr.label_facts(ocr.lines_of(words)).items()}
+                found[levelled] += sum(facts.get(f) == value for f, value in SKEW_FACTS.items())
+        total = len(SKEW_FACTS) * len(angles)
+        with_, without = statistics.median(times[True]), statistics.median(times[False])
+        print(
+            f"OCR labels turned {group} {angles}: facts {found[True]}/{total} with deskew, {found[False]}/{total} "
+            f"without (floor); median {with_:.2f} s per photo against {without:.2f} s (ratio {with_ / without:.2f}); "
+            f"skew found within {max(errors):.1f}° (median {statistics.median(estimate_times) * 1000:.0f} ms)"
+        )
+
+
+def _former_hash(grey) -> str:  # type: ignore[no-untyped-def]
+    """The whole-frame 9x8 difference hash the photo check used before (the floor), of the 640 px grey picture."""
+    import numpy as np
+    from PIL import Image
+
+    small = np.asarray(Image.fromarray(grey.astype(np.uint8)).resize((9, 8), Image.Resampling.BILINEAR), dtype=int)
+    bits = (small[:, 1:] > small[:, :-1]).flatten()
+    return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
+
+
+def _near_duplicates() -> None:
+    from PIL import Image
+
+    from intake.analysis import quality
+    from tests.intake.photos import cropped, label_photo, plain_photo, product_photo, recompressed
+
+    product, label = product_photo(), label_photo(lines=("Brand: ACME", "Kettle KT-200"), barcode="4006381333931")
+    copies = [
+        (product, recompressed(product)),
+        (product, cropped(product)),
+        (product, cropped(product, sides="top-left")),
+        (product, recompressed(cropped(product), scale=0.7)),
+        (label, recompressed(label)),
+        (label, cropped(label)),
+        (label, cropped(label, sides="top-left")),
+    ]
+    others = [
+        (product, product_photo(angle=15)),
+        (product, product_photo(angle=-25)),
+        (product, product_photo(perspective=0.15)),
+        (product, product_photo(pattern="dots", colour="#8e44ad")),
+        (label, label_photo(lines=("Model: ZX-9", "500 ml", "Made in MY"))),
+        (label, plain_photo()),
+    ]
+    pairs = [(a, b, True) for a, b in copies] + [(a, b, False) for a, b in others]
+    right = {"subject DCT hash": 0, "whole-frame dHash (floor)": 0}
+    hash_times: list[float] = []
+    former_times: list[float] = []
+    for first, second, duplicate in pairs:
+        images = [Image.open(io.BytesIO(data)) for data in (first, second)]
+        greys = [quality.grey_at_measure_size(img) for img in images]  # decoded and scaled, as the photo check has
+        started = time.perf_counter()
+        new = [quality.perceptual_hash(grey) for grey in greys]
+        hash_times.append((time.perf_counter() - started) / 2)
+        right["subject DCT hash"] += (quality.near_duplicates(new) != {}) == duplicate
+        started = time.perf_counter()
+        old = [_former_hash(grey) for grey in greys]
+        former_times.append((time.perf_counter() - started) / 2)
+        right["whole-frame dHash (floor)"] += (quality.hamming(*old) <= FORMER_DUPLICATE_BITS) == duplicate
+    verdicts = ", ".join(f"{name} {count}/{len(pairs)}" for name, count in right.items())
+    print(
+        f"near-duplicate verdicts right ({len(copies)} copies, {len(others)} other pictures): {verdicts}; "
+        f"subject hash median {statistics.median(hash_times) * 1000:.1f} ms per photo against "
+        f"{statistics.median(former_times) * 1000:.1f} ms for the former hash (of the 640 px grey picture)"
+    )
 
 
 def _decode_rates() -> None:
@@ -191,6 +288,10 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_intake_"))
     settings.MEDIA_ROOT = tmp / "media"
+    _near_duplicates()
+    _ocr_skew()
+    if os.environ.get("INTAKE_BENCH") == "photos":
+        return
     _decode_rates()
     if connection.vendor == "sqlite":
         connection.settings_dict["TEST"]["NAME"] = str(tmp / "bench.sqlite3")

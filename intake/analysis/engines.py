@@ -33,7 +33,8 @@ class AnalysisEngine(ABC):
     def read_barcodes(self, img: Image.Image) -> list[dict[str, Any]]: ...
 
     @abstractmethod
-    def read_words(self, img: Image.Image) -> list[dict[str, Any]]: ...
+    def read_label(self, img: Image.Image) -> ocr.LabelReading:
+        """The words on the photo and the angle its text was turned level from (docs/intake.md#phase-1)."""
 
     @abstractmethod
     def dominant_colours(self, img: Image.Image) -> list[dict[str, Any]]: ...
@@ -59,10 +60,10 @@ class OfflineEngine(AnalysisEngine):
     def read_barcodes(self, img: Image.Image) -> list[dict[str, Any]]:
         return barcodes.read_barcodes(img)
 
-    def read_words(self, img: Image.Image) -> list[dict[str, Any]]:
+    def read_label(self, img: Image.Image) -> ocr.LabelReading:
         if not ocr.tesseract_version():
-            return []
-        return ocr.read_words(img)
+            return ocr.LabelReading()
+        return ocr.read_label(img)
 
     def dominant_colours(self, img: Image.Image) -> list[dict[str, Any]]:
         return colours.dominant_colours(img)

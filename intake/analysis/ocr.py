@@ -4,24 +4,32 @@ tesseract is installed by `make ocr`; without it, OCR reports itself unavailable
 filled go to review (docs/intake.md#phase-1).
 """
 
+import logging
 import math
 import re
 import shutil
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytesseract
 from PIL import Image, ImageOps
 
+from .deskew import estimate_skew
+
+logger = logging.getLogger(__name__)
+
 OCR_MIN_SIDE = 1200  # px: smaller photos are enlarged first; tesseract reads ~20 px letters best
 OCR_MIN_WORD_CONFIDENCE = 40  # tesseract's per-word confidence (0-100) below which a word is noise
 OCR_TIMEOUT = 20  # seconds per photo
-# A label photographed askew (docs/intake.md#phase-1): unless the photo as it is gives OCR_ENOUGH_WORDS words read
-# with confidence, it is also read turned by each of these angles (degrees, counter-clockwise), and the reading with the
-# most confident letters wins. tesseract itself copes with a few degrees only.
+# A label photographed askew (docs/intake.md#phase-1) is first turned level by the angle its text lines show
+# (intake/analysis/deskew.py). Unless that reading gives OCR_ENOUGH_WORDS words read with confidence, the photo is
+# also read as it is and turned by each of these angles (degrees, counter-clockwise), and the reading with the most
+# confident letters wins. tesseract itself copes with a few degrees only.
 OCR_ENOUGH_WORDS = 3
 OCR_SURE_CONFIDENCE = 80  # and their mean confidence at least this
 OCR_RETRY_ANGLES = (-20.0, 20.0, -10.0, 10.0, -30.0, 30.0)
 OCR_REFINE_DEGREES = 5.0
+OCR_SKEW_NUDGES = (0.5, -0.5)  # degrees beside the levelling angle also read on a skewed photo, readings merged
 OCR_GOOD_SHARE = 0.5  # readings at other angles that say at least this share of the best one's also count
 SIZE_PATTERN = re.compile(r"\b(\d+(?:[.,]\d+)?)\s?(ml|l|g|kg|mm|cm|m|in|oz|lb|gb|tb|w|v|mah)\b", re.IGNORECASE)
 NEW_WORDS = re.compile(r"\b(brand[\s-]new|new|sealed|factory[\s-]sealed|unopened)\b", re.IGNORECASE)
@@ -40,22 +48,46 @@ def tesseract_version() -> str:
         return ""
 
 
-def read_words(img: Image.Image) -> list[dict[str, Any]]:
-    """The words tesseract reads: text, confidence, box [x, y, w, h] in the photo's pixels and line number.
-    A label that reads poorly as photographed is read again turned (OCR_RETRY_ANGLES, then 5 degrees either side
-    of the best); the boxes of a turned reading are mapped back onto the photo."""
+@dataclass(frozen=True)
+class LabelReading:
+    """What OCR read on one photo: the words (text, confidence, box on the photo as taken, line) and the angle
+    (degrees, counter-clockwise) the text was found turned by and turned back from before reading; 0 when level."""
+
+    words: list[dict[str, Any]] = field(default_factory=list)
+    skew_degrees: float = 0.0
+
+
+def read_label(img: Image.Image, *, deskew: bool = True) -> LabelReading:
+    """Read the words of a label photo, turned level first by the skew its text lines show (and half a degree
+    either side too: tesseract's line finding is touchy near level; the readings are merged). A photo that still
+    reads poorly (turned further than the skew search, or no clear lines) is read again as it is and turned by
+    OCR_RETRY_ANGLES, then 5 degrees either side of the best; the boxes of a turned reading are mapped back.
+    `deskew=False` skips the levelling (the floor the benchmark measures against: docs/benchmarks.md)."""
     grey = ImageOps.autocontrast(ImageOps.exif_transpose(img).convert("L"))
-    first = _read(grey)
-    if len(first) >= OCR_ENOUGH_WORDS and sum(w["confidence"] for w in first) / len(first) >= OCR_SURE_CONFIDENCE:
-        return first
-    readings = {0.0: first}
-    for angle in OCR_RETRY_ANGLES:
-        readings[angle] = _read_turned(grey, angle)
+    skew = estimate_skew(grey) if deskew else 0.0
+    if skew:
+        logger.info("OCR: text found turned %.1f degrees; read turned level", skew)
+    level = -skew if skew else 0.0
+    readings = {level: _read_turned(grey, level)}
+    if not skew and _is_sure(readings[level]):
+        return LabelReading(readings[level], skew)
+    for nudge in OCR_SKEW_NUDGES if skew else ():
+        readings[level + nudge] = _read_turned(grey, level + nudge)
+    if any(_is_sure(words) for words in readings.values()):
+        return LabelReading(_merged(readings), skew)
+    for angle in (0.0, *OCR_RETRY_ANGLES):
+        if angle not in readings:
+            readings[angle] = _read_turned(grey, angle)
     best_angle = max(readings, key=lambda angle: _letters(readings[angle]))
     if best_angle:  # then halfway to the neighbouring angles, either side of the best one
         for angle in (best_angle - OCR_REFINE_DEGREES, best_angle + OCR_REFINE_DEGREES):
-            readings[angle] = _read_turned(grey, angle)
-    # The best reading first, then the other good ones: a line one angle misread another may have read whole.
+            if angle not in readings:
+                readings[angle] = _read_turned(grey, angle)
+    return LabelReading(_merged(readings), skew)
+
+
+def _merged(readings: dict[float, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The best reading first, then the other good ones: a line one angle misread another may have read whole."""
     ranked = sorted(readings, key=lambda angle: _letters(readings[angle]), reverse=True)
     floor = _letters(readings[ranked[0]]) * OCR_GOOD_SHARE
     words = []
@@ -65,7 +97,18 @@ def read_words(img: Image.Image) -> list[dict[str, Any]]:
     return words
 
 
+def read_words(img: Image.Image) -> list[dict[str, Any]]:
+    """The words of `read_label` alone."""
+    return read_label(img).words
+
+
+def _is_sure(words: list[dict[str, Any]]) -> bool:
+    return len(words) >= OCR_ENOUGH_WORDS and sum(w["confidence"] for w in words) / len(words) >= OCR_SURE_CONFIDENCE
+
+
 def _read_turned(grey: Image.Image, angle: float) -> list[dict[str, Any]]:
+    if not angle:
+        return _read(grey)
     turned = grey.rotate(angle, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
     words = _read(turned)
     for word in words:

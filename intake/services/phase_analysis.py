@@ -2,9 +2,10 @@
 dominant colours; a category from a classifier trained on our catalog. Every field keeps its evidence, a confidence
 and the engine that produced it; the phase confidence is the minimum over the required fields (docs/intake.md).
 
-Output schema (version 1): {"fields": {name: {"value", "display", "confidence", "evidence": [...], "engine"}},
-"confidence": int, "review_reasons": [...], "barcodes": [...], "gtins": [...], "ocr_lines": [...], "colours": [...],
-"category_candidates": [...]}.
+Output schema (version 2): {"fields": {name: {"value", "display", "confidence", "evidence": [...], "engine"}},
+"confidence": int, "review_reasons": [...], "barcodes": [...], "gtins": [...], "ocr_lines": [...],
+"ocr_skew": [{"photo_id", "degrees"}], "colours": [...], "category_candidates": [...]}; version 2 added "ocr_skew",
+the angle each photo's text was turned level from before OCR (docs/intake.md#phase-1).
 """
 
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from ..selectors import (
 from .control import REQUIRED_FIELDS
 from .items import photo_image
 
-OUTPUT_VERSION = 1
+OUTPUT_VERSION = 2
 MATCH_CONFIDENCE = 95  # a product found by a valid GTIN that the user may see
 HINT_CONFIDENCE = 90  # what the uploader typed
 OCR_CAP = 75  # a field read from label text is never trusted above this without a review
@@ -87,6 +88,7 @@ def compute(item: IntakeItem, payload: dict[str, Any], checkpoint: Callable[[str
     photos = {p.pk: p for p in item.photos.all()}
     found: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
+    skews: list[dict[str, Any]] = []
     colours: list[dict[str, Any]] = []
     for photo_id, _ in payload["photos"]:
         checkpoint(f"barcodes and text of photo {photo_id}")
@@ -94,7 +96,9 @@ def compute(item: IntakeItem, payload: dict[str, Any], checkpoint: Callable[[str
         img = photo_image(photo)
         for barcode in engine.read_barcodes(img):
             found.append({**barcode, "photo_id": photo_id})
-        for line in ocr.lines_of(engine.read_words(img)):
+        reading = engine.read_label(img)
+        skews.append({"photo_id": photo_id, "degrees": reading.skew_degrees})
+        for line in ocr.lines_of(reading.words):
             lines.append({**line, "photo_id": photo_id})
         if not colours and photo.verdict != "retake":
             colours = engine.dominant_colours(img)
@@ -116,6 +120,7 @@ def compute(item: IntakeItem, payload: dict[str, Any], checkpoint: Callable[[str
         "barcodes": found,
         "gtins": gtins,
         "ocr_lines": lines,
+        "ocr_skew": skews,
         "colours": colours,
         "category_candidates": candidates["candidates"],
     }
@@ -243,4 +248,6 @@ def summary(output: dict[str, Any]) -> dict[str, Any]:
         "fields": {k: [v["display"], v["confidence"]] for k, v in output["fields"].items()},
         "barcodes": [b["text"] for b in output["barcodes"]],
         "review_reasons": output["review_reasons"],
+        # photo id -> the angle its label was turned level from before OCR (an output of version 1 has none)
+        "ocr_skew_degrees": {str(s["photo_id"]): s["degrees"] for s in output.get("ocr_skew", []) if s["degrees"]},
     }

@@ -1,6 +1,7 @@
 """Phase 0, photo check: per photo sharpness, exposure, resolution, white background; near-duplicates among the
 item's photos. Output schema (version 1): {"photos": [{"photo_id", "position", "verdict": "ok"|"retake",
-"reasons": [...], "metrics": {...}}], "usable": int}."""
+"reasons": [...], "metrics": {...}}], "usable": int}. Version 2: the metrics hold "phash", a perceptual hash of
+the photo's subject, in place of version 1's whole-frame "dhash" (docs/intake.md#phase-0)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -9,7 +10,7 @@ from ..analysis import quality
 from ..models import IntakeItem, IntakePhoto
 from .items import photo_image
 
-OUTPUT_VERSION = 1
+OUTPUT_VERSION = 2
 
 
 def input_for(item: IntakeItem) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def compute(item: IntakeItem, payload: dict[str, Any], checkpoint: Callable[[str
                 "reasons": quality.photo_reasons(metrics),
             }
         )
-    duplicates = quality.near_duplicates([r["metrics"]["dhash"] for r in results])
+    duplicates = quality.near_duplicates([r["metrics"]["phash"] for r in results])
     for index, earlier in duplicates.items():
         results[index]["reasons"].append(f"near-duplicate of photo {results[earlier]['position'] + 1}")
     for result in results:

@@ -38,7 +38,7 @@ def test_each_photo_gets_a_verdict_with_the_reason_to_retake(intake_user):
     assert sharp.metrics["sharpness"] > 2 * BLUR_VARIANCE_MIN
     record = IntakePhase.objects.get(item=item, phase=PhaseName.PHOTO_CHECK)
     assert record.output["usable"] == 1
-    assert record.output_version == 1
+    assert record.output_version == 2
     assert record.engine == "offline"
     assert record.duration_ms is not None
     assert record.item.current_phase == PhaseName.ANALYSIS
