@@ -1,7 +1,9 @@
 """Listing scores: compute them in chunks, store the time series and the latest per listing, and recompute after
 content changes (debounced) and nightly (docs/analytics.md#listing-score)."""
 
+import json
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -13,9 +15,18 @@ from django.utils import timezone
 
 from analytics.keyword_selectors import primary_keywords_bulk
 from analytics.models import ListingScore, ListingScoreLatest
-from analytics.scoring import ImageFacts, ScoreFacts, ScoreResult, keywords_from, listing_score, scoring_weights
-from catalog.importing.sql import instances_insert
+from analytics.scoring import (
+    SCORE_COLUMNS,
+    ImageFacts,
+    ScoreFacts,
+    ScoreResult,
+    keywords_from,
+    listing_score,
+    scoring_weights,
+)
+from catalog.importing.sql import executemany_insert
 from catalog.models import ProductImage
+from common.sql import pk_ranges_sql
 from competitors.selectors import ListingCompetition, listings_competition
 from listings.effective import effective_bullet_points, effective_price, effective_text, effective_title
 from listings.models import Listing, ListingVersion
@@ -137,51 +148,110 @@ def _chunk_queryset(ids: Sequence[int]) -> QuerySet[Listing]:
     )
 
 
-def _score_chunk(ids: Sequence[int], *, weights: dict[str, float], now: datetime) -> list[ListingScore]:
-    """Score one chunk: a fixed number of queries whatever its size."""
+def _score_chunk(ids: Sequence[int], *, weights: dict[str, float], now: datetime, started: datetime) -> int:
+    """Score one chunk and store it: a fixed number of queries whatever its size. Returns how many were scored."""
     if not ids:
-        return []
+        return 0
     if Listing.objects.filter(pk__in=ids, readiness_checked_at__isnull=True).exists():
         listings_readiness_refresh(listing_ids=ids, unchecked_only=True)
     listings = list(_chunk_queryset(ids))
     competition = listings_competition([listing.pk for listing in listings])
     keywords = primary_keywords_bulk([listing.pk for listing in listings])
     images = images_by_product(listing.product_id for listing in listings)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for listing in listings:
         facts = score_facts(
             listing, competition.get(listing.pk), keywords.get(listing.pk, []), images.get(listing.product_id, ())
         )
         result: ScoreResult = listing_score(facts, weights)
         rows.append(
-            ListingScore(
-                listing_id=listing.pk,
-                time=now,
-                score_breakdown=result.breakdown(),
-                scoring_version=result.version,
-                listing_version_id=listing.scored_version_id,  # type: ignore[attr-defined]
+            {
+                "time": now,
                 **result.column_values(),
-            )
+                "score_breakdown": result.breakdown(),
+                "scoring_version": result.version,
+                "listing_id": listing.pk,
+                "listing_version_id": listing.scored_version_id,  # type: ignore[attr-defined]
+            }
         )
-    instances_insert(ListingScore, rows)  # one statement (bulk_create compiled every value: docs/benchmarks.md)
-    _latest_upsert(rows, now)
-    return rows
+    _scores_insert(rows)
+    _latest_upsert([listing.pk for listing in listings], now, started)
+    return len(rows)
 
 
-def _latest_upsert(rows: Sequence[ListingScore], now: datetime) -> None:
-    """Point each listing's latest row at its new score: one prepared INSERT … ON CONFLICT DO UPDATE for the
-    chunk (SQLite and PostgreSQL); bulk_create with update_conflicts compiled every value."""
-    table = connection.ops.quote_name(ListingScoreLatest._meta.db_table)
+# The ListingScore columns of the rows `_score_chunk` builds, in the order `_scores_copy_text` writes them
+SCORE_VALUE_COLUMNS = ("total_score", *SCORE_COLUMNS.values())
+SCORE_ROW_COLUMNS = (
+    "time",
+    *SCORE_VALUE_COLUMNS,
+    "score_breakdown",
+    "scoring_version",
+    "listing_id",
+    "listing_version_id",
+)
+
+
+def _scores_insert(rows: list[dict[str, Any]]) -> None:
+    """Append the chunk's score rows to the time series in one statement, without reading their ids back (the
+    latest rows take them in SQL, `_latest_upsert`). PostgreSQL: one COPY of text built here
+    (`_scores_copy_text`); SQLite: one INSERT … SELECT FROM json_each (`executemany_insert`)."""
+    if connection.vendor != "postgresql":
+        executemany_insert(ListingScore, rows, want_ids=False)
+        return
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(ListingScore._meta.db_table)} ({', '.join(map(quote, SCORE_ROW_COLUMNS))}) FROM STDIN"
+    started = time.monotonic()
+    data = _scores_copy_text(rows)
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:  # type: ignore[attr-defined]
+        copy.write(data)
+    if connection.queries_logged:  # COPY runs below Django's debug cursor: log it as the one statement it is
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+
+
+def _copy_value(value: Decimal | int | None) -> str:
+    return "\\N" if value is None else str(value)
+
+
+def _scores_copy_text(rows: list[dict[str, Any]]) -> str:
+    """The rows in COPY's text format, columns as `SCORE_ROW_COLUMNS`. The breakdown is dumped once with
+    `json.dumps`, as the JSONField's own preparation does; JSON text never holds a raw tab, newline or carriage
+    return (it writes them as escapes), so doubling its backslashes is all COPY needs. The generic
+    `common.copy.copy_text` ran `str.translate` with a mapping over each 3.5 kB breakdown, ~250 us a row: a quarter
+    of the CPU of PostgreSQL's recompute (docs/benchmarks.md). The scoring version is a constant of plain
+    characters (`analytics.scoring.SCORING_VERSION`)."""
+    if not rows:
+        return ""
+    at = rows[0]["time"].isoformat()  # every row of a chunk carries the chunk's time
+    dumps = json.dumps
+    lines = []
+    for row in rows:
+        breakdown = dumps(row["score_breakdown"], ensure_ascii=False).replace("\\", "\\\\")
+        values = "\t".join([_copy_value(row[column]) for column in SCORE_VALUE_COLUMNS])
+        version = _copy_value(row["listing_version_id"])
+        lines.append(f"{at}\t{values}\t{breakdown}\t{row['scoring_version']}\t{row['listing_id']}\t{version}\n")
+    return "".join(lines)
+
+
+def _latest_upsert(listing_ids: list[int], now: datetime, started: datetime) -> None:
+    """Point each scored listing's latest row at the score row just written (read back in SQL by listing and
+    time: one INSERT … SELECT … ON CONFLICT DO UPDATE for the chunk, SQLite and PostgreSQL alike, no values sent
+    per row), and clear the stale mark of each listing marked before this run `started`."""
+    if not listing_ids:
+        return
+    quote = connection.ops.quote_name
+    latest, scores = quote(ListingScoreLatest._meta.db_table), quote(ListingScore._meta.db_table)
+    chosen, id_params = pk_ranges_sql("s.listing_id", listing_ids)
     sql = (
-        f"INSERT INTO {table} (listing_id, score_id, total_score, computed_at, stale_since) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s, NULL) ON CONFLICT (listing_id) DO UPDATE SET score_id = excluded.score_id, "
-        "total_score = excluded.total_score, computed_at = excluded.computed_at"
+        f"INSERT INTO {latest} (listing_id, score_id, total_score, computed_at, stale_since) "  # noqa: S608
+        f"SELECT s.listing_id, s.id, s.total_score, s.time, NULL FROM {scores} s WHERE s.time = %s AND {chosen} "
+        "ON CONFLICT (listing_id) DO UPDATE SET score_id = excluded.score_id, total_score = excluded.total_score, "
+        f"computed_at = excluded.computed_at, stale_since = CASE WHEN {latest}.stale_since <= %s THEN NULL "
+        f"ELSE {latest}.stale_since END"
     )
-    at = ListingScoreLatest._meta.get_field("computed_at").get_db_prep_save(now, connection)
-    total = ListingScoreLatest._meta.get_field("total_score")
-    params = [(row.listing_id, row.pk, total.get_db_prep_save(row.total_score, connection), at) for row in rows]
+    field = ListingScore._meta.get_field("time")
+    at, before = (field.get_db_prep_save(value, connection) for value in (now, started))
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        cursor.execute(sql, [at, *id_params, before])
 
 
 def scores_recompute(listing_ids: Iterable[int] | None = None, *, chunk_size: int = SCORE_CHUNK) -> int:
@@ -199,9 +269,7 @@ def scores_recompute(listing_ids: Iterable[int] | None = None, *, chunk_size: in
     done = 0
     for ids in ids_iter:
         with transaction.atomic():
-            rows = _score_chunk(ids, weights=weights, now=timezone.now())
-            ListingScoreLatest.objects.filter(listing_id__in=ids, stale_since__lte=started).update(stale_since=None)
-        done += len(rows)
+            done += _score_chunk(ids, weights=weights, now=timezone.now(), started=started)
     return done
 
 

@@ -1,22 +1,26 @@
 """Storing and recomputing listing scores (analytics/services/scores.py, docs/analytics.md#listing-score)."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from analytics.models import ListingScore, ListingScoreLatest
+from analytics.models import SCORE_FIELDS, ListingScore, ListingScoreLatest
 from analytics.schedules import schedule_specs
-from analytics.scoring import SCORING_VERSION, ScoringWeightsError
+from analytics.scoring import SCORING_VERSION, ScoringWeightsError, listing_score, scoring_weights
 from analytics.services.scores import (
+    _chunk_queryset,
     listing_score_get,
     primary_keywords,
+    score_facts,
     scores_nightly,
     scores_recompute,
     scores_recompute_stale,
 )
-from listings.models import ListingVersion
+from listings.models import Listing, ListingVersion
 from listings.services import listing_update
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +147,72 @@ def test_primary_keywords_come_from_search_terms_attributes_and_category(make_li
     keywords = primary_keywords(listing, search_terms="coffee mug")
     assert keywords[:3] == ("coffee", "mug", "stoneware")
     assert "listable" in keywords  # from the category name "Listable category N"
+
+
+SCORE_VALUES = (*SCORE_FIELDS, "score_breakdown", "scoring_version", "listing_version_id")
+# A readiness warning is copied into the compliance hit: characters COPY's text format must escape, quotes and
+# characters outside ASCII reach the stored breakdown through it.
+AWKWARD_MESSAGE = 'Tab\there, a new\nline, a return\r, back\\slash, "quoted", café ≥ 1000 px \\N'
+
+
+def test_a_chunked_recompute_writes_the_rows_the_orm_writes(make_listing, make_channel):
+    """The chunk writer (one COPY on PostgreSQL, one INSERT … SELECT on SQLite, the latest rows read back in SQL)
+    stores exactly what saving the same scores through the ORM stores (docs/analytics.md#when-scores-are-computed)."""
+    channel = make_channel("shopify")
+    listings = [make_listing(channel=channel) for _ in range(3)]
+    listing_update(listing=listings[0], title="A new title for this channel only, long enough")
+    warning = {"severity": "warning", "code": "odd", "message": AWKWARD_MESSAGE, "field": "title"}
+    Listing.objects.filter(pk=listings[1].pk).update(readiness_issues=[warning], readiness_checked_at=timezone.now())
+    ids = [listing.pk for listing in listings]
+
+    assert scores_recompute(ids, chunk_size=2) == 3  # two chunks
+    written = {row.listing_id: row for row in ListingScore.objects.filter(listing_id__in=ids)}
+    assert len(written) == 3
+
+    weights = scoring_weights()
+    at = timezone.now() + timedelta(days=1)
+    by_orm = []
+    for listing in _chunk_queryset(ids):
+        result = listing_score(score_facts(listing, None), weights)
+        by_orm.append(
+            ListingScore(
+                listing_id=listing.pk,
+                time=at,
+                score_breakdown=result.breakdown(),
+                scoring_version=result.version,
+                listing_version_id=listing.scored_version_id,
+                **result.column_values(),
+            )
+        )
+    ListingScore.objects.bulk_create(by_orm)
+    expected = {row.listing_id: row for row in ListingScore.objects.filter(listing_id__in=ids, time=at)}
+    for pk in ids:
+        assert {name: getattr(written[pk], name) for name in SCORE_VALUES} == {
+            name: getattr(expected[pk], name) for name in SCORE_VALUES
+        }
+    assert written[listings[0].pk].listing_version_id is not None
+    hit = written[listings[1].pk].score_breakdown["compliance"]["hits"][0]
+    assert hit["fix"] == AWKWARD_MESSAGE
+    assert written[listings[1].pk].compliance_score == Decimal("90.00")
+
+    for latest in ListingScoreLatest.objects.filter(listing_id__in=ids):
+        row = written[latest.listing_id]
+        assert (latest.score_id, latest.total_score, latest.computed_at, latest.stale_since) == (
+            row.pk,
+            row.total_score,
+            row.time,
+            None,
+        )
+
+
+def test_a_chunk_takes_at_most_nine_queries(make_listing, make_channel, django_assert_max_num_queries):
+    """Inside the test's transaction the chunk's own is a savepoint and its release (2); then read the chunk (5:
+    readiness check, listings, competition, keywords, images), write the time series (1) and the latest rows
+    with their stale marks (1). The weights were cached by the first run. No query fetches the new rows' ids and
+    none clears the stale marks apart (11 before, docs/analytics.md#when-scores-are-computed)."""
+    channel = make_channel("shopify")
+    ids = [make_listing(channel=channel).pk for _ in range(4)]
+    scores_recompute(ids)  # warm: content types, channel category rules
+    with django_assert_max_num_queries(9):
+        assert scores_recompute(ids, chunk_size=10) == 4
+    assert ListingScoreLatest.objects.filter(listing_id__in=ids, stale_since__isnull=True).count() == 4
