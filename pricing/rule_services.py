@@ -27,16 +27,28 @@ from common.saving import fields_save
 from listings.models import Listing
 from listings.services.listing import listing_update
 
-from .rule_config import decimal_of, rule_errors
+from .rule_config import rule_errors
 from .rule_models import ListingPriceLimits, PriceChange, PriceRule
 from .rule_selectors import (
     HISTORY_DAYS,
+    RuleReads,
     competitor_history,
+    listing_rows_inputs,
     listings_for_rules,
     listings_inputs,
     resolve_scope,
 )
-from .rules import ADJUSTMENT, FREEZE_HOURS, Evaluation, ListingInputs, RuleSpec, evaluate, replay, suggest_price
+from .rules import (
+    ADJUSTMENT,
+    FREEZE_HOURS,
+    Evaluation,
+    ListingInputs,
+    RuleSpec,
+    evaluate,
+    evaluate_prepared,
+    prepare_rules,
+    replay,
+)
 
 logger = logging.getLogger("pricing.rules")
 
@@ -106,11 +118,12 @@ def rule_spec_from_data(data: dict[str, Any]) -> RuleSpec:
 
 @dataclass
 class PreviewRow:
-    listing: Listing
+    listing_id: int
     inputs: ListingInputs
     evaluation: Evaluation
     suggestion: Any
     replay: Any
+    listing: Listing | None = None  # loaded only when asked for (pages, apply)
 
     def as_dict(self) -> dict[str, Any]:
         ev, rule = self.evaluation, self.evaluation.rule
@@ -119,7 +132,7 @@ class PreviewRow:
             return None if value is None else str(value)
 
         return {
-            "listing": self.listing.pk,
+            "listing": self.listing_id,
             "current_price": str(ev.current_price),
             "proposed_price": str(ev.proposed_price),
             "rule": rule.id if rule else None,
@@ -151,18 +164,23 @@ def _evaluate_chunks(
     competitor_price: Decimal | None,
     now: datetime,
     with_replay: bool,
+    with_listings: bool = False,
 ) -> Iterator[PreviewRow]:
+    """The rows of these listings, a chunk at a time: a constant number of queries per chunk, inputs read as plain
+    rows (rule_selectors.listing_rows_inputs) and the rules prepared once (rules.prepare_rules)."""
     rules = [resolve_scope(rule) for rule in rules]
+    reads = RuleReads(with_tags=any(rule.applies_to == "tag" for rule in rules))
+    prepared = prepare_rules(rules, now)
     for chunk in _chunks(listing_ids):
-        listings = list(listings_for_rules().filter(pk__in=chunk).order_by("pk"))
-        inputs = listings_inputs(listings, now, competitor_price=competitor_price)
-        history = competitor_history(chunk, now - timedelta(days=HISTORY_DAYS)) if with_replay else {}
-        for listing, item in zip(listings, inputs, strict=True):
-            evaluation = evaluate(rules, item, now)
-            shipping = decimal_of((evaluation.rule.config if evaluation.rule else {}).get("our_shipping") or 0)
-            suggestion = suggest_price(item, evaluation.floor_pct, now, our_shipping=shipping or Decimal("0"))
-            replayed = replay(rules, item, history.get(listing.pk, []), days=HISTORY_DAYS)
-            yield PreviewRow(listing, item, evaluation, suggestion, replayed)
+        inputs, linked = listing_rows_inputs(chunk, now, reads, competitor_price=competitor_price)
+        history = competitor_history(linked, now - timedelta(days=HISTORY_DAYS)) if with_replay and linked else {}
+        loaded = listings_for_rules().in_bulk([item.listing_id for item in inputs]) if with_listings else {}
+        for item in inputs:
+            evaluation = evaluate_prepared(prepared, item, now)
+            shipping = prepared.shipping(evaluation.rule)
+            suggestion = prepared.suggest(item, evaluation.floor_pct, now, shipping)
+            replayed = replay(rules, item, history.get(item.listing_id, []), days=HISTORY_DAYS)
+            yield PreviewRow(item.listing_id, item, evaluation, suggestion, replayed, loaded.get(item.listing_id))
 
 
 def _ids(listings: QuerySet[Listing] | Iterable[int]) -> list[int]:
@@ -178,12 +196,16 @@ def price_rules_preview(
     competitor_price: Decimal | None = None,
     now: datetime | None = None,
     with_replay: bool = True,
+    with_listings: bool = False,
 ) -> list[PreviewRow]:
     """A row per listing: what the rules would do, each guard that applied, margins before/after, the suggestion
-    and the 30-day replay. Changes nothing."""
+    and the 30-day replay. Changes nothing. `with_listings` loads each row's Listing (a page that names them)."""
     now = now or timezone.now()
+    ids = _ids(listings)
     return list(
-        _evaluate_chunks(rules, _ids(listings), competitor_price=competitor_price, now=now, with_replay=with_replay)
+        _evaluate_chunks(
+            rules, ids, competitor_price=competitor_price, now=now, with_replay=with_replay, with_listings=with_listings
+        )
     )
 
 
@@ -199,9 +221,14 @@ def price_rules_apply(
     """Write what preview shows: each changed price through listing_update (so it reaches the marketplace by the
     offers path), recorded with its rule, inputs, formula and clipping guard; an oscillation freezes the listing."""
     now = now or timezone.now()
-    rows = list(_evaluate_chunks(rules, _ids(listings), competitor_price=competitor_price, now=now, with_replay=False))
+    rows = list(
+        _evaluate_chunks(
+            rules, _ids(listings), competitor_price=competitor_price, now=now, with_replay=False, with_listings=True
+        )
+    )
     for row in rows:
         ev = row.evaluation
+        assert row.listing is not None  # with_listings
         if ev.freeze:
             _freeze(row, now, user)
         if not ev.changed:
@@ -246,18 +273,18 @@ def _record(row: PreviewRow) -> dict[str, Any]:
 
 
 def _freeze(row: PreviewRow, now: datetime, user: User) -> None:
-    limits = ListingPriceLimits.objects.filter(listing=row.listing).first()
-    limits = limits or ListingPriceLimits(listing=row.listing, created_by=actor_or_none(user))
+    limits = ListingPriceLimits.objects.filter(listing_id=row.listing_id).first()
+    limits = limits or ListingPriceLimits(listing_id=row.listing_id, created_by=actor_or_none(user))
     limits.frozen_until = now + timedelta(hours=FREEZE_HOURS)
     limits.freeze_reason = row.evaluation.guards[-1].note[:255] if row.evaluation.guards else "oscillation"
     limits.save()
-    logger.warning("Price oscillation on listing %s: rules frozen until %s", row.listing.pk, limits.frozen_until)
+    logger.warning("Price oscillation on listing %s: rules frozen until %s", row.listing_id, limits.frozen_until)
     until = timezone.localtime(limits.frozen_until)
     events.publish(  # the notification centre's alert (docs/pricing.md#price-rules)
         NOTIFICATION_REQUESTED, kind="alert", title=f"Price rules frozen on {row.listing}",
         body=f"{limits.freeze_reason} Frozen until {until:%Y-%m-%d %H:%M}; set the price by hand or wait.",
-        link=reverse("listings:listing_detail", args=[row.listing.pk]),
-        dedupe_key=f"price-freeze:{row.listing.pk}:{until:%Y%m%d%H%M}",
+        link=reverse("listings:listing_detail", args=[row.listing_id]),
+        dedupe_key=f"price-freeze:{row.listing_id}:{until:%Y%m%d%H%M}",
     )  # fmt: skip
 
 

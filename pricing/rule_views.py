@@ -76,7 +76,10 @@ class PriceRuleEditView(StaffWriteMixin, View):
                 listings = listings.filter(Q(product__sku__icontains=sku) | Q(variant__sku__icontains=sku))
             ids = list(listings.order_by("pk").values_list("pk", flat=True)[:PREVIEW_ROWS])
             rows = rule_services.price_rules_preview(
-                rules=[spec], listings=ids, competitor_price=selection.cleaned_data["competitor_price"]
+                rules=[spec],
+                listings=ids,
+                competitor_price=selection.cleaned_data["competitor_price"],
+                with_listings=True,  # the table names each listing
             )
             return self._render(form, selection, rows)
         fields = {name: data[name] for name in rule_services.PRICE_RULE_FIELDS}

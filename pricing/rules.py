@@ -135,22 +135,6 @@ def _config_decimal(config: dict[str, Any], name: str) -> Decimal | None:
 # --- scope and proposal -------------------------------------------------------------------------------------------
 
 
-def rule_in_scope(rule: RuleSpec, inputs: ListingInputs) -> bool:
-    """Scope values were resolved to ids by the caller for channel and category (names are accepted there)."""
-    value = (rule.scope_value or "").strip()
-    if rule.applies_to == "all":
-        return True
-    if rule.applies_to == "channel":
-        return value == str(inputs.channel_id) or value.lower() == inputs.channel_name.lower()
-    if rule.applies_to == "category":
-        return value.isdigit() and int(value) in inputs.category_ids
-    if rule.applies_to == "tag":
-        return value.lower() in inputs.tags
-    if rule.applies_to == "listing":
-        return value == str(inputs.listing_id)
-    return False
-
-
 # An automation rule's update_price (docs/automation.md#actions): not a stored rule type; it moves the current price
 # by a percentage or an amount, and every guard below still applies.
 ADJUSTMENT = "adjustment"
@@ -166,38 +150,127 @@ def _adjustment(config: dict[str, Any], current: Decimal) -> tuple[Decimal, str]
     return price, f"current {current} × (1 {sign} {abs(value)} %) = {price}"
 
 
-def rule_proposal(rule: RuleSpec, inputs: ListingInputs, now: datetime) -> tuple[Decimal, str] | None:
-    """The rule's price and its formula, or None when the rule does not apply now."""
-    config, base = rule.config, inputs.base_price
-    shipping = _config_decimal(config, "our_shipping") or Decimal("0")
-    if rule.rule_type == "margin_floor":
+@dataclass(frozen=True)
+class PreparedRule:
+    """A rule with its config read once (numbers parsed, its window checked against `now`): a preview evaluates
+    the same few rules for every listing, so parsing them per listing was much of its time."""
+
+    spec: RuleSpec
+    scope: str  # the scope value, stripped
+    shipping: Decimal
+    floor_pct: Decimal | None
+    step_amount: Decimal | None
+    step_pct: Decimal | None
+    max_changes: int
+    window: timedelta
+    beat_amount: Decimal | None  # set when the config has beat_by_amount
+    change_pct: Decimal  # beat_by_pct for competitor_beat, price_change_pct for time/inventory rules
+    when_below: int | None
+    in_window: bool
+
+    @classmethod
+    def of(cls, rule: RuleSpec, now: datetime) -> "PreparedRule":
+        config = rule.config
+        hours = _config_decimal(config, "oscillation_window_hours") or DEFAULT_OSCILLATION_WINDOW_HOURS
+        by_amount = config.get("beat_by_amount") is not None
+        change = "beat_by_pct" if rule.rule_type == "competitor_beat" else "price_change_pct"
+        return cls(
+            spec=rule,
+            scope=(rule.scope_value or "").strip(),
+            shipping=_config_decimal(config, "our_shipping") or Decimal("0"),
+            floor_pct=_config_decimal(config, "min_margin_pct"),
+            step_amount=_config_decimal(config, "max_step_amount"),
+            step_pct=_config_decimal(config, "max_step_pct"),
+            max_changes=int(config.get("max_changes_per_day") or DEFAULT_MAX_CHANGES_PER_DAY),
+            window=timedelta(hours=float(hours)),
+            beat_amount=(_config_decimal(config, "beat_by_amount") or Decimal("0")) if by_amount else None,
+            change_pct=_config_decimal(config, change) or Decimal("0"),
+            when_below=int(config["when_below"]) if rule.rule_type == "inventory_based" else None,
+            in_window=rule.rule_type == "time_based" and window_of(config).matches(now),
+        )
+
+
+class PreparedRules:
+    """Rules in the order they are tried (priority, then the lower id; an unsaved rule counts as 0)."""
+
+    def __init__(self, rules: Sequence[RuleSpec], now: datetime) -> None:
+        self.rules = [PreparedRule.of(rule, now) for rule in sorted(rules, key=lambda r: (-r.priority, r.id or 0))]
+        self._by_spec = {id(prepared.spec): prepared for prepared in self.rules}
+        self.memo: dict[tuple, Evaluation] = {}  # see _memo_key; lives as long as these prepared rules
+        self.suggestions: dict[tuple, Suggestion] = {}
+
+    def prepared(self, rule: RuleSpec) -> PreparedRule:
+        return self._by_spec[id(rule)]
+
+    def suggest(self, inputs: ListingInputs, floor_pct: Decimal, now: datetime, shipping: Decimal) -> "Suggestion":
+        """`suggest_price`, once per distinct (landed cost, fees, floor, competitor state, price, shipping)."""
+        key = (
+            inputs.landed_cost,
+            _terms_key(inputs.terms),
+            floor_pct,
+            inputs.competitor,
+            inputs.current_price,
+            shipping,
+        )
+        found = self.suggestions.get(key)
+        if found is None:
+            found = self.suggestions[key] = suggest_price(inputs, floor_pct, now, our_shipping=shipping)
+        return found
+
+    def shipping(self, rule: RuleSpec | None) -> Decimal:
+        """The chosen rule's `our_shipping` (0 without a rule)."""
+        return self.prepared(rule).shipping if rule is not None else Decimal("0")
+
+
+def prepare_rules(rules: Sequence[RuleSpec], now: datetime) -> PreparedRules:
+    return PreparedRules(rules, now)
+
+
+def _in_scope(rule: PreparedRule, inputs: ListingInputs) -> bool:
+    applies_to, value = rule.spec.applies_to, rule.scope
+    if applies_to == "all":
+        return True
+    if applies_to == "channel":
+        return value == str(inputs.channel_id) or value.lower() == inputs.channel_name.lower()
+    if applies_to == "category":
+        return value.isdigit() and int(value) in inputs.category_ids
+    if applies_to == "tag":
+        return value.lower() in inputs.tags
+    if applies_to == "listing":
+        return value == str(inputs.listing_id)
+    return False
+
+
+def _proposal(rule: PreparedRule, inputs: ListingInputs) -> tuple[Decimal, str] | None:
+    rule_type, base, shipping = rule.spec.rule_type, inputs.base_price, rule.shipping
+    if rule_type == "margin_floor":
         return base, f"base {base}"
-    if rule.rule_type in ("competitor_match", "competitor_beat"):
+    if rule_type in ("competitor_match", "competitor_beat"):
         competitor = inputs.competitor
         if competitor is None or competitor.lowest_landed_price is None:
             return None
         lowest = competitor.lowest_landed_price
-        if rule.rule_type == "competitor_match":
+        if rule_type == "competitor_match":
             target, formula = lowest, f"lowest competitor landed {lowest}"
-        elif config.get("beat_by_amount") is not None:
-            amount = _config_decimal(config, "beat_by_amount") or Decimal("0")
+        elif rule.beat_amount is not None:
+            amount = rule.beat_amount
             target, formula = lowest - amount, f"lowest competitor landed {lowest} − {amount}"
         else:
-            pct = _config_decimal(config, "beat_by_pct") or Decimal("0")
+            pct = rule.change_pct
             target = _money(lowest * (1 - pct / HUNDRED))
             formula = f"lowest competitor landed {lowest} × (1 − {pct} %)"
         price = _money(target - shipping)
         if shipping:
             formula += f" − our shipping {shipping}"
         return price, f"{formula} = {price}"
-    if rule.rule_type == ADJUSTMENT:
-        return _adjustment(config, inputs.current_price)
-    pct = _config_decimal(config, "price_change_pct") or Decimal("0")
-    if rule.rule_type == "time_based":
-        if not window_of(config).matches(now):
+    if rule_type == ADJUSTMENT:
+        return _adjustment(rule.spec.config, inputs.current_price)
+    pct = rule.change_pct
+    if rule_type == "time_based":
+        if not rule.in_window:
             return None
-    elif rule.rule_type == "inventory_based":
-        if not inputs.available < int(config["when_below"]):
+    elif rule_type == "inventory_based":
+        if not inputs.available < (rule.when_below or 0):
             return None
     else:
         return None
@@ -205,17 +278,27 @@ def rule_proposal(rule: RuleSpec, inputs: ListingInputs, now: datetime) -> tuple
     return price, f"base {base} × (1 {'+' if pct >= 0 else '−'} {abs(pct)} %) = {price}"
 
 
+def rule_proposal(rule: RuleSpec, inputs: ListingInputs, now: datetime) -> tuple[Decimal, str] | None:
+    """The rule's price and its formula, or None when the rule does not apply now."""
+    return _proposal(PreparedRule.of(rule, now), inputs)
+
+
+def _choose(rules: PreparedRules, inputs: ListingInputs) -> tuple[PreparedRule, Decimal, str] | None:
+    for rule in rules.rules:
+        if not _in_scope(rule, inputs):
+            continue
+        proposal = _proposal(rule, inputs)
+        if proposal is not None:
+            return rule, *proposal
+    return None
+
+
 def choose_rule(
     rules: Sequence[RuleSpec], inputs: ListingInputs, now: datetime
 ) -> tuple[RuleSpec, Decimal, str] | None:
     """The highest-priority rule in scope that applies now (ties: the lower id; an unsaved rule counts as 0)."""
-    for rule in sorted(rules, key=lambda r: (-r.priority, r.id or 0)):
-        if not rule_in_scope(rule, inputs):
-            continue
-        proposal = rule_proposal(rule, inputs, now)
-        if proposal is not None:
-            return rule, *proposal
-    return None
+    chosen = _choose(prepare_rules(rules, now), inputs)
+    return None if chosen is None else (chosen[0].spec, chosen[1], chosen[2])
 
 
 # --- the margin floor ---------------------------------------------------------------------------------------------
@@ -228,11 +311,15 @@ def floor_price(landed_cost: Decimal, terms: FeeTerms, floor_pct: Decimal) -> De
     max(), then checked (and nudged by cents) with pricing.margins.margin_for, so cent rounding is the same.
     Cached on the values (not on a fee row's id), so an edited fee row is never answered from the cache.
     """
-    key = (
+    return _floor_price(landed_cost, _terms_key(terms), floor_pct)
+
+
+def _terms_key(terms: FeeTerms) -> tuple:
+    """The fee terms as values: caches key on these, never on a fee row's id, so an edited row is not missed."""
+    return (
         terms.referral_pct, terms.referral_min, terms.payment_pct, terms.fixed_fee, terms.fulfilment_fee,
         terms.prices_include_tax, terms.tax_rate,
     )  # fmt: skip
-    return _floor_price(landed_cost, key, floor_pct)
 
 
 @lru_cache(maxsize=4096)
@@ -285,13 +372,24 @@ def round_nearest_ending(price: Decimal, ending: Decimal) -> tuple[Decimal, Deci
 def _margin_pct(price: Decimal, inputs: ListingInputs, floor_pct: Decimal) -> Decimal | None:
     if inputs.landed_cost is None:
         return None
-    return margin_for(price, inputs.landed_cost, inputs.terms, floor_pct=floor_pct).net_margin_pct
+    return _margin_pct_of(price, inputs.landed_cost, _terms_key(inputs.terms))
+
+
+@lru_cache(maxsize=65536)
+def _margin_pct_of(price: Decimal, landed_cost: Decimal, key: tuple) -> Decimal | None:
+    """Net margin % at `price` (it does not depend on the floor): many listings share price, cost and fees."""
+    return margin_for(price, landed_cost, NoFees(*key), floor_pct=Decimal("0")).net_margin_pct
 
 
 def evaluate(rules: Sequence[RuleSpec], inputs: ListingInputs, now: datetime) -> Evaluation:
     """One listing: which rule proposes what, and each guard that applied, in order."""
+    return evaluate_prepared(prepare_rules(rules, now), inputs, now)
+
+
+def evaluate_prepared(rules: PreparedRules, inputs: ListingInputs, now: datetime) -> Evaluation:
+    """`evaluate` with the rules prepared once for many listings (the same `now`)."""
     current = inputs.current_price
-    chosen = choose_rule(rules, inputs, now)
+    chosen = _choose(rules, inputs)
     if chosen is None:
         floor_pct = floor_pct_for(None, inputs)
         margin = _margin_pct(current, inputs, floor_pct)
@@ -299,9 +397,42 @@ def evaluate(rules: Sequence[RuleSpec], inputs: ListingInputs, now: datetime) ->
             inputs.listing_id, current, inputs.base_price, None, current, current, "no rule applies",
             floor_pct, None, margin_pct_before=margin, margin_pct_after=margin,
         )  # fmt: skip
-    rule, proposal, formula = chosen
-    config = rule.config
-    floor_pct = floor_pct_for(rule, inputs)
+    prepared, proposal, formula = chosen
+    key = _memo_key(prepared, proposal, formula, inputs)
+    if key is None:
+        return _guarded(prepared, proposal, formula, inputs, now)
+    template = rules.memo.get(key)
+    if template is None:
+        template = rules.memo[key] = _guarded(prepared, proposal, formula, inputs, now)
+    t = template
+    return Evaluation(
+        inputs.listing_id, t.current_price, t.base_price, t.rule, t.proposal, t.proposed_price, t.formula,
+        t.floor_pct, t.floor_price, list(t.guards), list(t.flags), t.freeze, t.margin_pct_before, t.margin_pct_after,
+    )  # fmt: skip
+
+
+def _memo_key(prepared: PreparedRule, proposal: Decimal, formula: str, inputs: ListingInputs) -> tuple | None:
+    """Everything the guards read but the listing's id, when it has no recent change and no freeze (those depend
+    on the listing's own history): listings with the same key get the same guards, flags, margins and price.
+    Values come from fixed-precision fields within one preview, so equal values also print alike."""
+    if inputs.recent_changes or inputs.frozen_until is not None:
+        return None
+    competitor = inputs.competitor
+    return (
+        id(prepared), proposal, formula, inputs.current_price, inputs.base_price, inputs.landed_cost,
+        _terms_key(inputs.terms), inputs.channel_floor_pct, inputs.listing_floor_pct, inputs.min_price,
+        inputs.max_price, inputs.rounding_ending, inputs.changes_today,
+        bool(competitor is not None and competitor.holds_buy_box),
+    )  # fmt: skip
+
+
+def _guarded(
+    prepared: PreparedRule, proposal: Decimal, formula: str, inputs: ListingInputs, now: datetime
+) -> Evaluation:
+    """The chosen rule's proposal through every guard, in order (docs/pricing.md#evaluation-and-guards)."""
+    current = inputs.current_price
+    rule = prepared.spec
+    floor_pct = prepared.floor_pct if prepared.floor_pct is not None else floor_pct_for(None, inputs)
     p_floor = floor_price(inputs.landed_cost, inputs.terms, floor_pct) if inputs.landed_cost is not None else None
     result = Evaluation(
         inputs.listing_id, current, inputs.base_price, rule, proposal, proposal, formula, floor_pct, p_floor
@@ -334,7 +465,7 @@ def evaluate(rules: Sequence[RuleSpec], inputs: ListingInputs, now: datetime) ->
             guards[-1] = replace(guards[-1], note=guards[-1].note + f" (above max {inputs.max_price}: flagged)")
     # 3. step cap, absolute and %, except a raise to the floor
     caps = []
-    amount, pct = _config_decimal(config, "max_step_amount"), _config_decimal(config, "max_step_pct")
+    amount, pct = prepared.step_amount, prepared.step_pct
     if amount is not None:
         caps.append(amount)
     if pct is not None:
@@ -349,7 +480,7 @@ def evaluate(rules: Sequence[RuleSpec], inputs: ListingInputs, now: datetime) ->
                 capped = p_floor
             step("step_cap", capped, f"at most {cap} per update")
     # 4. at most N changes a day
-    limit = int(config.get("max_changes_per_day") or DEFAULT_MAX_CHANGES_PER_DAY)
+    limit = prepared.max_changes
     if price != current and inputs.changes_today >= limit and not raised_to_floor:
         step("daily_limit", current, f"{inputs.changes_today} changes today (limit {limit}): price held")
     # 5. no lowering while we hold the buy box
@@ -357,9 +488,7 @@ def evaluate(rules: Sequence[RuleSpec], inputs: ListingInputs, now: datetime) ->
     if price < current and competitor is not None and competitor.holds_buy_box:
         step("buy_box", current, "we hold the buy box: not lowered")
     # 6. oscillation freeze (A → B → A within the window)
-    window = timedelta(
-        hours=float(_config_decimal(config, "oscillation_window_hours") or DEFAULT_OSCILLATION_WINDOW_HOURS)
-    )
+    window = prepared.window
     if inputs.frozen_until is not None and inputs.frozen_until > now:
         if price != current:
             step("oscillation", current, f"frozen until {inputs.frozen_until:%Y-%m-%d %H:%M}")
@@ -399,7 +528,9 @@ class Suggestion:
     explanation: str
 
 
-def suggest_price(inputs: ListingInputs, floor_pct: Decimal, now: datetime, *, our_shipping: Decimal = Decimal("0")):
+def suggest_price(
+    inputs: ListingInputs, floor_pct: Decimal, now: datetime, *, our_shipping: Decimal = Decimal("0")
+) -> "Suggestion":
     """Seed 003 `optimal_price`: the price that keeps or wins the buy box given current offers, never under the
     floor. Confidence = freshness × competitor count: fresh (≤ 1 h) 1.0, ≤ 24 h 0.7, older 0.4; 1 competitor 0.6,
     2 0.8, 3 or more 1.0; no competitor data 0.2."""
