@@ -5,6 +5,9 @@ plan     = changeset_undo_plan of that changeset (what the confirmation step sho
 undo     = changeset_revert(confirm=True) of the assign: deletes the N drafts with their audit entries
 publish  = changeset_revert(confirm=True) of a bulk publish of N live listings: the plan and the delisting job
            (its chunks queued; the marketplace calls are the sync benchmarks' business)
+floor    = the same rows deleted through the DB driver directly, measured on the second assignment's N listings
+           in the same run (rolled back after): per chunk of 500, one DELETE ... WHERE fk IN (...) per table holding
+           rows of those listings, then the listings; no audit entries. The undo is printed as a ratio of it.
 
 Each database runs in a fresh process on a fresh database: SQLite always, PostgreSQL too when DATABASE_URL
 points at one (a database named <name>_bench_changeset_undo is created next to it).
@@ -30,6 +33,43 @@ def _timed(call):
     with CaptureQueriesContext(connection) as queries:
         value = call()
     return value, time.perf_counter() - started, len(queries)
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def _floor_delete(ids: list[int]) -> tuple[float, int]:
+    """Delete the listings `ids` and the rows pointing at them with plain statements through the driver, in
+    chunks of the undo's size, inside a transaction rolled back afterwards; returns (seconds, statements)."""
+    from django.db import connection, transaction
+
+    from listings.models import Listing
+    from listings.services.bulk_undo import DELETE_CHUNK
+
+    quote = connection.ops.quote_name
+    related = [
+        (quote(rel.related_model._meta.db_table), quote(rel.field.column))
+        for rel in Listing._meta.related_objects
+        if not rel.many_to_many and rel.field.concrete
+    ]
+    statements, elapsed = 0, 0.0
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                for start in range(0, len(ids), DELETE_CHUNK):
+                    chunk = ids[start : start + DELETE_CHUNK]
+                    marks = ", ".join(["%s"] * len(chunk))
+                    for table, column in related:
+                        cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)  # noqa: S608
+                    cursor.execute(f"DELETE FROM {quote(Listing._meta.db_table)} WHERE id IN ({marks})", chunk)  # noqa: S608
+                    statements += len(related) + 1
+            elapsed = time.perf_counter() - started
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return elapsed, statements
 
 
 def _worker() -> None:
@@ -66,6 +106,8 @@ def _worker() -> None:
     result["deleted"] = report.restored
 
     counts = listings_bulk_assign(products=products, channels=[channel])
+    ids = list(Listing.objects.order_by("pk").values_list("pk", flat=True))
+    result["floor_s"], result["floor_queries"] = _floor_delete(ids)
     listings_publish_grouped(listings=list(Listing.objects.select_related("channel")))
     external_id = Concat(Value("gid://shopify/Product/"), Cast("id", CharField()))
     Listing.objects.update(status="live", external_id=external_id)  # as if the publish jobs had run
@@ -85,6 +127,10 @@ def _report(r: dict) -> None:
     print(
         f"  undo of the assign               {r['undo_s']:7.2f} s  {r['undo_queries']:6} queries, "
         f"{r['deleted']:,} deleted ({r['undo_s'] * 1e6 / max(r['deleted'], 1):.0f} us each)"
+    )
+    print(
+        f"  floor: same deletes, driver only  {r['floor_s']:7.2f} s  {r['floor_queries']:6} queries; "
+        f"undo / floor = {r['undo_s'] / max(r['floor_s'], 1e-9):.1f}x"
     )
     print(
         f"  undo of a publish                {r['publish_undo_s']:7.2f} s  {r['publish_undo_queries']:6} queries, "

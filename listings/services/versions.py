@@ -467,6 +467,8 @@ def changeset_undo(*, changeset: Changeset, user: User = None, run_now: bool = F
             f"Changeset #{changeset.pk} is a grid save: its values are put back by changeset_grid_undo.",
             extra={"code": "wrong_kind"},
         )
+    from .content_undo import changeset_content_undo
+
     products, listings = changeset_items(changeset)
     total = len(products) + len(listings)
     if total > UNDO_SYNC_MAX and not run_now:
@@ -486,90 +488,6 @@ def changeset_undo(*, changeset: Changeset, user: User = None, run_now: bool = F
         changeset_id=None,
         hold=True,
     ):
-        _undo_listings(changeset, listings, user, report)
-        _undo_products(changeset, products, user, report)
+        changeset_content_undo(changeset=changeset, products=products, listings=listings, user=user, report=report)
     changeset_undo_finish(changeset=changeset, user=user, report=report, total=total)
     return report
-
-
-def _progress(changeset: Changeset, done: int) -> None:
-    if done % 100 == 0:
-        Changeset.objects.filter(pk=changeset.pk).update(undo_done=done)
-
-
-def _undo_products(changeset: Changeset, items: dict[int, int], user: User, report: UndoReport) -> None:
-    from catalog.services import product_update
-
-    latest = {v.product_id: v for v in _latest(ProductVersion, "product_id", items)}
-    before = (
-        {
-            (v.product_id, v.version_number): v
-            for v in ProductVersion.objects.filter(
-                Q(*[Q(product_id=pid, version_number=n - 1) for pid, n in items.items()], _connector=Q.OR)
-            )
-        }
-        if items
-        else {}
-    )
-    products = Product.objects.in_bulk(list(items))
-    for done, (product_id, first) in enumerate(sorted(items.items()), start=1):
-        product = products.get(product_id)
-        newest = latest.get(product_id)
-        if product is None or newest is None:
-            report.skipped.append(f"product #{product_id} was deleted")
-        elif newest.changeset_id != changeset.pk:
-            who = newest.created_by.get_username() if newest.created_by else newest.source
-            report.conflicts.append(
-                f"{product.sku}: changed since (version {newest.version_number}, {newest.get_change_type_display()} "
-                f"by {who})"
-            )
-        elif (product_id, first - 1) not in before:
-            report.skipped.append(f"{product.sku}: created by this changeset (nothing before it)")
-        else:
-            snapshot = before[(product_id, first - 1)].snapshot
-            try:
-                with transaction.atomic():
-                    skip = _invalid_product_values(snapshot)
-                    product_update(product=product, user=user, **_product_restore_fields(product, snapshot, skip))
-                    _images_restore(product, snapshot.get(IMAGES, []), user)
-                    content_versions_record(product_ids=[product_id], user=user, flush=True)
-            except (ValidationError, ApplicationError) as exc:
-                message = exc.message if isinstance(exc, ApplicationError) else " ".join(exc.messages)
-                report.conflicts.append(f"{product.sku}: {message}")
-            else:
-                report.restored += 1
-        _progress(changeset, done)
-
-
-def _undo_listings(changeset: Changeset, items: dict[int, int], user: User, report: UndoReport) -> None:
-    """Listings whose own overrides the changeset changed get their overrides back (product changes are undone
-    on the product, which versions its listings again)."""
-    from listings.services.listing import listing_update
-
-    latest = {v.listing_id: v for v in _latest(ListingVersion, "listing_id", items)}
-    before_rows = (
-        ListingVersion.objects.filter(
-            Q(*[Q(listing_id=lid, version_number=n - 1) for lid, n in items.items()], _connector=Q.OR)
-        )
-        if items
-        else ListingVersion.objects.none()
-    )
-    before = {v.listing_id: v for v in before_rows}
-    listings = Listing.objects.in_bulk(list(items))
-    for listing_id in sorted(items):
-        listing, newest, prior = listings.get(listing_id), latest.get(listing_id), before.get(listing_id)
-        if listing is None or newest is None or prior is None or prior.overrides == newest.overrides:
-            continue  # gone, new, or changed through its product only
-        if newest.changeset_id != changeset.pk:
-            report.conflicts.append(f"listing #{listing_id}: changed since (version {newest.version_number})")
-            continue
-        overrides = {name: prior.overrides.get(name) for name in LISTING_OVERRIDE_CONTENT_FIELDS}
-        try:
-            with transaction.atomic():
-                listing_update(listing=listing, user=user, **overrides)
-                content_versions_record(listing_ids=[listing_id], user=user, flush=True)
-        except (ValidationError, ApplicationError) as exc:
-            message = exc.message if isinstance(exc, ApplicationError) else " ".join(exc.messages)
-            report.conflicts.append(f"listing #{listing_id}: {message}")
-        else:
-            report.restored += 1
