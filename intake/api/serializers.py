@@ -116,7 +116,7 @@ class IntakeReviewSerializer(serializers.Serializer):
 
 
 class IntakeLogSerializer(serializers.ModelSerializer):
-    user = serializers.CharField(source="user.username", read_only=True, default=None)
+    user = serializers.CharField(source="user.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = IntakeLog

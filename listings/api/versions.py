@@ -28,7 +28,7 @@ class VersionBaseSerializer(serializers.Serializer):
     change_reason = serializers.CharField(read_only=True)
     changed_fields = serializers.ListField(child=serializers.CharField(), read_only=True)
     changeset = serializers.IntegerField(source="changeset_id", read_only=True, allow_null=True)
-    created_by = serializers.CharField(source="created_by.get_username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.get_username", read_only=True, default=None, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
 
 
@@ -188,7 +188,7 @@ class ChangesetSerializer(serializers.ModelSerializer):
         read_only=True, help_text="bulk_edit, import, rule, bulk_publish or bulk_assign (listings.choices)."
     )
     status = serializers.CharField(read_only=True, help_text="applied, undoing or undone.")
-    created_by = serializers.CharField(source="created_by.get_username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.get_username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Changeset

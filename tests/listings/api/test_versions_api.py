@@ -119,3 +119,12 @@ def test_bulk_update_is_one_changeset_that_undo_reverts(api, make_listing):
     for listing in listings:
         listing.refresh_from_db()
         assert listing.title is None
+
+
+def test_a_version_made_by_no_user_is_listed_with_a_null_author_the_schema_allows(api, make_listing):
+    listing = make_listing()  # its first version is written by a service call, with no user
+    versions = api.get(f"/api/v1/listings/{listing.pk}/versions/").json()
+    assert versions[-1]["created_by"] is None
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    author = schema["components"]["schemas"]["VersionBase"]["properties"]["created_by"]
+    assert author.get("nullable") is True
