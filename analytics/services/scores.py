@@ -1,9 +1,7 @@
 """Listing scores: compute them in chunks, store the time series and the latest per listing, and recompute after
 content changes (debounced) and nightly (docs/analytics.md#listing-score)."""
 
-import json
 import logging
-import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -12,6 +10,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from analytics.keyword_selectors import primary_keywords_bulk
 from analytics.models import ListingScore, ListingScoreLatest
@@ -26,6 +25,7 @@ from analytics.scoring import (
 )
 from catalog.importing.sql import executemany_insert
 from catalog.models import ProductImage
+from common.copy import copy_rows
 from common.sql import pk_ranges_sql
 from competitors.selectors import ListingCompetition, listings_competition
 from listings.effective import effective_bullet_points, effective_price, effective_text, effective_title
@@ -179,7 +179,7 @@ def _score_chunk(ids: Sequence[int], *, weights: dict[str, float], now: datetime
     return len(rows)
 
 
-# The ListingScore columns of the rows `_score_chunk` builds, in the order `_scores_copy_text` writes them
+# The ListingScore columns of the rows `_score_chunk` builds, in the order `_scores_insert` copies them
 SCORE_VALUE_COLUMNS = ("total_score", *SCORE_COLUMNS.values())
 SCORE_ROW_COLUMNS = (
     "time",
@@ -193,43 +193,21 @@ SCORE_ROW_COLUMNS = (
 
 def _scores_insert(rows: list[dict[str, Any]]) -> None:
     """Append the chunk's score rows to the time series in one statement, without reading their ids back (the
-    latest rows take them in SQL, `_latest_upsert`). PostgreSQL: one COPY of text built here
-    (`_scores_copy_text`); SQLite: one INSERT … SELECT FROM json_each (`executemany_insert`)."""
+    latest rows take them in SQL, `_latest_upsert`). PostgreSQL: one COPY (`common.copy.copy_rows`, the breakdown
+    dumped once as the JSONField's own preparation does); SQLite: one INSERT … SELECT FROM json_each
+    (`executemany_insert`)."""
     if connection.vendor != "postgresql":
         executemany_insert(ListingScore, rows, want_ids=False)
         return
     quote = connection.ops.quote_name
     sql = f"COPY {quote(ListingScore._meta.db_table)} ({', '.join(map(quote, SCORE_ROW_COLUMNS))}) FROM STDIN"
-    started = time.monotonic()
-    data = _scores_copy_text(rows)
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:  # type: ignore[attr-defined]
-        copy.write(data)
-    if connection.queries_logged:  # COPY runs below Django's debug cursor: log it as the one statement it is
-        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
-
-
-def _copy_value(value: Decimal | int | None) -> str:
-    return "\\N" if value is None else str(value)
-
-
-def _scores_copy_text(rows: list[dict[str, Any]]) -> str:
-    """The rows in COPY's text format, columns as `SCORE_ROW_COLUMNS`. The breakdown is dumped once with
-    `json.dumps`, as the JSONField's own preparation does; JSON text never holds a raw tab, newline or carriage
-    return (it writes them as escapes), so doubling its backslashes is all COPY needs. The generic
-    `common.copy.copy_text` ran `str.translate` with a mapping over each 3.5 kB breakdown, ~250 us a row: a quarter
-    of the CPU of PostgreSQL's recompute (docs/benchmarks.md). The scoring version is a constant of plain
-    characters (`analytics.scoring.SCORING_VERSION`)."""
-    if not rows:
-        return ""
-    at = rows[0]["time"].isoformat()  # every row of a chunk carries the chunk's time
-    dumps = json.dumps
-    lines = []
-    for row in rows:
-        breakdown = dumps(row["score_breakdown"], ensure_ascii=False).replace("\\", "\\\\")
-        values = "\t".join([_copy_value(row[column]) for column in SCORE_VALUE_COLUMNS])
-        version = _copy_value(row["listing_version_id"])
-        lines.append(f"{at}\t{values}\t{breakdown}\t{row['scoring_version']}\t{row['listing_id']}\t{version}\n")
-    return "".join(lines)
+    copy_rows(
+        sql,
+        (
+            [Jsonb(row[column]) if column == "score_breakdown" else row[column] for column in SCORE_ROW_COLUMNS]
+            for row in rows
+        ),
+    )
 
 
 def _latest_upsert(listing_ids: list[int], now: datetime, started: datetime) -> None:
